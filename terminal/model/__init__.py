@@ -1,0 +1,16 @@
+"""Pure domain model: no I/O, no asyncio, no Qt."""
+from .book import BookSequenceError, OrderBook
+from .enums import Environment, Interval, Liquidity, OrderStatus, OrderType, Side, TimeInForce
+from .events import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Fill, LogRecorded, OrderUpdated,
+                     QuoteTick, Ticker24h, TradeTick)
+from .instrument import Instrument, OrderValidationError
+from .numbers import ZERO, NumberError, fmt, fmt_wire, snap, to_decimal
+from .order import InvalidTransition, Order, OrderRequest, can_transition, new_client_order_id
+
+__all__ = [
+    "BookSequenceError", "OrderBook", "Environment", "Interval", "Liquidity", "OrderStatus", "OrderType", "Side",
+    "TimeInForce", "Balance", "BalancesUpdated", "Bar", "BookUpdated", "ConnectionChanged", "Fill", "LogRecorded",
+    "OrderUpdated", "QuoteTick", "Ticker24h", "TradeTick", "Instrument", "OrderValidationError", "ZERO", "NumberError",
+    "fmt", "fmt_wire", "snap", "to_decimal", "InvalidTransition", "Order", "OrderRequest", "can_transition",
+    "new_client_order_id",
+]

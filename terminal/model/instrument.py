@@ -1,0 +1,139 @@
+"""Instruments and their trading filters (from the venue's exchangeInfo)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .enums import OrderType, Side
+from .numbers import ZERO, decimals_of, fmt, is_multiple, snap
+
+
+class OrderValidationError(ValueError):
+    """An order that does not fit an instrument's filters; ``filter`` names the violated one."""
+
+    def __init__(self, filter_name: str, message: str, field_name: str | None = None) -> None:
+        super().__init__(message)
+        self.filter = filter_name
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    symbol: str
+    base_asset: str
+    quote_asset: str
+    tick_size: Decimal = Decimal("0.01")
+    min_price: Decimal = ZERO
+    max_price: Decimal = ZERO
+    step_size: Decimal = Decimal("0.00001")
+    min_qty: Decimal = ZERO
+    max_qty: Decimal = ZERO
+    market_step_size: Decimal | None = None
+    market_min_qty: Decimal | None = None
+    market_max_qty: Decimal | None = None
+    min_notional: Decimal = ZERO
+    max_notional: Decimal = ZERO
+    apply_min_to_market: bool = True
+    apply_max_to_market: bool = False
+    base_precision: int = 8
+    quote_precision: int = 8
+    status: str = "TRADING"
+    order_types: frozenset[OrderType] = field(default_factory=lambda: frozenset(OrderType))
+    quote_order_qty_market_allowed: bool = True
+
+    @property
+    def price_decimals(self) -> int:
+        return decimals_of(self.tick_size)
+
+    @property
+    def qty_decimals(self) -> int:
+        return decimals_of(self.step_size)
+
+    def snap_price(self, price: Decimal, mode: str = "nearest") -> Decimal:
+        return snap(price, self.tick_size, mode)
+
+    def snap_qty(self, qty: Decimal, mode: str = "down", *, market: bool = False) -> Decimal:
+        step = self.market_step_size if (market and self.market_step_size) else self.step_size
+        return snap(qty, step, mode)
+
+    def format_price(self, price: Decimal) -> str:
+        return fmt(price, self.price_decimals)
+
+    def format_qty(self, qty: Decimal) -> str:
+        return fmt(qty, self.qty_decimals)
+
+    def validate_order(
+        self,
+        side: Side,
+        order_type: OrderType,
+        quantity: Decimal | None = None,
+        price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+        quote_quantity: Decimal | None = None,
+        reference_price: Decimal | None = None,
+    ) -> None:
+        """Raise ``OrderValidationError`` naming the violated filter, or return None.
+
+        ``reference_price`` is used for a MARKET order's notional (the last or average price).
+        Nothing is rewritten: a value off its tick or step is an error, the caller snaps first.
+        """
+        if self.status != "TRADING":
+            raise OrderValidationError("STATUS", f"{self.symbol} is not trading (status {self.status})")
+        if order_type not in self.order_types:
+            raise OrderValidationError("ORDER_TYPE", f"{order_type.name} orders are not allowed on {self.symbol}")
+        if order_type.has_price:
+            if price is None:
+                raise OrderValidationError("PRICE_FILTER", "a price is required for this order type", "price")
+            self._check_price(price, "price")
+        if order_type.has_stop:
+            if stop_price is None:
+                raise OrderValidationError("PRICE_FILTER", "a stop price is required for this order type", "stop_price")
+            self._check_price(stop_price, "stop_price")
+        if order_type is OrderType.MARKET and quantity is None:
+            if quote_quantity is None or quote_quantity <= 0:
+                raise OrderValidationError("QUANTITY", "a quantity or a quote quantity is required", "quantity")
+            if not self.quote_order_qty_market_allowed:
+                raise OrderValidationError("QUANTITY", f"{self.symbol} does not accept quote quantities", "quantity")
+            if self.apply_min_to_market and self.min_notional and quote_quantity < self.min_notional:
+                raise OrderValidationError(
+                    "NOTIONAL", f"order value {fmt(quote_quantity)} is below the minimum {fmt(self.min_notional)} {self.quote_asset}", "quantity")
+            return
+        if quantity is None or quantity <= 0:
+            raise OrderValidationError("LOT_SIZE", "quantity must be greater than zero", "quantity")
+        market = order_type is OrderType.MARKET
+        step = self.market_step_size if (market and self.market_step_size is not None) else self.step_size
+        min_q = self.market_min_qty if (market and self.market_min_qty is not None) else self.min_qty
+        max_q = self.market_max_qty if (market and self.market_max_qty is not None) else self.max_qty
+        filt = "MARKET_LOT_SIZE" if market and self.market_step_size is not None else "LOT_SIZE"
+        if min_q and quantity < min_q:
+            raise OrderValidationError(filt, f"quantity {fmt(quantity)} is below the minimum {fmt(min_q)} {self.base_asset}", "quantity")
+        if max_q and quantity > max_q:
+            raise OrderValidationError(filt, f"quantity {fmt(quantity)} is above the maximum {fmt(max_q)} {self.base_asset}", "quantity")
+        if not is_multiple(quantity, step):
+            raise OrderValidationError(
+                filt, f"quantity {fmt(quantity)} is not a multiple of the step size {fmt(step)} "
+                f"(nearest valid: {fmt(snap(quantity, step, 'down'))})", "quantity")
+        px = price if order_type.has_price else (reference_price if market else (price or stop_price))
+        if px is None:
+            return
+        notional = px * quantity
+        if (not market or self.apply_min_to_market) and self.min_notional and notional < self.min_notional:
+            raise OrderValidationError(
+                "NOTIONAL", f"order value {fmt(notional)} {self.quote_asset} is below the minimum {fmt(self.min_notional)}", "quantity")
+        if (not market or self.apply_max_to_market) and self.max_notional and notional > self.max_notional:
+            raise OrderValidationError(
+                "NOTIONAL", f"order value {fmt(notional)} {self.quote_asset} is above the maximum {fmt(self.max_notional)}", "quantity")
+
+    def _check_price(self, price: Decimal, field_name: str) -> None:
+        label = field_name.replace("_", " ")
+        if price <= 0:
+            raise OrderValidationError("PRICE_FILTER", f"{label} must be greater than zero", field_name)
+        if self.min_price and price < self.min_price:
+            raise OrderValidationError("PRICE_FILTER", f"{label} {fmt(price)} is below the minimum {fmt(self.min_price)}", field_name)
+        if self.max_price and price > self.max_price:
+            raise OrderValidationError("PRICE_FILTER", f"{label} {fmt(price)} is above the maximum {fmt(self.max_price)}", field_name)
+        if not is_multiple(price, self.tick_size):
+            raise OrderValidationError(
+                "PRICE_FILTER", f"{label} {fmt(price)} is not a multiple of the tick size {fmt(self.tick_size)} "
+                f"(nearest valid: {fmt(snap(price, self.tick_size, 'nearest'))})", field_name)
