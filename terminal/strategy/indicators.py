@@ -1,0 +1,40 @@
+"""Classic indicators on float arrays (analytics, not money). NaN where the window is not full."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def sma(values: np.ndarray, window: int) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    out = np.full(values.shape, np.nan)
+    if window <= 0 or len(values) < window:
+        return out
+    c = np.cumsum(np.insert(values, 0, 0.0))
+    out[window - 1:] = (c[window:] - c[:-window]) / window
+    return out
+
+
+def ema(values: np.ndarray, window: int) -> np.ndarray:
+    """Exponential moving average with alpha = 2/(window+1), seeded with the first SMA (as pandas adjust=False)."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.full(values.shape, np.nan)
+    if window <= 0 or len(values) < window:
+        return out
+    alpha = 2.0 / (window + 1.0)
+    seed = values[:window].mean()
+    out[window - 1] = seed
+    # closed form via lfilter would need scipy; this loop is fine for chart-sized arrays
+    prev = seed
+    for i in range(window, len(values)):
+        prev = alpha * values[i] + (1 - alpha) * prev
+        out[i] = prev
+    return out
+
+
+def bollinger(values: np.ndarray, window: int = 20, k: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(middle, upper, lower) with the population standard deviation over ``window``."""
+    values = np.asarray(values, dtype=np.float64)
+    mid = sma(values, window)
+    sq = sma(values * values, window)
+    std = np.sqrt(np.maximum(sq - mid * mid, 0.0))
+    return mid, mid + k * std, mid - k * std
