@@ -1,0 +1,304 @@
+"""The order manager: journal before send, query before retry, idempotent merges, reconciliation.
+
+Every order the terminal sends goes through ``OrderManager.place``:
+
+1. pre-trade checks (``risk.checks``); a failure raises before anything is written or sent;
+2. the order is written to the journal as PENDING_NEW with its locally generated client order id;
+3. it is sent with that id as ``newClientOrderId``;
+   - ``RateLimited``: wait ``retry_after_s``, send again (a 429 is answered before the order is processed);
+   - ``TemporaryError`` (timeout, 5xx, connection): the outcome is unknown, so the order is looked up by client id
+     first; found -> adopt the venue's state; ``UnknownOrder`` -> safe to send the same id again;
+   - ``OrderRejected``: the order becomes REJECTED with the venue's message, and the error is raised.
+
+Reports from REST answers, the user stream and reconciliation all go through ``oms.merge.merge``.
+On start-up and on every user-stream (re)connect ``reconcile()`` compares open orders, recent fills and balances
+with the venue.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Awaitable, Callable, Protocol, TypeVar
+
+from ..bus import Bus
+from ..clock import Clock, LiveClock
+from ..model import (Balance, BalancesUpdated, Fill, Order, OrderRequest, OrderStatus, OrderUpdated)
+from ..risk.checks import RiskChecks
+from ..storage.journal import Journal
+from ..venues.base import AuthError, OrderRejected, RateLimited, TemporaryError, UnknownOrder, VenueError
+from .merge import merge
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ExecutionPort(Protocol):
+    """What the order manager needs from a venue (``BinanceRest`` implements it)."""
+
+    async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]: ...
+    async def cancel_order(self, symbol: str, client_order_id: str) -> Order: ...
+    async def cancel_all(self, symbol: str) -> list[Order]: ...
+    async def query_order(self, symbol: str, client_order_id: str) -> Order: ...
+    async def open_orders(self, symbol: str | None = None) -> list[Order]: ...
+    async def my_trades(self, symbol: str, start_ms: int | None = None, limit: int = 500) -> list[Fill]: ...
+    async def account(self) -> list[Balance]: ...
+
+
+class CancelFailed(OrderRejected):
+    """A cancel (or the cancel half of a replace) did not cancel the order; ``order`` is its current state."""
+
+    def __init__(self, message: str, order: Order | None = None) -> None:
+        super().__init__(message)
+        self.order = order
+
+
+class OrderManager:
+    def __init__(self, execution: ExecutionPort, journal: Journal, bus: Bus, *, risk: RiskChecks | None = None,
+                 clock: Clock | None = None, max_attempts: int = 12, backoff_s: float = 0.1) -> None:
+        self.execution = execution
+        self.journal = journal
+        self.bus = bus
+        self.risk = risk
+        self.clock = clock or LiveClock()
+        self.max_attempts = max_attempts
+        self.backoff_s = backoff_s
+        self._orders: dict[str, Order] = {o.client_order_id: o for o in journal.open_orders()}
+        self._by_venue_id: dict[tuple[str, int], str] = {}
+        self._balances: dict[str, Balance] = {}
+        self._inflight: set[str] = set()
+        self._reconcile_lock = asyncio.Lock()
+        self.reconciles = 0
+        for o in self._orders.values():
+            self._index(o)
+
+    # ------------------------------------------------------------------ state
+    def order(self, client_order_id: str) -> Order | None:
+        return self._orders.get(client_order_id) or self.journal.order(client_order_id)
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return sorted((o for o in self._orders.values() if o.is_open and (symbol is None or o.symbol == symbol)),
+                      key=lambda o: (o.ts_created, o.client_order_id))
+
+    def balances(self) -> dict[str, Balance]:
+        return dict(self._balances)
+
+    def _index(self, order: Order) -> None:
+        if order.venue_order_id is not None:
+            self._by_venue_id[(order.symbol, order.venue_order_id)] = order.client_order_id
+
+    def _store(self, order: Order) -> Order:
+        self._orders[order.client_order_id] = order
+        self._index(order)
+        self.journal.record_order(order)
+        self.bus.publish(OrderUpdated(order, ts_event=order.ts_updated, ts_recv=self.clock.now_ms()))
+        return order
+
+    # ------------------------------------------------------------------ inbound (any source, idempotent)
+    def on_order(self, report: Order) -> Order:
+        """Merge a venue report (REST answer, stream event, query). Publishes OrderUpdated if anything changed."""
+        cid = report.client_order_id
+        if not cid and report.venue_order_id is not None:
+            cid = self._by_venue_id.get((report.symbol, report.venue_order_id), "")
+        local = self._orders.get(cid) or (self.journal.order(cid) if cid else None)
+        if local is None:
+            return self._store(report)
+        merged = merge(local, report)
+        if merged is local:
+            self._orders[cid] = local
+            return local
+        return self._store(merged)
+
+    def on_fill(self, fill: Fill) -> bool:
+        """Record a fill once (by symbol and trade id). Returns True if it was new (and was published)."""
+        if not fill.client_order_id and fill.venue_order_id is not None:
+            cid = self._by_venue_id.get((fill.symbol, fill.venue_order_id))
+            if cid:
+                fill = _with_cid(fill, cid)
+        if not self.journal.record_fill(fill):
+            return False
+        self.bus.publish(fill)
+        return True
+
+    def on_balances(self, balances: BalancesUpdated | list[Balance], *, full: bool = False) -> None:
+        items = balances.balances if isinstance(balances, BalancesUpdated) else tuple(balances)
+        if full:
+            self._balances = {}
+        for b in items:
+            self._balances[b.asset] = b
+        self.bus.publish(BalancesUpdated(tuple(self._balances[a] for a in sorted(self._balances)),
+                                         ts_recv=self.clock.now_ms()))
+
+    # ------------------------------------------------------------------ placing
+    async def place(self, request: OrderRequest) -> Order:
+        """Check, journal, send. Returns the order as the venue has it. Raises OrderRejected/AuthError/PreTradeError,
+        or TemporaryError if the outcome stayed unknown (the order stays PENDING_NEW until reconciled)."""
+        if self.risk is not None:
+            self.risk.check(request)
+        cid = request.client_order_id
+        if self.order(cid) is not None:
+            raise ValueError(f"client order id {cid!r} was already used")
+        self._store(Order.from_request(request, self.clock.now_ms()))  # journal BEFORE send
+        self._inflight.add(cid)
+        try:
+            return await self._send(request)
+        finally:
+            self._inflight.discard(cid)
+
+    async def _send(self, request: OrderRequest) -> Order:
+        cid, symbol = request.client_order_id, request.symbol
+        last: VenueError | None = None
+        for attempt in range(self.max_attempts):
+            try:
+                placed, fills = await self.execution.submit(request)
+            except RateLimited as exc:
+                last = exc
+                log.info("order %s rate limited; retrying in %.1fs", cid, exc.retry_after_s)
+                await asyncio.sleep(exc.retry_after_s)
+                continue
+            except TemporaryError as exc:
+                last = exc
+                log.warning("order %s: outcome unknown (%s); looking it up before any retry", cid, exc.message)
+                try:
+                    found = await self._retrying(lambda: self.execution.query_order(symbol, cid))
+                except UnknownOrder:
+                    await asyncio.sleep(self._backoff(attempt))
+                    continue  # the venue never saw it: same client id again is safe
+                except VenueError as qexc:
+                    last = qexc
+                    break
+                return self.on_order(found)
+            except (AuthError, OrderRejected) as exc:
+                if "duplicate order" in exc.message.lower():  # an earlier attempt landed after all
+                    return self.on_order(await self._retrying(lambda: self.execution.query_order(symbol, cid)))
+                self._reject(cid, exc.message)
+                raise
+            for f in fills:
+                self.on_fill(f)
+            return self.on_order(placed)
+        raise TemporaryError(f"order {cid}: outcome still unknown after retries ({last.message if last else ''}); "
+                             "it will be reconciled when the venue answers")
+
+    def _reject(self, cid: str, reason: str) -> None:
+        local = self._orders.get(cid)
+        if local is not None and local.status is OrderStatus.PENDING_NEW:
+            self._store(local.with_status(OrderStatus.REJECTED, reject_reason=reason, ts_updated=self.clock.now_ms()))
+
+    # ------------------------------------------------------------------ cancelling
+    async def cancel(self, symbol: str, client_order_id: str) -> Order:
+        """Cancel one order. Returns its final state (CANCELED, or FILLED/EXPIRED if it closed first)."""
+        local = self.order(client_order_id)
+        if local is not None and not local.is_open:
+            return local
+        if local is not None and local.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED):
+            self._store(local.with_status(OrderStatus.PENDING_CANCEL, ts_updated=self.clock.now_ms()))
+        for attempt in range(self.max_attempts):
+            try:
+                return self.on_order(await self.execution.cancel_order(symbol, client_order_id))
+            except RateLimited as exc:
+                await asyncio.sleep(exc.retry_after_s)
+            except (TemporaryError, OrderRejected) as exc:
+                try:
+                    state = self.on_order(await self._retrying(
+                        lambda: self.execution.query_order(symbol, client_order_id)))
+                except UnknownOrder:
+                    raise CancelFailed(f"cannot cancel {client_order_id}: the venue does not know this order") from None
+                if not state.is_open:
+                    return state
+                if isinstance(exc, OrderRejected):
+                    raise CancelFailed(f"cancel of {client_order_id} refused: {exc.message}", state) from None
+                await asyncio.sleep(self._backoff(attempt))
+        state = self.order(client_order_id)
+        raise CancelFailed(f"cancel of {client_order_id}: no answer from the venue after retries", state)
+
+    async def cancel_all(self, symbol: str) -> list[Order]:
+        """Cancel every open order on ``symbol`` and make sure none is left. Returns the orders that were canceled."""
+        try:
+            reports = await self._retrying(lambda: self.execution.cancel_all(symbol))
+        except OrderRejected:
+            reports = []  # -2011: nothing was open
+        except TemporaryError:
+            reports = []
+        done: dict[str, Order] = {}
+        for r in reports:
+            merged = self.on_order(r)
+            done[merged.client_order_id] = merged
+        remaining = {o.client_order_id for o in await self._retrying(lambda: self.execution.open_orders(symbol))}
+        remaining |= {o.client_order_id for o in self.open_orders(symbol) if o.client_order_id not in self._inflight}
+        for cid in remaining - set(done):
+            try:
+                done[cid] = await self.cancel(symbol, cid)
+            except CancelFailed as exc:
+                log.warning("cancel-all %s: %s", symbol, exc.message)
+        return [o for o in done.values() if o.status is OrderStatus.CANCELED]
+
+    async def replace(self, symbol: str, client_order_id: str, *, quantity=None, price=None) -> Order:  # type: ignore[no-untyped-def]
+        """Cancel, then place a copy with a new client id (quantity defaults to what was left unfilled).
+        If the cancel does not succeed, nothing is placed and CancelFailed says why."""
+        old = self.order(client_order_id)
+        if old is None:
+            old = self.on_order(await self._retrying(lambda: self.execution.query_order(symbol, client_order_id)))
+        canceled = await self.cancel(symbol, client_order_id)
+        if canceled.status is not OrderStatus.CANCELED:
+            raise CancelFailed(f"order {client_order_id} was not replaced: it is already "
+                               f"{canceled.status.name.replace('_', ' ').lower()}; no new order was placed", canceled)
+        qty = quantity if quantity is not None else canceled.remaining_qty
+        request = OrderRequest(symbol=old.symbol, side=old.side, type=old.type, quantity=qty,
+                               price=price if price is not None else old.price, stop_price=old.stop_price,
+                               time_in_force=old.time_in_force)
+        return await self.place(request)
+
+    # ------------------------------------------------------------------ reconciliation
+    async def reconcile(self) -> None:
+        """Bring open orders, recent fills and balances in line with the venue (start-up, every (re)connect)."""
+        async with self._reconcile_lock:
+            venue_open = await self._retrying(lambda: self.execution.open_orders(None))
+            seen = set()
+            for report in venue_open:
+                seen.add(self.on_order(report).client_order_id)
+            symbols = {o.symbol for o in venue_open} | {o.symbol for o in self._orders.values()}
+            for local in list(self.open_orders()):
+                cid = local.client_order_id
+                if cid in seen or cid in self._inflight:
+                    continue
+                try:
+                    self.on_order(await self._retrying(lambda: self.execution.query_order(local.symbol, cid)))
+                except UnknownOrder:
+                    self._orphan(local)
+            for symbol in sorted(symbols):
+                last = self.journal.last_fill_ms(symbol)
+                since = min((o.ts_created for o in self._orders.values() if o.symbol == symbol), default=None)
+                start = min(x for x in (last, since) if x is not None) - 60_000 if (last or since) else None
+                for fill in await self._retrying(lambda: self.execution.my_trades(symbol, start)):
+                    self.on_fill(fill)
+            self.on_balances(await self._retrying(self.execution.account), full=True)
+            self.reconciles += 1
+
+    def _orphan(self, local: Order) -> None:
+        now = self.clock.now_ms()
+        if local.status is OrderStatus.PENDING_NEW:  # journaled, never reached the venue (crash before send)
+            self._store(local.with_status(OrderStatus.REJECTED, ts_updated=now,
+                                          reject_reason="never reached the venue (the terminal stopped before sending it)"))
+        else:
+            self._store(local.with_status(OrderStatus.EXPIRED, ts_updated=now, reject_reason="unknown to the venue"))
+
+    # ------------------------------------------------------------------ plumbing
+    def _backoff(self, attempt: int) -> float:
+        return min(2.0, self.backoff_s * (2 ** attempt))
+
+    async def _retrying(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """Call a read-only or idempotent request, waiting out rate limits and temporary errors."""
+        for attempt in range(self.max_attempts):
+            try:
+                return await fn()
+            except RateLimited as exc:
+                await asyncio.sleep(exc.retry_after_s)
+            except TemporaryError:
+                if attempt == self.max_attempts - 1:
+                    raise
+                await asyncio.sleep(self._backoff(attempt))
+        return await fn()
+
+
+def _with_cid(fill: Fill, cid: str) -> Fill:
+    return dataclasses.replace(fill, client_order_id=cid)

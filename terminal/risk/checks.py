@@ -1,0 +1,114 @@
+"""Pre-trade checks: a request that fails here is never journaled nor sent.
+
+Every error says exactly what to fix: an unknown symbol names the closest listed one, a filter failure carries the
+instrument's message (with the nearest valid value), a balance failure says what is needed and what is available.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable, Mapping
+
+from ..model import ZERO, Balance, Instrument, OrderRequest, OrderType, Side, fmt
+
+
+class PreTradeError(ValueError):
+    """A request refused locally before anything was sent."""
+
+
+class UnknownSymbol(PreTradeError):
+    def __init__(self, symbol: str, suggestion: str | None = None) -> None:
+        hint = f"; did you mean {suggestion}?" if suggestion else ""
+        super().__init__(f"unknown symbol {symbol!r}{hint}")
+        self.symbol = symbol
+        self.suggestion = suggestion
+
+
+class InsufficientBalance(PreTradeError):
+    def __init__(self, asset: str, need: str, available: str) -> None:
+        super().__init__(f"insufficient {asset}: need {need}, available {available}")
+        self.asset, self.need, self.available = asset, need, available
+
+
+class NotionalLimitExceeded(PreTradeError):
+    pass
+
+
+class KillSwitchActive(PreTradeError):
+    def __init__(self) -> None:
+        super().__init__("the kill switch is on: new orders are blocked (turn it off to trade again)")
+
+
+@dataclass
+class RiskLimits:
+    max_order_notional: Decimal | None = None  # in the instrument's quote asset
+    check_balance: bool = True
+
+
+def resolve_symbol(symbol: str, instruments: Mapping[str, Instrument]) -> Instrument:
+    """The instrument for ``symbol`` (case-insensitive), or UnknownSymbol with the closest match."""
+    key = symbol.strip().upper()
+    inst = instruments.get(key)
+    if inst is not None:
+        return inst
+    close = difflib.get_close_matches(key, list(instruments), n=1, cutoff=0.5)
+    raise UnknownSymbol(symbol, close[0] if close else None)
+
+
+class RiskChecks:
+    """Stateless checks plus the kill switch. ``last_price(symbol)`` prices MARKET orders (None if unknown)."""
+
+    def __init__(self, instruments: Mapping[str, Instrument], balances: Callable[[], Mapping[str, Balance]],
+                 last_price: Callable[[str, Side], Decimal | None], limits: RiskLimits | None = None) -> None:
+        self.instruments = instruments
+        self._balances = balances
+        self._last_price = last_price
+        self.limits = limits or RiskLimits()
+        self.killed = False
+
+    def check(self, request: OrderRequest) -> None:
+        if self.killed:
+            raise KillSwitchActive()
+        inst = resolve_symbol(request.symbol, self.instruments)
+        ref = self._last_price(inst.symbol, request.side)
+        inst.validate_order(request.side, request.type, request.quantity, request.price, request.stop_price,
+                            request.quote_quantity, reference_price=ref)
+        notional = self.notional(request, ref)
+        limit = self.limits.max_order_notional
+        if limit is not None and notional is not None and notional > limit:
+            raise NotionalLimitExceeded(
+                f"order value {fmt(notional, inst.price_decimals)} {inst.quote_asset} is above your limit of "
+                f"{fmt(limit)} {inst.quote_asset} (Settings > Risk)")
+        if self.limits.check_balance:
+            self._check_balance(request, inst, notional)
+
+    @staticmethod
+    def notional(request: OrderRequest, reference_price: Decimal | None) -> Decimal | None:
+        if request.type is OrderType.MARKET and request.quantity is None:
+            return request.quote_quantity
+        px = request.price if request.type.has_price else (reference_price or request.stop_price)
+        if px is None or request.quantity is None:
+            return None
+        return px * request.quantity
+
+    def _check_balance(self, request: OrderRequest, inst: Instrument, notional: Decimal | None) -> None:
+        balances = self._balances()
+        if not balances:
+            return  # not loaded (no keys, or not yet): the venue will decide
+        if request.side is Side.BUY:
+            if notional is None:
+                return
+            asset, need, places = inst.quote_asset, notional, inst.price_decimals
+        else:
+            if request.quantity is None:  # SELL for a quote amount: needs a price to know the base amount
+                ref = self._last_price(inst.symbol, request.side)
+                if ref is None or request.quote_quantity is None:
+                    return
+                asset, need, places = inst.base_asset, request.quote_quantity / ref, inst.qty_decimals
+            else:
+                asset, need, places = inst.base_asset, request.quantity, inst.qty_decimals
+        bal = balances.get(asset)
+        free = bal.free if bal else ZERO
+        if need > free:
+            raise InsufficientBalance(asset, fmt(need, places), fmt(free, places))

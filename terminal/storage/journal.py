@@ -1,0 +1,172 @@
+"""The order journal: every order is written here BEFORE it is sent, and every state change after.
+
+SQLite in WAL mode, so a crash of the process never loses a committed row. After a restart the
+order manager reads the orders that were still open and reconciles them with the venue.
+Decimals are stored as text (exact), enums by value.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+from ..model import Fill, Liquidity, Order, OrderStatus, OrderType, Side, TimeInForce
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    client_order_id TEXT PRIMARY KEY,
+    symbol TEXT NOT NULL,
+    side TEXT NOT NULL,
+    type TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    price TEXT,
+    stop_price TEXT,
+    quote_quantity TEXT,
+    time_in_force TEXT,
+    status TEXT NOT NULL,
+    venue_order_id INTEGER,
+    filled_qty TEXT NOT NULL,
+    filled_quote TEXT NOT NULL,
+    ts_created INTEGER NOT NULL,
+    ts_updated INTEGER NOT NULL,
+    reject_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
+CREATE TABLE IF NOT EXISTS fills (
+    symbol TEXT NOT NULL,
+    trade_id INTEGER NOT NULL,
+    client_order_id TEXT NOT NULL,
+    venue_order_id INTEGER,
+    side TEXT NOT NULL,
+    price TEXT NOT NULL,
+    qty TEXT NOT NULL,
+    quote_qty TEXT NOT NULL,
+    commission TEXT NOT NULL,
+    commission_asset TEXT NOT NULL,
+    liquidity TEXT NOT NULL,
+    ts_event INTEGER NOT NULL,
+    ts_recv INTEGER NOT NULL,
+    PRIMARY KEY (symbol, trade_id)
+);
+"""
+
+_OPEN = tuple(s.value for s in OrderStatus if s.is_open)
+
+
+def _d(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+class Journal:
+    """Orders and fills in one SQLite file (``":memory:"`` for a throwaway journal)."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- orders ---------------------------------------------------------------------------------------
+    def record_order(self, order: Order) -> None:
+        """Insert or update one order (committed before this returns)."""
+        row = (
+            order.client_order_id, order.symbol, order.side.value, order.type.value, _s(order.quantity),
+            _s(order.price), _s(order.stop_price), _s(order.quote_quantity),
+            order.time_in_force.value if order.time_in_force else None, order.status.value, order.venue_order_id,
+            _s(order.filled_qty), _s(order.filled_quote), order.ts_created, order.ts_updated, order.reject_reason,
+        )
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(client_order_id) DO UPDATE SET "
+                "quantity=excluded.quantity, status=excluded.status, venue_order_id=excluded.venue_order_id, "
+                "filled_qty=excluded.filled_qty, filled_quote=excluded.filled_quote, ts_updated=excluded.ts_updated, "
+                "reject_reason=excluded.reject_reason", row)
+
+    def order(self, client_order_id: str) -> Order | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM orders WHERE client_order_id=?", (client_order_id,)).fetchone()
+        return _order(row) if row else None
+
+    def orders(self, symbol: str | None = None, *, open_only: bool = False, limit: int | None = None) -> list[Order]:
+        """Orders oldest first, optionally only one symbol's and only the open ones."""
+        sql, args = "SELECT * FROM orders WHERE 1=1", []
+        if symbol:
+            sql += " AND symbol=?"
+            args.append(symbol)
+        if open_only:
+            sql += f" AND status IN ({','.join('?' * len(_OPEN))})"
+            args.extend(_OPEN)
+        sql += " ORDER BY ts_created, rowid"
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        if limit:
+            rows = rows[-limit:]
+        return [_order(r) for r in rows]
+
+    def open_orders(self) -> list[Order]:
+        return self.orders(open_only=True)
+
+    def symbols(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT symbol FROM orders UNION SELECT DISTINCT symbol FROM fills").fetchall()
+        return sorted(r[0] for r in rows)
+
+    # -- fills ----------------------------------------------------------------------------------------
+    def record_fill(self, fill: Fill) -> bool:
+        """Store a fill; returns False if this trade id was already known (a duplicate)."""
+        row = (
+            fill.symbol, fill.trade_id, fill.client_order_id, fill.venue_order_id, fill.side.value, _s(fill.price),
+            _s(fill.qty), _s(fill.quote_qty), _s(fill.commission), fill.commission_asset, fill.liquidity.value,
+            fill.ts_event, fill.ts_recv,
+        )
+        with self._lock:
+            cur = self._db.execute("INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+        return cur.rowcount == 1
+
+    def fills(self, symbol: str | None = None, client_order_id: str | None = None) -> list[Fill]:
+        sql, args = "SELECT * FROM fills WHERE 1=1", []
+        if symbol:
+            sql += " AND symbol=?"
+            args.append(symbol)
+        if client_order_id:
+            sql += " AND client_order_id=?"
+            args.append(client_order_id)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY ts_event, trade_id", args).fetchall()
+        return [_fill(r) for r in rows]
+
+    def last_fill_ms(self, symbol: str) -> int | None:
+        with self._lock:
+            row = self._db.execute("SELECT MAX(ts_event) FROM fills WHERE symbol=?", (symbol,)).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+
+def _order(r: tuple) -> Order:
+    return Order(
+        client_order_id=r[0], symbol=r[1], side=Side(r[2]), type=OrderType(r[3]), quantity=Decimal(r[4]),
+        price=_d(r[5]), stop_price=_d(r[6]), quote_quantity=_d(r[7]),
+        time_in_force=TimeInForce(r[8]) if r[8] else None, status=OrderStatus(r[9]), venue_order_id=r[10],
+        filled_qty=Decimal(r[11]), filled_quote=Decimal(r[12]), ts_created=r[13], ts_updated=r[14], reject_reason=r[15],
+    )
+
+
+def _fill(r: tuple) -> Fill:
+    return Fill(
+        symbol=r[0], trade_id=r[1], client_order_id=r[2], venue_order_id=r[3], side=Side(r[4]), price=Decimal(r[5]),
+        qty=Decimal(r[6]), quote_qty=Decimal(r[7]), commission=Decimal(r[8]), commission_asset=r[9],
+        liquidity=Liquidity(r[10]), ts_event=r[11], ts_recv=r[12],
+    )

@@ -1,0 +1,121 @@
+"""Typed user settings, saved as JSON in the user config dir. Never holds secrets (see storage.secrets).
+
+Location: ``$XDG_CONFIG_HOME/trading-terminal/settings.json`` or ``~/.config/trading-terminal/settings.json``.
+A corrupt or partly wrong file never stops the app: bad fields fall back to their defaults and an unreadable file
+is moved aside as ``settings.json.corrupt``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+APP_DIR = "trading-terminal"
+_SECRET_KEY = re.compile(r"secret|password|private|api_?key|token|passphrase", re.I)
+
+
+def config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / APP_DIR
+
+
+def data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP_DIR
+
+
+@dataclass
+class Settings:
+    environment: str = "sandbox"
+    watchlist: list[str] = field(default_factory=lambda: ["BTCUSDT", "ETHUSDT"])
+    chart_symbol: str = "BTCUSDT"
+    chart_interval: str = "1m"
+    theme: str = "dark"
+    confirm_orders: bool = True
+    confirm_live: bool = True
+    max_order_notional: str | None = None  # Decimal as text, quote asset; None = no limit
+    sandbox_url: str | None = None
+    ui: dict[str, Any] = field(default_factory=dict)  # window geometry, splitter states, column widths...
+
+    def to_dict(self) -> dict[str, Any]:
+        return _scrub(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Settings":
+        """Build from parsed JSON; unknown keys are dropped and badly typed fields fall back to defaults."""
+        out = cls()
+        if not isinstance(data, dict):
+            return out
+        defaults = cls()
+        for f in dataclasses.fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            default = getattr(defaults, f.name)
+            if _fits(value, default, f.name):
+                setattr(out, f.name, _scrub(value) if isinstance(value, dict) else value)
+            else:
+                log.warning("settings: ignoring %s (expected %s)", f.name, type(default).__name__)
+        return out
+
+
+def _fits(value: Any, default: Any, name: str) -> bool:
+    if name in ("max_order_notional", "sandbox_url"):
+        return value is None or isinstance(value, str)
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if isinstance(default, dict):
+        return isinstance(value, dict)
+    return isinstance(value, type(default))
+
+
+def _scrub(value: Any) -> Any:
+    """Drop any key that looks like a secret, at any depth: settings files are not a place for keys."""
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items() if not (isinstance(k, str) and _SECRET_KEY.search(k))}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def settings_path(directory: Path | None = None) -> Path:
+    return (directory or config_dir()) / "settings.json"
+
+
+def load(directory: Path | None = None) -> Settings:
+    path = settings_path(directory)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        log.warning("settings: cannot read %s (%s); using defaults", path, type(exc).__name__)
+        return Settings()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        log.warning("settings: %s is corrupt; moved aside, using defaults", path)
+        try:
+            os.replace(path, path.with_name(path.name + ".corrupt"))
+        except OSError:
+            pass
+        return Settings()
+    return Settings.from_dict(data)
+
+
+def save(settings: Settings, directory: Path | None = None) -> Path:
+    """Write atomically (temp file + rename). Returns the path."""
+    path = settings_path(directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(settings.to_dict(), indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,182 @@
+"""OrderManager against a scripted fake venue: journal first, query before retry, idempotent merges, reconcile."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from terminal.bus import Bus
+from terminal.model import (Fill, Order, OrderRequest, OrderStatus, OrderType, OrderUpdated, Side, TimeInForce)
+from terminal.oms.manager import CancelFailed, OrderManager
+from terminal.storage.journal import Journal
+from terminal.venues.base import OrderRejected
+
+from .fakes import FakeExecution
+
+D = Decimal
+
+
+def limit(cid: str | None = None, qty: str = "1", price: str = "90") -> OrderRequest:
+    kw = {"client_order_id": cid} if cid else {}
+    return OrderRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, quantity=D(qty), price=D(price),
+                        time_in_force=TimeInForce.GTC, **kw)
+
+
+def market(qty: str = "0.5") -> OrderRequest:
+    return OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quantity=D(qty))
+
+
+@pytest.fixture
+def env():
+    fake, bus, journal = FakeExecution(), Bus(), Journal()
+    events: list[object] = []
+    bus.subscribe(None, events.append)
+    mgr = OrderManager(fake, journal, bus, backoff_s=0.001)
+    return fake, mgr, journal, events
+
+
+async def test_place_writes_the_journal_before_the_venue_sees_the_order(env):
+    fake, mgr, journal, _ = env
+    seen: list[Order | None] = []
+    real = fake.submit
+
+    async def spy(request):
+        seen.append(journal.order(request.client_order_id))
+        return await real(request)
+    fake.submit = spy  # a wrapper on the fake's public port method, not a private
+    order = await mgr.place(limit("cid-1"))
+    assert seen[0] is not None and seen[0].status is OrderStatus.PENDING_NEW
+    assert order.status is OrderStatus.NEW and journal.order("cid-1").status is OrderStatus.NEW
+
+
+async def test_place_after_5xx_before_processing_queries_then_resends_same_id(env):
+    fake, mgr, _, _ = env
+    fake.script = ["fail_before"]
+    order = await mgr.place(limit("cid-2"))
+    assert order.status is OrderStatus.NEW
+    assert fake.submits == 2 and fake.queries == 1
+    assert list(fake.orders) == ["cid-2"]
+
+
+async def test_place_after_5xx_after_processing_adopts_venue_state_without_resending(env):
+    fake, mgr, _, _ = env
+    fake.script = ["fail_after"]
+    order = await mgr.place(market())
+    assert order.status is OrderStatus.FILLED and fake.submits == 1 and len(fake.orders) == 1
+
+
+async def test_place_query_failing_too_is_retried_until_answered(env):
+    fake, mgr, _, _ = env
+    fake.script = ["fail_after"]
+    fake.query_failures = 3
+    order = await mgr.place(limit("cid-3"))
+    assert order.status is OrderStatus.NEW and fake.submits == 1
+
+
+async def test_place_rate_limited_waits_and_retries(env):
+    fake, mgr, _, _ = env
+    fake.script = [("rate", 0.01), ("rate", 0.01)]
+    order = await mgr.place(limit("cid-4"))
+    assert order.status is OrderStatus.NEW and fake.submits == 3 and fake.queries == 0
+
+
+async def test_place_rejected_marks_rejected_with_venue_message_and_raises(env):
+    fake, mgr, journal, events = env
+    fake.script = [("reject", "Account has insufficient balance for requested action.")]
+    with pytest.raises(OrderRejected, match="insufficient balance"):
+        await mgr.place(limit("cid-5"))
+    stored = journal.order("cid-5")
+    assert stored.status is OrderStatus.REJECTED and "insufficient balance" in stored.reject_reason
+    assert [e.order.status for e in events if isinstance(e, OrderUpdated)] == [OrderStatus.PENDING_NEW, OrderStatus.REJECTED]
+
+
+async def test_reports_merge_idempotently_and_filled_qty_never_goes_back(env):
+    fake, mgr, _, events = env
+    await mgr.place(limit("cid-6", qty="2"))
+    partial, f1 = fake.fill("cid-6", D("1"))
+    full, f2 = fake.fill("cid-6", D("1"))
+    mgr.on_order(full)
+    mgr.on_order(partial)  # stale, late
+    mgr.on_order(full)  # repeated
+    assert mgr.order("cid-6").status is OrderStatus.FILLED and mgr.order("cid-6").filled_qty == 2
+    assert mgr.on_fill(f1) and not mgr.on_fill(f1) and mgr.on_fill(f2)
+    fills = [e for e in events if isinstance(e, Fill)]
+    assert [f.trade_id for f in fills] == [f1.trade_id, f2.trade_id]
+    assert all(f.client_order_id == "cid-6" for f in fills)  # mapped from the venue order id
+    updates = [e.order.status for e in events if isinstance(e, OrderUpdated)]
+    assert updates.count(OrderStatus.FILLED) == 1
+
+
+async def test_cancel_and_cancel_of_filled_order_give_clear_outcome(env):
+    fake, mgr, _, _ = env
+    await mgr.place(limit("a"))
+    await mgr.place(limit("b"))
+    assert (await mgr.cancel("BTCUSDT", "a")).status is OrderStatus.CANCELED
+    fake.fill("b", D("1"))  # filled at the venue, we have not heard yet
+    assert (await mgr.cancel("BTCUSDT", "b")).status is OrderStatus.FILLED
+
+
+async def test_cancel_5xx_after_processing_is_resolved_by_query(env):
+    fake, mgr, _, _ = env
+    await mgr.place(limit("c"))
+    fake.cancel_script = ["fail_after"]
+    assert (await mgr.cancel("BTCUSDT", "c")).status is OrderStatus.CANCELED
+
+
+async def test_replace_cancels_then_places_remaining_and_refuses_when_cancel_fails(env):
+    fake, mgr, _, _ = env
+    await mgr.place(limit("r1", qty="3"))
+    fake.fill("r1", D("1"))
+    new = await mgr.replace("BTCUSDT", "r1", price=D("95"))
+    assert new.price == D("95") and new.quantity == D("2") and new.client_order_id != "r1"
+    assert mgr.order("r1").status is OrderStatus.CANCELED
+    fake.fill(new.client_order_id, D("2"))
+    with pytest.raises(CancelFailed, match="already filled; no new order was placed"):
+        await mgr.replace("BTCUSDT", new.client_order_id, price=D("96"))
+    assert len(fake.orders) == 2
+
+
+async def test_cancel_all_leaves_nothing_open(env):
+    fake, mgr, _, _ = env
+    for i in range(3):
+        await mgr.place(limit(f"x{i}"))
+    canceled = await mgr.cancel_all("BTCUSDT")
+    assert sorted(o.client_order_id for o in canceled) == ["x0", "x1", "x2"]
+    assert mgr.open_orders() == [] and await fake.open_orders() == []
+
+
+async def test_crash_between_journal_and_send_is_reconciled_on_restart(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    fake = FakeExecution()
+    journal = Journal(path)
+    # state left by a process that died: one order journaled but never sent, one sent and then filled
+    never_sent = Order.from_request(limit("lost"), 1)
+    journal.record_order(never_sent)
+    sent = Order.from_request(limit("sent"), 1)
+    journal.record_order(sent)
+    await fake.submit(limit("sent"))
+    fake.fill("sent", D("1"))
+    journal.close()
+
+    journal2 = Journal(path)
+    events: list[object] = []
+    bus = Bus()
+    bus.subscribe(None, events.append)
+    mgr = OrderManager(fake, journal2, bus, backoff_s=0.001)
+    assert {o.client_order_id for o in mgr.open_orders()} == {"lost", "sent"}
+    await mgr.reconcile()
+    assert mgr.order("lost").status is OrderStatus.REJECTED and "never reached the venue" in mgr.order("lost").reject_reason
+    assert mgr.order("sent").status is OrderStatus.FILLED and mgr.open_orders() == []
+    assert [f.client_order_id for f in journal2.fills()] == ["sent"]
+    assert mgr.balances()["USDT"].free == D("10000")
+    assert fake.submits == 1  # nothing was resent on restart
+
+
+async def test_reconcile_adopts_orders_the_venue_has_and_fills_we_missed(env):
+    fake, mgr, journal, _ = env
+    await mgr.place(limit("m1"))
+    fake.fill("m1", D("1"))  # the stream was down: no event reached us
+    await mgr.reconcile()
+    assert mgr.order("m1").status is OrderStatus.FILLED and len(journal.fills("BTCUSDT")) == 1
+    await mgr.reconcile()  # again: nothing new
+    assert len(journal.fills("BTCUSDT")) == 1 and mgr.reconciles == 2
