@@ -1,0 +1,311 @@
+"""Signed Binance REST client: ``requests`` on a thread pool it owns, awaitable from the event loop.
+
+It keeps the server-clock offset, the used request weight (X-MBX-USED-WEIGHT-1M), a Retry-After gate after 429/418,
+and REST latency stats. Errors become the VenueError tree. Neither secrets nor signed URLs reach logs or messages.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import statistics
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any, Mapping
+
+import requests
+
+from ...model import Balance, Bar, Fill, Instrument, Interval, Order, OrderRequest, QuoteTick, Ticker24h
+from ...model.numbers import fmt_wire
+from ..base import AuthError, OrderRejected, RateLimited, TemporaryError, UnknownOrder, VenueError
+from . import parse
+from .enums import (AUTH_CODES, ORDER_TYPE_TO_WIRE, RATE_LIMIT_CODES, REJECT_CODES, SIDE_TO_WIRE, TIF_TO_WIRE,
+                    UNKNOWN_ORDER_CODES)
+from .signing import Signer, encode_params, quote_signature, rest_payload
+
+log = logging.getLogger(__name__)
+Levels = list[tuple[Decimal, Decimal]]
+
+
+class BinanceRest:
+    """Async facade over blocking ``requests`` calls. One instance per (base URL, key)."""
+
+    #: POST/PUT/DELETE parameters travel in a form body (keeps signatures out of URLs); GET in the query.
+    params_in_body = True
+
+    def __init__(self, base_url: str, api_key: str | None = None, signer: Signer | None = None, *,
+                 recv_window: int = 5000, timeout: float = 10, max_workers: int = 4) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._signer = signer
+        self.recv_window = recv_window
+        self.timeout = timeout
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="binance-rest")
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self.time_offset_ms = 0
+        self.used_weight = 0
+        self.order_count_10s: int | None = None
+        self._gate_until = 0.0  # monotonic time before which no request is sent (Retry-After)
+        self._latencies_ms: deque[float] = deque(maxlen=512)
+        self.requests_sent = 0
+        self._closed = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def has_keys(self) -> bool:
+        return bool(self._api_key and self._signer)
+
+    def now_ms(self) -> int:
+        """Local time corrected by the last measured server offset."""
+        return int(time.time() * 1000) + self.time_offset_ms
+
+    def latency_ms(self, pct: float = 50) -> float | None:
+        """REST round-trip latency percentile over recent calls (None before any call)."""
+        if not self._latencies_ms:
+            return None
+        if len(self._latencies_ms) == 1:
+            return self._latencies_ms[0]
+        qs = statistics.quantiles(self._latencies_ms, n=100, method="inclusive")
+        return qs[max(0, min(98, int(pct) - 1))]
+
+    @property
+    def backoff_remaining_s(self) -> float:
+        return max(0.0, self._gate_until - time.monotonic())
+
+    async def call(self, method: str, path: str, params: Mapping[str, Any] | None = None, signed: bool = False,
+                   weight_hint: int = 1) -> Any:
+        """Send one request and return its decoded JSON (floats as Decimal). Raises VenueError subclasses."""
+        if self._closed:
+            raise TemporaryError("REST client is closed")
+        wait = self._gate_until - time.monotonic()
+        if wait > 0:
+            log.info("rate-limit gate: waiting %.2fs before %s %s", wait, method, path)
+            await asyncio.sleep(wait)
+        if signed and not self.has_keys:
+            raise AuthError(f"{method} {path} needs API keys")
+        try:
+            return await self._run(method, path, params, signed)
+        except TemporaryError as exc:
+            if exc.code != -1021 or not signed:
+                raise
+            log.info("timestamp outside recvWindow: resyncing the clock offset and retrying once")
+            await self.sync_time()
+            return await self._run(method, path, params, signed)
+
+    async def _run(self, method: str, path: str, params: Mapping[str, Any] | None, signed: bool) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, self._send, method, path, dict(params or {}), signed)
+        except RuntimeError as exc:  # pool shut down
+            raise TemporaryError(f"{method} {path}: {exc}") from None
+
+    def _session(self) -> requests.Session:
+        s: requests.Session | None = getattr(self._local, "session", None)
+        if s is None:
+            s = requests.Session()
+            s.headers["Accept"] = "application/json"
+            s.headers["User-Agent"] = "trading-terminal"
+            if self._api_key:
+                s.headers["X-MBX-APIKEY"] = self._api_key
+            self._local.session = s
+            with self._sessions_lock:
+                self._sessions.append(s)
+        return s
+
+    def _send(self, method: str, path: str, params: dict[str, Any], signed: bool) -> Any:
+        """Runs on a pool thread."""
+        clean = {k: (fmt_wire(v) if isinstance(v, Decimal) else v) for k, v in params.items() if v is not None}
+        if signed:
+            if self.recv_window != 5000:
+                clean["recvWindow"] = self.recv_window
+            clean["timestamp"] = self.now_ms()
+        encoded = encode_params(clean)
+        in_body = self.params_in_body and method != "GET"
+        if signed:
+            assert self._signer is not None
+            sig = quote_signature(self._signer.sign(rest_payload("", encoded) if in_body else rest_payload(encoded)))
+            encoded = f"{encoded}&signature={sig}" if encoded else f"signature={sig}"
+        url = self.base_url + path
+        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        if in_body:
+            kwargs["data"] = encoded
+            kwargs["headers"] = {"Content-Type": "application/x-www-form-urlencoded"}
+        elif encoded:
+            url = f"{url}?{encoded}"
+        t0 = time.perf_counter()
+        try:
+            resp = self._session().request(method, url, **kwargs)
+        except requests.Timeout:
+            raise TemporaryError(f"{method} {path}: timed out after {self.timeout}s (outcome unknown)") from None
+        except requests.RequestException as exc:
+            raise TemporaryError(f"{method} {path}: connection failed ({type(exc).__name__})") from None
+        finally:
+            self.requests_sent += 1
+        self._latencies_ms.append((time.perf_counter() - t0) * 1000)
+        return self._handle(method, path, resp)
+
+    def _handle(self, method: str, path: str, resp: requests.Response) -> Any:
+        weight = resp.headers.get("X-MBX-USED-WEIGHT-1M") or resp.headers.get("X-MBX-USED-WEIGHT")
+        if weight and weight.isdigit():
+            self.used_weight = int(weight)
+        orders = resp.headers.get("X-MBX-ORDER-COUNT-10S")
+        if orders and orders.isdigit():
+            self.order_count_10s = int(orders)
+        status = resp.status_code
+        try:
+            body = json.loads(resp.content, parse_float=Decimal) if resp.content else None
+        except ValueError:
+            body = None
+        if status < 400:
+            if body is None and resp.content:
+                raise TemporaryError(f"{method} {path}: HTTP {status} with a non-JSON body")
+            return body
+        code = body.get("code") if isinstance(body, dict) else None
+        msg = str(body.get("msg", "")) if isinstance(body, dict) else resp.text[:200]
+        what = f"{method} {path}: {msg or 'HTTP ' + str(status)}"
+        log.warning("%s %s -> HTTP %s code %s", method, path, status, code)
+        if status in (429, 418) or code in RATE_LIMIT_CODES:
+            retry = _retry_after(resp.headers.get("Retry-After"), 1.0 if status != 418 else 120.0)
+            self._gate_until = max(self._gate_until, time.monotonic() + retry)
+            raise RateLimited(what, code, status, retry_after_s=retry)
+        if status >= 500 or code in (-1000, -1001, -1006, -1007, -1008):
+            raise TemporaryError(what + " (outcome unknown)", code, status)
+        if code in AUTH_CODES or status in (401, 403):
+            raise AuthError(what, code, status)
+        if code in UNKNOWN_ORDER_CODES and (code == -2013 or "unknown order" in msg.lower()):
+            raise UnknownOrder(what, code, status)
+        if code == -1021:
+            raise TemporaryError(what, code, status)
+        if code in REJECT_CODES or code in UNKNOWN_ORDER_CODES or 400 <= status < 500:
+            raise OrderRejected(msg or what, code, status)
+        raise VenueError(what, code, status)
+
+    async def close(self) -> None:
+        """Shut the pool down (waiting for calls in flight, off the loop thread) and close sessions."""
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown, True)
+        with self._sessions_lock:
+            for s in self._sessions:
+                s.close()
+            self._sessions.clear()
+
+    # ------------------------------------------------------------------ market data
+
+    async def server_time(self) -> int:
+        data = await self.call("GET", "/api/v3/time")
+        return int(data["serverTime"])
+
+    async def sync_time(self) -> int:
+        """Measure the server clock offset (midpoint of the round trip); returns it in ms."""
+        t0 = time.time() * 1000
+        server = await self.server_time()
+        t1 = time.time() * 1000
+        self.time_offset_ms = int(server - (t0 + t1) / 2)
+        return self.time_offset_ms
+
+    async def exchange_info(self, symbols: list[str] | None = None) -> dict[str, Instrument]:
+        params = {"symbols": json.dumps(symbols, separators=(",", ":"))} if symbols else None
+        return parse.instruments(await self.call("GET", "/api/v3/exchangeInfo", params, weight_hint=20))
+
+    async def klines(self, symbol: str, interval: Interval, start_ms: int | None = None, end_ms: int | None = None,
+                     limit: int = 1000) -> list[Bar]:
+        rows = await self.call("GET", "/api/v3/klines", {"symbol": symbol, "interval": interval.value,
+                                                         "startTime": start_ms, "endTime": end_ms, "limit": limit},
+                               weight_hint=2)
+        now = self.now_ms()
+        return [parse.kline_row(symbol, interval, r, closed=int(r[6]) < now) for r in rows]
+
+    async def depth(self, symbol: str, limit: int = 1000) -> tuple[int, Levels, Levels]:
+        weight = 5 if limit <= 100 else 25 if limit <= 500 else 50 if limit <= 1000 else 250
+        snap = parse.depth_snapshot(await self.call("GET", "/api/v3/depth", {"symbol": symbol, "limit": limit},
+                                                    weight_hint=weight))
+        return snap.last_update_id, snap.bids, snap.asks
+
+    async def ticker_24h(self, symbol: str) -> Ticker24h:
+        return parse.ticker(await self.call("GET", "/api/v3/ticker/24hr", {"symbol": symbol}, weight_hint=2))
+
+    async def book_ticker(self, symbol: str) -> QuoteTick:
+        return parse.book_ticker(await self.call("GET", "/api/v3/ticker/bookTicker", {"symbol": symbol},
+                                                 weight_hint=2))
+
+    # ------------------------------------------------------------------ trading (Execution port)
+
+    async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]:
+        """Place an order; returns it with its immediate fills. On an unknown outcome (5xx, timeout) the order is
+        queried by its client id before the error is passed on."""
+        params: dict[str, Any] = {
+            "symbol": request.symbol, "side": SIDE_TO_WIRE[request.side], "type": ORDER_TYPE_TO_WIRE[request.type],
+            "timeInForce": TIF_TO_WIRE[request.time_in_force] if request.time_in_force else None,
+            "quantity": request.quantity, "quoteOrderQty": request.quote_quantity, "price": request.price,
+            "stopPrice": request.stop_price, "newClientOrderId": request.client_order_id, "newOrderRespType": "FULL",
+        }
+        try:
+            data = await self.call("POST", "/api/v3/order", params, signed=True)
+        except TemporaryError as exc:
+            try:
+                found = await self.query_order(request.symbol, request.client_order_id)
+            except VenueError:
+                raise exc from None
+            log.warning("order %s: outcome was unknown, the venue has it as %s", request.client_order_id,
+                        found.status.name)
+            return found, []
+        placed = parse.order(data, request)
+        return placed, parse.response_fills(data, placed)
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        return (await self.submit(request))[0]
+
+    async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
+        return parse.order(await self.call("DELETE", "/api/v3/order",
+                                           {"symbol": symbol, "origClientOrderId": client_order_id}, signed=True))
+
+    async def cancel_all(self, symbol: str) -> list[Order]:
+        rows = await self.call("DELETE", "/api/v3/openOrders", {"symbol": symbol}, signed=True)
+        return [parse.order(r) for r in rows if "orderId" in r and "type" in r]
+
+    async def query_order(self, symbol: str, client_order_id: str) -> Order:
+        return parse.order(await self.call("GET", "/api/v3/order", {"symbol": symbol,
+                                                                    "origClientOrderId": client_order_id},
+                                           signed=True, weight_hint=4))
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        rows = await self.call("GET", "/api/v3/openOrders", {"symbol": symbol}, signed=True,
+                               weight_hint=6 if symbol else 80)
+        return [parse.order(r) for r in rows]
+
+    async def all_orders(self, symbol: str, start_ms: int | None = None, limit: int = 500) -> list[Order]:
+        rows = await self.call("GET", "/api/v3/allOrders", {"symbol": symbol, "startTime": start_ms, "limit": limit},
+                               signed=True, weight_hint=20)
+        return [parse.order(r) for r in rows]
+
+    async def my_trades(self, symbol: str, start_ms: int | None = None, limit: int = 500) -> list[Fill]:
+        rows = await self.call("GET", "/api/v3/myTrades", {"symbol": symbol, "startTime": start_ms, "limit": limit},
+                               signed=True, weight_hint=20)
+        return [parse.my_trade(r) for r in rows]
+
+    async def account(self) -> list[Balance]:
+        return parse.balances(await self.call("GET", "/api/v3/account", signed=True, weight_hint=20))
+
+    async def balances(self) -> list[Balance]:
+        return await self.account()
+
+    async def fills(self, symbol: str, start_ms: int | None = None) -> list[Fill]:
+        return await self.my_trades(symbol, start_ms)
+
+    def __repr__(self) -> str:
+        return f"BinanceRest({self.base_url!r}, keys={'yes' if self.has_keys else 'no'})"
+
+
+def _retry_after(value: str | None, default: float) -> float:
+    try:
+        return max(0.0, float(value)) if value else default
+    except ValueError:
+        return default

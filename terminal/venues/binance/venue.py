@@ -1,0 +1,270 @@
+"""BinanceVenue: REST + market stream + user stream + local books, composed for one environment.
+
+Every event goes to ``bus.publish``. The same class serves the sandbox, the testnet and live; only URLs differ.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Callable
+
+from ...bus import Bus
+from ...market.bars import backfill
+from ...market.booksync import BookSync
+from ...model import Balance, Bar, Environment, Fill, Instrument, Interval, Order, OrderBook, OrderRequest
+from .parse import DepthDiff
+from .rest import BinanceRest
+from .signing import Signer
+from .stream import MarketStream, StreamHealth
+from .userstream import UserStream
+
+log = logging.getLogger(__name__)
+
+
+class BinanceVenue:
+    """The Binance adapter. ``await start()`` before use and ``await close()`` after."""
+
+    def __init__(self, environment: Environment, base_url: str, ws_url: str, ws_api_url: str,
+                 api_key: str | None = None, signer: Signer | None = None, bus: Bus | None = None, *,
+                 silence_timeout_s: float = 10.0, book_top_n: int = 20, book_depth_limit: int = 1000,
+                 depth_speed: str = "@100ms") -> None:
+        self.environment = environment
+        self.bus = bus or Bus()
+        self._publish: Callable[[object], None] = self.bus.publish
+        self.rest = BinanceRest(base_url, api_key, signer)
+        self.market = MarketStream(ws_url, self._on_market_event, silence_timeout_s=silence_timeout_s)
+        self.market.add_connect_listener(self._on_market_connect)
+        self._ws_api_url = ws_api_url
+        self._api_key = api_key
+        self._signer = signer
+        self.user: UserStream | None = None
+        self._syncs: dict[str, BookSync] = {}
+        self._bars: dict[tuple[str, Interval], int] = {}  # (symbol, interval) -> last open_time seen
+        self._watchers: dict[str, int] = {}  # stream name -> watch count
+        self._instruments: dict[str, Instrument] | None = None
+        self.book_top_n = book_top_n
+        self.book_depth_limit = book_depth_limit
+        self.depth_speed = depth_speed
+        self.backfilled_bars = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self, connect_timeout_s: float = 10.0) -> None:
+        try:
+            await self.rest.sync_time()
+        except Exception as exc:  # noqa: BLE001 - trading calls resync on -1021 anyway
+            log.warning("clock sync failed (%s)", type(exc).__name__)
+        await self.market.start()
+        try:
+            await self.market.wait_connected(connect_timeout_s)
+        except asyncio.TimeoutError:
+            log.warning("market stream not connected after %.0fs; it keeps retrying", connect_timeout_s)
+
+    async def start_user_stream(self) -> None:
+        """Subscribe to account events (OrderUpdated, Fill, BalancesUpdated). Raises AuthError on bad keys."""
+        if self.user is not None:
+            return
+        if not (self._api_key and self._signer):
+            from ..base import AuthError
+            raise AuthError("the user stream needs API keys")
+        self.user = UserStream(self._ws_api_url, self._api_key, self._signer, self._publish,
+                               now_ms=self.rest.now_ms)
+        try:
+            await self.user.start()
+        except BaseException:
+            self.user = None
+            raise
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for sync in self._syncs.values():
+            await sync.close()
+        if self.user is not None:
+            await self.user.close()
+        await self.market.close()
+        await self.rest.close()
+
+    # ------------------------------------------------------------------ reference data
+
+    async def instruments(self, refresh: bool = False) -> dict[str, Instrument]:
+        if self._instruments is None or refresh:
+            self._instruments = await self.rest.exchange_info()
+        return self._instruments
+
+    @property
+    def books(self) -> dict[str, OrderBook]:
+        return {s: sync.book for s, sync in self._syncs.items()}
+
+    # ------------------------------------------------------------------ subscriptions
+
+    async def _watch(self, streams: list[str]) -> None:
+        new = []
+        for s in streams:
+            self._watchers[s] = self._watchers.get(s, 0) + 1
+            if self._watchers[s] == 1:
+                new.append(s)
+        if new:
+            await self.market.subscribe(new)
+
+    async def _unwatch(self, streams: list[str]) -> list[str]:
+        gone = []
+        for s in streams:
+            n = self._watchers.get(s, 0) - 1
+            if n <= 0:
+                self._watchers.pop(s, None)
+                if n == 0:
+                    gone.append(s)
+            else:
+                self._watchers[s] = n
+        if gone:
+            await self.market.unsubscribe(gone)
+        return gone
+
+    @staticmethod
+    def _quote_streams(symbol: str) -> list[str]:
+        s = symbol.lower()
+        return [f"{s}@bookTicker", f"{s}@trade", f"{s}@miniTicker"]
+
+    async def watch_quotes(self, symbol: str) -> None:
+        """QuoteTick (bookTicker), TradeTick (trade) and Ticker24h (miniTicker) for ``symbol``."""
+        await self._watch(self._quote_streams(symbol))
+
+    async def unwatch_quotes(self, symbol: str) -> None:
+        await self._unwatch(self._quote_streams(symbol))
+
+    def _depth_stream(self, symbol: str) -> str:
+        return f"{symbol.lower()}@depth{self.depth_speed}"
+
+    async def watch_book(self, symbol: str, wait_synced_s: float | None = None) -> OrderBook:
+        """Keep a local book for ``symbol`` (BookUpdated events); optionally wait until it is synced."""
+        sync = self._syncs.get(symbol)
+        if sync is None:
+            sync = self._syncs[symbol] = BookSync(symbol, self.rest, self._publish, top_n=self.book_top_n,
+                                                  depth_limit=self.book_depth_limit)
+            sync.start()
+        await self._watch([self._depth_stream(symbol)])
+        if wait_synced_s:
+            await sync.wait_synced(wait_synced_s)
+        return sync.book
+
+    async def unwatch_book(self, symbol: str) -> None:
+        if await self._unwatch([self._depth_stream(symbol)]):
+            sync = self._syncs.pop(symbol, None)
+            if sync is not None:
+                await sync.close()
+
+    def book_sync(self, symbol: str) -> BookSync | None:
+        return self._syncs.get(symbol)
+
+    async def watch_bars(self, symbol: str, interval: Interval) -> None:
+        """Live Bar events for ``symbol``; after every reconnect missed bars are backfilled from REST."""
+        self._bars.setdefault((symbol, interval), 0)
+        await self._watch([f"{symbol.lower()}@kline_{interval.value}"])
+
+    async def unwatch_bars(self, symbol: str, interval: Interval) -> None:
+        if await self._unwatch([f"{symbol.lower()}@kline_{interval.value}"]):
+            self._bars.pop((symbol, interval), None)
+
+    async def klines(self, symbol: str, interval: Interval, start_ms: int | None = None, end_ms: int | None = None,
+                     limit: int = 1000) -> list[Bar]:
+        return await self.rest.klines(symbol, interval, start_ms, end_ms, limit)
+
+    # ------------------------------------------------------------------ stream events
+
+    def _on_market_event(self, event: object) -> None:
+        t = type(event)
+        if t is DepthDiff:
+            d: DepthDiff = event  # type: ignore[assignment]
+            sync = self._syncs.get(d.symbol)
+            if sync is not None:
+                sync.on_diff(d.first_id, d.last_id, d.bids, d.asks, d.ts_event)
+            return
+        if t is Bar:
+            b: Bar = event  # type: ignore[assignment]
+            key = (b.symbol, b.interval)
+            if key in self._bars and b.open_time > self._bars[key]:
+                self._bars[key] = b.open_time
+        self._publish(event)
+
+    def _on_market_connect(self, is_reconnect: bool) -> None:
+        if not is_reconnect:
+            return
+        for (symbol, interval), last in list(self._bars.items()):
+            if last:
+                self._spawn(self._backfill(symbol, interval, last))
+
+    async def _backfill(self, symbol: str, interval: Interval, since_ms: int) -> None:
+        """Publish every bar from ``since_ms`` on (REST), so a reconnect leaves no bar missing."""
+        try:
+            bars = await backfill(self.rest, symbol, interval, since_ms)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("%s %s: kline backfill failed (%s)", symbol, interval.value, type(exc).__name__)
+            return
+        key = (symbol, interval)
+        for bar in bars:
+            if key in self._bars and bar.open_time > self._bars[key]:
+                self._bars[key] = bar.open_time
+            self.backfilled_bars += 1
+            self._publish(bar)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------ health
+
+    def health(self) -> dict[str, StreamHealth]:
+        """Per-stream health plus 'market' (connection, clock offset, REST latency, weight) and 'user'."""
+        out: dict[str, StreamHealth] = {}
+        conn = self.market.health.snapshot()
+        conn.extra.update(connected=self.market.connected, clock_offset_ms=self.rest.time_offset_ms,
+                          rest_latency_p50_ms=self.rest.latency_ms(50), weight_used=self.rest.used_weight,
+                          rate_limit_backoff_s=self.rest.backoff_remaining_s)
+        out["market"] = conn
+        depth_streams = {self._depth_stream(s): sync for s, sync in self._syncs.items()}
+        for name, h in self.market.streams.items():
+            snap = h.snapshot()
+            sync = depth_streams.get(name)
+            if sync is not None:
+                snap.gaps, snap.resyncs = sync.gaps, sync.resyncs
+                snap.extra.update(synced=sync.synced, update_id=sync.book.update_id)
+            out[name] = snap
+        if self.user is not None:
+            u = self.user
+            out["user"] = StreamHealth("user", u.messages, u.last_message_mono, u.reconnects, 0, 0, u.errors,
+                                       {"connected": u.connected})
+        return out
+
+    # ------------------------------------------------------------------ Execution port
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        return await self.rest.place_order(request)
+
+    async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]:
+        return await self.rest.submit(request)
+
+    async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
+        return await self.rest.cancel_order(symbol, client_order_id)
+
+    async def cancel_all(self, symbol: str) -> list[Order]:
+        return await self.rest.cancel_all(symbol)
+
+    async def query_order(self, symbol: str, client_order_id: str) -> Order:
+        return await self.rest.query_order(symbol, client_order_id)
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return await self.rest.open_orders(symbol)
+
+    async def balances(self) -> list[Balance]:
+        return await self.rest.account()
+
+    async def fills(self, symbol: str, start_ms: int | None = None) -> list[Fill]:
+        return await self.rest.my_trades(symbol, start_ms)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
