@@ -1,0 +1,203 @@
+"""Public market data endpoints (security NONE): ping, time, exchangeInfo, depth, trades, aggTrades, klines,
+uiKlines, avgPrice and the tickers."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from terminal.model.enums import OrderType
+from terminal.model.instrument import Instrument
+
+from . import errors
+from .orders import agg_trade, public_trade
+from .params import Params
+from .venue import Venue
+from .wire import INTERVAL_FROM_WIRE, TYPE_TO_WIRE, num
+
+_TYPE_ORDER = list(TYPE_TO_WIRE)
+
+
+def depth_weight(limit: int) -> int:
+    if limit <= 100:
+        return 5
+    if limit <= 500:
+        return 25
+    if limit <= 1000:
+        return 50
+    return 250
+
+
+def symbol_entry(inst: Instrument) -> dict[str, Any]:
+    market_step = inst.market_step_size if inst.market_step_size is not None else Decimal(0)
+    market_min = inst.market_min_qty if inst.market_min_qty is not None else Decimal(0)
+    market_max = inst.market_max_qty if inst.market_max_qty is not None else inst.max_qty
+    return {
+        "symbol": inst.symbol, "status": inst.status, "baseAsset": inst.base_asset,
+        "baseAssetPrecision": inst.base_precision, "quoteAsset": inst.quote_asset,
+        "quotePrecision": inst.quote_precision, "quoteAssetPrecision": inst.quote_precision,
+        "baseCommissionPrecision": inst.base_precision, "quoteCommissionPrecision": inst.quote_precision,
+        "orderTypes": [TYPE_TO_WIRE[t] for t in _TYPE_ORDER if t in inst.order_types],
+        "icebergAllowed": False, "ocoAllowed": False, "otoAllowed": False,
+        "quoteOrderQtyMarketAllowed": inst.quote_order_qty_market_allowed, "allowTrailingStop": False,
+        "cancelReplaceAllowed": False, "amendAllowed": False, "isSpotTradingAllowed": True,
+        "isMarginTradingAllowed": False,
+        "filters": [
+            {"filterType": "PRICE_FILTER", "minPrice": num(inst.min_price), "maxPrice": num(inst.max_price),
+             "tickSize": num(inst.tick_size)},
+            {"filterType": "LOT_SIZE", "minQty": num(inst.min_qty), "maxQty": num(inst.max_qty),
+             "stepSize": num(inst.step_size)},
+            {"filterType": "MARKET_LOT_SIZE", "minQty": num(market_min), "maxQty": num(market_max),
+             "stepSize": num(market_step)},
+            {"filterType": "NOTIONAL", "minNotional": num(inst.min_notional),
+             "applyMinToMarket": inst.apply_min_to_market, "maxNotional": num(inst.max_notional),
+             "applyMaxToMarket": inst.apply_max_to_market, "avgPriceMins": 5},
+        ],
+        "permissions": [], "permissionSets": [["SPOT"]], "defaultSelfTradePreventionMode": "NONE",
+        "allowedSelfTradePreventionModes": ["NONE"],
+    }
+
+
+class MarketData:
+    def __init__(self, venue: Venue) -> None:
+        self.venue = venue
+
+    @property
+    def market(self) -> Any:
+        return self.venue.market
+
+    def _symbols(self, p: Params) -> list[str] | None:
+        """``symbol`` or ``symbols`` (both is an error); None means all."""
+        one, many = p.text("symbol"), p.symbol_list()
+        if one is not None and many is not None:
+            raise errors.ApiError(-1128, "Combination of optional parameters invalid.")
+        if one is not None:
+            self.venue.instrument(one)
+            return [one]
+        if many is not None:
+            for s in many:
+                self.venue.instrument(s)
+            return many
+        return None
+
+    def ping(self, p: Params) -> Any:
+        return {}
+
+    def time(self, p: Params) -> Any:
+        return {"serverTime": self.venue.now_ms()}
+
+    def exchange_info(self, p: Params) -> Any:
+        symbols = self._symbols(p)
+        permissions = p.text("permissions", max_len=1000)
+        status = p.text("symbolStatus")
+        insts = list(self.venue.instruments.values()) if symbols is None else [
+            self.venue.instruments[s] for s in symbols]
+        if permissions is not None and "SPOT" not in permissions:
+            insts = []
+        if status is not None:
+            insts = [i for i in insts if i.status == status]
+        return {"timezone": "UTC", "serverTime": self.venue.now_ms(),
+                "rateLimits": self.venue.limiter.limits.exchange_info(), "exchangeFilters": [],
+                "symbols": [symbol_entry(i) for i in insts]}
+
+    def depth(self, p: Params) -> Any:
+        symbol = p.text("symbol", required=True)
+        limit = p.limit(100, 5000)
+        self.venue.instrument(symbol)
+        update_id, bids, asks = self.venue.engine.depth(symbol, limit)
+        return {"lastUpdateId": update_id, "bids": [[num(px), num(q)] for px, q in bids],
+                "asks": [[num(px), num(q)] for px, q in asks]}
+
+    def trades(self, p: Params) -> Any:
+        symbol = p.text("symbol", required=True)
+        limit = p.limit(500, 1000)
+        self.venue.instrument(symbol)
+        return [public_trade(t) for t in self.venue.engine.recent_trades(symbol, limit)]
+
+    def agg_trades(self, p: Params) -> Any:
+        symbol = p.text("symbol", required=True)
+        limit = p.limit(500, 1000)
+        from_id, start, end = p.integer("fromId"), p.integer("startTime"), p.integer("endTime")
+        self.venue.instrument(symbol)
+        if start is not None and end is not None and end - start > 3_600_000:
+            raise errors.ApiError(-1127, "More than 1 hours between startTime and endTime.")
+        trades = self.venue.engine.recent_trades(symbol, 1000)
+        if from_id is not None:
+            trades = [t for t in trades if t.trade_id >= from_id][:limit]
+        elif start is not None or end is not None:
+            trades = [t for t in trades if (start is None or t.time >= start) and (end is None or t.time <= end)]
+            trades = trades[:limit] if start is not None else trades[-limit:]
+        else:
+            trades = trades[-limit:]
+        return [agg_trade(t) for t in trades]
+
+    def klines(self, p: Params) -> Any:
+        symbol = p.text("symbol", required=True)
+        interval_text = p.text("interval", required=True)
+        interval = INTERVAL_FROM_WIRE.get(interval_text or "")
+        if interval is None:
+            raise errors.bad_interval()
+        start, end = p.integer("startTime"), p.integer("endTime")
+        limit = p.limit(500, 1000)
+        tz = p.text("timeZone")
+        if tz not in (None, "0", "+00:00", "00:00", "0:00"):
+            raise errors.ApiError(-1100, "Illegal characters found in parameter 'timeZone'; only UTC is served.")
+        self.venue.instrument(symbol)
+        rows = self.market.stores[symbol].klines(interval, start, end, limit)
+        return [row.wire() for row in rows]
+
+    def avg_price(self, p: Params) -> Any:
+        symbol = p.text("symbol", required=True)
+        self.venue.instrument(symbol)
+        now = self.venue.now_ms()
+        price = self.market.stores[symbol].avg_price(now, 5)
+        return {"mins": 5, "price": num(price), "closeTime": now}
+
+    def _book_top(self, symbol: str) -> tuple[int, tuple[Decimal, Decimal], tuple[Decimal, Decimal]]:
+        update_id, bids, asks = self.venue.engine.depth(symbol, 1)
+        zero = (Decimal(0), Decimal(0))
+        return update_id, (bids[0] if bids else zero), (asks[0] if asks else zero)
+
+    def _last_price(self, symbol: str) -> Decimal:
+        price = self.venue.engine.last_price(symbol)
+        if price is None and self.market is not None:
+            price = self.market.stores[symbol].last_price
+        return price if price is not None else Decimal(0)
+
+    def ticker_price(self, p: Params) -> Any:
+        symbols = self._symbols(p)
+        rows = [{"symbol": s, "price": num(self._last_price(s))} for s in (symbols or self.venue.instruments)]
+        return rows[0] if p.has("symbol") else rows
+
+    def book_ticker(self, p: Params) -> Any:
+        symbols = self._symbols(p)
+        rows = []
+        for s in symbols or self.venue.instruments:
+            _, (bp, bq), (ap, aq) = self._book_top(s)
+            rows.append({"symbol": s, "bidPrice": num(bp), "bidQty": num(bq), "askPrice": num(ap),
+                         "askQty": num(aq)})
+        return rows[0] if p.has("symbol") else rows
+
+    def ticker_24h(self, p: Params) -> Any:
+        symbols = self._symbols(p)
+        kind = p.text("type") or "FULL"
+        if kind not in ("FULL", "MINI"):
+            raise errors.ApiError(-1100, "Illegal characters found in parameter 'type'; legal range is 'FULL, MINI'.")
+        now = self.venue.now_ms()
+        rows = [self.ticker_row(s, now, kind == "MINI") for s in (symbols or self.venue.instruments)]
+        return rows[0] if p.has("symbol") else rows
+
+    def ticker_row(self, symbol: str, now: int, mini: bool) -> dict[str, Any]:
+        st = self.market.stores[symbol].ticker_24h(now)
+        if mini:
+            return {"symbol": symbol, "openPrice": num(st.open), "highPrice": num(st.high), "lowPrice": num(st.low),
+                    "lastPrice": num(st.last), "volume": num(st.volume), "quoteVolume": num(st.quote_volume),
+                    "openTime": st.open_time, "closeTime": st.close_time, "firstId": st.first_id,
+                    "lastId": st.last_id, "count": st.count}
+        _, (bp, bq), (ap, aq) = self._book_top(symbol)
+        return {"symbol": symbol, "priceChange": num(st.change), "priceChangePercent": format(st.change_pct, "f"),
+                "weightedAvgPrice": num(st.weighted_avg), "prevClosePrice": num(st.prev_close),
+                "lastPrice": num(st.last), "lastQty": num(st.last_qty), "bidPrice": num(bp), "bidQty": num(bq),
+                "askPrice": num(ap), "askQty": num(aq), "openPrice": num(st.open), "highPrice": num(st.high),
+                "lowPrice": num(st.low), "volume": num(st.volume), "quoteVolume": num(st.quote_volume),
+                "openTime": st.open_time, "closeTime": st.close_time, "firstId": st.first_id, "lastId": st.last_id,
+                "count": st.count}

@@ -1,0 +1,241 @@
+"""SandboxServer: one aiohttp app on one port serving the Binance Spot subset over REST, market streams,
+listenKey user data streams and the WebSocket API, plus ``/sandbox/*`` admin routes. Runs in its own thread
+(``start``/``stop``) or inside a running loop (``start_async``/``stop_async``)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import Future
+from decimal import Decimal
+from typing import Any, Callable, Mapping, TypeVar
+
+from aiohttp import web
+
+from terminal.clock import LiveClock
+from terminal.sim.engine import Engine
+from terminal.sim.symbols import DEFAULT_SYMBOLS
+
+from .accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_BALANCES, Accounts
+from .admin import admin_routes
+from .auth import Authenticator
+from .fanout import Hub
+from .faults import Faults
+from .feeds import Feeds
+from .ratelimit import Limits, RateLimiter
+from .rest import RestApi
+from .seed import seed_books
+from .streams import MarketSockets, StreamNames
+from .userdata import UserStreams
+from .venue import Venue
+from .wsapi import WsApi
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+STEP_MS = 100
+
+
+class SandboxServer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 7,
+                 replay: Mapping[str, str] | None = None, *, limits: Limits | None = None,
+                 maker_fee: Decimal = Decimal("0.001"), taker_fee: Decimal = Decimal("0.001"),
+                 simulate: bool = True) -> None:
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self.replay = dict(replay) if replay else None
+        self.simulate = simulate
+        self.default_api_key = DEFAULT_API_KEY
+        self.default_api_secret = DEFAULT_API_SECRET
+        self.clock = LiveClock()
+        self.faults = Faults()
+        specs = list(DEFAULT_SYMBOLS)
+        self.engine = Engine([s.instrument for s in specs], self.clock, maker_fee=maker_fee, taker_fee=taker_fee)
+        self.market = self._make_market(specs)
+        self.accounts = Accounts()
+        self.hub = Hub()
+        self.venue = Venue(
+            engine=self.engine, market=self.market, instruments=dict(self.engine.instruments),
+            accounts=self.accounts, auth=Authenticator(self.accounts), limiter=RateLimiter(limits),
+            faults=self.faults, hub=self.hub, now_ms=self.clock.now_ms, maker_fee=maker_fee, taker_fee=taker_fee)
+        self.rest = RestApi(self.venue)
+        self.users = UserStreams(self.engine, self.accounts, self.hub, self.clock.now_ms)
+        self.feeds = Feeds(self.engine, self.rest.market_data, self.hub, self.faults, self.clock.now_ms)
+        names = StreamNames(self.engine.instruments, self.accounts.is_listen_key)
+        self.market_sockets = MarketSockets(self.hub, names, lambda conn, name: None)
+        self.ws_api = WsApi(self.venue, self.users, self.hub)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.create_account(DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_BALANCES, account_id="default")
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._bootstrapped = False
+
+    def _make_market(self, specs: list[Any]) -> Any:
+        try:
+            from terminal.sim.market import MarketSimulator
+        except ImportError:  # the simulator is optional: the engine still trades
+            log.warning("terminal.sim.market is not available; the sandbox runs without a simulated market")
+            return None
+        return MarketSimulator(self.engine, specs, self.seed, self.clock, replay=self.replay)
+
+    # -- properties -----------------------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    # -- accounts --------------------------------------------------------------------------------------------------
+    def create_account(self, api_key: str, secret: str, balances: Mapping[str, Any],
+                       account_id: str | None = None) -> str:
+        """Register a key pair and fund its account; returns the engine account id. Thread-safe."""
+        def make() -> str:
+            entry = self.accounts.add(api_key, secret, account_id)
+            self.engine.add_account(entry.account_id, {a: Decimal(str(v)) for a, v in balances.items()})
+            return entry.account_id
+        return self.call(make) if self._loop is not None else make()
+
+    def deposit(self, api_key: str, asset: str, amount: Any) -> None:
+        """Faucet: credit (or debit, if negative) an account; emits balanceUpdate + outboundAccountPosition."""
+        def run() -> None:
+            entry = self.accounts.lookup(api_key)
+            delta = Decimal(str(amount))
+            self.engine.deposit(entry.account_id, asset, delta)
+            self.users.on_deposit(entry.account_id, asset, delta)
+        self.call(run) if self._loop is not None else run()
+
+    # -- running ---------------------------------------------------------------------------------------------------
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the server loop thread and return its result."""
+        loop = self._loop
+        if loop is None:
+            return fn(*args)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            return fn(*args)
+        fut: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                fut.set_result(fn(*args))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                fut.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        return fut.result(timeout=30)
+
+    def _app(self) -> web.Application:
+        app = web.Application(client_max_size=1 << 20)
+        app.router.add_route("*", "/api/{tail:.*}", self.rest.handle)
+        app.router.add_get("/ws", self.market_sockets.handle)
+        app.router.add_get("/ws/{streams:.*}", self.market_sockets.handle)
+        app.router.add_get("/stream", self.market_sockets.handle)
+        app.router.add_get("/ws-api/v3", self.ws_api.handle)
+        app.router.add_routes(admin_routes(self))
+        return app
+
+    async def start_async(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.faults.bind(self._loop, self.hub.close_all)
+        if not self._bootstrapped:
+            if self.market is not None and self.simulate:
+                self.market.bootstrap(self.clock.now_ms())
+            elif self.simulate:
+                seed_books(self.engine, DEFAULT_SYMBOLS)
+            self._bootstrapped = True
+        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        server = site._server  # noqa: SLF001 - the only way to learn the port picked for port 0
+        if self.port == 0 and server is not None and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
+        self._tasks = [asyncio.create_task(self._every_100ms()), asyncio.create_task(self._every_second())]
+        log.info("sandbox listening on %s", self.url)
+
+    async def stop_async(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+        self._tasks = []
+        self.hub.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _every_100ms(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        tick = 0
+        while True:
+            next_at += STEP_MS / 1000
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            tick += 1
+            try:
+                if self.market is not None and self.simulate:
+                    self.market.step(self.clock.now_ms())
+                self.feeds.flush_depth(100)
+                if tick % 10 == 0:
+                    self.feeds.flush_depth(1000)
+            except Exception:  # noqa: BLE001 - the market must keep going
+                log.exception("sandbox step failed")
+
+    async def _every_second(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                self.feeds.publish_second()
+                self.users.expire_listen_keys()
+            except Exception:  # noqa: BLE001
+                log.exception("sandbox periodic publish failed")
+
+    def start(self) -> None:
+        """Start a thread with its own loop; return once listening (raises what start_async raised)."""
+        ready: Future[None] = Future()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start_async())
+            except BaseException as exc:  # noqa: BLE001
+                ready.set_exception(exc)
+                loop.close()
+                return
+            ready.set_result(None)
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self.stop_async())
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name=f"sandbox-{self.seed}", daemon=True)
+        self._thread.start()
+        ready.result(timeout=60)
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=15)
+        self._thread = None
+        self._loop = None
+
+    def __enter__(self) -> "SandboxServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
