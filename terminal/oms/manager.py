@@ -160,7 +160,7 @@ class OrderManager:
                 last = exc
                 log.warning("order %s: outcome unknown (%s); looking it up before any retry", cid, exc.message)
                 try:
-                    found = await self._retrying(lambda: self.execution.query_order(symbol, cid))
+                    found = await self.retrying(lambda: self.execution.query_order(symbol, cid))
                 except UnknownOrder:
                     await asyncio.sleep(self._backoff(attempt))
                     continue  # the venue never saw it: same client id again is safe
@@ -170,7 +170,7 @@ class OrderManager:
                 return self.on_order(found)
             except (AuthError, OrderRejected) as exc:
                 if "duplicate order" in exc.message.lower():  # an earlier attempt landed after all
-                    return self.on_order(await self._retrying(lambda: self.execution.query_order(symbol, cid)))
+                    return self.on_order(await self.retrying(lambda: self.execution.query_order(symbol, cid)))
                 self._reject(cid, exc.message)
                 raise
             for f in fills:
@@ -199,7 +199,7 @@ class OrderManager:
                 await asyncio.sleep(exc.retry_after_s)
             except (TemporaryError, OrderRejected) as exc:
                 try:
-                    state = self.on_order(await self._retrying(
+                    state = self.on_order(await self.retrying(
                         lambda: self.execution.query_order(symbol, client_order_id)))
                 except UnknownOrder:
                     raise CancelFailed(f"cannot cancel {client_order_id}: the venue does not know this order") from None
@@ -214,7 +214,7 @@ class OrderManager:
     async def cancel_all(self, symbol: str) -> list[Order]:
         """Cancel every open order on ``symbol`` and make sure none is left. Returns the orders that were canceled."""
         try:
-            reports = await self._retrying(lambda: self.execution.cancel_all(symbol))
+            reports = await self.retrying(lambda: self.execution.cancel_all(symbol))
         except OrderRejected:
             reports = []  # -2011: nothing was open
         except TemporaryError:
@@ -223,7 +223,7 @@ class OrderManager:
         for r in reports:
             merged = self.on_order(r)
             done[merged.client_order_id] = merged
-        remaining = {o.client_order_id for o in await self._retrying(lambda: self.execution.open_orders(symbol))}
+        remaining = {o.client_order_id for o in await self.retrying(lambda: self.execution.open_orders(symbol))}
         remaining |= {o.client_order_id for o in self.open_orders(symbol) if o.client_order_id not in self._inflight}
         for cid in remaining - set(done):
             try:
@@ -237,7 +237,7 @@ class OrderManager:
         If the cancel does not succeed, nothing is placed and CancelFailed says why."""
         old = self.order(client_order_id)
         if old is None:
-            old = self.on_order(await self._retrying(lambda: self.execution.query_order(symbol, client_order_id)))
+            old = self.on_order(await self.retrying(lambda: self.execution.query_order(symbol, client_order_id)))
         canceled = await self.cancel(symbol, client_order_id)
         if canceled.status is not OrderStatus.CANCELED:
             raise CancelFailed(f"order {client_order_id} was not replaced: it is already "
@@ -252,7 +252,7 @@ class OrderManager:
     async def reconcile(self) -> None:
         """Bring open orders, recent fills and balances in line with the venue (start-up, every (re)connect)."""
         async with self._reconcile_lock:
-            venue_open = await self._retrying(lambda: self.execution.open_orders(None))
+            venue_open = await self.retrying(lambda: self.execution.open_orders(None))
             seen = set()
             for report in venue_open:
                 seen.add(self.on_order(report).client_order_id)
@@ -262,16 +262,16 @@ class OrderManager:
                 if cid in seen or cid in self._inflight:
                     continue
                 try:
-                    self.on_order(await self._retrying(lambda: self.execution.query_order(local.symbol, cid)))
+                    self.on_order(await self.retrying(lambda: self.execution.query_order(local.symbol, cid)))
                 except UnknownOrder:
                     self._orphan(local)
             for symbol in sorted(symbols):
                 last = self.journal.last_fill_ms(symbol)
                 since = min((o.ts_created for o in self._orders.values() if o.symbol == symbol), default=None)
                 start = min(x for x in (last, since) if x is not None) - 60_000 if (last or since) else None
-                for fill in await self._retrying(lambda: self.execution.my_trades(symbol, start)):
+                for fill in await self.retrying(lambda: self.execution.my_trades(symbol, start)):
                     self.on_fill(fill)
-            self.on_balances(await self._retrying(self.execution.account), full=True)
+            self.on_balances(await self.retrying(self.execution.account), full=True)
             self.reconciles += 1
 
     def _orphan(self, local: Order) -> None:
@@ -286,7 +286,7 @@ class OrderManager:
     def _backoff(self, attempt: int) -> float:
         return min(2.0, self.backoff_s * (2 ** attempt))
 
-    async def _retrying(self, fn: Callable[[], Awaitable[T]]) -> T:
+    async def retrying(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Call a read-only or idempotent request, waiting out rate limits and temporary errors."""
         for attempt in range(self.max_attempts):
             try:

@@ -1,0 +1,386 @@
+"""The session: composition root and async facade. Every GUI action and every strategy goes through it.
+
+    session = await terminal.connect("sandbox")
+    print(await session.ticker("BTCUSDT"))
+    order = await session.buy("BTCUSDT", "0.001", price="20000")
+    await session.cancel_order("BTCUSDT", order.client_order_id)
+    await session.close()
+
+The venue publishes on a private bus; the session routes order, fill and balance reports through the order manager
+(which merges and republishes them) and passes market data straight on to ``session.bus``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from .bus import Bus
+from .model import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Environment, Fill, Instrument,
+                    Interval, Order, OrderBook, OrderRequest, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h,
+                    TimeInForce, TradeTick, to_decimal)
+from .oms.manager import CancelFailed, OrderManager
+from .oms.position import Position, build_positions
+from .risk.checks import (InsufficientBalance, KillSwitchActive, NotionalLimitExceeded, PreTradeError, RiskChecks,
+                          RiskLimits, UnknownSymbol, resolve_symbol)
+from .session_connect import connect
+from .session_feeds import Feed, Watches
+from .session_health import StreamHealth, collect_health
+from .session_history import BarsRequest, klines_frame, load_bars
+from .storage.journal import Journal
+from .venues.base import AuthError
+
+log = logging.getLogger(__name__)
+E = TypeVar("E")
+_DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000, 5000)
+
+__all__ = ["Session", "BlockingSession", "connect", "connect_blocking", "UnknownSymbol", "InsufficientBalance",
+           "KillSwitchActive", "NotionalLimitExceeded", "PreTradeError", "CancelFailed", "Position", "StreamHealth",
+           "RiskLimits"]
+
+
+class Session:
+    """Use ``await terminal.connect(...)`` to make one."""
+
+    def __init__(self, environment: Environment, venue: Any, journal: Journal, instruments: dict[str, Instrument], *,
+                 bus: Bus | None = None, has_keys: bool = False, keys_problem: str = "", server: Any = None,
+                 limits: RiskLimits | None = None) -> None:
+        self.environment = environment
+        self.venue = venue
+        self.journal = journal
+        self.instruments = instruments
+        self.bus = bus or Bus()
+        self.has_keys = has_keys
+        self.keys_problem = keys_problem
+        self.server = server  # the embedded SandboxServer, if this session started one
+        self.quotes_cache: dict[str, QuoteTick] = {}
+        self.last_prices: dict[str, Decimal] = {}
+        self.risk = RiskChecks(instruments, self._balances_for_risk, self._reference_price, limits)
+        self.oms = OrderManager(venue.rest, journal, self.bus, risk=self.risk, clock=venue.rest)
+        self._watches = Watches(self._start_watch, self._stop_watch)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._started = False
+        self._closed = False
+        venue.bus.subscribe(None, self._route)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def _start(self) -> None:
+        if self.has_keys:
+            try:
+                await self.venue.start_user_stream()
+            except AuthError as exc:
+                self.has_keys = False
+                self.keys_problem = f"the venue refused the {self.environment.value} API keys ({exc.message}): fix them in Accounts"
+                log.error(self.keys_problem)
+            else:
+                if self.venue.user is not None:
+                    self.venue.user.add_connect_listener(self._on_user_connect)
+                await self.oms.reconcile()
+        self._started = True
+
+    def _on_user_connect(self, is_reconnect: bool) -> Any:
+        return self.oms.reconcile() if is_reconnect and not self._closed else None
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.venue.close()
+        self.journal.close()
+        if self.server is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+
+    async def __aenter__(self) -> "Session":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # ------------------------------------------------------------------ event routing
+    def _route(self, event: object) -> None:
+        t = type(event)
+        if t is OrderUpdated:
+            self.oms.on_order(event.order)  # type: ignore[attr-defined]
+            return
+        if t is Fill:
+            self.oms.on_fill(event)  # type: ignore[arg-type]
+            return
+        if t is BalancesUpdated:
+            self.oms.on_balances(event)  # type: ignore[arg-type]
+            return
+        if t is QuoteTick:
+            self.quotes_cache[event.symbol] = event  # type: ignore[attr-defined]
+            self.last_prices.setdefault(event.symbol, (event.bid + event.ask) / 2)  # type: ignore[attr-defined]
+        elif t is TradeTick or t is Ticker24h:
+            self.last_prices[event.symbol] = event.price if t is TradeTick else event.last  # type: ignore[attr-defined]
+        self.bus.publish(event)
+
+    def on(self, event_type: type[E], fn: Callable[[E], None]) -> Callable[[], None]:
+        """Call ``fn(event)`` for every event of ``event_type`` on the bus. Returns an unsubscribe function."""
+        return self.bus.subscribe(event_type, fn)
+
+    # ------------------------------------------------------------------ reference and market data
+    def instrument(self, symbol: str) -> Instrument:
+        return resolve_symbol(symbol, self.instruments)
+
+    def _sym(self, symbol: str) -> str:
+        return resolve_symbol(symbol, self.instruments).symbol
+
+    async def ticker(self, symbol: str) -> Ticker24h:
+        t = await self.venue.rest.ticker_24h(self._sym(symbol))
+        self.last_prices[t.symbol] = t.last
+        return t
+
+    async def quote(self, symbol: str) -> QuoteTick:
+        q = await self.venue.rest.book_ticker(self._sym(symbol))
+        self.quotes_cache[q.symbol] = q
+        return q
+
+    async def book(self, symbol: str, depth: int = 20) -> OrderBook:
+        sym = self._sym(symbol)
+        limit = next((n for n in _DEPTH_LIMITS if n >= depth), 5000)
+        update_id, bids, asks = await self.venue.rest.depth(sym, limit)
+        book = OrderBook(sym)
+        book.load_snapshot(update_id, bids[:depth], asks[:depth])
+        return book
+
+    async def klines(self, symbol: str, interval: str | Interval = "1m", start: Any = None, end: Any = None,
+                     limit: int | None = None) -> Any:
+        """Bars as a pandas DataFrame (UTC DatetimeIndex of open times; float columns open, high, low, close, volume)."""
+        return klines_frame(await self._history(symbol, interval, start, end, limit))
+
+    def bars(self, symbol: str, interval: str | Interval = "1m", start: Any = None, end: Any = None,
+             limit: int | None = None) -> BarsRequest:
+        """``await session.bars(...)`` -> list[Bar] (Decimal-exact history, paged over any range);
+        ``async for bar in session.bars(symbol, interval)`` -> live bars (as ``bar_feed``)."""
+        return BarsRequest(lambda: self._history(symbol, interval, start, end, limit),
+                           lambda: self.bar_feed(symbol, interval))
+
+    async def _history(self, symbol: str, interval: str | Interval, start: Any, end: Any, limit: int | None) -> list[Bar]:
+        iv = interval if isinstance(interval, Interval) else Interval.parse(interval)
+        return await load_bars(self.venue.rest, self._sym(symbol), iv, start, end, limit)
+
+    # ------------------------------------------------------------------ streams
+    async def _start_watch(self, key: tuple[str, ...]) -> None:
+        kind, symbol = key[0], key[1]
+        if kind == "quotes":
+            await self.venue.watch_quotes(symbol)
+        elif kind == "book":
+            await self.venue.watch_book(symbol)
+        elif kind == "bars":
+            await self.venue.watch_bars(symbol, Interval.parse(key[2]))
+
+    async def _stop_watch(self, key: tuple[str, ...]) -> None:
+        kind, symbol = key[0], key[1]
+        if kind == "quotes":
+            await self.venue.unwatch_quotes(symbol)
+        elif kind == "book":
+            await self.venue.unwatch_book(symbol)
+        elif kind == "bars":
+            await self.venue.unwatch_bars(symbol, Interval.parse(key[2]))
+
+    async def watch(self, symbol: str) -> None:
+        """Quotes, trades and the 24 h ticker of ``symbol`` on the bus (reference counted)."""
+        await self._watches.acquire(("quotes", self._sym(symbol)))
+
+    async def unwatch(self, symbol: str) -> None:
+        await self._watches.release(("quotes", self._sym(symbol)))
+
+    async def watch_book(self, symbol: str) -> None:
+        await self._watches.acquire(("book", self._sym(symbol)))
+
+    async def unwatch_book(self, symbol: str) -> None:
+        await self._watches.release(("book", self._sym(symbol)))
+
+    async def watch_bars(self, symbol: str, interval: str | Interval = "1m") -> None:
+        await self._watches.acquire(("bars", self._sym(symbol), _iv(interval)))
+
+    async def unwatch_bars(self, symbol: str, interval: str | Interval = "1m") -> None:
+        await self._watches.release(("bars", self._sym(symbol), _iv(interval)))
+
+    def _feed(self, event_type: type[E], symbol: str, key: tuple[str, ...],
+              extra: Callable[[Any], bool] | None = None) -> Feed[E]:
+        return Feed(self.bus, event_type, lambda e: e.symbol == symbol and (extra is None or extra(e)),
+                    self._watches, [key])
+
+    def quotes(self, symbol: str) -> Feed[QuoteTick]:
+        sym = self._sym(symbol)
+        return self._feed(QuoteTick, sym, ("quotes", sym))
+
+    def trades(self, symbol: str) -> Feed[TradeTick]:
+        sym = self._sym(symbol)
+        return self._feed(TradeTick, sym, ("quotes", sym))
+
+    def tickers(self, symbol: str) -> Feed[Ticker24h]:
+        sym = self._sym(symbol)
+        return self._feed(Ticker24h, sym, ("quotes", sym))
+
+    def books(self, symbol: str) -> Feed[BookUpdated]:
+        sym = self._sym(symbol)
+        return self._feed(BookUpdated, sym, ("book", sym))
+
+    def bar_feed(self, symbol: str, interval: str | Interval = "1m") -> Feed[Bar]:
+        sym, iv = self._sym(symbol), _iv(interval)
+        return self._feed(Bar, sym, ("bars", sym, iv), lambda b: b.interval.value == iv)
+
+    def connections(self) -> Feed[ConnectionChanged]:
+        return Feed(self.bus, ConnectionChanged, lambda e: True, None, [])
+
+    # ------------------------------------------------------------------ trading
+    def _require_keys(self) -> None:
+        if not self.has_keys:
+            raise AuthError(self.keys_problem or f"no API keys for {self.environment.value}: add them in Accounts")
+
+    def _balances_for_risk(self) -> dict[str, Balance]:
+        return self.oms.balances()
+
+    def _reference_price(self, symbol: str, side: Side) -> Decimal | None:
+        q = self.quotes_cache.get(symbol)
+        if q is not None:
+            return q.ask if side is Side.BUY else q.bid
+        return self.last_prices.get(symbol)
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        """Check, journal, send. Raises PreTradeError / OrderValidationError before sending, OrderRejected with the
+        venue's message, AuthError without keys."""
+        self._require_keys()
+        sym = self._sym(request.symbol)
+        if sym != request.symbol:
+            import dataclasses
+            request = dataclasses.replace(request, symbol=sym)
+        if request.type is OrderType.MARKET and self._reference_price(sym, request.side) is None:
+            try:
+                await self.quote(sym)
+            except Exception as exc:  # noqa: BLE001 - the venue still checks the order
+                log.info("no reference price for %s (%s)", sym, type(exc).__name__)
+        return await self.oms.place(request)
+
+    async def buy(self, symbol: str, quantity: Any = None, price: Any = None, **kw: Any) -> Order:
+        """LIMIT (GTC) if ``price`` is given, else MARKET. ``quote_quantity=`` buys for an amount of quote asset.
+        Other keywords: type, time_in_force, stop_price, client_order_id."""
+        return await self.place_order(_request(self._sym(symbol), Side.BUY, quantity, price, kw))
+
+    async def sell(self, symbol: str, quantity: Any = None, price: Any = None, **kw: Any) -> Order:
+        return await self.place_order(_request(self._sym(symbol), Side.SELL, quantity, price, kw))
+
+    async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
+        self._require_keys()
+        return await self.oms.cancel(self._sym(symbol), client_order_id)
+
+    async def cancel_all(self, symbol: str) -> list[Order]:
+        self._require_keys()
+        return await self.oms.cancel_all(self._sym(symbol))
+
+    async def replace_order(self, symbol: str, client_order_id: str, *, quantity: Any = None,
+                            price: Any = None) -> Order:
+        """Cancel, then place the same order with a new quantity and/or price. CancelFailed if the cancel fails
+        (then nothing new is placed)."""
+        self._require_keys()
+        return await self.oms.replace(
+            self._sym(symbol), client_order_id,
+            quantity=None if quantity is None else to_decimal(quantity, name="quantity"),
+            price=None if price is None else to_decimal(price, name="price"))
+
+    async def query_order(self, symbol: str, client_order_id: str) -> Order:
+        self._require_keys()
+        sym = self._sym(symbol)
+        return self.oms.on_order(await self.oms.retrying(lambda: self.venue.rest.query_order(sym, client_order_id)))
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Open orders from the local, reconciled cache."""
+        return self.oms.open_orders(self._sym(symbol) if symbol else None)
+
+    async def order_history(self, symbol: str | None = None) -> list[Order]:
+        """Orders oldest first; with a symbol, the venue's allOrders are merged in first."""
+        if symbol and self.has_keys:
+            sym = self._sym(symbol)
+            for o in await self.oms.retrying(lambda: self.venue.rest.all_orders(sym)):
+                self.oms.on_order(o)
+        return self.journal.orders(self._sym(symbol) if symbol else None)
+
+    async def fills(self, symbol: str | None = None) -> list[Fill]:
+        """Fills oldest first; with a symbol, the venue's recent trades are merged in first."""
+        if symbol and self.has_keys:
+            sym = self._sym(symbol)
+            for f in await self.oms.retrying(lambda: self.venue.rest.my_trades(sym)):
+                self.oms.on_fill(f)
+        return self.journal.fills(self._sym(symbol) if symbol else None)
+
+    def balances(self) -> dict[str, Balance]:
+        return self.oms.balances()
+
+    async def refresh_balances(self) -> dict[str, Balance]:
+        self._require_keys()
+        self.oms.on_balances(await self.oms.retrying(self.venue.rest.account), full=True)
+        return self.oms.balances()
+
+    def positions(self) -> dict[str, Position]:
+        """Per symbol traded through this terminal: qty, average price, realised and unrealised P&L (Decimal)."""
+        return build_positions(self.journal.fills(), self.instruments, self.last_prices)
+
+    def health(self) -> dict[str, StreamHealth]:
+        return collect_health(self.venue, self.oms.reconciles, self.risk.killed)
+
+    def kill_switch(self, on: bool = True) -> asyncio.Task[list[Order]] | None:
+        """On: block new orders and cancel every open order (returns the cancelling task). Off: allow orders again."""
+        self.risk.killed = on
+        if not on or not self.has_keys:
+            return None
+        return self._spawn(self._cancel_everything())
+
+    async def _cancel_everything(self) -> list[Order]:
+        symbols = {o.symbol for o in self.oms.open_orders()}
+        symbols |= {o.symbol for o in await self.oms.retrying(lambda: self.venue.rest.open_orders(None))}
+        out: list[Order] = []
+        for sym in sorted(symbols):
+            out.extend(await self.oms.cancel_all(sym))
+        return out
+
+    def __repr__(self) -> str:
+        return f"Session({self.environment.value}, keys={'yes' if self.has_keys else 'no'})"
+
+
+def _iv(interval: str | Interval) -> str:
+    return (interval if isinstance(interval, Interval) else Interval.parse(interval)).value
+
+
+def _request(symbol: str, side: Side, quantity: Any, price: Any, kw: dict[str, Any]) -> OrderRequest:
+    quote_qty = kw.pop("quote_quantity", None)
+    stop = kw.pop("stop_price", None)
+    otype = kw.pop("type", None)
+    tif = kw.pop("time_in_force", None)
+    cid = kw.pop("client_order_id", None)
+    if kw:
+        raise TypeError(f"unexpected keyword(s): {', '.join(sorted(kw))}")
+    if isinstance(otype, str):
+        otype = OrderType[otype.upper()]
+    if otype is None:
+        otype = OrderType.LIMIT if price is not None else OrderType.MARKET
+    if isinstance(tif, str):
+        tif = TimeInForce[tif.upper()]
+    if tif is None and otype.has_tif:
+        tif = TimeInForce.GTC
+    fields: dict[str, Any] = dict(
+        symbol=symbol, side=side, type=otype,
+        quantity=None if quantity is None else to_decimal(quantity, name="quantity"),
+        price=None if price is None else to_decimal(price, name="price"),
+        stop_price=None if stop is None else to_decimal(stop, name="stop_price"),
+        quote_quantity=None if quote_qty is None else to_decimal(quote_qty, name="quote_quantity"),
+        time_in_force=tif)
+    if cid:
+        fields["client_order_id"] = cid
+    return OrderRequest(**fields)
+
+
+from .session_blocking import BlockingSession, connect_blocking  # noqa: E402  (needs Session defined)

@@ -1,0 +1,110 @@
+"""``connect()``: pick the venue's endpoints and credentials for an environment and build a Session."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .bus import Bus
+from .model import Environment
+from .risk.checks import RiskLimits
+from .storage import secrets
+from .storage.journal import Journal
+from .storage.secrets import Credentials, KeyType, SecretsUnavailable
+from .storage.settings import data_dir as default_data_dir
+
+if TYPE_CHECKING:
+    from .session import Session
+
+log = logging.getLogger(__name__)
+
+
+def _environment(value: Environment | str) -> Environment:
+    if isinstance(value, Environment):
+        return value
+    try:
+        return Environment(str(value).strip().lower())
+    except ValueError:
+        raise ValueError(f"unknown environment {value!r}; use 'sandbox', 'testnet' or 'live'") from None
+
+
+def _credentials(env: Environment, api_key: str | None, api_secret: str | None, credentials: Credentials | None,
+                 server: Any) -> tuple[Credentials | None, str]:
+    """(credentials or None, why there are none)."""
+    if credentials is not None:
+        return credentials, ""
+    if api_key or api_secret:
+        if not (api_key and api_secret):
+            raise ValueError("pass both api_key and api_secret (or neither)")
+        kind = KeyType.ED25519 if "PRIVATE KEY" in api_secret else KeyType.HMAC
+        return Credentials(api_key, api_secret, kind), ""
+    if env is Environment.SANDBOX:
+        if server is not None:
+            return Credentials(server.default_api_key, server.default_api_secret), ""
+        from .venues.sandbox.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
+        return Credentials(DEFAULT_API_KEY, DEFAULT_API_SECRET), ""
+    try:
+        stored = secrets.load_credentials(env)
+    except SecretsUnavailable as exc:
+        return None, f"no API keys for {env.value}: {exc}"
+    if stored is None:
+        return None, f"no API keys for {env.value}: add them in Accounts"
+    return stored, ""
+
+
+def _journal(env: Environment, data_dir: str | Path | None, embedded: bool) -> Journal:
+    """Sandbox: in memory unless a data_dir is given (each sandbox run is a new exchange). Otherwise on disk."""
+    if env is Environment.SANDBOX and (embedded or data_dir is None):
+        return Journal(":memory:") if data_dir is None else Journal(Path(data_dir) / "journal-sandbox.sqlite3")
+    base = Path(data_dir) if data_dir is not None else default_data_dir()
+    return Journal(base / f"journal-{env.value}.sqlite3")
+
+
+async def connect(environment: Environment | str = "sandbox", *, api_key: str | None = None,
+                  api_secret: str | None = None, credentials: Credentials | None = None,
+                  sandbox_url: str | None = None, data_dir: str | Path | None = None, confirm_live: bool = False,
+                  bus: Bus | None = None, risk_limits: RiskLimits | None = None) -> "Session":
+    """Connect to ``environment`` and return a started Session.
+
+    sandbox (default): starts an embedded sandbox exchange unless ``sandbox_url`` is given; uses its default keys.
+    testnet / live: keys from the system keyring (Accounts) unless passed; without keys only market data works.
+    live needs ``confirm_live=True``.
+    """
+    from .session import Session
+    from .venues.binance.signing import Ed25519Signer, HmacSigner
+    from .venues.binance.urls import endpoints
+    from .venues.binance.venue import BinanceVenue
+
+    env = _environment(environment)
+    if env is Environment.LIVE and not confirm_live:
+        raise ValueError("live trading uses real money: pass confirm_live=True to connect to it")
+    loop = asyncio.get_running_loop()
+    server = None
+    if env is Environment.SANDBOX and not sandbox_url:
+        from .venues.sandbox import SandboxServer
+        server = SandboxServer(host="127.0.0.1", port=0)
+        await loop.run_in_executor(None, server.start)
+        sandbox_url = server.url
+    venue = None
+    try:
+        creds, problem = _credentials(env, api_key, api_secret, credentials, server)
+        signer = None
+        if creds is not None:
+            signer = Ed25519Signer(creds.secret) if creds.key_type is KeyType.ED25519 else HmacSigner(creds.secret)
+        ep = endpoints(env, sandbox_url)
+        venue = BinanceVenue(env, ep.rest, ep.ws, ep.ws_api, api_key=creds.api_key if creds else None,
+                             signer=signer, bus=Bus())
+        await venue.start()
+        instruments = await venue.instruments()
+        journal = _journal(env, data_dir, embedded=server is not None)
+        session = Session(env, venue, journal, instruments, bus=bus, has_keys=creds is not None,
+                          keys_problem=problem, server=server, limits=risk_limits)
+        await session._start()
+        return session
+    except BaseException:
+        if venue is not None:
+            await venue.close()
+        if server is not None:
+            await loop.run_in_executor(None, server.stop)
+        raise

@@ -1,0 +1,91 @@
+"""Kline history for the session: paged over any range, as Decimal bars or a float DataFrame for analytics."""
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Generator
+
+from .market.bars import KlineSource, backfill
+from .model import Bar, Interval
+
+PAGE = 1000
+
+
+def to_ms(value: Any) -> int | None:
+    """Epoch ms from None, int ms, datetime (naive = UTC), pandas Timestamp or an ISO string."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError("expected a time, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, datetime):
+        dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return int(dt.timestamp() * 1000)
+    if isinstance(value, str):
+        import pandas as pd
+        ts = pd.Timestamp(value)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+        return int(ts.value // 1_000_000)
+    if hasattr(value, "to_pydatetime"):
+        return to_ms(value.to_pydatetime())
+    raise TypeError(f"cannot read a time from {type(value).__name__}")
+
+
+async def load_bars(source: KlineSource, symbol: str, interval: Interval, start: Any = None, end: Any = None,
+                    limit: int | None = None) -> list[Bar]:
+    """Bars oldest first. No start: the newest ``limit`` (default 500) up to ``end``; with start: from there on
+    (to ``end``, at most ``limit``). Any number of pages."""
+    start_ms, end_ms = to_ms(start), to_ms(end)
+    if limit is not None and limit <= 0:
+        raise ValueError("limit must be positive")
+    if start_ms is None:
+        n = limit or 500
+        if n <= PAGE:
+            return await source.klines(symbol, interval, None, end_ms, n)
+        ref = end_ms if end_ms is not None else int(time.time() * 1000)
+        start_ms = (ref // interval.ms - n + 1) * interval.ms
+        bars = await backfill(source, symbol, interval, start_ms, end_ms, PAGE, max_pages=math.ceil(n / PAGE) + 2)
+        return bars[-n:]
+    if end_ms is not None and end_ms < start_ms:
+        raise ValueError("end is before start")
+    if limit is not None:
+        pages = math.ceil(limit / PAGE)
+    elif end_ms is not None:
+        pages = math.ceil((end_ms - start_ms) / interval.ms / PAGE) + 1
+    else:
+        pages = math.ceil((time.time() * 1000 - start_ms) / interval.ms / PAGE) + 2
+    bars = await backfill(source, symbol, interval, start_ms, end_ms, PAGE, max_pages=max(1, pages))
+    return bars[:limit] if limit is not None else bars
+
+
+def klines_frame(bars: list[Bar]) -> Any:
+    """A DataFrame indexed by open time (UTC); float columns open, high, low, close, volume."""
+    import pandas as pd
+    index = pd.DatetimeIndex(pd.to_datetime([b.open_time for b in bars], unit="ms", utc=True), name="open_time")
+    return pd.DataFrame({
+        "open": [float(b.open) for b in bars], "high": [float(b.high) for b in bars],
+        "low": [float(b.low) for b in bars], "close": [float(b.close) for b in bars],
+        "volume": [float(b.volume) for b in bars],
+    }, index=index)
+
+
+class BarsRequest:
+    """Both ``await``-able (history as list[Bar]) and ``async for``-able (live bars)."""
+
+    def __init__(self, history: Callable[[], Awaitable[list[Bar]]], live: Callable[[], Any]) -> None:
+        self._history = history
+        self._live = live
+        self._feed: Any = None
+
+    def __await__(self) -> Generator[Any, None, list[Bar]]:
+        return self._history().__await__()
+
+    def __aiter__(self) -> Any:
+        self._feed = self._live()
+        return self._feed
+
+    def close(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
