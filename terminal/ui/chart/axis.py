@@ -1,0 +1,71 @@
+"""Axes: prices at the instrument's decimals (no SI prefixes), times as dates (local time)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyqtgraph as pg
+
+
+def format_price(value: float, decimals: int) -> str:
+    return f"{value:,.{max(decimals, 0)}f}"
+
+
+def format_volume(value: float) -> str:
+    """Compact volume: 1,234 / 12.3K / 4.56M (volume is a count, not a price, so a suffix is fine here)."""
+    a = abs(value)
+    if a >= 1e9:
+        return f"{value / 1e9:.2f}B"
+    if a >= 1e6:
+        return f"{value / 1e6:.2f}M"
+    if a >= 1e4:
+        return f"{value / 1e3:.1f}K"
+    if a >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def format_time(t_seconds: float, interval_s: float) -> str:
+    """Candle open time in local time; seconds shown only for sub-minute candles, no clock for daily candles."""
+    t = dt.datetime.fromtimestamp(t_seconds)
+    if interval_s >= 86400:
+        return t.strftime("%Y-%m-%d")
+    if interval_s < 60:
+        return t.strftime("%Y-%m-%d %H:%M:%S")
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+class PriceAxis(pg.AxisItem):
+    """Price ticks at ``decimals`` places with thousands separators and no SI prefix."""
+
+    def __init__(self, orientation: str = "right", decimals: int = 2, **kwargs: Any) -> None:
+        super().__init__(orientation, **kwargs)
+        self.decimals = decimals
+        self.enableAutoSIPrefix(False)
+
+    def set_decimals(self, decimals: int) -> None:
+        self.decimals = decimals
+        self.picture = None
+        self.update()
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        # show at least the digits the tick spacing needs, at most the instrument's decimals + 2
+        need = 0
+        if spacing > 0:
+            while spacing * 10 ** need < 1 - 1e-9 and need < self.decimals + 2:
+                need += 1
+        places = max(self.decimals, need)
+        return [format_price(v * scale, places) for v in values]
+
+
+class VolumeAxis(pg.AxisItem):
+    def __init__(self, orientation: str = "right", **kwargs: Any) -> None:
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [format_volume(v * scale) for v in values]
+
+
+class TimeAxis(pg.DateAxisItem):
+    """Date axis (local time) with the same look as the price axis."""

@@ -1,0 +1,75 @@
+"""The candlestick item: bodies and wicks when candles are wide, min/max per pixel column when they are thin."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+
+from terminal.ui.chart.item import SeriesItem
+from terminal.ui.chart.lod import Mapping, PaintInfo, body_width, column_reduce, level_for, rects_path, vlines_path
+from terminal.ui.chart.series import OhlcvSeries
+
+# below this many pixels per candle, draw one vertical line per pixel column instead of bodies and wicks
+LOD_SPACING_PX = 3.0
+
+
+class CandleItem(SeriesItem):
+    def __init__(self, series: OhlcvSeries, up: str = "#26a69a", down: str = "#ef5350") -> None:
+        self._up = QColor(up)
+        self._down = QColor(down)
+        super().__init__(series)
+
+    def set_colors(self, up: str, down: str) -> None:
+        self._up, self._down = QColor(up), QColor(down)
+        self.update()
+
+    def _y_bounds(self) -> tuple[float, float]:
+        return self.series.price_range()
+
+    def _visible_y(self, i0: int, i1: int) -> tuple[float, float]:
+        s = self.series
+        return float(s.l[i0:i1].min()), float(s.h[i0:i1].max())
+
+    def _paint_device(self, p: QPainter, m: Mapping, i0: int, i1: int, x0: float, x1: float) -> PaintInfo:
+        s = self.series
+        spacing = s.interval * m.sx
+        if spacing >= LOD_SPACING_PX:
+            return self._paint_bodies(p, m, i0, i1, spacing)
+        return self._paint_columns(p, m, level_for(spacing), x0, x1)
+
+    def _paint_bodies(self, p: QPainter, m: Mapping, i0: int, i1: int, spacing: float) -> PaintInfo:
+        s = self.series
+        o, h, l, c = s.o[i0:i1], s.h[i0:i1], s.l[i0:i1], s.c[i0:i1]  # noqa: E741
+        xc = np.floor(m.x(s.t[i0:i1]))
+        yo, yc = m.y(o), m.y(c)
+        top = np.floor(np.minimum(yo, yc))
+        bottom = np.maximum(np.floor(np.maximum(yo, yc)), top + 1)
+        yh, yl = np.floor(m.y(h)), np.floor(m.y(l))
+        wick_top = np.minimum(yh, yl)
+        wick_bottom = np.maximum(np.maximum(yh, yl), wick_top + 1)
+        bw = body_width(spacing)
+        left = xc - bw // 2
+        up = c >= o
+        for mask, color in ((up, self._up), (~up, self._down)):
+            if not mask.any():
+                continue
+            p.setPen(QPen(color, 1))
+            p.drawPath(vlines_path(xc[mask] + 0.5, wick_top[mask], wick_bottom[mask]))
+            p.fillPath(rects_path(left[mask], left[mask] + bw, top[mask], bottom[mask]), QBrush(color))
+        return PaintInfo("bodies", i0, i1, 0, i1 - i0)
+
+    def _paint_columns(self, p: QPainter, m: Mapping, k: int, x0: float, x1: float) -> PaintInfo:
+        lv, j0, j1 = self._level_slice(k, x0, x1)
+        if j1 <= j0:
+            return PaintInfo("columns", 0, 0, k, 0)
+        col, hi, lo, up = column_reduce(m.x(lv["t"][j0:j1]), lv["o"][j0:j1], lv["h"][j0:j1], lv["l"][j0:j1],
+                                        lv["c"][j0:j1])
+        y_hi, y_lo = np.floor(m.y(hi)), np.floor(m.y(lo))
+        top = np.minimum(y_hi, y_lo)
+        bottom = np.maximum(np.maximum(y_hi, y_lo), top + 1)
+        for mask, color in ((up, self._up), (~up, self._down)):
+            if mask.any():
+                p.setPen(QPen(color, 1))
+                p.drawPath(vlines_path(col[mask] + 0.5, top[mask], bottom[mask]))
+        first = j0 << k
+        last = min(j1 << k, len(self.series))
+        return PaintInfo("columns", first, last, k, len(col))

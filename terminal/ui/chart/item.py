@@ -1,0 +1,102 @@
+"""Base GraphicsObject for items drawn from an OhlcvSeries, culled to the visible x-range, painted in device pixels."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter
+
+from terminal.ui.chart.lod import Mapping, PaintInfo
+from terminal.ui.chart.series import OhlcvSeries
+
+
+class SeriesItem(pg.GraphicsObject):
+    """Subclasses implement ``_y_bounds`` (global), ``_visible_y`` (for a slice) and ``_paint_device``."""
+
+    def __init__(self, series: OhlcvSeries) -> None:
+        super().__init__()
+        self.series = series
+        self.last_paint = PaintInfo("empty", 0, 0, 0, 0)
+        self._bounds = QRectF()
+        self._refresh_bounds()
+
+    # ---- geometry ----------------------------------------------------------------------------------------------
+    def _y_bounds(self) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def _visible_y(self, i0: int, i1: int) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def _refresh_bounds(self) -> bool:
+        s = self.series
+        if not len(s):
+            rect = QRectF()
+        else:
+            lo, hi = self._y_bounds()
+            t0, t1 = float(s.t[0]), float(s.t[-1])
+            rect = QRectF(t0 - s.interval, lo, t1 - t0 + 2 * s.interval, max(hi - lo, 1e-12))
+        if rect != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = rect
+            return True
+        return False
+
+    def data_changed(self) -> None:
+        """Call after the series changed: bounds from the cached extremes, then a repaint."""
+        self._refresh_bounds()
+        self.informViewBoundsChanged()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._bounds)
+
+    def pixelPadding(self) -> float:
+        return 0.0
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: Any = None) -> tuple[float, float] | None:
+        s = self.series
+        if not len(s):
+            return None
+        if ax == 0:
+            return float(s.t[0]) - s.interval / 2, float(s.t[-1]) + s.interval / 2
+        if orthoRange is None:
+            return self._y_bounds()
+        i0, i1 = s.visible_slice(float(orthoRange[0]), float(orthoRange[1]))
+        if i1 <= i0:
+            return None
+        return self._visible_y(i0, i1)
+
+    # ---- painting ----------------------------------------------------------------------------------------------
+    def paint(self, p: QPainter, *args: Any) -> None:
+        s = self.series
+        vb = self.getViewBox()
+        if not len(s) or vb is None:
+            self.last_paint = PaintInfo("empty", 0, 0, 0, 0)
+            return
+        tr = p.transform()
+        m = Mapping(tr.m11(), tr.dx(), tr.m22(), tr.dy())
+        (x0, x1), _ = vb.viewRange()
+        i0, i1 = s.visible_slice(x0, x1)
+        if i1 <= i0:
+            self.last_paint = PaintInfo("empty", i0, i1, 0, 0)
+            return
+        p.save()
+        try:
+            p.resetTransform()
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            self.last_paint = self._paint_device(p, m, i0, i1, x0, x1)
+        finally:
+            p.restore()
+
+    def _paint_device(self, p: QPainter, m: Mapping, i0: int, i1: int, x0: float, x1: float) -> PaintInfo:
+        raise NotImplementedError
+
+    def _level_slice(self, k: int, x0: float, x1: float) -> tuple[dict[str, np.ndarray], int, int]:
+        """Pyramid level ``k`` and the block range covering [x0, x1]."""
+        lv = self.series.level(k)
+        margin = self.series.interval * (1 << k)
+        j0 = int(np.searchsorted(lv["t"], x0 - margin, side="left"))
+        j1 = int(np.searchsorted(lv["t"], x1 + margin, side="right"))
+        return lv, j0, j1

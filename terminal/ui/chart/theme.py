@@ -1,0 +1,46 @@
+"""Chart palettes (dark like TradingView/Binance, and light)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChartPalette:
+    name: str
+    background: str
+    panel: str  # toolbar / legend background
+    text: str
+    text_dim: str
+    grid_alpha: int  # 0-255, for the axis grid
+    axis: str
+    up: str
+    down: str
+    volume_alpha: int
+    crosshair: str
+    sma: str
+    ema: str
+    bollinger: str
+    buy: str
+    sell: str
+
+
+DARK = ChartPalette(
+    name="dark", background="#131722", panel="#1e222d", text="#d1d4dc", text_dim="#787b86", grid_alpha=28,
+    axis="#2a2e39", up="#26a69a", down="#ef5350", volume_alpha=110, crosshair="#9598a1",
+    sma="#f7c948", ema="#2962ff", bollinger="#9c6ade", buy="#26a69a", sell="#ef5350",
+)
+
+LIGHT = ChartPalette(
+    name="light", background="#ffffff", panel="#f0f3fa", text="#131722", text_dim="#6a6d78", grid_alpha=30,
+    axis="#d1d4dc", up="#089981", down="#f23645", volume_alpha=90, crosshair="#6a6d78",
+    sma="#e08e0b", ema="#2962ff", bollinger="#7e57c2", buy="#089981", sell="#f23645",
+)
+
+PALETTES: dict[str, ChartPalette] = {"dark": DARK, "light": LIGHT}
+
+
+def palette(name: str) -> ChartPalette:
+    try:
+        return PALETTES[name]
+    except KeyError:
+        raise ValueError(f"unknown chart theme {name!r} (expected one of {sorted(PALETTES)})") from None
