@@ -19,11 +19,22 @@ _HUNDRED = Decimal(100)
 Levels = list[tuple[Decimal, Decimal]]
 
 
+_CACHE: dict[Any, Decimal] = {}  # wire text -> Decimal; prices and sizes repeat a lot on a stream
+_CACHE_MAX = 100_000
+
+
 def dec(value: Any, name: str = "value") -> Decimal:
     """A finite, non-negative Decimal from a wire string (or int). Floats go through their repr, never binary."""
+    d = _CACHE.get(value)
+    if d is not None:
+        return d
     d = Decimal(value) if type(value) is not float else Decimal(repr(value))
     if not d.is_finite() or d < 0:
         raise NumberError(f"{name}: {value!r} is not a finite non-negative number")
+    if type(value) is str:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[value] = d
     return d
 
 
