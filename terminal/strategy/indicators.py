@@ -38,3 +38,44 @@ def bollinger(values: np.ndarray, window: int = 20, k: float = 2.0) -> tuple[np.
     sq = sma(values * values, window)
     std = np.sqrt(np.maximum(sq - mid * mid, 0.0))
     return mid, mid + k * std, mid - k * std
+
+
+def rsi(values: np.ndarray, window: int = 14) -> np.ndarray:
+    """Wilder's relative strength index (0..100); NaN for the first ``window`` bars."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.full(values.shape, np.nan)
+    if window <= 0 or len(values) <= window:
+        return out
+    delta = np.diff(values)
+    gains = np.clip(delta, 0, None).tolist()
+    losses = np.clip(-delta, 0, None).tolist()
+    avg_g = sum(gains[:window]) / window
+    avg_l = sum(losses[:window]) / window
+    res = [np.nan] * len(values)
+    res[window] = 100.0 if avg_l == 0 else 100.0 - 100.0 / (1.0 + avg_g / avg_l)
+    for i in range(window, len(delta)):
+        avg_g = (avg_g * (window - 1) + gains[i]) / window
+        avg_l = (avg_l * (window - 1) + losses[i]) / window
+        res[i + 1] = 100.0 if avg_l == 0 else 100.0 - 100.0 / (1.0 + avg_g / avg_l)
+    out[:] = res
+    return out
+
+
+def rolling_max(values: np.ndarray, window: int) -> np.ndarray:
+    """Highest value over the last ``window`` bars (including the current one)."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.full(values.shape, np.nan)
+    if window <= 0 or len(values) < window:
+        return out
+    out[window - 1:] = np.lib.stride_tricks.sliding_window_view(values, window).max(axis=1)
+    return out
+
+
+def rolling_min(values: np.ndarray, window: int) -> np.ndarray:
+    """Lowest value over the last ``window`` bars (including the current one)."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.full(values.shape, np.nan)
+    if window <= 0 or len(values) < window:
+        return out
+    out[window - 1:] = np.lib.stride_tricks.sliding_window_view(values, window).min(axis=1)
+    return out

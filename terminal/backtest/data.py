@@ -1,0 +1,127 @@
+"""Load OHLCV bars for a backtest from a CSV file, a DataFrame or the history store, and check them.
+
+Columns are matched case-insensitively: a time column (``date``, ``time``, ``datetime``, ``timestamp``,
+``open_time`` or the index) and ``open``, ``high``, ``low``, ``close``, ``volume`` (volume may be absent: 0).
+Numeric times are epoch ms (or seconds when they look like seconds). The result is a DataFrame indexed by a
+sorted, unique ``DatetimeIndex`` with float columns Open, High, Low, Close, Volume (backtesting.py's layout).
+Every problem raises ``DataError`` with a message naming it: missing columns, unparsable times, unsorted or
+duplicate timestamps, NaN or non-positive prices, High/Low not bracketing Open/Close.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+OHLCV = ("Open", "High", "Low", "Close", "Volume")
+TIME_NAMES = ("date", "datetime", "time", "timestamp", "open_time", "opentime", "ts", "ts_event")
+
+
+class DataError(ValueError):
+    """Bars that cannot be backtested, with the reason."""
+
+
+def load_csv(path: str | Path) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{p}: no such file")
+    try:
+        raw = pd.read_csv(p)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"{p}: not a readable CSV file ({exc})") from None
+    return prepare(raw, source=str(p))
+
+
+def prepare(df: pd.DataFrame, source: str = "data") -> pd.DataFrame:
+    """Normalise and validate a DataFrame of bars (see the module docstring)."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{source}: expected a DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise DataError(f"{source}: no rows")
+    lower = {str(c).strip().lower(): c for c in df.columns}
+    missing = [c for c in OHLCV[:4] if c.lower() not in lower]
+    if missing:
+        raise DataError(f"{source}: missing column(s) {', '.join(m.lower() for m in missing)} "
+                        f"(have: {', '.join(map(str, df.columns))})")
+    index = _time_index(df, lower, source)
+    out = pd.DataFrame(index=index)
+    for col in OHLCV:
+        if col.lower() in lower:
+            values = pd.to_numeric(df[lower[col.lower()]], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            values = np.zeros(len(df))
+        out[col] = values
+    _check(out, source)
+    return out
+
+
+def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.DatetimeIndex:
+    col = next((lower[n] for n in TIME_NAMES if n in lower), None)
+    if col is None:
+        if isinstance(df.index, pd.DatetimeIndex):
+            raw: pd.Series = df.index.to_series()
+        else:
+            raise DataError(f"{source}: missing a date/time column (one of: {', '.join(TIME_NAMES)}) "
+                            "or a DatetimeIndex")
+        name = "index"
+    else:
+        raw = df[col]
+        name = str(col)
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        if raw.isna().any():
+            raise DataError(f"{source}: column {name!r} has empty times (first at row {int(raw.isna().argmax())})")
+        unit = "s" if raw.abs().max() < 1e11 else "ms"
+        index = pd.to_datetime(raw.astype("int64"), unit=unit)
+    else:
+        try:
+            index = pd.to_datetime(raw, format="mixed")
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"{source}: column {name!r} has times that cannot be parsed ({exc})") from None
+        if index.isna().any():
+            raise DataError(f"{source}: column {name!r} has empty times (first at row {int(index.isna().argmax())})")
+    idx = pd.DatetimeIndex(index)
+    if idx.tz is not None:
+        idx = idx.tz_convert("UTC").tz_localize(None)
+    return idx.as_unit("ns").rename(None)
+
+
+def _check(df: pd.DataFrame, source: str) -> None:
+    idx = df.index
+    if len(idx) > 1:
+        d = np.diff(idx.asi8)
+        if (d == 0).any():
+            i = int(np.argmax(d == 0)) + 1
+            raise DataError(f"{source}: duplicate timestamp {idx[i]} (rows {i} and {i + 1})")
+        if (d < 0).any():
+            i = int(np.argmax(d < 0)) + 1
+            raise DataError(f"{source}: timestamps are not sorted: {idx[i]} (row {i + 1}) comes after {idx[i - 1]}")
+    for col in OHLCV:
+        bad = ~np.isfinite(df[col].to_numpy())
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(f"{source}: NaN or non-numeric {col.lower()} at {idx[i]} (row {i + 1}); "
+                            f"{int(bad.sum())} such value(s)")
+    prices = df[list(OHLCV[:4])].to_numpy()
+    if (prices <= 0).any():
+        i = int(np.argmax((prices <= 0).any(axis=1)))
+        raise DataError(f"{source}: non-positive price at {idx[i]} (row {i + 1})")
+    hi, lo = df["High"].to_numpy(), df["Low"].to_numpy()
+    body_hi = np.maximum(df["Open"].to_numpy(), df["Close"].to_numpy())
+    body_lo = np.minimum(df["Open"].to_numpy(), df["Close"].to_numpy())
+    bad = (hi < body_hi) | (lo > body_lo)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(f"{source}: high/low do not contain open/close at {idx[i]} (row {i + 1})")
+
+
+def load(source: "str | Path | pd.DataFrame") -> pd.DataFrame:
+    """A CSV path or a DataFrame -> validated bars."""
+    if isinstance(source, pd.DataFrame):
+        return prepare(source)
+    return load_csv(source)
+
+
+def to_ms(index: pd.DatetimeIndex) -> np.ndarray:
+    """Epoch milliseconds of a (naive UTC) DatetimeIndex."""
+    return index.as_unit("ms").asi8.astype(np.int64)

@@ -1,0 +1,154 @@
+"""Event-driven backtester: runs any Strategy, bar by bar, through the same Context it gets live.
+
+Conventions (the same as backtesting.py 0.6.6 with ``Backtest(df, S, cash=..., commission=...,
+exclusive_orders=True, finalize_trades=True)``):
+
+* The strategy sees bar i when it has closed; orders it places then are filled from bar i + 1 on
+  (market orders at bar i + 1's open). Fills happen before the strategy sees the bar they happen on.
+* "All in" orders (``ctx.buy()`` / ``ctx.sell()`` without a quantity) buy whole units worth the available cash,
+  commission included, at the fill price.
+* Commission is a fraction of traded value, paid on every fill (both sides of a round trip).
+* The equity curve is cash + position x close, one value per bar, in floats (analytics).
+* ``finalize_trades=True``: after the last bar, orders still pending are tried once more against the last bar,
+  then any open position is closed at the last bar's open (what backtesting.py does); the last equity value is
+  the resulting cash. With ``False`` an open position stays open: it is in the equity but not in the trades.
+* Buy & Hold is measured from the first bar on which every indicator has a value.
+* Money (orders, fills, cash, position) is Decimal; prices from float data are read as their shortest repr.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..model import Fill, Interval, Order
+from ..strategy.base import Strategy
+from ..strategy.context import Context
+from ..strategy.series import BarSeries, BarView
+from . import data as data_mod
+from .broker import SimBroker
+from .metrics import compute_stats, trades_frame
+
+
+class StrategyError(RuntimeError):
+    """The strategy raised during a backtest; the message says where."""
+
+
+@dataclass
+class BacktestResult:
+    stats: pd.Series
+    equity: pd.Series
+    trades: pd.DataFrame
+    orders: list[Order] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+    strategy: Strategy | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.stats[key]
+
+
+def _as_decimal(value: float | int | str | Decimal, name: str) -> Decimal:
+    if isinstance(value, float):
+        value = repr(value)
+    d = Decimal(value)
+    if not d.is_finite() or d < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return d
+
+
+def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float | Decimal = 10_000,
+                 commission: float | Decimal = 0, slippage: float | Decimal = 0, lot_size: float | Decimal = 1,
+                 symbol: str = "SYMBOL", interval: Interval | None = None, finalize_trades: bool = True,
+                 validate: bool = True) -> BacktestResult:
+    """Run ``strategy`` (an instance with its parameters) over ``data`` (bars; see ``backtest.data``)."""
+    df = data_mod.load(data) if validate else data
+    assert isinstance(df, pd.DataFrame)
+    cash_d = _as_decimal(cash, "cash")
+    if cash_d <= 0:
+        raise ValueError("cash must be positive")
+    index = pd.DatetimeIndex(df.index)
+    series = BarSeries.from_arrays(data_mod.to_ms(index), df["Open"].to_numpy(), df["High"].to_numpy(),
+                                   df["Low"].to_numpy(), df["Close"].to_numpy(), df["Volume"].to_numpy())
+    broker = SimBroker(symbol, commission=_as_decimal(commission, "commission"),
+                       slippage=_as_decimal(slippage, "slippage"), lot_size=_as_decimal(lot_size, "lot_size"))
+    ctx = Context(symbol, series, broker, cash=cash_d, params=strategy.p, name=strategy.name or type(strategy).__name__)
+    broker.ctx = ctx
+    strategy.bind(ctx)
+    _call(strategy.on_start, "on_start", -1, index)
+    for ind in ctx._indicators:  # causal indicators: compute once over the whole history
+        ind.compute(full=True)
+    warmup = max((ind.warmup for ind in ctx._indicators), default=0)
+
+    o_, h_, l_ = (series.cols[c].tolist() for c in ("open", "high", "low"))
+    times = series.open_time.tolist()
+    view = BarView(symbol, interval, series)
+    on_bar = strategy.on_bar
+    pending, events = broker.pending, broker.events
+    n = series.size
+    i = -1
+    try:
+        for i in range(n):
+            series.n = i + 1
+            broker._time_ms = times[i]
+            if pending:
+                broker.process(i, o_[i], h_[i], l_[i])
+                if events:
+                    _deliver(strategy, events)
+            view.i = i
+            on_bar(view)
+            if events:
+                _deliver(strategy, events)
+        if finalize_trades and n:
+            if pending:
+                broker.process(n - 1, o_[-1], h_[-1], l_[-1])
+            broker.close_all(n - 1, o_[-1])
+            _deliver(strategy, events)
+        strategy.on_stop()
+    except StrategyError:
+        raise
+    except Exception as exc:
+        where = f"bar {i} ({index[i]})" if 0 <= i < n else "the end"
+        raise StrategyError(f"strategy {strategy!r} failed at {where}: {type(exc).__name__}: {exc}") from exc
+
+    equity = equity_curve(broker.marks, float(cash_d), series.cols["close"])
+    trades = trades_frame([(t.size, t.entry_bar, t.exit_bar, t.entry_price, t.exit_price, t.pnl, t.commission,
+                            t.return_pct) for t in broker.closed_trades], index)
+    stats = compute_stats(equity, trades, index, series.cols["close"], warmup)
+    orders = list(ctx._orders.values())
+    return BacktestResult(stats, pd.Series(equity, index=index, name="Equity"), trades, orders, broker.fills, strategy)
+
+
+def equity_curve(marks: list[tuple[int, float, float]], cash: float, close: np.ndarray) -> np.ndarray:
+    """cash + position x close per bar, from the (bar, cash, position) marks left after fills."""
+    n = len(close)
+    if not marks:
+        return np.full(n, cash)
+    bars = np.fromiter((m[0] for m in marks), np.int64, len(marks))
+    cash_v = np.fromiter((m[1] for m in marks), np.float64, len(marks))
+    pos_v = np.fromiter((m[2] for m in marks), np.float64, len(marks))
+    seg = np.searchsorted(bars, np.arange(n), side="right") - 1
+    safe = np.maximum(seg, 0)
+    cash_arr = np.where(seg >= 0, cash_v[safe], cash)
+    pos_arr = np.where(seg >= 0, pos_v[safe], 0.0)
+    return cash_arr + pos_arr * close
+
+
+def _deliver(strategy: Strategy, events: list[Order | Fill]) -> None:
+    while events:
+        batch = list(events)
+        events.clear()
+        for ev in batch:
+            if isinstance(ev, Fill):
+                strategy.on_trade(ev)
+            else:
+                strategy.on_order(ev)
+
+
+def _call(fn: Any, name: str, i: int, index: pd.DatetimeIndex) -> None:
+    try:
+        fn()
+    except Exception as exc:
+        raise StrategyError(f"strategy {name} failed: {type(exc).__name__}: {exc}") from exc

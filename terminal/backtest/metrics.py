@@ -1,0 +1,166 @@
+"""Backtest statistics, defined exactly as backtesting.py 0.6.6 defines them (``backtesting/_stats.py``).
+
+Inputs: the equity curve (one value per bar), the closed trades, the bars' DatetimeIndex and closes, and the
+first bar on which the strategy could trade (the longest indicator warm-up: the index of its first non-NaN value).
+
+* Drawdown ``dd = 1 - equity / running max``. A drawdown period runs between two bars where dd == 0 (or the last
+  bar); its duration is the time between them and its peak the largest dd inside.
+* Daily returns: equity resampled to days ('D'; 'W', 'ME', 'YE' for weekly, monthly, yearly bars), last value,
+  percentage change. Annual trading days: 365 if more than 60% of 2/7 of the bars fall on weekends, else 252
+  (52, 12, 1 for weekly, monthly, yearly bars). Return (Ann.) = (1 + geometric mean daily return)^days - 1;
+  Volatility (Ann.) = sqrt((var + (1+g)^2)^days - (1+g)^(2 days)); Sharpe = Return (Ann.) / Volatility (Ann.)
+  (risk-free rate 0); Sortino = Return (Ann.) / (sqrt(mean(min(r, 0)^2)) x sqrt(days)); Calmar = Return (Ann.) /
+  Max. Drawdown.
+* Buy & Hold from the first tradable bar's close to the last close. Exposure = share of bars inside a trade
+  (entry bar to exit bar inclusive). Avg. Trade = geometric mean of trade returns; Expectancy = arithmetic mean;
+  Profit Factor = sum of winning returns / |sum of losing returns|; SQN = sqrt(#trades) x mean(PnL) / std(PnL);
+  Kelly = win rate - (1 - win rate) / (mean win / mean loss); durations are rounded up to the bars' resolution.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TRADE_COLUMNS = ("Size", "EntryBar", "ExitBar", "EntryPrice", "ExitPrice", "PnL", "Commission", "ReturnPct",
+                 "EntryTime", "ExitTime", "Duration")
+
+
+def data_period(index: pd.DatetimeIndex) -> pd.Timedelta:
+    return pd.Series(index[-100:]).diff().dropna().median()
+
+
+def geometric_mean(returns: pd.Series | np.ndarray) -> float:
+    r = np.nan_to_num(np.asarray(returns, dtype=np.float64), nan=0.0) + 1
+    if np.any(r <= 0):
+        return 0.0
+    return float(np.exp(np.log(r).sum() / (len(r) or np.nan)) - 1)
+
+
+def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex) -> tuple[pd.TimedeltaIndex, np.ndarray]:
+    """(durations, peak drawdowns) of every drawdown period."""
+    n = len(dd)
+    iloc = np.unique(np.r_[np.flatnonzero(dd == 0), n - 1])
+    prev, cur = iloc[:-1], iloc[1:]
+    keep = cur > prev + 1
+    prev, cur = prev[keep], cur[keep]
+    if not len(prev):
+        return pd.TimedeltaIndex([]), np.empty(0)
+    durations = index[cur] - index[prev]
+    bounds = np.empty(2 * len(prev), dtype=np.intp)
+    bounds[0::2], bounds[1::2] = prev, cur + 1
+    peaks = np.maximum.reduceat(np.r_[dd, 0.0], bounds)[0::2]
+    return durations, peaks
+
+
+def _ceil(value: object, resolution: str) -> object:
+    return value.ceil(resolution) if isinstance(value, pd.Timedelta) else value
+
+
+def compute_stats(equity: np.ndarray, trades: pd.DataFrame, index: pd.DatetimeIndex, close: np.ndarray,
+                  first_trading_bar: int = 0, risk_free_rate: float = 0.0) -> pd.Series:
+    """The statistics as a Series keyed like backtesting.py's (floats, Timestamps, Timedeltas)."""
+    equity = np.asarray(equity, dtype=np.float64)
+    close = np.asarray(close, dtype=np.float64)
+    n = len(equity)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dd = 1 - equity / np.maximum.accumulate(equity)
+    dd_dur, dd_peaks = drawdown_periods(dd, index)
+    period = data_period(index)
+    resolution = getattr(period, "resolution_string", None) or period.resolution
+
+    pl = trades["PnL"].astype(float)
+    returns = trades["ReturnPct"].astype(float)
+    durations = trades["Duration"]
+    s: dict[str, object] = {}
+    s["Start"] = index[0]
+    s["End"] = index[-1]
+    s["Duration"] = s["End"] - s["Start"]  # type: ignore[operator]
+    have_position = np.zeros(n + 1, dtype=np.int64)
+    if len(trades):
+        np.add.at(have_position, trades["EntryBar"].to_numpy(np.int64), 1)
+        np.add.at(have_position, trades["ExitBar"].to_numpy(np.int64) + 1, -1)
+    s["Exposure Time [%]"] = float((np.cumsum(have_position[:n]) > 0).mean() * 100)
+    s["Equity Final [$]"] = float(equity[-1])
+    s["Equity Peak [$]"] = float(equity.max())
+    commissions = float(trades["Commission"].astype(float).sum()) if len(trades) else 0.0
+    if commissions:
+        s["Commissions [$]"] = commissions
+    s["Return [%]"] = float((equity[-1] - equity[0]) / equity[0] * 100)
+    c0 = close[first_trading_bar]
+    s["Buy & Hold Return [%]"] = float((close[-1] - c0) / c0 * 100)
+
+    freq_days = period.days
+    have_weekends = index.day_of_week.to_series().between(5, 6).mean() > 2 / 7 * .6
+    annual_days = 52 if freq_days == 7 else 12 if freq_days == 31 else 1 if freq_days == 365 else (
+        365 if have_weekends else 252)
+    freq = {7: "W", 31: "ME", 365: "YE"}.get(freq_days, "D")
+    day_returns = pd.Series(equity, index=index).resample(freq).last().dropna().pct_change().dropna()
+    g = geometric_mean(day_returns)
+    ann_return = (1 + g) ** annual_days - 1
+    s["Return (Ann.) [%]"] = ann_return * 100
+    var = day_returns.var(ddof=int(bool(day_returns.shape)))
+    s["Volatility (Ann.) [%]"] = float(np.sqrt((var + (1 + g) ** 2) ** annual_days - (1 + g) ** (2 * annual_days)) * 100)
+    years = (s["Duration"].days + s["Duration"].seconds / 86400) / 365.25  # type: ignore[attr-defined]
+    s["CAGR [%]"] = ((equity[-1] / equity[0]) ** (1 / years) - 1) * 100 if years else np.nan
+    s["Sharpe Ratio"] = (s["Return (Ann.) [%]"] - risk_free_rate * 100) / (s["Volatility (Ann.) [%]"] or np.nan)  # type: ignore[operator]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        downside = np.sqrt(np.mean(day_returns.clip(-np.inf, 0) ** 2)) * np.sqrt(annual_days)
+        s["Sortino Ratio"] = (ann_return - risk_free_rate) / downside
+    max_dd = -np.nan_to_num(np.nanmax(dd)) if n else 0.0
+    s["Calmar Ratio"] = ann_return / (-max_dd or np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eq_log = np.log(equity[1:] / equity[:-1])
+    mkt_log = np.log(close[1:] / close[:-1])
+    beta = np.nan
+    if len(eq_log) > 1:
+        cov = np.cov(eq_log, mkt_log)
+        beta = cov[0, 1] / cov[1, 1]
+    s["Alpha [%]"] = s["Return [%]"] - risk_free_rate * 100 - beta * (s["Buy & Hold Return [%]"] - risk_free_rate * 100)  # type: ignore[operator]
+    s["Beta"] = beta
+    s["Max. Drawdown [%]"] = max_dd * 100
+    s["Avg. Drawdown [%]"] = -dd_peaks.mean() * 100 if len(dd_peaks) else np.nan
+    s["Max. Drawdown Duration"] = _ceil(dd_dur.max(), resolution) if len(dd_dur) else np.nan
+    s["Avg. Drawdown Duration"] = _ceil(dd_dur.mean(), resolution) if len(dd_dur) else np.nan
+    n_trades = len(trades)
+    s["# Trades"] = n_trades
+    win_rate = np.nan if not n_trades else (pl > 0).mean()
+    s["Win Rate [%]"] = win_rate * 100
+    s["Best Trade [%]"] = returns.max() * 100
+    s["Worst Trade [%]"] = returns.min() * 100
+    s["Avg. Trade [%]"] = geometric_mean(returns) * 100
+    s["Max. Trade Duration"] = _ceil(durations.max(), resolution)
+    s["Avg. Trade Duration"] = _ceil(durations.mean(), resolution)
+    s["Profit Factor"] = returns[returns > 0].sum() / (abs(returns[returns < 0].sum()) or np.nan)
+    s["Expectancy [%]"] = returns.mean() * 100
+    s["SQN"] = np.sqrt(n_trades) * pl.mean() / (pl.std() or np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s["Kelly Criterion"] = win_rate - (1 - win_rate) / (pl[pl > 0].mean() / -pl[pl < 0].mean())
+    return pd.Series(s, dtype=object)
+
+
+def trades_frame(rows: list[tuple], index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Closed trades (size, entry_bar, exit_bar, entry_price, exit_price, pnl, commission, return) -> a DataFrame
+    with backtesting.py's column names (floats; times from the bar index)."""
+    if not rows:
+        df = pd.DataFrame({c: pd.Series(dtype=float) for c in TRADE_COLUMNS[:8]})
+        df["EntryTime"] = pd.Series(dtype="datetime64[ns]")
+        df["ExitTime"] = pd.Series(dtype="datetime64[ns]")
+        df["Duration"] = df["ExitTime"] - df["EntryTime"]
+        return df
+    arr = list(zip(*rows))
+    entry_bar = np.asarray(arr[1], dtype=np.int64)
+    exit_bar = np.asarray(arr[2], dtype=np.int64)
+    df = pd.DataFrame({
+        "Size": np.asarray(arr[0], dtype=np.float64),
+        "EntryBar": entry_bar,
+        "ExitBar": exit_bar,
+        "EntryPrice": np.asarray(arr[3], dtype=np.float64),
+        "ExitPrice": np.asarray(arr[4], dtype=np.float64),
+        "PnL": np.asarray(arr[5], dtype=np.float64),
+        "Commission": np.asarray(arr[6], dtype=np.float64),
+        "ReturnPct": np.asarray(arr[7], dtype=np.float64),
+        "EntryTime": index[entry_bar],
+        "ExitTime": index[exit_bar],
+    })
+    df["Duration"] = df["ExitTime"] - df["EntryTime"]
+    return df

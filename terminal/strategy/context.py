@@ -1,0 +1,176 @@
+"""The narrow API a strategy sees: data, indicators, its own orders, position, cash; and the port it trades through.
+
+The same ``Context`` serves the backtester and the live runner; only the ``OrderPort`` behind it differs.
+Order quantities, prices, cash and position are ``Decimal``.
+"""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any, Callable, Protocol
+
+import numpy as np
+import pandas as pd
+
+from ..model import ZERO, Fill, Order, OrderRequest, OrderType, Side
+from .params import Params
+from .series import BarSeries, Indicator
+
+
+class OrderPort(Protocol):
+    """Where a context's orders go. A MARKET request with neither quantity nor quote quantity means "all in":
+    the port sizes it (the backtest broker at the fill price, a live port from the free balance)."""
+
+    def submit(self, request: OrderRequest) -> None: ...
+    def cancel(self, symbol: str, client_order_id: str) -> None: ...
+
+
+class Context:
+    def __init__(self, symbol: str, series: BarSeries, port: OrderPort, *, cash: Decimal, params: Params,
+                 name: str = "strategy", base_asset: str = "", logger: logging.Logger | None = None) -> None:
+        self.symbol = symbol
+        self.series = series
+        self.params = params
+        self.base_asset = base_asset
+        self.log = logger or logging.getLogger(f"terminal.strategy.{name}")
+        self._port = port
+        self._indicators: list[Indicator] = []
+        self._orders: dict[str, Order] = {}
+        self._position = ZERO
+        self._cash = cash
+        self._entry_price: Decimal | None = None
+
+    # ---- data ----------------------------------------------------------------------------------------------
+    @property
+    def bar_index(self) -> int:
+        """Index of the current bar (0-based)."""
+        return self.series.n - 1
+
+    @property
+    def time_ms(self) -> int:
+        return int(self.series.open_time[self.series.n - 1]) if self.series.n else 0
+
+    def bars(self, last: int | None = None) -> pd.DataFrame:
+        """The visible bars (or the ``last`` ones) as a DataFrame: open, high, low, close, volume; datetime index."""
+        return self.series.frame(last)
+
+    def values(self, column: str = "close", last: int | None = None) -> np.ndarray:
+        """A read-only float view of one column of the visible bars."""
+        arr = self.series.column(column)
+        view = arr if last is None else arr[-last:]
+        view = view.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def last_price(self) -> Decimal:
+        n = self.series.n
+        return Decimal(repr(float(self.series.cols["close"][n - 1]))) if n else ZERO
+
+    def indicator(self, fn: Callable[..., Any], *args: Any, source: str = "close", name: str | None = None) -> Indicator:
+        """Register ``fn(values_of_source, *args) -> array`` (causal). Call from ``on_start``."""
+        ind = Indicator(name or f"{getattr(fn, '__name__', 'indicator')}{args}", fn, args, source, self.series)
+        self._indicators.append(ind)
+        return ind
+
+    # ---- account -------------------------------------------------------------------------------------------
+    @property
+    def position(self) -> Decimal:
+        """Signed position in base units (negative when short)."""
+        return self._position
+
+    @property
+    def cash(self) -> Decimal:
+        return self._cash
+
+    @property
+    def entry_price(self) -> Decimal | None:
+        """Average entry price of the current position."""
+        return self._entry_price
+
+    @property
+    def equity(self) -> Decimal:
+        return self._cash + self._position * self.last_price
+
+    @property
+    def open_orders(self) -> list[Order]:
+        return [o for o in self._orders.values() if o.is_open]
+
+    def order(self, client_order_id: str) -> Order | None:
+        return self._orders.get(client_order_id)
+
+    # ---- orders --------------------------------------------------------------------------------------------
+    def buy(self, quantity: Decimal | None = None, *, price: Decimal | None = None,
+            stop: Decimal | None = None) -> str:
+        """Buy ``quantity`` (None: all the cash). ``price`` makes it a limit order, ``stop`` a stop order."""
+        return self._order(Side.BUY, quantity, price, stop)
+
+    def sell(self, quantity: Decimal | None = None, *, price: Decimal | None = None,
+             stop: Decimal | None = None) -> str:
+        """Sell ``quantity`` (None: all in, i.e. a short worth the equity). To exit a long, use close_position()."""
+        return self._order(Side.SELL, quantity, price, stop)
+
+    def close_position(self) -> str | None:
+        if self._position > 0:
+            return self.sell(self._position)
+        if self._position < 0:
+            return self.buy(-self._position)
+        return None
+
+    def place(self, request: OrderRequest) -> str:
+        if request.symbol != self.symbol:
+            raise ValueError(f"this strategy trades {self.symbol}, not {request.symbol}")
+        if request.quantity is not None and request.quantity <= 0:
+            raise ValueError(f"order quantity must be positive, got {request.quantity}")
+        self._orders[request.client_order_id] = Order.from_request(request, self.time_ms)
+        self._port.submit(request)
+        return request.client_order_id
+
+    def cancel(self, client_order_id: str) -> None:
+        order = self._orders.get(client_order_id)
+        if order is not None and order.is_open:
+            self._port.cancel(self.symbol, client_order_id)
+
+    def cancel_all(self) -> None:
+        for order in self.open_orders:
+            self._port.cancel(self.symbol, order.client_order_id)
+
+    def _order(self, side: Side, quantity: Decimal | None, price: Decimal | None, stop: Decimal | None) -> str:
+        if stop is not None:
+            otype = OrderType.STOP_LOSS_LIMIT if price is not None else OrderType.STOP_LOSS
+        else:
+            otype = OrderType.LIMIT if price is not None else OrderType.MARKET
+        if quantity is None and otype is not OrderType.MARKET:
+            raise ValueError("limit and stop orders need a quantity")
+        return self.place(OrderRequest(self.symbol, side, otype, quantity=quantity, price=price, stop_price=stop))
+
+    # ---- driver side: called by the backtest broker or the live runner -------------------------------------
+    def apply_order(self, order: Order) -> bool:
+        """Record an order update; False if it is not one of this context's orders."""
+        if order.client_order_id not in self._orders:
+            return False
+        self._orders[order.client_order_id] = order
+        return True
+
+    def apply_fill(self, fill: Fill) -> bool:
+        """Book a fill into position and cash; False if the order is not this context's."""
+        if fill.client_order_id not in self._orders:
+            return False
+        signed = fill.qty if fill.side is Side.BUY else -fill.qty
+        old = self._position
+        new = old + signed
+        if old == 0 or (old > 0) != (signed > 0):
+            if new != 0 and (old == 0 or (new > 0) != (old > 0)):
+                self._entry_price = fill.price  # opened, or flipped through zero
+            elif new == 0:
+                self._entry_price = None
+        elif self._entry_price is not None:
+            self._entry_price = (self._entry_price * abs(old) + fill.price * fill.qty) / abs(new)
+        self._position = new
+        self._cash -= fill.quote_qty if fill.side is Side.BUY else -fill.quote_qty
+        if fill.commission:
+            if self.base_asset and fill.commission_asset == self.base_asset:
+                self._position -= fill.commission
+            else:
+                self._cash -= fill.commission
+        return True

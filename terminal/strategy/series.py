@@ -1,0 +1,168 @@
+"""Bars a strategy can see, and indicators over them.
+
+In a backtest the whole history is loaded up front and ``n`` (the number of visible bars) advances one bar at a
+time; indicators are computed once over the whole history and read at the cursor, so indicator functions must be
+causal (the value at bar i depends only on bars <= i; sma/ema/bollinger/rsi are). Live, bars are appended and an
+indicator is recomputed lazily the first time it is read after a new bar: the same strategy code sees the same
+numbers both ways.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from ..model import Interval
+
+COLUMNS = ("open", "high", "low", "close", "volume")
+
+
+class BarSeries:
+    """OHLCV columns as float64 arrays plus ``open_time`` (epoch ms, int64). Bars ``[0, n)`` are visible."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.open_time = np.zeros(capacity, np.int64)
+        self.cols: dict[str, np.ndarray] = {c: np.zeros(capacity) for c in COLUMNS}
+        self.size = 0  # bars stored
+        self.n = 0  # bars visible
+
+    @classmethod
+    def from_arrays(cls, open_time: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray,
+                    close: np.ndarray, volume: np.ndarray) -> "BarSeries":
+        s = cls(0)
+        s.open_time = np.ascontiguousarray(open_time, dtype=np.int64)
+        s.cols = {c: np.ascontiguousarray(a, dtype=np.float64)
+                  for c, a in zip(COLUMNS, (open_, high, low, close, volume))}
+        s.size = len(s.open_time)
+        return s
+
+    def append(self, open_time: int, open_: float, high: float, low: float, close: float, volume: float) -> None:
+        """Add a bar at the end and make everything visible (live use)."""
+        if self.size and open_time <= int(self.open_time[self.size - 1]):
+            raise ValueError(f"bar at {open_time} is not after the last bar ({int(self.open_time[self.size - 1])})")
+        if self.size == len(self.open_time):
+            cap = max(16, 2 * self.size)
+            self.open_time = np.resize(self.open_time, cap)
+            self.cols = {c: np.resize(a, cap) for c, a in self.cols.items()}
+        i = self.size
+        self.open_time[i] = open_time
+        for c, v in zip(COLUMNS, (open_, high, low, close, volume)):
+            self.cols[c][i] = v
+        self.size = self.n = i + 1
+
+    def column(self, name: str, full: bool = False) -> np.ndarray:
+        try:
+            arr = self.cols[name]
+        except KeyError:
+            raise KeyError(f"no column {name!r}; columns: {', '.join(COLUMNS)}") from None
+        return arr[: self.size if full else self.n]
+
+    def frame(self, last: int | None = None) -> pd.DataFrame:
+        lo = 0 if last is None else max(0, self.n - last)
+        idx = pd.to_datetime(self.open_time[lo:self.n], unit="ms")
+        return pd.DataFrame({c: self.cols[c][lo:self.n] for c in COLUMNS}, index=idx)
+
+
+class Indicator:
+    """An indicator read at the current bar: ``ind[-1]`` is the current value, ``ind[-2]`` the previous one."""
+
+    __slots__ = ("name", "_fn", "_args", "_source", "_series", "_values", "_list", "_upto")
+
+    def __init__(self, name: str, fn: Callable[..., Any], args: tuple[Any, ...], source: str,
+                 series: BarSeries) -> None:
+        self.name = name
+        self._fn = fn
+        self._args = args
+        self._source = source
+        self._series = series
+        self._values = np.empty(0)
+        self._list: list[float] = []
+        self._upto = -1
+
+    def compute(self, full: bool = False) -> None:
+        """(Re)compute over the visible bars, or over every stored bar (backtests, causal functions only)."""
+        src = self._series.column(self._source, full=full)
+        values = np.asarray(self._fn(src, *self._args), dtype=np.float64)
+        if values.shape != src.shape:
+            raise ValueError(f"indicator {self.name} returned shape {values.shape}, expected {src.shape}")
+        self._values = values
+        self._list = values.tolist()
+        self._upto = len(src)
+
+    def __getitem__(self, k: int) -> float:
+        n = self._series.n
+        if self._upto < n:
+            self.compute()
+        if not -n <= k < 0:
+            raise IndexError(f"indicator {self.name}: index {k} (use -1 for the current bar, -2 for the previous...)")
+        return self._list[n + k]
+
+    @property
+    def values(self) -> np.ndarray:
+        n = self._series.n
+        if self._upto < n:
+            self.compute()
+        return self._values[:n]
+
+    @property
+    def warmup(self) -> int:
+        """Index of the first non-NaN value (backtesting.py's warm-up rule), over what has been computed."""
+        return int(np.isnan(self._values).argmin()) if len(self._values) else 0
+
+    def crossed_above(self, other: "Indicator | float") -> bool:
+        """True when this was below ``other`` on the previous bar and is above it now (strict, as backtesting.py)."""
+        n = self._series.n
+        if n < 2:
+            return False
+        if self._upto < n:
+            self.compute()
+        a = self._list
+        if isinstance(other, Indicator):
+            if other._upto < n:
+                other.compute()
+            b = other._list
+            return a[n - 2] < b[n - 2] and a[n - 1] > b[n - 1]
+        return a[n - 2] < other and a[n - 1] > other
+
+    def crossed_below(self, other: "Indicator | float") -> bool:
+        n = self._series.n
+        if n < 2:
+            return False
+        if self._upto < n:
+            self.compute()
+        a = self._list
+        if isinstance(other, Indicator):
+            if other._upto < n:
+                other.compute()
+            b = other._list
+            return a[n - 2] > b[n - 2] and a[n - 1] < b[n - 1]
+        return a[n - 2] > other and a[n - 1] < other
+
+
+def _dec(x: float) -> Decimal:
+    return Decimal(repr(float(x)))
+
+
+class BarView:
+    """The current bar of a backtest, read lazily (a Bar-like object reused bar after bar: no per-bar allocation).
+
+    Exposes the fields of ``terminal.model.Bar`` (Decimal prices); live, strategies get real ``Bar`` events.
+    """
+
+    __slots__ = ("symbol", "interval", "_s", "i")
+
+    def __init__(self, symbol: str, interval: Interval | None, series: BarSeries) -> None:
+        self.symbol = symbol
+        self.interval = interval
+        self._s = series
+        self.i = 0
+
+    open_time = property(lambda self: int(self._s.open_time[self.i]))
+    open = property(lambda self: _dec(self._s.cols["open"][self.i]))
+    high = property(lambda self: _dec(self._s.cols["high"][self.i]))
+    low = property(lambda self: _dec(self._s.cols["low"][self.i]))
+    close = property(lambda self: _dec(self._s.cols["close"][self.i]))
+    volume = property(lambda self: _dec(self._s.cols["volume"][self.i]))
+    closed = True
