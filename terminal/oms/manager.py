@@ -271,8 +271,9 @@ class OrderManager:
                 start = min(x for x in (last, since) if x is not None) - 60_000 if (last or since) else None
                 for fill in await self.retrying(lambda: self.execution.my_trades(symbol, start)):
                     self.on_fill(fill)
-            self.on_balances(await self.retrying(self.execution.account), full=True)
+            balances = await self.retrying(self.execution.account)
             self.reconciles += 1
+            self.on_balances(balances, full=True)  # published last: a listener sees the finished reconciliation
 
     def _orphan(self, local: Order) -> None:
         now = self.clock.now_ms()
