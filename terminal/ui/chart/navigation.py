@@ -12,7 +12,7 @@ RIGHT_MARGIN = 6  # empty candle slots right of the live candle when following
 
 class Navigator(QObject):
     follow_changed = Signal(bool)
-    history_needed = Signal(int)  # epoch ms of the view's left edge, once per loaded history
+    history_needed = Signal(object)  # epoch ms of the view's left edge, once per loaded history
 
     def __init__(self, vb: pg.ViewBox, series: OhlcvSeries) -> None:
         super().__init__()

@@ -30,7 +30,7 @@ AXIS_WIDTH = 84
 class ChartWidget(QWidget):
     timeframe_changed = Signal(str)
     price_clicked = Signal(float)
-    range_requested = Signal(int)  # left edge of the view (epoch ms) when the user pans past the loaded history
+    range_requested = Signal(object)  # int; left edge of the view (epoch ms) when the user pans past the loaded history
 
     def __init__(self, parent: QWidget | None = None, theme: str = "dark") -> None:
         super().__init__(parent)
