@@ -28,7 +28,7 @@ class BookSync:
 
     def __init__(self, symbol: str, rest: DepthSource, publish: Callable[[BookUpdated], None], *,
                  depth_limit: int = 1000, top_n: int = 20, max_buffer: int = 10_000,
-                 retry_initial_s: float = 0.2, retry_max_s: float = 5.0) -> None:
+                 retry_initial_s: float = 0.2, retry_max_s: float = 5.0, quiet_wait_s: float = 1.0) -> None:
         self.symbol = symbol
         self.book = OrderBook(symbol)
         self._rest = rest
@@ -38,6 +38,7 @@ class BookSync:
         self.max_buffer = max_buffer
         self.retry_initial_s = retry_initial_s
         self.retry_max_s = retry_max_s
+        self.quiet_wait_s = quiet_wait_s
         self.synced = False
         self.resyncs = 0  # restarts after the first sync (gaps, overflow, requests)
         self.gaps = 0
@@ -92,7 +93,7 @@ class BookSync:
         self._ensure_task()
 
     def start(self) -> None:
-        """Begin syncing (a snapshot is fetched once the first diff arrived)."""
+        """Begin syncing: the snapshot is fetched once the first diff arrived (or after ``quiet_wait_s``)."""
         self._ensure_task()
 
     async def wait_synced(self, timeout: float | None = None) -> None:
@@ -117,7 +118,10 @@ class BookSync:
     async def _sync(self) -> None:
         delay = self.retry_initial_s
         while not self.synced and not self._closed:
-            await self._have_diff.wait()
+            try:  # a quiet market may send no diff for a while: then the snapshot alone starts the book
+                await asyncio.wait_for(self._have_diff.wait(), self.quiet_wait_s)
+            except asyncio.TimeoutError:
+                pass
             try:
                 last_id, bids, asks = await self._rest.depth(self.symbol, self.depth_limit)
             except asyncio.CancelledError:
@@ -139,7 +143,7 @@ class BookSync:
 
     def _try_load(self, last_id: int, bids: Levels, asks: Levels) -> bool:
         """Steps 2-5 on the buffer; False means fetch again (snapshot too old, or a gap in the buffer)."""
-        if not self._buffer or last_id < self._buffer[0][0]:
+        if self._buffer and last_id < self._buffer[0][0]:
             return False  # snapshot older than the first buffered diff: fetch again
         kept = [d for d in self._buffer if d[1] > last_id]
         self.book.load_snapshot(last_id, bids, asks)

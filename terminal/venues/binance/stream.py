@@ -85,13 +85,15 @@ class MarketStream:
     """A self-healing combined-stream connection. ``on_event`` receives parsed records and ConnectionChanged."""
 
     def __init__(self, ws_base_url: str, on_event: Callable[[object], None], *, name: str = "market",
-                 silence_timeout_s: float = 10.0, max_lifetime_s: float = 23.5 * 3600,
+                 silence_timeout_s: float = 10.0, data_timeout_s: float | None = None,
+                 max_lifetime_s: float = 23.5 * 3600,
                  backoff_initial_s: float = 0.25, backoff_max_s: float = 30.0, control_interval_s: float = 0.25,
                  ack_timeout_s: float = 10.0) -> None:
         self.url = ws_base_url.rstrip("/") + "/stream"
         self.on_event = on_event
         self.name = name
         self.silence_timeout_s = silence_timeout_s
+        self.data_timeout_s = data_timeout_s
         self.max_lifetime_s = max_lifetime_s
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
@@ -334,11 +336,12 @@ class MarketStream:
                 log.warning("%s: dropped a message (%s)", self.name, type(exc).__name__)
 
     async def _watchdog(self, ws: ClientConnection) -> None:
-        """Treat a connection as dead when a ping gets no pong, or when subscribed streams stay silent for
-        ``silence_timeout_s``; rotate it before the 24 h limit."""
+        """Treat a connection as dead when it is silent (no frame, and no pong to our ping) for
+        ``silence_timeout_s``, or when subscribed streams send no data for ``data_timeout_s`` (if set); rotate it
+        before the 24 h limit."""
         opened = time.monotonic()
         alive = opened  # last data frame or pong
-        step = max(0.05, self.silence_timeout_s / 4)
+        step = max(0.05, min(self.silence_timeout_s, self.data_timeout_s or self.silence_timeout_s) / 4)
         while True:
             await asyncio.sleep(step)
             now = time.monotonic()
@@ -346,7 +349,7 @@ class MarketStream:
                 await self.reconnect("rotation")
                 return
             last_data = max(opened, self.health.last_message_mono)
-            if self._wanted and now - last_data > self.silence_timeout_s:
+            if self.data_timeout_s and self._wanted and now - last_data > self.data_timeout_s:
                 log.warning("%s: no data for %.1fs; treating the connection as dead", self.name, now - last_data)
                 await self.reconnect("silent")
                 return

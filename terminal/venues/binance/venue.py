@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any, Callable
 
 from ...bus import Bus
@@ -27,13 +26,14 @@ class BinanceVenue:
 
     def __init__(self, environment: Environment, base_url: str, ws_url: str, ws_api_url: str,
                  api_key: str | None = None, signer: Signer | None = None, bus: Bus | None = None, *,
-                 silence_timeout_s: float = 10.0, book_top_n: int = 20, book_depth_limit: int = 1000,
+                 silence_timeout_s: float = 10.0, data_timeout_s: float | None = None, book_top_n: int = 20, book_depth_limit: int = 1000,
                  depth_speed: str = "@100ms") -> None:
         self.environment = environment
         self.bus = bus or Bus()
         self._publish: Callable[[object], None] = self.bus.publish
         self.rest = BinanceRest(base_url, api_key, signer)
-        self.market = MarketStream(ws_url, self._on_market_event, silence_timeout_s=silence_timeout_s)
+        self.market = MarketStream(ws_url, self._on_market_event, silence_timeout_s=silence_timeout_s,
+                                   data_timeout_s=data_timeout_s)
         self.market.add_connect_listener(self._on_market_connect)
         self._ws_api_url = ws_api_url
         self._api_key = api_key
@@ -265,6 +265,3 @@ class BinanceVenue:
     async def fills(self, symbol: str, start_ms: int | None = None) -> list[Fill]:
         return await self.rest.my_trades(symbol, start_ms)
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)

@@ -80,10 +80,10 @@ async def test_stream_reconnects_resubscribes_and_reports_connection_changes() -
         await stream.close()
 
 
-async def test_watchdog_treats_a_silent_connection_as_dead() -> None:
+async def test_watchdog_treats_streams_without_data_as_dead() -> None:
     got = Collector()
     async with TinyStreamServer() as srv:
-        stream = MarketStream(srv.url, got, silence_timeout_s=0.4, control_interval_s=0.01, backoff_initial_s=0.05)
+        stream = MarketStream(srv.url, got, data_timeout_s=0.4, control_interval_s=0.01, backoff_initial_s=0.05)
         await stream.start()
         await stream.wait_connected(5)
         await stream.subscribe(["btcusdt@trade"])  # ...and the server never sends data
