@@ -33,10 +33,36 @@ def dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, default=str)
 
 
-class Connection:
-    """One accepted WebSocket (market streams, a listenKey stream, or the WS API)."""
+class Flusher:
+    """Writes each connection's queued frames once per loop iteration (one syscall per batch, not per message)."""
 
-    def __init__(self, ws: web.WebSocketResponse, kind: str, combined: bool = False) -> None:
+    def __init__(self) -> None:
+        self._dirty: list[Connection] = []
+        self._scheduled = False
+
+    def mark(self, conn: "Connection") -> None:
+        self._dirty.append(conn)
+        if not self._scheduled:
+            self._scheduled = True
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # not on a loop (a direct call from a test thread): write now
+                self.flush()
+
+    def flush(self) -> None:
+        self._scheduled = False
+        dirty, self._dirty = self._dirty, []
+        for conn in dirty:
+            conn.write_out()
+
+
+class Connection:
+    """One accepted WebSocket (market streams, a listenKey stream, or the WS API).
+
+    Frames are queued in ``_out`` and written once per loop iteration; the queue plus the transport buffer is
+    bounded by ``MAX_BACKLOG_BYTES``, past which the client is dropped as hopelessly behind."""
+
+    def __init__(self, ws: web.WebSocketResponse, kind: str, flusher: Flusher, combined: bool = False) -> None:
         self.id = next(_ids)
         self.ws = ws
         self.kind = kind
@@ -45,6 +71,9 @@ class Connection:
         self.closed = False
         self.dropped_slow = False
         self.sent = 0
+        self._flusher = flusher
+        self._out: list[bytes] = []
+        self._out_bytes = 0
         writer = getattr(ws, "_writer", None)
         self._transport: asyncio.Transport | None = getattr(writer, "transport", None)
 
@@ -52,18 +81,28 @@ class Connection:
         """Queue a pre-built frame; drop the connection if its backlog is hopeless. Never blocks."""
         if self.closed:
             return False
+        if not self._out:
+            self._flusher.mark(self)
+        self._out.append(frame)
+        self._out_bytes += len(frame)
+        self.sent += 1
+        return True
+
+    def write_out(self) -> None:
+        out, self._out = self._out, []
+        size, self._out_bytes = self._out_bytes, 0
+        if self.closed or not out:
+            return
         transport = self._transport
         if transport is None or transport.is_closing():
             self.close_soon()
-            return False
-        if transport.get_write_buffer_size() > MAX_BACKLOG_BYTES:
+            return
+        if transport.get_write_buffer_size() + size > MAX_BACKLOG_BYTES:
             log.warning("dropping slow websocket client %s (backlog above %d bytes)", self.id, MAX_BACKLOG_BYTES)
             self.dropped_slow = True
             self.close_soon(code=1008, message=b"client too slow")
-            return False
-        transport.write(frame)
-        self.sent += 1
-        return True
+            return
+        transport.write(out[0] if len(out) == 1 else b"".join(out))
 
     def send_json(self, obj: Any) -> bool:
         return self.send_frame(text_frame(dumps(obj)))
@@ -72,6 +111,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        self._out = []
         try:
             asyncio.get_running_loop().create_task(self._close(code, message))
         except RuntimeError:  # pragma: no cover - no loop
@@ -92,6 +132,12 @@ class Hub:
         self.subs: dict[str, set[Connection]] = {}
         self.connections: set[Connection] = set()
         self.published = 0
+        self.flusher = Flusher()
+
+    def connection(self, ws: web.WebSocketResponse, kind: str, combined: bool = False) -> Connection:
+        conn = Connection(ws, kind, self.flusher, combined)
+        self.register(conn)
+        return conn
 
     def register(self, conn: Connection) -> None:
         self.connections.add(conn)
@@ -137,6 +183,14 @@ class Hub:
             delivered += ok
         self.published += 1
         return delivered
+
+    def announce_shutdown(self, now_ms: int) -> None:
+        """``serverShutdown`` to every market-stream client ("reconnect now"), written at once."""
+        event = {"e": "serverShutdown", "E": now_ms}
+        for conn in tuple(self.connections):
+            if conn.kind == "market":
+                conn.send_json({"stream": "!serverShutdown", "data": event} if conn.combined else event)
+        self.flusher.flush()
 
     def close_all(self) -> None:
         for conn in tuple(self.connections):

@@ -168,6 +168,7 @@ class SandboxServer:
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
         self._tasks = []
+        self.hub.announce_shutdown(self.clock.now_ms())
         self.hub.close_all()
         if self._runner is not None:
             await self._runner.cleanup()

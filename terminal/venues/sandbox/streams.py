@@ -69,8 +69,7 @@ class MarketSockets:
             return web.json_response({"code": 2, "msg": f"Invalid request: {detail}"}, status=400)
         ws = web.WebSocketResponse(heartbeat=20.0, compress=False, max_msg_size=1 << 16)
         await ws.prepare(request)
-        conn = Connection(ws, "market", combined=combined)
-        self.hub.register(conn)
+        conn = self.hub.connection(ws, "market", combined=combined)
         try:
             for name in wanted:
                 self.hub.subscribe(conn, name)

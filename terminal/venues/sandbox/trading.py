@@ -213,16 +213,21 @@ class Trading:
     def cancel_open_orders(self, p: Params, key: ApiKey) -> Any:
         symbol = p.text("symbol", required=True)
         self.venue.instrument(symbol)
-        try:
-            cancelled = self.venue.engine.cancel_all(key.account_id, symbol)
-        except Exception as exc:
-            if _is_reject(exc):
-                raise engine_error(exc) from None
-            raise
-        if not cancelled:
+        engine = self.venue.engine
+        reports = []
+        for order in engine.open_orders(key.account_id, symbol):
+            cancel_id = new_client_id()
+            try:
+                done = engine.cancel(key.account_id, symbol, order_id=order.order_id,
+                                     cancel_client_order_id=cancel_id)
+            except Exception as exc:
+                if _is_reject(exc):
+                    continue  # filled or cancelled meanwhile
+                raise
+            reports.append(cancel_report(done, cancel_id, self.venue.now_ms()))
+        if not reports:
             raise errors.cancel_rejected()
-        now = self.venue.now_ms()
-        return [cancel_report(o, new_client_id(), now) for o in cancelled]
+        return reports
 
     def open_orders(self, p: Params, key: ApiKey) -> Any:
         symbol = p.text("symbol")

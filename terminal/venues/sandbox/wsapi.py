@@ -28,10 +28,9 @@ class WsApi:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=20.0, compress=False, max_msg_size=1 << 16)
         await ws.prepare(request)
-        conn = Connection(ws, "ws-api")
+        conn = self.hub.connection(ws, "ws-api")
         conn.connected_since = self.venue.now_ms()  # type: ignore[attr-defined]
         conn.next_sid = 0  # type: ignore[attr-defined]
-        self.hub.register(conn)
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
