@@ -107,6 +107,7 @@ class KlineStore:
         self.s1 = BarSeries(1000, max_rows=LIVE_SECONDS_KEPT)
         self.last_qty = Decimal(0)
         self.last_trade_id = -1
+        self._shown: dict[Interval, int] = {}
         if history is not None and len(history):
             self.m1.extend(history)
             self.last_trade_id = int(history[:, LID].max())
@@ -199,11 +200,21 @@ class KlineStore:
         return out
 
     def current(self, interval: Interval, now_ms: int | None = None) -> KlineRow:
-        """The candle of ``interval`` containing now (``closed`` is False until its close time passed)."""
+        """The candle for the ``<symbol>@kline_<interval>`` stream at ``now_ms``.
+
+        Normally the open candle containing now (``closed`` False). The first call after the candle last
+        returned has closed returns that candle once more, final and with ``closed`` True (Binance's
+        ``"x": true`` update); the next call moves on to the open candle.
+        """
         if now_ms is not None:
             self.roll(now_ms)
         t = self.m1.last_time if interval is not Interval.S1 else self.s1.last_time
-        return self.bar(interval, bucket_start(interval, t))
+        open_ms = bucket_start(interval, t)
+        shown = self._shown.get(interval)
+        self._shown[interval] = open_ms
+        if shown is not None and shown < open_ms:
+            return self.bar(interval, shown)
+        return self.bar(interval, open_ms)
 
     def bar(self, interval: Interval, open_ms: int) -> KlineRow:
         """The candle of ``interval`` opening at ``open_ms`` as it stands now (final once closed)."""
@@ -237,13 +248,13 @@ class KlineStore:
         pct = (change * 100 / open_p).quantize(Decimal("0.001")) if open_p else Decimal("0.000")
         volume, quote_volume = Decimal(vol) * self._step, Decimal(quote) * self._unit
         wavg = (quote_volume / volume).quantize(Decimal("1E-8")) if vol else last_p
-        first_ids = traded[:, FID]
+        first_ids = traded[traded[:, FID] >= 0, FID]  # history candles may carry no trade ids (-1)
         return TickerStats(
             symbol=self.symbol, open_time=max(start, int(rows[0, OT])), close_time=now_ms,
             open=open_p, high=self.price(high), low=self.price(low), last=last_p, last_qty=self.last_qty,
             prev_close=self.price(prev_close), volume=volume, quote_volume=quote_volume, change=change,
             change_pct=pct, weighted_avg=wavg,
-            first_id=int(first_ids.min()) if len(traded) else -1,
+            first_id=int(first_ids.min()) if len(first_ids) else -1,
             last_id=int(traded[:, LID].max()) if len(traded) else -1, count=int(rows[:, N].sum()))
 
     def avg_price(self, now_ms: int, mins: int = 5) -> Decimal:

@@ -242,7 +242,6 @@ def replay_history(spec: SymbolSpec, bars: list[CsvBar], now_ms: int, speed: flo
     if end < live_minute:  # the minutes since the last bar ended: quiet
         rows = np.concatenate((rows, flat_rows(end, (live_minute - end) // MINUTE_MS, MINUTE_MS, int(tk[-1, 3]))))
     tf = float(tick)
-    live = [tuple(float(x) / tf for x in ticks(b)) for b in rest]
-    path = ReplayPath([tuple(x * tf for x in b) for b in live], period, speed, spec, seed, index,  # type: ignore[misc]
-                      start=float(tk[-1, 3]) * tf)
+    live = [tuple(float(x) * tf for x in ticks(b)) for b in rest]
+    path = ReplayPath(live, period, speed, spec, seed, index, start=float(tk[-1, 3]) * tf)  # type: ignore[arg-type]
     return rows, path

@@ -120,7 +120,11 @@ def test_live_trades_update_every_interval_and_roll_minutes() -> None:
     assert closed.closed and closed.trades == 2
     quiet = store.bar(Interval.M1, minute + 60_000)
     assert quiet.trades == 0 and quiet.volume == 0 and quiet.open == quiet.close == Decimal("63990.50")
-    assert store.current(Interval.M1).open_time == minute + 3 * 60_000
+    final = store.current(Interval.M1)  # the stream's last word on the closed candle, then the open one
+    assert final.open_time == minute and final.closed and final.trades == 2
+    now_open = store.current(Interval.M1)
+    assert now_open.open_time == minute + 3 * 60_000 and not now_open.closed
+    assert store.current(Interval.M1).open_time == now_open.open_time
     seconds = store.klines(Interval.S1, start_ms=minute, limit=1000)
     assert [s.trades for s in seconds if s.trades] == [1, 1]
 
