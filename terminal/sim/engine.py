@@ -143,12 +143,15 @@ class Engine:
             if order.is_stop:
                 st.stops.arm(order)
             else:
+                last = st.last_price
                 self._execute(st, order)
-                self._run_triggers(st)
+                if st.last_price != last and len(st.stops):
+                    self._run_triggers(st)
             result = PlaceResult(order.view(), self._tracked_execs)
         finally:
             self._tracked, self._tracked_execs = prev
-        self._flush()
+        if self._pending:
+            self._flush()
         return result
 
     def cancel(self, account_id: str, symbol: str, *, order_id: int | None = None,
@@ -347,7 +350,7 @@ class Engine:
                 self._ledger.unlock(acct, inst.quote_asset if order.is_buy else inst.base_asset, order.locked)
                 order.locked = ZERO
             self._history.closed(order)
-        else:
+        elif order.status is not _S.PARTIALLY_FILLED:
             _set_status(order, _S.PARTIALLY_FILLED)
         self._history.add_trade(acct, AccountTrade(inst.symbol, tid, order.order_id, price, qty, quote, fee,
                                                    fee_asset, self._now, order.is_buy, is_maker))

@@ -24,9 +24,16 @@ def _mandatory(name: str) -> EngineReject:
     return EngineReject(RejectReason.INVALID, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed.")
 
 
+_PRICED = frozenset(t for t in OrderType if t.has_price)
+_STOPPED = frozenset(t for t in OrderType if t.has_stop)
+_TIMED = frozenset(t for t in OrderType if t.has_tif)
+
+
 def _num(value: object, name: str) -> Decimal | None:
     if value is None:
         return None
+    if type(value) is Decimal and value.is_finite() and value >= 0:
+        return value
     try:
         return to_decimal(value, name=name)
     except NumberError:
@@ -47,7 +54,7 @@ class Request:
 
     def check_matching(self, book: SymbolBook, last_price: Decimal | None) -> None:
         """WOULD_TRIGGER for a stop the last price already reached; WOULD_MATCH for a LIMIT_MAKER that would take."""
-        if self.type.has_stop:
+        if self.type in _STOPPED:
             assert self.stop_price is not None
             if would_trigger(self.type, self.side, self.stop_price, last_price):
                 raise EngineReject(RejectReason.WOULD_TRIGGER)
@@ -78,18 +85,17 @@ def check_request(inst: Instrument, book: SymbolBook, last_price: Decimal | None
             raise EngineReject(RejectReason.INVALID, "Parameter 'quoteOrderQty' sent when not required.")
         if qty is None:
             raise _mandatory("quantity")
-    if type.has_price and px is None:
-        raise _mandatory("price")
-    if type.has_stop and stop is None:
-        raise _mandatory("stopPrice")
-    if type.has_tif:
-        tif = time_in_force or TimeInForce.GTC
+    if type in _PRICED:
+        if px is None:
+            raise _mandatory("price")
     else:
-        tif = None
-    if not type.has_price:
         px = None
-    if not type.has_stop:
+    if type in _STOPPED:
+        if stop is None:
+            raise _mandatory("stopPrice")
+    else:
         stop = None
+    tif = (time_in_force or TimeInForce.GTC) if type in _TIMED else None
     try:
         inst.validate_order(side, type, qty, px, stop, quote, reference_price=last_price)
     except OrderValidationError as e:
@@ -112,7 +118,7 @@ def lock_for(inst: Instrument, book: SymbolBook, req: Request) -> tuple[str, Dec
             assert req.quote_quantity is not None
             return inst.quote_asset, req.quote_quantity
         return inst.quote_asset, book.cost_to_buy(req.quantity)
-    if req.type.has_price:
+    if req.type in _PRICED:
         assert req.price is not None and req.quantity is not None
         return inst.quote_asset, req.price * req.quantity
     assert req.stop_price is not None and req.quantity is not None   # STOP_LOSS / TAKE_PROFIT BUY: an estimate

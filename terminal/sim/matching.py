@@ -17,8 +17,8 @@ from terminal.model.numbers import ZERO
 
 from .reports import OrderView
 
-_STOP_TYPES = frozenset({OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT,
-                         OrderType.TAKE_PROFIT_LIMIT})
+_STOP_TYPES = frozenset(t for t in OrderType if t.has_stop)
+_PRICED_TYPES = frozenset(t for t in OrderType if t.has_price)
 
 
 class WorkingOrder:
@@ -26,7 +26,7 @@ class WorkingOrder:
 
     __slots__ = ("order_id", "client_order_id", "account_id", "symbol", "side", "type", "time_in_force", "price",
                  "stop_price", "quantity", "quote_quantity", "executed_qty", "cum_quote", "status", "time",
-                 "update_time", "working_time", "is_working", "on_book", "locked", "limit", "is_buy", "target")
+                 "update_time", "working_time", "is_working", "on_book", "locked", "limit", "is_buy", "target", "is_stop", "_view")
 
     def __init__(self, order_id: int, client_order_id: str, account_id: str, symbol: str, side: Side,
                  type: OrderType, time_in_force: TimeInForce | None, price: Decimal, stop_price: Decimal,
@@ -48,29 +48,33 @@ class WorkingOrder:
         self.status = OrderStatus.NEW
         self.time = time
         self.update_time = time
-        is_stop = type in _STOP_TYPES
+        self.is_stop = is_stop = type in _STOP_TYPES
         self.working_time = -1 if is_stop else time
         self.is_working = not is_stop
         self.on_book = False
         self.locked = ZERO
         #: limit price while matching (None = market)
-        self.limit: Decimal | None = price if type.has_price else None
+        self.limit: Decimal | None = price if type in _PRICED_TYPES else None
         #: executed quantity at which the order is FILLED (None: never, it ends EXPIRED)
         self.target: Decimal | None = quantity
+        self._view: OrderView | None = None
 
     @property
     def remaining(self) -> Decimal:
         return self.quantity - self.executed_qty
 
-    @property
-    def is_stop(self) -> bool:
-        return self.type in _STOP_TYPES
-
     def view(self) -> OrderView:
-        return OrderView(self.order_id, self.client_order_id, self.account_id, self.symbol, self.side, self.type,
+        """A frozen snapshot (reused while nothing it shows has changed)."""
+        v = self._view
+        if v is not None and v.status is self.status and v.executed_qty == self.executed_qty \
+                and v.update_time == self.update_time and v.quantity == self.quantity \
+                and v.is_working is self.is_working:
+            return v
+        v = self._view = OrderView(self.order_id, self.client_order_id, self.account_id, self.symbol, self.side, self.type,
                          self.time_in_force, self.price, self.stop_price, self.quantity, self.quote_quantity,
                          self.executed_qty, self.cum_quote, self.status, self.time, self.update_time,
                          self.working_time, self.is_working)
+        return v
 
     def __repr__(self) -> str:
         return (f"<WorkingOrder {self.symbol}#{self.order_id} {self.side.name} {self.type.name} "
