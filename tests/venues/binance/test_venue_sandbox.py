@@ -1,0 +1,82 @@
+"""BinanceVenue against a private sandbox: streams survive dropped sockets, bars are backfilled, account events."""
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from terminal.market.bars import missing_open_times
+from terminal.model import (BalancesUpdated, Bar, ConnectionChanged, Fill, Interval, OrderRequest, OrderStatus,
+                            OrderType, OrderUpdated, QuoteTick, Side, Ticker24h, TradeTick)
+from terminal.venues.binance.venue import BinanceVenue
+
+from .recorder import Recorder
+
+
+def up(stream: str, reconnects: int):  # type: ignore[no-untyped-def]
+    return lambda e: isinstance(e, ConnectionChanged) and e.stream == stream and e.connected and \
+        e.reconnects == reconnects
+
+
+def down(stream: str):  # type: ignore[no-untyped-def]
+    return lambda e: isinstance(e, ConnectionChanged) and e.stream == stream and not e.connected
+
+
+async def test_streams_reconnect_and_resubscribe_after_drop_websockets(venue: tuple[BinanceVenue, Recorder],
+                                                                       fresh_sandbox: object) -> None:
+    v, rec = venue
+    await v.watch_quotes("BTCUSDT")
+    await v.start_user_stream()
+    await rec.wait_for(lambda e: isinstance(e, TradeTick) and e.symbol == "BTCUSDT")
+    await rec.wait_for(lambda e: isinstance(e, QuoteTick))
+    await rec.wait_for(lambda e: isinstance(e, Ticker24h))
+    user_reconnected: list[bool] = []
+    assert v.user is not None
+    v.user.add_connect_listener(user_reconnected.append)
+    fresh_sandbox.faults.drop_websockets()  # type: ignore[attr-defined]
+    await rec.wait_for(down("market"), past=False)
+    await rec.wait_for(up("market", 1), past=False)
+    await rec.wait_for(up("user", 1))
+    t_up = int(time.time() * 1000)
+    await rec.wait_for(lambda e: isinstance(e, TradeTick) and e.ts_recv >= t_up, past=False)
+    await rec.wait_for(lambda e: isinstance(e, QuoteTick) and e.ts_recv >= t_up, past=False)
+    assert user_reconnected == [True]
+    health = v.health()
+    assert health["market"].reconnects == 1 and health["btcusdt@trade"].reconnects == 1
+    assert health["btcusdt@trade"].age_s is not None and health["btcusdt@trade"].age_s < 5
+    assert health["user"].reconnects == 1 and health["market"].extra["weight_used"] > 0
+    await v.unwatch_quotes("BTCUSDT")
+    assert not v.market.subscriptions
+
+
+async def test_kline_backfill_after_reconnect_leaves_no_missing_bar(venue: tuple[BinanceVenue, Recorder],
+                                                                    fresh_sandbox: object) -> None:
+    v, rec = venue
+    await v.watch_bars("BTCUSDT", Interval.S1)
+    await rec.wait_for(lambda e: isinstance(e, Bar) and e.interval is Interval.S1)
+    v.market.backoff_initial_s = 3.0  # stay away long enough to miss live bars
+    fresh_sandbox.faults.drop_websockets()  # type: ignore[attr-defined]
+    await rec.wait_for(up("market", 1), past=False)
+    t_up = int(time.time() * 1000)
+    # the backfill and then two more live bars
+    await rec.wait_for(lambda e: isinstance(e, Bar) and e.open_time >= t_up - t_up % 1000 + 1000, timeout=10,
+                       past=False)
+    assert v.backfilled_bars >= 2
+    bars = [b for b in rec.of(Bar) if b.interval is Interval.S1]
+    assert missing_open_times(bars, Interval.S1) == []
+    assert max(b.open_time for b in bars) - min(b.open_time for b in bars) >= 3000
+
+
+async def test_user_stream_reports_order_fill_and_balances(venue: tuple[BinanceVenue, Recorder]) -> None:
+    v, rec = venue
+    await v.start_user_stream()
+    req = OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("0.001"))
+    order, fills = await v.submit(req)
+    assert order.status is OrderStatus.FILLED and fills
+    done = await rec.wait_for(lambda e: isinstance(e, OrderUpdated) and e.order.client_order_id ==
+                              req.client_order_id and e.order.status is OrderStatus.FILLED)
+    assert done.order.filled_qty == Decimal("0.001")
+    fill = await rec.wait_for(lambda e: isinstance(e, Fill) and e.client_order_id == req.client_order_id)
+    assert fill.trade_id in {f.trade_id for f in fills}
+    bal = await rec.wait_for(lambda e: isinstance(e, BalancesUpdated) and
+                             any(b.asset == "BTC" for b in e.balances))
+    assert all(b.free >= 0 for b in bal.balances)
