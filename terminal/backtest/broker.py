@@ -58,6 +58,8 @@ class ClosedTrade:
 class SimBroker:
     """An ``OrderPort`` for backtests. ``process`` runs once per bar, before the strategy sees the bar."""
 
+    accepts_at_once = True
+
     def __init__(self, symbol: str, *, commission: Decimal = ZERO, slippage: Decimal = ZERO,
                  lot_size: Decimal = _ONE, quote_asset: str = "USD") -> None:
         if commission < 0 or slippage < 0 or lot_size <= 0:
@@ -76,27 +78,42 @@ class SimBroker:
         self.marks: list[tuple[int, float, float]] = []  # (bar, cash, position) after fills on that bar
         self._triggered: set[str] = set()
         self._ids = itertools.count(1)
-        self._time_ms = 0
+        self._open = self._high = self._low = None  # type: ignore[assignment]
 
     # ---- OrderPort -----------------------------------------------------------------------------------------
-    def submit(self, request: OrderRequest) -> None:
-        order = Order.from_request(request, self._time_ms).with_status(OrderStatus.NEW, venue_order_id=next(self._ids))
+    def submit(self, request: OrderRequest) -> Order:
+        t = self._now()
+        # PENDING_NEW -> NEW (accepted at once): built directly, this is the backtest's hot path
+        order = Order(request.symbol, request.side, request.type, request.client_order_id,
+                      request.quantity if request.quantity is not None else ZERO, request.price, request.stop_price,
+                      request.quote_quantity, request.time_in_force, OrderStatus.NEW, next(self._ids),
+                      ts_created=t, ts_updated=t)
         self.pending.append(order)
-        self._update(order)
+        self.events.append(order)
+        return order
 
     def cancel(self, symbol: str, client_order_id: str) -> None:
         for k, order in enumerate(self.pending):
             if order.client_order_id == client_order_id:
                 del self.pending[k]
-                self._update(order.with_status(OrderStatus.CANCELED, ts_updated=self._time_ms))
+                self._update(order.with_status(OrderStatus.CANCELED, ts_updated=self._now()))
                 return
 
     # ---- simulation ----------------------------------------------------------------------------------------
-    def set_time(self, time_ms: int) -> None:
-        self._time_ms = time_ms
+    def attach(self, ctx: Context) -> None:
+        self.ctx = ctx
+        cols = ctx.series.cols
+        self._open, self._high, self._low = cols["open"], cols["high"], cols["low"]
 
-    def process(self, i: int, o: float, h: float, l: float) -> None:
+    def _now(self) -> int:
+        s = self.ctx.series if self.ctx is not None else None
+        return int(s.open_time[s.n - 1]) if s is not None and s.n else 0
+
+    def process(self, i: int) -> None:
         """Try every pending order (in submission order) against bar ``i``."""
+        self._process(i, float(self._open[i]), float(self._high[i]), float(self._low[i]))
+
+    def _process(self, i: int, o: float, h: float, l: float) -> None:
         filled = False
         for order in list(self.pending):
             price = self._fill_price(order, o, h, l)
@@ -117,7 +134,7 @@ class SimBroker:
             return
         req = OrderRequest(self.symbol, Side.SELL if pos > 0 else Side.BUY, OrderType.MARKET, quantity=abs(pos))
         self.ctx.place(req)  # registers the order with the context, then comes back through submit()
-        self.process(i, o, o, o)
+        self._process(i, o, o, o)
 
     def _fill_price(self, order: Order, o: float, h: float, l: float) -> Decimal | None:
         buy = order.side is Side.BUY
@@ -168,16 +185,20 @@ class SimBroker:
         avail = cash_after_close + pos_after_close * price - abs(pos_after_close) * price
         if qty <= 0 or opening * unit_cost > avail:
             reason = "insufficient cash" if qty <= 0 or opening else "invalid quantity"
-            self._update(order.with_status(OrderStatus.REJECTED, reject_reason=reason, ts_updated=self._time_ms))
+            self._update(order.with_status(OrderStatus.REJECTED, reject_reason=reason, ts_updated=self._now()))
             return False
         fee = qty * price * self.commission
+        t = self._now()
+        value = qty * price
         fill = Fill(self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), order.side, price, qty,
-                    qty * price, fee, self.quote_asset, Liquidity.TAKER, ts_event=self._time_ms)
+                    value, fee, self.quote_asset, Liquidity.TAKER, ts_event=t)
         ctx.apply_fill(fill)
         self.fills.append(fill)
         self._book(qty if buy else -qty, price, i)
-        self._update(order.with_status(OrderStatus.FILLED, quantity=qty, filled_qty=qty, filled_quote=qty * price,
-                                       ts_updated=self._time_ms))
+        # NEW -> FILLED, built directly (hot path)
+        self._update(Order(order.symbol, order.side, order.type, order.client_order_id, qty, order.price,
+                           order.stop_price, order.quote_quantity, order.time_in_force, OrderStatus.FILLED,
+                           order.venue_order_id, qty, value, order.ts_created, t))
         self.events.append(fill)
         return True
 

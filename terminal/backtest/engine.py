@@ -75,15 +75,13 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
     broker = SimBroker(symbol, commission=_as_decimal(commission, "commission"),
                        slippage=_as_decimal(slippage, "slippage"), lot_size=_as_decimal(lot_size, "lot_size"))
     ctx = Context(symbol, series, broker, cash=cash_d, params=strategy.p, name=strategy.name or type(strategy).__name__)
-    broker.ctx = ctx
+    broker.attach(ctx)
     strategy.bind(ctx)
     _call(strategy.on_start, "on_start", -1, index)
     for ind in ctx._indicators:  # causal indicators: compute once over the whole history
         ind.compute(full=True)
     warmup = max((ind.warmup for ind in ctx._indicators), default=0)
 
-    o_, h_, l_ = (series.cols[c].tolist() for c in ("open", "high", "low"))
-    times = series.open_time.tolist()
     view = BarView(symbol, interval, series)
     on_bar = strategy.on_bar
     pending, events = broker.pending, broker.events
@@ -92,9 +90,8 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
     try:
         for i in range(n):
             series.n = i + 1
-            broker._time_ms = times[i]
             if pending:
-                broker.process(i, o_[i], h_[i], l_[i])
+                broker.process(i)
                 if events:
                     _deliver(strategy, events)
             view.i = i
@@ -103,8 +100,8 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
                 _deliver(strategy, events)
         if finalize_trades and n:
             if pending:
-                broker.process(n - 1, o_[-1], h_[-1], l_[-1])
-            broker.close_all(n - 1, o_[-1])
+                broker.process(n - 1)
+            broker.close_all(n - 1, float(series.cols["open"][n - 1]))
             _deliver(strategy, events)
         strategy.on_stop()
     except StrategyError:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .base import Param, ParamError, Params, Strategy
-from .indicators import bollinger, rolling_max, rolling_min, rsi, sma
+from .indicators import bollinger, cross_sign, rolling_max, rolling_min, rsi, sma
 
 
 class SmaCross(Strategy):
@@ -34,19 +34,23 @@ class SmaCross(Strategy):
     def on_start(self) -> None:
         self.fast = self.ctx.indicator(sma, self.p.fast, name=f"SMA({self.p.fast})")
         self.slow = self.ctx.indicator(sma, self.p.slow, name=f"SMA({self.p.slow})")
+        # +1 / -1 on the bar where fast crosses above / below slow (the same test as fast.crossed_above(slow))
+        self.cross = self.ctx.indicator(cross_sign, self.p.fast, self.p.slow, name="cross")
+        self.long_short = self.p.long_short
 
     def on_bar(self, bar: Any) -> None:
-        if self.fast.crossed_above(self.slow):
+        x = self.cross[-1]
+        if x > 0:
             ctx = self.ctx
-            if self.p.long_short:
+            if self.long_short:
                 ctx.close_position()
                 ctx.buy()
             elif ctx.position <= 0:
                 ctx.buy()
-        elif self.fast.crossed_below(self.slow):
+        elif x < 0:
             ctx = self.ctx
             ctx.close_position()
-            if self.p.long_short:
+            if self.long_short:
                 ctx.sell()
 
 
@@ -73,10 +77,6 @@ class RsiReversion(Strategy):
             self.ctx.buy()
         elif self.ctx.position > 0 and self.rsi.crossed_above(self.p.upper):
             self.ctx.close_position()
-
-
-def bollinger_upper(values: np.ndarray, window: int, k: float) -> np.ndarray:
-    return bollinger(values, window, k)[1]
 
 
 def close_minus_upper(values: np.ndarray, window: int, k: float) -> np.ndarray:

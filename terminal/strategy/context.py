@@ -21,7 +21,8 @@ class OrderPort(Protocol):
     """Where a context's orders go. A MARKET request with neither quantity nor quote quantity means "all in":
     the port sizes it (the backtest broker at the fill price, a live port from the free balance)."""
 
-    def submit(self, request: OrderRequest) -> None: ...
+    def submit(self, request: OrderRequest) -> Order | None:
+        """Send the request; return the accepted order if the port knows it at once (backtests), else None."""
     def cancel(self, symbol: str, client_order_id: str) -> None: ...
 
 
@@ -122,9 +123,15 @@ class Context:
             raise ValueError(f"this strategy trades {self.symbol}, not {request.symbol}")
         if request.quantity is not None and request.quantity <= 0:
             raise ValueError(f"order quantity must be positive, got {request.quantity}")
-        self._orders[request.client_order_id] = Order.from_request(request, self.time_ms)
-        self._port.submit(request)
-        return request.client_order_id
+        coid = request.client_order_id
+        if getattr(self._port, "accepts_at_once", False):  # backtests: the port returns the accepted order
+            accepted = self._port.submit(request)
+            assert accepted is not None
+            self._orders[coid] = accepted
+        else:  # live: known locally before it is sent, so the venue's answer always finds it
+            self._orders[coid] = Order.from_request(request, self.time_ms)
+            self._port.submit(request)
+        return coid
 
     def cancel(self, client_order_id: str) -> None:
         order = self._orders.get(client_order_id)

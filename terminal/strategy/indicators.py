@@ -79,3 +79,14 @@ def rolling_min(values: np.ndarray, window: int) -> np.ndarray:
         return out
     out[window - 1:] = np.lib.stride_tricks.sliding_window_view(values, window).min(axis=1)
     return out
+
+
+def cross_sign(values: np.ndarray, fast: int, slow: int) -> np.ndarray:
+    """+1 where sma(fast) crossed above sma(slow) on this bar, -1 where it crossed below, else 0 (strict, like
+    backtesting.lib.crossover: previous fast < previous slow and fast > slow)."""
+    f, s = sma(values, fast), sma(values, slow)
+    out = np.zeros(len(f))
+    with np.errstate(invalid="ignore"):
+        out[1:] = np.where((f[:-1] < s[:-1]) & (f[1:] > s[1:]), 1.0, 0.0) - np.where(
+            (f[:-1] > s[:-1]) & (f[1:] < s[1:]), 1.0, 0.0)
+    return out

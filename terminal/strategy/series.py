@@ -95,9 +95,9 @@ class Indicator:
         n = self._series.n
         if self._upto < n:
             self.compute()
-        if not -n <= k < 0:
-            raise IndexError(f"indicator {self.name}: index {k} (use -1 for the current bar, -2 for the previous...)")
-        return self._list[n + k]
+        if k < 0 and n + k >= 0:
+            return self._list[n + k]
+        raise IndexError(f"indicator {self.name}: index {k} (use -1 for the current bar, -2 for the previous...)")
 
     @property
     def values(self) -> np.ndarray:
