@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 
 from .server import SandboxServer
 
@@ -32,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    server = SandboxServer(host=args.host, port=args.port, seed=args.seed, replay=replay or None)
+    try:
+        server = SandboxServer(host=args.host, port=args.port, seed=args.seed, replay=replay or None)
+    except (ValueError, OSError) as exc:
+        print(f"trading-terminal sandbox: {exc}", file=sys.stderr)
+        return 2
 
     async def run() -> None:
         await server.start_async()
@@ -48,5 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(run())
     except KeyboardInterrupt:
-        print("sandbox stopped")
+        print("sandbox stopped", flush=True)
+    except (ValueError, OSError) as exc:  # a bad replay file, a port in use
+        print(f"trading-terminal sandbox: {exc}", file=sys.stderr)
+        return 2
     return 0
