@@ -27,6 +27,7 @@ from .risk.checks import (InsufficientBalance, KillSwitchActive, NotionalLimitEx
                           RiskLimits, UnknownSymbol, resolve_symbol)
 from .session_connect import connect
 from .session_feeds import Feed, Watches
+from .session_gapfill import BarGapFiller
 from .session_health import StreamHealth, collect_health
 from .session_history import BarsRequest, klines_frame, load_bars
 from .storage.journal import Journal
@@ -60,6 +61,7 @@ class Session:
         self.risk = RiskChecks(instruments, self._balances_for_risk, self._reference_price, limits)
         self.oms = OrderManager(venue.rest, journal, self.bus, risk=self.risk, clock=venue.rest)
         self._watches = Watches(self._start_watch, self._stop_watch)
+        self.gapfill = BarGapFiller(_RetryingKlines(self), self.bus.publish)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._started = False
         self._closed = False
@@ -122,6 +124,11 @@ class Session:
         if t is QuoteTick:
             self.quotes_cache[event.symbol] = event  # type: ignore[attr-defined]
             self.last_prices.setdefault(event.symbol, (event.bid + event.ask) / 2)  # type: ignore[attr-defined]
+        elif t is Bar:
+            self.gapfill.on_bar(event)  # type: ignore[arg-type]
+        elif t is ConnectionChanged and event.stream == "market" and event.connected \
+                and event.reason == "reconnected" and not self._closed:  # type: ignore[attr-defined]
+            self._spawn(self.gapfill.fill())
         elif t is TradeTick or t is Ticker24h:
             self.last_prices[event.symbol] = event.price if t is TradeTick else event.last  # type: ignore[attr-defined]
         self.bus.publish(event)
@@ -138,19 +145,21 @@ class Session:
         return resolve_symbol(symbol, self.instruments).symbol
 
     async def ticker(self, symbol: str) -> Ticker24h:
-        t = await self.venue.rest.ticker_24h(self._sym(symbol))
+        sym = self._sym(symbol)
+        t = await self.oms.retrying(lambda: self.venue.rest.ticker_24h(sym))
         self.last_prices[t.symbol] = t.last
         return t
 
     async def quote(self, symbol: str) -> QuoteTick:
-        q = await self.venue.rest.book_ticker(self._sym(symbol))
+        sym = self._sym(symbol)
+        q = await self.oms.retrying(lambda: self.venue.rest.book_ticker(sym))
         self.quotes_cache[q.symbol] = q
         return q
 
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
         sym = self._sym(symbol)
         limit = next((n for n in _DEPTH_LIMITS if n >= depth), 5000)
-        update_id, bids, asks = await self.venue.rest.depth(sym, limit)
+        update_id, bids, asks = await self.oms.retrying(lambda: self.venue.rest.depth(sym, limit))
         book = OrderBook(sym)
         book.load_snapshot(update_id, bids[:depth], asks[:depth])
         return book
@@ -169,7 +178,7 @@ class Session:
 
     async def _history(self, symbol: str, interval: str | Interval, start: Any, end: Any, limit: int | None) -> list[Bar]:
         iv = interval if isinstance(interval, Interval) else Interval.parse(interval)
-        return await load_bars(self.venue.rest, self._sym(symbol), iv, start, end, limit)
+        return await load_bars(_RetryingKlines(self), self._sym(symbol), iv, start, end, limit)
 
     # ------------------------------------------------------------------ streams
     async def _start_watch(self, key: tuple[str, ...]) -> None:
@@ -179,6 +188,7 @@ class Session:
         elif kind == "book":
             await self.venue.watch_book(symbol)
         elif kind == "bars":
+            self.gapfill.track(symbol, Interval.parse(key[2]))
             await self.venue.watch_bars(symbol, Interval.parse(key[2]))
 
     async def _stop_watch(self, key: tuple[str, ...]) -> None:
@@ -188,6 +198,7 @@ class Session:
         elif kind == "book":
             await self.venue.unwatch_book(symbol)
         elif kind == "bars":
+            self.gapfill.untrack(symbol, Interval.parse(key[2]))
             await self.venue.unwatch_bars(symbol, Interval.parse(key[2]))
 
     async def watch(self, symbol: str) -> None:
@@ -349,6 +360,18 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session({self.environment.value}, keys={'yes' if self.has_keys else 'no'})"
+
+
+class _RetryingKlines:
+    """Kline pages through the order manager's retry policy (rate limits and temporary errors are waited out)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def klines(self, symbol: str, interval: Interval, start_ms: int | None = None, end_ms: int | None = None,
+                     limit: int = 1000) -> list[Bar]:
+        rest = self._session.venue.rest
+        return await self._session.oms.retrying(lambda: rest.klines(symbol, interval, start_ms, end_ms, limit))
 
 
 def _iv(interval: str | Interval) -> str:

@@ -44,10 +44,7 @@ async def load_bars(source: KlineSource, symbol: str, interval: Interval, start:
         n = limit or 500
         if n <= PAGE:
             return await source.klines(symbol, interval, None, end_ms, n)
-        ref = end_ms if end_ms is not None else int(time.time() * 1000)
-        start_ms = (ref // interval.ms - n + 1) * interval.ms
-        bars = await backfill(source, symbol, interval, start_ms, end_ms, PAGE, max_pages=math.ceil(n / PAGE) + 2)
-        return bars[-n:]
+        return await _newest(source, symbol, interval, end_ms, n)
     if end_ms is not None and end_ms < start_ms:
         raise ValueError("end is before start")
     if limit is not None:
@@ -58,6 +55,23 @@ async def load_bars(source: KlineSource, symbol: str, interval: Interval, start:
         pages = math.ceil((time.time() * 1000 - start_ms) / interval.ms / PAGE) + 2
     bars = await backfill(source, symbol, interval, start_ms, end_ms, PAGE, max_pages=max(1, pages))
     return bars[:limit] if limit is not None else bars
+
+
+async def _newest(source: KlineSource, symbol: str, interval: Interval, end_ms: int | None, n: int) -> list[Bar]:
+    """The newest ``n`` bars up to ``end_ms``, paging backwards (stops where the venue's history starts)."""
+    pages: list[list[Bar]] = []
+    total, cursor = 0, end_ms
+    while total < n:
+        page = await source.klines(symbol, interval, None, cursor, min(PAGE, n - total))
+        if cursor is not None:
+            page = [b for b in page if b.open_time <= cursor]
+        if not page:
+            break
+        pages.append(page)
+        total += len(page)
+        cursor = page[0].open_time - 1
+    bars = [b for page in reversed(pages) for b in page]
+    return bars[-n:]
 
 
 def klines_frame(bars: list[Bar]) -> Any:

@@ -19,6 +19,8 @@ from terminal.venues.base import AuthError
 from terminal.venues.binance.rest import BinanceRest
 from terminal.venues.binance.signing import HmacSigner
 
+from tests.session_helpers import wait_for_event
+
 D = Decimal
 
 
@@ -30,23 +32,6 @@ def new_account(server, balances=None) -> tuple[str, str]:
 
 async def connect(server, key: str, secret: str, **kw: Any) -> Session:
     return await terminal.connect("sandbox", sandbox_url=server.url, api_key=key, api_secret=secret, **kw)
-
-
-async def wait_for_event(bus: Bus, event_type: type | None, predicate: Callable[[], bool], timeout: float = 10) -> None:
-    """Await bus events of ``event_type`` until ``predicate()`` holds (checked at once and after each event)."""
-    if predicate():
-        return
-    loop = asyncio.get_running_loop()
-    done = loop.create_future()
-
-    def on_event(_: object) -> None:
-        if not done.done() and predicate():
-            done.set_result(None)
-    unsubscribe = bus.subscribe(event_type, on_event)
-    try:
-        await asyncio.wait_for(done, timeout)
-    finally:
-        unsubscribe()
 
 
 async def below_market(session: Session, symbol: str = "BTCUSDT", factor: str = "0.8") -> Decimal:

@@ -213,6 +213,7 @@ class OrderManager:
 
     async def cancel_all(self, symbol: str) -> list[Order]:
         """Cancel every open order on ``symbol`` and make sure none is left. Returns the orders that were canceled."""
+        targets = {o.client_order_id for o in self.open_orders(symbol)}
         try:
             reports = await self.retrying(lambda: self.execution.cancel_all(symbol))
         except OrderRejected:
@@ -230,7 +231,9 @@ class OrderManager:
                 done[cid] = await self.cancel(symbol, cid)
             except CancelFailed as exc:
                 log.warning("cancel-all %s: %s", symbol, exc.message)
-        return [o for o in done.values() if o.status is OrderStatus.CANCELED]
+        targets |= set(done)
+        orders = [self.order(cid) for cid in sorted(targets)]
+        return [o for o in orders if o is not None and o.status is OrderStatus.CANCELED]
 
     async def replace(self, symbol: str, client_order_id: str, *, quantity=None, price=None) -> Order:  # type: ignore[no-untyped-def]
         """Cancel, then place a copy with a new client id (quantity defaults to what was left unfilled).
