@@ -239,7 +239,7 @@ def execution_report(data: Mapping[str, Any], ts_recv: int = 0) -> tuple[Order, 
     o = Order(
         symbol=data["s"], side=SIDE_FROM_WIRE[data["S"]], type=otype, client_order_id=cid, quantity=dec(data["q"]),
         price=_opt_price(data.get("p")) if otype.has_price else None, stop_price=_opt_price(data.get("P")),
-        quote_quantity=_opt_price(data.get("Q")), time_in_force=TIF_FROM_WIRE.get(tif) if otype.has_tif else None,
+        quote_quantity=_opt_price(data.get("Q")), time_in_force=TIF_FROM_WIRE.get(tif) if (tif and otype.has_tif) else None,
         status=STATUS_FROM_WIRE[data["X"]], venue_order_id=data.get("i"), filled_qty=dec(data["z"]),
         filled_quote=dec(data.get("Z", "0")), ts_created=int(data.get("O", ts)), ts_updated=ts,
         reject_reason=reason if reason and reason != "NONE" else None)

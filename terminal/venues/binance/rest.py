@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import statistics
 import threading
 import time
@@ -28,6 +29,25 @@ from .signing import Signer, encode_params, quote_signature, rest_payload
 
 log = logging.getLogger(__name__)
 Levels = list[tuple[Decimal, Decimal]]
+_SIGNATURE = re.compile(r"(signature=)[^&\s\"']+")
+
+
+class RedactSignatures(logging.Filter):
+    """Masks ``signature=...`` in records of the HTTP libraries (urllib3 logs request lines at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "signature=" in record.msg:
+            record.msg = _SIGNATURE.sub(r"\1<redacted>", record.msg)
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            if any(isinstance(a, str) and "signature=" in a for a in args):
+                record.args = tuple(_SIGNATURE.sub(r"\1<redacted>", a) if isinstance(a, str) else a for a in args)
+        return True
+
+
+for _name in ("urllib3.connectionpool", "requests"):
+    if not any(isinstance(f, RedactSignatures) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(RedactSignatures())
 
 
 class BinanceRest:

@@ -106,8 +106,17 @@ async def test_timeout_is_temporary_and_never_leaks_the_signature(sandbox: objec
             await client.open_orders("BTCUSDT")
     finally:
         await client.close()
-    text = str(err.value) + repr(err.value) + caplog.text
+    text = (str(err.value) + repr(err.value) + caplog.text).replace("signature=<redacted>", "")
     assert "signature" not in text and secret not in text and err.value.__cause__ is None
+
+
+async def test_signed_request_lines_logged_by_urllib3_are_redacted(rest: BinanceRest,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    await rest.open_orders("BTCUSDT")
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    assert any("/api/v3/openOrders" in line for line in lines)
+    assert all("signature=<redacted>" in line for line in lines if "openOrders" in line)
 
 
 async def test_bad_keys_raise_auth_error(sandbox: object) -> None:
