@@ -1,0 +1,221 @@
+"""Drive a Strategy live from the bus: Bar, Fill and OrderUpdated events in; orders out through an async port.
+
+* Events for the runner's symbol are queued and handed to the strategy one at a time, in order, on a worker
+  thread of the runner's own: the event loop (the GUI's loop) never runs strategy code, so a slow callback
+  cannot freeze the terminal.
+* Each callback has a time budget (``budget_s``). A callback that raises, or overruns its budget, stops this
+  strategy alone: the runner unsubscribes, its state becomes FAILED, ``error`` says what happened and a
+  ``LogRecorded`` event reports it on the bus. (A callback that overran keeps its thread; the runner abandons it.)
+* Orders: ``ctx.buy()`` etc. register the order locally, then the runner awaits ``place_order(request)`` on the
+  loop. "All in" market orders are sized from the strategy's cash (a buy spends it as a quote quantity) or its
+  position (a sell sells it). A failed placement comes back to the strategy as a REJECTED order.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import enum
+import logging
+from decimal import Decimal
+from typing import Any, Awaitable, Callable
+
+import pandas as pd
+
+from ..bus import Bus
+from ..model import Bar, Fill, Interval, LogRecorded, Order, OrderRequest, OrderStatus, OrderType, OrderUpdated, Side
+from .base import Strategy
+from .context import Context
+from .series import BarSeries
+
+log = logging.getLogger(__name__)
+
+PlaceOrder = Callable[[OrderRequest], Awaitable[Order]]
+CancelOrder = Callable[[str, str], Awaitable[Any]]
+
+
+class RunnerState(enum.Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+class _LivePort:
+    """The Context's OrderPort under the runner: schedules the async calls on the runner's loop."""
+
+    def __init__(self, runner: "StrategyRunner") -> None:
+        self._r = runner
+
+    def submit(self, request: OrderRequest) -> None:
+        ctx = self._r.ctx
+        if request.type is OrderType.MARKET and request.quantity is None and request.quote_quantity is None:
+            if request.side is Side.BUY:
+                request = dataclasses.replace(request, quote_quantity=ctx.cash)
+            elif ctx.position > 0:
+                request = dataclasses.replace(request, quantity=ctx.position)
+            else:
+                raise ValueError("an all-in sell needs a long position (spot accounts cannot short)")
+        self._r._schedule(self._r._place(request))
+
+    def cancel(self, symbol: str, client_order_id: str) -> None:
+        if self._r._cancel_order is None:
+            raise RuntimeError("this runner has no cancel port")
+        self._r._schedule(self._r._cancel(symbol, client_order_id))
+
+
+class StrategyRunner:
+    def __init__(self, strategy: Strategy, bus: Bus, place_order: PlaceOrder, *, symbol: str,
+                 cash: Decimal, interval: Interval | None = None, cancel_order: CancelOrder | None = None,
+                 base_asset: str = "", budget_s: float = 1.0, history: pd.DataFrame | None = None) -> None:
+        self.strategy = strategy
+        self.name = strategy.name or type(strategy).__name__
+        self.symbol = symbol
+        self.interval = interval
+        self.budget_s = budget_s
+        self.state = RunnerState.IDLE
+        self.error: str | None = None
+        self._bus = bus
+        self._place_order = place_order
+        self._cancel_order = cancel_order
+        self._series = BarSeries()
+        if history is not None and len(history):
+            from ..backtest.data import prepare, to_ms
+            h = prepare(history, source="history")
+            for t, row in zip(to_ms(pd.DatetimeIndex(h.index)), h.itertuples(index=False)):
+                self._series.append(int(t), row.Open, row.High, row.Low, row.Close, row.Volume)
+        self.ctx = Context(symbol, self._series, _LivePort(self), cash=cash, params=strategy.p, name=self.name,
+                           base_asset=base_asset)
+        self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"strategy-{self.name}")
+        self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._inflight: set[concurrent.futures.Future[Any]] = set()
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pump_task: asyncio.Task[None] | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self.state is not RunnerState.IDLE:
+            raise RuntimeError(f"runner {self.name} was already started")
+        self._loop = asyncio.get_running_loop()
+        self.strategy.bind(self.ctx)
+        self.state = RunnerState.RUNNING
+        self._unsubscribe = [self._bus.subscribe(Bar, self._on_bar), self._bus.subscribe(Fill, self._on_fill),
+                             self._bus.subscribe(OrderUpdated, self._on_order)]
+        self._pump_task = asyncio.create_task(self._pump(), name=f"strategy-{self.name}")
+        await self._invoke("on_start", self.strategy.on_start)
+
+    async def stop(self) -> None:
+        """Stop taking events, call on_stop (if still healthy) and release the worker thread."""
+        self._detach()
+        if self.state is RunnerState.RUNNING:
+            await self._invoke("on_stop", self.strategy.on_stop)
+            if self.state is RunnerState.RUNNING:
+                self.state = RunnerState.STOPPED
+        if self._pump_task is not None:
+            self._pump_task.cancel()
+            try:
+                await self._pump_task
+            except asyncio.CancelledError:
+                pass
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    async def drain(self) -> None:
+        """Wait until every queued event has been handled and every order call has returned."""
+        while True:
+            await self._queue.join()
+            if not self._inflight:
+                if self._queue.empty():
+                    return
+                continue
+            await asyncio.gather(*(asyncio.wrap_future(f) for f in list(self._inflight)), return_exceptions=True)
+
+    # ---- bus side (event loop thread) -------------------------------------------------------------------------
+    def _on_bar(self, bar: Bar) -> None:
+        if bar.symbol == self.symbol and bar.closed and (self.interval is None or bar.interval is self.interval):
+            self._queue.put_nowait(("bar", bar))
+
+    def _on_fill(self, fill: Fill) -> None:
+        if fill.client_order_id in self.ctx._orders:
+            self._queue.put_nowait(("fill", fill))
+
+    def _on_order(self, event: OrderUpdated) -> None:
+        if event.order.client_order_id in self.ctx._orders:
+            self._queue.put_nowait(("order", event.order))
+
+    async def _pump(self) -> None:
+        while True:
+            kind, event = await self._queue.get()
+            try:
+                if self.state is RunnerState.RUNNING:
+                    if kind == "bar":
+                        await self._invoke("on_bar", self._handle_bar, event)
+                    elif kind == "fill":
+                        await self._invoke("on_trade", self._handle_fill, event)
+                    else:
+                        await self._invoke("on_order", self._handle_order, event)
+            finally:
+                self._queue.task_done()
+
+    # ---- worker thread ------------------------------------------------------------------------------------------
+    def _handle_bar(self, bar: Bar) -> None:
+        s = self._series
+        if s.size and bar.open_time <= int(s.open_time[s.size - 1]):
+            self.ctx.log.warning("ignoring bar at %s: not after the last bar", bar.open_time)
+            return
+        s.append(bar.open_time, float(bar.open), float(bar.high), float(bar.low), float(bar.close), float(bar.volume))
+        self.strategy.on_bar(bar)
+
+    def _handle_fill(self, fill: Fill) -> None:
+        if self.ctx.apply_fill(fill):
+            self.strategy.on_trade(fill)
+
+    def _handle_order(self, order: Order) -> None:
+        if self.ctx.apply_order(order):
+            self.strategy.on_order(order)
+
+    async def _invoke(self, what: str, fn: Callable[..., None], *args: Any) -> None:
+        assert self._loop is not None
+        fut = self._loop.run_in_executor(self._worker, fn, *args)
+        try:
+            await asyncio.wait_for(asyncio.shield(fut), self.budget_s)
+        except TimeoutError:
+            self._fail(f"strategy {self.name}: {what} took longer than {self.budget_s:g} s; strategy stopped")
+        except Exception as exc:
+            self._fail(f"strategy {self.name}: {what} raised {type(exc).__name__}: {exc}; strategy stopped", exc)
+
+    def _fail(self, message: str, exc: BaseException | None = None) -> None:
+        self.state = RunnerState.FAILED
+        self.error = message
+        self._detach()
+        log.error(message, exc_info=exc)
+        self._bus.publish(LogRecorded("ERROR", f"strategy.{self.name}", message))
+
+    def _detach(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+
+    # ---- orders (scheduled from the worker thread, run on the loop) --------------------------------------------
+    def _schedule(self, coro: Awaitable[Any]) -> None:
+        assert self._loop is not None
+        fut = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
+        self._inflight.add(fut)
+        fut.add_done_callback(self._inflight.discard)
+
+    async def _place(self, request: OrderRequest) -> None:
+        try:
+            order = await self._place_order(request)
+        except Exception as exc:
+            order = Order.from_request(request).with_status(OrderStatus.REJECTED, reject_reason=str(exc))
+        self._queue.put_nowait(("order", order))
+
+    async def _cancel(self, symbol: str, client_order_id: str) -> None:
+        assert self._cancel_order is not None
+        try:
+            result = await self._cancel_order(symbol, client_order_id)
+        except Exception as exc:
+            self.ctx.log.warning("cancel %s failed: %s", client_order_id, exc)
+            return
+        if isinstance(result, Order):
+            self._queue.put_nowait(("order", result))
