@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 
 class Faults:
@@ -91,16 +91,16 @@ class Faults:
                 return True
             return False
 
-    def apply(self, spec: dict[str, object]) -> None:
+    def apply(self, spec: dict[str, Any]) -> None:
         """The same switches from JSON (``POST /sandbox/faults``)."""
         if spec.get("clear"):
             self.clear()
         if "fail_next" in spec:
-            self.fail_next(int(spec["fail_next"]), int(spec.get("status", 500)))  # type: ignore[arg-type]
+            self.fail_next(int(spec["fail_next"]), int(spec.get("status", 500)))
         if "rate_limit_next" in spec:
-            self.rate_limit_next(int(spec["rate_limit_next"]), int(spec.get("retry_after", 1)))  # type: ignore[arg-type]
+            self.rate_limit_next(int(spec["rate_limit_next"]), int(spec.get("retry_after", 1)))
         if "delay_next" in spec:
-            self.delay_next(int(spec["delay_next"]), float(spec.get("seconds", 1.0)))  # type: ignore[arg-type]
+            self.delay_next(int(spec["delay_next"]), float(spec.get("seconds", 1.0)))
         if "skip_depth_sequence" in spec:
             self.skip_depth_sequence(str(spec["skip_depth_sequence"]))
         if spec.get("drop_websockets"):

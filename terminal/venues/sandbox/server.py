@@ -154,8 +154,9 @@ class SandboxServer:
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
         server = site._server  # noqa: SLF001 - the only way to learn the port picked for port 0
-        if self.port == 0 and server is not None and server.sockets:
-            self.port = server.sockets[0].getsockname()[1]
+        sockets = getattr(server, "sockets", None)
+        if self.port == 0 and sockets:
+            self.port = sockets[0].getsockname()[1]
         self._tasks = [asyncio.create_task(self._every_100ms()), asyncio.create_task(self._every_second())]
         log.info("sandbox listening on %s", self.url)
 

@@ -30,7 +30,7 @@ def execution_report(e: Any, now: int, execution_id: int) -> dict[str, Any]:
         "I": execution_id, "w": on_book, "m": e.is_maker, "M": False, "O": o.time, "Z": num(o.cum_quote),
         "Y": num(e.last_quote), "Q": num(o.quote_quantity), "V": "NONE",
     }
-    if o.working_time is not None and o.working_time >= 0:
+    if o.working_time is not None and o.working_time >= 0 and o.type.name != "MARKET":
         report["W"] = o.working_time
     return report
 

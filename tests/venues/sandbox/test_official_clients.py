@@ -82,3 +82,28 @@ def test_binance_connector_websocket_client_subscribes_to_depth(sandbox) -> None
                 break
     finally:
         client.stop()
+
+
+async def test_python_binance_sockets_trade_stream_and_ws_api_user_socket(sandbox) -> None:
+    import asyncio
+
+    async_client = pytest.importorskip("binance.async_client")
+    streams = pytest.importorskip("binance.ws.streams")
+    websocket_api = pytest.importorskip("binance.ws.websocket_api")
+    key, secret = new_account(sandbox, {"USDT": "1000"})
+    client = async_client.AsyncClient(key, secret)
+    client.API_URL = sandbox.url + "/api"
+    client.ws_api = websocket_api.WebsocketAPI(url=sandbox.ws_url + "/ws-api/v3", tld="com")
+    manager = streams.BinanceSocketManager(client)
+    manager.STREAM_URL = sandbox.ws_url + "/"
+    try:
+        async with manager.user_socket() as user:
+            order = await client.create_order(symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.001")
+            event = await asyncio.wait_for(user.recv(), 10)
+            assert event["e"] == "executionReport" and event["i"] == order["orderId"] and event["x"] == "NEW"
+            async with manager.trade_socket("BTCUSDT") as trades:
+                await client.create_order(symbol="BTCUSDT", side="SELL", type="MARKET", quantity="0.0005")
+                trade = await asyncio.wait_for(trades.recv(), 10)
+                assert trade["e"] == "trade" and trade["s"] == "BTCUSDT"
+    finally:
+        await client.close_connection()
