@@ -14,6 +14,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,13 +34,18 @@ def build(listeners: bool) -> Engine:
     for a in ACCOUNTS:
         engine.add_account(a, {"USDT": D("1000000000"), "BTC": D("100000")})
     engine.set_last_price(SYMBOL, D("30000"))
-    if listeners:
-        sink: list[object] = []
-        engine.execution_listeners.append(sink.append)
-        engine.trade_listeners.append(sink.append)
-        engine.balance_listeners.append(lambda a, b: sink.append(b))
-        engine.book_listeners.append(lambda *args: sink.append(args))
-        engine.execution_listeners.append(lambda e: sink.clear() if len(sink) > 10000 else None)
+    if listeners:   # listeners that look at each record and drop it, as the server's serialisers do
+        counts = {"executions": 0, "trades": 0, "balances": 0, "book": 0}
+
+        def count(kind: str) -> Callable[..., None]:
+            def listener(*args: object) -> None:
+                counts[kind] += 1
+            return listener
+
+        engine.execution_listeners.append(count("executions"))
+        engine.trade_listeners.append(count("trades"))
+        engine.balance_listeners.append(count("balances"))
+        engine.book_listeners.append(count("book"))
     return engine
 
 

@@ -5,6 +5,8 @@ the market simulation drive it; listeners receive what changed.
 
 Conventions:
 - Order ids and trade ids count from 1 per symbol (as on Binance).
+- History is bounded: per (account, symbol) the latest ``history_limit`` closed orders and account trades are kept
+  for queries (open orders always are); older ones are forgotten (get_order then answers UNKNOWN_ORDER).
 - Listeners are called synchronously after the public call's state is consistent, in order of occurrence.
   A listener may call the engine again; the new events are delivered after the ones already queued.
   A listener that raises is logged and the others still run.
@@ -35,7 +37,7 @@ from .entry import check_request, lock_for
 from .registry import Registry
 from .matching import SymbolBook, WorkingOrder
 from .reports import (REPORT_REASONS, AccountTrade, EngineReject, Execution, ExecType, OrderView, PlaceResult,
-                      RejectReason, Trade)
+                      RejectReason, Trade, make_account_trade, make_execution, make_place_result, make_trade)
 from .stops import StopBook
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,7 @@ class _Symbol:
 
 class Engine:
     def __init__(self, instruments: Iterable[Instrument], clock: Clock, *, maker_fee: Decimal = Decimal("0.001"),
-                 taker_fee: Decimal = Decimal("0.001")) -> None:
+                 taker_fee: Decimal = Decimal("0.001"), history_limit: int = 10_000) -> None:
         self.clock = clock
         self.maker_fee = Decimal(maker_fee)
         self.taker_fee = Decimal(taker_fee)
@@ -72,7 +74,7 @@ class Engine:
         #: commission charged so far, per asset
         self.fees_collected: dict[str, Decimal] = {}
         self._ledger = Ledger()
-        self._history = Registry()
+        self._history = Registry(history_limit)
         self._symbols: dict[str, _Symbol] = {}
         self._pending: list[tuple[list[Callable[..., None]], tuple[Any, ...]]] = []
         self._flushing = False
@@ -128,7 +130,7 @@ class Engine:
         now = self._now = self.clock.now_ms()
         if test:
             order = req.order(0, client_order_id or "", account_id, symbol, now)
-            return PlaceResult(order.view(), [])
+            return make_place_result(order.view(), [])
         order = req.order(st.next_order_id, client_order_id or self._new_client_id(), account_id, symbol, now)
         st.next_order_id += 1
         prev = self._tracked, self._tracked_execs
@@ -147,7 +149,7 @@ class Engine:
                 self._execute(st, order)
                 if st.last_price != last and len(st.stops):
                     self._run_triggers(st)
-            result = PlaceResult(order.view(), self._tracked_execs)
+            result = make_place_result(order.view(), self._tracked_execs)
         finally:
             self._tracked, self._tracked_execs = prev
         if self._pending:
@@ -306,7 +308,7 @@ class Engine:
         st.next_trade_id = tid + 1
         st.last_price = price
         buy, sell = (maker, taker) if maker.is_buy else (taker, maker)
-        trade = Trade(tid, st.instrument.symbol, price, qty, quote, self._now, maker.is_buy, buy.order_id,
+        trade = make_trade(tid, st.instrument.symbol, price, qty, quote, self._now, maker.is_buy, buy.order_id,
                       sell.order_id)
         st.trades.append(trade)
         if self.trade_listeners:
@@ -352,11 +354,10 @@ class Engine:
             self._history.closed(order)
         elif order.status is not _S.PARTIALLY_FILLED:
             _set_status(order, _S.PARTIALLY_FILLED)
-        self._history.add_trade(acct, AccountTrade(inst.symbol, tid, order.order_id, price, qty, quote, fee,
+        self._history.add_trade(acct, make_account_trade(inst.symbol, tid, order.order_id, price, qty, quote, fee,
                                                    fee_asset, self._now, order.is_buy, is_maker))
         if self.execution_listeners or order is self._tracked:
-            self._report(order, ExecType.TRADE, last_qty=qty, last_price=price, last_quote=quote, commission=fee,
-                         commission_asset=fee_asset, trade_id=tid, is_maker=is_maker)
+            self._report(order, ExecType.TRADE, qty, price, quote, fee, fee_asset, tid, is_maker)
         if self.balance_listeners:
             self._emit_balance(acct, (inst.base_asset, inst.quote_asset))
 
@@ -408,11 +409,16 @@ class Engine:
         self._execute(st, order)
 
     # -- notification ------------------------------------------------------------------------------------------
-    def _report(self, order: WorkingOrder, exec_type: ExecType, **fields: Any) -> None:
+    def _report(self, order: WorkingOrder, exec_type: ExecType, last_qty: Decimal = ZERO,
+                last_price: Decimal = ZERO, last_quote: Decimal = ZERO, commission: Decimal = ZERO,
+                commission_asset: str | None = None, trade_id: int = -1, is_maker: bool = False,
+                cancel_client_order_id: str | None = None, reject_reason: str = "NONE") -> None:
         tracked = order is self._tracked
         if not tracked and not self.execution_listeners:
             return
-        execution = Execution(order.account_id, order.view(), exec_type, self._now, **fields)
+        execution: Execution = make_execution(order.account_id, order.view(), exec_type, self._now, last_qty,
+                                              last_price, last_quote, commission, commission_asset, trade_id,
+                                              is_maker, cancel_client_order_id, reject_reason)
         if tracked:
             self._tracked_execs.append(execution)
         if self.execution_listeners:

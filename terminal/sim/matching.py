@@ -15,7 +15,7 @@ from typing import Callable
 from terminal.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from terminal.model.numbers import ZERO
 
-from .reports import OrderView
+from .reports import OrderView, make_view
 
 _STOP_TYPES = frozenset(t for t in OrderType if t.has_stop)
 _PRICED_TYPES = frozenset(t for t in OrderType if t.has_price)
@@ -70,7 +70,7 @@ class WorkingOrder:
                 and v.update_time == self.update_time and v.quantity == self.quantity \
                 and v.is_working is self.is_working:
             return v
-        v = self._view = OrderView(self.order_id, self.client_order_id, self.account_id, self.symbol, self.side, self.type,
+        v = self._view = make_view(self.order_id, self.client_order_id, self.account_id, self.symbol, self.side, self.type,
                          self.time_in_force, self.price, self.stop_price, self.quantity, self.quote_quantity,
                          self.executed_qty, self.cum_quote, self.status, self.time, self.update_time,
                          self.working_time, self.is_working)

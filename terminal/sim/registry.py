@@ -8,9 +8,17 @@ from .reports import AccountTrade
 
 
 class Registry:
-    __slots__ = ("_by_id", "_by_cid", "_orders", "_open", "_trades")
+    """Orders and account trades, per account and symbol.
 
-    def __init__(self) -> None:
+    History is bounded so a long-running sandbox does not grow without end: per (account, symbol) the most recent
+    ``limit`` orders (plus any older ones still open) and the most recent ``limit`` account trades are kept. Trimming
+    happens when a list reaches twice the limit, so it costs O(1) per record on average.
+    """
+
+    __slots__ = ("_by_id", "_by_cid", "_orders", "_open", "_trades", "limit")
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
         self._by_id: dict[str, dict[int, WorkingOrder]] = {}                 # symbol -> id -> order
         self._by_cid: dict[tuple[str, str, str], WorkingOrder] = {}          # (account, symbol, cid) -> latest
         self._orders: dict[tuple[str, str], list[WorkingOrder]] = {}         # (account, symbol) -> orders by id
@@ -29,6 +37,8 @@ class Registry:
         if lst is None:
             lst = self._orders[(a, s)] = []
         lst.append(order)
+        if len(lst) >= 2 * self.limit:
+            self._trim_orders(lst, by_id)
         acct = self._open.get(a)
         if acct is None:
             acct = self._open[a] = {}
@@ -47,6 +57,21 @@ class Registry:
         if lst is None:
             lst = self._trades[key] = []
         lst.append(trade)
+        if len(lst) >= 2 * self.limit:
+            del lst[:-self.limit]
+
+    def _trim_orders(self, lst: list[WorkingOrder], by_id: dict[int, WorkingOrder]) -> None:
+        cut = len(lst) - self.limit
+        kept = []
+        for order in lst[:cut]:
+            if order.status.is_open:
+                kept.append(order)
+                continue
+            by_id.pop(order.order_id, None)
+            key = (order.account_id, order.symbol, order.client_order_id)
+            if self._by_cid.get(key) is order:
+                del self._by_cid[key]
+        lst[:cut] = kept
 
     # -- lookups -----------------------------------------------------------------------------------------------
     def open_with_cid(self, account_id: str, symbol: str, client_order_id: str) -> WorkingOrder | None:

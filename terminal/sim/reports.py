@@ -5,8 +5,9 @@ All records are frozen. Amounts are ``Decimal``; a value that is not set is ``0`
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any, Callable, TypeVar
 
 from terminal.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from terminal.model.numbers import ZERO
@@ -164,6 +165,33 @@ class AccountTrade:
     is_buyer: bool
     is_maker: bool
 
+
+_R = TypeVar("_R")
+
+
+def fast_constructor(cls: type[_R]) -> Callable[..., _R]:
+    """A positional constructor (every field, in order) for a frozen slots dataclass, about 5x faster.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, which costs several
+    microseconds per record; the engine makes a few records per order. This builds the instance as a plain twin
+    class with the same slots and then switches its class, so the result is an ordinary, equal, frozen ``cls``.
+    """
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    twin = type(f"_{cls.__name__}Builder", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
+    body = "".join(f"    s.{n} = {n}\n" for n in names)
+    source = f"def make({', '.join(names)}):\n    s = twin()\n{body}    s.__class__ = cls\n    return s\n"
+    namespace: dict[str, Any] = {}
+    exec(source, {"twin": twin, "cls": cls}, namespace)  # noqa: S102 - generated from field names only
+    make = namespace["make"]
+    make.__doc__ = f"Build a {cls.__name__} from all its fields, positionally."
+    return make  # type: ignore[no-any-return]
+
+
+make_view = fast_constructor(OrderView)
+make_trade = fast_constructor(Trade)
+make_execution = fast_constructor(Execution)
+make_account_trade = fast_constructor(AccountTrade)
+make_place_result = fast_constructor(PlaceResult)
 
 __all__ = [
     "RejectReason", "EngineReject", "ExecType", "OrderView", "Trade", "Execution", "PlaceResult", "AccountTrade",

@@ -291,3 +291,28 @@ def test_amounts_are_decimal_on_every_record():
     for e in r.executions:
         for v in (e.last_qty, e.last_price, e.commission, e.order.price, e.order.quantity, e.order.cum_quote):
             assert isinstance(v, Decimal)
+
+
+def test_history_is_bounded_but_open_orders_are_kept():
+    from engine_setup import instrument
+    from terminal.clock import SimClock
+    from terminal.sim import Engine, EngineReject
+
+    eng = Engine([instrument()], SimClock(0), history_limit=5)
+    eng.add_account("a", {"USDT": D("1000000"), "BTC": D("100")})
+    eng.add_account("b", {"USDT": D("1000000"), "BTC": D("100")})
+    old_open = eng.place("a", SYMBOL, BUY, T.LIMIT, quantity=D("1"), price=D("10")).order
+    first_closed = eng.place("a", SYMBOL, SELL, T.LIMIT, quantity=D("0.1"), price=D("100")).order
+    eng.place("b", SYMBOL, BUY, T.MARKET, quantity=D("0.1"))
+    for _ in range(12):
+        o = eng.place("a", SYMBOL, BUY, T.LIMIT, quantity=D("1"), price=D("11")).order
+        eng.cancel("a", SYMBOL, order_id=o.order_id)
+    ids = [o.order_id for o in eng.all_orders("a", SYMBOL, limit=1000)]
+    assert old_open.order_id in ids and first_closed.order_id not in ids and len(ids) < 12
+    assert eng.get_order("a", SYMBOL, order_id=old_open.order_id).status is S.NEW
+    try:
+        eng.get_order("a", SYMBOL, order_id=first_closed.order_id)
+        raise AssertionError("a trimmed order is still found")
+    except EngineReject:
+        pass
+    assert [o.order_id for o in eng.open_orders("a")] == [old_open.order_id]
