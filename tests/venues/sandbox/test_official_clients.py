@@ -94,6 +94,7 @@ async def test_python_binance_sockets_trade_stream_and_ws_api_user_socket(sandbo
     client = async_client.AsyncClient(key, secret)
     client.API_URL = sandbox.url + "/api"
     client.ws_api = websocket_api.WebsocketAPI(url=sandbox.ws_url + "/ws-api/v3", tld="com")
+    client.ws_api.TIMEOUT = 0.5  # its read loop only notices close() after a recv timeout (10 s by default)
     manager = streams.BinanceSocketManager(client)
     manager.STREAM_URL = sandbox.ws_url + "/"
     try:
