@@ -41,6 +41,10 @@ class Ledger:
         except KeyError:
             raise EngineReject(RejectReason.UNKNOWN_ACCOUNT) from None
 
+    def book(self, account_id: str) -> dict[str, list[Decimal]]:
+        """The account's mutable ``{asset: [free, locked]}`` (for the engine's settlement loop)."""
+        return self._accounts[account_id]
+
     def entry(self, account_id: str, asset: str) -> list[Decimal]:
         """The mutable ``[free, locked]`` pair (created at zero)."""
         book = self._accounts[account_id]

@@ -320,8 +320,9 @@ class Engine:
                 is_maker: bool) -> None:
         inst = st.instrument
         acct = order.account_id
-        eq = self._ledger.entry(acct, inst.quote_asset)
-        eb = self._ledger.entry(acct, inst.base_asset)
+        book = self._ledger.book(acct)
+        eq = book.get(inst.quote_asset) or self._ledger.entry(acct, inst.quote_asset)
+        eb = book.get(inst.base_asset) or self._ledger.entry(acct, inst.base_asset)
         rate = self.maker_fee if is_maker else self.taker_fee
         if order.is_buy:
             if order.limit is not None:

@@ -1,7 +1,6 @@
 """Order entry checks before anything changes: parameters, filters, the balance to lock, would-match/trigger."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from terminal.model.enums import OrderType, Side, TimeInForce
@@ -40,17 +39,20 @@ def _num(value: object, name: str) -> Decimal | None:
         raise EngineReject(RejectReason.INVALID, f"Illegal characters found in parameter '{name}'.") from None
 
 
-@dataclass(frozen=True, slots=True)
 class Request:
-    """A checked order request (amounts parsed, time in force defaulted)."""
+    """A checked order request (amounts parsed, time in force defaulted). Internal, so a plain slots class."""
 
-    side: Side
-    type: OrderType
-    quantity: Decimal | None
-    quote_quantity: Decimal | None
-    price: Decimal | None
-    stop_price: Decimal | None
-    time_in_force: TimeInForce | None
+    __slots__ = ("side", "type", "quantity", "quote_quantity", "price", "stop_price", "time_in_force")
+
+    def __init__(self, side: Side, type: OrderType, quantity: Decimal | None, quote_quantity: Decimal | None,
+                 price: Decimal | None, stop_price: Decimal | None, time_in_force: TimeInForce | None) -> None:
+        self.side = side
+        self.type = type
+        self.quantity = quantity
+        self.quote_quantity = quote_quantity
+        self.price = price
+        self.stop_price = stop_price
+        self.time_in_force = time_in_force
 
     def check_matching(self, book: SymbolBook, last_price: Decimal | None) -> None:
         """WOULD_TRIGGER for a stop the last price already reached; WOULD_MATCH for a LIMIT_MAKER that would take."""
