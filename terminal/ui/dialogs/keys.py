@@ -1,0 +1,251 @@
+"""API keys per environment: entered masked, stored only through ``terminal.storage.secrets`` (the keyring).
+
+Without a secure keyring backend the dialog says so plainly, disables saving, and trading stays disabled on that
+environment. Nothing is ever written to a settings file or a log. Keyring calls run off the GUI thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget)
+from qasync import asyncSlot
+
+from ...model import Environment
+from ...storage import secrets
+from ...storage.secrets import Credentials, KeyType, SecretsUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def mask(text: str) -> str:
+    return (text[:4] + "…" + text[-2:]) if len(text) > 10 else "****"
+
+
+async def _off_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+class EnvironmentKeys(QWidget):
+    """One environment's page."""
+
+    changed = Signal(str)  # environment value
+
+    def __init__(self, env: Environment, available: bool, why: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.env = env
+        self.available = available
+        self.tester: Callable[[Environment, Credentials], Any] | None = None
+        self.kind = QComboBox(self)
+        self.kind.addItem("HMAC (API key + secret)", KeyType.HMAC)
+        self.kind.addItem("Ed25519 (API key + private key)", KeyType.ED25519)
+        self.api_key = QLineEdit(self)
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("API key")
+        self.secret = QLineEdit(self)
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setPlaceholderText("Secret key, or load an Ed25519 private key (PEM)")
+        self.pem_button = QPushButton("Load PEM…", self)
+        self.pem_button.clicked.connect(self._on_load_pem)
+        self._pem: str | None = None
+        self.stored = QLabel("", self)
+        self.stored.setObjectName("muted")
+        self.message = QLabel("", self)
+        self.message.setWordWrap(True)
+        self.save_button = QPushButton("Save to keyring", self)
+        self.delete_button = QPushButton("Delete", self)
+        self.test_button = QPushButton("Test connection", self)
+        self.save_button.clicked.connect(self._on_save)
+        self.delete_button.clicked.connect(self._on_delete)
+        self.test_button.clicked.connect(self._on_test)
+        form = QFormLayout()
+        form.addRow("Key type", self.kind)
+        form.addRow("API key", self.api_key)
+        sec = QHBoxLayout()
+        sec.addWidget(self.secret, 1)
+        sec.addWidget(self.pem_button)
+        form.addRow("Secret", sec)
+        form.addRow("Stored", self.stored)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.test_button)
+        lay = QVBoxLayout(self)
+        if env is Environment.LIVE:
+            warn = QLabel("LIVE keys trade real money. Give them no withdrawal permission and restrict them to your IP.")
+            warn.setObjectName("fieldError")
+            warn.setWordWrap(True)
+            lay.addWidget(warn)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.message)
+        lay.addStretch(1)
+        if not available:
+            self.message.setText(f"<b>Trading is disabled on {env.name}.</b> {why}")
+            self.message.setObjectName("fieldError")
+            for w in (self.kind, self.api_key, self.secret, self.pem_button, self.save_button, self.delete_button,
+                      self.test_button):
+                w.setEnabled(False)
+            self.stored.setText("unavailable")
+
+    def credentials(self) -> Credentials:
+        secret = self._pem or self.secret.text().strip()
+        kind = self.kind.currentData()
+        if secret and "PRIVATE KEY" in secret:
+            kind = KeyType.ED25519
+        return Credentials(self.api_key.text().strip(), secret, kind)
+
+    async def load(self) -> None:
+        if not self.available:
+            return
+        try:
+            creds = await _off_thread(secrets.load_credentials, self.env)
+        except SecretsUnavailable as exc:
+            self.message.setText(str(exc))
+            return
+        if creds is None:
+            self.stored.setText("no keys stored")
+        else:
+            self.stored.setText(f"{mask(creds.api_key)} ({creds.key_type.value}) — secret stored, not shown")
+
+    def _on_load_pem(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Ed25519 private key", "", "PEM (*.pem);;All files (*)")
+        if path:
+            self._load_pem_file(path)
+
+    @asyncSlot(str)
+    async def _load_pem_file(self, path: str) -> None:
+        try:
+            text = await _off_thread(lambda: open(path, encoding="ascii").read())
+        except (OSError, UnicodeDecodeError) as exc:
+            self.message.setText(f"cannot read the key file: {type(exc).__name__}")
+            return
+        if "PRIVATE KEY" not in text:
+            self.message.setText("that file is not a PEM private key")
+            return
+        self._pem = text
+        self.kind.setCurrentIndex(1)
+        self.secret.setText("•" * 16)
+        self.secret.setEnabled(False)
+        self.message.setText("Private key loaded (not shown).")
+
+    @asyncSlot()
+    async def _on_save(self) -> None:
+        await self.save()
+
+    async def save(self) -> bool:
+        try:
+            creds = self.credentials()
+        except ValueError as exc:
+            self.message.setText(str(exc))
+            return False
+        try:
+            await _off_thread(secrets.save_credentials, self.env, creds)
+        except SecretsUnavailable as exc:
+            self.message.setText(str(exc))
+            return False
+        log.info("saved %s API keys to the keyring (%s)", self.env.value, mask(creds.api_key))
+        self.api_key.clear()
+        self.secret.clear()
+        self.secret.setEnabled(True)
+        self._pem = None
+        self.message.setText("Saved to the keyring.")
+        await self.load()
+        self.changed.emit(self.env.value)
+        return True
+
+    @asyncSlot()
+    async def _on_delete(self) -> None:
+        try:
+            gone = await _off_thread(secrets.delete_credentials, self.env)
+        except SecretsUnavailable as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText("Deleted." if gone else "There were no keys to delete.")
+        await self.load()
+        self.changed.emit(self.env.value)
+
+    @asyncSlot()
+    async def _on_test(self) -> None:
+        await self.test()
+
+    async def test(self) -> bool:
+        try:
+            creds = self.credentials() if self.api_key.text().strip() else \
+                await _off_thread(secrets.load_credentials, self.env)
+        except (ValueError, SecretsUnavailable) as exc:
+            self.message.setText(str(exc))
+            return False
+        if creds is None:
+            self.message.setText("Enter or save keys first.")
+            return False
+        if self.tester is None:
+            self.message.setText("No connection tester available.")
+            return False
+        self.message.setText("Testing…")
+        self.test_button.setEnabled(False)
+        try:
+            result = await self.tester(self.env, creds)
+        except Exception as exc:  # the message names the problem; never the key
+            self.message.setText(f"Failed: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
+            return False
+        finally:
+            self.test_button.setEnabled(True)
+        self.message.setText(f"OK: {result}")
+        return True
+
+
+async def test_credentials(env: Environment, creds: Credentials) -> str:
+    """Connect with ``creds``, read the account, disconnect. Returns a short summary."""
+    from ... import session as session_mod
+
+    s = await session_mod.connect(env, credentials=creds, confirm_live=True)
+    try:
+        if not s.has_keys:
+            raise RuntimeError(s.keys_problem or "the keys were not accepted")
+        balances = await s.refresh_balances()
+        return f"keys accepted, {len(balances)} assets"
+    finally:
+        await s.close()
+
+
+class KeysDialog(QDialog):
+    keys_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, current: Environment | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("API keys")
+        self.setMinimumWidth(560)
+        ok, why = secrets.available()
+        self.available, self.why = ok, why
+        self.banner = QLabel(why if ok else f"<b>No secure keyring.</b> {why}", self)
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("muted" if ok else "fieldError")
+        self.tabs = QTabWidget(self)
+        self.pages: dict[Environment, EnvironmentKeys] = {}
+        for env in (Environment.TESTNET, Environment.LIVE):
+            page = EnvironmentKeys(env, ok, why, self)
+            page.tester = test_credentials
+            page.changed.connect(self.keys_changed)
+            self.pages[env] = page
+            self.tabs.addTab(page, env.name)
+        sandbox = QLabel("The sandbox exchange runs inside the terminal and uses its built-in test keys.", self)
+        sandbox.setWordWrap(True)
+        sandbox.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.tabs.addTab(sandbox, "SANDBOX")
+        if current in self.pages:
+            self.tabs.setCurrentWidget(self.pages[current])  # type: ignore[index]
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.tabs, 1)
+        lay.addWidget(buttons)
+
+    async def load(self) -> None:
+        for page in self.pages.values():
+            await page.load()

@@ -1,0 +1,291 @@
+"""The terminal window: docks, menus, shortcuts, theme, and a layout that is saved and restored."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from .. import model as m
+from ..storage import settings as settings_store
+from . import theme
+from .bridge import Bridge
+from .widgets.blotters import BlottersWidget
+from .widgets.book import BookTradesWidget
+from .widgets.health import HealthWidget
+from .widgets.log import LogWidget
+from .widgets.order_entry import OrderEntryWidget
+from .widgets.statusbar import TerminalStatusBar
+from .widgets.watchlist import WatchlistWidget
+
+log = logging.getLogger(__name__)
+Area = Qt.DockWidgetArea
+SHORTCUTS = [
+    ("F1", "This help"),
+    ("Ctrl+B", "Buy: focus the order entry on the buy side"),
+    ("Ctrl+S", "Sell: focus the order entry on the sell side"),
+    ("Enter", "Send the order from any order-entry field (with confirmation)"),
+    ("Esc", "Cancel all open orders (asks first)"),
+    ("Ctrl+K", "API keys"),
+    ("Ctrl+T", "Switch dark / light theme"),
+    ("Ctrl+Shift+R", "Reset the layout"),
+    ("Delete", "Remove the selected watchlist symbol"),
+]
+
+
+def make_chart(parent: QWidget) -> QWidget:
+    """The chart engineer's ChartWidget, or a placeholder with the same API while it is missing."""
+    try:
+        from .chart.widget import ChartWidget
+        return ChartWidget(parent, theme=theme.colors().name)
+    except Exception as exc:  # pragma: no cover - only while the chart is not there
+        log.warning("chart unavailable (%s); using a placeholder", type(exc).__name__)
+        from .widgets.chart_placeholder import PlaceholderChart
+        return PlaceholderChart(parent)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings_dir: Path | None = None, environment: m.Environment = m.Environment.SANDBOX) -> None:
+        super().__init__()
+        self.settings_dir = settings_dir
+        self.settings = settings_store.load(settings_dir)
+        self.environment = environment
+        theme.apply(QApplication.instance(), self.settings.theme)  # type: ignore[arg-type]
+        self.setWindowTitle(f"Trading Terminal — {environment.name}")
+        self.setDockNestingEnabled(True)
+        self.setDocumentMode(True)
+        self.resize(1560, 940)
+        self.bridge = Bridge(self)
+        self.docks: dict[str, QDockWidget] = {}
+        self.watchlist = WatchlistWidget(self)
+        self.chart = make_chart(self)
+        self.order_entry = OrderEntryWidget(self)
+        self.book_trades = BookTradesWidget(self._instrument_of, self)
+        self.blotters = BlottersWidget(self._instrument_of, self)
+        self.log_widget = LogWidget(self)
+        self.health = HealthWidget(self)
+        self.status = TerminalStatusBar(self)
+        self.setStatusBar(self.status)
+        self.status.set_environment(environment)
+        self.order_entry.set_environment(environment)
+        self.order_entry.confirm_box.setChecked(self.settings.confirm_orders or environment is m.Environment.LIVE)
+        self.instruments: dict[str, m.Instrument] = {}
+        self.view_menu = self.menuBar().addMenu("&View")
+        self._build_docks()
+        self._build_menus()
+        self._build_shortcuts()
+        self._default_state = self.saveState()
+        self._restore_layout()
+        self.bridge.logs.connect(self.log_widget.on_logs)
+        self.bridge.frame.connect(self.log_widget.flush)
+        self.bridge.connections.connect(self.status.on_connections)
+        self.bridge.connections.connect(self.health.on_connections)
+        self.bridge.frame.connect(self.health.flush)
+        self.confirm: Callable[[str, str], bool] = self._confirm_dialog
+        self.link: Any = None  # the SessionLink once connected
+        self.bridge.start()
+        self._clock = QTimer(self)
+        self._clock.timeout.connect(lambda: self.status.set_health(None, None, None, None) if self.link is None else None)
+        self._clock.start(1000)
+
+    def _instrument_of(self, symbol: str) -> m.Instrument | None:
+        return self.instruments.get(symbol)
+
+    # ---- docks ---------------------------------------------------------------------------------------------
+    def add_dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea = Area.RightDockWidgetArea,
+                 title: str | None = None) -> QDockWidget:
+        """Add a dock (also for other packages: strategies, backtests). ``name`` is its stable object name, used
+        by the saved layout; the View menu gets a toggle for it."""
+        dock = QDockWidget(title or name, self)
+        dock.setObjectName(f"dock-{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _build_docks(self) -> None:
+        wl = self.add_dock("watchlist", self.watchlist, Area.LeftDockWidgetArea, "Watchlist")
+        ch = self.add_dock("chart", self.chart, Area.LeftDockWidgetArea, "Chart")
+        bk = self.add_dock("book", self.book_trades, Area.LeftDockWidgetArea, "Book && trades")
+        oe = self.add_dock("order_entry", self.order_entry, Area.LeftDockWidgetArea, "Order entry")
+        bl = self.add_dock("blotters", self.blotters, Area.LeftDockWidgetArea, "Orders && positions")
+        lg = self.add_dock("log", self.log_widget, Area.LeftDockWidgetArea, "Log")
+        hl = self.add_dock("health", self.health, Area.LeftDockWidgetArea, "Feed health")
+        self.view_menu.addSeparator()
+        self.splitDockWidget(wl, ch, Qt.Orientation.Horizontal)
+        self.splitDockWidget(ch, bk, Qt.Orientation.Horizontal)
+        self.splitDockWidget(bk, oe, Qt.Orientation.Horizontal)
+        self.splitDockWidget(ch, bl, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(bl, lg)
+        self.tabifyDockWidget(lg, hl)
+        bl.raise_()
+        self.resizeDocks([wl, ch, bk, oe], [340, 720, 290, 280], Qt.Orientation.Horizontal)
+        self.resizeDocks([ch, bl], [600, 290], Qt.Orientation.Vertical)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        keys = file_menu.addAction("API &keys…")
+        keys.setShortcut(QKeySequence("Ctrl+K"))
+        keys.triggered.connect(self.show_keys)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        bar.removeAction(self.view_menu.menuAction())
+        bar.addMenu(self.view_menu)
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in ("dark", "light"):
+            a = self.view_menu.addAction(f"{name.title()} theme")
+            a.setCheckable(True)
+            a.setChecked(name == theme.colors().name)
+            a.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            group.addAction(a)
+            self.theme_actions[name] = a
+        toggle = self.view_menu.addAction("Toggle theme")
+        toggle.setShortcut(QKeySequence("Ctrl+T"))
+        toggle.triggered.connect(lambda: self.set_theme("light" if theme.colors().name == "dark" else "dark"))
+        self.view_menu.addSeparator()
+        reset = self.view_menu.addAction("&Reset layout")
+        reset.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        reset.triggered.connect(self.reset_layout)
+        trade = bar.addMenu("&Trade")
+        for text, key, fn in (("Buy", "Ctrl+B", lambda: self.order_entry.focus_side(m.Side.BUY)),
+                              ("Sell", "Ctrl+S", lambda: self.order_entry.focus_side(m.Side.SELL)),
+                              ("Cancel all orders…", "Esc", self.confirm_cancel_all)):
+            a = trade.addAction(text)
+            a.setShortcut(QKeySequence(key))
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.triggered.connect(fn)
+            self.addAction(a)
+        help_menu = bar.addMenu("&Help")
+        h = help_menu.addAction("Keyboard shortcuts")
+        h.setShortcut(QKeySequence("F1"))
+        h.triggered.connect(self.show_help)
+        self.addAction(h)
+
+    def _build_shortcuts(self) -> None:
+        self._shortcuts: list[QShortcut] = []
+
+    # ---- layout --------------------------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        ui = self.settings.ui
+        try:
+            if isinstance(ui.get("geometry"), str):
+                self.restoreGeometry(QByteArray(base64.b64decode(ui["geometry"])))
+            if isinstance(ui.get("window_state"), str):
+                self.restoreState(QByteArray(base64.b64decode(ui["window_state"])))
+        except (ValueError, TypeError):
+            log.warning("the saved window layout is unreadable; using the default")
+
+    def reset_layout(self) -> None:
+        for d in self.docks.values():
+            d.setFloating(False)
+            d.show()
+        self.restoreState(self._default_state)
+
+    def save_settings(self) -> None:
+        ui = dict(self.settings.ui)
+        ui["geometry"] = base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii")
+        ui["window_state"] = base64.b64encode(bytes(self.saveState().data())).decode("ascii")
+        self.settings.ui = ui
+        self.settings.theme = theme.colors().name
+        self.settings.confirm_orders = self.order_entry.confirm_box.isChecked()
+        if self.link is not None:
+            self.settings.watchlist = self.watchlist.symbols()
+            if self.link.symbol:
+                self.settings.chart_symbol = self.link.symbol
+            self.settings.chart_interval = self.link.interval
+        try:
+            settings_store.save(self.settings, self.settings_dir)
+        except OSError as exc:
+            log.warning("cannot save settings: %s", type(exc).__name__)
+
+    def set_theme(self, name: str) -> None:
+        theme.apply(QApplication.instance(), name)  # type: ignore[arg-type]
+        if hasattr(self.chart, "set_theme"):
+            self.chart.set_theme(name)
+        self.theme_actions[name].setChecked(True)
+        self.status.set_environment(self.environment)
+        for mdl in (self.watchlist.model, *self.blotters.models(), self.book_trades.book_model):
+            if mdl.rowCount() and mdl.columnCount():
+                mdl.dataChanged.emit(mdl.index(0, 0), mdl.index(mdl.rowCount() - 1, mdl.columnCount() - 1))
+
+    # ---- actions -------------------------------------------------------------------------------------------
+    def _confirm_dialog(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def confirm_cancel_all(self) -> None:
+        n = self.blotters.open_model.rowCount()
+        if n == 0:
+            self.status.showMessage("No open orders.", 3000)
+            return
+        if self.confirm("Cancel all orders", f"{self.environment.name}: cancel all {n} open orders?"):
+            self.blotters._on_cancel_all()
+
+    def show_help(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", f"<table>{rows}</table>"
+                          "<p>Click a price in the book, the trades or the chart to use it in the order entry.</p>",
+                          QMessageBox.StandardButton.Close, self)
+        box.setModal(False)
+        box.show()
+        self._help = box
+
+    def show_keys(self) -> None:
+        from .dialogs.keys import KeysDialog
+        dlg = KeysDialog(self, self.environment)
+        dlg.setModal(False)
+        dlg.show()
+        self._keys_dialog = dlg
+        import asyncio
+        try:
+            asyncio.get_running_loop().create_task(dlg.load())
+        except RuntimeError:
+            pass
+
+    # ---- session -------------------------------------------------------------------------------------------
+    async def start_session(self, connect: Callable[[], Awaitable[Any]]) -> bool:
+        """Connect in the background (the window is already usable), then attach. Returns True when attached."""
+        from .link import SessionLink
+        self.status.set_connection("connecting", f"connecting to {self.environment.value}…")
+        try:
+            session = await connect()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("cannot connect to %s: %s: %s", self.environment.value, type(exc).__name__,
+                      getattr(exc, "message", exc))
+            self.status.set_connection("bad", f"not connected: {type(exc).__name__}")
+            return False
+        self.link = SessionLink(self, session)
+        await self.link.attach()
+        self.status.set_connection("ok", "● connected")
+        log.info("connected to %s (%d instruments)", self.environment.value, len(session.instruments))
+        return True
+
+    async def shutdown(self) -> None:
+        self.bridge.stop()
+        if self.link is not None:
+            link, self.link = self.link, None
+            self.settings.watchlist = self.watchlist.symbols()
+            await link.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self.bridge.stop()
+        super().closeEvent(event)
+
+

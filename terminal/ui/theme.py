@@ -1,0 +1,108 @@
+"""Dark and light themes: a QPalette, a small style sheet, and the trading colours."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+@dataclass(frozen=True)
+class Colors:
+    name: str
+    window: str
+    base: str
+    alt_base: str
+    panel: str
+    text: str
+    muted: str
+    border: str
+    accent: str
+    up: str
+    down: str
+    up_bg: str
+    down_bg: str
+    flash_up: str
+    flash_down: str
+    warn: str
+
+
+DARK = Colors("dark", window="#0b0e11", base="#12161c", alt_base="#161a21", panel="#181c24", text="#eaecef",
+              muted="#848e9c", border="#2b3139", accent="#f0b90b", up="#0ecb81", down="#f6465d",
+              up_bg="#0f2a22", down_bg="#2e1a1f", flash_up="#14563f", flash_down="#5f2330", warn="#f0b90b")
+LIGHT = Colors("light", window="#f5f5f5", base="#ffffff", alt_base="#fafafa", panel="#eef0f3", text="#1e2329",
+               muted="#707a8a", border="#d5d9de", accent="#c99400", up="#03a66d", down="#cf304a",
+               up_bg="#e6f6ef", down_bg="#fbe9ec", flash_up="#b7ebd5", flash_down="#f5c4cd", warn="#b07d00")
+THEMES = {"dark": DARK, "light": LIGHT}
+
+_current: Colors = DARK
+
+
+def colors() -> Colors:
+    return _current
+
+
+def palette(c: Colors) -> QPalette:
+    p = QPalette()
+    role = QPalette.ColorRole
+    for r, v in ((role.Window, c.window), (role.WindowText, c.text), (role.Base, c.base),
+                 (role.AlternateBase, c.alt_base), (role.Text, c.text), (role.Button, c.panel),
+                 (role.ButtonText, c.text), (role.ToolTipBase, c.panel), (role.ToolTipText, c.text),
+                 (role.Highlight, "#2a3a55" if c.name == "dark" else "#cfe0fb"),
+                 (role.HighlightedText, c.text), (role.PlaceholderText, c.muted), (role.Link, c.accent),
+                 (role.BrightText, c.down), (role.Mid, c.border), (role.Dark, c.border), (role.Light, c.panel)):
+        p.setColor(r, QColor(v))
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, r, QColor(c.muted))
+    return p
+
+
+def stylesheet(c: Colors) -> str:
+    return f"""
+QMainWindow::separator {{ background: {c.border}; width: 2px; height: 2px; }}
+QDockWidget {{ color: {c.muted}; font-weight: 600; }}
+QDockWidget::title {{ background: {c.panel}; padding: 4px 8px; border-bottom: 1px solid {c.border}; }}
+QTableView {{ background: {c.base}; alternate-background-color: {c.alt_base}; gridline-color: {c.border};
+             border: none; selection-background-color: {"#2a3a55" if c.name == "dark" else "#cfe0fb"}; }}
+QHeaderView::section {{ background: {c.panel}; color: {c.muted}; border: none;
+                        border-bottom: 1px solid {c.border}; padding: 3px 6px; font-weight: 600; }}
+QTabWidget::pane {{ border: none; border-top: 1px solid {c.border}; }}
+QTabBar::tab {{ background: transparent; color: {c.muted}; padding: 5px 12px; border: none; }}
+QTabBar::tab:selected {{ color: {c.text}; border-bottom: 2px solid {c.accent}; }}
+QLineEdit, QComboBox, QDoubleSpinBox, QSpinBox {{ background: {c.alt_base}; border: 1px solid {c.border};
+             border-radius: 3px; padding: 3px 6px; color: {c.text}; }}
+QLineEdit:focus, QComboBox:focus {{ border-color: {c.accent}; }}
+QLineEdit[invalid="true"] {{ border-color: {c.down}; }}
+QPushButton {{ background: {c.panel}; border: 1px solid {c.border}; border-radius: 3px; padding: 4px 12px; }}
+QPushButton:hover {{ border-color: {c.muted}; }}
+QPushButton:disabled {{ color: {c.muted}; }}
+QPushButton#buy, QPushButton#buyTab:checked {{ background: {c.up}; color: white; border: none; font-weight: 700; }}
+QPushButton#sell, QPushButton#sellTab:checked {{ background: {c.down}; color: white; border: none; font-weight: 700; }}
+QPushButton#buy:disabled, QPushButton#sell:disabled {{ background: {c.border}; color: {c.muted}; }}
+QPushButton#buyTab, QPushButton#sellTab {{ padding: 6px; font-weight: 700; }}
+QLabel#fieldError {{ color: {c.down}; font-size: 11px; }}
+QLabel#muted {{ color: {c.muted}; }}
+QLabel#envSANDBOX {{ background: {c.accent}; color: #000; font-weight: 700; padding: 1px 8px; border-radius: 2px; }}
+QLabel#envTESTNET {{ background: #3d7eff; color: white; font-weight: 700; padding: 1px 8px; border-radius: 2px; }}
+QLabel#envLIVE {{ background: #e02424; color: white; font-weight: 800; padding: 1px 10px; border-radius: 2px; }}
+QLabel#connOk {{ color: {c.up}; }}
+QLabel#connBad {{ color: {c.down}; font-weight: 700; }}
+QLabel#connWait {{ color: {c.warn}; }}
+QStatusBar {{ background: {c.panel}; border-top: 1px solid {c.border}; }}
+QStatusBar QLabel {{ padding: 0 6px; }}
+QMenuBar {{ background: {c.panel}; }}
+QToolTip {{ background: {c.panel}; color: {c.text}; border: 1px solid {c.border}; }}
+"""
+
+
+def apply(app: QApplication, name: str) -> Colors:
+    """Apply a theme to the whole application; returns its colours."""
+    global _current
+    _current = THEMES.get(name, DARK)
+    app.setStyle("Fusion")
+    app.setPalette(palette(_current))
+    app.setStyleSheet(stylesheet(_current))
+    font = QFont(app.font())
+    font.setPointSizeF(9.5)
+    app.setFont(font)
+    return _current

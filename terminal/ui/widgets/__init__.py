@@ -1,0 +1,1 @@
+"""Dockable widgets of the terminal window."""

@@ -1,0 +1,66 @@
+"""The status bar: the environment, unmistakably (LIVE in red), connection state, latency, clock offset, rate use."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from ... import model as m
+
+
+class TerminalStatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.env_label = QLabel("—", self)
+        self.conn_label = QLabel("connecting…", self)
+        self.latency_label = QLabel("latency —", self)
+        self.offset_label = QLabel("clock —", self)
+        self.rate_label = QLabel("weight —", self)
+        self.clock_label = QLabel("", self)
+        for w in (self.env_label, self.conn_label):
+            self.addWidget(w)
+        for w in (self.latency_label, self.offset_label, self.rate_label, self.clock_label):
+            self.addPermanentWidget(w)
+        self.set_connection("connecting", "connecting…")
+        self.streams: dict[str, bool] = {}
+
+    def set_environment(self, env: m.Environment) -> None:
+        self.env_label.setText(env.name)
+        self.env_label.setObjectName(f"env{env.name}")
+        self.env_label.setToolTip({"LIVE": "LIVE trading: real money", "TESTNET": "Binance Spot testnet",
+                                   "SANDBOX": "Local sandbox exchange"}[env.name])
+        self._repolish(self.env_label)
+
+    def set_connection(self, state: str, text: str) -> None:
+        """state: ok, wait (connecting / reconnecting), bad."""
+        self.conn_label.setText(text)
+        self.conn_label.setObjectName({"ok": "connOk", "wait": "connWait", "connecting": "connWait"}.get(state, "connBad"))
+        self._repolish(self.conn_label)
+
+    def on_connections(self, events: list[m.ConnectionChanged]) -> None:
+        for e in events:
+            self.streams[e.stream] = e.connected
+        if not self.streams:
+            return
+        down = [s for s, ok in self.streams.items() if not ok]
+        if down:
+            last = events[-1]
+            why = f" ({last.reason})" if last.reason and not last.connected else ""
+            self.set_connection("wait", f"● reconnecting {', '.join(sorted(down))}{why}")
+        else:
+            self.set_connection("ok", "● connected")
+
+    def set_health(self, latency_ms: float | None, offset_ms: float | None, weight_used: int | None,
+                   weight_limit: int | None) -> None:
+        self.latency_label.setText(f"latency {latency_ms:.0f} ms" if latency_ms is not None else "latency —")
+        self.offset_label.setText(f"clock {offset_ms:+.0f} ms" if offset_ms is not None else "clock —")
+        if weight_used is not None and weight_limit:
+            self.rate_label.setText(f"weight {weight_used}/{weight_limit} ({100 * weight_used / weight_limit:.0f}%)")
+        elif weight_used is not None:
+            self.rate_label.setText(f"weight {weight_used}")
+        self.clock_label.setText(time.strftime("%H:%M:%S"))
+
+    @staticmethod
+    def _repolish(w: QLabel) -> None:
+        w.style().unpolish(w)
+        w.style().polish(w)

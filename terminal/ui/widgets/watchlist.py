@@ -1,0 +1,113 @@
+"""Watchlist: add (with completion over the instruments) and remove symbols; selecting one links the other docks."""
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QStringListModel, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from ... import model as m
+from ..models.watchlist import WatchlistModel
+from .table import make_table
+
+
+class WatchlistWidget(QWidget):
+    symbol_selected = Signal(str)
+    symbol_added = Signal(str)
+    symbol_removed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = WatchlistModel(self)
+        self.instruments: dict[str, m.Instrument] = {}
+        self.entry = QLineEdit(self)
+        self.entry.setPlaceholderText("Add symbol…")
+        self.entry.setClearButtonEnabled(True)
+        self._names = QStringListModel(self)
+        self.completer = QCompleter(self._names, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.entry.setCompleter(self.completer)
+        self.entry.returnPressed.connect(self._on_add)
+        self.add_button = QPushButton("Add", self)
+        self.add_button.clicked.connect(self._on_add)
+        self.view = make_table(self)
+        self.view.setModel(self.model)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        remove = QAction("Remove from watchlist", self.view)
+        remove.setShortcut(QKeySequence.StandardKey.Delete)
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove.triggered.connect(self.remove_selected)
+        self.view.addAction(remove)
+        self.view.selectionModel().currentRowChanged.connect(self._on_current)
+        self.view.clicked.connect(self._on_current)
+        top = QHBoxLayout()
+        top.setContentsMargins(6, 6, 6, 2)
+        top.addWidget(self.entry, 1)
+        top.addWidget(self.add_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addLayout(top)
+        lay.addWidget(self.view, 1)
+        for col, w in enumerate((88, 90, 70, 86, 86)):
+            self.view.setColumnWidth(col, w)
+        for col in (3, 4, 5, 6):  # bid, ask, high, low: available, hidden by default (header menu to show)
+            self.view.setColumnHidden(col, True)
+        header = self.view.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for col in range(1, self.model.columnCount()):
+            a = QAction(self.model.columns[col].title, header)
+            a.setCheckable(True)
+            a.setChecked(not self.view.isColumnHidden(col))
+            a.toggled.connect(lambda on, c=col: self.view.setColumnHidden(c, not on))
+            header.addAction(a)
+
+    def set_instruments(self, instruments: dict[str, m.Instrument]) -> None:
+        self.instruments = instruments
+        self._names.setStringList(sorted(instruments))
+        for sym in self.model.symbols():
+            row = self.model.lookup(sym)
+            if row is not None and row.instrument is None:
+                row.instrument = instruments.get(sym)
+                self.model.touch(sym)
+
+    def symbols(self) -> list[str]:
+        return self.model.symbols()
+
+    def add_symbol(self, symbol: str) -> bool:
+        symbol = symbol.strip().upper()
+        if not symbol or (self.instruments and symbol not in self.instruments):
+            return False
+        if not self.model.add(symbol, self.instruments.get(symbol)):
+            return False
+        self.model.flush()
+        self.symbol_added.emit(symbol)
+        return True
+
+    def remove_symbol(self, symbol: str) -> None:
+        if self.model.lookup(symbol) is not None:
+            self.model.remove(symbol)
+            self.symbol_removed.emit(symbol)
+
+    def remove_selected(self) -> None:
+        idx = self.view.currentIndex()
+        if idx.isValid():
+            self.remove_symbol(self.model.row_at(idx.row()).symbol)
+
+    def select(self, symbol: str) -> None:
+        row = self.model.store.pos.get(symbol)
+        if row is not None:
+            self.view.selectRow(row)
+
+    def _on_add(self) -> None:
+        text = self.entry.text()
+        if self.add_symbol(text):
+            self.entry.clear()
+            self.select(text.strip().upper())
+        elif text.strip():
+            self.entry.setToolTip(f"{text.strip().upper()} is not a listed instrument or is already watched")
+            self.entry.selectAll()
+
+    def _on_current(self, current: QModelIndex, *_: object) -> None:
+        if current.isValid() and current.row() < len(self.model.store):
+            self.symbol_selected.emit(self.model.row_at(current.row()).symbol)
