@@ -207,3 +207,16 @@ def test_blocking_session_same_methods_without_await(sandbox):
         assert [o.client_order_id for o in s.open_orders()] == [order.client_order_id]
         assert s.cancel_order("BTCUSDT", order.client_order_id).status is OrderStatus.CANCELED
         assert s.refresh_balances()["USDT"].free == D("10000")
+
+
+def test_blocking_session_feeds_are_plain_iterators_and_bars_history_is_a_list(sandbox):
+    key, secret = new_account(sandbox)
+    with terminal.connect_blocking("sandbox", sandbox_url=sandbox.url, api_key=key, api_secret=secret) as s:
+        feed = s.quotes("BTCUSDT")
+        first = next(iter(feed))
+        feed.close()
+        assert first.symbol == "BTCUSDT"
+        bars = s.bars("BTCUSDT", "1m", limit=5)
+        assert len(bars) == 5 and all(isinstance(b, Bar) for b in bars)
+        assert len(s.klines("BTCUSDT", "1m", limit=5)) == 5
+        assert s.kill_switch(True) == [] and s.risk.killed
