@@ -48,7 +48,8 @@ RECENT_TRADES = 1000
 
 
 class _Symbol:
-    __slots__ = ("instrument", "book", "stops", "last_price", "trades", "next_order_id", "next_trade_id")
+    __slots__ = ("instrument", "book", "stops", "last_price", "trades", "next_order_id", "next_trade_id", "low",
+                 "high")
 
     def __init__(self, instrument: Instrument, on_book: Callable[..., None]) -> None:
         self.instrument = instrument
@@ -58,6 +59,9 @@ class _Symbol:
         self.trades: deque[Trade] = deque(maxlen=RECENT_TRADES)
         self.next_order_id = 1
         self.next_trade_id = 1
+        #: range of prices traded (or set) since stops were last checked; None when nothing traded
+        self.low: Decimal | None = None
+        self.high: Decimal | None = None
 
 
 class Engine:
@@ -145,9 +149,8 @@ class Engine:
             if order.is_stop:
                 st.stops.arm(order)
             else:
-                last = st.last_price
                 self._execute(st, order)
-                if st.last_price != last and len(st.stops):
+                if st.high is not None:
                     self._run_triggers(st)
             result = make_place_result(order.view(), self._tracked_execs)
         finally:
@@ -186,7 +189,7 @@ class Engine:
         """Seed (or move) the last price; armed stops it reaches trigger."""
         st = self._symbol(symbol)
         self._now = self.clock.now_ms()
-        st.last_price = Decimal(price)
+        st.last_price = st.low = st.high = Decimal(price)
         self._run_triggers(st)
         self._flush()
 
@@ -307,6 +310,12 @@ class Engine:
         tid = st.next_trade_id
         st.next_trade_id = tid + 1
         st.last_price = price
+        if st.high is None:
+            st.low = st.high = price
+        elif price > st.high:
+            st.high = price
+        elif price < st.low:  # type: ignore[operator]
+            st.low = price
         buy, sell = (maker, taker) if maker.is_buy else (taker, maker)
         trade = make_trade(tid, st.instrument.symbol, price, qty, quote, self._now, maker.is_buy, buy.order_id,
                       sell.order_id)
@@ -387,13 +396,17 @@ class Engine:
         self._emit_balance(order.account_id, (asset,))
 
     def _run_triggers(self, st: _Symbol) -> None:
-        """Fire armed stops the last price has reached, one at a time, until none fires (each fires once)."""
-        stops = st.stops
-        while len(stops):
-            order = stops.pop_triggered(st.last_price)
-            if order is None:
+        """Fire the armed stops that the prices traded since the last check reached (every trade counts, not only
+        the last). Fired orders trade in turn; their trades are checked in the next round. A loop, not recursion:
+        each stop fires at most once, so it ends."""
+        while st.high is not None:
+            low, high = st.low, st.high
+            st.low = st.high = None
+            if not len(st.stops):
                 return
-            self._trigger(st, order)
+            assert low is not None
+            for order in st.stops.pop_triggered(low, high):
+                self._trigger(st, order)
 
     def _trigger(self, st: _Symbol, order: WorkingOrder) -> None:
         order.is_working = True

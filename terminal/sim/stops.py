@@ -2,7 +2,7 @@
 
 STOP_LOSS* BUY and TAKE_PROFIT* SELL fire when last >= stop ("rising" list); STOP_LOSS* SELL and TAKE_PROFIT* BUY
 when last <= stop ("falling" list). Each list is sorted so the next order to fire is found in O(1).
-Orders that fire together fire in (stop price reached first, then order id) order.
+Orders that the same trades fire are worked oldest first (by order id).
 """
 from __future__ import annotations
 
@@ -56,18 +56,23 @@ class StopBook:
         i = bisect.bisect_left(keys, key)
         del keys[i]
 
-    def pop_triggered(self, last: Decimal | None) -> WorkingOrder | None:
-        """Remove and return the next order the last price fires, or None."""
-        if last is None:
-            return None
-        r = self._rising[0] if self._rising else None
-        f = self._falling[0] if self._falling else None
-        r_ok = r is not None and last >= r[0]
-        f_ok = f is not None and last <= -f[0]
-        if r_ok and (not f_ok or r[1] <= f[1]):  # type: ignore[index]
-            del self._rising[0]
-            return self._orders.pop(r[1])  # type: ignore[index]
-        if f_ok:
-            del self._falling[0]
-            return self._orders.pop(f[1])  # type: ignore[index]
-        return None
+    def pop_triggered(self, low: Decimal, high: Decimal) -> list[WorkingOrder]:
+        """Remove and return the orders that trades between ``low`` and ``high`` fire, oldest order first.
+
+        Rising orders fire when ``high`` reached their stop, falling ones when ``low`` did.
+        """
+        fired: list[WorkingOrder] = []
+        rising, falling, orders = self._rising, self._falling, self._orders
+        n = 0
+        while n < len(rising) and rising[n][0] <= high:
+            fired.append(orders.pop(rising[n][1]))
+            n += 1
+        del rising[:n]
+        n = 0
+        while n < len(falling) and -falling[n][0] >= low:
+            fired.append(orders.pop(falling[n][1]))
+            n += 1
+        del falling[:n]
+        if len(fired) > 1:
+            fired.sort(key=lambda o: o.order_id)
+        return fired

@@ -132,3 +132,27 @@ def test_stop_market_buy_tops_up_its_lock_at_trigger_or_expires_if_it_cannot():
     assert (v2.status, v2.executed_qty) == (S.EXPIRED, D("0"))
     assert rec.executions[-1].reject_reason == "INSUFFICIENT_BALANCES"
     assert eng.balances("a")["USDT"] == (D("450"), D("0"))
+
+
+def test_every_traded_price_counts_for_triggers_not_only_the_last():
+    eng, _ = make_engine(accounts=("a", "b", "m", "t"))
+    trade_at(eng, "100")
+    stop = eng.place("a", SYMBOL, SELL, T.STOP_LOSS, quantity=D("1"), stop_price=D("98.5")).order
+    eng.place("b", SYMBOL, BUY, T.LIMIT, quantity=D("1"), price=D("90"))
+    eng.place("m", SYMBOL, SELL, T.LIMIT, quantity=D("0.1"), price=D("98"))
+    eng.place("m", SYMBOL, SELL, T.LIMIT, quantity=D("0.1"), price=D("100"))
+    eng.place("t", SYMBOL, BUY, T.MARKET, quantity=D("0.2"))   # prints 98 then 100
+    v = eng.get_order("a", SYMBOL, order_id=stop.order_id)
+    assert (v.status, v.cum_quote) == (S.FILLED, D("90"))
+    assert [t.price for t in eng.recent_trades(SYMBOL)][-3:] == [D("98"), D("100"), D("90")]
+
+
+def test_stops_fired_by_the_same_price_work_oldest_first():
+    eng, _ = make_engine(accounts=("a", "b", "m", "t"))
+    trade_at(eng, "100")
+    eng.place("m", SYMBOL, BUY, T.LIMIT, quantity=D("1"), price=D("95"))   # the only bid
+    b_stop = eng.place("b", SYMBOL, SELL, T.STOP_LOSS, quantity=D("1"), stop_price=D("98")).order
+    a_stop = eng.place("a", SYMBOL, SELL, T.STOP_LOSS, quantity=D("1"), stop_price=D("99")).order
+    eng.set_last_price(SYMBOL, D("97"))   # fires both; b's is older, so it gets the bid
+    assert eng.get_order("b", SYMBOL, order_id=b_stop.order_id).cum_quote == D("95")
+    assert eng.get_order("a", SYMBOL, order_id=a_stop.order_id).status is S.EXPIRED
