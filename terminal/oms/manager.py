@@ -148,7 +148,9 @@ class OrderManager:
     async def _send(self, request: OrderRequest) -> Order:
         cid, symbol = request.client_order_id, request.symbol
         last: VenueError | None = None
+        loop = asyncio.get_running_loop()
         for attempt in range(self.max_attempts):
+            sent_at = loop.time()
             try:
                 placed, fills = await self.execution.submit(request)
             except RateLimited as exc:
@@ -159,6 +161,12 @@ class OrderManager:
             except TemporaryError as exc:
                 last = exc
                 log.warning("order %s: outcome unknown (%s); looking it up before any retry", cid, exc.message)
+                if exc.http_status is None or exc.code == -1007:
+                    # no answer (timeout, dropped connection) or a backend timeout: the request may still be on its
+                    # way. Once its recvWindow has passed the venue can no longer accept it, so a "not found" after
+                    # that is final and resending the same id is safe.
+                    window_s = getattr(self.execution, "recv_window", 0) / 1000
+                    await asyncio.sleep(max(0.0, sent_at + window_s - loop.time()))
                 try:
                     found = await self.retrying(lambda: self.execution.query_order(symbol, cid))
                 except UnknownOrder:
@@ -282,7 +290,7 @@ class OrderManager:
         now = self.clock.now_ms()
         if local.status is OrderStatus.PENDING_NEW:  # journaled, never reached the venue (crash before send)
             self._store(local.with_status(OrderStatus.REJECTED, ts_updated=now,
-                                          reject_reason="never reached the venue (the terminal stopped before sending it)"))
+                                          reject_reason="never reached the venue (journaled, but the venue has no order with this id)"))
         else:
             self._store(local.with_status(OrderStatus.EXPIRED, ts_updated=now, reject_reason="unknown to the venue"))
 

@@ -1,6 +1,7 @@
 """A scripted in-memory venue implementing the order manager's ExecutionPort (no patching of privates)."""
 from __future__ import annotations
 
+import asyncio
 import itertools
 from decimal import Decimal
 
@@ -23,6 +24,8 @@ class FakeExecution:
         self.script: list[object] = []
         self.query_failures = 0
         self.submits = 0
+        self.recv_window = 0  # ms; like BinanceRest.recv_window
+        self.query_times: list[float] = []
         self.queries = 0
         self.cancel_script: list[object] = []
         self.balances = [Balance("USDT", Decimal("10000"), Decimal(0)), Balance("BTC", Decimal("1"), Decimal(0))]
@@ -39,6 +42,8 @@ class FakeExecution:
             raise OrderRejected(step[1], -2010, 400)
         if step == "fail_before":
             raise TemporaryError("HTTP 500 (outcome unknown)", None, 500)
+        if step == "no_answer":
+            raise TemporaryError("timed out (outcome unknown)")
         if request.client_order_id in self.orders and self.orders[request.client_order_id].is_open:
             raise OrderRejected("Duplicate order sent.", -2010, 400)
         order = Order.from_request(request, 1).with_status(OrderStatus.NEW, venue_order_id=next(self._ids))
@@ -75,6 +80,7 @@ class FakeExecution:
 
     async def query_order(self, symbol: str, client_order_id: str) -> Order:
         self.queries += 1
+        self.query_times.append(asyncio.get_running_loop().time())
         if self.query_failures:
             self.query_failures -= 1
             raise TemporaryError("HTTP 500", None, 500)

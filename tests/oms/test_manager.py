@@ -1,6 +1,7 @@
 """OrderManager against a scripted fake venue: journal first, query before retry, idempotent merges, reconcile."""
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -63,6 +64,16 @@ async def test_place_after_5xx_after_processing_adopts_venue_state_without_resen
     fake.script = ["fail_after"]
     order = await mgr.place(market())
     assert order.status is OrderStatus.FILLED and fake.submits == 1 and len(fake.orders) == 1
+
+
+async def test_place_without_any_answer_looks_up_only_after_the_recv_window_has_passed(env):
+    fake, mgr, _, _ = env
+    fake.recv_window = 200
+    fake.script = ["no_answer"]
+    t0 = asyncio.get_running_loop().time()
+    order = await mgr.place(limit("cid-w"))
+    assert order.status is OrderStatus.NEW and fake.submits == 2
+    assert fake.query_times[0] - t0 >= 0.2  # the first request can no longer be accepted when we look
 
 
 async def test_place_query_failing_too_is_retried_until_answered(env):
