@@ -60,12 +60,14 @@ class LogFilter(QSortFilterProxyModel):
         self._text = ""
 
     def set_min_level(self, name: str) -> None:
+        self.beginFilterChange()
         self._min_level = LEVELS.get(name, 0)
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_text(self, text: str) -> None:
+        self.beginFilterChange()
         self._text = text.lower()
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         src = self.sourceModel()

@@ -23,6 +23,7 @@ class TerminalStatusBar(QStatusBar):
             self.addPermanentWidget(w)
         self.set_connection("connecting", "connecting…")
         self.streams: dict[str, bool] = {}
+        self.drops = 0
 
     def set_environment(self, env: m.Environment) -> None:
         self.env_label.setText(env.name)
@@ -38,17 +39,17 @@ class TerminalStatusBar(QStatusBar):
         self._repolish(self.conn_label)
 
     def on_connections(self, events: list[m.ConnectionChanged]) -> None:
-        for e in events:
+        for e in events:  # one at a time, so a drop and its recovery in the same frame both show
+            if self.streams.get(e.stream, True) and not e.connected:
+                self.drops += 1
             self.streams[e.stream] = e.connected
-        if not self.streams:
-            return
-        down = [s for s, ok in self.streams.items() if not ok]
-        if down:
-            last = events[-1]
-            why = f" ({last.reason})" if last.reason and not last.connected else ""
-            self.set_connection("wait", f"● reconnecting {', '.join(sorted(down))}{why}")
-        else:
-            self.set_connection("ok", "● connected")
+            down = [s for s, ok in self.streams.items() if not ok]
+            if down:
+                why = f" ({e.reason})" if e.reason and not e.connected else ""
+                self.set_connection("wait", f"● reconnecting {', '.join(sorted(down))}{why}")
+            else:
+                extra = f" · {self.drops} drop{'s' if self.drops != 1 else ''} recovered" if self.drops else ""
+                self.set_connection("ok", f"● connected{extra}")
 
     def set_health(self, latency_ms: float | None, offset_ms: float | None, weight_used: int | None,
                    weight_limit: int | None) -> None:
