@@ -84,6 +84,9 @@ class WorkingOrder:
 class Level:
     __slots__ = ("price", "orders", "total", "live")
 
+    #: compact the queue when it holds more than this many canceled entries and more dead than live ones
+    COMPACT_AT = 32
+
     def __init__(self, price: Decimal) -> None:
         self.price = price
         self.orders: deque[WorkingOrder] = deque()
@@ -141,6 +144,9 @@ class SymbolBook:
         order.on_book = False
         level.total -= order.quantity - order.executed_qty
         level.live -= 1
+        if level.live and len(level.orders) > 2 * level.live + Level.COMPACT_AT:
+            # many cancels behind a long-lived front order: drop the dead entries (amortised O(1) per cancel)
+            level.orders = deque(o for o in level.orders if o.on_book)
         if level.live == 0:
             self.drop_level(is_bid, price)
             self.changed(is_bid, price, ZERO)

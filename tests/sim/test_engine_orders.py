@@ -316,3 +316,16 @@ def test_history_is_bounded_but_open_orders_are_kept():
     except EngineReject:
         pass
     assert [o.order_id for o in eng.open_orders("a")] == [old_open.order_id]
+
+
+def test_cancels_behind_a_resting_front_order_do_not_pile_up_in_the_level_queue():
+    eng, _ = make_engine()
+    front = eng.place("a", SYMBOL, SELL, T.LIMIT, quantity=D("1"), price=D("100")).order
+    for _ in range(1000):
+        o = eng.place("a", SYMBOL, SELL, T.LIMIT, quantity=D("1"), price=D("100")).order
+        eng.cancel("a", SYMBOL, order_id=o.order_id)
+    level = eng._symbols[SYMBOL].book.asks[D("100")]   # white-box: the queue's length is the point here
+    assert len(level.orders) < 100 and level.live == 1
+    assert eng.depth(SYMBOL)[2] == [(D("100"), D("1"))]
+    eng.place("b", SYMBOL, BUY, T.MARKET, quantity=D("1"))
+    assert eng.get_order("a", SYMBOL, order_id=front.order_id).status is S.FILLED
