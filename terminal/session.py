@@ -82,8 +82,17 @@ class Session:
                 await self.oms.reconcile()
         self._started = True
 
-    def _on_user_connect(self, is_reconnect: bool) -> Any:
-        return self.oms.reconcile() if is_reconnect and not self._closed else None
+    def _on_user_connect(self, is_reconnect: bool) -> None:
+        if is_reconnect and not self._closed:
+            self._spawn(self._reconcile_quietly())
+
+    async def _reconcile_quietly(self) -> None:
+        try:
+            await self.oms.reconcile()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the next (re)connect tries again
+            log.warning("reconciliation failed (%s: %s)", type(exc).__name__, exc)
 
     async def close(self) -> None:
         if self._closed:
