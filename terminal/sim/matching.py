@@ -230,6 +230,8 @@ class SymbolBook:
             price = key if is_buy else -key
             total = levels[price].total
             q = _units(left / price, step)
+            if q * price > left:   # the division rounded up across a step boundary
+                q -= step
             if q < total:   # the quote runs out inside this level
                 return qty + q, False
             qty += total
