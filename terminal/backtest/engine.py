@@ -30,7 +30,7 @@ from ..strategy.context import Context
 from ..strategy.series import BarSeries, BarView
 from . import data as data_mod
 from .broker import SimBroker
-from .metrics import compute_stats, trades_frame
+from .metrics import StatsPlan, trades_frame
 
 
 class StrategyError(RuntimeError):
@@ -62,7 +62,7 @@ def _as_decimal(value: float | int | str | Decimal, name: str) -> Decimal:
 def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float | Decimal = 10_000,
                  commission: float | Decimal = 0, slippage: float | Decimal = 0, lot_size: float | Decimal = 1,
                  symbol: str = "SYMBOL", interval: Interval | None = None, finalize_trades: bool = True,
-                 validate: bool = True) -> BacktestResult:
+                 validate: bool = True, plan: StatsPlan | None = None) -> BacktestResult:
     """Run ``strategy`` (an instance with its parameters) over ``data`` (bars; see ``backtest.data``)."""
     df = data_mod.load(data) if validate else data
     assert isinstance(df, pd.DataFrame)
@@ -113,23 +113,29 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
     equity = equity_curve(broker.marks, float(cash_d), series.cols["close"])
     trades = trades_frame([(t.size, t.entry_bar, t.exit_bar, t.entry_price, t.exit_price, t.pnl, t.commission,
                             t.return_pct) for t in broker.closed_trades], index)
-    stats = compute_stats(equity, trades, index, series.cols["close"], warmup)
+    stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades, warmup)
     orders = list(ctx._orders.values())
     return BacktestResult(stats, pd.Series(equity, index=index, name="Equity"), trades, orders, broker.fills, strategy)
 
 
 def equity_curve(marks: list[tuple[int, float, float]], cash: float, close: np.ndarray) -> np.ndarray:
     """cash + position x close per bar, from the (bar, cash, position) marks left after fills."""
-    n = len(close)
     if not marks:
+        return np.full(len(close), cash)
+    bars, cash_v, pos_v = (np.asarray(col) for col in zip(*marks))
+    return equity_from_marks(bars.astype(np.int64), cash_v.astype(np.float64), pos_v.astype(np.float64), cash, close)
+
+
+def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, cash: float,
+                      close: np.ndarray) -> np.ndarray:
+    """Each mark (non-decreasing bars) holds from its bar to the next mark; the last mark of a bar wins."""
+    n = len(close)
+    if not len(bars):
         return np.full(n, cash)
-    bars = np.fromiter((m[0] for m in marks), np.int64, len(marks))
-    cash_v = np.fromiter((m[1] for m in marks), np.float64, len(marks))
-    pos_v = np.fromiter((m[2] for m in marks), np.float64, len(marks))
-    seg = np.searchsorted(bars, np.arange(n), side="right") - 1
-    safe = np.maximum(seg, 0)
-    cash_arr = np.where(seg >= 0, cash_v[safe], cash)
-    pos_arr = np.where(seg >= 0, pos_v[safe], 0.0)
+    lengths = np.diff(np.r_[bars, n])
+    reps = np.r_[bars[0], lengths]
+    cash_arr = np.repeat(np.r_[cash, cash_v], reps)
+    pos_arr = np.repeat(np.r_[0.0, pos_v], reps)
     return cash_arr + pos_arr * close
 
 

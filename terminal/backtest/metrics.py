@@ -56,86 +56,123 @@ def _ceil(value: object, resolution: str) -> object:
     return value.ceil(resolution) if isinstance(value, pd.Timedelta) else value
 
 
+class StatsPlan:
+    """What the statistics need from the bars alone (period, day bins, annual days), computed once.
+
+    ``compute`` then costs a few numpy passes: the optimiser reuses one plan for every run over the same bars.
+    """
+
+    def __init__(self, index: pd.DatetimeIndex, close: np.ndarray) -> None:
+        self.index = pd.DatetimeIndex(index)
+        self.close = np.asarray(close, dtype=np.float64)
+        n = len(self.index)
+        self._ns = self.index.as_unit("ns").asi8
+        self.period = data_period(self.index)
+        self.resolution = getattr(self.period, "resolution_string", None) or self.period.resolution
+        freq_days = self.period.days
+        have_weekends = self.index.day_of_week.to_series().between(5, 6).mean() > 2 / 7 * .6
+        self.annual_days = 52 if freq_days == 7 else 12 if freq_days == 31 else 1 if freq_days == 365 else (
+            365 if have_weekends else 252)
+        freq = {7: "W", 31: "ME", 365: "YE"}.get(freq_days, "D")
+        # position of the last bar in each non-empty period: equity.resample(freq).last().dropna() == equity[pos]
+        self.period_last = pd.Series(np.arange(n, dtype=np.float64), index=self.index).resample(freq).last() \
+            .dropna().to_numpy().astype(np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.market_log = np.log(self.close[1:] / self.close[:-1])
+            self._market_dev = self.market_log - self.market_log.mean()
+            self._market_ss = float(np.dot(self._market_dev, self._market_dev))
+
+    def compute(self, equity: np.ndarray, trades: pd.DataFrame, first_trading_bar: int = 0,
+                risk_free_rate: float = 0.0) -> pd.Series:
+        index, close = self.index, self.close
+        equity = np.asarray(equity, dtype=np.float64)
+        n = len(equity)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dd = 1 - equity / np.maximum.accumulate(equity)
+        dd_dur, dd_peaks = drawdown_periods(dd, index)
+        resolution = self.resolution
+
+        # trades: a DataFrame or a dict of arrays with at least PnL, ReturnPct, Commission, EntryBar, ExitBar
+        pl = np.asarray(trades["PnL"], dtype=np.float64)
+        returns = np.asarray(trades["ReturnPct"], dtype=np.float64)
+        entry_bar = np.asarray(trades["EntryBar"], dtype=np.int64)
+        exit_bar = np.asarray(trades["ExitBar"], dtype=np.int64)
+        ns = self._ns
+        durations = ns[exit_bar] - ns[entry_bar]
+        n_trades = len(pl)
+        s: dict[str, object] = {}
+        s["Start"] = index[0]
+        s["End"] = index[-1]
+        s["Duration"] = s["End"] - s["Start"]  # type: ignore[operator]
+        if n_trades:
+            starts = np.bincount(entry_bar, minlength=n + 1) - np.bincount(exit_bar + 1, minlength=n + 1)
+            s["Exposure Time [%]"] = float(np.count_nonzero(np.cumsum(starts[:n])) / n * 100)
+        else:
+            s["Exposure Time [%]"] = 0.0
+        s["Equity Final [$]"] = float(equity[-1])
+        s["Equity Peak [$]"] = float(equity.max())
+        commissions = float(np.asarray(trades["Commission"], dtype=np.float64).sum()) if n_trades else 0.0
+        if commissions:
+            s["Commissions [$]"] = commissions
+        s["Return [%]"] = float((equity[-1] - equity[0]) / equity[0] * 100)
+        c0 = close[first_trading_bar]
+        s["Buy & Hold Return [%]"] = float((close[-1] - c0) / c0 * 100)
+
+        annual_days = self.annual_days
+        day_equity = equity[self.period_last]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            day_returns = day_equity[1:] / day_equity[:-1] - 1
+        day_returns = day_returns[~np.isnan(day_returns)]
+        g = geometric_mean(day_returns)
+        ann_return = (1 + g) ** annual_days - 1
+        s["Return (Ann.) [%]"] = ann_return * 100
+        var = np.var(day_returns, ddof=1) if len(day_returns) > 1 else np.nan
+        s["Volatility (Ann.) [%]"] = float(np.sqrt((var + (1 + g) ** 2) ** annual_days - (1 + g) ** (2 * annual_days)) * 100)
+        years = (s["Duration"].days + s["Duration"].seconds / 86400) / 365.25  # type: ignore[attr-defined]
+        s["CAGR [%]"] = ((equity[-1] / equity[0]) ** (1 / years) - 1) * 100 if years else np.nan
+        s["Sharpe Ratio"] = (s["Return (Ann.) [%]"] - risk_free_rate * 100) / (s["Volatility (Ann.) [%]"] or np.nan)  # type: ignore[operator]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            downside = np.sqrt(np.mean(np.minimum(day_returns, 0) ** 2)) * np.sqrt(annual_days) if len(day_returns) else np.nan
+            s["Sortino Ratio"] = (ann_return - risk_free_rate) / downside
+        max_dd = -np.nan_to_num(np.nanmax(dd)) if n else 0.0
+        s["Calmar Ratio"] = ann_return / (-max_dd or np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eq_log = np.log(equity[1:] / equity[:-1])
+            beta = np.nan
+            if len(eq_log) > 1:  # np.cov(eq_log, market_log): cov[0, 1] / cov[1, 1] (same ddof, cancels)
+                beta = float(np.dot(eq_log - eq_log.mean(), self._market_dev) / self._market_ss)
+        s["Alpha [%]"] = s["Return [%]"] - risk_free_rate * 100 - beta * (s["Buy & Hold Return [%]"] - risk_free_rate * 100)  # type: ignore[operator]
+        s["Beta"] = beta
+        s["Max. Drawdown [%]"] = max_dd * 100
+        s["Avg. Drawdown [%]"] = -dd_peaks.mean() * 100 if len(dd_peaks) else np.nan
+        s["Max. Drawdown Duration"] = _ceil(dd_dur.max(), resolution) if len(dd_dur) else np.nan
+        s["Avg. Drawdown Duration"] = _ceil(dd_dur.mean(), resolution) if len(dd_dur) else np.nan
+        s["# Trades"] = n_trades
+        win_rate = np.nan if not n_trades else float((pl > 0).mean())
+        s["Win Rate [%]"] = win_rate * 100
+        s["Best Trade [%]"] = returns.max() * 100 if n_trades else np.nan
+        s["Worst Trade [%]"] = returns.min() * 100 if n_trades else np.nan
+        s["Avg. Trade [%]"] = geometric_mean(returns) * 100
+        if n_trades:
+            s["Max. Trade Duration"] = _ceil(pd.Timedelta(int(durations.max()), "ns"), resolution)
+            s["Avg. Trade Duration"] = _ceil(pd.Timedelta(int(round(durations.mean())), "ns"), resolution)
+        else:
+            s["Max. Trade Duration"] = s["Avg. Trade Duration"] = pd.NaT
+        s["Profit Factor"] = returns[returns > 0].sum() / (abs(returns[returns < 0].sum()) or np.nan)
+        s["Expectancy [%]"] = returns.mean() * 100 if n_trades else np.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            std = pl.std(ddof=1) if n_trades > 1 else np.nan
+            s["SQN"] = np.sqrt(n_trades) * pl.mean() / (std or np.nan) if n_trades else np.nan
+            wins, losses = pl[pl > 0], pl[pl < 0]
+            ratio = (wins.mean() if len(wins) else np.nan) / (-losses.mean() if len(losses) else np.nan)
+            s["Kelly Criterion"] = win_rate - (1 - win_rate) / ratio
+        return pd.Series(s, dtype=object)
+
+
 def compute_stats(equity: np.ndarray, trades: pd.DataFrame, index: pd.DatetimeIndex, close: np.ndarray,
                   first_trading_bar: int = 0, risk_free_rate: float = 0.0) -> pd.Series:
     """The statistics as a Series keyed like backtesting.py's (floats, Timestamps, Timedeltas)."""
-    equity = np.asarray(equity, dtype=np.float64)
-    close = np.asarray(close, dtype=np.float64)
-    n = len(equity)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dd = 1 - equity / np.maximum.accumulate(equity)
-    dd_dur, dd_peaks = drawdown_periods(dd, index)
-    period = data_period(index)
-    resolution = getattr(period, "resolution_string", None) or period.resolution
-
-    pl = trades["PnL"].astype(float)
-    returns = trades["ReturnPct"].astype(float)
-    durations = trades["Duration"]
-    s: dict[str, object] = {}
-    s["Start"] = index[0]
-    s["End"] = index[-1]
-    s["Duration"] = s["End"] - s["Start"]  # type: ignore[operator]
-    have_position = np.zeros(n + 1, dtype=np.int64)
-    if len(trades):
-        np.add.at(have_position, trades["EntryBar"].to_numpy(np.int64), 1)
-        np.add.at(have_position, trades["ExitBar"].to_numpy(np.int64) + 1, -1)
-    s["Exposure Time [%]"] = float((np.cumsum(have_position[:n]) > 0).mean() * 100)
-    s["Equity Final [$]"] = float(equity[-1])
-    s["Equity Peak [$]"] = float(equity.max())
-    commissions = float(trades["Commission"].astype(float).sum()) if len(trades) else 0.0
-    if commissions:
-        s["Commissions [$]"] = commissions
-    s["Return [%]"] = float((equity[-1] - equity[0]) / equity[0] * 100)
-    c0 = close[first_trading_bar]
-    s["Buy & Hold Return [%]"] = float((close[-1] - c0) / c0 * 100)
-
-    freq_days = period.days
-    have_weekends = index.day_of_week.to_series().between(5, 6).mean() > 2 / 7 * .6
-    annual_days = 52 if freq_days == 7 else 12 if freq_days == 31 else 1 if freq_days == 365 else (
-        365 if have_weekends else 252)
-    freq = {7: "W", 31: "ME", 365: "YE"}.get(freq_days, "D")
-    day_returns = pd.Series(equity, index=index).resample(freq).last().dropna().pct_change().dropna()
-    g = geometric_mean(day_returns)
-    ann_return = (1 + g) ** annual_days - 1
-    s["Return (Ann.) [%]"] = ann_return * 100
-    var = day_returns.var(ddof=int(bool(day_returns.shape)))
-    s["Volatility (Ann.) [%]"] = float(np.sqrt((var + (1 + g) ** 2) ** annual_days - (1 + g) ** (2 * annual_days)) * 100)
-    years = (s["Duration"].days + s["Duration"].seconds / 86400) / 365.25  # type: ignore[attr-defined]
-    s["CAGR [%]"] = ((equity[-1] / equity[0]) ** (1 / years) - 1) * 100 if years else np.nan
-    s["Sharpe Ratio"] = (s["Return (Ann.) [%]"] - risk_free_rate * 100) / (s["Volatility (Ann.) [%]"] or np.nan)  # type: ignore[operator]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        downside = np.sqrt(np.mean(day_returns.clip(-np.inf, 0) ** 2)) * np.sqrt(annual_days)
-        s["Sortino Ratio"] = (ann_return - risk_free_rate) / downside
-    max_dd = -np.nan_to_num(np.nanmax(dd)) if n else 0.0
-    s["Calmar Ratio"] = ann_return / (-max_dd or np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        eq_log = np.log(equity[1:] / equity[:-1])
-    mkt_log = np.log(close[1:] / close[:-1])
-    beta = np.nan
-    if len(eq_log) > 1:
-        cov = np.cov(eq_log, mkt_log)
-        beta = cov[0, 1] / cov[1, 1]
-    s["Alpha [%]"] = s["Return [%]"] - risk_free_rate * 100 - beta * (s["Buy & Hold Return [%]"] - risk_free_rate * 100)  # type: ignore[operator]
-    s["Beta"] = beta
-    s["Max. Drawdown [%]"] = max_dd * 100
-    s["Avg. Drawdown [%]"] = -dd_peaks.mean() * 100 if len(dd_peaks) else np.nan
-    s["Max. Drawdown Duration"] = _ceil(dd_dur.max(), resolution) if len(dd_dur) else np.nan
-    s["Avg. Drawdown Duration"] = _ceil(dd_dur.mean(), resolution) if len(dd_dur) else np.nan
-    n_trades = len(trades)
-    s["# Trades"] = n_trades
-    win_rate = np.nan if not n_trades else (pl > 0).mean()
-    s["Win Rate [%]"] = win_rate * 100
-    s["Best Trade [%]"] = returns.max() * 100
-    s["Worst Trade [%]"] = returns.min() * 100
-    s["Avg. Trade [%]"] = geometric_mean(returns) * 100
-    s["Max. Trade Duration"] = _ceil(durations.max(), resolution)
-    s["Avg. Trade Duration"] = _ceil(durations.mean(), resolution)
-    s["Profit Factor"] = returns[returns > 0].sum() / (abs(returns[returns < 0].sum()) or np.nan)
-    s["Expectancy [%]"] = returns.mean() * 100
-    s["SQN"] = np.sqrt(n_trades) * pl.mean() / (pl.std() or np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s["Kelly Criterion"] = win_rate - (1 - win_rate) / (pl[pl > 0].mean() / -pl[pl < 0].mean())
-    return pd.Series(s, dtype=object)
+    return StatsPlan(index, close).compute(equity, trades, first_trading_bar, risk_free_rate)
 
 
 def trades_frame(rows: list[tuple], index: pd.DatetimeIndex) -> pd.DataFrame:
@@ -162,5 +199,15 @@ def trades_frame(rows: list[tuple], index: pd.DatetimeIndex) -> pd.DataFrame:
         "EntryTime": index[entry_bar],
         "ExitTime": index[exit_bar],
     })
+    df["Duration"] = df["ExitTime"] - df["EntryTime"]
+    return df
+
+
+def trades_from_columns(cols: dict[str, np.ndarray], index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Trade columns (Size, EntryBar, ExitBar, EntryPrice, ExitPrice, PnL, Commission, ReturnPct) -> the trades
+    DataFrame with EntryTime, ExitTime and Duration added."""
+    df = pd.DataFrame({k: cols[k] for k in TRADE_COLUMNS[:8]})
+    df["EntryTime"] = index[cols["EntryBar"]]
+    df["ExitTime"] = index[cols["ExitBar"]]
     df["Duration"] = df["ExitTime"] - df["EntryTime"]
     return df

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..strategy.indicators import sma
-from .engine import BacktestResult, equity_curve
-from .metrics import compute_stats, trades_frame
+from .engine import BacktestResult, equity_from_marks
+from .metrics import StatsPlan, trades_from_columns
 
 
 def crosses(fast: np.ndarray, slow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -28,10 +28,29 @@ def crosses(fast: np.ndarray, slow: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return up, down
 
 
+def _signal_plan(entries: np.ndarray, exits: np.ndarray, long_short: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(signal bars, directions) that change something. Long-only: only state changes matter (an entry while
+    long, or an exit while flat, does nothing). Long/short: every signal closes and reopens."""
+    if long_short:
+        bars = np.flatnonzero(entries | exits)
+        return bars, np.where(entries[bars], 1, -1)
+    sig = np.zeros(len(entries), dtype=np.int8)
+    sig[exits] = -1
+    sig[entries] = 1
+    idx = np.flatnonzero(sig)
+    vals = sig[idx]
+    if not len(vals):
+        return idx, vals.astype(np.int64)
+    change = np.empty(len(vals), dtype=bool)
+    change[0] = vals[0] == 1
+    change[1:] = vals[1:] != vals[:-1]
+    return idx[change], vals[change].astype(np.int64)
+
+
 def simulate(open_: np.ndarray, entries: np.ndarray, exits: np.ndarray, *, long_short: bool = False,
              cash: float = 10_000.0, commission: float = 0.0, lot_size: float = 1.0,
-             finalize_trades: bool = True) -> tuple[list[tuple], list[tuple[int, float, float]]]:
-    """Walk the signals; returns (closed trades as metrics.trades_frame rows, (bar, cash, position) marks).
+             finalize_trades: bool = True) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Walk the signals; returns (closed trades as columns, (bars, cash, position) marks after fills).
 
     Signals at bar i fill at bar i + 1's open; with ``finalize_trades`` a signal on the last bar fills at the last
     bar's open and whatever is open is closed there too.
@@ -40,84 +59,95 @@ def simulate(open_: np.ndarray, entries: np.ndarray, exits: np.ndarray, *, long_
     last = n - 1
     c = commission
     one_c = 1.0 + c
-    rows: list[tuple] = []
-    marks: list[tuple[int, float, float]] = []
-    opens = open_.tolist()
-    if long_short:
-        sig_bars = np.flatnonzero(entries | exits)
-        directions = np.where(entries[sig_bars], 1, -1).tolist()
-        sig_bars = sig_bars.tolist()
-    else:
-        # long-only: only state changes matter (an entry while long, or an exit while flat, does nothing)
-        sig = np.zeros(n, dtype=np.int8)
-        sig[exits] = -1
-        sig[entries] = 1
-        idx = np.flatnonzero(sig)
-        vals = sig[idx]
-        change = np.r_[vals[:1] == 1, vals[1:] != vals[:-1]] if len(vals) else np.zeros(0, bool)
-        sig_bars = idx[change].tolist()
-        directions = vals[change].tolist()
+    sig_bars, dirs = _signal_plan(entries, exits, long_short)
+    if not finalize_trades:
+        keep = sig_bars < last
+        sig_bars, dirs = sig_bars[keep], dirs[keep]
+    fill_bars = np.minimum(sig_bars + 1, last)
+    prices = open_[fill_bars].tolist()
+    fbs = fill_bars.tolist()
+    d_list = dirs.tolist()
+    sizes: list[float] = []
+    e_bar: list[int] = []
+    x_bar: list[int] = []
+    e_px: list[float] = []
+    x_px: list[float] = []
+    m_bar: list[int] = []
+    m_cash: list[float] = []
+    m_pos: list[float] = []
     pos = 0.0
     entry_price = 0.0
     entry_bar = 0
-    for i, d in zip(sig_bars, directions):
-        if i >= last:
-            if i > last or not finalize_trades:
-                break
-            fb = last
-        else:
-            fb = i + 1
-        p = opens[fb]
-        if pos:  # close (long-only: this is the exit; long/short: close before reversing)
-            q = abs(pos)
-            comm = q * p * c + q * entry_price * c
-            direction = 1.0 if pos > 0 else -1.0
-            rows.append((pos, entry_bar, fb, entry_price, p, pos * (p - entry_price) - comm, comm,
-                         direction * (p / entry_price - 1) - comm / (q * entry_price)))
-            cash += pos * p - q * p * c
+    floor = math.floor
+    for fb, p, d in zip(fbs, prices, d_list):
+        if pos:  # close (long-only: the exit; long/short: the close before reversing)
+            sizes.append(pos); e_bar.append(entry_bar); x_bar.append(fb); e_px.append(entry_price); x_px.append(p)
+            cash += pos * p - abs(pos) * p * c
             pos = 0.0
         if long_short or d > 0:
-            q = math.floor(cash / (p * one_c) / lot_size) * lot_size
+            q = floor(cash / (p * one_c) / lot_size) * lot_size
             if q > 0:
                 pos = q if d > 0 else -q
                 cash -= pos * p + q * p * c
                 entry_price, entry_bar = p, fb
-        marks.append((fb, cash, pos))
+        m_bar.append(fb); m_cash.append(cash); m_pos.append(pos)
     if finalize_trades and pos and n:
-        p = opens[last]
-        q = abs(pos)
-        comm = q * p * c + q * entry_price * c
-        direction = 1.0 if pos > 0 else -1.0
-        rows.append((pos, entry_bar, last, entry_price, p, pos * (p - entry_price) - comm, comm,
-                     direction * (p / entry_price - 1) - comm / (q * entry_price)))
-        cash += pos * p - q * p * c
-        marks.append((last, cash, 0.0))
-    return rows, marks
+        p = float(open_[last])
+        sizes.append(pos); e_bar.append(entry_bar); x_bar.append(last); e_px.append(entry_price); x_px.append(p)
+        cash += pos * p - abs(pos) * p * c
+        m_bar.append(last); m_cash.append(cash); m_pos.append(0.0)
+    size = np.asarray(sizes, dtype=np.float64)
+    pin = np.asarray(e_px, dtype=np.float64)
+    pout = np.asarray(x_px, dtype=np.float64)
+    q = np.abs(size)
+    comm = q * pout * c + q * pin * c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ret = np.sign(size) * (pout / pin - 1) - comm / (q * pin)
+    trades = {"Size": size, "EntryBar": np.asarray(e_bar, dtype=np.int64), "ExitBar": np.asarray(x_bar, dtype=np.int64),
+              "EntryPrice": pin, "ExitPrice": pout, "PnL": size * (pout - pin) - comm, "Commission": comm,
+              "ReturnPct": ret}
+    marks = (np.asarray(m_bar, dtype=np.int64), np.asarray(m_cash), np.asarray(m_pos))
+    return trades, marks
 
 
 def run_signals(df: pd.DataFrame, entries: np.ndarray, exits: np.ndarray, *, long_short: bool = False,
                 cash: float = 10_000.0, commission: float = 0.0, lot_size: float = 1.0,
-                finalize_trades: bool = True, warmup: int = 0, stats: bool = True) -> BacktestResult:
+                finalize_trades: bool = True, warmup: int = 0, stats: bool = True,
+                plan: StatsPlan | None = None) -> BacktestResult:
+    """Backtest boolean ``entries``/``exits`` signal arrays (a signal at bar i fills at bar i + 1's open)."""
     open_ = df["Open"].to_numpy(dtype=np.float64)
     close = df["Close"].to_numpy(dtype=np.float64)
-    rows, marks = simulate(open_, entries, exits, long_short=long_short, cash=float(cash),
-                           commission=float(commission), lot_size=float(lot_size), finalize_trades=finalize_trades)
-    equity = equity_curve(marks, float(cash), close)
+    cols, (m_bar, m_cash, m_pos) = simulate(open_, entries, exits, long_short=long_short, cash=float(cash),
+                                            commission=float(commission), lot_size=float(lot_size),
+                                            finalize_trades=finalize_trades)
+    equity = equity_from_marks(m_bar, m_cash, m_pos, float(cash), close)
     index = pd.DatetimeIndex(df.index)
-    trades = trades_frame(rows, index)
-    s = compute_stats(equity, trades, index, close, warmup) if stats else pd.Series(dtype=object)
+    trades = trades_from_columns(cols, index)
+    if stats:
+        s = (plan or StatsPlan(index, close)).compute(equity, trades, warmup)
+    else:
+        s = pd.Series(dtype=object)
     return BacktestResult(s, pd.Series(equity, index=index, name="Equity"), trades)
 
 
 def run_sma_cross(df: pd.DataFrame, fast: int = 10, slow: int = 20, *, long_short: bool = False,
                   cash: float = 10_000.0, commission: float = 0.0, lot_size: float = 1.0,
-                  finalize_trades: bool = True, stats: bool = True) -> BacktestResult:
-    """SmaCross(fast, slow, long_short) without the event loop: same trades as ``run_backtest``."""
+                  finalize_trades: bool = True, stats: bool = True, plan: StatsPlan | None = None,
+                  sma_cache: dict[int, np.ndarray] | None = None) -> BacktestResult:
+    """SmaCross(fast, slow, long_short) without the event loop: same trades as ``run_backtest``.
+
+    ``sma_cache`` (window -> SMA of the closes) lets an optimiser compute each window once."""
     from ..strategy.builtin import SmaCross
     SmaCross.validate({"fast": fast, "slow": slow, "long_short": long_short})
     close = df["Close"].to_numpy(dtype=np.float64)
-    f, s = sma(close, fast), sma(close, slow)
+    if sma_cache is None:
+        f, s = sma(close, fast), sma(close, slow)
+    else:
+        for w in (fast, slow):
+            if w not in sma_cache:
+                sma_cache[w] = sma(close, w)
+        f, s = sma_cache[fast], sma_cache[slow]
     up, down = crosses(f, s)
     warmup = min(slow - 1, len(close) - 1) if len(close) >= slow else 0
     return run_signals(df, up, down, long_short=long_short, cash=cash, commission=commission, lot_size=lot_size,
-                       finalize_trades=finalize_trades, warmup=warmup, stats=stats)
+                       finalize_trades=finalize_trades, warmup=warmup, stats=stats, plan=plan)
