@@ -56,8 +56,11 @@ class Authenticator:
         self.replays = ReplayGuard()
 
     def verify(self, api_key: str | None, payload: str, signature: str | None, params: Params,
-               now_ms: int) -> ApiKey:
-        """Check a signed request; raise the Binance error a real server would answer."""
+               now_ms: int, *, replay_check: bool = True) -> ApiKey:
+        """Check a signed request; raise the Binance error a real server would answer.
+
+        With ``replay_check`` (state-changing methods), a signature already seen inside its recvWindow is refused;
+        identical reads (GET) in the same millisecond stay harmless and are allowed."""
         entry = self.accounts.lookup(api_key)
         if not signature:
             raise errors.mandatory("signature")
@@ -69,7 +72,8 @@ class Authenticator:
         if not signature_matches(entry.secret, payload, signature):
             raise errors.bad_signature()
         check_window(timestamp, window, now_ms)
-        self.replays.check(signature, timestamp + int(window) + 1000, now_ms)
+        if replay_check:
+            self.replays.check(signature, timestamp + int(window) + 1000, now_ms)
         return entry
 
     @staticmethod

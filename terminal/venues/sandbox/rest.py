@@ -137,7 +137,7 @@ class RestApi:
             elif route.security == SIGNED:
                 signature = query_sig if query_sig is not None else body_sig
                 key = venue.auth.verify(request.headers.get("X-MBX-APIKEY"), query_payload + body_payload,
-                                        signature, params, now)
+                                        signature, params, now, replay_check=request.method != "GET")
             result = route.handler(params, key) if key is not None else route.handler(params)
         except errors.ApiError as exc:
             if exc.status in (429, 418):

@@ -99,13 +99,20 @@ def test_missing_timestamp_and_signature_are_1102(sandbox) -> None:
 
 def test_replayed_identical_signed_request_is_rejected(sandbox) -> None:
     ts = int(time.time() * 1000)
-    payload = f"timestamp={ts}"
-    url = f"{sandbox.url}/api/v3/account?{payload}&signature={hmac_hex(SECRET, payload)}"
-    first = SESSION.get(url, headers={"X-MBX-APIKEY": KEY})
-    assert first.status_code == 200
-    again = SESSION.get(url, headers={"X-MBX-APIKEY": KEY})
+    payload = f"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001&timestamp={ts}"
+    url = f"{sandbox.url}/api/v3/order/test?{payload}&signature={hmac_hex(SECRET, payload)}"
+    first = SESSION.post(url, headers={"X-MBX-APIKEY": KEY})
+    assert first.status_code == 200, first.text
+    again = SESSION.post(url, headers={"X-MBX-APIKEY": KEY})
     assert again.status_code == 400
     assert body(again)["code"] == -1022 and "already used" in body(again)["msg"]
+
+
+def test_identical_signed_reads_are_not_treated_as_replays(sandbox) -> None:
+    ts = int(time.time() * 1000)
+    payload = f"timestamp={ts}"
+    url = f"{sandbox.url}/api/v3/account?{payload}&signature={hmac_hex(SECRET, payload)}"
+    assert [SESSION.get(url, headers={"X-MBX-APIKEY": KEY}).status_code for _ in range(2)] == [200, 200]
 
 
 def test_public_endpoint_ignores_api_key_header(sandbox) -> None:
