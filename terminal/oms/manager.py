@@ -205,6 +205,11 @@ class OrderManager:
                 return self.on_order(await self.execution.cancel_order(symbol, client_order_id))
             except RateLimited as exc:
                 await asyncio.sleep(exc.retry_after_s)
+            except AuthError:
+                current = self._orders.get(client_order_id)
+                if local is not None and current is not None and current.status is OrderStatus.PENDING_CANCEL:
+                    self._store(current.with_status(local.status))  # nothing was sent: back to what it was
+                raise
             except (TemporaryError, OrderRejected) as exc:
                 try:
                     state = self.on_order(await self.retrying(

@@ -6,7 +6,7 @@ import itertools
 from decimal import Decimal
 
 from terminal.model import Balance, Fill, Liquidity, Order, OrderRequest, OrderStatus, OrderType
-from terminal.venues.base import OrderRejected, RateLimited, TemporaryError, UnknownOrder
+from terminal.venues.base import AuthError, OrderRejected, RateLimited, TemporaryError, UnknownOrder
 
 PRICE = Decimal("100")
 
@@ -59,6 +59,8 @@ class FakeExecution:
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
         step = self.cancel_script.pop(0) if self.cancel_script else "ok"
+        if step == "auth":
+            raise AuthError("Invalid API-key, IP, or permissions for action.", -2015, 401)
         if step == "fail_after":
             self._cancel(client_order_id)
             raise TemporaryError("HTTP 500", None, 500)

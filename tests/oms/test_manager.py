@@ -10,7 +10,7 @@ from terminal.bus import Bus
 from terminal.model import (Fill, Order, OrderRequest, OrderStatus, OrderType, OrderUpdated, Side, TimeInForce)
 from terminal.oms.manager import CancelFailed, OrderManager
 from terminal.storage.journal import Journal
-from terminal.venues.base import OrderRejected
+from terminal.venues.base import AuthError, OrderRejected
 
 from .fakes import FakeExecution
 
@@ -132,6 +132,17 @@ async def test_cancel_5xx_after_processing_is_resolved_by_query(env):
     await mgr.place(limit("c"))
     fake.cancel_script = ["fail_after"]
     assert (await mgr.cancel("BTCUSDT", "c")).status is OrderStatus.CANCELED
+
+
+async def test_cancel_refused_for_auth_restores_the_order_state(env):
+    fake, mgr, _, events = env
+    await mgr.place(limit("d"))
+    fake.cancel_script = ["auth"]
+    with pytest.raises(AuthError):
+        await mgr.cancel("BTCUSDT", "d")
+    assert mgr.order("d").status is OrderStatus.NEW
+    statuses = [e.order.status for e in events if isinstance(e, OrderUpdated)]
+    assert statuses[-2:] == [OrderStatus.PENDING_CANCEL, OrderStatus.NEW]
 
 
 async def test_replace_cancels_then_places_remaining_and_refuses_when_cancel_fails(env):
