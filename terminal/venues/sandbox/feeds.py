@@ -17,6 +17,7 @@ from .wire import INTERVAL_FROM_WIRE, num
 log = logging.getLogger(__name__)
 
 DEPTH_LEVELS = (5, 10, 20)
+ROLLING = {"1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
 
 
 class _Pending:
@@ -154,6 +155,8 @@ class Feeds:
             self.hub.publish("!miniTicker@arr", minis)
         if want_full_arr:
             self.hub.publish("!ticker@arr", fulls)
+        for window in ROLLING:
+            self._publish_rolling(window, now)
         for name in [n for n in self.hub.subs if "@kline_" in n]:
             low, _, interval_text = name.partition("@kline_")
             interval = INTERVAL_FROM_WIRE.get(interval_text)
@@ -171,6 +174,24 @@ class Feeds:
                 "L": k.last_trade_id, "o": num(k.open), "c": num(k.close), "h": num(k.high), "l": num(k.low),
                 "v": num(k.volume), "n": k.trades, "x": k.closed, "q": num(k.quote_volume),
                 "V": num(k.taker_buy_base), "Q": num(k.taker_buy_quote), "B": "0"}})
+
+    def _publish_rolling(self, window: str, now: int) -> None:
+        arr_name = f"!ticker_{window}@arr"
+        want_arr = self.hub.has(arr_name)
+        rows = []
+        for symbol in self.symbols:
+            name = f"{self._lower[symbol]}@ticker_{window}"
+            if not (want_arr or self.hub.has(name)):
+                continue
+            r = self.market.ticker_row(symbol, now, False, ROLLING[window])
+            event = {"e": f"{window}Ticker", "E": now, "s": symbol, "p": r["priceChange"],
+                     "P": r["priceChangePercent"], "o": r["openPrice"], "h": r["highPrice"], "l": r["lowPrice"],
+                     "c": r["lastPrice"], "w": r["weightedAvgPrice"], "v": r["volume"], "q": r["quoteVolume"],
+                     "O": r["openTime"], "C": r["closeTime"], "F": r["firstId"], "L": r["lastId"], "n": r["count"]}
+            rows.append(event)
+            self.hub.publish(name, event)
+        if want_arr:
+            self.hub.publish(arr_name, rows)
 
     def _mini(self, symbol: str, now: int) -> dict[str, Any]:
         st = self.market.market.stores[symbol].ticker_24h(now)

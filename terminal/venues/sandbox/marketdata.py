@@ -57,6 +57,18 @@ def symbol_entry(inst: Instrument) -> dict[str, Any]:
     }
 
 
+_WINDOW_UNITS = {"m": (60_000, 59), "h": (3_600_000, 23), "d": (86_400_000, 7)}
+
+
+def parse_window(text: str) -> int:
+    """``1m``..``59m``, ``1h``..``23h``, ``1d``..``7d`` -> milliseconds (-1100 otherwise)."""
+    unit = _WINDOW_UNITS.get(text[-1:])
+    if unit is None or not text[:-1].isdigit() or not 1 <= int(text[:-1]) <= unit[1]:
+        raise errors.ApiError(-1100, f"Illegal characters found in parameter 'windowSize'; legal range is "
+                              "'1m..59m, 1h..23h, 1d..7d'.")
+    return int(text[:-1]) * unit[0]
+
+
 class MarketData:
     def __init__(self, venue: Venue) -> None:
         self.venue = venue
@@ -186,8 +198,27 @@ class MarketData:
         rows = [self.ticker_row(s, now, kind == "MINI") for s in (symbols or self.venue.instruments)]
         return rows[0] if p.has("symbol") else rows
 
-    def ticker_row(self, symbol: str, now: int, mini: bool) -> dict[str, Any]:
-        st = self.market.stores[symbol].ticker_24h(now)
+    def rolling_ticker(self, p: Params) -> Any:
+        """``GET /api/v3/ticker?symbol|symbols&windowSize=1m..59m|1h..23h|1d..7d[&type=MINI]``."""
+        symbols = self._symbols(p)
+        if symbols is None:
+            raise errors.ApiError(-1102, "Param 'symbol' or 'symbols' must be sent, but both were empty/null!")
+        window_ms = parse_window(p.text("windowSize") or "1d")
+        kind = p.text("type") or "FULL"
+        if kind not in ("FULL", "MINI"):
+            raise errors.ApiError(-1100, "Illegal characters found in parameter 'type'; legal range is 'FULL, MINI'.")
+        now = self.venue.now_ms()
+        rows = []
+        for s in symbols:
+            row = self.ticker_row(s, now, True, window_ms)
+            if kind == "FULL":
+                full = self.ticker_row(s, now, False, window_ms)
+                row = {k: full[k] for k in ("symbol", "priceChange", "priceChangePercent", "weightedAvgPrice")} | row
+            rows.append(row)
+        return rows[0] if p.has("symbol") else rows
+
+    def ticker_row(self, symbol: str, now: int, mini: bool, window_ms: int = 86_400_000) -> dict[str, Any]:
+        st = self.market.stores[symbol].ticker_24h(now, window_ms)
         if mini:
             return {"symbol": symbol, "openPrice": num(st.open), "highPrice": num(st.high), "lowPrice": num(st.low),
                     "lastPrice": num(st.last), "volume": num(st.volume), "quoteVolume": num(st.quote_volume),

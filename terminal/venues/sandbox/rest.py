@@ -38,6 +38,7 @@ WEIGHTS: dict[str, Callable[[Params], int]] = {
     "ticker/price": lambda p: 2 if p.has("symbol") else 4,
     "ticker/bookTicker": lambda p: 2 if p.has("symbol") else 4,
     "ticker/24hr": lambda p: _count(p, 2, 2, 40, 80),
+    "ticker": lambda p: 4 if p.has("symbol") else min(200, 4 * ((p.values.get("symbols") or "").count(",") + 1)),
     "order/test": lambda p: 20 if p.values.get("computeCommissionRates") == "true" else 1,
     "openOrders": lambda p: 6 if p.has("symbol") else 80,
     "myTrades": lambda p: 5 if p.has("orderId") else 20,
@@ -63,6 +64,7 @@ class RestApi:
             ("aggTrades", md.agg_trades, 4), ("klines", md.klines, 2), ("uiKlines", md.klines, 2),
             ("avgPrice", md.avg_price, 2), ("ticker/price", md.ticker_price, 2),
             ("ticker/bookTicker", md.book_ticker, 2), ("ticker/24hr", md.ticker_24h, 2),
+            ("ticker", md.rolling_ticker, 4),
         ]:
             self._add("GET", path, handler, NONE, weight)
         self._add("POST", "order", tr.new_order, SIGNED, 1)

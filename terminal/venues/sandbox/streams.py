@@ -30,7 +30,7 @@ class StreamNames:
         self.is_listen_key = is_listen_key
 
     def valid(self, name: str) -> bool:
-        if name in ("!miniTicker@arr", "!ticker@arr"):
+        if name in ("!miniTicker@arr", "!ticker@arr", "!ticker_1h@arr", "!ticker_4h@arr", "!ticker_1d@arr"):
             return True
         match = _SYMBOL_STREAM.match(name)
         if match is None:
@@ -38,7 +38,8 @@ class StreamNames:
         symbol, kind = match.groups()
         if symbol not in self.symbols:
             return False
-        if kind in ("trade", "aggTrade", "bookTicker", "miniTicker", "ticker"):
+        if kind in ("trade", "aggTrade", "bookTicker", "miniTicker", "ticker", "ticker_1h", "ticker_4h",
+                    "ticker_1d"):
             return True
         if kind.startswith("kline_"):
             return kind[len("kline_"):] in INTERVAL_FROM_WIRE

@@ -106,3 +106,13 @@ def test_unknown_path_and_wrong_method(sandbox) -> None:
     assert SESSION.get(sandbox.url + "/api/v3/nope").status_code == 404
     resp = SESSION.post(sandbox.url + "/api/v3/depth")
     assert resp.status_code == 405 and "code" in resp.json()
+
+
+def test_rolling_window_ticker(sandbox) -> None:
+    hour = body(public(sandbox, "/api/v3/ticker", symbol="BTCUSDT", windowSize="1h"))
+    day = body(public(sandbox, "/api/v3/ticker", symbol="BTCUSDT", windowSize="1d"))
+    assert hour["closeTime"] - hour["openTime"] <= 3_600_000 < day["closeTime"] - day["openTime"]
+    assert "priceChange" in hour and "lastPrice" in hour and "bidPrice" not in hour
+    many = body(public(sandbox, "/api/v3/ticker", symbols='["BTCUSDT","ETHUSDT"]', windowSize="30m", type="MINI"))
+    assert [r["symbol"] for r in many] == ["BTCUSDT", "ETHUSDT"] and "priceChange" not in many[0]
+    assert body(public(sandbox, "/api/v3/ticker", symbol="BTCUSDT", windowSize="8d"))["code"] == -1100

@@ -174,13 +174,14 @@ async def test_kline_and_ticker_streams_when_market_runs(sandbox) -> None:
     if sandbox.market is None:
         pytest.skip("market simulator not available")
     async with websockets.connect(sandbox.ws_url + "/stream?streams=btcusdt@kline_1s/btcusdt@miniTicker/"
-                                  "btcusdt@ticker/!miniTicker@arr") as ws:
+                                  "btcusdt@ticker/!miniTicker@arr/btcusdt@ticker_1h") as ws:
         seen: dict[str, Any] = {}
         deadline = time.monotonic() + 5
-        while len(seen) < 4 and time.monotonic() < deadline:
+        while len(seen) < 5 and time.monotonic() < deadline:
             msg = await _recv(ws)
             seen[msg["stream"]] = msg["data"]
         assert seen["btcusdt@kline_1s"]["k"]["i"] == "1s"
         assert seen["btcusdt@miniTicker"]["e"] == "24hrMiniTicker"
         assert seen["btcusdt@ticker"]["e"] == "24hrTicker"
         assert isinstance(seen["!miniTicker@arr"], list)
+        assert seen["btcusdt@ticker_1h"]["e"] == "1hTicker"
