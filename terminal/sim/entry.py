@@ -23,9 +23,10 @@ def _mandatory(name: str) -> EngineReject:
     return EngineReject(RejectReason.INVALID, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed.")
 
 
-_PRICED = frozenset(t for t in OrderType if t.has_price)
-_STOPPED = frozenset(t for t in OrderType if t.has_stop)
-_TIMED = frozenset(t for t in OrderType if t.has_tif)
+# tuples, not sets: membership is then an identity check (an Enum's __hash__ is a Python call)
+_PRICED = tuple(t for t in OrderType if t.has_price)
+_STOPPED = tuple(t for t in OrderType if t.has_stop)
+_TIMED = tuple(t for t in OrderType if t.has_tif)
 
 
 def _num(value: object, name: str) -> Decimal | None:

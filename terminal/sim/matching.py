@@ -17,8 +17,9 @@ from terminal.model.numbers import ZERO
 
 from .reports import OrderView, make_view
 
-_STOP_TYPES = frozenset(t for t in OrderType if t.has_stop)
-_PRICED_TYPES = frozenset(t for t in OrderType if t.has_price)
+# tuples, not sets: membership is then an identity check (an Enum's __hash__ is a Python call)
+_STOP_TYPES = tuple(t for t in OrderType if t.has_stop)
+_PRICED_TYPES = tuple(t for t in OrderType if t.has_price)
 
 
 class WorkingOrder:
