@@ -1,0 +1,107 @@
+"""The window without a session: docks, View menu, layout save/restore/reset, theme, shortcuts, status bar."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from terminal import model as m
+from terminal.ui import theme
+from terminal.ui.mainwindow import MainWindow
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen plugin says this on every show()
+
+
+@pytest.fixture
+def win(qtbot, tmp_path):
+    w = MainWindow(tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def test_window_starts_in_a_connecting_state_with_every_dock(win):
+    assert "connecting" in win.status.conn_label.text()
+    assert win.status.env_label.text() == "SANDBOX"
+    assert set(win.docks) == {"watchlist", "chart", "order_entry", "book", "blotters", "log", "health"}
+    titles = [a.text() for a in win.view_menu.actions()]
+    assert "Watchlist" in titles and "Order entry" in titles
+
+
+def test_live_is_shown_in_red(qtbot, tmp_path):
+    w = MainWindow(tmp_path, m.Environment.LIVE)
+    qtbot.addWidget(w)
+    assert w.status.env_label.text() == "LIVE" and w.status.env_label.objectName() == "envLIVE"
+    assert "#e02424" in theme.stylesheet(theme.colors()).split("QLabel#envLIVE")[1].split("}")[0]
+    assert w.order_entry.needs_confirmation()
+
+
+def test_layout_is_saved_restored_and_reset(qtbot, win, tmp_path):
+    win.docks["log"].hide()
+    win.save_settings()
+    data = json.loads((tmp_path / "settings.json").read_text())
+    assert data["ui"]["window_state"]
+    again = MainWindow(tmp_path)
+    qtbot.addWidget(again)
+    again.show()
+    assert not again.docks["log"].isVisible() and again.docks["watchlist"].isVisible()
+    again.reset_layout()
+    assert again.docks["log"].isVisibleTo(again) or again.docks["log"].toggleViewAction().isChecked()
+
+
+def test_view_menu_toggles_a_dock(win):
+    action = win.docks["health"].toggleViewAction()
+    was = action.isChecked()
+    action.trigger()
+    assert action.isChecked() is not was
+
+
+def test_add_dock_hook_for_other_packages(win):
+    dock = win.add_dock("strategies", QLabel("strategies"), Qt.DockWidgetArea.BottomDockWidgetArea, "Strategies")
+    assert win.docks["strategies"] is dock and dock.objectName() == "dock-strategies"
+    assert dock.toggleViewAction() in win.view_menu.actions()
+
+
+def test_theme_switch_applies_and_persists(win, tmp_path):
+    win.set_theme("light")
+    assert theme.colors().name == "light"
+    win.save_settings()
+    assert json.loads((tmp_path / "settings.json").read_text())["theme"] == "light"
+    win.set_theme("dark")
+    assert theme.colors().name == "dark"
+
+
+def test_shortcuts_focus_sides_and_escape_asks_before_cancelling(qtbot, win):
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert win.order_entry.side() is m.Side.SELL
+    qtbot.keyClick(win, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    assert win.order_entry.side() is m.Side.BUY
+    asked = []
+    win.confirm = lambda title, text: asked.append(text) or False
+    win.blotters.open_model.on_orders([m.Order("BTCUSDT", m.Side.BUY, m.OrderType.LIMIT, "c1", m.to_decimal("1"),
+                                               price=m.to_decimal("10"), status=m.OrderStatus.NEW)])
+    win.blotters.flush()
+    win.confirm_cancel_all()
+    assert asked == ["SANDBOX: cancel all 1 open orders?"]
+
+
+def test_status_bar_shows_a_drop_and_the_recovery(win):
+    sb = win.status
+    sb.on_connections([m.ConnectionChanged("market", True), m.ConnectionChanged("user", True)])
+    assert sb.conn_label.text() == "● connected"
+    sb.on_connections([m.ConnectionChanged("market", False, "socket closed")])
+    assert "reconnecting market (socket closed)" in sb.conn_label.text()
+    assert sb.conn_label.objectName() == "connWait"
+    sb.on_connections([m.ConnectionChanged("market", True, "reconnected", 1)])
+    assert sb.conn_label.text() == "● connected · 1 drop recovered"
+    sb.set_health(4.2, -13, 120, 6000)
+    assert sb.latency_label.text() == "latency 4 ms" and sb.offset_label.text() == "clock -13 ms"
+    assert sb.rate_label.text() == "weight 120/6000 (2%)"
+
+
+def test_help_lists_the_shortcuts(win):
+    win.show_help()
+    assert "Ctrl+B" in win._help.text() and "Esc" in win._help.text()
+    win._help.close()
