@@ -17,7 +17,13 @@ Conventions:
 - Commission is charged on the received asset (base for BUY, quote for SELL) at the maker or taker rate,
   rounded down to 8 decimals, and added to ``fees_collected``.
 - A stop order has no execution of its own when it triggers: it works (``is_working`` flips) and then reports its
-  TRADEs and an EXPIRED, or rests silently on the book.
+  TRADEs and an EXPIRED, or rests silently on the book. Stops trigger on every traded price, not only the last one
+  of a sweep; stops fired by the same trades work oldest first; ``set_last_price`` counts as a traded price.
+- A MARKET order sized by quote takes, level by level, the largest multiple of the (market) step size the quote left
+  pays for; its ``quantity`` is 0 until it runs and then the quantity it trades. It ends FILLED when the quote is
+  used up to less than one step, EXPIRED when the book ran out first.
+- Self-trades are allowed (STP mode NONE).
+- Arithmetic is exact within the default decimal context (28 significant digits), far beyond any real balance.
 """
 from __future__ import annotations
 
@@ -65,6 +71,12 @@ class _Symbol:
 
 
 class Engine:
+    """Accounts and per-symbol books; see the module docstring for the conventions.
+
+    Every public method either raises ``EngineReject`` having changed nothing, or changes the state and then
+    notifies the listeners. Amount parameters take ``Decimal`` (or ``str``/``int``), never ``float``.
+    """
+
     def __init__(self, instruments: Iterable[Instrument], clock: Clock, *, maker_fee: Decimal = Decimal("0.001"),
                  taker_fee: Decimal = Decimal("0.001"), history_limit: int = 10_000) -> None:
         self.clock = clock
