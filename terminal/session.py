@@ -120,26 +120,27 @@ class Session:
 
     # ------------------------------------------------------------------ event routing
     def _route(self, event: object) -> None:
-        t = type(event)
-        if t is OrderUpdated:
-            self.oms.on_order(event.order)  # type: ignore[attr-defined]
+        if isinstance(event, OrderUpdated):
+            self.oms.on_order(event.order)  # merged, journaled and republished by the order manager
             return
-        if t is Fill:
-            self.oms.on_fill(event)  # type: ignore[arg-type]
+        if isinstance(event, Fill):
+            self.oms.on_fill(event)
             return
-        if t is BalancesUpdated:
-            self.oms.on_balances(event)  # type: ignore[arg-type]
+        if isinstance(event, BalancesUpdated):
+            self.oms.on_balances(event)
             return
-        if t is QuoteTick:
-            self.quotes_cache[event.symbol] = event  # type: ignore[attr-defined]
-            self.last_prices.setdefault(event.symbol, (event.bid + event.ask) / 2)  # type: ignore[attr-defined]
-        elif t is Bar:
-            self.gapfill.on_bar(event)  # type: ignore[arg-type]
-        elif t is ConnectionChanged and event.stream == "market" and event.connected \
-                and event.reason == "reconnected" and not self._closed:  # type: ignore[attr-defined]
-            self._spawn(self.gapfill.fill())
-        elif t is TradeTick or t is Ticker24h:
-            self.last_prices[event.symbol] = event.price if t is TradeTick else event.last  # type: ignore[attr-defined]
+        if isinstance(event, QuoteTick):
+            self.quotes_cache[event.symbol] = event
+            self.last_prices.setdefault(event.symbol, (event.bid + event.ask) / 2)
+        elif isinstance(event, TradeTick):
+            self.last_prices[event.symbol] = event.price
+        elif isinstance(event, Ticker24h):
+            self.last_prices[event.symbol] = event.last
+        elif isinstance(event, Bar):
+            self.gapfill.on_bar(event)
+        elif isinstance(event, ConnectionChanged):
+            if event.stream == "market" and event.connected and event.reason == "reconnected" and not self._closed:
+                self._spawn(self.gapfill.fill())
         self.bus.publish(event)
 
     def on(self, event_type: type[E], fn: Callable[[E], None]) -> Callable[[], None]:
@@ -231,8 +232,9 @@ class Session:
 
     def _feed(self, event_type: type[E], symbol: str, key: tuple[str, ...],
               extra: Callable[[Any], bool] | None = None) -> Feed[E]:
-        return Feed(self.bus, event_type, lambda e: e.symbol == symbol and (extra is None or extra(e)),
-                    self._watches, [key])
+        def accept(event: Any) -> bool:
+            return bool(event.symbol == symbol and (extra is None or extra(event)))
+        return Feed(self.bus, event_type, accept, self._watches, [key])
 
     def quotes(self, symbol: str) -> Feed[QuoteTick]:
         sym = self._sym(symbol)

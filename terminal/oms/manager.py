@@ -221,8 +221,8 @@ class OrderManager:
                 if isinstance(exc, OrderRejected):
                     raise CancelFailed(f"cancel of {client_order_id} refused: {exc.message}", state) from None
                 await asyncio.sleep(self._backoff(attempt))
-        state = self.order(client_order_id)
-        raise CancelFailed(f"cancel of {client_order_id}: no answer from the venue after retries", state)
+        raise CancelFailed(f"cancel of {client_order_id}: no answer from the venue after retries",
+                           self.order(client_order_id))
 
     async def cancel_all(self, symbol: str) -> list[Order]:
         """Cancel every open order on ``symbol`` and make sure none is left. Returns the orders that were canceled."""
