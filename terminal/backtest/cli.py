@@ -1,0 +1,178 @@
+"""``trading-terminal backtest`` and ``trading-terminal optimize``.
+
+    trading-terminal backtest --strategy sma_cross --param fast=10 --param slow=20 --data FILE.csv \\
+        --cash 10000 --commission 0.002 [--json] [--trades out.csv] [--equity out.csv]
+    trading-terminal optimize --strategy sma_cross --grid fast=5:30:5 --grid slow=10:60:10 --data FILE.csv \\
+        [--maximize "Sharpe Ratio"] [--jobs N] [--method grid|random|halving] [--walk-forward K]
+
+Bad input gives one line on stderr and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from decimal import Decimal, InvalidOperation
+from typing import Any, Sequence
+
+import pandas as pd
+
+from ..strategy.loader import StrategyLoadError, resolve
+from ..strategy.params import ParamError, parse_assignments
+from .data import DataError, load_csv
+from .engine import StrategyError, run_backtest
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _number(text: str, name: str, positive: bool = False) -> Decimal:
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        raise UsageError(f"{name} must be a number, got {text!r}") from None
+    if not d.is_finite() or d < 0 or (positive and d == 0):
+        raise UsageError(f"{name} must be a {'positive' if positive else 'non-negative'} number, got {text!r}")
+    return d
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="trading-terminal", add_help=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    common = _Parser(add_help=False)
+    common.add_argument("--strategy", required=True, help="built-in name, NAME from --strategies-dir, or file.py[:Class]")
+    common.add_argument("--data", required=True, help="CSV with a date/time column and open, high, low, close, volume")
+    common.add_argument("--cash", default="10000")
+    common.add_argument("--commission", default="0", help="fraction of traded value per side, e.g. 0.002")
+    common.add_argument("--slippage", default="0", help="fraction of price against market/stop fills")
+    common.add_argument("--strategies-dir", action="append", default=[], help="folder of user strategy files")
+    common.add_argument("--no-finalize", action="store_true", help="leave the last trade open at the end")
+    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    bt = sub.add_parser("backtest", parents=[common], help="run one backtest")
+    bt.add_argument("--param", action="append", default=[], help="name=value (repeat)")
+    bt.add_argument("--trades", help="write the trades to this CSV file")
+    bt.add_argument("--equity", help="write the equity curve to this CSV file")
+    op = sub.add_parser("optimize", parents=[common], help="search strategy parameters")
+    op.add_argument("--grid", action="append", default=[], help="name=start:stop:step or name=a,b,c (repeat)")
+    op.add_argument("--param", action="append", default=[], help="fixed name=value (repeat)")
+    op.add_argument("--maximize", default="Sharpe Ratio")
+    op.add_argument("--method", default="grid", choices=("grid", "random", "halving"))
+    op.add_argument("--max-tries", type=int, default=None)
+    op.add_argument("--jobs", type=int, default=1)
+    op.add_argument("--walk-forward", type=int, default=0, metavar="K", help="K-fold rolling walk-forward")
+    op.add_argument("--top", type=int, default=10, help="rows of the results table to print")
+    return p
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (pd.Timestamp, pd.Timedelta)):
+        return str(v)
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if hasattr(v, "item"):
+        return _jsonable(v.item())
+    if v is pd.NaT:
+        return None
+    return v
+
+
+def _print_stats(stats: pd.Series, header: dict[str, Any]) -> None:
+    width = max(len(k) for k in [*stats.index, *header])
+    for k, v in header.items():
+        print(f"{k:<{width}}  {v}")
+    for k, v in stats.items():
+        text = f"{v:.5f}".rstrip("0").rstrip(".") if isinstance(v, float) and math.isfinite(v) else str(v)
+        print(f"{k:<{width}}  {text}")
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    cls = resolve(args.strategy, tuple(args.strategies_dir))
+    params = parse_assignments(args.param)
+    strategy = cls(**params)
+    df = load_csv(args.data)
+    res = run_backtest(df, strategy, cash=_number(args.cash, "--cash", positive=True),
+                       commission=_number(args.commission, "--commission"),
+                       slippage=_number(args.slippage, "--slippage"), finalize_trades=not args.no_finalize,
+                       validate=False)
+    if args.trades:
+        res.trades.to_csv(args.trades, index=False)
+    if args.equity:
+        res.equity.to_csv(args.equity, index_label="time")
+    header = {"Strategy": repr(strategy)}
+    if args.json:
+        print(json.dumps({"strategy": cls.name or cls.__name__, "params": dict(strategy.p),
+                          "stats": {k: _jsonable(v) for k, v in res.stats.items()}}, indent=2))
+    else:
+        _print_stats(res.stats, header)
+    return 0
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    from .optimize import optimize, parse_grid_spec, walk_forward
+    cls = resolve(args.strategy, tuple(args.strategies_dir))
+    if not args.grid:
+        raise UsageError("give at least one --grid name=start:stop:step")
+    grid: dict[str, list[Any]] = {}
+    for spec in args.grid:
+        name, values = parse_grid_spec(spec)
+        grid[name] = values
+    for name, value in parse_assignments(args.param).items():
+        grid[name] = [value]
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    df = load_csv(args.data)
+    kw: dict[str, Any] = dict(maximize=args.maximize, method=args.method, max_tries=args.max_tries, jobs=args.jobs,
+                              cash=float(_number(args.cash, "--cash", positive=True)),
+                              commission=float(_number(args.commission, "--commission")),
+                              slippage=float(_number(args.slippage, "--slippage")),
+                              finalize_trades=not args.no_finalize)
+    res = optimize(df, cls, grid, **kw)
+    if res.results.empty:
+        raise UsageError(f"no valid parameter set in the grid ({res.skipped} refused by the strategy)")
+    wf = walk_forward(df, cls, grid, args.walk_forward, **kw) if args.walk_forward else None
+    if args.json:
+        out: dict[str, Any] = {"best": res.best, "maximize": res.maximize, "value": _jsonable(res.best_value),
+                               "skipped": res.skipped,
+                               "results": [{k: _jsonable(v) for k, v in r.items()}
+                                           for r in res.results.head(args.top).to_dict("records")]}
+        if wf is not None:
+            out["walk_forward"] = [{k: _jsonable(v) for k, v in r.items()} for r in wf.to_dict("records")]
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"Best {', '.join(f'{k}={v}' for k, v in res.best.items())}: {res.maximize} = {res.best_value:.5f}"
+          f"  ({len(res.results)} runs, {res.skipped} parameter sets refused)")
+    cols = [*res.params, res.maximize, "Return [%]", "Max. Drawdown [%]", "# Trades", "Win Rate [%]"]
+    cols = list(dict.fromkeys(cols))
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(res.results[cols].head(args.top).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        if len(res.params) >= 2:
+            print(f"\n{res.maximize} by {res.params[1]} (rows) and {res.params[0]} (columns):")
+            print(res.heatmap().to_string(float_format=lambda x: f"{x:.3f}"))
+        if wf is not None:
+            print("\nWalk-forward (optimised in-sample, tested on the next segment):")
+            print(wf.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    prog = f"trading-terminal {args_list[0]}" if args_list and not args_list[0].startswith("-") else "trading-terminal"
+    try:
+        args = _parser().parse_args(args_list)
+        return _backtest(args) if args.command == "backtest" else _optimize(args)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    except (UsageError, DataError, ParamError, StrategyLoadError, StrategyError, ValueError, OSError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
