@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from engine_setup import SYMBOL, D, Recorder, make_engine
 
 from terminal.model import OrderStatus as S
 from terminal.model import OrderType as T
 from terminal.model import Side, TimeInForce
-from terminal.sim import ExecType as X
+from terminal.sim import EngineReject, ExecType as X
 
 BUY, SELL = Side.BUY, Side.SELL
 
@@ -295,8 +297,9 @@ def test_amounts_are_decimal_on_every_record():
 
 def test_history_is_bounded_but_open_orders_are_kept():
     from engine_setup import instrument
+
     from terminal.clock import SimClock
-    from terminal.sim import Engine, EngineReject
+    from terminal.sim import Engine
 
     eng = Engine([instrument()], SimClock(0), history_limit=5)
     eng.add_account("a", {"USDT": D("1000000"), "BTC": D("100")})
@@ -329,3 +332,44 @@ def test_cancels_behind_a_resting_front_order_do_not_pile_up_in_the_level_queue(
     assert eng.depth(SYMBOL)[2] == [(D("100"), D("1"))]
     eng.place("b", SYMBOL, BUY, T.MARKET, quantity=D("1"))
     assert eng.get_order("a", SYMBOL, order_id=front.order_id).status is S.FILLED
+
+
+def test_sell_side_mirrors_buy_side_for_ioc_fok_and_limit_maker():
+    eng, _ = make_engine()
+    eng.place("a", SYMBOL, BUY, T.LIMIT, quantity=D("1"), price=D("100"))
+    eng.place("a", SYMBOL, BUY, T.LIMIT, quantity=D("1"), price=D("99"))
+    fok = eng.place("b", SYMBOL, SELL, T.LIMIT, quantity=D("2.5"), price=D("99"), time_in_force=TimeInForce.FOK)
+    assert (fok.order.status, fok.order.executed_qty) == (S.EXPIRED, 0)
+    ioc = eng.place("b", SYMBOL, SELL, T.LIMIT, quantity=D("1.5"), price=D("100"), time_in_force=TimeInForce.IOC)
+    assert (ioc.order.status, ioc.order.executed_qty) == (S.EXPIRED, D("1"))
+    with pytest.raises(EngineReject):
+        eng.place("b", SYMBOL, SELL, T.LIMIT_MAKER, quantity=D("1"), price=D("99"))
+    maker = eng.place("b", SYMBOL, SELL, T.LIMIT_MAKER, quantity=D("1"), price=D("99.01"))
+    assert maker.order.status is S.NEW and eng.best(SYMBOL)[1] == (D("99.01"), D("1"))
+    assert eng.balances("b")["BTC"] == (D("98"), D("1"))
+
+
+def test_quote_market_uses_the_market_step_size():
+    eng, _ = make_engine(taker_fee="0", market_step_size=D("0.01"), market_min_qty=D("0.01"))
+    eng.place("a", SYMBOL, SELL, T.LIMIT, quantity=D("1"), price=D("100"))
+    r = eng.place("b", SYMBOL, BUY, T.MARKET, quote_quantity=D("55.55"))
+    assert r.order.executed_qty == D("0.55") and r.order.cum_quote == D("55")
+    assert eng.balances("b")["USDT"] == (D("1000000") - D("55"), D("0"))
+
+
+def test_listeners_see_a_consistent_engine_and_maker_reports_before_taker():
+    eng, _ = make_engine()
+    seen = []
+
+    def on_exec(e):
+        _, bids, asks = eng.depth(SYMBOL)
+        free, locked = eng.balances(e.account_id)["USDT"]
+        seen.append((e.exec_type, e.is_maker, asks, free + locked))
+
+    eng.place("a", SYMBOL, SELL, T.LIMIT, quantity=D("1"), price=D("100"))
+    eng.execution_listeners.append(on_exec)
+    eng.place("b", SYMBOL, BUY, T.LIMIT, quantity=D("1"), price=D("100"))
+    # both listeners run once everything settled: the book is empty and b's USDT is already spent
+    assert [(x, m) for x, m, _, _ in seen] == [(X.NEW, False), (X.TRADE, True), (X.TRADE, False)]
+    assert all(asks == [] for _, _, asks, _ in seen)
+    assert seen[0][3] == D("1000000") - D("100")
