@@ -58,7 +58,7 @@ class BarSeries:
             return
         need = self._n + len(rows)
         if need > len(self._arr):
-            cap = max(need, 2 * len(self._arr))
+            cap = need + max(need // 8, 1024)  # modest headroom: 28 days of 1m bars are ~4 MB
             grown = np.zeros((cap, NCOLS), dtype=np.int64)
             grown[:self._n] = self._arr[:self._n]
             self._arr = grown

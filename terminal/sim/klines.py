@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .symbols import SymbolSpec
 
 MINUTE_MS = 60_000
-LIVE_SECONDS_KEPT = 6 * 3600
+LIVE_SECONDS_KEPT = 2 * 3600  # 1s candles are built from live trades only
 
 
 @dataclass(frozen=True, slots=True)

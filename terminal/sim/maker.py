@@ -18,7 +18,9 @@ from .symbols import SymbolSpec
 
 LEVELS = 25
 GRID_BPS = 0.2  # distance between deeper levels, in basis points of the price
+GRID_STEP_MOVES = 2.5  # ... and at least this many typical 100 ms moves of the fair price
 TOP_UP_BELOW = 0.4  # a level whose resting size fell below this share of its target is topped up
+SLACK_LEVELS = 4  # stale deep levels within this many extra levels are left resting
 CUT_ABOVE = 2.5  # a level resting more than this multiple of its target is replaced
 
 Key = tuple[bool, int]  # (is_bid, price in ticks)
@@ -49,9 +51,11 @@ class Quoter:
         self._targets: dict[Key, int] = {}
 
     # ---- the ladder --------------------------------------------------------------------------------
-    def set_grid(self, fair: float) -> None:
+    def set_grid(self, fair: float, step_ms: int = 100) -> None:
+        """Space the deeper levels by a few bps, and by more than a typical move of one step (less churn)."""
         fair_ticks = fair / self._tick_f
-        self._gap = max(1, int(round(fair_ticks * GRID_BPS / 10_000)))
+        step_move = fair_ticks * self.spec.volatility * math.sqrt(step_ms / (365 * 86_400_000))
+        self._gap = max(1, int(round(max(fair_ticks * GRID_BPS / 10_000, GRID_STEP_MOVES * step_move))))
 
     def target(self, fair: float) -> dict[Key, int]:
         """Price (ticks) -> size (steps) for every level of both sides around ``fair``."""
@@ -87,7 +91,13 @@ class Quoter:
         self._dirty = False
         targets = self.target(fair)
         calls = 0
+        bid0, ask0 = anchor
+        far = (self.levels + SLACK_LEVELS) * self._gap
         for key in [k for k in self.orders if k not in targets]:
+            is_bid, price = key
+            # A deep level left behind by a small move may stay (less churn); one that would cross goes.
+            if price % self._gap == 0 and ((bid0 - far <= price < bid0) if is_bid else (ask0 < price <= ask0 + far)):
+                continue
             calls += self._cancel_level(key)
         for key, want in targets.items():
             have = sum(o[1] for o in self.orders.get(key, ()))

@@ -147,3 +147,15 @@ def test_step_is_cheap_for_all_symbols() -> None:
     run(market, clock, 300)
     per_step_ms = (time.perf_counter() - t0) / 300 * 1000
     assert per_step_ms < 25  # measured ~2-3 ms on the dev box; generous for loaded CI
+
+
+def test_maker_keeps_a_bounded_number_of_orders_and_tracks_them_exactly(ran) -> None:
+    market, engine, _ = ran
+    from terminal.sim.market import MAKER
+    for symbol in SYMBOLS:
+        resting = engine.open_orders(MAKER, symbol)
+        levels = {(o.side, o.price) for o in resting}
+        assert 40 <= len(levels) <= 2 * (25 + 4) + 2 and len(resting) <= 3 * len(levels), symbol
+        tracked = {oid: left for entries in market._sims[symbol].quoter.orders.values() for oid, left in entries}
+        step = market.stores[symbol].instrument.step_size
+        assert tracked == {o.order_id: int(o.remaining_qty / step) for o in resting}, symbol
