@@ -179,9 +179,8 @@ class KlineStore:
             if end_ms is not None:
                 hi = min(hi, bucket_end(interval, bucket_start(interval, end_ms)))
         else:
-            hi = bucket_end(interval, bucket_start(interval, end_ms)) if end_ms is not None else None
-            if hi is None:
-                hi = bucket_end(interval, bucket_start(interval, series.last_time))
+            newest = end_ms if end_ms is not None else series.last_time
+            hi = bucket_end(interval, bucket_start(interval, newest))
             span = limit * (1000 if interval is Interval.S1 else max_minutes(interval) * MINUTE_MS)
             lo = bucket_start(interval, max(0, hi - span))
         if start_ms is not None and end_ms is not None and end_ms < start_ms:

@@ -151,6 +151,7 @@ class MarketSimulator:
     # ---- internals ----------------------------------------------------------------------------------
     def _history(self, spec: SymbolSpec, index: int, now_ms: int) -> tuple[KlineStore, PricePath | ReplayPath]:
         csv = self.replay.get(spec.symbol)
+        path: PricePath | ReplayPath
         if csv is not None:
             bars = load_kline_csv(csv)
             rows, path = replay_history(spec, bars, now_ms, self.replay_speed, self.replay_history_fraction,

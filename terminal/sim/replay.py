@@ -76,7 +76,7 @@ def load_kline_csv(path: str | Path) -> list[CsvBar]:
         missing = [c for c in PRICE_COLUMNS if c not in names]
         if time_col is None:
             missing.insert(0, "open_time (or date/time/timestamp)")
-        if missing:
+        if missing or time_col is None:
             raise ReplayError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(names)}")
         cols = [names.index(c) for c in PRICE_COLUMNS]
         bars: list[CsvBar] = []
