@@ -63,7 +63,7 @@ class SandboxServer:
         self.feeds = Feeds(self.engine, self.rest.market_data, self.hub, self.faults, self.clock.now_ms)
         names = StreamNames(self.engine.instruments, self.accounts.is_listen_key)
         self.market_sockets = MarketSockets(self.hub, names, lambda conn, name: None)
-        self.ws_api = WsApi(self.venue, self.users, self.hub)
+        self.ws_api = WsApi(self.venue, self.users, self.hub, self.rest)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.create_account(DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_BALANCES, account_id="default")
         self._thread: threading.Thread | None = None

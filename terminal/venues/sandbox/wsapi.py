@@ -6,7 +6,8 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-import orjson
+import json
+
 from aiohttp import WSMsgType, web
 
 from . import errors
@@ -19,11 +20,47 @@ from .venue import Venue
 log = logging.getLogger(__name__)
 
 
+# WS API method -> (REST route it mirrors, signed?)
+ROUTES: dict[str, tuple[str, str, bool]] = {
+    "order.place": ("POST", "order", True),
+    "order.test": ("POST", "order/test", True),
+    "order.status": ("GET", "order", True),
+    "order.cancel": ("DELETE", "order", True),
+    "openOrders.status": ("GET", "openOrders", True),
+    "openOrders.cancelAll": ("DELETE", "openOrders", True),
+    "allOrders": ("GET", "allOrders", True),
+    "myTrades": ("GET", "myTrades", True),
+    "account.status": ("GET", "account", True),
+    "exchangeInfo": ("GET", "exchangeInfo", False),
+    "depth": ("GET", "depth", False),
+    "trades.recent": ("GET", "trades", False),
+    "trades.aggregate": ("GET", "aggTrades", False),
+    "klines": ("GET", "klines", False),
+    "uiKlines": ("GET", "uiKlines", False),
+    "avgPrice": ("GET", "avgPrice", False),
+    "ticker.24hr": ("GET", "ticker/24hr", False),
+    "ticker": ("GET", "ticker", False),
+    "ticker.price": ("GET", "ticker/price", False),
+    "ticker.book": ("GET", "ticker/bookTicker", False),
+}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ",".join(json.dumps(v) if isinstance(v, str) else _text(v) for v in value) + "]"
+    return str(value)
+
+
 class WsApi:
-    def __init__(self, venue: Venue, users: UserStreams, hub: Hub) -> None:
+    """Requests mirror the REST routes; signed ones carry apiKey, timestamp and signature in ``params``."""
+
+    def __init__(self, venue: Venue, users: UserStreams, hub: Hub, rest: Any = None) -> None:
         self.venue = venue
         self.users = users
         self.hub = hub
+        self.rest = rest
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=20.0, compress=False, max_msg_size=1 << 16)
@@ -61,8 +98,8 @@ class WsApi:
 
     def request(self, conn: Connection, text: str) -> dict[str, Any]:
         try:
-            req = orjson.loads(text)
-        except orjson.JSONDecodeError:
+            req = json.loads(text, parse_float=str)  # keep numbers exactly as sent (they are signed as text)
+        except ValueError:
             return self._error(None, errors.ApiError(-1000, "Malformed request: invalid JSON."))
         if not isinstance(req, dict):
             return self._error(None, errors.ApiError(-1000, "Malformed request: expected a JSON object."))
@@ -107,25 +144,39 @@ class WsApi:
             if sid is not None and not removed:
                 raise errors.ApiError(-2, "Not subscribed.")
             return {}
-        raise errors.ApiError(-1020, f"Method '{method[:64]}' is not supported by the sandbox WebSocket API.")
+        route = ROUTES.get(method)
+        if route is None or self.rest is None:
+            raise errors.ApiError(-1020, f"Method '{method[:64]}' is not supported by the sandbox WebSocket API.")
+        http_method, path, is_signed = route
+        entry = self.rest.routes[(http_method, "/api/v3/" + path)]
+        self.venue.limiter.charge(f"ws:{conn.id}", entry.weight, now)
+        if not is_signed:
+            return entry.handler(Params({k: _text(v) for k, v in params.items()}))
+        account_id = self._verify(params, now, replay_check=http_method != "GET")
+        key = self.venue.accounts.by_account(account_id)
+        assert key is not None
+        values = {k: _text(v) for k, v in params.items() if k not in ("apiKey", "signature")}
+        return entry.handler(Params(values), key)
 
-    def _verify(self, params: dict[str, Any], now: int) -> str:
+    def _verify(self, params: dict[str, Any], now: int, replay_check: bool = True) -> str:
         for name in ("apiKey", "timestamp", "signature"):
             if name not in params or params[name] in (None, ""):
                 raise errors.mandatory(name)
         for name, value in params.items():
-            if not isinstance(value, (str, int)) or isinstance(value, bool):
+            if isinstance(value, (dict, list)) and name != "symbols":
                 raise errors.illegal_chars_plain(name)
         entry = self.venue.accounts.lookup(str(params["apiKey"]))
         signature = str(params["signature"])
-        raw = ws_payload(params)
-        encoded = urlencode(sorted((k, str(v)) for k, v in params.items() if k != "signature"))
+        texts = {k: _text(v) for k, v in params.items()}
+        raw = ws_payload(texts)
+        encoded = urlencode(sorted((k, v) for k, v in texts.items() if k != "signature"))
         if not (signature_matches(entry.secret, raw, signature) or signature_matches(entry.secret, encoded, signature)):
             raise errors.bad_signature()
-        p = Params({k: str(v) for k, v in params.items()})
+        p = Params(texts)
         timestamp = p.integer("timestamp", required=True)
         assert timestamp is not None
         window = self.venue.auth.recv_window(p)
         check_window(timestamp, window, now)
-        self.venue.auth.replays.check(signature, timestamp + int(window) + 1000, now)
+        if replay_check:
+            self.venue.auth.replays.check(signature, timestamp + int(window) + 1000, now)
         return entry.account_id

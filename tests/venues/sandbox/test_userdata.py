@@ -122,3 +122,35 @@ async def test_ws_api_rejects_bad_signature_and_malformed_json(sandbox) -> None:
         assert (await _recv(ws))["status"] == 400
         await ws.send(json.dumps({"id": 8, "method": "userDataStream.subscribe.signature", "params": {}}))
         assert (await _recv(ws))["error"]["code"] == -1102
+
+
+def _signed_ws(method: str, params: dict[str, Any], key: str, secret: str, req_id: Any) -> str:
+    params = {**params, "apiKey": key, "timestamp": int(time.time() * 1000)}
+    payload = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return json.dumps({"id": req_id, "method": method, "params": {**params, "signature": hmac_hex(secret, payload)}})
+
+
+async def test_ws_api_trading_methods_mirror_rest(sandbox) -> None:
+    key, secret = new_account(sandbox, {"USDT": "1000"})
+    price = await asyncio.to_thread(_price_below, sandbox)
+    async with websockets.connect(f"{sandbox.ws_url}/ws-api/v3") as ws:
+        await ws.send(_signed_ws("order.place", {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT",
+                                                 "timeInForce": "GTC", "quantity": "0.00100", "price": price,
+                                                 "newClientOrderId": "wsapi-1"}, key, secret, "p"))
+        placed = await _until(ws, lambda m: m.get("id") == "p")
+        assert placed["status"] == 200 and placed["result"]["status"] == "NEW", placed
+        await ws.send(_signed_ws("order.status", {"symbol": "BTCUSDT", "origClientOrderId": "wsapi-1"}, key, secret,
+                                 "s"))
+        assert (await _until(ws, lambda m: m.get("id") == "s"))["result"]["orderId"] == placed["result"]["orderId"]
+        await ws.send(_signed_ws("order.cancel", {"symbol": "BTCUSDT", "orderId": placed["result"]["orderId"]}, key,
+                                 secret, "c"))
+        assert (await _until(ws, lambda m: m.get("id") == "c"))["result"]["status"] == "CANCELED"
+        await ws.send(_signed_ws("account.status", {"omitZeroBalances": "true"}, key, secret, "a"))
+        account = await _until(ws, lambda m: m.get("id") == "a")
+        assert account["result"]["balances"] == [{"asset": "USDT", "free": "1000.00000000", "locked": "0.00000000"}]
+        await ws.send(json.dumps({"id": "d", "method": "depth", "params": {"symbol": "BTCUSDT", "limit": 5}}))
+        assert len((await _until(ws, lambda m: m.get("id") == "d"))["result"]["bids"]) == 5
+        await ws.send(_signed_ws("order.place", {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET",
+                                                 "quantity": 1e-05}, key, secret, "bad"))
+        bad = await _until(ws, lambda m: m.get("id") == "bad")
+        assert bad["status"] == 400 and bad["error"]["code"] == -1100
