@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from decimal import Decimal, InvalidOperation
+from typing import Mapping
 
 from . import errors
 from .accounts import Accounts, ApiKey
@@ -22,7 +23,7 @@ def signature_matches(secret: str, payload: str, signature: str) -> bool:
     return hmac.compare_digest(expected, signature.lower())
 
 
-def ws_payload(params: dict[str, object]) -> str:
+def ws_payload(params: Mapping[str, object]) -> str:
     """WS API signing payload: every param except ``signature``, sorted by name, ``k=v&...``."""
     return "&".join(f"{k}={_ws_value(v)}" for k, v in sorted(params.items()) if k != "signature")
 
