@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .symbols import SymbolSpec
 
 MINUTE_MS = 60_000
+_INT64_MAX = int(np.iinfo(np.int64).max)
+_PRICE_CACHE_MAX = 200_000
 LIVE_SECONDS_KEPT = 2 * 3600  # 1s candles are built from live trades only
 
 
@@ -87,7 +89,7 @@ def aggregate(rows: np.ndarray, interval: Interval) -> np.ndarray:
     out[:, L] = np.minimum.reduceat(rows[:, L], starts)
     for col in (V, Q, N, TBV, TBQ):
         out[:, col] = np.add.reduceat(rows[:, col], starts)
-    big = np.iinfo(np.int64).max
+    big = _INT64_MAX
     first = np.minimum.reduceat(np.where(rows[:, FID] < 0, big, rows[:, FID]), starts)
     out[:, FID] = np.where(first == big, -1, first)
     out[:, LID] = np.maximum.reduceat(rows[:, LID], starts)
@@ -108,6 +110,7 @@ class KlineStore:
         self.last_qty = Decimal(0)
         self.last_trade_id = -1
         self._shown: dict[Interval, int] = {}
+        self._prices: dict[int, Decimal] = {}
         if history is not None and len(history):
             self.m1.extend(history)
             self.last_trade_id = int(history[:, LID].max())
@@ -263,15 +266,30 @@ class KlineStore:
 
     # ---- conversion ---------------------------------------------------------------------------------
     def _to_rows(self, rows: np.ndarray, interval: Interval) -> list[KlineRow]:
-        tick, step, unit = self._tick, self._step, self._unit
+        step, unit = self._step, self._unit
         now = max(self.m1.last_time, self.s1.last_time)
+        if len(rows) == 0:
+            return []
+        if interval is Interval.MO1:
+            closes = [close_time(interval, int(t)) for t in rows[:, OT]]
+        else:
+            closes = (rows[:, OT] + (interval.ms - 1)).tolist()
+        cache = self._prices
+        if len(cache) > _PRICE_CACHE_MAX:
+            cache.clear()
+        tick = self._tick
+
+        def px(ticks: int) -> Decimal:
+            d = cache.get(ticks)
+            if d is None:
+                d = cache[ticks] = Decimal(ticks) * tick
+            return d
+
         out: list[KlineRow] = []
-        for r in rows.tolist():
-            ct = close_time(interval, r[OT])
+        for r, ct in zip(rows.tolist(), closes):
             out.append(KlineRow(
-                r[OT], Decimal(r[O]) * tick, Decimal(r[H]) * tick, Decimal(r[L]) * tick, Decimal(r[C]) * tick,
-                Decimal(r[V]) * step, ct, Decimal(r[Q]) * unit, r[N], Decimal(r[TBV]) * step,
-                Decimal(r[TBQ]) * unit, r[FID], r[LID], ct < now))
+                r[OT], px(r[O]), px(r[H]), px(r[L]), px(r[C]), Decimal(r[V]) * step, ct, Decimal(r[Q]) * unit,
+                r[N], Decimal(r[TBV]) * step, Decimal(r[TBQ]) * unit, r[FID], r[LID], ct < now))
         return out
 
 
