@@ -38,8 +38,8 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def rest_round_trip(n: int) -> None:
-    server = SandboxServer(port=0, seed=1, limits=BIG)
+def rest_round_trip(n: int, simulate: bool) -> None:
+    server = SandboxServer(port=0, seed=1, limits=BIG, simulate=simulate)
     server.start()
     try:
         conn = http.client.HTTPConnection("127.0.0.1", server.port)
@@ -65,6 +65,8 @@ def rest_round_trip(n: int) -> None:
             resp.read()
             cancel.append(time.perf_counter() - t0)
             assert resp.status == 200, resp.status
+        label = "market simulator running" if simulate else "market simulator paused"
+        print(f"[{label}]")
         print(f"REST POST /api/v3/order round trip ({n} orders, keep-alive): "
               f"p50 {statistics.median(place) * 1000:.2f} ms  p99 {pct(place, 0.99) * 1000:.2f} ms")
         print(f"REST DELETE /api/v3/order round trip:                        "
@@ -177,7 +179,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rate", type=int, default=20000)
     args = parser.parse_args()
-    rest_round_trip(args.orders)
+    rest_round_trip(args.orders, simulate=True)
+    rest_round_trip(args.orders, simulate=False)
     fan_out(1, args.seconds, args.rate)
     fan_out(20, args.seconds, args.rate)
     engine_orders(20000)
