@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 
 
 def format_price(value: float, decimals: int) -> str:
@@ -68,4 +69,17 @@ class VolumeAxis(pg.AxisItem):
 
 
 class TimeAxis(pg.DateAxisItem):
-    """Date axis (local time) with the same look as the price axis."""
+    """Date axis (local time). ``tickValues`` works before the first paint (the grid asks for ticks too)."""
+
+    def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
+        super().__init__(orientation, **kwargs)
+        # DateAxisItem only sets fontMetrics while painting; without it tickValues raises AttributeError
+        self.fontMetrics = QFontMetrics(self.font())
+        self._memo: tuple[tuple[float, float, float], Any] | None = None
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> Any:
+        # asked by the axis and by both grids for the same range: compute once per range
+        key = (minVal, maxVal, size)
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, super().tickValues(minVal, maxVal, size))
+        return self._memo[1]

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen
 
 from terminal.ui.chart.item import SeriesItem
-from terminal.ui.chart.lod import Mapping, PaintInfo, body_width, column_reduce, level_for, rects_path, vlines_path
+from terminal.ui.chart.lod import (Mapping, PaintInfo, bar_pen, body_width, column_reduce, level_for,
+                                   vlines_path)
 from terminal.ui.chart.series import OhlcvSeries
 
 # below this many pixels per candle, draw one vertical line per pixel column instead of bodies and wicks
@@ -47,14 +48,15 @@ class CandleItem(SeriesItem):
         wick_top = np.minimum(yh, yl)
         wick_bottom = np.maximum(np.maximum(yh, yl), wick_top + 1)
         bw = body_width(spacing)
-        left = xc - bw // 2
         up = c >= o
         for mask, color in ((up, self._up), (~up, self._down)):
             if not mask.any():
                 continue
             p.setPen(QPen(color, 1))
             p.drawPath(vlines_path(xc[mask] + 0.5, wick_top[mask], wick_bottom[mask]))
-            p.fillPath(rects_path(left[mask], left[mask] + bw, top[mask], bottom[mask]), QBrush(color))
+            if bw > 1:
+                p.setPen(bar_pen(color, bw))
+                p.drawPath(vlines_path(xc[mask] + 0.5, top[mask], bottom[mask]))
         return PaintInfo("bodies", i0, i1, 0, i1 - i0)
 
     def _paint_columns(self, p: QPainter, m: Mapping, k: int, x0: float, x1: float) -> PaintInfo:

@@ -76,8 +76,9 @@ class SeriesItem(pg.GraphicsObject):
             self.last_paint = PaintInfo("empty", 0, 0, 0, 0)
             return
         tr = p.transform()
-        m = Mapping(tr.m11(), tr.dx(), tr.m22(), tr.dy())
-        (x0, x1), _ = vb.viewRange()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        py0, py1 = y0 * tr.m22() + tr.dy(), y1 * tr.m22() + tr.dy()
+        m = Mapping(tr.m11(), tr.dx(), tr.m22(), tr.dy(), min(py0, py1) - 4, max(py0, py1) + 4)
         i0, i1 = s.visible_slice(x0, x1)
         if i1 <= i0:
             self.last_paint = PaintInfo("empty", i0, i1, 0, 0)

@@ -8,10 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QPainterPath
-
-_RECT_CONNECT_CACHE: dict[int, np.ndarray] = {}
-
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPainterPath, QPen
 
 @dataclass(frozen=True)
 class Mapping:
@@ -20,12 +18,14 @@ class Mapping:
     dx: float
     sy: float
     dy: float
+    y_min: float = -1e6  # device rows outside the plot are clipped to this band before stroking,
+    y_max: float = 1e6  # so a bar reaching far off-screen (volume base, a spike) stays cheap
 
     def x(self, t: np.ndarray) -> np.ndarray:
         return t * self.sx + self.dx
 
     def y(self, v: np.ndarray) -> np.ndarray:
-        return v * self.sy + self.dy
+        return np.clip(v * self.sy + self.dy, self.y_min, self.y_max)
 
 
 @dataclass(frozen=True)
@@ -71,30 +71,6 @@ def column_max(px: np.ndarray, v: np.ndarray, o: np.ndarray,
     return col[starts], np.maximum.reduceat(v, starts), c[ends] >= o[starts]
 
 
-def rects_path(left: np.ndarray, right: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> QPainterPath:
-    """One path of axis-aligned rectangles (device pixels) for ``fillPath``."""
-    n = len(left)
-    if n == 0:
-        return QPainterPath()
-    x = np.empty((n, 4))
-    y = np.empty((n, 4))
-    x[:, 0] = left
-    x[:, 1] = right
-    x[:, 2] = right
-    x[:, 3] = left
-    y[:, 0] = top
-    y[:, 1] = top
-    y[:, 2] = bottom
-    y[:, 3] = bottom
-    conn = _RECT_CONNECT_CACHE.get(n)
-    if conn is None:
-        conn = np.tile(np.array([1, 1, 1, 0], dtype=np.int32), n)
-        if len(_RECT_CONNECT_CACHE) > 64:
-            _RECT_CONNECT_CACHE.clear()
-        _RECT_CONNECT_CACHE[n] = conn
-    return pg.arrayToQPath(x.ravel(), y.ravel(), connect=conn, finiteCheck=False)
-
-
 def vlines_path(x: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> QPainterPath:
     """Vertical segments (device pixels) for a 1-px pen."""
     n = len(x)
@@ -113,3 +89,13 @@ def body_width(spacing_px: float) -> int:
     if w > 1 and w % 2 == 0:
         w -= 1
     return w
+
+
+def bar_pen(color: QColor, width_px: int) -> QPen:
+    """A pen that turns a vertical segment into a filled bar ``width_px`` wide (flat caps, exact length).
+
+    Stroking thick vertical lines is the raster engine's fast path: much faster than ``fillPath`` over many
+    rectangles (200 ms for 800 rects here) and than a Python loop of ``fillRect``."""
+    pen = QPen(color, width_px)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    return pen

@@ -88,11 +88,12 @@ class IndicatorCache:
 class OverlayCurve(pg.GraphicsObject):
     """A line over the series' times, painted for the visible slice in device pixels."""
 
-    def __init__(self, series: OhlcvSeries, values: Callable[[], np.ndarray], color: str, width: float = 1.4,
+    def __init__(self, series: OhlcvSeries, values: Callable[[], np.ndarray], color: str, width: float = 1.0,
                  style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> None:
         super().__init__()
         self.series = series
         self._values = values
+        # width 1 keeps Qt on its cosmetic stroker; wider pens are 100x slower on long zigzag paths
         self._pen = QPen(QColor(color), width)
         self._pen.setStyle(style)
         self._pen.setCosmetic(True)
@@ -139,7 +140,7 @@ class OverlayCurve(pg.GraphicsObject):
         p.save()
         try:
             p.resetTransform()
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, len(px) < 1200)
             p.setPen(self._pen)
             p.drawPath(pg.arrayToQPath(px, py, connect="finite"))
         finally:

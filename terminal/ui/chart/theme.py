@@ -11,7 +11,7 @@ class ChartPalette:
     panel: str  # toolbar / legend background
     text: str
     text_dim: str
-    grid_alpha: int  # 0-255, for the axis grid
+    grid: str
     axis: str
     up: str
     down: str
@@ -25,13 +25,13 @@ class ChartPalette:
 
 
 DARK = ChartPalette(
-    name="dark", background="#131722", panel="#1e222d", text="#d1d4dc", text_dim="#787b86", grid_alpha=28,
+    name="dark", background="#131722", panel="#1e222d", text="#d1d4dc", text_dim="#787b86", grid="#1e2230",
     axis="#2a2e39", up="#26a69a", down="#ef5350", volume_alpha=110, crosshair="#9598a1",
     sma="#f7c948", ema="#2962ff", bollinger="#9c6ade", buy="#26a69a", sell="#ef5350",
 )
 
 LIGHT = ChartPalette(
-    name="light", background="#ffffff", panel="#f0f3fa", text="#131722", text_dim="#6a6d78", grid_alpha=30,
+    name="light", background="#ffffff", panel="#f0f3fa", text="#131722", text_dim="#6a6d78", grid="#f0f2f6",
     axis="#d1d4dc", up="#089981", down="#f23645", volume_alpha=90, crosshair="#6a6d78",
     sma="#e08e0b", ema="#2962ff", bollinger="#7e57c2", buy="#089981", sell="#f23645",
 )

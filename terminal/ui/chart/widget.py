@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from terminal.ui.chart.axis import PriceAxis, TimeAxis, VolumeAxis, format_price
 from terminal.ui.chart.candles import CandleItem
 from terminal.ui.chart.crosshair import Crosshair, readout_html, readout_text
+from terminal.ui.chart.grid import GridItem
 from terminal.ui.chart.markers import Fill, FillMarkers, OrderLine, OrderLines
 from terminal.ui.chart.navigation import Navigator
 from terminal.ui.chart.overlays import IndicatorCache, OverlayCurve
@@ -103,6 +104,9 @@ class ChartWidget(QWidget):
             plot.vb.enableAutoRange(x=False, y=True)
             plot.vb.setAutoVisible(y=True)
             plot.vb.setDefaultPadding(0.0)
+        time_axis = self.volume_plot.getAxis("bottom")
+        self.grids = [GridItem(self.price_plot.vb, time_axis, self.price_axis),
+                      GridItem(self.volume_plot.vb, time_axis, self.volume_plot.getAxis("right"))]
         self.price_plot.hideAxis("bottom")
         self.price_plot.vb.setDefaultPadding(0.06)
         self.volume_plot.setXLink(self.price_plot)
@@ -192,7 +196,8 @@ class ChartWidget(QWidget):
                 axis.setPen(pg.mkPen(p.axis))
                 axis.setTextPen(pg.mkPen(p.text_dim))
                 axis.setStyle(tickLength=0, tickTextOffset=6)
-            plot.showGrid(x=True, y=True, alpha=p.grid_alpha / 255)
+        for grid in self.grids:
+            grid.set_color(p.grid)
         self.candles.set_colors(p.up, p.down)
         self.volume.set_colors(p.up, p.down, p.volume_alpha)
         for key, color in (("sma", p.sma), ("ema", p.ema), ("bb", p.bollinger)):

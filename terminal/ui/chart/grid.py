@@ -1,0 +1,73 @@
+"""A chart grid drawn as 1-px device lines at the axes' tick positions.
+
+pyqtgraph's own grid (``showGrid``) paints tick lines across the plot inside the axis' QPicture with alpha; here
+that cost about 10 ms per axis per frame at 1600x900. These lines are crisp and cost well under a millisecond.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPainter, QPen
+
+from terminal.ui.chart.lod import vlines_path
+
+
+class GridItem(pg.GraphicsObject):
+    """Child of the ViewBox itself (its local coordinates are pixels of the plot area), below the data."""
+
+    def __init__(self, vb: pg.ViewBox, x_axis: pg.AxisItem, y_axis: pg.AxisItem, color: str = "#1e2230") -> None:
+        super().__init__()
+        self._vb = vb
+        self._x_axis = x_axis
+        self._y_axis = y_axis
+        self._pen = QPen(QColor(color), 1)
+        self.setParentItem(vb)
+        self.setZValue(-100)
+        vb.sigResized.connect(self._on_resized)
+        vb.sigRangeChanged.connect(self._on_range_changed)
+
+    def set_color(self, color: str) -> None:
+        self._pen.setColor(QColor(color))
+        self.update()
+
+    def _on_resized(self, *_: object) -> None:
+        self.prepareGeometryChange()
+
+    def _on_range_changed(self, *_: object) -> None:
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._vb.boundingRect()
+
+    @staticmethod
+    def _ticks(axis: pg.AxisItem, lo: float, hi: float, size: float) -> np.ndarray:
+        levels = axis.tickValues(lo, hi, size)
+        values = [v for _, ticks in levels[:2] for v in ticks]
+        return np.unique(np.asarray(values, dtype=np.float64))
+
+    def paint(self, p: QPainter, *args: Any) -> None:
+        (x0, x1), (y0, y1) = self._vb.viewRange()
+        rect = self._vb.boundingRect()
+        w, h = rect.width(), rect.height()
+        if w <= 0 or h <= 0 or x1 <= x0 or y1 <= y0:
+            return
+        tr = p.transform()  # vb-local pixels -> device (a translation)
+        xs = self._ticks(self._x_axis, x0, x1, w)
+        ys = self._ticks(self._y_axis, y0, y1, h)
+        px = np.floor((xs - x0) / (x1 - x0) * w + tr.dx()) + 0.5
+        py = np.floor((y1 - ys) / (y1 - y0) * h + tr.dy()) + 0.5
+        left, top = tr.dx(), tr.dy()
+        p.save()
+        try:
+            p.resetTransform()
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            p.setPen(self._pen)
+            p.drawPath(vlines_path(px, np.full(len(px), top), np.full(len(px), top + h)))
+            if len(py):
+                p.drawPath(pg.arrayToQPath(np.tile([left, left + w], len(py)), np.repeat(py, 2), connect="pairs",
+                                           finiteCheck=False))
+        finally:
+            p.restore()
