@@ -54,9 +54,13 @@ def _credentials(env: Environment, api_key: str | None, api_secret: str | None, 
 
 
 def _journal(env: Environment, data_dir: str | Path | None, embedded: bool) -> Journal:
-    """Sandbox: in memory unless a data_dir is given (each sandbox run is a new exchange). Otherwise on disk."""
-    if env is Environment.SANDBOX and (embedded or data_dir is None):
-        return Journal(":memory:") if data_dir is None else Journal(Path(data_dir) / "journal-sandbox.sqlite3")
+    """On disk for testnet/live (default: the user data dir). The embedded sandbox is a new exchange every run (its
+    order and trade ids start again), so its journal lives in memory; an external sandbox (``sandbox_url``) gets a
+    file only when a data_dir is given."""
+    if env is Environment.SANDBOX:
+        if embedded or data_dir is None:
+            return Journal(":memory:")
+        return Journal(Path(data_dir) / "journal-sandbox.sqlite3")
     base = Path(data_dir) if data_dir is not None else default_data_dir()
     return Journal(base / f"journal-{env.value}.sqlite3")
 
