@@ -83,10 +83,18 @@ def aggregate(rows: np.ndarray, interval: Interval) -> np.ndarray:
     ends = np.concatenate((starts[1:], [len(rows)]))
     out = np.empty((len(starts), NCOLS), dtype=np.int64)
     out[:, OT] = keys[starts]
-    out[:, O] = rows[starts, O]
     out[:, C] = rows[ends - 1, C]
-    out[:, H] = np.maximum.reduceat(rows[:, H], starts)
-    out[:, L] = np.minimum.reduceat(rows[:, L], starts)
+    # Prices come from trades: bars without trades (flat at the previous close) only count in a candle
+    # that has no trade at all.
+    traded = rows[:, N] > 0
+    index = np.arange(len(rows), dtype=np.int64)
+    first_traded = np.minimum.reduceat(np.where(traded, index, _INT64_MAX), starts)
+    has_trades = first_traded != _INT64_MAX
+    out[:, O] = rows[np.where(has_trades, first_traded, starts), O]
+    high = np.maximum.reduceat(np.where(traded, rows[:, H], -1), starts)
+    low = np.minimum.reduceat(np.where(traded, rows[:, L], _INT64_MAX), starts)
+    out[:, H] = np.where(has_trades, high, np.maximum.reduceat(rows[:, H], starts))
+    out[:, L] = np.where(has_trades, low, np.minimum.reduceat(rows[:, L], starts))
     for col in (V, Q, N, TBV, TBQ):
         out[:, col] = np.add.reduceat(rows[:, col], starts)
     big = _INT64_MAX
