@@ -154,3 +154,19 @@ async def test_ws_api_trading_methods_mirror_rest(sandbox) -> None:
                                                  "quantity": 1e-05}, key, secret, "bad"))
         bad = await _until(ws, lambda m: m.get("id") == "bad")
         assert bad["status"] == 400 and bad["error"]["code"] == -1100
+
+
+async def test_listen_key_subscribed_as_a_stream_on_bare_ws_and_combined(sandbox) -> None:
+    key, secret = new_account(sandbox, {"USDT": "1000"})
+    lk = await asyncio.to_thread(_listen_key, sandbox, key)
+    async with websockets.connect(f"{sandbox.ws_url}/ws") as bare, \
+            websockets.connect(f"{sandbox.ws_url}/stream?streams={lk}") as combined:
+        await bare.send(json.dumps({"method": "SUBSCRIBE", "params": [lk], "id": 1}))
+        assert await _until(bare, lambda m: m.get("id") == 1) == {"result": None, "id": 1}
+        price = await asyncio.to_thread(_price_below, sandbox)
+        await asyncio.to_thread(signed, sandbox, "POST", "/api/v3/order",
+                                {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+                                 "quantity": "0.00100", "price": price}, key=key, secret=secret)
+        assert (await _until(bare, lambda m: m.get("e") == "executionReport"))["x"] == "NEW"
+        wrapped = await _until(combined, lambda m: m["data"].get("e") == "executionReport")
+        assert wrapped["stream"] == lk
