@@ -49,7 +49,8 @@ class Crosshair(QObject):
         self._series = series
         self.index = -1
         self.vline = pg.InfiniteLine(angle=90, movable=False)
-        self.hline = pg.InfiniteLine(angle=0, movable=False)
+        self.hline = pg.InfiniteLine(angle=0, movable=False, label="{value:.2f}",
+                                     labelOpts={"position": 0.985, "anchors": [(1, 0.5), (1, 0.5)]})
         self.vline_volume = pg.InfiniteLine(angle=90, movable=False)
         for line, plot in ((self.vline, price_plot), (self.hline, price_plot), (self.vline_volume, volume_plot)):
             line.setZValue(30)
@@ -62,6 +63,12 @@ class Crosshair(QObject):
         pen = pg.mkPen(palette.crosshair, width=1, style=Qt.PenStyle.DashLine)
         for line in (self.vline, self.hline, self.vline_volume):
             line.setPen(pen)
+        self.hline.label.fill = pg.mkBrush(palette.axis)
+        self.hline.label.setColor(palette.text)
+
+    def set_decimals(self, decimals: int) -> None:
+        """Price label on the horizontal line, at the instrument's decimals."""
+        self.hline.label.setFormat("{value:,.%df}" % max(decimals, 0))
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         in_price = self._price_plot.vb.sceneBoundingRect().contains(scene_pos)

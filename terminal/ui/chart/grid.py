@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from terminal.ui.chart.lod import vlines_path
@@ -18,8 +18,10 @@ from terminal.ui.chart.lod import vlines_path
 class GridItem(pg.GraphicsObject):
     """Child of the ViewBox itself (its local coordinates are pixels of the plot area), below the data."""
 
-    def __init__(self, vb: pg.ViewBox, x_axis: pg.AxisItem, y_axis: pg.AxisItem, color: str = "#1e2230") -> None:
+    def __init__(self, vb: pg.ViewBox, x_axis: pg.AxisItem, y_axis: pg.AxisItem, color: str = "#1e2230",
+                 top_border: QColor | None = None) -> None:
         super().__init__()
+        self.top_border = top_border
         self._vb = vb
         self._x_axis = x_axis
         self._y_axis = y_axis
@@ -69,5 +71,8 @@ class GridItem(pg.GraphicsObject):
             if len(py):
                 p.drawPath(pg.arrayToQPath(np.tile([left, left + w], len(py)), np.repeat(py, 2), connect="pairs",
                                            finiteCheck=False))
+            if self.top_border is not None:
+                p.setPen(QPen(self.top_border, 1))
+                p.drawLine(QPointF(left, top + 0.5), QPointF(left + w, top + 0.5))
         finally:
             p.restore()

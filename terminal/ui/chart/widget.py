@@ -69,6 +69,7 @@ class ChartWidget(QWidget):
         self.fills = FillMarkers(self.price_plot, self._palette)
         self.crosshair = Crosshair(self.price_plot, self.volume_plot, self.series, self._palette)
         self.crosshair.hovered.connect(self._on_hovered)
+        self.crosshair.set_decimals(self.price_decimals)
         self.readout = QLabel(self.view)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -131,6 +132,7 @@ class ChartWidget(QWidget):
         self.symbol = symbol
         self.price_decimals = int(price_decimals)
         self.price_axis.set_decimals(self.price_decimals)
+        self.crosshair.set_decimals(self.price_decimals)
         self._refresh_last_price()
         self._show_readout(self.crosshair.index)
 
@@ -198,6 +200,7 @@ class ChartWidget(QWidget):
                 axis.setStyle(tickLength=0, tickTextOffset=6)
         for grid in self.grids:
             grid.set_color(p.grid)
+        self.grids[1].top_border = QColor(p.axis)
         self.candles.set_colors(p.up, p.down)
         self.volume.set_colors(p.up, p.down, p.volume_alpha)
         for key, color in (("sma", p.sma), ("ema", p.ema), ("bb", p.bollinger)):
