@@ -69,6 +69,7 @@ class OrderManager:
         self._inflight: set[str] = set()
         self._reconcile_lock = asyncio.Lock()
         self.reconciles = 0
+        self._last_reconcile_ms: int | None = None
         for o in self._orders.values():
             self._index(o)
 
@@ -268,6 +269,8 @@ class OrderManager:
     async def reconcile(self) -> None:
         """Bring open orders, recent fills and balances in line with the venue (start-up, every (re)connect)."""
         async with self._reconcile_lock:
+            started = self.clock.now_ms()
+            open_before = self.open_orders()
             venue_open = await self.retrying(lambda: self.execution.open_orders(None))
             seen = set()
             for report in venue_open:
@@ -282,14 +285,30 @@ class OrderManager:
                 except UnknownOrder:
                     self._orphan(local)
             for symbol in sorted(symbols):
-                last = self.journal.last_fill_ms(symbol)
-                since = min((o.ts_created for o in self._orders.values() if o.symbol == symbol), default=None)
-                start = min(x for x in (last, since) if x is not None) - 60_000 if (last or since) else None
-                for fill in await self.retrying(lambda: self.execution.my_trades(symbol, start)):
-                    self.on_fill(fill)
+                await self._sync_fills(symbol, self._fills_since(symbol, open_before))
             balances = await self.retrying(self.execution.account)
+            self._last_reconcile_ms = started
             self.reconciles += 1
             self.on_balances(balances, full=True)  # published last: a listener sees the finished reconciliation
+
+    def _fills_since(self, symbol: str, open_before: list[Order]) -> int | None:
+        """Fills may have been missed since the last reconciliation and for any order open before this one."""
+        bounds = [o.ts_created for o in open_before if o.symbol == symbol]
+        if self._last_reconcile_ms is not None:
+            bounds.append(self._last_reconcile_ms)
+        elif not bounds:
+            last = self.journal.last_fill_ms(symbol)
+            bounds = [last] if last is not None else []
+        return min(bounds) - 60_000 if bounds else None
+
+    async def _sync_fills(self, symbol: str, start_ms: int | None, page: int = 500, max_pages: int = 20) -> None:
+        for _ in range(max_pages):
+            fills = await self.retrying(lambda: self.execution.my_trades(symbol, start_ms, page))
+            for fill in fills:
+                self.on_fill(fill)
+            if len(fills) < page or start_ms is None:
+                return
+            start_ms = max(f.ts_event for f in fills)
 
     def _orphan(self, local: Order) -> None:
         now = self.clock.now_ms()
