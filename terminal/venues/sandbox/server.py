@@ -1,6 +1,19 @@
 """SandboxServer: one aiohttp app on one port serving the Binance Spot subset over REST, market streams,
 listenKey user data streams and the WebSocket API, plus ``/sandbox/*`` admin routes. Runs in its own thread
-(``start``/``stop``) or inside a running loop (``start_async``/``stop_async``)."""
+(``start``/``stop``) or inside a running loop (``start_async``/``stop_async``).
+
+Routes:
+- ``/api/v3/...``: ping, time, exchangeInfo, depth, trades, aggTrades, klines, uiKlines, avgPrice, ticker,
+  ticker/price, ticker/bookTicker, ticker/24hr; order (POST/GET/DELETE), order/test, openOrders (GET/DELETE),
+  allOrders, account, myTrades; userDataStream (POST/PUT/DELETE, also under ``/api/v1``).
+- ``/ws[/<stream>...]``, ``/stream[?streams=a/b]``: market streams, listenKeys, the live control protocol.
+- ``/ws-api/v3``: ping, time, session.status, userDataStream.subscribe.signature / unsubscribe, and the signed
+  trading and market methods mirroring the REST routes (order.place, order.cancel, account.status, depth...).
+- ``/sandbox/health`` (GET), ``/sandbox/faults``, ``/sandbox/accounts``, ``/sandbox/deposit`` (POST JSON).
+
+The engine, the market simulator (stepped every 100 ms) and every socket live on the server loop; other threads
+reach them through ``call``.
+"""
 from __future__ import annotations
 
 import asyncio
