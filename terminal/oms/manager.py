@@ -100,7 +100,8 @@ class OrderManager:
         """Merge a venue report (REST answer, stream event, query). Publishes OrderUpdated if anything changed."""
         cid = report.client_order_id
         if not cid and report.venue_order_id is not None:
-            cid = self._by_venue_id.get((report.symbol, report.venue_order_id), "")
+            cid = (self._by_venue_id.get((report.symbol, report.venue_order_id))
+                   or self.journal.client_order_id_for(report.symbol, report.venue_order_id) or "")
         local = self._orders.get(cid) or (self.journal.order(cid) if cid else None)
         if local is None:
             return self._store(report)
@@ -113,7 +114,8 @@ class OrderManager:
     def on_fill(self, fill: Fill) -> bool:
         """Record a fill once (by symbol and trade id). Returns True if it was new (and was published)."""
         if not fill.client_order_id and fill.venue_order_id is not None:
-            cid = self._by_venue_id.get((fill.symbol, fill.venue_order_id))
+            cid = (self._by_venue_id.get((fill.symbol, fill.venue_order_id))
+                   or self.journal.client_order_id_for(fill.symbol, fill.venue_order_id))
             if cid:
                 fill = _with_cid(fill, cid)
         if not self.journal.record_fill(fill):

@@ -117,6 +117,12 @@ class Journal:
             rows = rows[-limit:]
         return [_order(r) for r in rows]
 
+    def client_order_id_for(self, symbol: str, venue_order_id: int) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT client_order_id FROM orders WHERE symbol=? AND venue_order_id=?",
+                                   (symbol, venue_order_id)).fetchone()
+        return row[0] if row else None
+
     def open_orders(self) -> list[Order]:
         return self.orders(open_only=True)
 

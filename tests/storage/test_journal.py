@@ -26,5 +26,6 @@ def test_orders_and_fills_survive_reopen_exactly(tmp_path):
     assert j2.open_orders() == [o2]
     assert j2.fills("BTCUSDT") == [f] and j2.last_fill_ms("BTCUSDT") == 9
     assert j2.symbols() == ["BTCUSDT"]
+    assert j2.client_order_id_for("BTCUSDT", 7) == "c1" and j2.client_order_id_for("BTCUSDT", 8) is None
     j2.record_order(o2.with_status(OrderStatus.CANCELED))
     assert j2.open_orders() == [] and len(j2.orders("BTCUSDT")) == 1
