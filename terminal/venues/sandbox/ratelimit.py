@@ -55,7 +55,12 @@ class RateLimiter:
 
     def charge(self, ip: str, weight: int, now_ms: int) -> int:
         """Add ``weight`` for ``ip``; raise 429/418 beyond the limit. Return the weight used this minute."""
-        state = self._ips.setdefault(ip, _IpState())
+        state = self._ips.get(ip)
+        if state is None:
+            if len(self._ips) > 10_000:  # forget idle clients (one entry per WS API connection too)
+                window = now_ms // MINUTE_MS
+                self._ips = {k: v for k, v in self._ips.items() if v.window == window or v.banned_until > now_ms}
+            state = self._ips[ip] = _IpState()
         if state.banned_until > now_ms:
             raise errors.banned(max(1, (state.banned_until - now_ms + 999) // 1000))
         window = now_ms // MINUTE_MS
