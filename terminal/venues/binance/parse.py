@@ -5,9 +5,9 @@ caller so these stay pure.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ...model import (Balance, BalancesUpdated, Bar, Fill, Instrument, Interval, Liquidity, Order, OrderRequest,
                       OrderStatus, OrderType, QuoteTick, Side, Ticker24h, TradeTick)
@@ -15,27 +15,61 @@ from ...model.numbers import NumberError
 from .enums import ORDER_TYPE_FROM_WIRE, SIDE_FROM_WIRE, STATUS_FROM_WIRE, TIF_FROM_WIRE
 
 ZERO = Decimal(0)
+_BUY, _SELL = Side.BUY, Side.SELL
 _HUNDRED = Decimal(100)
 Levels = list[tuple[Decimal, Decimal]]
 
 
-_CACHE: dict[Any, Decimal] = {}  # wire text -> Decimal; prices and sizes repeat a lot on a stream
-_CACHE_MAX = 100_000
+# Hot-path validation: a string starting with an ASCII digit makes Decimal() return a finite, non-negative
+# number or raise (NaN, Infinity and signs cannot start with a digit), so the result needs no checks.
+_DIGITS = frozenset("0123456789")
+_D = Decimal
 
 
 def dec(value: Any, name: str = "value") -> Decimal:
     """A finite, non-negative Decimal from a wire string (or int). Floats go through their repr, never binary."""
-    d = _CACHE.get(value)
-    if d is not None:
-        return d
-    d = Decimal(value) if type(value) is not float else Decimal(repr(value))
-    if not d.is_finite() or d < 0:
+    d = _D(value) if type(value) is not float else _D(repr(value))
+    if not (d.is_finite() and d >= ZERO):
         raise NumberError(f"{name}: {value!r} is not a finite non-negative number")
-    if type(value) is str:
-        if len(_CACHE) >= _CACHE_MAX:
-            _CACHE.clear()
-        _CACHE[value] = d
     return d
+
+
+# The stream hot path builds one record per message. A frozen dataclass's __init__ sets each field through
+# object.__setattr__; setting the slots directly gives the same object at about a third of the cost. Used only
+# while the records have exactly these fields (else the plain constructors are used).
+_QUOTE_FIELDS = ("symbol", "bid", "bid_qty", "ask", "ask_qty", "ts_event", "ts_recv")
+_TRADE_FIELDS = ("symbol", "price", "qty", "trade_id", "aggressor", "ts_event", "ts_recv")
+
+
+def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[Any, Any], None], ...] | None:
+    if tuple(f.name for f in fields(cls)) != names or hasattr(cls, "__post_init__"):
+        return None
+    return tuple(cls.__dict__[n].__set__ for n in names)
+
+
+_qs = _slot_setters(QuoteTick, _QUOTE_FIELDS)
+_ts = _slot_setters(TradeTick, _TRADE_FIELDS)
+_new = object.__new__
+
+
+def _quote(symbol: str, bid: Decimal, bid_qty: Decimal, ask: Decimal, ask_qty: Decimal, ts_event: int,
+           ts_recv: int) -> QuoteTick:
+    if _qs is None:
+        return QuoteTick(symbol, bid, bid_qty, ask, ask_qty, ts_event, ts_recv)
+    q = _new(QuoteTick)
+    s0, s1, s2, s3, s4, s5, s6 = _qs
+    s0(q, symbol); s1(q, bid); s2(q, bid_qty); s3(q, ask); s4(q, ask_qty); s5(q, ts_event); s6(q, ts_recv)  # noqa: E702
+    return q
+
+
+def _trade(symbol: str, price: Decimal, qty: Decimal, trade_id: int, aggressor: Side, ts_event: int,
+           ts_recv: int) -> TradeTick:
+    if _ts is None:
+        return TradeTick(symbol, price, qty, trade_id, aggressor, ts_event, ts_recv)
+    t = _new(TradeTick)
+    s0, s1, s2, s3, s4, s5, s6 = _ts
+    s0(t, symbol); s1(t, price); s2(t, qty); s3(t, trade_id); s4(t, aggressor); s5(t, ts_event); s6(t, ts_recv)  # noqa: E702
+    return t
 
 
 def sdec(value: Any, name: str = "value") -> Decimal:
@@ -112,16 +146,20 @@ def kline_event(data: Mapping[str, Any], ts_recv: int = 0) -> Bar:
 
 def trade(data: Mapping[str, Any], ts_recv: int = 0) -> TradeTick:
     """``trade`` or ``aggTrade`` event -> TradeTick (aggressor = taker; ``m`` means the buyer was the maker)."""
-    return TradeTick(symbol=data["s"], price=dec(data["p"]), qty=dec(data["q"]),
-                     trade_id=data["t"] if "t" in data else data["a"],
-                     aggressor=Side.SELL if data["m"] else Side.BUY, ts_event=data["T"], ts_recv=ts_recv)
+    p, q = data["p"], data["q"]
+    if not (p[0] in _DIGITS and q[0] in _DIGITS):
+        p, q = dec(p, "price"), dec(q, "qty")
+    return _trade(data["s"], _D(p), _D(q), data["t"] if "t" in data else data["a"], _SELL if data["m"] else _BUY,
+                  data["T"], ts_recv)
 
 
 def book_ticker(data: Mapping[str, Any], ts_recv: int = 0) -> QuoteTick:
     """bookTicker event (no E) or REST ticker/bookTicker -> QuoteTick."""
     if "b" in data:
-        return QuoteTick(symbol=data["s"], bid=dec(data["b"]), bid_qty=dec(data["B"]), ask=dec(data["a"]),
-                         ask_qty=dec(data["A"]), ts_event=data.get("E", 0), ts_recv=ts_recv)
+        b, bq, a, aq = data["b"], data["B"], data["a"], data["A"]
+        if not (b[0] in _DIGITS and bq[0] in _DIGITS and a[0] in _DIGITS and aq[0] in _DIGITS):
+            b, bq, a, aq = dec(b, "bid"), dec(bq, "bid_qty"), dec(a, "ask"), dec(aq, "ask_qty")
+        return _quote(data["s"], _D(b), _D(bq), _D(a), _D(aq), data.get("E", 0), ts_recv)
     return QuoteTick(symbol=data["symbol"], bid=dec(data["bidPrice"]), bid_qty=dec(data["bidQty"]),
                      ask=dec(data["askPrice"]), ask_qty=dec(data["askQty"]), ts_event=0, ts_recv=ts_recv)
 

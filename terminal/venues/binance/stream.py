@@ -102,7 +102,7 @@ class MarketStream:
         self.health = StreamHealth(name)
         self.streams: dict[str, StreamHealth] = {}
         self._wanted: set[str] = set()
-        self._parsers: dict[str, Parser] = {}
+        self._routes: dict[str, tuple[Parser, StreamHealth]] = {}  # stream name -> (parse function, its health)
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._outbox: list[tuple[str, list[str], asyncio.Future[None]]] = []
@@ -138,8 +138,8 @@ class MarketStream:
         """Add streams; returns once the server acknowledged them (or at once while disconnected)."""
         new = [s for s in streams if s not in self._wanted]
         for s in new:
-            self._parsers[s] = parser_for(s)
-            self.streams.setdefault(s, StreamHealth(s))
+            health = self.streams.setdefault(s, StreamHealth(s))
+            self._routes[s] = (parser_for(s), health)
             self._wanted.add(s)
         if new:
             await self._request("SUBSCRIBE", new)
@@ -149,6 +149,7 @@ class MarketStream:
         for s in gone:
             self._wanted.discard(s)
             self.streams.pop(s, None)
+            self._routes.pop(s, None)
         if gone:
             await self._request("UNSUBSCRIBE", gone)
 
@@ -306,26 +307,23 @@ class MarketStream:
 
     async def _reader(self, ws: ClientConnection) -> None:
         """The hot path: decode once, dispatch by stream name, hand the record on. One bad message is skipped."""
-        loads, parsers, streams, on_event = orjson.loads, self._parsers, self.streams, self.on_event
-        health, mono, wall = self.health, time.monotonic, time.time
+        loads, routes, on_event, health, mono = orjson.loads, self._routes, self.on_event, self.health, time.monotonic
+        wall_offset = time.time() - time.monotonic()  # ts_recv from the one clock read per frame
         async for frame in ws:
             now = mono()
-            health.last_message_mono = now
-            health.messages += 1
             try:
                 msg = loads(frame)
-                stream = msg.get("stream") if type(msg) is dict else None
-                if stream is None:
-                    self._on_control(msg)
-                    continue
-                parser = parsers.get(stream)
-                if parser is None:
-                    continue  # a late message for a stream we just unsubscribed
-                event = parser(msg["data"], int(wall() * 1000))
-                h = streams.get(stream)
-                if h is not None:
-                    h.messages += 1
-                    h.last_message_mono = now
+                route = routes.get(msg.get("stream"))  # type: ignore[arg-type]
+                if route is None:
+                    health.messages += 1
+                    health.last_message_mono = now
+                    if "stream" not in msg:
+                        self._on_control(msg)
+                    continue  # else a late message for a stream we just unsubscribed
+                parser, h = route
+                h.messages += 1
+                h.last_message_mono = now
+                event = parser(msg["data"], int((now + wall_offset) * 1000))
                 if type(event) is list:
                     for item in event:
                         on_event(item)
@@ -334,6 +332,13 @@ class MarketStream:
             except Exception as exc:  # noqa: BLE001 - one bad message never kills the stream
                 health.errors += 1
                 log.warning("%s: dropped a message (%s)", self.name, type(exc).__name__)
+
+    def connection_health(self) -> StreamHealth:
+        """The connection's health: every message (stream data and control), its last one, reconnects, errors."""
+        snap = self.health.snapshot()
+        snap.messages += sum(h.messages for h in self.streams.values())
+        snap.last_message_mono = max([snap.last_message_mono, *(h.last_message_mono for h in self.streams.values())])
+        return snap
 
     async def _watchdog(self, ws: ClientConnection) -> None:
         """Treat a connection as dead when it is silent (no frame, and no pong to our ping) for
@@ -348,12 +353,12 @@ class MarketStream:
             if now - opened > self.max_lifetime_s:
                 await self.reconnect("rotation")
                 return
-            last_data = max(opened, self.health.last_message_mono)
+            last_data = max([opened, *(h.last_message_mono for h in self.streams.values())])
             if self.data_timeout_s and self._wanted and now - last_data > self.data_timeout_s:
                 log.warning("%s: no data for %.1fs; treating the connection as dead", self.name, now - last_data)
                 await self.reconnect("silent")
                 return
-            if now - max(alive, last_data) < self.silence_timeout_s / 2:
+            if now - max(alive, last_data, self.health.last_message_mono) < self.silence_timeout_s / 2:
                 continue
             try:
                 pong = await ws.ping()

@@ -220,7 +220,7 @@ class BinanceVenue:
     def health(self) -> dict[str, StreamHealth]:
         """Per-stream health plus 'market' (connection, clock offset, REST latency, weight) and 'user'."""
         out: dict[str, StreamHealth] = {}
-        conn = self.market.health.snapshot()
+        conn = self.market.connection_health()
         conn.extra.update(connected=self.market.connected, clock_offset_ms=self.rest.time_offset_ms,
                           rest_latency_p50_ms=self.rest.latency_ms(50), weight_used=self.rest.used_weight,
                           rate_limit_backoff_s=self.rest.backoff_remaining_s)

@@ -53,7 +53,7 @@ async def test_stream_delivers_parsed_events_and_survives_bad_messages() -> None
         t = await got.wait_for(lambda e: isinstance(e, TradeTick))
         assert t.price == Decimal("100.5") and q.ask_qty == Decimal(2)
         assert stream.health.errors == 3
-        assert stream.streams["btcusdt@trade"].messages == 1 and stream.streams["btcusdt@trade"].age_s is not None
+        assert stream.streams["btcusdt@trade"].messages == 3 and stream.streams["btcusdt@trade"].age_s is not None
         await stream.close()
 
 
