@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Mapping
 
-from ..model import ZERO, Balance, Instrument, OrderRequest, OrderType, Side, fmt
+from ..model import ZERO, Balance, Instrument, OrderRequest, OrderType, OrderValidationError, Side, fmt, snap
+from ..model.numbers import decimals_of
 
 
 class PreTradeError(ValueError):
@@ -71,6 +72,11 @@ class RiskChecks:
         if self.killed:
             raise KillSwitchActive()
         inst = resolve_symbol(request.symbol, self.instruments)
+        qq = request.quote_quantity
+        if qq is not None and request.quantity is None and decimals_of(qq) > inst.quote_precision:
+            raise OrderValidationError(
+                "QUANTITY", f"quote quantity {fmt(qq)} has more than {inst.quote_precision} decimals "
+                f"(nearest valid: {fmt(snap(qq, Decimal(1).scaleb(-inst.quote_precision), 'down'))})", "quantity")
         ref = self._last_price(inst.symbol, request.side)
         inst.validate_order(request.side, request.type, request.quantity, request.price, request.stop_price,
                             request.quote_quantity, reference_price=ref)

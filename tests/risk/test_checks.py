@@ -55,3 +55,8 @@ def test_max_notional_and_kill_switch():
     c.killed = True
     with pytest.raises(KillSwitchActive, match="kill switch is on"):
         c.check(lim(qty="0.001"))
+
+
+def test_quote_quantity_with_too_many_decimals_names_the_valid_value():
+    with pytest.raises(OrderValidationError, match=r"more than 8 decimals \(nearest valid: 100.12345678\)"):
+        checks().check(OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, quote_quantity=D("100.123456789")))
