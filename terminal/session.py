@@ -72,14 +72,14 @@ class Session:
         if self.has_keys:
             try:
                 await self.venue.start_user_stream()
-            except AuthError as exc:
-                self.has_keys = False
-                self.keys_problem = f"the venue refused the {self.environment.value} API keys ({exc.message}): fix them in Accounts"
-                log.error(self.keys_problem)
-            else:
                 if self.venue.user is not None:
                     self.venue.user.add_connect_listener(self._on_user_connect)
                 await self.oms.reconcile()
+            except AuthError as exc:
+                self.has_keys = False
+                self.keys_problem = (f"the venue refused the {self.environment.value} API keys ({exc.message}): "
+                                     "fix them in Accounts")
+                log.error(self.keys_problem)
         self._started = True
 
     def _on_user_connect(self, is_reconnect: bool) -> None:

@@ -220,3 +220,14 @@ def test_blocking_session_feeds_are_plain_iterators_and_bars_history_is_a_list(s
         assert len(bars) == 5 and all(isinstance(b, Bar) for b in bars)
         assert len(s.klines("BTCUSDT", "1m", limit=5)) == 5
         assert s.kill_switch(True) == [] and s.risk.killed
+
+
+async def test_refused_keys_leave_market_data_working_and_say_why(sandbox):
+    session = await terminal.connect("sandbox", sandbox_url=sandbox.url, api_key="k" + "0" * 63, api_secret="nope")
+    try:
+        assert session.has_keys is False and "refused the sandbox API keys" in session.keys_problem
+        assert (await session.ticker("BTCUSDT")).last > 0
+        with pytest.raises(AuthError, match="refused the sandbox API keys"):
+            await session.buy("BTCUSDT", "0.001")
+    finally:
+        await session.close()
