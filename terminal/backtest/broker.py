@@ -72,6 +72,7 @@ class SimBroker:
         self.ctx: Context | None = None
         self.pending: list[Order] = []
         self.events: list[Order | Fill] = []  # for the engine to deliver to the strategy
+        self.collect_events = True
         self.open_trades: list[OpenTrade] = []
         self.closed_trades: list[ClosedTrade] = []
         self.fills: list[Fill] = []
@@ -89,7 +90,8 @@ class SimBroker:
                       request.quote_quantity, request.time_in_force, OrderStatus.NEW, next(self._ids),
                       ts_created=t, ts_updated=t)
         self.pending.append(order)
-        self.events.append(order)
+        if self.collect_events:
+            self.events.append(order)
         return order
 
     def cancel(self, symbol: str, client_order_id: str) -> None:
@@ -199,7 +201,8 @@ class SimBroker:
         self._update(Order(order.symbol, order.side, order.type, order.client_order_id, qty, order.price,
                            order.stop_price, order.quote_quantity, order.time_in_force, OrderStatus.FILLED,
                            order.venue_order_id, qty, value, order.ts_created, t))
-        self.events.append(fill)
+        if self.collect_events:
+            self.events.append(fill)
         return True
 
     def _book(self, signed: Decimal, price: Decimal, i: int) -> None:
@@ -223,4 +226,5 @@ class SimBroker:
     def _update(self, order: Order) -> None:
         assert self.ctx is not None
         self.ctx.apply_order(order)
-        self.events.append(order)
+        if self.collect_events:
+            self.events.append(order)

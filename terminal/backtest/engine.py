@@ -84,6 +84,9 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
 
     view = BarView(symbol, interval, series)
     on_bar = strategy.on_bar
+    # events are only collected for strategies that listen to them
+    broker.collect_events = (type(strategy).on_order is not Strategy.on_order
+                             or type(strategy).on_trade is not Strategy.on_trade)
     pending, events = broker.pending, broker.events
     n = series.size
     i = -1

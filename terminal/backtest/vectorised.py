@@ -23,28 +23,27 @@ def crosses(fast: np.ndarray, slow: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     up = np.zeros(len(fast), dtype=bool)
     down = np.zeros(len(fast), dtype=bool)
     with np.errstate(invalid="ignore"):
-        up[1:] = (fast[:-1] < slow[:-1]) & (fast[1:] > slow[1:])
-        down[1:] = (fast[:-1] > slow[:-1]) & (fast[1:] < slow[1:])
+        above = fast > slow
+        below = fast < slow
+    np.logical_and(below[:-1], above[1:], out=up[1:])
+    np.logical_and(above[:-1], below[1:], out=down[1:])
     return up, down
 
 
 def _signal_plan(entries: np.ndarray, exits: np.ndarray, long_short: bool) -> tuple[np.ndarray, np.ndarray]:
     """(signal bars, directions) that change something. Long-only: only state changes matter (an entry while
     long, or an exit while flat, does nothing). Long/short: every signal closes and reopens."""
+    bars = np.flatnonzero(entries | exits)
+    dirs = np.where(entries[bars], 1, -1)  # an entry wins over an exit on the same bar
     if long_short:
-        bars = np.flatnonzero(entries | exits)
-        return bars, np.where(entries[bars], 1, -1)
-    sig = np.zeros(len(entries), dtype=np.int8)
-    sig[exits] = -1
-    sig[entries] = 1
-    idx = np.flatnonzero(sig)
-    vals = sig[idx]
+        return bars, dirs
+    idx, vals = bars, dirs
     if not len(vals):
-        return idx, vals.astype(np.int64)
+        return idx, vals
     change = np.empty(len(vals), dtype=bool)
     change[0] = vals[0] == 1
     change[1:] = vals[1:] != vals[:-1]
-    return idx[change], vals[change].astype(np.int64)
+    return idx[change], vals[change]
 
 
 def simulate(open_: np.ndarray, entries: np.ndarray, exits: np.ndarray, *, long_short: bool = False,
@@ -64,6 +63,8 @@ def simulate(open_: np.ndarray, entries: np.ndarray, exits: np.ndarray, *, long_
         keep = sig_bars < last
         sig_bars, dirs = sig_bars[keep], dirs[keep]
     fill_bars = np.minimum(sig_bars + 1, last)
+    if not long_short:
+        return _simulate_long_only(open_, fill_bars, cash, c, lot_size, finalize_trades)
     prices = open_[fill_bars].tolist()
     fbs = fill_bars.tolist()
     d_list = dirs.tolist()
@@ -110,6 +111,60 @@ def simulate(open_: np.ndarray, entries: np.ndarray, exits: np.ndarray, *, long_
     return trades, marks
 
 
+def _simulate_long_only(open_: np.ndarray, fill_bars: np.ndarray, cash: float, c: float, lot_size: float,
+                       finalize_trades: bool) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Long-only: fills alternate entry, exit, entry... Only the compounding of whole-lot sizes is sequential;
+    the loop runs once per trade (same float operations as the general loop), the rest is numpy."""
+    last = len(open_) - 1
+    in_bars = fill_bars[0::2]
+    out_bars = fill_bars[1::2]
+    if finalize_trades and len(in_bars) > len(out_bars):
+        out_bars = np.r_[out_bars, last]  # the open trade is closed at the last bar's open
+    p_in = open_[in_bars]
+    p_out = open_[out_bars]
+    n_in, n_out = len(p_in), len(p_out)
+    one_c = 1.0 + c
+    qs: list[float] = []
+    ce: list[float] = []
+    cx: list[float] = []
+    floor = math.floor
+    outs = p_out.tolist()
+    for k, pin in enumerate(p_in.tolist()):
+        q = floor(cash / (pin * one_c) / lot_size) * lot_size
+        if q > 0:
+            cash -= q * pin + q * pin * c
+            ce.append(cash)
+            if k < n_out:
+                pout = outs[k]
+                cash += q * pout - q * pout * c
+        else:
+            q = 0.0
+            ce.append(cash)
+        qs.append(q)
+        cx.append(cash)
+    q = np.asarray(qs, dtype=np.float64)
+    valid = q > 0
+    exited = np.arange(n_in) < n_out
+    keep = valid & exited
+    size, pin_k, pout_k = q[keep], p_in[keep], p_out[keep[:n_out]]
+    comm = size * pout_k * c + size * pin_k * c
+    trades = {"Size": size, "EntryBar": in_bars[keep], "ExitBar": out_bars[keep[:n_out]],
+              "EntryPrice": pin_k, "ExitPrice": pout_k, "PnL": size * (pout_k - pin_k) - comm, "Commission": comm,
+              "ReturnPct": (pout_k / pin_k - 1) - comm / (size * pin_k)}
+    m_bar = np.empty(2 * n_in, dtype=np.int64)
+    m_cash = np.empty(2 * n_in)
+    m_pos = np.zeros(2 * n_in)
+    m_bar[0::2] = in_bars
+    m_bar[1::2][:n_out] = out_bars
+    m_cash[0::2] = ce
+    m_cash[1::2] = cx
+    m_pos[0::2] = q
+    mask = np.empty(2 * n_in, dtype=bool)
+    mask[0::2] = valid
+    mask[1::2] = keep
+    return trades, (m_bar[mask], m_cash[mask], m_pos[mask])
+
+
 def run_signals(df: pd.DataFrame, entries: np.ndarray, exits: np.ndarray, *, long_short: bool = False,
                 cash: float = 10_000.0, commission: float = 0.0, lot_size: float = 1.0,
                 finalize_trades: bool = True, warmup: int = 0, stats: bool = True,
@@ -151,3 +206,13 @@ def run_sma_cross(df: pd.DataFrame, fast: int = 10, slow: int = 20, *, long_shor
     warmup = min(slow - 1, len(close) - 1) if len(close) >= slow else 0
     return run_signals(df, up, down, long_short=long_short, cash=cash, commission=commission, lot_size=lot_size,
                        finalize_trades=finalize_trades, warmup=warmup, stats=stats, plan=plan)
+
+
+def sma_cross_arrays(open_: np.ndarray, close: np.ndarray, fast: int, slow: int, *, long_short: bool = False,
+                     cash: float = 10_000.0, commission: float = 0.0, lot_size: float = 1.0,
+                     finalize_trades: bool = True) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The numpy core of ``run_sma_cross``: (equity per bar, trade columns), no pandas, no validation."""
+    up, down = crosses(sma(close, fast), sma(close, slow))
+    cols, (bars, cash_v, pos_v) = simulate(open_, up, down, long_short=long_short, cash=cash, commission=commission,
+                                           lot_size=lot_size, finalize_trades=finalize_trades)
+    return equity_from_marks(bars, cash_v, pos_v, cash, close), cols

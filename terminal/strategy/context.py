@@ -5,7 +5,9 @@ Order quantities, prices, cash and position are ``Decimal``.
 """
 from __future__ import annotations
 
+import itertools
 import logging
+import secrets
 from decimal import Decimal
 from typing import Any, Callable, Protocol
 
@@ -40,6 +42,9 @@ class Context:
         self._position = ZERO
         self._cash = cash
         self._entry_price: Decimal | None = None
+        # client order ids: a random prefix per context and a counter (os.urandom per order is slow in backtests)
+        self._id_prefix = f"st-{secrets.token_hex(6)}-"
+        self._id_counter = itertools.count(1)
 
     # ---- data ----------------------------------------------------------------------------------------------
     @property
@@ -149,7 +154,8 @@ class Context:
             otype = OrderType.LIMIT if price is not None else OrderType.MARKET
         if quantity is None and otype is not OrderType.MARKET:
             raise ValueError("limit and stop orders need a quantity")
-        return self.place(OrderRequest(self.symbol, side, otype, quantity=quantity, price=price, stop_price=stop))
+        return self.place(OrderRequest(self.symbol, side, otype, quantity=quantity, price=price, stop_price=stop,
+                                       client_order_id=f"{self._id_prefix}{next(self._id_counter)}"))
 
     # ---- driver side: called by the backtest broker or the live runner -------------------------------------
     def apply_order(self, order: Order) -> bool:
