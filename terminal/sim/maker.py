@@ -22,6 +22,7 @@ GRID_STEP_MOVES = 2.5  # ... and at least this many typical 100 ms moves of the 
 TOP_UP_BELOW = 0.4  # a level whose resting size fell below this share of its target is topped up
 SLACK_LEVELS = 4  # stale deep levels within this many extra levels are left resting
 CUT_ABOVE = 2.5  # a level resting more than this multiple of its target is replaced
+MAX_ORDERS_PER_LEVEL = 2  # top-ups beyond this replace the level's orders with one
 
 Key = tuple[bool, int]  # (is_bid, price in ticks)
 
@@ -100,8 +101,10 @@ class Quoter:
                 continue
             calls += self._cancel_level(key)
         for key, want in targets.items():
-            have = sum(o[1] for o in self.orders.get(key, ()))
-            if have > want * CUT_ABOVE:  # a deep level became an inner one: show the inner size
+            entries = self.orders.get(key, ())
+            have = sum(o[1] for o in entries)
+            if have > want * CUT_ABOVE or (have < want * TOP_UP_BELOW and len(entries) >= MAX_ORDERS_PER_LEVEL):
+                # A deep level became an inner one (show the inner size), or too many remnants: one fresh order.
                 calls += self._cancel_level(key)
                 have = 0
             elif have >= want * TOP_UP_BELOW:
