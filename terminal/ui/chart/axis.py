@@ -36,7 +36,19 @@ def format_time(t_seconds: float, interval_s: float) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
 
-class PriceAxis(pg.AxisItem):
+class _TickMemo:
+    """``tickValues`` is asked by the axis and by the grid for the same range: compute it once per range."""
+
+    _memo: tuple[tuple[float, float, float], Any] | None = None
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> Any:
+        key = (minVal, maxVal, size)
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, super().tickValues(minVal, maxVal, size))  # type: ignore[misc]
+        return self._memo[1]
+
+
+class PriceAxis(_TickMemo, pg.AxisItem):
     """Price ticks at ``decimals`` places with thousands separators and no SI prefix."""
 
     def __init__(self, orientation: str = "right", decimals: int = 2, **kwargs: Any) -> None:
@@ -59,7 +71,7 @@ class PriceAxis(pg.AxisItem):
         return [format_price(v * scale, places) for v in values]
 
 
-class VolumeAxis(pg.AxisItem):
+class VolumeAxis(_TickMemo, pg.AxisItem):
     def __init__(self, orientation: str = "right", **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)
         self.enableAutoSIPrefix(False)
@@ -68,18 +80,10 @@ class VolumeAxis(pg.AxisItem):
         return [format_volume(v * scale) for v in values]
 
 
-class TimeAxis(pg.DateAxisItem):
+class TimeAxis(_TickMemo, pg.DateAxisItem):
     """Date axis (local time). ``tickValues`` works before the first paint (the grid asks for ticks too)."""
 
     def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)
         # DateAxisItem only sets fontMetrics while painting; without it tickValues raises AttributeError
         self.fontMetrics = QFontMetrics(self.font())
-        self._memo: tuple[tuple[float, float, float], Any] | None = None
-
-    def tickValues(self, minVal: float, maxVal: float, size: float) -> Any:
-        # asked by the axis and by both grids for the same range: compute once per range
-        key = (minVal, maxVal, size)
-        if self._memo is None or self._memo[0] != key:
-            self._memo = (key, super().tickValues(minVal, maxVal, size))
-        return self._memo[1]
