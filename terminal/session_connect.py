@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .bus import Bus
 from .model import Environment
 from .risk.checks import RiskLimits
-from .storage import secrets
+from .storage import redaction, secrets
 from .storage.journal import Journal
 from .storage.secrets import Credentials, KeyType, SecretsUnavailable
 from .storage.settings import data_dir as default_data_dir
@@ -93,6 +93,9 @@ async def connect(environment: Environment | str = "sandbox", *, api_key: str | 
     venue = None
     try:
         creds, problem = _credentials(env, api_key, api_secret, credentials, server)
+        redaction.install()
+        if creds is not None:
+            redaction.register(creds.api_key, creds.secret)
         signer = None
         if creds is not None:
             signer = Ed25519Signer(creds.secret) if creds.key_type is KeyType.ED25519 else HmacSigner(creds.secret)

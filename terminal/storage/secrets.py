@@ -15,6 +15,7 @@ import keyring
 import keyring.errors
 
 from ..model import Environment
+from . import redaction
 
 SERVICE = "trading-terminal"
 
@@ -114,9 +115,11 @@ def load_credentials(environment: Environment | str) -> Credentials | None:
         return None
     try:
         data = json.loads(raw)
-        return Credentials(data["api_key"], data["secret"], KeyType(data.get("key_type", "hmac")))
+        creds = Credentials(data["api_key"], data["secret"], KeyType(data.get("key_type", "hmac")))
     except (ValueError, KeyError, TypeError):
         raise SecretsUnavailable(f"the stored {_user(environment)} credentials are unreadable: enter them again") from None
+    redaction.register(creds.api_key, creds.secret)
+    return creds
 
 
 def delete_credentials(environment: Environment | str) -> bool:
