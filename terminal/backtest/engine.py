@@ -14,6 +14,18 @@ exclusive_orders=True, finalize_trades=True)``):
   the resulting cash. With ``False`` an open position stays open: it is in the equity but not in the trades.
 * Buy & Hold is measured from the first bar on which every indicator has a value.
 * Money (orders, fills, cash, position) is Decimal; prices from float data are read as their shortest repr.
+* The simulation does not stop when equity reaches zero (backtesting.py does); orders the cash cannot pay for
+  are rejected.
+
+Agreement with backtesting.py 0.6.6 (tests/backtest/test_agreement_backtesting_py.py): with the conventions
+above, ``run_backtest(df, SmaCross(fast=10, slow=20, long_short=True), cash=10_000, commission=0.002)`` gives
+the same trades (sizes, entry/exit bars, prices) and every statistic of
+``Backtest(df, SmaCross, cash=10_000, commission=.002, exclusive_orders=True, finalize_trades=True).run()``
+(its example strategy) to 1e-9 relative, equity to the cent, on synthetic hourly bars and on backtesting.py's GOOG
+daily bars; long-only too. Known differences: an SMA tie (fast == slow to the last bit, common with prices
+rounded to cents) may cross in one implementation and not the other because SMAs are summed differently; a
+position opened by an order placed on the very last bar is closed by our finalize step but left open by
+backtesting.py's; sizing omits backtesting.py's (1 - 2**-52) factor.
 """
 from __future__ import annotations
 
