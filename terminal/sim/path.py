@@ -23,6 +23,7 @@ JUMP_STD = 0.004  # a jump moves the price by ~0.4 %
 STREAM_LIVE = 1
 STREAM_HISTORY = 2
 STREAM_FLOW = 3
+_INV_SQRT2 = 1 / math.sqrt(2)
 
 
 def rng_for(seed: int, symbol_index: int, stream: int) -> np.random.Generator:
@@ -73,9 +74,8 @@ class PricePath:
         sigma = self.volatility * math.exp(self._regime - VOL_OF_VOL * VOL_OF_VOL / 2)
         dt_years = dt_ms / MS_PER_YEAR
         step = sigma * math.sqrt(dt_years) * z_price - 0.5 * sigma * sigma * dt_years
-        # A jump happens with probability rate*dt; z_jump doubles as the uniform draw and the size.
-        p_jump = JUMPS_PER_DAY * dt_days
-        if p_jump > 0 and abs(z_jump) > _normal_quantile_two_sided(p_jump):
+        # A jump happens with probability rate*dt: P(|Z| > |z|) = erfc(|z|/sqrt 2) is uniform on (0, 1].
+        if math.erfc(abs(z_jump) * _INV_SQRT2) < JUMPS_PER_DAY * dt_days:
             step += JUMP_STD if z_vol >= 0 else -JUMP_STD
         self._log_price += step
         return self.price
@@ -88,27 +88,6 @@ class PricePath:
 
     def reset(self, price: float) -> None:
         self._log_price = math.log(price)
-
-
-def _normal_quantile_two_sided(p: float) -> float:
-    """The z with P(|Z| > z) == p, for small p (bisection-free approximation, cached per dt)."""
-    return _QUANTILE_CACHE.get(p) or _quantile(p)
-
-
-_QUANTILE_CACHE: dict[float, float] = {}
-
-
-def _quantile(p: float) -> float:
-    lo, hi = 0.0, 12.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if math.erfc(mid / math.sqrt(2)) > p:
-            lo = mid
-        else:
-            hi = mid
-    if len(_QUANTILE_CACHE) < 1024:
-        _QUANTILE_CACHE[p] = hi
-    return hi
 
 
 def minute_log_returns(seed: int, symbol_index: int, volatility: float, minutes: int,
