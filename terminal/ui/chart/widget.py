@@ -5,6 +5,7 @@ and ``add_fill_markers``, and listens to ``timeframe_changed``, ``price_clicked`
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 import numpy as np
@@ -26,6 +27,7 @@ from terminal.ui.chart.toolbar import TIMEFRAMES, ChartToolbar
 from terminal.ui.chart.volume import VolumeItem
 
 AXIS_WIDTH = 84
+log = logging.getLogger(__name__)
 
 
 class ChartWidget(QWidget):
@@ -148,14 +150,19 @@ class ChartWidget(QWidget):
         self._data_changed()
         self.navigator.reset_view()
 
-    def update_bar(self, time_ms: int, o: float, h: float, l: float, c: float, v: float) -> None:  # noqa: E741
-        """Append the candle if it is newer than the last one, replace the last one if it has the same time."""
+    def update_bar(self, time_ms: int, o: float, h: float, l: float, c: float, v: float) -> bool:  # noqa: E741
+        """Append the candle if it is newer than the last one, replace the last one if it has the same time.
+        A candle older than the last one is ignored (False): a late stream message must not break the chart."""
         if not len(self.series):
             self.series.interval = float(TIMEFRAMES[self.toolbar.timeframe()])
+        elif time_ms / 1000.0 < self.series.t[-1]:
+            log.debug("ignored a candle older than the last one: %s", time_ms)
+            return False
         appended = self.series.upsert(time_ms / 1000.0, o, h, l, c, v)
         self._data_changed()
         if appended:
             self.navigator.on_appended()
+        return True
 
     def set_order_lines(self, orders: Iterable[OrderLine]) -> None:
         """Replace the open-order lines: ``(key, price, "buy" | "sell", label)`` each, e.g. label "0.5@43,100.00"."""

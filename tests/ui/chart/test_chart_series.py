@@ -105,3 +105,31 @@ def test_column_reduce_bins_min_max_and_direction_per_pixel():
 def test_level_for_picks_blocks_no_wider_than_a_pixel():
     assert level_for(5.0) == 0 and level_for(0.9) == 0
     assert level_for(0.5) == 1 and level_for(1 / 1000) == 9
+
+
+def test_indicator_cache_stays_equal_to_the_full_computation_through_live_updates():
+    from terminal.strategy import indicators
+    from terminal.ui.chart.overlays import IndicatorCache
+
+    s = _series(300)
+    cache = IndicatorCache(s, sma_window=20, ema_window=50, bb_window=20)
+    cache.get("ema")
+    rng = np.random.default_rng(5)
+    for i in range(120):
+        t = float(s.t[-1]) + (60 if i % 4 == 0 else 0)
+        c = float(s.c[-1]) + rng.normal(0, 5)
+        s.upsert(t, c, c + 1, c - 1, c, 1.0)
+        if i % 7 == 0:
+            cache.get("sma")  # sync part-way, as paints do
+    c = s.c
+    np.testing.assert_allclose(cache.get("sma"), indicators.sma(c, 20), equal_nan=True)
+    np.testing.assert_allclose(cache.get("ema"), indicators.ema(c, 50), equal_nan=True)
+    mid, upper, lower = indicators.bollinger(c, 20, 2.0)
+    np.testing.assert_allclose(cache.get("bb_upper"), upper, equal_nan=True, rtol=1e-9)
+    np.testing.assert_allclose(cache.get("bb_lower"), lower, equal_nan=True, rtol=1e-9)
+
+
+def test_empty_series_has_no_slice_and_no_index():
+    s = OhlcvSeries()
+    s.set(*(np.empty(0) for _ in range(6)))
+    assert len(s) == 0 and s.index_at(1.0) == -1 and s.visible_slice(0, 1e12) == (0, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QMouseEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from chartdata import T0_MS, random_walk
@@ -207,3 +207,36 @@ def test_empty_chart_and_first_live_bar_render(qtbot):
     w.update_bar(T0_MS, 10, 11, 9, 10.5, 1)
     w.grab()
     assert len(w.series) == 1 and w.series.interval == 60
+
+
+def test_a_candle_older_than_the_last_is_ignored(chart):
+    t0 = int(chart.series.t[0] * 1000)
+    assert chart.update_bar(t0, 1, 1, 1, 1, 1) is False
+    assert len(chart.series) == 2000 and chart.series.o[0] != 1
+
+
+def test_set_bars_with_no_history_renders_an_empty_chart(chart):
+    empty = np.empty(0)
+    chart.set_bars(np.empty(0, dtype=np.int64), empty, empty, empty, empty, empty)
+    chart.grab()
+    assert len(chart.series) == 0 and chart.readout_text() == ""
+
+
+def test_candles_use_the_theme_colors(chart):
+    chart.set_theme("light")
+    arr = pixels(chart)
+    assert count_color(arr, LIGHT.up) > 300 and count_color(arr, LIGHT.down) > 300
+
+
+def test_mouse_wheel_zooms_time_only_and_price_follows_the_visible_candles(chart):
+    chart.grab()
+    vb = chart.price_plot.vb
+    (x0, x1), _ = vb.viewRange()
+    pos = view_point(chart, (x0 + x1) / 2, float(chart.series.c[-1]))
+    event = QWheelEvent(QPointF(pos), QPointF(chart.view.viewport().mapToGlobal(pos)), QPoint(0, 0), QPoint(0, 240),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(chart.view.viewport(), event)
+    (z0, z1), (y0, y1) = vb.viewRange()
+    assert z1 - z0 < (x1 - x0) * 0.9  # zoomed in on time
+    i0, i1 = chart.series.visible_slice(z0, z1)
+    assert y0 <= chart.series.l[i0 + 1: i1 - 1].min() and y1 >= chart.series.h[i0 + 1: i1 - 1].max()
