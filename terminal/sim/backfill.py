@@ -7,6 +7,7 @@ minute's volatility, volumes grow with the size of the move, trade counts follow
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 
@@ -18,9 +19,14 @@ MINUTE_MS = 60_000
 STREAM_HISTORY_FLOW = 12
 
 
-def history_rows(spec: SymbolSpec, seed: int, end_ms: int, days: int = 28, symbol_index: int = 0,
+def history_rows(spec: SymbolSpec, seed: int, end_ms: int, days: int = 28, symbol_index: int | None = None,
                  first_trade_id: int = 1) -> np.ndarray:
-    """``days`` of closed 1m bars (int64 rows, see ``bars``) ending at the minute before ``end_ms``'s."""
+    """``days`` of closed 1m bars (int64 rows, see ``bars``) ending at the minute before ``end_ms``'s.
+
+    ``symbol_index`` picks the symbol's random stream (default: derived from the symbol's name).
+    """
+    if symbol_index is None:
+        symbol_index = zlib.crc32(spec.symbol.encode()) & 0xFFFF
     minutes = int(days * 1440)
     if minutes <= 0:
         return np.empty((0, NCOLS), dtype=np.int64)

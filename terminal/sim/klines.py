@@ -302,7 +302,7 @@ class KlineStore:
 
 
 def generate_history(spec: "SymbolSpec", seed: int, end_ms: int, days: int = 28,
-                     symbol_index: int = 0, first_trade_id: int = 1) -> KlineStore:
+                     symbol_index: int | None = None, first_trade_id: int = 1) -> KlineStore:
     """A store holding ``days`` of 1m history ending just before ``end_ms``'s minute (see ``backfill``)."""
     from .backfill import history_rows
 
