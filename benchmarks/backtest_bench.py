@@ -1,7 +1,8 @@
 """Backtest speed: SMA crossover (10/20, long-only, commission 0.2%) on 10k, 100k and 1M hourly bars.
 
 Columns (seconds, best of --repeat runs):
-  vectorised   this project's numpy path (trades + equity; "+stats" adds the full statistics)
+  core         this project's vectorised numpy core (sma_cross_arrays: equity array + trade columns)
+  vectorised   run_sma_cross: the same plus DataFrames (trades, equity Series); "+stats" adds the statistics
   event        this project's event-driven engine, statistics included (like backtesting.py's run())
   numpy        plain numpy: SMA, position = fast > slow shifted one bar, fractional sizing, fee on changes
   bt.py        backtesting.py 0.6.6 Backtest(...).run() (1M estimated as 10 x 100k unless --full)
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from terminal.backtest.engine import run_backtest  # noqa: E402
 from terminal.backtest.optimize import optimize  # noqa: E402
 from terminal.backtest.synthetic import random_walk  # noqa: E402
-from terminal.backtest.vectorised import run_sma_cross  # noqa: E402
+from terminal.backtest.vectorised import run_sma_cross, sma_cross_arrays  # noqa: E402
 from terminal.strategy.builtin import SmaCross  # noqa: E402
 from terminal.strategy.indicators import sma  # noqa: E402
 
@@ -142,37 +143,39 @@ def main() -> None:
     for n in map(int, args.sizes.split(",")):
         df = random_walk(n, seed=1, drift=0.0, vol=0.001)
         rep = args.repeat if n <= 100_000 else 1
+        o, c = df["Open"].to_numpy(), df["Close"].to_numpy()
+        t_core = best_of(lambda: sma_cross_arrays(o, c, FAST, SLOW, commission=FEE, cash=CASH), max(rep, 3))
         t_vec = best_of(lambda: run_sma_cross(df, FAST, SLOW, commission=FEE, cash=CASH, stats=False), rep)
         t_vec_stats = best_of(lambda: run_sma_cross(df, FAST, SLOW, commission=FEE, cash=CASH), rep)
-        t_np = best_of(lambda: plain_numpy(df), rep)
+        t_np = best_of(lambda: plain_numpy(df), max(rep, 3))
         t_ev = best_of(lambda: run_backtest(df, SmaCross(fast=FAST, slow=SLOW), cash=CASH, commission=FEE,
                                             validate=False), 1 if n >= 1_000_000 else rep)
         trades = len(run_sma_cross(df, FAST, SLOW, commission=FEE, stats=False).trades)
         if n < 1_000_000 or args.full:
-            t_bt = best_of(lambda: backtesting_py(df), 1)
+            t_bt = best_of(lambda: backtesting_py(df), rep)
             bt_note = ""
         else:
             t_bt = rows[-1]["bt.py"] * n / rows[-1]["bars"] if rows else float("nan")
             bt_note = " (est.)"
         vbt = in_fresh_interpreter(VBT_SCRIPT, df, "vectorbt") if have_vbt else None
         ours_cold = in_fresh_interpreter(OURS_SCRIPT, df, "ours")
-        rows.append({"bars": n, "trades": trades, "vectorised": t_vec, "vectorised+stats": t_vec_stats,
+        rows.append({"bars": n, "trades": trades, "core": t_core, "vectorised": t_vec, "vectorised+stats": t_vec_stats,
                      "numpy": t_np, "event": t_ev, "bt.py": t_bt, "bt_note": bt_note,
                      "vbt cold": vbt["cold"] if vbt else float("nan"),
                      "vbt warm": vbt["warm"] if vbt else float("nan"),
                      "ours cold": ours_cold["cold"] if ours_cold else float("nan")})
         r = rows[-1]
-        print(f"{n:>9,} bars {trades:>6} trades | vectorised {t_vec:8.4f}s (+stats {t_vec_stats:.4f}) | "
+        print(f"{n:>9,} bars {trades:>6} trades | core {t_core:8.4f}s | vectorised {t_vec:8.4f}s (+stats {t_vec_stats:.4f}) | "
               f"numpy {t_np:8.4f}s | event {t_ev:8.3f}s | backtesting.py {t_bt:8.3f}s{bt_note} | "
               f"vectorbt cold {r['vbt cold']:.2f}s warm {r['vbt warm']:.4f}s | ours cold {r['ours cold']:.2f}s",
               flush=True)
-    print("\nratios (lower is better for us):")
-    print(f"{'bars':>9} | vectorised/numpy | event vs bt.py (x faster) | vbt cold / vectorised (x) | "
-          f"vbt cold / ours cold (x) | vbt warm / vectorised (x)")
+    print("\nratios:")
+    print(f"{'bars':>9} | core/numpy | vectorised/numpy | bt.py/event (x faster) | vbt cold/vectorised (x) | "
+          f"vbt cold/ours cold (x) | vbt warm/vectorised (x)")
     for r in rows:
-        print(f"{r['bars']:>9,} | {r['vectorised'] / r['numpy']:16.2f} | {r['bt.py'] / r['event']:24.1f}{r['bt_note']:6}"
-              f" | {r['vbt cold'] / r['vectorised']:26.1f} | {r['vbt cold'] / r['ours cold']:24.1f} | "
-              f"{r['vbt warm'] / r['vectorised']:25.2f}")
+        print(f"{r['bars']:>9,} | {r['core'] / r['numpy']:10.2f} | {r['vectorised'] / r['numpy']:16.2f} | "
+              f"{r['bt.py'] / r['event']:15.1f}{r['bt_note']:7} | {r['vbt cold'] / r['vectorised']:23.0f} | "
+              f"{r['vbt cold'] / r['ours cold']:22.1f} | {r['vbt warm'] / r['vectorised']:23.2f}")
     df = random_walk(100_000, seed=1, drift=0.0, vol=0.001)
     grid = {"fast": list(range(5, 55, 5)), "slow": list(range(60, 160, 10))}
     for jobs in sorted({1, args.jobs}):

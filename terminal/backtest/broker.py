@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+
+import numpy as np
 from decimal import ROUND_FLOOR, Decimal
 
 from ..model import ZERO, Fill, Liquidity, Order, OrderRequest, OrderStatus, OrderType, Side
@@ -79,7 +81,7 @@ class SimBroker:
         self.marks: list[tuple[int, float, float]] = []  # (bar, cash, position) after fills on that bar
         self._triggered: set[str] = set()
         self._ids = itertools.count(1)
-        self._open = self._high = self._low = None  # type: ignore[assignment]
+        self._open = self._high = self._low = np.empty(0)
 
     # ---- OrderPort -----------------------------------------------------------------------------------------
     def submit(self, request: OrderRequest) -> Order:

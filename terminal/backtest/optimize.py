@@ -15,7 +15,7 @@ import multiprocessing
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -98,7 +98,7 @@ def parse_grid_spec(spec: str) -> tuple[str, list[str]]:
     return name, [v.strip() for v in rhs.split(",") if v.strip()]
 
 
-def expand(grid: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
+def expand(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     names = list(grid)
     return [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
 
@@ -192,7 +192,7 @@ def _frame(rows: list[dict[str, Any]], names: list[str], maximize: str) -> pd.Da
     return df.sort_values(maximize, ascending=False, na_position="last", kind="stable").reset_index(drop=True)
 
 
-def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: dict[str, Sequence[Any]], *,
+def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Sequence[Any]], *,
              maximize: str = "Sharpe Ratio", method: str = "grid", max_tries: int | None = None, jobs: int = 1,
              chunksize: int | None = None, cash: float = 10_000.0, commission: float = 0.0, slippage: float = 0.0,
              finalize_trades: bool = True, constraint: Callable[[dict[str, Any]], bool] | None = None,
@@ -251,7 +251,7 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: dict[str, Seque
     return OptimizeResult(result, maximize, names, skipped, cancelled)
 
 
-def walk_forward(data: pd.DataFrame, strategy: type[Strategy], grid: dict[str, Sequence[Any]], folds: int, *,
+def walk_forward(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Sequence[Any]], folds: int, *,
                  maximize: str = "Sharpe Ratio", **kwargs: Any) -> pd.DataFrame:
     """Rolling walk-forward: the bars are cut into ``folds + 1`` equal segments; for fold k the grid is optimised
     on segment k (in-sample) and the best parameters are backtested on segment k + 1 (out-of-sample, indicators

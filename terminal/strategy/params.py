@@ -21,8 +21,8 @@ class ParamError(ValueError):
 class Param:
     type: type
     default: Any
-    minimum: float | int | None = None
-    maximum: float | int | None = None
+    minimum: Any = None
+    maximum: Any = None
     choices: tuple[Any, ...] | None = None
     help: str = ""
 

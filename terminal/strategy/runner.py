@@ -199,7 +199,7 @@ class StrategyRunner:
     # ---- orders (scheduled from the worker thread, run on the loop) --------------------------------------------
     def _schedule(self, coro: Awaitable[Any]) -> None:
         assert self._loop is not None
-        fut = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
+        fut: concurrent.futures.Future[Any] = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
         self._inflight.add(fut)
         fut.add_done_callback(self._inflight.discard)
 
