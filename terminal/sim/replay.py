@@ -228,8 +228,11 @@ def replay_history(spec: SymbolSpec, bars: list[CsvBar], now_ms: int, speed: flo
     hist, rest = bars[:count], bars[count:]
     tick, step = inst.tick_size, inst.step_size
 
+    def snap(x: Decimal) -> int:
+        return max(1, int((x / tick).to_integral_value()))
+
     def ticks(b: CsvBar) -> tuple[int, int, int, int]:
-        return tuple(max(1, int((x / tick).to_integral_value())) for x in (b.open, b.high, b.low, b.close))  # type: ignore[return-value]
+        return snap(b.open), snap(b.high), snap(b.low), snap(b.close)
 
     tk = np.array([ticks(b) for b in hist], dtype=np.int64)
     st = np.array([int((b.volume / step).to_integral_value()) for b in hist], dtype=np.int64)
