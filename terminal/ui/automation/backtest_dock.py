@@ -1,0 +1,181 @@
+"""The backtest dock: inputs on the left; chart, statistics, trades and the optimiser on the right.
+
+A run is a worker process (``jobs.ProcessJob``); the dock awaits it on the event loop and shows progress, a
+Cancel button, and any bad input as a message line in the dock (never a traceback dialog).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHeaderView, QLabel, QScrollArea, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from .. import theme
+from .jobs import Outcome, ProcessJob
+from .models import StatsModel, text, trades_model, trades_view_frame
+from .optimize_view import OptimizeView, table_view
+from .plots import ResultPlots
+from .runbar import RunBar
+from .setup import SessionProvider, SetupPanel, StrategyCatalog
+from .tasks import BacktestOutput
+
+log = logging.getLogger(__name__)
+SUMMARY = (("Return [%]", "Return", "%"), ("Buy & Hold Return [%]", "Buy & hold", "%"), ("Sharpe Ratio", "Sharpe", ""),
+           ("Max. Drawdown [%]", "Max drawdown", "%"), ("Win Rate [%]", "Win rate", "%"), ("# Trades", "Trades", ""),
+           ("Equity Final [$]", "Final equity", ""))
+
+
+class Summary(QFrame):
+    """A strip of headline figures above the chart."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        c = theme.colors()
+        self.setObjectName("summary")
+        self.setStyleSheet(f"QFrame#summary {{ background: {c.panel}; border-bottom: 1px solid {c.border}; }}")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(10, 6, 10, 6)
+        grid.setHorizontalSpacing(22)
+        grid.setVerticalSpacing(0)
+        self.values: dict[str, QLabel] = {}
+        for col, (key, title, _) in enumerate(SUMMARY):
+            t = QLabel(title.upper())
+            t.setStyleSheet(f"color: {c.muted}; font-size: 8pt; font-weight: 600;")
+            v = QLabel("—")
+            v.setStyleSheet(f"color: {c.text}; font-size: 12pt; font-weight: 700;")
+            grid.addWidget(t, 0, col)
+            grid.addWidget(v, 1, col)
+            self.values[key] = v
+        grid.setColumnStretch(len(SUMMARY), 1)
+
+    def show_stats(self, stats: pd.Series | None) -> None:
+        c = theme.colors()
+        for key, _, unit in SUMMARY:
+            label = self.values[key]
+            if stats is None or key not in stats.index:
+                label.setText("—")
+                continue
+            v = stats[key]
+            label.setText(text(v) + (unit if text(v) != "—" else ""))
+            color = c.text
+            if key in ("Return [%]", "Sharpe Ratio"):
+                color = c.up if float(v) > 0 else c.down if float(v) < 0 else c.text
+            elif key == "Max. Drawdown [%]":
+                color = c.down
+            label.setStyleSheet(f"color: {color}; font-size: 12pt; font-weight: 700;")
+
+
+class BacktestDock(QWidget):
+    def __init__(self, session_provider: SessionProvider | None = None, catalog: StrategyCatalog | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setup = SetupPanel(session_provider, catalog)
+        self.runbar = RunBar("Run backtest")
+        self.setup.footer.addWidget(self.runbar)
+        self.setup.load_message = self.runbar.info  # type: ignore[method-assign]
+        self.job: ProcessJob | None = None
+        self.task: asyncio.Task[Any] | None = None
+        self.output: BacktestOutput | None = None
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.setup)
+        scroll.setMinimumWidth(280)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.summary = Summary()
+        self.plots = ResultPlots()
+        chart = QWidget()
+        cl = QVBoxLayout(chart)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(0)
+        cl.addWidget(self.summary)
+        cl.addWidget(self.plots, 1)
+        self.stats_model = StatsModel(self)
+        self.stats_view = table_view(self.stats_model, sortable=False)
+        self.stats_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.trades_model = trades_model(self)
+        self.trades_view = table_view(self.trades_model)
+        self.optimize = OptimizeView(self.setup)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(chart, "Chart")
+        self.tabs.addTab(self.stats_view, "Statistics")
+        self.tabs.addTab(self.trades_view, "Trades")
+        self.tabs.addTab(self.optimize, "Optimize")
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 900])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+        self.runbar.run_button.clicked.connect(self.start)
+        self.runbar.cancel_button.clicked.connect(self.cancel)
+
+    # ---- running -------------------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start(self) -> asyncio.Task[Any] | None:
+        if self.running:
+            return self.task
+        self.task = asyncio.get_event_loop().create_task(self.run())
+        return self.task
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    async def run(self) -> Outcome | None:
+        bar = self.runbar
+        try:
+            params = self.setup.params.values()
+            cash, commission = self.setup.costs()
+            bar.busy(True, "loading data…")
+            data = await self.setup.data_ref()
+        except ValueError as exc:  # ParamError, InputError, bad interval
+            bar.busy(False)
+            bar.error(str(exc))
+            return None
+        except Exception as exc:  # noqa: BLE001 - e.g. the session refused the history request
+            bar.busy(False)
+            bar.error(f"cannot load the data: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
+            return None
+        bar.busy(True, "backtesting…")
+        self.job = ProcessJob("backtest", strategy=self.setup.strategy_ref(), params=params, data=data, cash=cash,
+                              commission=commission)
+        try:
+            outcome = await self.job.run(bar.report)
+        finally:
+            self.job = None
+        if outcome.status == "done":
+            self.show_output(outcome.value, cash)
+            bar.finish(True)
+            s = outcome.value.stats
+            bar.info(f"{self.setup.strategy_combo.currentData()} "
+                     f"({', '.join(f'{k}={v}' for k, v in outcome.value.params.items())}): "
+                     f"{text(s['# Trades'])} trades, return {text(s['Return [%]'])}%")
+        elif outcome.status == "cancelled":
+            bar.finish(False)
+            bar.info("cancelled")
+        else:
+            bar.finish(False)
+            bar.error(str(outcome.value))
+        return outcome
+
+    def show_output(self, out: BacktestOutput, cash: float) -> None:
+        self.output = out
+        self.summary.show_stats(out.stats)
+        self.stats_model.set_stats(out.stats)
+        self.trades_model.set_frame(trades_view_frame(out.trades))
+        self.trades_view.resizeColumnsToContents()
+        self.plots.show_result(out.bars, out.equity, out.trades, cash)

@@ -1,0 +1,117 @@
+"""Run a job of ``tasks`` in a worker process and await its outcome on the event loop, never blocking it.
+
+The process is started from a clean fork server (not forked from the GUI process with its Qt threads), so a
+user strategy is found again by its file path. Messages come back through a pipe read on an executor thread
+and are handed to the loop; ``cancel()`` asks the job to stop (it returns what it finished), ``kill()``
+terminates the process. Running jobs are terminated at interpreter exit.
+"""
+from __future__ import annotations
+
+import asyncio
+import atexit
+import multiprocessing
+import weakref
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import tasks
+
+Progress = Callable[[int, int, str], None]
+_live: "weakref.WeakSet[ProcessJob]" = weakref.WeakSet()
+_ctx: Any = None
+
+
+def mp_context() -> Any:
+    global _ctx
+    if _ctx is None:
+        methods = multiprocessing.get_all_start_methods()
+        _ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            _ctx.set_forkserver_preload(["terminal.ui.automation.tasks", "terminal.backtest.optimize"])
+    return _ctx
+
+
+@dataclass
+class Outcome:
+    status: str  # "done", "error", "cancelled"
+    value: Any = None  # the job's result, or the error message
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "done"
+
+
+class ProcessJob:
+    def __init__(self, job: str, **kwargs: Any) -> None:
+        self.job = job
+        self.kwargs = kwargs
+        self._ctx = mp_context()
+        self._cancel = self._ctx.Event()
+        self._process: Any = None
+        self._conn: Any = None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    async def run(self, progress: Progress | None = None) -> Outcome:
+        """Start the process and return its outcome; the process has ended when this returns."""
+        loop = asyncio.get_running_loop()
+        reader, writer = self._ctx.Pipe(duplex=False)
+        # non-daemonic: the core's optimiser starts its own pool of processes inside this one
+        self._process = self._ctx.Process(target=tasks.child_main, args=(writer, self._cancel, self.job, self.kwargs),
+                                          name=f"terminal-{self.job}", daemon=False)
+        self._conn = reader
+        _live.add(self)
+        try:
+            await loop.run_in_executor(None, self._process.start)
+            writer.close()
+            while True:
+                try:
+                    msg = await loop.run_in_executor(None, reader.recv)
+                except (EOFError, OSError):
+                    code = await loop.run_in_executor(None, self._join)
+                    if self._cancel.is_set():
+                        return Outcome("cancelled")
+                    return Outcome("error", f"the worker process ended unexpectedly (exit code {code})")
+                kind = msg[0]
+                if kind == "progress":
+                    if progress is not None:
+                        progress(*msg[1:])
+                    continue
+                await loop.run_in_executor(None, self._join)
+                if kind == "done":
+                    return Outcome("done", msg[1])
+                if kind == "error":
+                    return Outcome("error", msg[1])
+                return Outcome("cancelled")
+        except asyncio.CancelledError:
+            self.kill()
+            raise
+        finally:
+            reader.close()
+            _live.discard(self)
+
+    def _join(self) -> int | None:
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        return self._process.exitcode  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next check; an optimisation returns the runs it finished."""
+        self._cancel.set()
+
+    def kill(self) -> None:
+        self._cancel.set()
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+
+
+def kill_all() -> None:
+    for job in list(_live):
+        job.kill()
+
+
+atexit.register(kill_all)

@@ -1,0 +1,234 @@
+"""The Optimize tab: a grid per parameter, a statistic to maximise, a run across processes with progress and
+cancel; results as a table, a heatmap over two chosen parameters, and the walk-forward (out-of-sample) folds."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QScrollArea, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+
+from ...backtest.optimize import STAT_KEYS
+from ...strategy.base import Strategy
+from .jobs import Outcome, ProcessJob
+from .models import FrameModel, HeatmapModel
+from .params_form import GridForm
+from .runbar import RunBar
+from .setup import SetupPanel
+
+log = logging.getLogger(__name__)
+SHOWN_STATS = ("Return [%]", "Sharpe Ratio", "Sortino Ratio", "Max. Drawdown [%]", "# Trades", "Win Rate [%]",
+               "Profit Factor", "Equity Final [$]")
+
+
+def table_view(model: Any, sortable: bool = True) -> QTableView:
+    v = QTableView()
+    v.setModel(model)
+    v.setAlternatingRowColors(True)
+    v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    v.verticalHeader().setVisible(False)
+    v.verticalHeader().setDefaultSectionSize(22)
+    v.horizontalHeader().setHighlightSections(False)
+    v.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    v.horizontalHeader().setStretchLastSection(True)
+    v.setSortingEnabled(sortable)
+    v.setWordWrap(False)
+    return v
+
+
+class OptimizeView(QWidget):
+    def __init__(self, setup: SetupPanel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setup = setup
+        self.job: ProcessJob | None = None
+        self.task: asyncio.Task[Any] | None = None
+        self.result: Any = None
+        self.walk_forward: pd.DataFrame | None = None
+
+        controls = QWidget()
+        cl = QVBoxLayout(controls)
+        cl.setContentsMargins(6, 6, 6, 6)
+        box = QGroupBox("Grid (start:stop:step or a,b,c)")
+        bl = QVBoxLayout(box)
+        self.grid_form = GridForm()
+        bl.addWidget(self.grid_form)
+        cl.addWidget(box)
+        box = QGroupBox("Search")
+        form = QFormLayout(box)
+        self.metric_combo = QComboBox()
+        self.metric_combo.addItems(STAT_KEYS)
+        self.metric_combo.setCurrentText("Sharpe Ratio")
+        self.folds_spin = QSpinBox()
+        self.folds_spin.setRange(0, 20)
+        self.folds_spin.setSpecialValueText("off")
+        self.folds_spin.setToolTip("Rolling walk-forward: optimise on one segment, test the best on the next")
+        self.jobs_spin = QSpinBox()
+        self.jobs_spin.setRange(1, max(1, os.cpu_count() or 1) * 2)
+        self.jobs_spin.setValue(max(1, os.cpu_count() or 1))
+        form.addRow("Maximise", self.metric_combo)
+        form.addRow("Walk-forward folds", self.folds_spin)
+        form.addRow("Processes", self.jobs_spin)
+        cl.addWidget(box)
+        self.runbar = RunBar("Optimize")
+        cl.addWidget(self.runbar)
+        cl.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(controls)
+        scroll.setMinimumWidth(260)
+
+        self.results_model = FrameModel(self, signed=("Return [%]", "Sharpe Ratio", "Sortino Ratio"))
+        self.results_view = table_view(self.results_model)
+        self.heat_model = HeatmapModel(self)
+        self.heat_view = table_view(self.heat_model, sortable=False)
+        self.heat_view.setAlternatingRowColors(False)
+        self.heat_view.verticalHeader().setVisible(True)
+        self.heat_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.heat_view.horizontalHeader().setStretchLastSection(False)
+        self.x_combo, self.y_combo = QComboBox(), QComboBox()
+        for c in (self.x_combo, self.y_combo):
+            c.currentIndexChanged.connect(self._refresh_heatmap)
+        heat = QWidget()
+        hl = QVBoxLayout(heat)
+        hl.setContentsMargins(4, 4, 4, 4)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Columns"))
+        row.addWidget(self.x_combo)
+        row.addSpacing(12)
+        row.addWidget(QLabel("Rows"))
+        row.addWidget(self.y_combo)
+        row.addStretch(1)
+        self.heat_caption = QLabel()
+        self.heat_caption.setObjectName("muted")
+        row.addWidget(self.heat_caption)
+        hl.addLayout(row)
+        hl.addWidget(self.heat_view, 1)
+        self.wf_model = FrameModel(self)
+        self.wf_view = table_view(self.wf_model)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.results_view, "Results")
+        self.tabs.addTab(heat, "Heatmap")
+        self.tabs.addTab(self.wf_view, "Walk-forward")
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 1)
+        split.setSizes([290, 700])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+        self.runbar.run_button.clicked.connect(self.start)
+        self.runbar.cancel_button.clicked.connect(self.cancel)
+        setup.strategy_changed.connect(self.set_strategy)
+        self.set_strategy(setup.params.strategy)
+
+    def set_strategy(self, cls: type[Strategy] | None) -> None:
+        self.grid_form.set_strategy(cls)
+
+    # ---- running -------------------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start(self) -> asyncio.Task[Any] | None:
+        if self.running:
+            return self.task
+        self.task = asyncio.get_event_loop().create_task(self.run())
+        return self.task
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.runbar.info("cancelling… (finishing the runs in flight)")
+
+    async def run(self) -> Outcome | None:
+        bar = self.runbar
+        try:
+            fixed = self.setup.params.raw()
+            grid = self.grid_form.grid(fixed)
+            cash, commission = self.setup.costs()
+            bar.busy(True, "loading data…")
+            data = await self.setup.data_ref()
+        except ValueError as exc:
+            bar.busy(False)
+            bar.error(str(exc))
+            return None
+        except Exception as exc:  # noqa: BLE001 - e.g. the session refused the history request
+            bar.busy(False)
+            bar.error(f"cannot load the data: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
+            return None
+        combos = 1
+        for values in grid.values():
+            combos *= len(values)
+        bar.busy(True, f"optimising {combos:,} combinations…")
+        self.job = ProcessJob("optimize", strategy=self.setup.strategy_ref(), grid=grid, data=data,
+                              maximize=self.metric_combo.currentText(), cash=cash, commission=commission,
+                              jobs=self.jobs_spin.value(), folds=self.folds_spin.value())
+        try:
+            outcome = await self.job.run(bar.report)
+        finally:
+            self.job = None
+        if outcome.status == "error":
+            bar.finish(False)
+            bar.error(str(outcome.value))
+            return outcome
+        if outcome.status == "cancelled":
+            bar.finish(False)
+            bar.info("cancelled")
+            return outcome
+        self.show_result(outcome.value.result, outcome.value.walk_forward)
+        res = outcome.value.result
+        bar.finish(not res.cancelled)
+        best = ", ".join(f"{k}={v}" for k, v in res.best.items())
+        head = "cancelled: " if res.cancelled else ""
+        if res.results.empty:
+            bar.info(f"{head}no run finished")
+        else:
+            bar.info(f"{head}best {best}: {res.maximize} = {res.best_value:.4f} "
+                     f"({len(res.results):,} runs, {res.skipped:,} refused by the strategy)")
+        return outcome
+
+    # ---- results -------------------------------------------------------------------------------------------
+    def show_result(self, result: Any, walk_forward: pd.DataFrame | None) -> None:
+        self.result = result
+        self.walk_forward = walk_forward
+        frame = result.results
+        cols = [*result.params, *[s for s in (result.maximize, *SHOWN_STATS) if s in frame.columns]]
+        cols = list(dict.fromkeys(cols))
+        self.results_model.set_frame(frame[cols] if len(frame) else frame)
+        self.results_view.resizeColumnsToContents()
+        varied = [p for p in result.params if frame[p].nunique() > 1] if len(frame) else []
+        choices = varied or list(result.params)
+        for combo, pick in ((self.x_combo, 0), (self.y_combo, 1)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(choices)
+            combo.setCurrentIndex(min(pick, len(choices) - 1))
+            combo.blockSignals(False)
+        self._refresh_heatmap()
+        if walk_forward is not None:
+            self.wf_model.set_frame(walk_forward)
+            self.wf_view.resizeColumnsToContents()
+        else:
+            self.wf_model.clear()
+
+    def _refresh_heatmap(self) -> None:
+        res = self.result
+        if res is None or res.results.empty or not self.x_combo.count():
+            self.heat_model.set_table(pd.DataFrame())
+            return
+        x, y = self.x_combo.currentText(), self.y_combo.currentText()
+        if x == y:
+            table = res.results.groupby(x)[res.maximize].max().to_frame().T
+            table.index = pd.Index([res.maximize], name="")
+            table.columns.name = x
+        else:
+            table = res.heatmap(x, y)
+        self.heat_model.set_table(table)
+        self.heat_caption.setText(f"best {res.maximize} per cell (other parameters at their best)")
