@@ -61,13 +61,13 @@ DEFAULT_SYMBOLS: tuple[SymbolSpec, ...] = (
           size="12", max_qty="900000"),
     _spec("XRPUSDT", "XRP", "USDT", "0.6000", "0.0001", "0.1", vol=0.80, volume="400000", rate=3.0,
           size="3000", max_qty="90000000"),
-    _spec("ADAUSDT", "ADA", "USDT", "0.4500", "0.0001", "0.1", vol=0.85, volume="300000", rate=2.5,
+    _spec("ADAUSDT", "ADA", "USDT", "0.4500", "0.0001", "0.1", vol=0.85, volume="300000", rate=3.0,
           size="4000", max_qty="90000000"),
     _spec("DOGEUSDT", "DOGE", "USDT", "0.15000", "0.00001", "1", vol=1.0, volume="1500000", rate=3.0,
           size="12000", max_qty="900000000"),
-    _spec("LTCUSDT", "LTC", "USDT", "80.00", "0.01", "0.001", vol=0.75, volume="800", rate=2.0,
+    _spec("LTCUSDT", "LTC", "USDT", "80.00", "0.01", "0.001", vol=0.75, volume="800", rate=3.0,
           size="20", max_qty="900000"),
-    _spec("ETHBTC", "ETH", "BTC", "0.05000", "0.00001", "0.0001", vol=0.45, volume="60", rate=1.5,
+    _spec("ETHBTC", "ETH", "BTC", "0.05000", "0.00001", "0.0001", vol=0.45, volume="60", rate=2.5,
           size="1.5", min_notional="0.0001", max_qty="100000"),
 )
 

@@ -70,7 +70,7 @@ def test_trades_flow_on_every_symbol_and_btc_trades_most(ran) -> None:
     market, engine, clock = ran
     counts = {s: market.stores[s].ticker_24h(clock.now_ms()).count for s in SYMBOLS}
     live = {s: sum(r.trades for r in market.stores[s].klines(Interval.M1, start_ms=NOW, limit=10)) for s in SYMBOLS}
-    assert all(n >= 100 for n in live.values()), live  # 100 s of trading: at least one trade a second
+    assert all(n >= 180 for n in live.values()), live  # 100 s of trading: several trades a second
     assert live["BTCUSDT"] == max(live.values())
     assert all(counts[s] >= live[s] for s in SYMBOLS)
 
