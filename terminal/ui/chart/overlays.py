@@ -89,8 +89,9 @@ class OverlayCurve(pg.GraphicsObject):
     """A line over the series' times, painted for the visible slice in device pixels."""
 
     def __init__(self, series: OhlcvSeries, values: Callable[[], np.ndarray], color: str, width: float = 1.0,
-                 style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> None:
+                 style: Qt.PenStyle = Qt.PenStyle.SolidLine, window: int = 1) -> None:
         super().__init__()
+        self.window = window  # candles averaged: below 2 px on screen the line would only retrace the candles
         self.series = series
         self._values = values
         # width 1 keeps Qt on its cosmetic stroker; wider pens are 100x slower on long zigzag paths
@@ -131,10 +132,16 @@ class OverlayCurve(pg.GraphicsObject):
         if i1 - i0 < 2:
             return
         tr = p.transform()
+        if self.window * s.interval * abs(tr.m11()) < 2.0:
+            return
         width_px = max(abs(tr.m11()) * (x1 - x0), 1.0)
         step = max(1, int((i1 - i0) / (2 * width_px)))
-        y = self._values()[i0:i1:step]
-        t = s.t[i0:i1:step]
+        y = self._values()[i0:i1]
+        t = s.t[i0:i1]
+        if step > 1:  # about two points per pixel: block means (stride sampling would alias noise into zigzags)
+            m = len(y) // step
+            y = y[: m * step].reshape(m, step).mean(axis=1)
+            t = t[: m * step: step] + (step - 1) * s.interval / 2
         px = t * tr.m11() + tr.dx()
         py = y * tr.m22() + tr.dy()
         p.save()

@@ -118,11 +118,12 @@ class ChartWidget(QWidget):
     def _make_overlays(self) -> None:
         p, ind = self._palette, self.indicators
         dash = Qt.PenStyle.DashLine
-        self.overlays["sma"] = [OverlayCurve(self.series, lambda: ind.get("sma"), p.sma)]
-        self.overlays["ema"] = [OverlayCurve(self.series, lambda: ind.get("ema"), p.ema)]
-        self.overlays["bb"] = [OverlayCurve(self.series, lambda: ind.get("bb_upper"), p.bollinger, 1.0),
-                               OverlayCurve(self.series, lambda: ind.get("bb_lower"), p.bollinger, 1.0),
-                               OverlayCurve(self.series, lambda: ind.get("bb_mid"), p.bollinger, 1.0, dash)]
+        bb = ind.bb_window
+        self.overlays["sma"] = [OverlayCurve(self.series, lambda: ind.get("sma"), p.sma, window=ind.sma_window)]
+        self.overlays["ema"] = [OverlayCurve(self.series, lambda: ind.get("ema"), p.ema, window=ind.ema_window)]
+        self.overlays["bb"] = [OverlayCurve(self.series, lambda: ind.get("bb_upper"), p.bollinger, window=bb),
+                               OverlayCurve(self.series, lambda: ind.get("bb_lower"), p.bollinger, window=bb),
+                               OverlayCurve(self.series, lambda: ind.get("bb_mid"), p.bollinger, 1.0, dash, bb)]
         for curves in self.overlays.values():
             for curve in curves:
                 curve.setZValue(5)
