@@ -134,6 +134,8 @@ def expand_bars(ticks: np.ndarray, steps: np.ndarray, times: np.ndarray, period_
                 trade_steps: float) -> np.ndarray:
     """1m rows from bars (OHLC in ticks, volume in steps), exact in OHLC and volume per bar; gaps are flat."""
     m = period_ms // MINUTE_MS
+    if m == 1 and len(times) and bool((np.diff(times // MINUTE_MS) == 1).all()):
+        return _minute_bars(ticks, steps, times, trade_steps)  # the common case, vectorised
     out: list[np.ndarray] = []
     prev_close: int | None = None
     for j in range(len(ticks)):
@@ -174,6 +176,21 @@ def expand_bars(ticks: np.ndarray, steps: np.ndarray, times: np.ndarray, period_
         out.append(rows)
         prev_close = c
     return np.concatenate(out) if out else np.empty((0, NCOLS), dtype=np.int64)
+
+
+def _minute_bars(ticks: np.ndarray, steps: np.ndarray, times: np.ndarray, trade_steps: float) -> np.ndarray:
+    rows = np.zeros((len(ticks), NCOLS), dtype=np.int64)
+    rows[:, OT] = times // MINUTE_MS * MINUTE_MS
+    rows[:, O:C + 1] = ticks
+    rows[:, V] = steps
+    vwap = np.clip((rows[:, O] + rows[:, H] + rows[:, L] + rows[:, C]) // 4, rows[:, L], rows[:, H])
+    rows[:, Q] = steps * vwap
+    rows[:, N] = np.where(steps > 0, np.clip(np.rint(steps / trade_steps), 1, None), 0)
+    rows[:, TBV] = steps // 2
+    rows[:, TBQ] = rows[:, TBV] * vwap
+    rows[:, FID] = -1
+    rows[:, LID] = -1
+    return rows
 
 
 class ReplayPath:

@@ -127,3 +127,18 @@ def test_replay_for_an_unknown_symbol_is_refused(tmp_path: Path) -> None:
     engine = Engine([s.instrument for s in DEFAULT_SYMBOLS], clock)
     with pytest.raises(ValueError, match="FOOUSDT"):
         MarketSimulator(engine, DEFAULT_SYMBOLS, 1, clock, replay={"FOOUSDT": hourly_csv(tmp_path)})
+
+
+def test_replay_of_minute_bars_keeps_every_bar_as_its_1m_candle(tmp_path: Path) -> None:
+    lines = ["open_time,open,high,low,close,volume"]
+    for i in range(10):
+        lines.append(f"{1_700_000_040_000 + i * 60_000},{3000 + i}.00,{3002 + i}.50,{2999 + i}.00,{3001 + i}.00,{i + 1}.5")
+    clock = SimClock(NOW)
+    engine = Engine([s.instrument for s in DEFAULT_SYMBOLS], clock)
+    market = MarketSimulator(engine, DEFAULT_SYMBOLS, 5, clock, replay={"ETHUSDT": write(tmp_path, "\n".join(lines))},
+                             replay_history_fraction=1.0)
+    market.bootstrap(NOW)
+    minutes = market.stores["ETHUSDT"].klines(Interval.M1, limit=11)[:-1]  # the open candle is last
+    assert [(str(k.open), str(k.high), str(k.low), str(k.close), str(k.volume)) for k in minutes] == [
+        (f"{3000 + i}.00", f"{3002 + i}.50", f"{2999 + i}.00", f"{3001 + i}.00", f"{i + 1}.5000") for i in range(10)]
+    assert minutes[-1].close_time + 1 == NOW // 60_000 * 60_000
