@@ -42,6 +42,13 @@ def timed(frames: int, step) -> tuple[float, float]:  # type: ignore[no-untyped-
     return (time.perf_counter() - start) / frames * 1000, (time.process_time() - cpu) / frames * 1000
 
 
+def measure(frames: int, step, paint_ms: list[float]) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    paint_ms.clear()
+    wall, cpu = timed(frames, step)
+    item = float(np.median(paint_ms[1:])) if len(paint_ms) > 1 else float("nan")
+    return wall, cpu, item
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--candles", type=int, default=1_000_000)
@@ -50,7 +57,18 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
+    from terminal.ui.chart.candles import CandleItem
     from terminal.ui.chart.widget import ChartWidget
+
+    paint_ms: list[float] = []  # the candle item's own paint time, per frame
+    original_paint = CandleItem.paint
+
+    def timed_paint(self, *a):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        original_paint(self, *a)
+        paint_ms.append((time.perf_counter() - t0) * 1000)
+
+    CandleItem.paint = timed_paint  # type: ignore[method-assign]
 
     app = QApplication.instance() or QApplication([])
     w = ChartWidget()
@@ -89,11 +107,11 @@ def main() -> None:
         vb.setXRange(float(t[i]), float(t[min(i + 100_000, n - 1)]), padding=0)
         w.grab()
 
-    full_ms = timed(max(nf // 5, 5), full)
+    full_ms = measure(max(nf // 5, 5), full, paint_ms)
     full_mode = w.candles.last_paint
-    zoom_ms = timed(nf, zoom)
-    pan_ms = timed(nf, pan)
-    pan_wide_ms = timed(nf, pan_wide)
+    zoom_ms = measure(nf, zoom, paint_ms)
+    pan_ms = measure(nf, pan, paint_ms)
+    pan_wide_ms = measure(nf, pan_wide, paint_ms)
     vb.setXRange(float(t[-200]), float(t[-1]), padding=0)
     w.set_follow_latest(True)
     last = w.series.row(n - 1)
@@ -107,16 +125,16 @@ def main() -> None:
         w.update_bar(int(state["t"] * 1000), c, c + 4, c - 4, c + 1, 5.0)
         w.grab()
 
-    live_ms = timed(nf, live)
+    live_ms = measure(nf, live, paint_ms)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"candles: {n:,}  widget: 1600x900  frames: {nf}  (frame = update + ChartWidget.grab())")
     print(f"set_bars + first frame (incl. overlays over all history): {first_ms:.1f} ms")
-    print(f"{'scenario':44s} {'wall ms/frame':>14s} {'CPU ms/frame':>13s}")
+    print(f"{'scenario':44s} {'wall ms/frame':>14s} {'CPU ms/frame':>13s} {'candle paint ms':>16s}")
     rows = [(f"full view ({full_mode.mode}, pyramid level {full_mode.level})", full_ms),
             ("zoomed view (~200 candles)", zoom_ms), ("panning across history (~200 in view)", pan_ms),
             ("panning zoomed out (~100k in view)", pan_wide_ms), ("live update (update_bar + repaint)", live_ms)]
-    for name, (wall, cpu) in rows:
-        print(f"{name:44s} {wall:14.2f} {cpu:13.2f}")
+    for name, (wall, cpu, item) in rows:
+        print(f"{name:44s} {wall:14.2f} {cpu:13.2f} {item:16.2f}")
     print(f"peak RSS: {rss_mb:.1f} MB")
     w.close()
 
