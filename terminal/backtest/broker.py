@@ -179,17 +179,24 @@ class SimBroker:
         if order.quantity > 0:
             qty = order.quantity
         else:
-            budget = order.quote_quantity if order.quote_quantity is not None else max(ZERO, cash + pos * price - abs(pos) * price)
+            budget = order.quote_quantity if order.quote_quantity is not None else (
+                cash if not pos else max(ZERO, cash + pos * price - abs(pos) * price))
             qty = (budget / unit_cost / self.lot_size).to_integral_value(rounding=ROUND_FLOOR) * self.lot_size
-        # exposure added beyond what closes the opposite position must be paid for
-        closing = min(qty, abs(pos)) if (pos < 0) == buy and pos != 0 else ZERO
-        opening = qty - closing
-        cash_after_close = cash - (closing * price if buy else -closing * price) - closing * price * self.commission
-        pos_after_close = pos + (closing if buy else -closing)
-        avail = cash_after_close + pos_after_close * price - abs(pos_after_close) * price
-        if qty <= 0 or opening * unit_cost > avail:
-            reason = "insufficient cash" if qty <= 0 or opening else "invalid quantity"
-            self._update(order.with_status(OrderStatus.REJECTED, reject_reason=reason, ts_updated=self._now()))
+        if not pos:
+            ok = qty > 0 and qty * unit_cost <= cash
+        else:  # exposure added beyond what closes the opposite position must be paid for
+            closing = min(qty, abs(pos)) if (pos < 0) == buy else ZERO
+            opening = qty - closing
+            cash_after_close = cash - (closing * price if buy else -closing * price) - closing * price * self.commission
+            pos_after_close = pos + (closing if buy else -closing)
+            avail = cash_after_close + pos_after_close * price - abs(pos_after_close) * price
+            ok = qty > 0 and opening * unit_cost <= avail
+        if not ok:
+            t = self._now()  # NEW -> REJECTED, built directly (hot path when the cash has run out)
+            self._update(Order(order.symbol, order.side, order.type, order.client_order_id, order.quantity,
+                               order.price, order.stop_price, order.quote_quantity, order.time_in_force,
+                               OrderStatus.REJECTED, order.venue_order_id, ts_created=order.ts_created,
+                               ts_updated=t, reject_reason="insufficient cash"))
             return False
         fee = qty * price * self.commission
         t = self._now()
