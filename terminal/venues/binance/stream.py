@@ -56,9 +56,13 @@ def _partial_depth(stream: str) -> Parser:
     return parse_partial
 
 
+class Batch(list):  # type: ignore[type-arg]
+    """Several records from one message (``!miniTicker@arr``): delivered one by one."""
+
+
 def _array(parser: Parser) -> Parser:
-    def parse_array(data: Any, ts_recv: int) -> list[Any]:
-        return [parser(item, ts_recv) for item in data]
+    def parse_array(data: Any, ts_recv: int) -> Batch:
+        return Batch(parser(item, ts_recv) for item in data)
     return parse_array
 
 
@@ -319,16 +323,18 @@ class MarketStream:
                     health.last_message_mono = now
                     if "stream" not in msg:
                         self._on_control(msg)
+                    elif msg["stream"] == "!serverShutdown":
+                        self._on_control(msg["data"])
                     continue  # else a late message for a stream we just unsubscribed
                 parser, h = route
                 h.messages += 1
                 h.last_message_mono = now
                 event = parser(msg["data"], int((now + wall_offset) * 1000))
-                if type(event) is list:
+                if type(event) is not Batch:
+                    on_event(event)
+                else:
                     for item in event:
                         on_event(item)
-                else:
-                    on_event(event)
             except Exception as exc:  # noqa: BLE001 - one bad message never kills the stream
                 health.errors += 1
                 log.warning("%s: dropped a message (%s)", self.name, type(exc).__name__)

@@ -107,3 +107,32 @@ async def test_control_messages_are_merged_and_throttled_below_five_per_second()
         assert sorted(subscribed) == sorted(names) and len(srv.controls) < 12
         assert stream.subscriptions == frozenset(names[3:])
         await stream.close()
+
+
+async def test_connection_is_rotated_before_its_lifetime_ends_without_backoff() -> None:
+    got = Collector()
+    async with TinyStreamServer() as srv:
+        stream = MarketStream(srv.url, got, max_lifetime_s=0.3, silence_timeout_s=0.4, control_interval_s=0.01,
+                              backoff_initial_s=30)  # a backoff this long would time the test out
+        await stream.start()
+        await stream.wait_connected(5)
+        await stream.subscribe(["btcusdt@trade"])
+        down = await got.wait_for(lambda e: isinstance(e, ConnectionChanged) and not e.connected)
+        assert down.reason == "rotation"
+        await got.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and e.reconnects == 1)
+        await asyncio.wait_for(srv.subscribed.wait(), 5)
+        await stream.close()
+
+
+async def test_server_shutdown_notice_triggers_a_reconnect() -> None:
+    got = Collector()
+    async with TinyStreamServer() as srv:
+        stream = MarketStream(srv.url, got, control_interval_s=0.01, backoff_initial_s=0.05)
+        await stream.start()
+        await stream.wait_connected(5)
+        await stream.subscribe(["btcusdt@trade"])
+        await srv.push_raw('{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1}}')
+        down = await got.wait_for(lambda e: isinstance(e, ConnectionChanged) and not e.connected)
+        assert down.reason == "server shutdown"
+        await got.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and e.reconnects == 1)
+        await stream.close()

@@ -4,9 +4,15 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
+import pytest
+
+from terminal.bus import Bus
+
 from terminal.market.bars import missing_open_times
-from terminal.model import (BalancesUpdated, Bar, ConnectionChanged, Fill, Interval, OrderRequest, OrderStatus,
-                            OrderType, OrderUpdated, QuoteTick, Side, Ticker24h, TradeTick)
+from terminal.model import (BalancesUpdated, Bar, ConnectionChanged, Environment, Fill, Interval, OrderRequest,
+                            OrderStatus, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h, TradeTick)
+from terminal.venues.base import AuthError
+from terminal.venues.binance.signing import HmacSigner
 from terminal.venues.binance.venue import BinanceVenue
 
 from .recorder import Recorder
@@ -80,3 +86,15 @@ async def test_user_stream_reports_order_fill_and_balances(venue: tuple[BinanceV
     bal = await rec.wait_for(lambda e: isinstance(e, BalancesUpdated) and
                              any(b.asset == "BTC" for b in e.balances))
     assert all(b.free >= 0 for b in bal.balances)
+
+
+async def test_user_stream_with_unknown_key_raises_auth_error(fresh_sandbox: object) -> None:
+    url = fresh_sandbox.url  # type: ignore[attr-defined]
+    v = BinanceVenue(Environment.SANDBOX, url, url.replace("http", "ws"), url.replace("http", "ws") + "/ws-api/v3",
+                     "unknown" * 9, HmacSigner("s" * 64), Bus())
+    try:
+        with pytest.raises(AuthError):
+            await v.start_user_stream()
+        assert v.user is None
+    finally:
+        await v.close()
