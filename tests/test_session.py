@@ -19,7 +19,7 @@ from terminal.venues.base import AuthError
 from terminal.venues.binance.rest import BinanceRest
 from terminal.venues.binance.signing import HmacSigner
 
-from tests.session_helpers import wait_for_event
+from session_helpers import wait_for_event
 
 D = Decimal
 
@@ -175,7 +175,7 @@ async def test_user_stream_reconnect_triggers_reconcile_of_missed_changes(fresh_
 async def test_no_keys_means_market_data_only_with_a_clear_message(tmp_path, monkeypatch):
     import keyring
     from terminal.session_connect import _credentials
-    from tests.storage.test_secrets import MemoryKeyring
+    from storage.test_secrets import MemoryKeyring
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     try:

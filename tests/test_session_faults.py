@@ -16,7 +16,7 @@ from terminal.venues.base import TemporaryError
 from terminal.venues.binance.rest import BinanceRest
 from terminal.venues.binance.signing import HmacSigner
 
-from tests.session_helpers import wait_for_event
+from session_helpers import wait_for_event
 
 D = Decimal
 

@@ -12,7 +12,7 @@ import terminal
 from terminal.model import Bar, BookUpdated, Interval, OrderBook, QuoteTick, Ticker24h, TradeTick
 from terminal.session import Session, UnknownSymbol
 
-from tests.session_helpers import wait_for_event
+from session_helpers import wait_for_event
 
 
 @pytest.fixture
