@@ -160,6 +160,16 @@ class Quoter:
         self._dirty = True
         return True
 
+    def resync(self) -> None:
+        """Rebuild what rests from the engine (when fills may not all have been reported yet)."""
+        self.orders.clear()
+        self._by_id.clear()
+        for order in self.engine.open_orders(self.account_id, self.symbol):
+            key = (order.side is Side.BUY, int(order.price / self._tick))
+            self.orders.setdefault(key, []).append([order.order_id, int(order.remaining_qty / self._step)])
+            self._by_id[order.order_id] = key
+        self._dirty = True
+
     def cancel_all(self) -> None:
         for key in list(self.orders):
             self._cancel_level(key)

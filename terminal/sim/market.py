@@ -131,6 +131,7 @@ class MarketSimulator:
         sim = self._sims[symbol]
         self._in_flow = True
         try:
+            sim.quoter.resync()
             sim.quoter.requote(sim.path.price, force=True)
         finally:
             self._in_flow = False
@@ -147,6 +148,12 @@ class MarketSimulator:
         sim.quoter.on_fill(trade.sell_order_id, trade.qty)
         if not self._in_flow:
             sim.user_price = trade.price
+            bid, ask = self.engine.best(trade.symbol)
+            if bid is None or ask is None:
+                # A user emptied a side: the maker refills it at once (the engine allows calls from listeners).
+                sim.path.nudge(float(trade.price), 0.5)
+                sim.user_price = None
+                self.requote(trade.symbol)
 
     # ---- internals ----------------------------------------------------------------------------------
     def _history(self, spec: SymbolSpec, index: int, now_ms: int) -> tuple[KlineStore, PricePath | ReplayPath]:

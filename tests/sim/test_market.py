@@ -159,3 +159,15 @@ def test_maker_keeps_a_bounded_number_of_orders_and_tracks_them_exactly(ran) -> 
         tracked = {oid: left for entries in market._sims[symbol].quoter.orders.values() for oid, left in entries}
         step = market.stores[symbol].instrument.step_size
         assert tracked == {o.order_id: int(o.remaining_qty / step) for o in resting}, symbol
+
+
+def test_a_user_who_empties_a_side_finds_it_refilled_at_once() -> None:
+    market, engine, _ = make_market(days=1)
+    engine.add_account("whale", {"USDT": Decimal("100000000"), "ETH": Decimal("100000")})
+    _, bids, _ = engine.depth("ETHUSDT", 1000)
+    everything = sum(q for _, q in bids) + Decimal("1")
+    result = engine.place("whale", "ETHUSDT", Side.SELL, OrderType.MARKET, quantity=everything)
+    assert result.order.executed_qty == everything - 1  # the whole bid side was taken
+    _, bids, asks = engine.depth("ETHUSDT", 100)
+    assert len(bids) >= 25 and len(asks) >= 25 and bids[0][0] < asks[0][0]  # refilled, no step needed
+    assert market.fair_price("ETHUSDT") < float(DEFAULT_SYMBOLS[1].start_price)
