@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHeaderView, QLabel, QScroll
 
 from .. import theme
 from .jobs import Outcome, ProcessJob
+from .look import style, style_tabs
 from .models import StatsModel, text, trades_model, trades_view_frame
 from .optimize_view import OptimizeView, table_view
 from .plots import ResultPlots
@@ -81,6 +82,7 @@ class BacktestDock(QWidget):
         self.task: asyncio.Task[Any] | None = None
         self.output: BacktestOutput | None = None
 
+        style(self.setup)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.setup)
@@ -108,6 +110,7 @@ class BacktestDock(QWidget):
         self.tabs.addTab(self.stats_view, "Statistics")
         self.tabs.addTab(self.trades_view, "Trades")
         self.tabs.addTab(self.optimize, "Optimize")
+        style_tabs(self.tabs)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)

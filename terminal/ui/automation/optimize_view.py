@@ -9,12 +9,13 @@ from typing import Any
 
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QScrollArea, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ...backtest.optimize import STAT_KEYS
 from ...strategy.base import Strategy
 from .jobs import Outcome, ProcessJob
+from .look import style, style_table, style_tabs
 from .models import FrameModel, HeatmapModel
 from .params_form import GridForm
 from .runbar import RunBar
@@ -36,8 +37,10 @@ def table_view(model: Any, sortable: bool = True) -> QTableView:
     v.horizontalHeader().setHighlightSections(False)
     v.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     v.horizontalHeader().setStretchLastSection(True)
+    v.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # keep the model's order until a click
     v.setSortingEnabled(sortable)
     v.setWordWrap(False)
+    style_table(v)
     return v
 
 
@@ -63,6 +66,8 @@ class OptimizeView(QWidget):
         self.metric_combo = QComboBox()
         self.metric_combo.addItems(STAT_KEYS)
         self.metric_combo.setCurrentText("Sharpe Ratio")
+        self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.metric_combo.setMinimumContentsLength(12)
         self.folds_spin = QSpinBox()
         self.folds_spin.setRange(0, 20)
         self.folds_spin.setSpecialValueText("off")
@@ -77,10 +82,13 @@ class OptimizeView(QWidget):
         self.runbar = RunBar("Optimize")
         cl.addWidget(self.runbar)
         cl.addStretch(1)
+        style(controls)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(260)
+        scroll.setMinimumWidth(270)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
 
         self.results_model = FrameModel(self, signed=("Return [%]", "Sharpe Ratio", "Sortino Ratio"))
         self.results_view = table_view(self.results_model)
@@ -90,6 +98,7 @@ class OptimizeView(QWidget):
         self.heat_view.verticalHeader().setVisible(True)
         self.heat_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.heat_view.horizontalHeader().setStretchLastSection(False)
+        self.heat_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
         for c in (self.x_combo, self.y_combo):
             c.currentIndexChanged.connect(self._refresh_heatmap)
@@ -114,12 +123,14 @@ class OptimizeView(QWidget):
         self.tabs.addTab(self.results_view, "Results")
         self.tabs.addTab(heat, "Heatmap")
         self.tabs.addTab(self.wf_view, "Walk-forward")
+        style_tabs(self.tabs)
+        style(self.heat_caption, "muted")
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
         split.addWidget(self.tabs)
         split.setStretchFactor(1, 1)
-        split.setSizes([290, 700])
+        split.setSizes([320, 700])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)
@@ -185,7 +196,8 @@ class OptimizeView(QWidget):
         self.show_result(outcome.value.result, outcome.value.walk_forward)
         res = outcome.value.result
         bar.finish(not res.cancelled)
-        best = ", ".join(f"{k}={v}" for k, v in res.best.items())
+        shown = self.grid_form.varied() or list(res.best)
+        best = ", ".join(f"{k}={v}" for k, v in res.best.items() if k in shown)
         head = "cancelled: " if res.cancelled else ""
         if res.results.empty:
             bar.info(f"{head}no run finished")
@@ -199,11 +211,11 @@ class OptimizeView(QWidget):
         self.result = result
         self.walk_forward = walk_forward
         frame = result.results
-        cols = [*result.params, *[s for s in (result.maximize, *SHOWN_STATS) if s in frame.columns]]
+        varied = [p for p in result.params if frame[p].nunique() > 1] if len(frame) else []
+        cols = [*(varied or result.params), *[s for s in (result.maximize, *SHOWN_STATS) if s in frame.columns]]
         cols = list(dict.fromkeys(cols))
         self.results_model.set_frame(frame[cols] if len(frame) else frame)
         self.results_view.resizeColumnsToContents()
-        varied = [p for p in result.params if frame[p].nunique() > 1] if len(frame) else []
         choices = varied or list(result.params)
         for combo, pick in ((self.x_combo, 0), (self.y_combo, 1)):
             combo.blockSignals(True)

@@ -1,9 +1,11 @@
 """Run / Cancel buttons, a progress bar and a message line: the controls of one background job."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from .. import theme
+from .look import style
 
 
 class RunBar(QWidget):
@@ -31,6 +33,9 @@ class RunBar(QWidget):
         self.message = QLabel()
         self.message.setObjectName("automationMessage")
         self.message.setWordWrap(True)
+        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 3)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._error = False
         lay.addWidget(self.message)
         c = theme.colors()
         self.run_button.setStyleSheet(f"QPushButton#runButton {{ background: {c.accent}; color: #000; border: none;"
@@ -58,12 +63,20 @@ class RunBar(QWidget):
         self.progress.setFormat("done" if ok else "")
 
     def info(self, text: str) -> None:
-        self.message.setStyleSheet(f"color: {theme.colors().muted};")
+        self._error = False
+        self._color("muted")
         self.message.setText(text)
 
     def error(self, text: str) -> None:
-        self.message.setStyleSheet(f"color: {theme.colors().down};")
+        self._error = True
+        self._color("down")
         self.message.setText(text)
 
+    def _color(self, name: str) -> None:
+        if getattr(theme, "style", None) is not None:
+            style(self.message, name)
+        else:
+            self.message.setStyleSheet(f"color: {getattr(theme.colors(), name)};")
+
     def is_error(self) -> bool:
-        return theme.colors().down in self.message.styleSheet()
+        return self._error
