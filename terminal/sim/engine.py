@@ -112,6 +112,12 @@ class Engine:
     def add_account(self, account_id: str, balances: dict[str, Decimal]) -> None:
         self._ledger.add_account(account_id, balances)
 
+    def set_history_limit(self, account_id: str, limit: int) -> None:
+        """Keep at most about ``limit`` closed orders and trades per symbol for this account (open ones always)."""
+        if limit < 1:
+            raise ValueError("history limit must be at least 1")
+        self._history.account_limits[account_id] = limit
+
     def has_account(self, account_id: str) -> bool:
         return self._ledger.has(account_id)
 

@@ -94,6 +94,8 @@ class MarketSimulator:
         for account in (MAKER, TAKER):
             if not self.engine.has_account(account):
                 self.engine.add_account(account, {a: HUGE for a in assets})
+            # the simulated participants trade all day: keep only a short history for them (bounded memory)
+            self.engine.set_history_limit(account, 200)
         for index, spec in enumerate(self.specs):
             store, path = self._history(spec, index, now_ms)
             self.stores[spec.symbol] = store

@@ -15,10 +15,11 @@ class Registry:
     happens when a list reaches twice the limit, so it costs O(1) per record on average.
     """
 
-    __slots__ = ("_by_id", "_by_cid", "_orders", "_open", "_trades", "limit")
+    __slots__ = ("_by_id", "_by_cid", "_orders", "_open", "_trades", "limit", "account_limits")
 
     def __init__(self, limit: int = 10_000) -> None:
         self.limit = limit
+        self.account_limits: dict[str, int] = {}  # per-account override (e.g. the simulator's own accounts)
         self._by_id: dict[str, dict[int, WorkingOrder]] = {}                 # symbol -> id -> order
         self._by_cid: dict[tuple[str, str, str], WorkingOrder] = {}          # (account, symbol, cid) -> latest
         self._orders: dict[tuple[str, str], list[WorkingOrder]] = {}         # (account, symbol) -> orders by id
@@ -37,8 +38,9 @@ class Registry:
         if lst is None:
             lst = self._orders[(a, s)] = []
         lst.append(order)
-        if len(lst) >= 2 * self.limit:
-            self._trim_orders(lst, by_id)
+        limit = self.account_limits.get(a, self.limit)
+        if len(lst) >= 2 * limit:
+            self._trim_orders(lst, by_id, limit)
         acct = self._open.get(a)
         if acct is None:
             acct = self._open[a] = {}
@@ -57,11 +59,12 @@ class Registry:
         if lst is None:
             lst = self._trades[key] = []
         lst.append(trade)
-        if len(lst) >= 2 * self.limit:
-            del lst[:-self.limit]
+        limit = self.account_limits.get(account_id, self.limit)
+        if len(lst) >= 2 * limit:
+            del lst[:-limit]
 
-    def _trim_orders(self, lst: list[WorkingOrder], by_id: dict[int, WorkingOrder]) -> None:
-        cut = len(lst) - self.limit
+    def _trim_orders(self, lst: list[WorkingOrder], by_id: dict[int, WorkingOrder], limit: int) -> None:
+        cut = len(lst) - limit
         kept = []
         for order in lst[:cut]:
             if order.status.is_open:

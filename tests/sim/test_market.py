@@ -171,3 +171,25 @@ def test_a_user_who_empties_a_side_finds_it_refilled_at_once() -> None:
     _, bids, asks = engine.depth("ETHUSDT", 100)
     assert len(bids) >= 25 and len(asks) >= 25 and bids[0][0] < asks[0][0]  # refilled, no step needed
     assert market.fair_price("ETHUSDT") < float(DEFAULT_SYMBOLS[1].start_price)
+
+
+def test_simulator_accounts_keep_a_short_bounded_history():
+    from decimal import Decimal
+
+    from terminal.clock import SimClock
+    from terminal.sim.engine import Engine
+    from terminal.sim.market import MAKER, TAKER, MarketSimulator
+    from terminal.sim.symbols import DEFAULT_SYMBOLS
+
+    specs = [s for s in DEFAULT_SYMBOLS if s.symbol == "BTCUSDT"]
+    clock = SimClock(1_700_000_000_000)
+    engine = Engine([s.instrument for s in specs], clock)
+    sim = MarketSimulator(engine, specs, seed=3, clock=clock, days=1)
+    sim.bootstrap(clock.now_ms())
+    for _ in range(3000):
+        clock.advance(100)
+        sim.step(clock.now_ms())
+    for account in (MAKER, TAKER):
+        assert len(engine.all_orders(account, "BTCUSDT", limit=100_000)) <= 2 * 200 + len(engine.open_orders(account))
+        assert len(engine.account_trades(account, "BTCUSDT", limit=100_000)) <= 2 * 200
+    assert engine.last_price("BTCUSDT") > Decimal(0)
