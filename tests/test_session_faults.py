@@ -62,6 +62,8 @@ async def test_twenty_orders_under_drops_5xx_429_delays_end_exactly_as_intended(
             else:
                 req = OrderRequest("BTCUSDT", Side.SELL, OrderType.MARKET, quantity=D("0.0003"))
             intended.append(req.client_order_id)
+            if i % 2:
+                server.faults.drop_websockets()  # sockets keep dropping throughout the run
             await arm(i % 6)  # armed for the order request itself
             order = await session.place_order(req)
             assert order.client_order_id == req.client_order_id and order.status is not OrderStatus.PENDING_NEW
