@@ -115,8 +115,14 @@ class Session:
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
         return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # logged here; an awaiting caller still gets it
+            exc = task.exception()
+            log.warning("background task %s failed: %s: %s", task.get_name(), type(exc).__name__, exc)
 
     # ------------------------------------------------------------------ event routing
     def _route(self, event: object) -> None:
