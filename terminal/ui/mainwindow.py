@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.order_entry.confirm_box.setChecked(self.settings.confirm_orders or environment is m.Environment.LIVE)
         self.instruments: dict[str, m.Instrument] = {}
         self.view_menu = self.menuBar().addMenu("&View")
+        theme.style(self.menuBar())
         self._build_docks()
         self._build_menus()
         self._build_shortcuts()

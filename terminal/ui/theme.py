@@ -1,10 +1,11 @@
 """Dark and light themes: a QPalette, a small style sheet, and the trading colours."""
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,48 @@ QToolTip {{ background: {c.panel}; color: {c.text}; border: 1px solid {c.border}
 """
 
 
+def header_sheet(c: Colors) -> str:
+    return (f"QHeaderView::section {{ background: {c.panel}; color: {c.muted}; border: none;"
+            f" border-bottom: 1px solid {c.border}; padding: 3px 6px; font-weight: 600; }}"
+            f" QHeaderView {{ background: {c.panel}; }}")
+
+
+def tabbar_sheet(c: Colors) -> str:
+    return (f"QTabBar::tab {{ background: transparent; color: {c.muted}; padding: 5px 12px; border: none; }}"
+            f" QTabBar::tab:selected {{ color: {c.text}; border-bottom: 2px solid {c.accent}; }}")
+
+
+#: Widgets styled by a sheet, re-styled on a theme switch. The application itself gets NO style sheet: under a
+#: style sheet every table cell is painted through QStyleSheetStyle (measured ~60% slower per cell), so sheets
+#: are set only on widgets that are not ancestors of a table (order entry, status bar, headers, tab bars, labels).
+_styled: "weakref.WeakKeyDictionary[QWidget, str]" = weakref.WeakKeyDictionary()
+_SHEETS = {"sheet": stylesheet, "header": header_sheet, "tabbar": tabbar_sheet}
+
+
+def style(widget: QWidget, kind: str = "sheet") -> None:
+    """Give ``widget`` the theme's sheet of ``kind``: sheet, header, tabbar, or a colour name (muted, down...)."""
+    _styled[widget] = kind
+    _style_one(widget, kind)
+
+
+def _style_one(widget: QWidget, kind: str) -> None:
+    fn = _SHEETS.get(kind)
+    sheet = fn(_current) if fn else f"color: {getattr(_current, kind)};"
+    try:
+        widget.setStyleSheet(sheet)
+    except RuntimeError:  # the C++ object is gone
+        _styled.pop(widget, None)
+
+
 def apply(app: QApplication, name: str) -> Colors:
-    """Apply a theme to the whole application; returns its colours."""
+    """Apply a theme to the whole application (palette, font, the styled widgets); returns its colours."""
     global _current
     _current = THEMES.get(name, DARK)
     app.setStyle("Fusion")
     app.setPalette(palette(_current))
-    app.setStyleSheet(stylesheet(_current))
     font = QFont(app.font())
     font.setPointSizeF(9.5)
     app.setFont(font)
+    for widget, kind in list(_styled.items()):
+        _style_one(widget, kind)
     return _current

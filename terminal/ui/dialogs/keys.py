@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from qasync import asyncSlot
 
 from ...model import Environment
+from .. import theme
 from ...storage import secrets
 from ...storage.secrets import Credentials, KeyType, SecretsUnavailable
 
@@ -241,6 +242,7 @@ class KeysDialog(QDialog):
             self.tabs.setCurrentWidget(self.pages[current])  # type: ignore[index]
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
+        theme.style(self)
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
         lay.addWidget(self.tabs, 1)

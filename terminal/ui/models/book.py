@@ -1,16 +1,18 @@
-"""The book ladder: ``depth`` asks above ``depth`` bids, a fixed number of rows refreshed once per frame."""
+"""The book ladder: ``depth`` asks above ``depth`` bids, a fixed number of rows refreshed once per frame.
+
+Texts are computed once per book update (not per paint): ``data()`` is a list lookup. The depth bars are painted
+by the view in one pass per paint (``widgets.book.LadderView``), not per cell.
+"""
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
 
 from ... import model as m
 from .. import format as f
-from .. import theme
-from .table import RIGHT, RawRole
+from .table import RIGHT, RawRole, brush
 
 Index = QModelIndex | QPersistentModelIndex
 #: Fraction (0..1) of the largest cumulative size in view, for the depth bar.
@@ -18,6 +20,10 @@ DepthRole = Qt.ItemDataRole.UserRole + 2
 #: +1 for an ask row, -1 for a bid row, 0 for an empty row.
 SideRole = Qt.ItemDataRole.UserRole + 3
 Level = tuple[Decimal, Decimal]
+COLS = 3
+_DISPLAY, _ALIGN, _FG = (int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.TextAlignmentRole),
+                         int(Qt.ItemDataRole.ForegroundRole))
+_DEPTH, _SIDE, _RAW, _RIGHT = int(DepthRole), int(SideRole), int(RawRole), int(RIGHT)
 
 
 class Ladder:
@@ -75,6 +81,8 @@ class BookModel(QAbstractTableModel):
         super().__init__(parent)
         self.ladder = Ladder(depth)
         self._dirty = False
+        self._cells: list[tuple[int, tuple[str, str, str], float]] = []
+        self._rebuild()
 
     def set_symbol(self, symbol: str, instrument: m.Instrument | None) -> None:
         self.ladder.symbol, self.ladder.instrument = symbol, instrument
@@ -87,10 +95,30 @@ class BookModel(QAbstractTableModel):
             self.ladder.set(b.bids, b.asks)
             self._dirty = True
 
+    def _rebuild(self) -> None:
+        lad, instr = self.ladder, self.ladder.instrument
+        cells = []
+        for i in range(2 * lad.depth):
+            side, level, cum = lad.row(i)
+            if level is None:
+                cells.append((0, ("", "", ""), 0.0))
+            else:
+                cells.append((side, (f.price(instr, level[0]), f.qty(instr, level[1]), f.qty(instr, cum)),
+                              lad.fraction(cum)))
+        self._cells = cells
+
     def flush(self) -> None:
         if self._dirty:
             self._dirty = False
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 2))
+            self._rebuild()
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, COLS - 1))
+
+    def refresh_theme(self) -> None:
+        self._dirty = True
+
+    def bars(self) -> list[tuple[int, float]]:
+        """(side, fraction) per row, for the view that paints the depth bars."""
+        return [(side, frac) for side, _, frac in self._cells]
 
     def price_at(self, row: int) -> Decimal | None:
         _, level, _ = self.ladder.row(row)
@@ -100,10 +128,10 @@ class BookModel(QAbstractTableModel):
         return 0 if parent.isValid() else 2 * self.ladder.depth
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else 3
+        return 0 if parent.isValid() else COLS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < 3:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < COLS:
             if role == Qt.ItemDataRole.DisplayRole:
                 return self.HEADERS[section]
             if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -111,24 +139,21 @@ class BookModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self.rowCount() or not 0 <= index.column() < 3:
+        r, col = index.row(), index.column()
+        if not (0 <= r < len(self._cells) and 0 <= col < COLS):
             return None
-        side, level, cum = self.ladder.row(index.row())
-        col = index.column()
-        instr = self.ladder.instrument
-        if role == Qt.ItemDataRole.DisplayRole:
-            if level is None:
-                return ""
-            return (f.price(instr, level[0]), f.qty(instr, level[1]), f.qty(instr, cum))[col]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(RIGHT)
-        if role == Qt.ItemDataRole.ForegroundRole and col == 0 and level is not None:
-            c = theme.colors()
-            return QBrush(QColor(c.down if side > 0 else c.up))
-        if role == DepthRole:
-            return self.ladder.fraction(cum)
-        if role == SideRole:
-            return side if level is not None else 0
-        if role == RawRole:
+        if role == _DISPLAY:
+            return self._cells[r][1][col]
+        if role == _ALIGN:
+            return _RIGHT
+        if role == _FG:
+            side = self._cells[r][0]
+            return brush("down" if side > 0 else "up") if col == 0 and side else None
+        if role == _DEPTH:
+            return self._cells[r][2]
+        if role == _SIDE:
+            return self._cells[r][0]
+        if role == _RAW:
+            _, level, cum = self.ladder.row(r)
             return None if level is None else (level[0], level[1], cum)[col]
         return None

@@ -20,6 +20,21 @@ LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 CENTER = Qt.AlignmentFlag.AlignCenter
 #: A role carrying the raw value of a cell (Decimal, str, int) for sorting and tests.
 RawRole = Qt.ItemDataRole.UserRole + 1
+_DISPLAY, _ALIGN = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.TextAlignmentRole
+_FG, _BG = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole
+ALL_COLUMNS = (0, 1 << 30)
+_ROLES = frozenset({_DISPLAY, _ALIGN, _FG, _BG, RawRole})
+_brushes: dict[tuple[str, str], QBrush] = {}
+
+
+def brush(name: str) -> QBrush:
+    """A cached brush for a theme colour name ("up", "down", "muted", ...) in the current theme."""
+    c = theme.colors()
+    key = (c.name, name)
+    b = _brushes.get(key)
+    if b is None:
+        b = _brushes[key] = QBrush(QColor(getattr(c, name)))
+    return b
 
 
 @dataclass(frozen=True)
@@ -50,7 +65,7 @@ class RowStore(Generic[R]):
         self.keys: list[Hashable] = []
         self.rows: dict[Hashable, R] = {}
         self.pos: dict[Hashable, int] = {}
-        self.dirty: set[Hashable] = set()
+        self.dirty: dict[Hashable, tuple[int, int]] = {}  # key -> (first, last) changed column
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -75,6 +90,7 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         self.store: RowStore[R] = RowStore()
         self._pending_new: dict[Hashable, R] = {}
         self._newest_first = False
+        self._texts: dict[Hashable, list[str]] = {}  # display texts per row key, dropped when the row changes
 
     # ---- plain-Python side (cheap; no signals) -------------------------------------------------------------
     def key(self, row: R) -> Hashable:  # pragma: no cover - overridden
@@ -85,14 +101,17 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         k = self.key(row)
         if k in self.store.rows:
             self.store.rows[k] = row
-            self.store.dirty.add(k)
+            self.store.dirty[k] = ALL_COLUMNS
+            self._texts.pop(k, None)
         else:
             self._pending_new[k] = row
 
-    def touch(self, key: Hashable) -> None:
-        """Mark a row whose object was changed in place."""
+    def touch(self, key: Hashable, first: int = 0, last: int = 1 << 30) -> None:
+        """Mark a row whose object was changed in place (optionally only columns ``first..last``)."""
         if key in self.store.rows:
-            self.store.dirty.add(key)
+            old = self.store.dirty.get(key)
+            self.store.dirty[key] = (first, last) if old is None else (min(old[0], first), max(old[1], last))
+            self._texts.pop(key, None)
 
     def lookup(self, key: Hashable) -> R | None:
         """The row for ``key``, shown or still waiting for the next flush."""
@@ -120,11 +139,15 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
             s.reindex()
             self.endInsertRows()
         if s.dirty:
-            rows = [s.pos[k] for k in s.dirty if k in s.pos]
-            s.dirty.clear()
+            # rows grouped into contiguous runs; each run signals the union of its changed columns only, so a
+            # view repaints just those cells (nothing at all for hidden columns)
             last_col = len(self.columns) - 1
-            for a, b in contiguous(rows):
-                self.dataChanged.emit(self.index(a, 0), self.index(b, last_col))
+            spans = {s.pos[k]: cols for k, cols in s.dirty.items() if k in s.pos}
+            s.dirty.clear()
+            for a, b in contiguous(spans):
+                c0 = min(spans[r][0] for r in range(a, b + 1))
+                c1 = min(last_col, max(spans[r][1] for r in range(a, b + 1)))
+                self.dataChanged.emit(self.index(a, c0), self.index(b, c1))
 
     def remove(self, key: Hashable) -> None:
         s = self.store
@@ -135,7 +158,8 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         self.beginRemoveRows(QModelIndex(), i, i)
         del s.keys[i]
         del s.rows[key]
-        s.dirty.discard(key)
+        self._texts.pop(key, None)
+        s.dirty.pop(key, None)
         s.reindex()
         self.endRemoveRows()
 
@@ -152,7 +176,8 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         self.beginRemoveRows(QModelIndex(), first, last)
         for k in s.keys[first:last + 1]:
             del s.rows[k]
-            s.dirty.discard(k)
+            self._texts.pop(k, None)
+            s.dirty.pop(k, None)
         del s.keys[first:last + 1]
         s.reindex()
         self.endRemoveRows()
@@ -160,7 +185,7 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     def reset(self, rows: Iterable[R]) -> None:
         self.beginResetModel()
         s = self.store
-        s.keys.clear(); s.rows.clear(); s.dirty.clear()
+        s.keys.clear(); s.rows.clear(); s.dirty.clear(); self._texts.clear()
         self._pending_new = {}
         items = list(rows)
         if self._newest_first:
@@ -172,6 +197,17 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
             s.rows[k] = r
         s.reindex()
         self.endResetModel()
+
+    @property
+    def _aligns(self) -> list[int]:
+        cached = self.__dict__.get("_align_cache")
+        if cached is None or len(cached) != len(self.columns):
+            cached = self.__dict__["_align_cache"] = [int(col.align) for col in self.columns]
+        return cached
+
+    def invalidate_texts(self) -> None:
+        """Drop every cached text (after a theme or format change)."""
+        self._texts.clear()
 
     def row_at(self, i: int) -> R:
         return self.store.row(i)
@@ -196,24 +232,32 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.store.keys) or index.column() >= len(self.columns):
+        # called ~10x per visible cell per repaint: unwanted roles leave first, texts are cached per row
+        if role not in _ROLES:
             return None
-        col = self.columns[index.column()]
-        row = self.store.row(index.row())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return col.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(col.align)
-        if role == Qt.ItemDataRole.ForegroundRole and col.color is not None:
+        r, c = index.row(), index.column()
+        keys = self.store.keys
+        if not (0 <= r < len(keys) and 0 <= c < len(self.columns)):
+            return None
+        if role == _DISPLAY:
+            key = keys[r]
+            texts = self._texts.get(key)
+            if texts is None:
+                row = self.store.rows[key]
+                texts = self._texts[key] = [col.text(row) for col in self.columns]
+            return texts[c]
+        if role == _ALIGN:
+            return self._aligns[c]
+        col = self.columns[c]
+        row = self.store.rows[keys[r]]
+        if role == _FG:
+            if col.color is None:
+                return None
             name = col.color(row)
-            if name:
-                return QBrush(QColor(getattr(theme.colors(), name)))
-            return None
-        if role == Qt.ItemDataRole.BackgroundRole:
+            return brush(name) if name else None
+        if role == _BG:
             return self.background(row)
-        if role == RawRole:
-            return col.raw(row) if col.raw else col.text(row)
-        return None
+        return col.raw(row) if col.raw else col.text(row)  # RawRole
 
     def background(self, row: R) -> Any:
         return None

@@ -7,12 +7,10 @@ from decimal import Decimal
 from typing import Any, Hashable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
 
 from ... import model as m
 from .. import format as f
-from .. import theme
-from .table import LEFT, Column, RowTableModel
+from .table import LEFT, Column, RowTableModel, brush
 
 FLASH_S = 0.6
 
@@ -86,26 +84,26 @@ class WatchlistModel(RowTableModel[WatchRow]):
         self.put(WatchRow(symbol, instrument))
         return True
 
-    def _mutate(self, symbol: str, fn: Any, event: Any) -> None:
+    def _mutate(self, symbol: str, fn: Any, event: Any, first: int, last: int) -> None:
         row = self.lookup(symbol)
         if row is None:
             return
         fn(row, event)
-        self.touch(symbol)
+        self.touch(symbol, first, last)
         if row.flash_until:
             self._flashing.add(symbol)
 
     def on_quotes(self, quotes: list[m.QuoteTick]) -> None:
         for q in quotes:
-            self._mutate(q.symbol, WatchRow.apply_quote, q)
+            self._mutate(q.symbol, WatchRow.apply_quote, q, 3, 4)
 
     def on_tickers(self, tickers: list[m.Ticker24h]) -> None:
         for t in tickers:
-            self._mutate(t.symbol, WatchRow.apply_ticker, t)
+            self._mutate(t.symbol, WatchRow.apply_ticker, t, 1, 7)
 
     def on_trades(self, trades: list[m.TradeTick]) -> None:
         for t in trades:
-            self._mutate(t.symbol, WatchRow.apply_trade, t)
+            self._mutate(t.symbol, WatchRow.apply_trade, t, 1, 1)
 
     def flush(self) -> None:
         if self._flashing:  # expire flashes: one more repaint of the row without its colour
@@ -116,7 +114,7 @@ class WatchlistModel(RowTableModel[WatchRow]):
                     self._flashing.discard(sym)
                     if row is not None:
                         row.flash_dir, row.flash_until = 0, 0.0
-                        self.touch(sym)
+                        self.touch(sym, 1, 1)
         super().flush()
 
     def data(self, index: Any, role: int = 0) -> Any:
@@ -126,6 +124,5 @@ class WatchlistModel(RowTableModel[WatchRow]):
 
     def background(self, row: WatchRow) -> Any:
         if row.flash_dir and row.flash_until > time.monotonic():
-            c = theme.colors()
-            return QBrush(QColor(c.flash_up if row.flash_dir > 0 else c.flash_down))
+            return brush("flash_up" if row.flash_dir > 0 else "flash_down")
         return None

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBo
 from qasync import asyncSlot
 
 from ... import model as m
+from .. import theme
 from ..models.balances import BalancesModel, PositionsModel
 from ..models.fills import FillsModel
 from ..models.orders import OpenOrdersModel, OrderHistoryModel
@@ -35,7 +36,10 @@ class BlottersWidget(QTabWidget):
         self.cancel_button.clicked.connect(self._on_cancel)
         self.cancel_all_button.clicked.connect(self._on_cancel_all)
         self.message = QLabel("", self)
-        self.message.setObjectName("muted")
+        theme.style(self.message, "muted")
+        theme.style(self.tabBar(), "tabbar")
+        for b in (self.cancel_button, self.cancel_all_button):
+            theme.style(b)
         page = QWidget(self)
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 4, 6, 0)

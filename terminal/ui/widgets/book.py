@@ -3,37 +3,36 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import (QHeaderView, QLabel, QSplitter, QStyledItemDelegate, QStyleOptionViewItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from ... import model as m
 from .. import format as f
 from .. import theme
-from ..models.book import BookModel, DepthRole, SideRole
+from ..models.book import BookModel
 from ..models.trades import TradesModel
 from .table import make_table
 
 
-class DepthDelegate(QStyledItemDelegate):
-    """Paints a translucent bar proportional to the cumulative size behind each row."""
+class LadderView(QTableView):
+    """The ladder's table view: paints every row's depth bar in one pass, then the cells over them."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
-        side = index.data(SideRole)
-        if side:
-            frac = float(index.data(DepthRole) or 0.0)
+    def paintEvent(self, event: QPaintEvent) -> None:
+        model = self.model()
+        if isinstance(model, BookModel):
             c = theme.colors()
-            color = QColor(c.down_bg if side > 0 else c.up_bg)
-            table_w = option.widget.viewport().width() if option.widget else option.rect.width()
-            bar_w = int(table_w * frac)
-            left_edge = table_w - bar_w
-            r = option.rect
-            x0 = max(r.left(), left_edge)
-            if x0 < r.right():
-                painter.fillRect(QRect(x0, r.top(), r.right() - x0 + 1, r.height()), color)
-        super().paint(painter, option, index)
+            ask, bid = QColor(c.down_bg), QColor(c.up_bg)
+            vp = self.viewport()
+            width = vp.width()
+            p = QPainter(vp)
+            for row, (side, frac) in enumerate(model.bars()):
+                if side and frac > 0:
+                    y, h = self.rowViewportPosition(row), self.rowHeight(row)
+                    bar = int(width * frac)
+                    p.fillRect(QRect(width - bar, y, bar, h), ask if side > 0 else bid)
+            p.end()
+        super().paintEvent(event)
 
 
 class BookTradesWidget(QWidget):
@@ -45,10 +44,9 @@ class BookTradesWidget(QWidget):
         self.trades_model = TradesModel(instrument_of, self)
         self._instrument_of = instrument_of
         self.title = QLabel("Order book", self)
-        self.title.setObjectName("muted")
-        self.book = make_table(self)
+        theme.style(self.title, "muted")
+        self.book = make_table(self, view_class=LadderView)
         self.book.setModel(self.book_model)
-        self.book.setItemDelegate(DepthDelegate(self.book))
         self.book.verticalHeader().setDefaultSectionSize(19)
         self.book.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.book.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -80,6 +78,8 @@ class BookTradesWidget(QWidget):
         lay.addWidget(split)
         self.title.setContentsMargins(8, 4, 8, 4)
         self.spread.setContentsMargins(0, 3, 0, 3)
+        self.spread.setTextFormat(Qt.TextFormat.RichText)
+        self.spread.setFixedHeight(26)  # a text change must not relayout (and repaint) the ladder
 
     def set_symbol(self, symbol: str, instrument: m.Instrument | None) -> None:
         self.title.setText(f"Order book · {symbol}")

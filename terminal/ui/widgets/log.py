@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
+from .. import theme
 from ..models.log import LogFilter, LogModel, LogRow
 from .table import make_table
 
@@ -22,6 +23,8 @@ class LogWidget(QWidget):
         self.search.setPlaceholderText("Filter…")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
+        theme.style(self.level)
+        theme.style(self.search)
         self.view = make_table(self)
         self.view.setModel(self.proxy)
         for col, w in enumerate((96, 70, 180)):

@@ -19,6 +19,7 @@ from qasync import asyncSlot
 from ... import model as m
 from ...model import ZERO
 from .. import format as f
+from .. import theme
 
 log = logging.getLogger(__name__)
 FEE_RATE = Decimal("0.001")  # estimate shown before sending (Binance spot default taker/maker)
@@ -96,6 +97,7 @@ class OrderEntryWidget(QWidget):
         self.submit = QPushButton("Buy", self); self.submit.setObjectName("buy")
         self.submit.setMinimumHeight(34)
         self.status = QLabel("", self); self.status.setWordWrap(True)
+        theme.style(self)
         self._layout()
         self.side_group.buttonToggled.connect(lambda *_: self.refresh())
         self.type_combo.currentIndexChanged.connect(lambda *_: self.refresh())

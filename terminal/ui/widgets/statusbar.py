@@ -6,6 +6,7 @@ import time
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from ... import model as m
+from .. import theme
 
 
 class TerminalStatusBar(QStatusBar):
@@ -22,6 +23,7 @@ class TerminalStatusBar(QStatusBar):
         for w in (self.latency_label, self.offset_label, self.rate_label, self.clock_label):
             self.addPermanentWidget(w)
         self.set_connection("connecting", "connecting…")
+        theme.style(self)
         self.streams: dict[str, bool] = {}
         self.drops = 0
 

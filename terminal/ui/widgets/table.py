@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QTableView, QWidget
+
+from .. import theme
 
 
-def make_table(parent: QWidget | None = None, stretch_last: bool = True) -> QTableView:
-    v = QTableView(parent)
+def make_table(parent: QWidget | None = None, stretch_last: bool = True,
+               view_class: type[QTableView] = QTableView) -> QTableView:
+    v = view_class(parent)
     v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -24,4 +27,6 @@ def make_table(parent: QWidget | None = None, stretch_last: bool = True) -> QTab
     h.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     h.setMinimumSectionSize(40)
     v.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    v.setFrameShape(QFrame.Shape.NoFrame)
+    theme.style(h, "header")  # the header only: a sheet on the table would slow every cell
     return v

@@ -6,6 +6,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ... import model as m
+from .. import theme
 from ..models.watchlist import WatchlistModel
 from .table import make_table
 
@@ -30,6 +31,8 @@ class WatchlistWidget(QWidget):
         self.entry.returnPressed.connect(self._on_add)
         self.add_button = QPushButton("Add", self)
         self.add_button.clicked.connect(self._on_add)
+        theme.style(self.entry)
+        theme.style(self.add_button)
         self.view = make_table(self)
         self.view.setModel(self.model)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)

@@ -1,0 +1,209 @@
+"""GUI event-loop lag under market-data load: the main window on the embedded sandbox.
+
+Watches every sandbox symbol (quotes, trades, 24 h tickers) and every book, and pushes synthetic bus events for
+50 more symbols (quotes, trades, tickers, 20-level books) at ``--rate`` events/s. A 5 ms QTimer measures its own
+lateness: that is the lag a click or a keystroke would see. Prints p50/p99/max lag and peak RSS.
+
+    QT_QPA_PLATFORM=offscreen /work/venv/bin/python benchmarks/gui_bench.py --seconds 20 --rate 20000
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import qasync
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from terminal import model as m  # noqa: E402
+from terminal.ui.mainwindow import MainWindow  # noqa: E402
+
+D = Decimal
+TICK_MS = 5
+
+
+class LagProbe:
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self._last = 0
+
+    def start(self) -> None:
+        self.clock.start()
+        self._last = self.clock.nsecsElapsed()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        self.lags.append(max(0.0, (now - self._last) / 1e6 - TICK_MS))
+        self._last = now
+
+
+def synthetic_instruments(n: int) -> dict[str, m.Instrument]:
+    return {f"SYN{i:02d}USDT": m.Instrument(f"SYN{i:02d}USDT", f"SYN{i:02d}", "USDT", tick_size=D("0.01"),
+                                           step_size=D("0.001")) for i in range(n)}
+
+
+def prebuilt(symbols: list[str], variants: int = 16) -> dict[str, list[list[object]]]:
+    """Events built ahead of time: making Decimals is the producer's cost, not the GUI's."""
+    rnd = random.Random(1)
+    out: dict[str, list[list[object]]] = {}
+    for s in symbols:
+        mid0 = D(rnd.randint(100, 50000))
+        rows: list[list[object]] = [[], [], []]
+        for v in range(variants):
+            mid = mid0 + D(rnd.randint(-300, 300)) / 100
+            rows[0].append(m.QuoteTick(s, mid - D("0.01"), D("1.5"), mid + D("0.01"), D("2.5")))
+            bids = tuple((mid - D(i) / 100 - D("0.01"), D(1 + i + v)) for i in range(20))
+            asks = tuple((mid + D(i) / 100 + D("0.01"), D(1 + i)) for i in range(20))
+            rows[1].append(m.BookUpdated(s, v, bids, asks))
+            rows[2].append(m.Ticker24h(s, mid, mid - 10, mid + 20, mid - 20, D(1000), D(1000) * mid, D("1.23")))
+        out[s] = rows
+    return out
+
+
+async def pump(bus, symbols: list[str], rate: int, stop: asyncio.Event, counter: list[int]) -> None:
+    """Publish ``rate`` events/s in bursts every 5 ms on the GUI loop (quotes, trades, books, tickers)."""
+    pool = prebuilt(symbols)
+    per_burst = max(1, rate * TICK_MS // 1000)
+    trade_id = 0
+    i = 0
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        for k in range(per_burst):
+            s = symbols[k % len(symbols)]
+            kind = k % 4
+            i += 1
+            if kind == 1:
+                trade_id += 1
+                q = pool[s][0][i % 16]
+                bus.publish(m.TradeTick(s, q.ask, D("0.123"), trade_id, m.Side.BUY if trade_id % 2 else m.Side.SELL))
+            else:
+                bus.publish(pool[s][(0, 0, 1, 2)[kind]][i % 16])
+        counter[0] += per_burst
+        await asyncio.sleep(max(0.0, TICK_MS / 1000 - (time.perf_counter() - t0)))
+
+
+def start_sandbox_process() -> tuple[subprocess.Popen[str], str]:
+    """The sandbox exchange in its own process, as a remote venue would be (not sharing the GUI's GIL)."""
+    proc = subprocess.Popen([sys.executable, "-m", "terminal", "sandbox", "--port", "0"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.strip().startswith("REST:"):
+            return proc, line.split()[1].rsplit("/api/", 1)[0]
+    raise RuntimeError("the sandbox did not start")
+
+
+async def run(args: argparse.Namespace) -> dict[str, float]:
+    from terminal import session as session_mod
+
+    window = MainWindow(Path(tempfile.mkdtemp()), m.Environment.SANDBOX)
+    window.resize(1600, 960)
+    window.show()
+    t0 = time.perf_counter()
+    url = args.sandbox_url
+    ok = await window.start_session(lambda: session_mod.connect("sandbox", sandbox_url=url))
+    assert ok, "could not connect to the sandbox"
+    connect_s = time.perf_counter() - t0
+    s = window.link.session
+    real = list(s.instruments)
+    for sym in real:
+        window.watchlist.add_symbol(sym)
+        await s.watch(sym)
+        await s.watch_book(sym)
+    syn = synthetic_instruments(args.symbols)
+    window.instruments.update(syn)
+    window.watchlist.set_instruments(window.instruments)
+    window.watchlist.blockSignals(True)  # synthetic symbols are fed by the pump, not watched on the venue
+    for sym in syn:
+        window.watchlist.add_symbol(sym)
+    window.watchlist.blockSignals(False)
+    await asyncio.sleep(2)  # settle: history, first books
+    import os
+    for name in filter(None, os.environ.get('BENCH_HIDE_DOCKS', '').split(',')):
+        window.docks[name].hide()
+    if os.environ.get('BENCH_HIDE'):
+        window.hide()
+    probe = LagProbe()
+    stop = asyncio.Event()
+    counter = [0]
+    bus_events0 = window.bridge.events
+    frames0 = window.bridge.frames
+    pumper = asyncio.ensure_future(pump(s.bus, list(syn), args.rate, stop, counter)) if args.rate else None
+    probe.start()
+    t_start = time.perf_counter()
+    await asyncio.sleep(args.seconds)
+    elapsed = time.perf_counter() - t_start
+    probe.timer.stop()
+    stop.set()
+    if pumper:
+        await pumper
+    lags = np.array(probe.lags) if probe.lags else np.zeros(1)
+    out = {
+        "connect_s": connect_s,
+        "seconds": elapsed,
+        "watched_symbols": len(window.watchlist.symbols()),
+        "synthetic_events_per_s": counter[0] / elapsed,
+        "bus_events_per_s": (window.bridge.events - bus_events0) / elapsed,
+        "frames_per_s": (window.bridge.frames - frames0) / elapsed,
+        "lag_p50_ms": float(np.percentile(lags, 50)),
+        "lag_p99_ms": float(np.percentile(lags, 99)),
+        "lag_max_ms": float(lags.max()),
+        "timer_ticks": float(len(probe.lags)),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    if args.screenshot:
+        window.grab().save(args.screenshot)
+    await window.shutdown()
+    window.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--rate", type=int, default=20000, help="synthetic bus events per second (0: sandbox only)")
+    p.add_argument("--symbols", type=int, default=50, help="synthetic symbols")
+    p.add_argument("--screenshot", default=None)
+    p.add_argument("--embedded", action="store_true",
+                   help="run the sandbox inside the GUI process (shares its GIL) instead of a separate process")
+    args = p.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    proc = None
+    args.sandbox_url = None
+    if not args.embedded:
+        proc, args.sandbox_url = start_sandbox_process()
+    try:
+        with loop:
+            res = loop.run_until_complete(run(args))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)
+    for k, v in res.items():
+        print(f"{k:24s} {v:10.2f}")
+    print(f"target p99 < 20 ms: {'PASS' if res['lag_p99_ms'] < 20 else 'FAIL'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
