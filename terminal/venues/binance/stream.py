@@ -10,79 +10,19 @@ import asyncio
 import logging
 import random
 import time
-from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable, Iterable
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from ...model import BookUpdated, ConnectionChanged
-from . import parse
+from ...model import ConnectionChanged
+from .dispatch import Batch, Parser, parser_for
+from .health import StreamHealth
 
+__all__ = ["MarketStream", "StreamHealth", "parser_for"]
 log = logging.getLogger(__name__)
-Parser = Callable[[Any, int], Any]
 ConnectListener = Callable[[bool], Awaitable[None] | None]
-
-
-@dataclass(slots=True)
-class StreamHealth:
-    """Liveness of one stream (or of a whole connection). Times are monotonic seconds / epoch ms."""
-
-    name: str
-    messages: int = 0
-    last_message_mono: float = 0.0
-    reconnects: int = 0
-    gaps: int = 0
-    resyncs: int = 0
-    errors: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def age_s(self) -> float | None:
-        """Seconds since the last message (None if none yet)."""
-        return None if not self.last_message_mono else time.monotonic() - self.last_message_mono
-
-    def snapshot(self) -> "StreamHealth":
-        return replace(self, extra=dict(self.extra))
-
-
-def _partial_depth(stream: str) -> Parser:
-    symbol = stream.split("@", 1)[0].upper()
-
-    def parse_partial(data: Any, ts_recv: int) -> BookUpdated:
-        snap = parse.depth_snapshot(data)
-        return BookUpdated(symbol, snap.last_update_id, tuple(snap.bids), tuple(snap.asks), True, 0, ts_recv)
-    return parse_partial
-
-
-class Batch(list):  # type: ignore[type-arg]
-    """Several records from one message (``!miniTicker@arr``): delivered one by one."""
-
-
-def _array(parser: Parser) -> Parser:
-    def parse_array(data: Any, ts_recv: int) -> Batch:
-        return Batch(parser(item, ts_recv) for item in data)
-    return parse_array
-
-
-def parser_for(stream: str) -> Parser:
-    """The parse function for a stream name, chosen by its suffix (``btcusdt@trade`` -> parse.trade)."""
-    _, _, suffix = stream.partition("@")
-    if suffix in ("trade", "aggTrade"):
-        return parse.trade
-    if suffix == "bookTicker":
-        return parse.book_ticker
-    if suffix.startswith("kline_"):
-        return parse.kline_event
-    if suffix.startswith("depth"):
-        rest = suffix[5:]
-        return _partial_depth(stream) if rest[:1].isdigit() else parse.depth_update
-    if suffix in ("miniTicker", "ticker") or suffix.startswith("ticker_"):
-        return parse.ticker
-    if suffix in ("miniTicker@arr", "ticker@arr"):
-        return _array(parse.ticker)
-    raise ValueError(f"no parser for stream {stream!r}")
 
 
 class MarketStream:

@@ -15,7 +15,8 @@ from ...model import Balance, Bar, Environment, Fill, Instrument, Interval, Orde
 from .parse import DepthDiff
 from .rest import BinanceRest
 from .signing import Signer
-from .stream import MarketStream, StreamHealth
+from .health import StreamHealth
+from .stream import MarketStream
 from .userstream import UserStream
 
 log = logging.getLogger(__name__)

@@ -108,3 +108,11 @@ def test_order_responses_full_ack_cancel_and_query() -> None:
     assert {b.asset: b.free for b in parse.balances(r["account"])}["USDT"] == Decimal(10000)
     snap = parse.depth_snapshot(r["depth"])
     assert snap.last_update_id == 1027024 and snap.bids[0] == (Decimal(4), Decimal(431))
+
+
+def test_all_market_mini_tickers_array_yields_one_record_per_symbol() -> None:
+    ev = load("stream_events.json")
+    assert isinstance(ev, dict)
+    mini = ev["miniTicker"]["data"]
+    batch = parser_for("!miniTicker@arr")([mini, {**mini, "s": "ETHUSDT"}], 1)
+    assert [t.symbol for t in batch] == ["BTCUSDT", "ETHUSDT"]
