@@ -124,6 +124,7 @@ def _evaluate(params: dict[str, Any]) -> dict[str, Any]:
     row = dict(params)
     for key in STAT_KEYS:
         row[key] = float(stats.get(key, 0.0 if key == "Commissions [$]" else np.nan))
+    row["# Trades"] = int(row["# Trades"])
     return row
 
 
