@@ -98,6 +98,14 @@ def instruments(exchange_info: Mapping[str, Any]) -> dict[str, Instrument]:
     return {s["symbol"]: instrument(s) for s in exchange_info.get("symbols", ())}
 
 
+def request_weight_limit(exchange_info: Mapping[str, Any]) -> int | None:
+    """The REQUEST_WEIGHT limit per minute from ``rateLimits`` (None if not advertised)."""
+    for r in exchange_info.get("rateLimits", ()):
+        if r.get("rateLimitType") == "REQUEST_WEIGHT" and r.get("interval") == "MINUTE":
+            return int(r["limit"]) // max(1, int(r.get("intervalNum", 1)))
+    return None
+
+
 def instrument(sym: Mapping[str, Any]) -> Instrument:
     kw: dict[str, Any] = {}
     for f in sym.get("filters", ()):
@@ -298,5 +306,5 @@ def account_position(data: Mapping[str, Any], ts_recv: int = 0) -> BalancesUpdat
 
 
 __all__ = ["dec", "sdec", "levels", "instruments", "instrument", "kline_row", "kline_event", "trade", "book_ticker",
-           "ticker", "DepthDiff", "DepthSnapshot", "depth_update", "depth_snapshot", "order", "response_fills",
+           "ticker", "request_weight_limit", "DepthDiff", "DepthSnapshot", "depth_update", "depth_snapshot", "order", "response_fills",
            "my_trade", "balances", "execution_report", "account_position"]

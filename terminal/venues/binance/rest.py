@@ -69,6 +69,8 @@ class BinanceRest:
         self._sessions_lock = threading.Lock()
         self.time_offset_ms = 0
         self.used_weight = 0
+        self.weight_limit_1m: int | None = None  # REQUEST_WEIGHT per minute, from exchangeInfo
+        self._weight_minute = 0
         self.order_count_10s: int | None = None
         self._gate_until = 0.0  # monotonic time before which no request is sent (Retry-After)
         self._latencies_ms: deque[float] = deque(maxlen=512)
@@ -107,6 +109,7 @@ class BinanceRest:
         if wait > 0:
             log.info("rate-limit gate: waiting %.2fs before %s %s", wait, method, path)
             await asyncio.sleep(wait)
+        await self._respect_weight(method, path, weight_hint)
         if signed and not self.has_keys:
             raise AuthError(f"{method} {path} needs API keys")
         try:
@@ -124,6 +127,20 @@ class BinanceRest:
             return await loop.run_in_executor(self._pool, self._send, method, path, dict(params or {}), signed)
         except RuntimeError as exc:  # pool shut down
             raise TemporaryError(f"{method} {path}: {exc}") from None
+
+    async def _respect_weight(self, method: str, path: str, weight: int) -> None:
+        """Wait for the next minute when this call would take the used weight past 95% of the venue's limit."""
+        if not self.weight_limit_1m:
+            return
+        now = self.now_ms()
+        if now // 60_000 != self._weight_minute:
+            return  # a new minute: the venue's counter has reset
+        if self.used_weight + weight <= self.weight_limit_1m * 0.95:
+            return
+        wait = (60_000 - now % 60_000) / 1000 + 0.05
+        log.warning("request weight %d/%d: waiting %.1fs before %s %s", self.used_weight, self.weight_limit_1m,
+                    wait, method, path)
+        await asyncio.sleep(wait)
 
     def _session(self) -> requests.Session:
         s: requests.Session | None = getattr(self._local, "session", None)
@@ -174,6 +191,7 @@ class BinanceRest:
         weight = resp.headers.get("X-MBX-USED-WEIGHT-1M") or resp.headers.get("X-MBX-USED-WEIGHT")
         if weight and weight.isdigit():
             self.used_weight = int(weight)
+            self._weight_minute = self.now_ms() // 60_000
         orders = resp.headers.get("X-MBX-ORDER-COUNT-10S")
         if orders and orders.isdigit():
             self.order_count_10s = int(orders)
@@ -233,7 +251,9 @@ class BinanceRest:
 
     async def exchange_info(self, symbols: list[str] | None = None) -> dict[str, Instrument]:
         params = {"symbols": json.dumps(symbols, separators=(",", ":"))} if symbols else None
-        return parse.instruments(await self.call("GET", "/api/v3/exchangeInfo", params, weight_hint=20))
+        info = await self.call("GET", "/api/v3/exchangeInfo", params, weight_hint=20)
+        self.weight_limit_1m = parse.request_weight_limit(info) or self.weight_limit_1m
+        return parse.instruments(info)
 
     async def klines(self, symbol: str, interval: Interval, start_ms: int | None = None, end_ms: int | None = None,
                      limit: int = 1000) -> list[Bar]:

@@ -33,6 +33,7 @@ def test_exchange_info_builds_instruments_from_filters() -> None:
     assert ltc.min_notional == Decimal("0.0001") and ltc.status == "HALT"
     assert ltc.order_types == frozenset({OrderType.LIMIT, OrderType.MARKET})
     assert not ltc.quote_order_qty_market_allowed
+    assert parse.request_weight_limit(load("exchange_info.json")) == 6000  # type: ignore[arg-type]
 
 
 def test_kline_rows_become_bars_with_decimals() -> None:

@@ -24,6 +24,7 @@ async def rest(sandbox: object) -> AsyncIterator[BinanceRest]:
 
 async def test_public_data_clock_weight_and_latency(rest: BinanceRest) -> None:
     inst = await rest.exchange_info()
+    assert rest.weight_limit_1m and rest.weight_limit_1m >= 1000
     assert inst["BTCUSDT"].tick_size == Decimal("0.01") and inst["BTCUSDT"].min_notional == Decimal(5)
     offset = await rest.sync_time()
     assert abs(offset) < 1000
@@ -135,3 +136,13 @@ async def test_bad_keys_raise_auth_error(sandbox: object) -> None:
     finally:
         for c in (wrong_secret, unknown_key, no_keys):
             await c.close()
+
+
+async def test_calls_near_the_weight_limit_wait_for_the_next_minute(rest: BinanceRest) -> None:
+    now = rest.now_ms()
+    rest.time_offset_ms += 60_000 - now % 60_000 - 1200  # local clock: 1.2 s before a minute ends
+    await rest.server_time()  # learns the used weight in this minute
+    rest.weight_limit_1m = rest.used_weight  # as if the budget were spent
+    t0 = time.monotonic()
+    await rest.server_time()
+    assert 0.8 <= time.monotonic() - t0 < 5
