@@ -26,7 +26,11 @@ TRADE_COLUMNS = ("Size", "EntryBar", "ExitBar", "EntryPrice", "ExitPrice", "PnL"
 
 
 def data_period(index: pd.DatetimeIndex) -> pd.Timedelta:
-    return pd.Series(index[-100:]).diff().dropna().median()
+    """Median spacing of the last 100 bars (backtesting.py's ``_data_period``), in numpy."""
+    ns = pd.DatetimeIndex(index[-100:]).as_unit("ns").asi8
+    if len(ns) < 2:
+        return pd.NaT
+    return pd.Timedelta(int(np.median(np.diff(ns))), "ns")
 
 
 def geometric_mean(returns: pd.Series | np.ndarray) -> float:
@@ -39,7 +43,9 @@ def geometric_mean(returns: pd.Series | np.ndarray) -> float:
 def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex) -> tuple[pd.TimedeltaIndex, np.ndarray]:
     """(durations, peak drawdowns) of every drawdown period."""
     n = len(dd)
-    iloc = np.unique(np.r_[np.flatnonzero(dd == 0), n - 1])
+    iloc = np.flatnonzero(dd == 0)  # sorted and unique already
+    if not len(iloc) or iloc[-1] != n - 1:
+        iloc = np.r_[iloc, n - 1]
     prev, cur = iloc[:-1], iloc[1:]
     keep = cur > prev + 1
     prev, cur = prev[keep], cur[keep]
