@@ -25,18 +25,23 @@ from terminal.venues.binance.stream import MarketStream
 
 
 def frames(n: int) -> list[str]:
-    """Prices walk over 500 ticks; quantities are random (8 decimals), so few repeat, as on a real stream."""
+    """Realistic payloads: prices walk over 500 ticks, quantities are random with 8 decimals."""
     rnd = random.Random(7)
     out = []
+
+    def qty() -> str:
+        return f"{rnd.randint(1, 10**9) / 1e8:.8f}"
+
     for i in range(n):
+        price = f"{87000 + (i % 500) / 100:.8f}"
         if i % 2:
             data: dict[str, Any] = {"e": "trade", "E": 1764000000000 + i, "s": "BTCUSDT", "t": 1000000 + i,
-                                    "p": f"{87000 + (i % 500) / 100:.8f}", "q": f"{rnd.randint(1, 10**9) / 1e8:.8f}", "T": 1764000000000 + i,
+                                    "p": price, "q": qty(), "T": 1764000000000 + i,
                                     "m": bool(i % 3), "M": True}
             out.append(json.dumps({"stream": "btcusdt@trade", "data": data}, separators=(",", ":")))
         else:
-            data = {"u": 400900217 + i, "s": "BTCUSDT", "b": f"{87000 + (i % 500) / 100:.8f}", "B": f"{rnd.randint(1, 10**9) / 1e8:.8f}",
-                    "a": f"{87000.01 + (i % 500) / 100:.8f}", "A": f"{rnd.randint(1, 10**9) / 1e8:.8f}"}
+            data = {"u": 400900217 + i, "s": "BTCUSDT", "b": price, "B": qty(),
+                    "a": f"{87000.01 + (i % 500) / 100:.8f}", "A": qty()}
             out.append(json.dumps({"stream": "btcusdt@bookTicker", "data": data}, separators=(",", ":")))
     return out
 

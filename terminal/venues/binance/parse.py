@@ -58,7 +58,7 @@ def _quote(symbol: str, bid: Decimal, bid_qty: Decimal, ask: Decimal, ask_qty: D
         return QuoteTick(symbol, bid, bid_qty, ask, ask_qty, ts_event, ts_recv)
     q = _new(QuoteTick)
     s0, s1, s2, s3, s4, s5, s6 = _qs
-    s0(q, symbol); s1(q, bid); s2(q, bid_qty); s3(q, ask); s4(q, ask_qty); s5(q, ts_event); s6(q, ts_recv)  # noqa: E702
+    s0(q, symbol), s1(q, bid), s2(q, bid_qty), s3(q, ask), s4(q, ask_qty), s5(q, ts_event), s6(q, ts_recv)
     return q
 
 
@@ -68,7 +68,8 @@ def _trade(symbol: str, price: Decimal, qty: Decimal, trade_id: int, aggressor: 
         return TradeTick(symbol, price, qty, trade_id, aggressor, ts_event, ts_recv)
     t = _new(TradeTick)
     s0, s1, s2, s3, s4, s5, s6 = _ts
-    s0(t, symbol); s1(t, price); s2(t, qty); s3(t, trade_id); s4(t, aggressor); s5(t, ts_event); s6(t, ts_recv)  # noqa: E702
+    s0(t, symbol), s1(t, price), s2(t, qty), s3(t, trade_id), s4(t, aggressor), s5(t, ts_event)
+    s6(t, ts_recv)
     return t
 
 
@@ -285,7 +286,8 @@ def execution_report(data: Mapping[str, Any], ts_recv: int = 0) -> tuple[Order, 
     o = Order(
         symbol=data["s"], side=SIDE_FROM_WIRE[data["S"]], type=otype, client_order_id=cid, quantity=dec(data["q"]),
         price=_opt_price(data.get("p")) if otype.has_price else None, stop_price=_opt_price(data.get("P")),
-        quote_quantity=_opt_price(data.get("Q")), time_in_force=TIF_FROM_WIRE.get(tif) if (tif and otype.has_tif) else None,
+        quote_quantity=_opt_price(data.get("Q")),
+        time_in_force=TIF_FROM_WIRE.get(tif) if (tif and otype.has_tif) else None,
         status=STATUS_FROM_WIRE[data["X"]], venue_order_id=data.get("i"), filled_qty=dec(data["z"]),
         filled_quote=dec(data.get("Z", "0")), ts_created=int(data.get("O", ts)), ts_updated=ts,
         reject_reason=reason if reason and reason != "NONE" else None)
@@ -305,6 +307,6 @@ def account_position(data: Mapping[str, Any], ts_recv: int = 0) -> BalancesUpdat
                            ts_event=int(data["E"]), ts_recv=ts_recv)
 
 
-__all__ = ["dec", "sdec", "levels", "instruments", "instrument", "kline_row", "kline_event", "trade", "book_ticker",
-           "ticker", "request_weight_limit", "DepthDiff", "DepthSnapshot", "depth_update", "depth_snapshot", "order", "response_fills",
-           "my_trade", "balances", "execution_report", "account_position"]
+__all__ = ["dec", "sdec", "levels", "instruments", "instrument", "request_weight_limit", "kline_row", "kline_event",
+           "trade", "book_ticker", "ticker", "DepthDiff", "DepthSnapshot", "depth_update", "depth_snapshot", "order",
+           "response_fills", "my_trade", "balances", "execution_report", "account_position"]

@@ -257,7 +257,7 @@ class MarketStream:
             now = mono()
             try:
                 msg = loads(frame)
-                route = routes.get(msg.get("stream"))  # type: ignore[arg-type]
+                route = routes.get(msg.get("stream"))
                 if route is None:
                     health.messages += 1
                     health.last_message_mono = now

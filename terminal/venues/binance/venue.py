@@ -12,6 +12,7 @@ from ...bus import Bus
 from ...market.bars import backfill
 from ...market.booksync import BookSync
 from ...model import Balance, Bar, Environment, Fill, Instrument, Interval, Order, OrderBook, OrderRequest
+from ..base import AuthError, RateLimited, TemporaryError
 from .parse import DepthDiff
 from .rest import BinanceRest
 from .signing import Signer
@@ -27,8 +28,8 @@ class BinanceVenue:
 
     def __init__(self, environment: Environment, base_url: str, ws_url: str, ws_api_url: str,
                  api_key: str | None = None, signer: Signer | None = None, bus: Bus | None = None, *,
-                 silence_timeout_s: float = 10.0, data_timeout_s: float | None = None, book_top_n: int = 20, book_depth_limit: int = 1000,
-                 depth_speed: str = "@100ms") -> None:
+                 silence_timeout_s: float = 10.0, data_timeout_s: float | None = None, book_top_n: int = 20,
+                 book_depth_limit: int = 1000, depth_speed: str = "@100ms") -> None:
         self.environment = environment
         self.bus = bus or Bus()
         self._publish: Callable[[object], None] = self.bus.publish
@@ -68,7 +69,6 @@ class BinanceVenue:
         if self.user is not None:
             return
         if not (self._api_key and self._signer):
-            from ..base import AuthError
             raise AuthError("the user stream needs API keys")
         self.user = UserStream(self._ws_api_url, self._api_key, self._signer, self._publish,
                                now_ms=self.rest.now_ms)
@@ -199,10 +199,21 @@ class BinanceVenue:
 
     async def _backfill(self, symbol: str, interval: Interval, since_ms: int) -> None:
         """Publish every bar from ``since_ms`` on (REST), so a reconnect leaves no bar missing."""
-        try:
-            bars = await backfill(self.rest, symbol, interval, since_ms)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("%s %s: kline backfill failed (%s)", symbol, interval.value, type(exc).__name__)
+        delay = 0.5
+        for attempt in range(5):
+            try:
+                bars = await backfill(self.rest, symbol, interval, since_ms)
+                break
+            except (TemporaryError, RateLimited) as exc:
+                wait = exc.retry_after_s if isinstance(exc, RateLimited) else delay
+                log.warning("%s %s: kline backfill failed (%s); retrying in %.1fs", symbol, interval.value,
+                            type(exc).__name__, wait)
+                await asyncio.sleep(wait)
+                delay *= 2
+            except Exception as exc:  # noqa: BLE001
+                log.warning("%s %s: kline backfill failed (%s)", symbol, interval.value, type(exc).__name__)
+                return
+        else:
             return
         key = (symbol, interval)
         for bar in bars:
