@@ -1,0 +1,59 @@
+"""Automation docks: backtests and optimisation (worker processes), and strategies run live on the session.
+
+    from terminal.ui.automation import install_automation_docks
+    automation = install_automation_docks(window, lambda: window.link.session if window.link else None)
+    ...
+    await automation.shutdown()   # before the session closes: stops running strategies, ends worker processes
+
+Importing this package does not import Qt (worker processes import ``tasks`` from it).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from .backtest_dock import BacktestDock
+    from .strategies_dock import StrategiesDock
+
+
+class AutomationDocks:
+    def __init__(self, backtest: "BacktestDock", strategies: "StrategiesDock") -> None:
+        self.backtest = backtest
+        self.strategies = strategies
+
+    async def shutdown(self) -> None:
+        from .jobs import kill_all
+        kill_all()
+        await self.strategies.shutdown()
+
+
+def install_automation_docks(window: Any, session_provider: Callable[[], Any] | None = None) -> AutomationDocks:
+    """Create the Backtest and Strategies docks and add them with ``window.add_dock``: tabbed with the window's
+    blotters when it has them (the blotters stay in front), else in the bottom area. A saved layout that knows
+    them puts them back where the user left them."""
+    from PySide6.QtCore import Qt
+
+    from .backtest_dock import BacktestDock
+    from .setup import StrategyCatalog
+    from .strategies_dock import StrategiesDock
+
+    catalog = StrategyCatalog()  # user strategies loaded in one dock appear in the other
+    backtest = BacktestDock(session_provider, catalog)
+    strategies = StrategiesDock(session_provider, catalog)
+    backtest.setup.strategy_changed.connect(lambda _: strategies.refresh_strategies())
+    area = Qt.DockWidgetArea.BottomDockWidgetArea
+    docks = getattr(window, "docks", {})
+    anchor = docks.get("blotters")
+    for name, widget, title in (("strategies", strategies, "Strategies"), ("backtest", backtest, "Backtest")):
+        dock = window.add_dock(name, widget, area, title)
+        if hasattr(window, "restoreDockWidget") and window.restoreDockWidget(dock):
+            continue
+        if anchor is not None:
+            window.tabifyDockWidget(anchor, dock)
+    if anchor is not None:
+        anchor.raise_()
+    window.automation = AutomationDocks(backtest, strategies)
+    return window.automation  # type: ignore[no-any-return]
+
+
+__all__ = ["install_automation_docks", "AutomationDocks"]

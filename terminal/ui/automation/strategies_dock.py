@@ -1,0 +1,283 @@
+"""The strategies dock: add strategy instances, start and stop them on the session, watch their state and log."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+
+from shiboken6 import isValid
+
+from .. import theme
+from .host import InstanceState, StrategyHost, StrategyInstance
+from .look import style
+from .optimize_view import table_view
+from .params_form import ParamsForm
+from .setup import INTERVALS, InputError, SessionProvider, StrategyCatalog, parse_amount
+
+log = logging.getLogger(__name__)
+REFRESH_MS = 250
+
+
+class StrategiesDock(QWidget):
+    def __init__(self, session_provider: SessionProvider | None = None, catalog: StrategyCatalog | None = None,
+                 parent: QWidget | None = None, host: StrategyHost | None = None) -> None:
+        super().__init__(parent)
+        from .strategies_model import StrategiesModel
+        self.session_provider = session_provider or (lambda: None)
+        self.catalog = catalog or StrategyCatalog()
+        self.host = host or StrategyHost(self.session_provider)
+        self.model = StrategiesModel(self.host, self)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+        form_box = QWidget()
+        fl = QVBoxLayout(form_box)
+        fl.setContentsMargins(6, 6, 6, 6)
+        box = QGroupBox("New strategy")
+        form = QFormLayout(box)
+        self.strategy_combo = QComboBox()
+        form.addRow("Strategy", self.strategy_combo)
+        self.params = ParamsForm()
+        form.addRow(self.params)
+        self.symbol_combo = QComboBox()
+        self.symbol_combo.setEditable(True)
+        self.symbol_combo.setCurrentText("BTCUSDT")
+        self.interval_combo = QComboBox()
+        self.interval_combo.addItems(("1s", *INTERVALS))
+        self.interval_combo.setCurrentText("1m")
+        self.cash_edit = QLineEdit("1000")
+        self.cash_edit.setToolTip("quote currency the strategy may use (its own budget, not the account)")
+        form.addRow("Symbol", self.symbol_combo)
+        form.addRow("Interval", self.interval_combo)
+        form.addRow("Cash", self.cash_edit)
+        self.add_button = QPushButton("Add && start")
+        self.add_button.setObjectName("runButton")
+        c = theme.colors()
+        self.add_button.setStyleSheet(f"QPushButton#runButton {{ background: {c.accent}; color: #000; border: none;"
+                                      f" font-weight: 700; padding: 5px 12px; }}")
+        form.addRow(self.add_button)
+        fl.addWidget(box)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        fl.addWidget(self.message)
+        fl.addStretch(1)
+        style(form_box)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(form_box)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(250)
+
+        self.table = table_view(self.model, sortable=False)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_log(force=True))
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.stop_button = QPushButton("Stop")
+        self.remove_button = QPushButton("Remove")
+        for b in (self.start_button, self.stop_button, self.remove_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.status = QLabel()
+        style(self.status, "muted")
+        buttons.addWidget(self.status)
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.setSpacing(4)
+        tl.addWidget(self.table, 1)
+        bar = QWidget()
+        bar.setLayout(buttons)
+        buttons.setContentsMargins(4, 0, 4, 2)
+        style(bar)
+        tl.addWidget(bar)
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(2000)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSizeF(8.5)
+        self.log_view.setFont(mono)
+        self.log_view.setPlaceholderText("The selected strategy's log")
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(top)
+        right.addWidget(self.log_view)
+        right.setSizes([260, 140])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([280, 800])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+
+        self.strategy_combo.currentIndexChanged.connect(self._on_strategy)
+        self.add_button.clicked.connect(lambda: self._spawn(self.add_and_start()))
+        self.start_button.clicked.connect(lambda: self._spawn(self.start_selected()))
+        self.stop_button.clicked.connect(lambda: self._spawn(self.stop_selected()))
+        self.remove_button.clicked.connect(lambda: self._spawn(self.remove_selected()))
+        self.refresh_strategies()
+        self._log_shown: tuple[int, int] = (0, 0)
+        self._last_line: list[str] = []
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start(REFRESH_MS)
+        self.refresh()
+
+    # ---- form ----------------------------------------------------------------------------------------------
+    def refresh_strategies(self) -> None:
+        current = self.strategy_combo.currentData()
+        self.strategy_combo.blockSignals(True)
+        self.strategy_combo.clear()
+        for name in self.catalog.classes:
+            self.strategy_combo.addItem(name, name)
+        i = self.strategy_combo.findData(current)
+        self.strategy_combo.setCurrentIndex(max(0, i))
+        self.strategy_combo.blockSignals(False)
+        self._on_strategy()
+
+    def _on_strategy(self) -> None:
+        self.params.set_strategy(self.catalog.classes.get(self.strategy_combo.currentData()))
+
+    def select_strategy(self, name: str) -> None:
+        self.strategy_combo.setCurrentIndex(self.strategy_combo.findData(name))
+
+    def refresh_symbols(self) -> None:
+        session = self.session_provider()
+        if session is None or self.symbol_combo.count():
+            return
+        text = self.symbol_combo.currentText()
+        self.symbol_combo.addItems(sorted(getattr(session, "instruments", {}) or {}))
+        self.symbol_combo.setCurrentText(text)
+
+    def _info(self, text: str, error: bool = False) -> None:
+        style(self.message, "down" if error else "muted")
+        self.message.setText(text)
+
+    # ---- actions -------------------------------------------------------------------------------------------
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_event_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("strategy action failed: %s: %s", type(exc).__name__, exc)
+            self._info(f"{type(exc).__name__}: {exc}", error=True)
+        self.refresh()
+
+    def add_instance(self) -> StrategyInstance | None:
+        """Check the form and add a stopped instance; a bad value is a message, not an exception."""
+        cls = self.catalog.classes.get(self.strategy_combo.currentData())
+        if cls is None:
+            self._info("choose a strategy", error=True)
+            return None
+        try:
+            cash = Decimal(str(parse_amount(self.cash_edit.text(), "cash", positive=True)))
+            symbol = self.symbol_combo.currentText().strip().upper()
+            if not symbol:
+                raise InputError("choose a symbol")
+            session = self.session_provider()
+            if session is not None and getattr(session, "instruments", None) and symbol not in session.instruments:
+                raise InputError(f"unknown symbol {symbol!r} on this venue")
+            inst = self.host.add(cls, self.params.raw(), symbol, self.interval_combo.currentText(), cash)
+        except ValueError as exc:  # ParamError, InputError, interval
+            self._info(str(exc), error=True)
+            return None
+        self._info(f"added #{inst.id} {inst.name} on {inst.symbol} {inst.interval}")
+        self.refresh()
+        self.table.selectRow(self.model.rowCount() - 1)
+        return inst
+
+    async def add_and_start(self) -> StrategyInstance | None:
+        inst = self.add_instance()
+        if inst is not None:
+            await self.start(inst)
+        return inst
+
+    async def start(self, inst: StrategyInstance) -> None:
+        self.refresh()
+        await self.host.start(inst)
+        if inst.state is InstanceState.ERROR:
+            self._info(f"#{inst.id} {inst.name}: {inst.error}", error=True)
+        else:
+            self._info(f"#{inst.id} {inst.name} running on {inst.symbol} {inst.interval}")
+        self.refresh()
+
+    async def stop(self, inst: StrategyInstance) -> None:
+        await self.host.stop(inst)
+        self.refresh()
+
+    def selected(self) -> StrategyInstance | None:
+        return self.model.instance(self.table.currentIndex().row())
+
+    async def start_selected(self) -> None:
+        inst = self.selected()
+        if inst is not None:
+            await self.start(inst)
+
+    async def stop_selected(self) -> None:
+        inst = self.selected()
+        if inst is not None:
+            await self.stop(inst)
+
+    async def remove_selected(self) -> None:
+        inst = self.selected()
+        if inst is None:
+            return
+        try:
+            await self.host.remove(inst)
+        except RuntimeError as exc:
+            self._info(str(exc), error=True)
+        self.refresh()
+
+    async def shutdown(self) -> None:
+        """Stop every running strategy (the window awaits this before closing the session)."""
+        self.timer.stop()
+        await self.host.stop_all()
+
+    # ---- refresh (timer) -----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        if not isValid(self) or not isValid(self.model):  # an action finished after the dock was closed
+            return
+        self.model.refresh()
+        self.refresh_symbols()
+        inst = self.selected()
+        running = sum(1 for i in self.host.instances if i.state is InstanceState.RUNNING)
+        errors = sum(1 for i in self.host.instances if i.state is InstanceState.ERROR)
+        self.status.setText(f"{running} running" + (f", {errors} in error" if errors else ""))
+        busy = inst is not None and inst.state in (InstanceState.STARTING, InstanceState.STOPPING)
+        self.start_button.setEnabled(inst is not None and not busy and inst.state in (InstanceState.STOPPED,
+                                                                                       InstanceState.ERROR))
+        self.stop_button.setEnabled(inst is not None and inst.state in (InstanceState.RUNNING, InstanceState.ERROR))
+        self.remove_button.setEnabled(inst is not None and inst.state in (InstanceState.STOPPED, InstanceState.ERROR))
+        self.add_button.setEnabled(self.session_provider() is not None)
+        self.add_button.setToolTip("" if self.session_provider() is not None else "connect a session first")
+        self._show_log()
+
+    def _show_log(self, force: bool = False) -> None:
+        inst = self.selected()
+        if inst is None:
+            if self._log_shown != (0, 0):
+                self.log_view.clear()
+                self._log_shown = (0, 0)
+            return
+        lines = list(inst.lines)
+        key = (inst.id, len(lines))
+        full = len(lines) == inst.lines.maxlen
+        if force or key[0] != self._log_shown[0] or (full and lines[-1:] != self._last_line):
+            self.log_view.setPlainText("\n".join(lines))
+        elif key[1] > self._log_shown[1]:
+            for line in lines[self._log_shown[1]:]:
+                self.log_view.appendPlainText(line)
+        self._log_shown = key
+        self._last_line = lines[-1:]
