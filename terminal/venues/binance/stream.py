@@ -10,7 +10,7 @@ import asyncio
 import logging
 import random
 import time
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable, Coroutine, Iterable
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
@@ -57,6 +57,7 @@ class MarketStream:
         self._listeners: list[ConnectListener] = []
         self._closing = False
         self._close_reason = ""
+        self._background: set[asyncio.Task[None]] = set()
         self.reconnects = 0
         self.connects = 0
 
@@ -156,7 +157,7 @@ class MarketStream:
             log.warning("%s: control error %s %s (id %s)", self.name, msg.get("code"), msg.get("msg"), msg_id)
         elif msg.get("e") == "serverShutdown":
             log.info("%s: server shutdown notice; reconnecting", self.name)
-            asyncio.get_running_loop().create_task(self.reconnect("server shutdown"))
+            self._spawn(self.reconnect("server shutdown"))
             return
         for fut in self._pending.pop(msg_id, ()) if isinstance(msg_id, int) else ():
             if not fut.done():
@@ -232,7 +233,7 @@ class MarketStream:
                     self._outbox.append(("SUBSCRIBE", wanted[i:i + 200], fut))
                 self._outbox_event.set()
             for listener in self._listeners:
-                asyncio.get_running_loop().create_task(self._notify(listener, is_reconnect))
+                self._spawn(self._notify(listener, is_reconnect))
             await self._reader(ws)
             return self._close_reason or "closed by server"
         except ConnectionClosed as exc:
@@ -240,6 +241,12 @@ class MarketStream:
         finally:
             sender.cancel()
             watchdog.cancel()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` in the background, holding a reference until it is done (the loop keeps only weak ones)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _notify(self, listener: ConnectListener, is_reconnect: bool) -> None:
         try:

@@ -46,6 +46,7 @@ class UserStream:
         self._ws: ClientConnection | None = None
         self._listeners: list[ConnectListener] = []
         self._closing = False
+        self._background: set[asyncio.Task[None]] = set()
         self.connects = 0
         self.reconnects = 0
         self.messages = 0
@@ -160,7 +161,9 @@ class UserStream:
             try:
                 result = listener(is_reconnect)
                 if result is not None:
-                    asyncio.get_running_loop().create_task(_guard(result, self.name))
+                    task = asyncio.get_running_loop().create_task(_guard(result, self.name))
+                    self._background.add(task)
+                    task.add_done_callback(self._background.discard)
             except Exception:  # noqa: BLE001
                 log.exception("%s: connect listener failed", self.name)
 
