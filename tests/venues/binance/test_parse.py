@@ -117,3 +117,16 @@ def test_all_market_mini_tickers_array_yields_one_record_per_symbol() -> None:
     mini = ev["miniTicker"]["data"]
     batch = parser_for("!miniTicker@arr")([mini, {**mini, "s": "ETHUSDT"}], 1)
     assert [t.symbol for t in batch] == ["BTCUSDT", "ETHUSDT"]
+
+
+def test_hot_path_records_equal_plainly_built_ones_and_bad_numbers_raise() -> None:
+    ev = load("stream_events.json")
+    assert isinstance(ev, dict)
+    q = parse.book_ticker(ev["bookTicker"]["data"], 7)
+    assert q == QuoteTick("BTCUSDT", Decimal("87010"), Decimal("1.5"), Decimal("87010.01"), Decimal("0.00001"), 0, 7)
+    assert hash(q) == hash(QuoteTick(q.symbol, q.bid, q.bid_qty, q.ask, q.ask_qty, q.ts_event, q.ts_recv))
+    t = parse.trade(ev["trade"]["data"], 7)
+    assert t == TradeTick("BTCUSDT", Decimal("87010.01"), Decimal("0.0015"), 12345, Side.SELL, 1764000000120, 7)
+    for field, bad in (("b", "NaN"), ("A", "-1"), ("a", "Infinity"), ("B", "")):
+        with pytest.raises((NumberError, ArithmeticError, IndexError)):
+            parse.book_ticker({**ev["bookTicker"]["data"], field: bad}, 0)
