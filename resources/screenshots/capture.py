@@ -28,6 +28,7 @@ async def run(app: QApplication) -> None:
     window = MainWindow(Path(tempfile.mkdtemp()), m.Environment.SANDBOX)
     window.resize(1600, 960)
     window.show()
+    window.move(0, 0)
     window.order_entry.confirm = lambda text: True
     await window.start_session(lambda: session_mod.connect("sandbox"))
     s = window.link.session
@@ -54,6 +55,8 @@ async def run(app: QApplication) -> None:
 
 
 def main() -> None:
+    import logging
+    logging.basicConfig(level=logging.INFO)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

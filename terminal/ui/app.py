@@ -60,7 +60,6 @@ def main(argv: list[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow(args.settings_dir, env)
-    logging.getLogger().addHandler(window.bridge.log_buffer)
     install_excepthook(window)
     window.show()  # at once, in a "connecting…" state
     if env is m.Environment.LIVE and not window.confirm("LIVE trading", "Connect to LIVE (real money)?"):

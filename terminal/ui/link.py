@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import model as m
 from ..model import ZERO
+from ..storage.settings import Settings
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
@@ -93,10 +94,11 @@ class SessionLink:
         w.blotters.open_model.on_orders(s.open_orders())
         w.blotters.positions_model.seed(s.positions())
         w.blotters.flush()
-        wanted = [x for x in (w.settings.watchlist or []) if x in s.instruments] or list(s.instruments)[:8]
-        for sym in list(s.instruments):
-            if sym not in wanted and len(wanted) < 8:
-                wanted.append(sym)
+        wanted = [x for x in (w.settings.watchlist or []) if x in s.instruments]
+        if w.settings.watchlist == Settings().watchlist or not wanted:
+            for sym in list(s.instruments):  # a first run shows the venue's first dozen symbols
+                if sym not in wanted and len(wanted) < 12:
+                    wanted.append(sym)
         for sym in wanted:
             w.watchlist.add_symbol(sym)
         first = w.settings.chart_symbol if w.settings.chart_symbol in s.instruments else wanted[0]

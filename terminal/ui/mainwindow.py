@@ -81,7 +81,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_shortcuts()
         self._default_state = self.saveState()
-        self._restore_layout()
+        self._restored = self._restore_layout()
+        self._sized = False
+        logging.getLogger().addHandler(self.bridge.log_buffer)  # the log dock shows the app's own records
         self.bridge.logs.connect(self.log_widget.on_logs)
         self.bridge.frame.connect(self.log_widget.flush)
         self.bridge.connections.connect(self.status.on_connections)
@@ -125,11 +127,20 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(ch, bk, Qt.Orientation.Horizontal)
         self.splitDockWidget(bk, oe, Qt.Orientation.Horizontal)
         self.splitDockWidget(ch, bl, Qt.Orientation.Vertical)
-        self.tabifyDockWidget(bl, lg)
-        self.tabifyDockWidget(lg, hl)
+        self.splitDockWidget(oe, lg, Qt.Orientation.Vertical)
+        self.splitDockWidget(wl, hl, Qt.Orientation.Vertical)
         bl.raise_()
-        self.resizeDocks([wl, ch, bk, oe], [340, 720, 290, 280], Qt.Orientation.Horizontal)
-        self.resizeDocks([ch, bl], [600, 290], Qt.Orientation.Vertical)
+        self._default_sizes()
+
+    def _default_sizes(self) -> None:
+        d = self.docks
+        w = max(1000, self.width())
+        self.resizeDocks([d["watchlist"], d["chart"], d["book"], d["order_entry"]],
+                         [int(w * 0.21), int(w * 0.45), int(w * 0.17), int(w * 0.17)], Qt.Orientation.Horizontal)
+        h = max(700, self.height())
+        self.resizeDocks([d["chart"], d["blotters"]], [int(h * 0.64), int(h * 0.36)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["watchlist"], d["health"]], [int(h * 0.6), int(h * 0.4)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["order_entry"], d["log"]], [int(h * 0.5), int(h * 0.5)], Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -178,21 +189,30 @@ class MainWindow(QMainWindow):
         self._shortcuts: list[QShortcut] = []
 
     # ---- layout --------------------------------------------------------------------------------------------
-    def _restore_layout(self) -> None:
+    def _restore_layout(self) -> bool:
         ui = self.settings.ui
         try:
             if isinstance(ui.get("geometry"), str):
                 self.restoreGeometry(QByteArray(base64.b64decode(ui["geometry"])))
             if isinstance(ui.get("window_state"), str):
-                self.restoreState(QByteArray(base64.b64decode(ui["window_state"])))
+                return bool(self.restoreState(QByteArray(base64.b64decode(ui["window_state"]))))
         except (ValueError, TypeError):
             log.warning("the saved window layout is unreadable; using the default")
+        return False
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._sized:  # dock proportions need the real window size, known only once shown
+            self._sized = True
+            if not self._restored:
+                QTimer.singleShot(0, self._default_sizes)
 
     def reset_layout(self) -> None:
         for d in self.docks.values():
             d.setFloating(False)
             d.show()
         self.restoreState(self._default_state)
+        self._default_sizes()
 
     def save_settings(self) -> None:
         ui = dict(self.settings.ui)
@@ -287,6 +307,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         self.bridge.stop()
+        logging.getLogger().removeHandler(self.bridge.log_buffer)
         super().closeEvent(event)
 
 

@@ -121,10 +121,12 @@ def style(widget: QWidget, kind: str = "sheet") -> None:
 
 
 def _style_one(widget: QWidget, kind: str) -> None:
-    fn = _SHEETS.get(kind)
-    sheet = fn(_current) if fn else f"color: {getattr(_current, kind)};"
     try:
-        widget.setStyleSheet(sheet)
+        if kind == "palette":  # the theme's palette set explicitly (item views inside tab widgets)
+            widget.setPalette(palette(_current))
+            return
+        fn = _SHEETS.get(kind)
+        widget.setStyleSheet(fn(_current) if fn else f"color: {getattr(_current, kind)};")
     except RuntimeError:  # the C++ object is gone
         _styled.pop(widget, None)
 

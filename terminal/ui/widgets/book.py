@@ -45,7 +45,7 @@ class BookTradesWidget(QWidget):
         self._instrument_of = instrument_of
         self.title = QLabel("Order book", self)
         theme.style(self.title, "muted")
-        self.book = make_table(self, view_class=LadderView)
+        self.book = make_table(self, stretch_last=False, view_class=LadderView)
         self.book.setModel(self.book_model)
         self.book.verticalHeader().setDefaultSectionSize(19)
         self.book.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -55,7 +55,7 @@ class BookTradesWidget(QWidget):
         self.spread = QLabel(f.DASH, self)
         self.spread.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.spread.setObjectName("spread")
-        self.trades = make_table(self)
+        self.trades = make_table(self, stretch_last=False)
         self.trades.setModel(self.trades_model)
         self.trades.verticalHeader().setDefaultSectionSize(19)
         self.trades.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

@@ -16,9 +16,8 @@ class HealthWidget(QWidget):
         self.model = HealthModel(self)
         self.view = make_table(self)
         self.view.setModel(self.model)
-        self.view.setColumnWidth(0, 170)
-        for col in range(1, 9):
-            self.view.setColumnWidth(col, 72)
+        for col, width in enumerate((138, 84, 56, 56, 70, 60, 50, 56, 50)):
+            self.view.setColumnWidth(col, width)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view)

@@ -28,5 +28,6 @@ def make_table(parent: QWidget | None = None, stretch_last: bool = True,
     h.setMinimumSectionSize(40)
     v.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     v.setFrameShape(QFrame.Shape.NoFrame)
+    theme.style(v, "palette")
     theme.style(h, "header")  # the header only: a sheet on the table would slow every cell
     return v

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QStringListModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCompleter, QHeaderView, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ... import model as m
 from .. import theme
@@ -33,7 +33,7 @@ class WatchlistWidget(QWidget):
         self.add_button.clicked.connect(self._on_add)
         theme.style(self.entry)
         theme.style(self.add_button)
-        self.view = make_table(self)
+        self.view = make_table(self, stretch_last=False)
         self.view.setModel(self.model)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         remove = QAction("Remove from watchlist", self.view)
@@ -52,8 +52,9 @@ class WatchlistWidget(QWidget):
         lay.setSpacing(2)
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
-        for col, w in enumerate((88, 90, 70, 86, 86)):
+        for col, w in enumerate((88, 86, 64, 86, 86, 86, 86, 64)):
             self.view.setColumnWidth(col, w)
+        self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (3, 4, 5, 6):  # bid, ask, high, low: available, hidden by default (header menu to show)
             self.view.setColumnHidden(col, True)
         header = self.view.horizontalHeader()
