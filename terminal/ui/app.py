@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 import qasync
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import model as m
@@ -26,6 +27,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--settings-dir", type=Path, default=None, help="directory of settings.json")
     p.add_argument("--data-dir", type=Path, default=None, help="directory for the order journal")
     p.add_argument("--theme", choices=["dark", "light"], default=None)
+    p.add_argument("--exit-after", type=float, default=None, metavar="SECONDS",
+                   help="close the window after SECONDS (smoke tests, screenshots)")
     return p.parse_args(argv)
 
 
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "trading-terminal"])
     app.setApplicationName("Trading Terminal")
     app.setOrganizationName("trading-terminal")
+    app.setQuitOnLastWindowClosed(False)  # closing the window ends run() below, which shuts the session down first
     from ..storage import settings as settings_store
     from .mainwindow import MainWindow
 
@@ -72,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         from .. import session as session_mod
         return await session_mod.connect(env, sandbox_url=args.sandbox_url or prefs.sandbox_url,
                                          data_dir=args.data_dir, confirm_live=env is m.Environment.LIVE)
+
+    if args.exit_after:
+        QTimer.singleShot(int(args.exit_after * 1000), window.close)
 
     async def run() -> None:
         task = asyncio.ensure_future(window.start_session(connect))

@@ -27,7 +27,7 @@ class LogWidget(QWidget):
         theme.style(self.search)
         self.view = make_table(self)
         self.view.setModel(self.proxy)
-        for col, w in enumerate((92, 64, 150)):
+        for col, w in enumerate((104, 60, 150)):
             self.view.setColumnWidth(col, w)
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 0)
