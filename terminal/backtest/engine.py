@@ -147,10 +147,10 @@ def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, c
     n = len(close)
     if not len(bars):
         return np.full(n, cash)
-    lengths = np.diff(np.r_[bars, n])
-    reps = np.r_[bars[0], lengths]
-    cash_arr = np.repeat(np.r_[cash, cash_v], reps)
-    pos_arr = np.repeat(np.r_[0.0, pos_v], reps)
+    # index of the last mark at or before each bar (0 = before any mark)
+    last_mark = np.cumsum(np.bincount(bars, minlength=n)[:n])
+    cash_arr = np.r_[cash, cash_v][last_mark]
+    pos_arr = np.r_[0.0, pos_v][last_mark]
     return cash_arr + pos_arr * close
 
 

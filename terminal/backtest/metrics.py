@@ -58,6 +58,17 @@ def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex) -> tuple[pd.Timede
     return durations, peaks
 
 
+def _union_length(start: np.ndarray, end: np.ndarray) -> int:
+    """Number of bars covered by the inclusive intervals [start, end] (trades may touch or overlap)."""
+    if not len(start):
+        return 0
+    order = np.argsort(start, kind="stable")
+    start, end = start[order], end[order]
+    reach = np.maximum.accumulate(end)
+    first = np.maximum(start, np.r_[start[0], reach[:-1] + 1])
+    return int(np.clip(end - first + 1, 0, None).sum())
+
+
 def _ceil(value: object, resolution: str) -> object:
     return value.ceil(resolution) if isinstance(value, pd.Timedelta) else value
 
@@ -110,11 +121,7 @@ class StatsPlan:
         s["Start"] = index[0]
         s["End"] = index[-1]
         s["Duration"] = s["End"] - s["Start"]  # type: ignore[operator]
-        if n_trades:
-            starts = np.bincount(entry_bar, minlength=n + 1) - np.bincount(exit_bar + 1, minlength=n + 1)
-            s["Exposure Time [%]"] = float(np.count_nonzero(np.cumsum(starts[:n])) / n * 100)
-        else:
-            s["Exposure Time [%]"] = 0.0
+        s["Exposure Time [%]"] = _union_length(entry_bar, exit_bar) / n * 100 if n else 0.0
         s["Equity Final [$]"] = float(equity[-1])
         s["Equity Peak [$]"] = float(equity.max())
         commissions = float(np.asarray(trades["Commission"], dtype=np.float64).sum()) if n_trades else 0.0
