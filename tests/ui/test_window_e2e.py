@@ -56,8 +56,7 @@ def test_limit_order_from_order_entry_shows_in_open_orders_and_chart_then_cancel
     qtbot.waitUntil(lambda: any(k == order.client_order_id for k, *_ in w.link.chart_lines), timeout=3000)
     line = next(x for x in w.link.chart_lines if x[0] == order.client_order_id)
     assert line[1] == float(price) and line[2] == "buy"
-    if hasattr(w.chart, "order_lines") and hasattr(w.chart.order_lines, "keys"):
-        assert order.client_order_id in list(w.chart.order_lines.keys())
+    assert order.client_order_id in w.chart.order_lines.lines  # the ChartWidget draws it
     # cancel it from the blotter
     bl.open_view.selectRow(0)
     qtbot.mouseClick(bl.cancel_button, Qt.MouseButton.LeftButton)
@@ -65,6 +64,7 @@ def test_limit_order_from_order_entry_shows_in_open_orders_and_chart_then_cancel
     qtbot.waitUntil(lambda: (bl.history_model.lookup(order.client_order_id) or order).status
                     is m.OrderStatus.CANCELED, timeout=5000)
     qtbot.waitUntil(lambda: not w.link.chart_lines, timeout=3000)
+    assert order.client_order_id not in w.chart.order_lines.lines
     assert bl.tabText(0) == "Open orders (0)"
 
 
@@ -87,6 +87,8 @@ def test_market_order_fills_and_updates_fills_marker_balances_and_position(qtbot
     pos = bl.positions_model.position("BTCUSDT")
     assert pos.qty == Decimal("0.02") and pos.avg_price > 0
     assert any(abs(p - float(fill.price)) < 1e-6 and side == "buy" for _, p, side in w.link.chart_markers)
+    qtbot.waitUntil(lambda: any(abs(p - float(fill.price)) < 1e-6 and side == "buy"
+                                for _, p, side in w.chart.fills.fills), timeout=3000)  # the marker on the chart
     qtbot.waitUntil(lambda: bl.history_model.lookup(fill.client_order_id) is not None
                     and bl.history_model.lookup(fill.client_order_id).status is m.OrderStatus.FILLED, timeout=5000)
 
