@@ -29,8 +29,8 @@ class AutomationDocks:
 
 def install_automation_docks(window: Any, session_provider: Callable[[], Any] | None = None) -> AutomationDocks:
     """Create the Backtest and Strategies docks and add them with ``window.add_dock``: tabbed with the window's
-    blotters when it has them (the blotters stay in front), else in the bottom area. A saved layout that knows
-    them puts them back where the user left them."""
+    blotters when it has them (the blotters stay in front), else in the bottom area. Call it before the window
+    restores its saved layout (or restore it again afterwards) so the docks come back where the user left them."""
     from PySide6.QtCore import Qt
 
     from .backtest_dock import BacktestDock
@@ -45,15 +45,25 @@ def install_automation_docks(window: Any, session_provider: Callable[[], Any] | 
     docks = getattr(window, "docks", {})
     anchor = docks.get("blotters")
     for name, widget, title in (("strategies", strategies, "Strategies"), ("backtest", backtest, "Backtest")):
-        dock = window.add_dock(name, widget, area, title)
-        if hasattr(window, "restoreDockWidget") and window.restoreDockWidget(dock):
-            continue
+        dock = window.add_dock(name, _scrolling(widget), area, title)
         if anchor is not None:
             window.tabifyDockWidget(anchor, dock)
     if anchor is not None:
         anchor.raise_()
     window.automation = AutomationDocks(backtest, strategies)
     return window.automation  # type: ignore[no-any-return]
+
+
+def _scrolling(widget: Any) -> Any:
+    """The dock's content in a scroll area: the dock may be narrower than the content's minimum width (the
+    window keeps its size; a scroll bar appears instead)."""
+    from PySide6.QtWidgets import QFrame, QScrollArea
+
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 __all__ = ["install_automation_docks", "AutomationDocks"]

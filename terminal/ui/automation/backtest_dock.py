@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHeaderView, QLabel, QScrollArea, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHeaderView, QLabel, QScrollArea, QSizePolicy, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from .. import theme
 from .jobs import Outcome, ProcessJob
@@ -52,6 +52,8 @@ class Summary(QFrame):
             grid.addWidget(v, 1, col)
             self.values[key] = v
         grid.setColumnStretch(len(SUMMARY), 1)
+        # clipped, not a minimum width: the dock must fit the window's bottom area
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
     def show_stats(self, stats: pd.Series | None) -> None:
         c = theme.colors()
@@ -86,7 +88,7 @@ class BacktestDock(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.setup)
-        scroll.setMinimumWidth(280)
+        scroll.setMinimumWidth(220)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QScrollArea, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ...backtest.optimize import STAT_KEYS
 from ...strategy.base import Strategy
@@ -86,7 +86,7 @@ class OptimizeView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(270)
+        scroll.setMinimumWidth(220)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
 
@@ -114,6 +114,7 @@ class OptimizeView(QWidget):
         row.addStretch(1)
         self.heat_caption = QLabel()
         self.heat_caption.setObjectName("muted")
+        self.heat_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.heat_caption)
         hl.addLayout(row)
         hl.addWidget(self.heat_view, 1)

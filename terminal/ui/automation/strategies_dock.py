@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from shiboken6 import isValid
@@ -72,9 +72,14 @@ class StrategiesDock(QWidget):
         scroll.setWidget(form_box)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(250)
+        scroll.setMinimumWidth(220)
 
         self.table = table_view(self.model, sortable=False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(28)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_log(force=True))
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start")
@@ -182,7 +187,8 @@ class StrategiesDock(QWidget):
             self._info("choose a strategy", error=True)
             return None
         try:
-            cash = Decimal(str(parse_amount(self.cash_edit.text(), "cash", positive=True)))
+            parse_amount(self.cash_edit.text(), "cash", positive=True)
+            cash = Decimal(self.cash_edit.text().strip())
             symbol = self.symbol_combo.currentText().strip().upper()
             if not symbol:
                 raise InputError("choose a symbol")

@@ -56,6 +56,10 @@ class StrategiesModel(QAbstractTableModel):
             self._rows = [(i, self._texts(i)) for i in insts]
             self.endResetModel()
             return
+        if len(insts) < len(self._rows):  # removed from the end
+            self.beginRemoveRows(QModelIndex(), len(insts), len(self._rows) - 1)
+            del self._rows[len(insts):]
+            self.endRemoveRows()
         changed = []
         for row, (inst, old) in enumerate(self._rows):
             self.host.sync(inst)

@@ -141,6 +141,7 @@ def test_a_raising_strategy_becomes_an_error_row_and_the_others_keep_trading(doc
     qtbot.waitUntil(lambda: "buying 0.5" in dock.log_view.toPlainText())
     dock.table.selectRow(0)
     assert "division by zero" in dock.log_view.toPlainText()
+    dock.grab().save("/tmp/strategies.png")
     dock.table.selectRow(1)
     qloop.run(dock.stop_selected())
     assert buyer.state is InstanceState.STOPPED

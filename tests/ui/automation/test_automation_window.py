@@ -16,6 +16,9 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 def test_docks_mount_and_a_strategy_trades_on_the_sandbox_then_stops(window, qloop, qtbot, tmp_path):
     automation = install_automation_docks(window, lambda: window.link.session if window.link else None)
     assert {"backtest", "strategies"} <= set(window.docks)
+    blotters = window.docks["blotters"]
+    qtbot.waitUntil(lambda: {window.docks["backtest"], window.docks["strategies"]}
+                    <= set(window.tabifiedDockWidgets(blotters)))  # applied once the shown window lays out
     session = window.link.session
     folder = tmp_path / "strategies"
     folder.mkdir()
@@ -47,3 +50,5 @@ def test_docks_mount_and_a_strategy_trades_on_the_sandbox_then_stops(window, qlo
     outcome = qloop.run(automation.backtest.run(), 40)
     assert outcome.ok, outcome.value
     assert automation.backtest.plots.equity_points() > 100
+    window.docks["backtest"].raise_()
+    window.grab().save("/tmp/window_automation.png")
