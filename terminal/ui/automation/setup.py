@@ -210,7 +210,9 @@ class SetupPanel(QWidget):
         self.pages.setCurrentIndex(index)
         for i in range(self.pages.count()):  # the stack takes the height of the page shown, not the tallest
             policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            self.pages.widget(i).setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+            page = self.pages.widget(i)
+            if page is not None:
+                page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
         if index == SESSION:
             self.refresh_symbols()
 

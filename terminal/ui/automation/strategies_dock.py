@@ -9,7 +9,8 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+                               QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QToolButton, QVBoxLayout,
+                               QWidget, QFileDialog, QMessageBox)
 
 from shiboken6 import isValid
 
@@ -34,6 +35,8 @@ class StrategiesDock(QWidget):
         self.host = host or StrategyHost(self.session_provider)
         self.model = StrategiesModel(self.host, self)
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: asked before a strategy starts on a LIVE session (tests replace it)
+        self.confirm = self._confirm_live
 
         form_box = QWidget()
         fl = QVBoxLayout(form_box)
@@ -41,7 +44,14 @@ class StrategiesDock(QWidget):
         box = QGroupBox("New strategy")
         form = QFormLayout(box)
         self.strategy_combo = QComboBox()
-        form.addRow("Strategy", self.strategy_combo)
+        self.folder_button = QToolButton()
+        self.folder_button.setText("…")
+        self.folder_button.setToolTip("Load user strategies from a folder")
+        self.folder_button.clicked.connect(self._on_folder)
+        row = QHBoxLayout()
+        row.addWidget(self.strategy_combo, 1)
+        row.addWidget(self.folder_button)
+        form.addRow("Strategy", row)
         self.params = ParamsForm()
         form.addRow(self.params)
         self.symbol_combo = QComboBox()
@@ -147,6 +157,22 @@ class StrategiesDock(QWidget):
         self.strategy_combo.blockSignals(False)
         self._on_strategy()
 
+    def _on_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of strategy files")
+        if folder:
+            added = self.catalog.load_folder(folder)
+            self.refresh_strategies()
+            if added:
+                self.select_strategy(added[0])
+            errors = list(self.catalog.errors.values())
+            self._info("; ".join([f"loaded {len(added)} from {folder}", *errors]), error=bool(errors))
+
+    def _confirm_live(self, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, "LIVE trading", text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
     def _on_strategy(self) -> None:
         self.params.set_strategy(self.catalog.classes.get(self.strategy_combo.currentData()))
 
@@ -211,6 +237,12 @@ class StrategiesDock(QWidget):
         return inst
 
     async def start(self, inst: StrategyInstance) -> None:
+        session = self.session_provider()
+        env = getattr(getattr(session, "environment", None), "name", "")
+        if env == "LIVE" and not self.confirm(f"Start {inst.name} on {inst.symbol} with REAL money "
+                                              f"(budget {inst.cash})?"):
+            self._info("not started")
+            return
         self.refresh()
         await self.host.start(inst)
         if inst.state is InstanceState.ERROR:

@@ -88,3 +88,32 @@ def test_session_history_without_a_session_is_a_message(dock, qloop):
     dock.setup.source_combo.setCurrentIndex(1)
     assert qloop.run(dock.run()) is None
     assert "not connected" in dock.runbar.message.text()
+
+
+SLOW_STRATEGY = '''
+import time
+from terminal.strategy.base import Strategy
+
+class Slow(Strategy):
+    name = "slow"
+
+    def on_bar(self, bar):
+        time.sleep(0.002)
+'''
+
+
+def test_cancel_stops_a_running_backtest(dock, qtbot, qloop, bars_csv, tmp_path):
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "slow.py").write_text(SLOW_STRATEGY)
+    assert "loaded 1 strategy" in dock.setup.load_folder(folder)
+    assert dock.setup.strategy_combo.currentData() == "slow"
+    dock.setup.set_csv(bars_csv)
+    qtbot.mouseClick(dock.runbar.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock.runbar.progress.value() > 0, timeout=20000)
+    assert not dock.runbar.run_button.isEnabled()
+    qtbot.mouseClick(dock.runbar.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dock.running, timeout=10000)
+    assert dock.task.result().status == "cancelled"
+    assert dock.runbar.message.text() == "cancelled"
+    assert dock.runbar.run_button.isEnabled()
