@@ -102,7 +102,7 @@ class BacktestDock(QWidget):
         cl.addWidget(self.plots, 1)
         self.stats_model = StatsModel(self)
         self.stats_view = table_view(self.stats_model, sortable=False)
-        self.stats_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.stats_view.horizontalHeader().setStretchLastSection(False)
         self.trades_model = trades_model(self)
         self.trades_view = table_view(self.trades_model)
         self.optimize = OptimizeView(self.setup)
@@ -181,6 +181,9 @@ class BacktestDock(QWidget):
         self.output = out
         self.summary.show_stats(out.stats)
         self.stats_model.set_stats(out.stats)
+        for col in (0, 1):
+            self.stats_view.resizeColumnToContents(col)
+            self.stats_view.setColumnWidth(col, self.stats_view.columnWidth(col) + 24)
         self.trades_model.set_frame(trades_view_frame(out.trades))
         self.trades_view.resizeColumnsToContents()
         self.plots.show_result(out.bars, out.equity, out.trades, cash)

@@ -149,7 +149,13 @@ class StatsModel(FrameModel):
 
 
 def trades_model(parent: Any = None) -> FrameModel:
-    return FrameModel(parent, signed=("PnL", "ReturnPct"), places={"Size": 4, "ReturnPct": 2})
+    return FrameModel(parent, signed=("P&L", "Return %"), places={"Size": 6})
+
+
+def _sizes(size: pd.Series) -> pd.Series:
+    """Whole units as integers (the backtester's default lot), fractional sizes as they are."""
+    values = size.to_numpy(dtype=np.float64)
+    return size.astype(np.int64) if np.all(np.mod(values, 1) == 0) else size
 
 
 def trades_view_frame(trades: pd.DataFrame) -> pd.DataFrame:
@@ -159,7 +165,7 @@ def trades_view_frame(trades: pd.DataFrame) -> pd.DataFrame:
                                      "Commission", "Duration"])
     return pd.DataFrame({
         "Entry time": trades["EntryTime"], "Exit time": trades["ExitTime"],
-        "Side": np.where(trades["Size"] > 0, "Long", "Short"), "Size": trades["Size"].abs(),
+        "Side": np.where(trades["Size"] > 0, "Long", "Short"), "Size": _sizes(trades["Size"].abs()),
         "Entry": trades["EntryPrice"], "Exit": trades["ExitPrice"], "P&L": trades["PnL"],
         "Return %": trades["ReturnPct"] * 100, "Commission": trades["Commission"], "Duration": trades["Duration"],
     })
