@@ -105,6 +105,8 @@ class BacktestDock(QWidget):
         self.stats_view.horizontalHeader().setStretchLastSection(False)
         self.trades_model = trades_model(self)
         self.trades_view = table_view(self.trades_model)
+        self.trades_view.setToolTip("Double-click a trade to show it on the chart")
+        self.trades_view.doubleClicked.connect(self._on_trade_clicked)
         self.optimize = OptimizeView(self.setup)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -176,6 +178,17 @@ class BacktestDock(QWidget):
             bar.finish(False)
             bar.error(str(outcome.value))
         return outcome
+
+    def _on_trade_clicked(self, index: Any) -> None:
+        if self.output is None or not index.isValid():
+            return
+        entry = self.trades_model.frame.at[index.row(), "Entry time"]
+        trades = self.output.trades
+        hit = trades.index[trades["EntryTime"] == entry]
+        if len(hit):
+            row = trades.loc[hit[0]]
+            self.plots.focus(int(row["EntryBar"]), int(row["ExitBar"]))
+            self.tabs.setCurrentIndex(0)
 
     def show_output(self, out: BacktestOutput, cash: float) -> None:
         self.output = out

@@ -118,6 +118,18 @@ class ResultPlots(QWidget):
         self.equity_plot.enableAutoRange()
         self.dd_plot.enableAutoRange()
 
+    def focus(self, entry_bar: int, exit_bar: int) -> None:
+        """Zoom the x axes on one trade (with some bars either side)."""
+        xs, _ = self.price_curve.getData()
+        if xs is None or not len(xs):
+            return
+        pad = max(5, (exit_bar - entry_bar) // 2)
+        lo, hi = max(0, entry_bar - pad), min(len(xs) - 1, exit_bar + pad)
+        self.price_plot.setXRange(float(xs[lo]), float(xs[hi]), padding=0)
+        vb = self.price_plot.getViewBox()
+        vb.enableAutoRange(axis=pg.ViewBox.YAxis)
+        vb.setAutoVisible(y=True)
+
     def equity_points(self) -> int:
         xs, _ = self.equity_curve.getData()
         return 0 if xs is None else len(xs)

@@ -47,6 +47,12 @@ def test_backtest_from_csv_shows_the_cores_statistics_trades_and_curves(dock, ql
     assert dock.trades_model.data(dock.trades_model.index(0, pnl_col), RawRole) == pytest.approx(
         expected.trades["PnL"].iloc[0])
     dock.grab().save("/tmp/backtest.png")
+    dock.tabs.setCurrentIndex(2)
+    dock.trades_view.doubleClicked.emit(dock.trades_model.index(3, 0))
+    assert dock.tabs.currentIndex() == 0
+    lo, hi = dock.plots.price_plot.getViewBox().viewRange()[0]
+    entry = bars.index[expected.trades["EntryBar"].iloc[3]].value / 1e9
+    assert lo <= entry <= hi and hi - lo < (bars.index[-1] - bars.index[0]).total_seconds() / 4
 
 
 def test_slow_not_above_fast_is_a_message_in_the_dock(dock, qloop, bars_csv):
