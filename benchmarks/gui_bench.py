@@ -78,9 +78,9 @@ def prebuilt(symbols: list[str], variants: int = 16) -> dict[str, list[list[obje
     return out
 
 
-async def pump(bus, symbols: list[str], rate: int, stop: asyncio.Event, counter: list[int]) -> None:
+async def pump(bus, symbols: list[str], pool: dict[str, list[list[object]]], rate: int, stop: asyncio.Event,
+               counter: list[int]) -> None:
     """Publish ``rate`` events/s in bursts every 5 ms on the GUI loop (quotes, trades, books, tickers)."""
-    pool = prebuilt(symbols)
     per_burst = max(1, rate * TICK_MS // 1000)
     trade_id = 0
     i = 0
@@ -146,7 +146,8 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     counter = [0]
     bus_events0 = window.bridge.events
     frames0 = window.bridge.frames
-    pumper = asyncio.ensure_future(pump(s.bus, list(syn), args.rate, stop, counter)) if args.rate else None
+    pool = prebuilt(list(syn))
+    pumper = asyncio.ensure_future(pump(s.bus, list(syn), pool, args.rate, stop, counter)) if args.rate else None
     probe.start()
     t_start = time.perf_counter()
     await asyncio.sleep(args.seconds)
@@ -156,6 +157,9 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     if pumper:
         await pumper
     lags = np.array(probe.lags) if probe.lags else np.zeros(1)
+    if args.verbose:
+        worst = np.argsort(lags)[-5:][::-1]
+        print("worst ticks (index of", len(lags), "):", [(int(i), round(float(lags[i]), 1)) for i in worst])
     out = {
         "connect_s": connect_s,
         "seconds": elapsed,
@@ -182,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=int, default=20000, help="synthetic bus events per second (0: sandbox only)")
     p.add_argument("--symbols", type=int, default=50, help="synthetic symbols")
     p.add_argument("--screenshot", default=None)
+    p.add_argument("--verbose", action="store_true", help="print the worst ticks")
     p.add_argument("--embedded", action="store_true",
                    help="run the sandbox inside the GUI process (shares its GIL) instead of a separate process")
     args = p.parse_args(argv)
