@@ -41,6 +41,7 @@ def install_automation_docks(window: Any, session_provider: Callable[[], Any] | 
     backtest = BacktestDock(session_provider, catalog)
     strategies = StrategiesDock(session_provider, catalog)
     backtest.setup.strategy_changed.connect(lambda _: strategies.refresh_strategies())
+    strategies.catalog_changed.connect(lambda: backtest.setup.refresh_strategies())
     area = Qt.DockWidgetArea.BottomDockWidgetArea
     docks = getattr(window, "docks", {})
     anchor = docks.get("blotters")

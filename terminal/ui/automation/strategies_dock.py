@@ -6,7 +6,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QToolButton, QVBoxLayout,
@@ -26,6 +26,7 @@ REFRESH_MS = 250
 
 
 class StrategiesDock(QWidget):
+    catalog_changed = Signal()  # user strategies were loaded into the shared catalog
     def __init__(self, session_provider: SessionProvider | None = None, catalog: StrategyCatalog | None = None,
                  parent: QWidget | None = None, host: StrategyHost | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +148,10 @@ class StrategiesDock(QWidget):
 
     # ---- form ----------------------------------------------------------------------------------------------
     def refresh_strategies(self) -> None:
+        """List the catalog's strategies (a no-op when the list is unchanged: typed parameters stay)."""
+        names = [self.strategy_combo.itemData(i) for i in range(self.strategy_combo.count())]
+        if names == list(self.catalog.classes):
+            return
         current = self.strategy_combo.currentData()
         self.strategy_combo.blockSignals(True)
         self.strategy_combo.clear()
@@ -162,6 +167,7 @@ class StrategiesDock(QWidget):
         if folder:
             added = self.catalog.load_folder(folder)
             self.refresh_strategies()
+            self.catalog_changed.emit()
             if added:
                 self.select_strategy(added[0])
             errors = list(self.catalog.errors.values())
