@@ -46,7 +46,8 @@ class ProcessJob:
         self.job = job
         self.kwargs = kwargs
         self._ctx = mp_context()
-        self._cancel = self._ctx.Event()
+        self._cancel: Any = None  # made off the GUI thread (the first one starts multiprocessing's helpers)
+        self._cancel_requested = False
         self._process: Any = None
         self._conn: Any = None
 
@@ -57,6 +58,9 @@ class ProcessJob:
     async def run(self, progress: Progress | None = None) -> Outcome:
         """Start the process and return its outcome; the process has ended when this returns."""
         loop = asyncio.get_running_loop()
+        self._cancel = await loop.run_in_executor(None, self._ctx.Event)
+        if self._cancel_requested:
+            return Outcome("cancelled")
         reader, writer = self._ctx.Pipe(duplex=False)
         # non-daemonic: the core's optimiser starts its own pool of processes inside this one
         self._process = self._ctx.Process(target=tasks.child_main, args=(writer, self._cancel, self.job, self.kwargs),
@@ -71,7 +75,7 @@ class ProcessJob:
                     msg = await loop.run_in_executor(None, reader.recv)
                 except (EOFError, OSError):
                     code = await loop.run_in_executor(None, self._join)
-                    if self._cancel.is_set():
+                    if self._cancel_requested:
                         return Outcome("cancelled")
                     return Outcome("error", f"the worker process ended unexpectedly (exit code {code})")
                 kind = msg[0]
@@ -101,10 +105,12 @@ class ProcessJob:
 
     def cancel(self) -> None:
         """Ask the job to stop at its next check; an optimisation returns the runs it finished."""
-        self._cancel.set()
+        self._cancel_requested = True
+        if self._cancel is not None:
+            self._cancel.set()
 
     def kill(self) -> None:
-        self._cancel.set()
+        self.cancel()
         if self._process is not None and self._process.is_alive():
             self._process.terminate()
 
