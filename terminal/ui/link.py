@@ -92,7 +92,6 @@ class SessionLink:
         # seed the blotters from the session's state (bus events after this point update them)
         w.blotters.balances_model.on_balances(list(s.balances().values()))
         w.blotters.open_model.on_orders(s.open_orders())
-        w.blotters.positions_model.seed(s.positions())
         w.blotters.flush()
         wanted = [x for x in (w.settings.watchlist or []) if x in s.instruments]
         if w.settings.watchlist == Settings().watchlist or not wanted:
@@ -113,6 +112,8 @@ class SessionLink:
         fills = await s.fills()
         w.blotters.history_model.on_orders(list(orders))
         w.blotters.fills_model.on_fills(list(fills))
+        w.blotters.positions_model.seed(list(fills))
+        w.blotters.positions_model.on_prices(dict(self.last_prices))
         w.blotters.flush()
         self._chart_markers()
 

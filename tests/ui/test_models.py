@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from terminal import model as m
-from terminal.ui.models.balances import BalancesModel, Position, PositionsModel
+from terminal.ui.models.balances import BalancesModel, PositionsModel
 from terminal.ui.models.book import BookModel, DepthRole, SideRole
 from terminal.ui.models.fills import FillsModel
 from terminal.ui.models.health import HealthModel
@@ -124,17 +124,17 @@ def test_balances_model_skips_empty_assets_and_updates_in_place(qtmodeltester):
     qtmodeltester.check(mdl, force_py=True)
 
 
-def test_position_average_price_realised_and_unrealised_pnl():
-    p = Position("BTCUSDT", BTC)
-    p.apply(fill(1, m.Side.BUY, "100", "1", "0"))
-    p.apply(fill(2, m.Side.BUY, "110", "1", "0"))
+def test_positions_follow_the_core_accounting_average_price_realised_and_unrealised():
+    mdl = PositionsModel(INS.get)
+    mdl.on_fills([fill(1, m.Side.BUY, "100", "1", "0"), fill(2, m.Side.BUY, "110", "1", "0")])
+    p = mdl.position("BTCUSDT")
     assert p.qty == 2 and p.avg_price == D("105")
-    p.apply(fill(3, m.Side.SELL, "120", "0.5", "0.06"))
+    mdl.on_fills([fill(3, m.Side.SELL, "120", "0.5", "0.06")])
     assert p.realised == D("7.5") - D("0.06")
-    p.last = D("100")
+    mdl.on_prices({"BTCUSDT": D("100")})
     assert p.unrealised == D("-7.5")
-    p.apply(fill(4, m.Side.SELL, "90", "2", "0"))  # flips short at 90
-    assert p.qty == D("-0.5") and p.avg_price == D("90")
+    mdl.on_fills([fill(3, m.Side.SELL, "120", "0.5", "0.06")])  # a repeated report changes nothing
+    assert p.qty == D("1.5")
 
 
 def test_positions_model_tracks_fills_and_prices(qtmodeltester):

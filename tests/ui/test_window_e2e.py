@@ -85,7 +85,9 @@ def test_market_order_fills_and_updates_fills_marker_balances_and_position(qtbot
     qtbot.waitUntil(lambda: bl.balances_model.balance("BTC").total > btc_before, timeout=10000)
     qtbot.waitUntil(lambda: bl.positions_model.position("BTCUSDT") is not None, timeout=5000)
     pos = bl.positions_model.position("BTCUSDT")
-    assert pos.qty == Decimal("0.02") and pos.avg_price > 0
+    fee_btc = sum((x.commission for x in bl.fills_model.store.rows.values()
+                   if x.client_order_id == fill.client_order_id and x.commission_asset == "BTC"), Decimal(0))
+    assert pos.qty == Decimal("0.02") - fee_btc and pos.avg_price > 0  # net of the fee taken in BTC
     assert any(abs(p - float(fill.price)) < 1e-6 and side == "buy" for _, p, side in w.link.chart_markers)
     qtbot.waitUntil(lambda: any(abs(p - float(fill.price)) < 1e-6 and side == "buy"
                                 for _, p, side in w.chart.fills.fills), timeout=3000)  # the marker on the chart
@@ -128,3 +130,38 @@ def test_selecting_a_symbol_links_order_entry_book_and_chart(qtbot, window):
     assert w.order_entry.price_edit.text() == w.instruments["ETHUSDT"].format_price(price)
     w.chart.price_clicked.emit(3123.456)
     assert w.order_entry.price_edit.text() == "3123.46"
+
+
+def test_escape_confirmed_cancels_every_open_order(qtbot, qloop, window):
+    w = window
+    last = _ready(qtbot, w)
+    ins = w.instruments["BTCUSDT"]
+    s = w.link.session
+    for k in (1, 2):
+        qloop.run(s.place_order(m.OrderRequest("BTCUSDT", m.Side.BUY, m.OrderType.LIMIT, Decimal("0.001"),
+                                               ins.snap_price(last * (1 - Decimal("0.01") * k)),
+                                               time_in_force=m.TimeInForce.GTC)))
+    qtbot.waitUntil(lambda: w.blotters.open_model.rowCount() == 2, timeout=10000)
+    w.confirm = lambda title, text: False
+    w.confirm_cancel_all()
+    assert w.blotters.open_model.rowCount() == 2  # declined: nothing sent
+    w.confirm = lambda title, text: True
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w.blotters.open_model.rowCount() == 0, timeout=10000)
+    assert not s.open_orders("BTCUSDT")
+
+
+def test_positions_tab_agrees_with_the_session(qtbot, qloop, window):
+    w = window
+    _ready(qtbot, w)
+    s = w.link.session
+    qloop.run(s.place_order(m.OrderRequest("BTCUSDT", m.Side.BUY, m.OrderType.MARKET, Decimal("0.03"))))
+    qloop.run(s.place_order(m.OrderRequest("BTCUSDT", m.Side.SELL, m.OrderType.MARKET, Decimal("0.01"))))
+    pm = w.blotters.positions_model
+    qtbot.waitUntil(lambda: w.blotters.fills_model.rowCount() >= 2, timeout=10000)
+    qtbot.waitUntil(lambda: pm.position("BTCUSDT") is not None
+                    and pm.position("BTCUSDT").qty == s.positions()["BTCUSDT"].qty, timeout=10000)
+    mine, theirs = pm.position("BTCUSDT"), s.positions()["BTCUSDT"]
+    assert Decimal("0.019") < mine.qty <= Decimal("0.02")
+    assert mine.qty == theirs.qty and mine.avg_price == theirs.avg_price
+    assert mine.realised == theirs.realised_pnl

@@ -7,6 +7,7 @@ from typing import Any, Callable, Hashable
 
 from ... import model as m
 from ...model import ZERO
+from ...oms.position import build_positions
 from .. import format as f
 from .table import LEFT, Column, RowTableModel
 
@@ -37,39 +38,22 @@ class BalancesModel(RowTableModel[m.Balance]):
 
 @dataclass
 class Position:
-    """Average-cost position: long when qty > 0. Realised P&L in the quote asset, net of quote-asset fees
-    (the same convention as ``terminal.oms.position``)."""
+    """A positions-table row: the core's position (``terminal.oms.position``) plus the latest price."""
 
     symbol: str
     instrument: m.Instrument | None = None
     qty: Decimal = ZERO
     avg_price: Decimal = ZERO
-    realised: Decimal = ZERO
+    realised: Decimal = ZERO  # net of quote-asset fees
     fees_quote: Decimal = ZERO
     last: Decimal | None = None
 
-    def apply(self, fill: m.Fill) -> None:
-        signed = fill.qty * fill.side.sign
-        if self.qty == 0 or (self.qty > 0) == (signed > 0):  # opening or adding
-            new_qty = self.qty + signed
-            self.avg_price = (self.avg_price * abs(self.qty) + fill.price * fill.qty) / abs(new_qty)
-            self.qty = new_qty
-        else:  # reducing, closing or flipping
-            closed = min(abs(signed), abs(self.qty))
-            self.realised += (fill.price - self.avg_price) * closed * (1 if self.qty > 0 else -1)
-            self.qty += signed
-            if self.qty == 0:
-                self.avg_price = ZERO
-            elif (self.qty > 0) == (signed > 0):  # flipped: the remainder opens at the fill price
-                self.avg_price = fill.price
-        if self.instrument and fill.commission_asset == self.instrument.quote_asset:
-            self.fees_quote += fill.commission
-            self.realised -= fill.commission
-
     @property
     def unrealised(self) -> Decimal | None:
-        if self.last is None or self.qty == 0:
-            return ZERO if self.qty == 0 else None
+        if self.qty == 0:
+            return ZERO
+        if self.last is None:
+            return None
         return (self.last - self.avg_price) * self.qty
 
 
@@ -103,28 +87,35 @@ class PositionsModel(RowTableModel[Position]):
     def position(self, symbol: str) -> Position | None:
         return self.lookup(symbol)
 
-    def on_fills(self, fills: list[m.Fill]) -> None:
-        for x in fills:
-            p = self.lookup(x.symbol)
-            if p is None:
-                p = Position(x.symbol, self._instrument_of(x.symbol), last=x.price)
-                p.apply(x)
-                self.put(p)
-            else:
-                p.apply(x)
-                self.touch(x.symbol)
+    def seed(self, fills: list[m.Fill]) -> None:
+        """Start from the fills so far (the session's journal)."""
+        self._fills = {}
+        self.on_fills(fills)
 
-    def seed(self, positions: dict[str, Any]) -> None:
-        """Start from the session's positions (``terminal.oms.position.Position``, duck-typed)."""
-        rows = []
-        for sym, p in positions.items():
-            rows.append(Position(sym, self._instrument_of(sym), qty=p.qty, avg_price=p.avg_price or ZERO,
-                                 realised=p.realised_pnl, fees_quote=p.fees_quote, last=p.last_price))
-        self.reset(rows)
+    def on_fills(self, fills: list[m.Fill]) -> None:
+        """Positions are rebuilt from every fill by the core's accounting (``build_positions``): one set of rules
+        for the library, the strategies and this table. A user's own fills are few, so this is cheap."""
+        store = self.__dict__.setdefault("_fills", {})
+        for x in fills:
+            store[(x.symbol, x.trade_id, x.client_order_id)] = x
+        symbols = {x.symbol for x in store.values()}
+        instruments = {sym: ins for sym in symbols if (ins := self._instrument_of(sym)) is not None}
+        for sym, p in build_positions(store.values(), instruments, {}).items():
+            row = self.lookup(sym)
+            fresh = Position(sym, instruments.get(sym), qty=p.qty, avg_price=p.avg_price or ZERO,
+                             realised=p.realised_pnl, fees_quote=p.fees_quote, last=row.last if row else None)
+            if row is None:
+                fresh.last = next((x.price for x in reversed(fills) if x.symbol == sym), None)
+                self.put(fresh)
+            elif (row.qty, row.avg_price, row.realised, row.fees_quote) != (fresh.qty, fresh.avg_price,
+                                                                           fresh.realised, fresh.fees_quote):
+                row.qty, row.avg_price, row.realised, row.fees_quote = (fresh.qty, fresh.avg_price, fresh.realised,
+                                                                        fresh.fees_quote)
+                self.touch(sym)
 
     def on_prices(self, prices: dict[str, Decimal]) -> None:
         for sym, price in prices.items():
             p = self.lookup(sym)
             if p is not None and p.last != price:
                 p.last = price
-                self.touch(sym)
+                self.touch(sym, 3, 4)
