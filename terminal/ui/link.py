@@ -67,6 +67,7 @@ class SessionLink:
         w.order_entry.placer = s.place_order
         w.order_entry.balance_of = self._free
         w.order_entry.set_trading_enabled(bool(s.has_keys), s.keys_problem or "no API keys")
+        w.status.set_trading(bool(s.has_keys), s.keys_problem)
         if not s.has_keys:
             w.status.showMessage(f"Trading disabled: {s.keys_problem}", 15000)
         w.blotters.canceller = s.cancel_order

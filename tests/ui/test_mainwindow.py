@@ -101,6 +101,14 @@ def test_status_bar_shows_a_drop_and_the_recovery(win):
     assert sb.rate_label.text() == "weight 120/6000 (2%)"
 
 
+def test_status_bar_says_when_trading_is_disabled(win):
+    win.status.set_trading(False, "no API keys for testnet: No secure keyring is available")
+    assert win.status.trading_label.isVisibleTo(win) and win.status.trading_label.text() == "TRADING DISABLED"
+    assert "keyring" in win.status.trading_label.toolTip()
+    win.status.set_trading(True)
+    assert not win.status.trading_label.isVisibleTo(win)
+
+
 def test_help_lists_the_shortcuts(win):
     win.show_help()
     assert "Ctrl+B" in win._help.text() and "Esc" in win._help.text()

@@ -14,11 +14,14 @@ class TerminalStatusBar(QStatusBar):
         super().__init__(parent)
         self.env_label = QLabel("—", self)
         self.conn_label = QLabel("connecting…", self)
+        self.trading_label = QLabel("", self)
+        self.trading_label.setObjectName("connBad")
+        self.trading_label.hide()
         self.latency_label = QLabel("latency —", self)
         self.offset_label = QLabel("clock —", self)
         self.rate_label = QLabel("weight —", self)
         self.clock_label = QLabel("", self)
-        for w in (self.env_label, self.conn_label):
+        for w in (self.env_label, self.conn_label, self.trading_label):
             self.addWidget(w)
         for w in (self.latency_label, self.offset_label, self.rate_label, self.clock_label):
             self.addPermanentWidget(w)
@@ -39,6 +42,12 @@ class TerminalStatusBar(QStatusBar):
         self.conn_label.setText(text)
         self.conn_label.setObjectName({"ok": "connOk", "wait": "connWait", "connecting": "connWait"}.get(state, "connBad"))
         self._repolish(self.conn_label)
+
+    def set_trading(self, enabled: bool, reason: str = "") -> None:
+        """A permanent, visible note when trading is disabled (no keys, no keyring, keys refused)."""
+        self.trading_label.setText("" if enabled else "TRADING DISABLED")
+        self.trading_label.setToolTip(reason)
+        self.trading_label.setVisible(not enabled)
 
     def on_connections(self, events: list[m.ConnectionChanged]) -> None:
         for e in events:  # one at a time, so a drop and its recovery in the same frame both show
