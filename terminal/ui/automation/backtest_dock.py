@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHeaderView, QLabel, QScrollArea, QSizePolicy, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -20,7 +20,7 @@ from .look import style, style_tabs
 from .models import StatsModel, text, trades_model, trades_view_frame
 from .optimize_view import OptimizeView, table_view
 from .plots import ResultPlots
-from .runbar import RunBar
+from .runbar import RunBar, accent_button
 from .setup import SessionProvider, SetupPanel, StrategyCatalog
 from .tasks import BacktestOutput
 
@@ -37,30 +37,47 @@ class Summary(QFrame):
         super().__init__(parent)
         c = theme.colors()
         self.setObjectName("summary")
-        self.setStyleSheet(f"QFrame#summary {{ background: {c.panel}; border-bottom: 1px solid {c.border}; }}")
+        self.stats: pd.Series | None = None
         grid = QGridLayout(self)
         grid.setContentsMargins(10, 6, 10, 6)
         grid.setHorizontalSpacing(22)
         grid.setVerticalSpacing(0)
         self.values: dict[str, QLabel] = {}
+        self.titles: list[QLabel] = []
         for col, (key, title, _) in enumerate(SUMMARY):
             t = QLabel(title.upper())
-            t.setStyleSheet(f"color: {c.muted}; font-size: 8pt; font-weight: 600;")
             v = QLabel("—")
-            v.setStyleSheet(f"color: {c.text}; font-size: 12pt; font-weight: 700;")
+            self.titles.append(t)
             grid.addWidget(t, 0, col)
             grid.addWidget(v, 1, col)
             self.values[key] = v
         grid.setColumnStretch(len(SUMMARY), 1)
         # clipped, not a minimum width: the dock must fit the window's bottom area
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.restyle()
+
+    def restyle(self) -> None:
+        c = theme.colors()
+        self.theme_name = c.name
+        self.setStyleSheet(f"QFrame#summary {{ background: {c.panel}; border-bottom: 1px solid {c.border}; }}")
+        for t in self.titles:
+            t.setStyleSheet(f"color: {c.muted}; font-size: 8pt; font-weight: 600;")
+        self.show_stats(self.stats)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # setStyleSheet itself sends a PaletteChange: restyle only when the theme really changed
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and getattr(self, "theme_name", None) not in (None, theme.colors().name):
+            self.restyle()
 
     def show_stats(self, stats: pd.Series | None) -> None:
+        self.stats = stats
         c = theme.colors()
         for key, _, unit in SUMMARY:
             label = self.values[key]
             if stats is None or key not in stats.index:
                 label.setText("—")
+                label.setStyleSheet(f"color: {c.text}; font-size: 12pt; font-weight: 700;")
                 continue
             v = stats[key]
             label.setText(text(v) + (unit if text(v) != "—" else ""))
@@ -126,6 +143,21 @@ class BacktestDock(QWidget):
         lay.addWidget(split)
         self.runbar.run_button.clicked.connect(self.start)
         self.runbar.cancel_button.clicked.connect(self.cancel)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """Follow ``theme.apply`` (children inside the tab widget do not all get the palette change)."""
+        name = theme.colors().name
+        self.plots.set_theme(name)
+        if self.summary.theme_name != name:
+            self.summary.restyle()
+        for bar in (self.runbar, self.optimize.runbar):
+            if getattr(bar.run_button, "theme_name", "") != name:
+                accent_button(bar.run_button)
 
     # ---- running -------------------------------------------------------------------------------------------
     @property

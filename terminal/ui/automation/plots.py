@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -24,10 +25,7 @@ def drawdown_pct(equity: np.ndarray) -> np.ndarray:
 class ResultPlots(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        pal = palette(theme.colors().name)
-        self.pal = pal
         self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground(pal.background)
         self.view.ci.layout.setSpacing(2)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -43,33 +41,64 @@ class ResultPlots(QWidget):
         for p in (self.price_plot, self.equity_plot):
             p.getAxis("bottom").setStyle(showValues=False)
             p.getAxis("bottom").setHeight(0)
-        self.price_curve = self.price_plot.plot(pen=pg.mkPen(pal.text_dim, width=1))
-        self.entries = pg.ScatterPlotItem(symbol="t1", size=11, pen=pg.mkPen(None), brush=pg.mkBrush(pal.buy))
-        self.short_entries = pg.ScatterPlotItem(symbol="t", size=11, pen=pg.mkPen(None), brush=pg.mkBrush(pal.sell))
-        self.exits = pg.ScatterPlotItem(symbol="x", size=9, pen=pg.mkPen(pal.sma, width=1.5), brush=pg.mkBrush(pal.sma))
+        self.price_curve = self.price_plot.plot()
+        self.entries = pg.ScatterPlotItem(symbol="t1", size=11)
+        self.short_entries = pg.ScatterPlotItem(symbol="t", size=11)
+        self.exits = pg.ScatterPlotItem(symbol="x", size=9)
         for item in (self.entries, self.short_entries, self.exits):
             self.price_plot.addItem(item)
-        legend = self.price_plot.addLegend(offset=(8, 4), labelTextColor=pal.text_dim, brush=pg.mkBrush(pal.panel))
-        legend.addItem(self.price_curve, "Close")
-        legend.addItem(self.entries, "Long entry")
-        legend.addItem(self.short_entries, "Short entry")
-        legend.addItem(self.exits, "Exit")
-        self.trade_lines = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(pal.text_dim, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.legend = self.price_plot.addLegend(offset=(8, 4))
+        self.legend.addItem(self.price_curve, "Close")
+        self.legend.addItem(self.entries, "Long entry")
+        self.legend.addItem(self.short_entries, "Short entry")
+        self.legend.addItem(self.exits, "Exit")
+        self.trade_lines = pg.PlotDataItem(connect="pairs")
         self.price_plot.addItem(self.trade_lines)
-        up = QColor(pal.up)
-        self.equity_curve = self.equity_plot.plot(pen=pg.mkPen(pal.ema, width=1.6))
-        fill = QColor(pal.ema)
-        fill.setAlpha(40)
-        self.equity_curve.setFillLevel(None)
-        self.cash_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(pal.text_dim, width=1, style=pg.QtCore.Qt.PenStyle.DotLine))
+        self.equity_curve = self.equity_plot.plot()
+        self.cash_line = pg.InfiniteLine(angle=0)
         self.equity_plot.addItem(self.cash_line)
+        self.dd_curve = self.dd_plot.plot(fillLevel=0)
+        self.theme_name = ""
+        self.set_theme(theme.colors().name)
+
+    def set_theme(self, name: str) -> None:
+        """Colours from the chart palette of ``name`` (dark or light)."""
+        if name == self.theme_name:
+            return
+        self.theme_name = name
+        pal = self.pal = palette(name)
+        dash, dot = pg.QtCore.Qt.PenStyle.DashLine, pg.QtCore.Qt.PenStyle.DotLine
+        self.view.setBackground(pal.background)
+        for p in (self.price_plot, self.equity_plot, self.dd_plot):
+            for axis_name in ("left", "bottom"):
+                ax = p.getAxis(axis_name)
+                ax.setPen(pg.mkPen(pal.axis))
+                ax.setTextPen(pg.mkPen(pal.text_dim))
+            ax = p.getAxis("left")
+            ax.setLabel(ax.labelText, color=pal.text_dim)
+        self.price_curve.setPen(pg.mkPen(pal.text_dim, width=1))
+        self.entries.setPen(pg.mkPen(None))
+        self.entries.setBrush(pg.mkBrush(pal.buy))
+        self.short_entries.setPen(pg.mkPen(None))
+        self.short_entries.setBrush(pg.mkBrush(pal.sell))
+        self.exits.setPen(pg.mkPen(pal.sma, width=1.5))
+        self.exits.setBrush(pg.mkBrush(pal.sma))
+        self.legend.setLabelTextColor(pal.text_dim)
+        self.legend.setBrush(pg.mkBrush(pal.panel))
+        self.trade_lines.setPen(pg.mkPen(pal.text_dim, width=1, style=dash))
+        self.equity_curve.setPen(pg.mkPen(pal.ema, width=1.6))
+        self.cash_line.setPen(pg.mkPen(pal.text_dim, width=1, style=dot))
         down = QColor(pal.down)
         down.setAlpha(90)
-        self.dd_curve = self.dd_plot.plot(pen=pg.mkPen(pal.down, width=1), fillLevel=0, brush=pg.mkBrush(down))
-        self._up = up
+        self.dd_curve.setPen(pg.mkPen(pal.down, width=1))
+        self.dd_curve.setBrush(pg.mkBrush(down))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):  # theme.apply() set a new application palette
+            self.set_theme(theme.colors().name)
 
     def _plot(self, row: int, label: str) -> pg.PlotItem:
-        pal = self.pal
         axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
         p = self.view.addPlot(row=row, col=0, axisItems={"bottom": axis})
         p.showGrid(x=True, y=True, alpha=0.15)
@@ -78,11 +107,7 @@ class ResultPlots(QWidget):
         left = p.getAxis("left")
         left.enableAutoSIPrefix(False)
         left.setWidth(64)
-        for name in ("left", "bottom"):
-            ax = p.getAxis(name)
-            ax.setPen(pg.mkPen(pal.axis))
-            ax.setTextPen(pg.mkPen(pal.text_dim))
-        p.setLabel("left", label, color=pal.text_dim)
+        p.setLabel("left", label)
         p.getViewBox().setMouseEnabled(x=True, y=False)
         return p
 

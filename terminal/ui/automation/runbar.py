@@ -1,11 +1,19 @@
 """Run / Cancel buttons, a progress bar and a message line: the controls of one background job."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from .. import theme
 from .look import style
+
+
+def accent_button(button: QPushButton) -> None:
+    """The theme's accent colour on a primary action button (re-applied when the theme changes)."""
+    c = theme.colors()
+    button.theme_name = c.name  # type: ignore[attr-defined]
+    button.setStyleSheet(f"QPushButton {{ background: {c.accent}; color: #000; border: none; font-weight: 700;"
+                         f" padding: 5px 12px; }} QPushButton:disabled {{ background: {c.border}; color: {c.muted}; }}")
 
 
 class RunBar(QWidget):
@@ -37,10 +45,12 @@ class RunBar(QWidget):
         self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self._error = False
         lay.addWidget(self.message)
-        c = theme.colors()
-        self.run_button.setStyleSheet(f"QPushButton#runButton {{ background: {c.accent}; color: #000; border: none;"
-                                      f" font-weight: 700; padding: 5px 12px; }}"
-                                      f" QPushButton#runButton:disabled {{ background: {c.border}; color: {c.muted}; }}")
+        accent_button(self.run_button)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and getattr(self.run_button, "theme_name", "") != theme.colors().name:
+            accent_button(self.run_button)
 
     def busy(self, on: bool, text: str = "") -> None:
         self.run_button.setEnabled(not on)

@@ -6,7 +6,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QToolButton, QVBoxLayout,
@@ -19,6 +19,7 @@ from .host import InstanceState, StrategyHost, StrategyInstance
 from .look import style
 from .optimize_view import table_view
 from .params_form import ParamsForm
+from .runbar import accent_button
 from .setup import INTERVALS, InputError, SessionProvider, StrategyCatalog, parse_amount
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,7 @@ class StrategiesDock(QWidget):
         form.addRow("Interval", self.interval_combo)
         form.addRow("Cash", self.cash_edit)
         self.add_button = QPushButton("Add && start")
-        self.add_button.setObjectName("runButton")
-        c = theme.colors()
-        self.add_button.setStyleSheet(f"QPushButton#runButton {{ background: {c.accent}; color: #000; border: none;"
-                                      f" font-weight: 700; padding: 5px 12px; }}")
+        accent_button(self.add_button)
         form.addRow(self.add_button)
         fl.addWidget(box)
         self.message = QLabel()
@@ -161,6 +159,11 @@ class StrategiesDock(QWidget):
         self.strategy_combo.setCurrentIndex(max(0, i))
         self.strategy_combo.blockSignals(False)
         self._on_strategy()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and getattr(self.add_button, "theme_name", "") != theme.colors().name:
+            accent_button(self.add_button)
 
     def _on_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of strategy files")

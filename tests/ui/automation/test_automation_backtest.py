@@ -123,3 +123,16 @@ def test_cancel_stops_a_running_backtest(dock, qtbot, qloop, bars_csv, tmp_path)
     assert dock.task.result().status == "cancelled"
     assert dock.runbar.message.text() == "cancelled"
     assert dock.runbar.run_button.isEnabled()
+
+
+def test_the_plots_and_summary_follow_a_theme_switch(dock, qapp, qtbot):
+    from terminal.ui import theme
+    from terminal.ui.chart.theme import LIGHT
+    try:
+        theme.apply(qapp, "light")
+        qtbot.waitUntil(lambda: dock.plots.theme_name == "light")
+        assert dock.plots.view.backgroundBrush().color().name() == LIGHT.background
+        assert theme.LIGHT.panel in dock.summary.styleSheet()
+    finally:
+        theme.apply(qapp, "dark")
+    qtbot.waitUntil(lambda: dock.plots.theme_name == "dark")
