@@ -49,6 +49,16 @@ async def run(app: QApplication) -> None:
     await asyncio.sleep(1.5)
     window.grab().save(str(OUT / "main-light.png"))
     window.set_theme("dark")
+    from terminal.ui.dialogs.keys import KeysDialog
+    dlg = KeysDialog(window, m.Environment.TESTNET)
+    dlg.show()
+    await dlg.load()
+    page = dlg.pages[m.Environment.TESTNET]
+    page.api_key.setText("an-api-key-that-is-not-shown")
+    page.secret.setText("a-secret-that-is-not-shown")
+    await asyncio.sleep(0.5)
+    dlg.grab().save(str(OUT / "keys-dialog.png"))
+    dlg.close()
     await window.shutdown()
     window.close()
     print("saved", OUT / "main-dark.png", OUT / "main-light.png")

@@ -220,6 +220,12 @@ class SessionLink:
                                         float(b.volume))
 
     def _on_orders(self, orders: list[m.Order]) -> None:
+        for o in orders:  # a user's own orders are few: each state change goes to the log dock
+            ins = self.w.instruments.get(o.symbol)
+            price = f" @ {ins.format_price(o.price) if ins else o.price}" if o.price is not None else ""
+            qty = ins.format_qty(o.quantity) if ins else o.quantity
+            log.info("%s %s %s %s%s: %s (filled %s) [%s]", o.symbol, o.side.name, o.type.name, qty, price,
+                     o.status.name, m.fmt(o.filled_qty), o.client_order_id)
         bl = self.w.blotters
         bl.open_model.on_orders(orders)
         bl.history_model.on_orders(orders)
@@ -227,6 +233,9 @@ class SessionLink:
             self._lines_dirty = True
 
     def _on_fills(self, fills: list[m.Fill]) -> None:
+        for x in fills:
+            log.info("fill %s %s %s @ %s, fee %s %s [%s]", x.symbol, x.side.name, m.fmt(x.qty),
+                     m.fmt(x.price), m.fmt(x.commission), x.commission_asset, x.client_order_id)
         bl = self.w.blotters
         bl.fills_model.on_fills(fills)
         bl.positions_model.on_fills(fills)

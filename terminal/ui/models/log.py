@@ -37,8 +37,8 @@ class LogModel(RowTableModel[LogRow]):
     columns = [
         Column("Time", lambda r: f.clock(r.ts_ms, with_ms=True), LEFT, raw=lambda r: r.ts_ms),
         Column("Level", lambda r: r.level, LEFT, color=_level_color),
-        Column("Source", lambda r: r.source, LEFT),
         Column("Message", lambda r: r.message, LEFT),
+        Column("Source", lambda r: r.source, LEFT),
     ]
 
     def key(self, row: LogRow) -> Hashable:

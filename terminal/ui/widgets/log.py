@@ -1,6 +1,7 @@
 """The log dock: bounded, filterable by level and text, follows the tail."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from .. import theme
@@ -27,8 +28,10 @@ class LogWidget(QWidget):
         theme.style(self.search)
         self.view = make_table(self)
         self.view.setModel(self.proxy)
-        for col, w in enumerate((104, 60, 150)):
+        for col, w in enumerate((100, 62, 520)):
             self.view.setColumnWidth(col, w)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideNone)
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 0)
         top.addWidget(self.level)
