@@ -33,7 +33,7 @@ def test_docks_mount_and_a_strategy_trades_on_the_sandbox_then_stops(window, qlo
     inst = qloop.run(dock.add_and_start(), 20)
     assert inst.state is InstanceState.RUNNING, inst.error
     # a 1s bar closed, the order filled; the sandbox takes the commission in BTC
-    qtbot.waitUntil(lambda: inst.position is not None and inst.position > 0, timeout=15000)
+    qtbot.waitUntil(lambda: inst.position is not None and inst.position > 0, timeout=25000)
     assert Decimal("0.00099") <= inst.position <= Decimal("0.001")
     assert inst.orders == 1 and inst.runner.ctx.cash < inst.cash
     assert any(o.symbol == "BTCUSDT" for o in qloop.run(session.order_history()))
