@@ -49,7 +49,8 @@ def install_excepthook(window: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "trading-terminal"])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0] if sys.argv else "trading-terminal"])
     app.setApplicationName("Trading Terminal")
     app.setOrganizationName("trading-terminal")
     app.setQuitOnLastWindowClosed(False)  # closing the window ends run() below, which shuts the session down first

@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self.bridge = Bridge(self)
         self.docks: dict[str, QDockWidget] = {}
         self.watchlist = WatchlistWidget(self)
-        self.chart = make_chart(self)
+        self.chart: Any = make_chart(self)  # ChartWidget (terminal.ui.chart) or its placeholder
         self.order_entry = OrderEntryWidget(self)
         self.book_trades = BookTradesWidget(self._instrument_of, self)
         self.blotters = BlottersWidget(self._instrument_of, self)

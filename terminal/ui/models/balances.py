@@ -67,6 +67,7 @@ class PositionsModel(RowTableModel[Position]):
     def __init__(self, instrument_of: Callable[[str], m.Instrument | None], parent: Any = None) -> None:
         super().__init__(parent)
         self._instrument_of = instrument_of
+        self._fills: dict[tuple[str, int, str], m.Fill] = {}
         self.columns = [
             Column("Symbol", lambda p: p.symbol, LEFT),
             Column("Qty", lambda p: f.qty(p.instrument, p.qty), raw=lambda p: p.qty,
@@ -95,7 +96,7 @@ class PositionsModel(RowTableModel[Position]):
     def on_fills(self, fills: list[m.Fill]) -> None:
         """Positions are rebuilt from every fill by the core's accounting (``build_positions``): one set of rules
         for the library, the strategies and this table. A user's own fills are few, so this is cheap."""
-        store = self.__dict__.setdefault("_fills", {})
+        store = self._fills
         for x in fills:
             store[(x.symbol, x.trade_id, x.client_order_id)] = x
         symbols = {x.symbol for x in store.values()}

@@ -76,7 +76,7 @@ class WatchlistModel(RowTableModel[WatchRow]):
         return row.symbol
 
     def symbols(self) -> list[str]:
-        return list(self.store.keys) + [k for k in self._pending_new if isinstance(k, str)]
+        return [str(k) for k in self.store.keys] + [k for k in self._pending_new if isinstance(k, str)]
 
     def add(self, symbol: str, instrument: m.Instrument | None) -> bool:
         if self.lookup(symbol) is not None:

@@ -77,13 +77,13 @@ class OrderEntryWidget(QWidget):
         for label, t in TYPES:
             self.type_combo.addItem(label, t)
         self.tif_combo = QComboBox(self)
-        for t in m.TimeInForce:
-            self.tif_combo.addItem(t.name, t)
+        for tif in m.TimeInForce:
+            self.tif_combo.addItem(tif.name, tif)
         self.price_edit = QLineEdit(self); self.price_edit.setPlaceholderText("Price")
         self.stop_edit = QLineEdit(self); self.stop_edit.setPlaceholderText("Stop price")
         self.qty_edit = QLineEdit(self); self.qty_edit.setPlaceholderText("Amount")
         self.unit_combo = QComboBox(self)
-        self.pct_buttons = []
+        self.pct_buttons: list[QPushButton] = []
         for e in (self.price_edit, self.stop_edit, self.qty_edit):
             e.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.errors = {k: self._error_label() for k in ("price", "stop_price", "quantity", "")}
@@ -287,7 +287,7 @@ class OrderEntryWidget(QWidget):
                                           f" available {f.amount(free)}")
             else:
                 free = self.balance_of(ins.base_asset)
-                need = qty if qty is not None else (quote_qty / ref if ref else ZERO)
+                need = qty if qty is not None else (quote_qty / ref if (ref and quote_qty) else ZERO)
                 if need > free:
                     errors["quantity"] = f"insufficient {ins.base_asset}: needs {ins.format_qty(need)}, available {ins.format_qty(free)}"
         if errors:
