@@ -148,6 +148,16 @@ class MainWindow(QMainWindow):
         keys = file_menu.addAction("API &keys…")
         keys.setShortcut(QKeySequence("Ctrl+K"))
         keys.triggered.connect(self.show_keys)
+        env_menu = file_menu.addMenu("&Environment")
+        env_group = QActionGroup(self)
+        self.env_actions: dict[m.Environment, QAction] = {}
+        for env in m.Environment:
+            a = env_menu.addAction(env.name)
+            a.setCheckable(True)
+            a.setChecked(env is self.environment)
+            a.triggered.connect(lambda _=False, e=env: self.choose_environment(e))
+            env_group.addAction(a)
+            self.env_actions[env] = a
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -255,6 +265,18 @@ class MainWindow(QMainWindow):
             return
         if self.confirm("Cancel all orders", f"{self.environment.name}: cancel all {n} open orders?"):
             self.blotters._on_cancel_all()
+
+    def choose_environment(self, env: m.Environment) -> bool:
+        """Remember the environment for the next start (a running session is never switched under open orders)."""
+        if env is m.Environment.LIVE and not self.confirm(
+                "LIVE trading", "Use LIVE (real money) from the next start? Orders will always ask for confirmation."):
+            self.env_actions[self.environment].setChecked(True)
+            return False
+        self.settings.environment = env.value
+        self.save_settings()
+        if env is not self.environment:
+            self.status.showMessage(f"{env.name} takes effect when the terminal restarts.", 10000)
+        return True
 
     def show_help(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in SHORTCUTS)

@@ -113,3 +113,13 @@ def test_help_lists_the_shortcuts(win):
     win.show_help()
     assert "Ctrl+B" in win._help.text() and "Esc" in win._help.text()
     win._help.close()
+
+
+def test_environment_choice_is_saved_for_the_next_start_and_live_asks_first(win, tmp_path):
+    asked = []
+    win.confirm = lambda title, text: asked.append(title) or False
+    assert not win.choose_environment(m.Environment.LIVE)
+    assert asked == ["LIVE trading"] and win.env_actions[m.Environment.SANDBOX].isChecked()
+    assert win.choose_environment(m.Environment.TESTNET)
+    assert json.loads((tmp_path / "settings.json").read_text())["environment"] == "testnet"
+    assert "restarts" in win.status.currentMessage()
