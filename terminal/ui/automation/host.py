@@ -64,6 +64,7 @@ class StrategyInstance:
     error: str = ""
     orders: int = 0
     runner: StrategyRunner | None = None
+    watching: bool = False  # this run holds a bar watch on the session
     lines: "collections.deque[str]" = field(default_factory=lambda: collections.deque(maxlen=LOG_LINES))
     logger: logging.Logger | None = None
 
@@ -114,8 +115,7 @@ class StrategyHost:
     async def remove(self, inst: StrategyInstance) -> None:
         if inst.state in (InstanceState.RUNNING, InstanceState.STARTING, InstanceState.STOPPING):
             raise RuntimeError("stop the strategy before removing it")
-        if inst.runner is not None:
-            await inst.runner.stop()  # a failed runner still holds its worker thread
+        await self._release(inst)  # a failed run still holds its worker thread and bar watch
         if inst in self.instances:
             self.instances.remove(inst)
 
@@ -126,6 +126,8 @@ class StrategyHost:
         if session is None:
             inst.state, inst.error = InstanceState.ERROR, "not connected: connect a session first"
             return
+        await self._release(inst)  # a failed run still holds its worker thread and bar watch
+        inst.runner = None
         inst.state, inst.error = InstanceState.STARTING, ""
         iv = Interval.parse(inst.interval)
         try:
@@ -142,11 +144,11 @@ class StrategyHost:
             await runner.start()
             if hasattr(session, "watch_bars"):
                 await session.watch_bars(inst.symbol, inst.interval)
+                inst.watching = True
         except Exception as exc:  # noqa: BLE001 - shown on the instance's row, the others go on
             inst.state, inst.error = InstanceState.ERROR, f"cannot start: {type(exc).__name__}: {exc}"
             inst.note(inst.error)
-            if inst.runner is not None:
-                await inst.runner.stop()
+            await self._release(inst)
             return
         inst.note(f"started on {inst.symbol} {inst.interval} with {inst.cash} cash "
                   f"({len(history) if history is not None else 0} bars of history)")
@@ -192,17 +194,24 @@ class StrategyHost:
         failed = inst.state is InstanceState.ERROR
         inst.state = InstanceState.STOPPING
         try:
-            await runner.stop()
+            await self._release(inst)
         finally:
+            inst.state = InstanceState.ERROR if failed or runner.state is RunnerState.FAILED else InstanceState.STOPPED
+            if inst.state is InstanceState.STOPPED:
+                inst.note("stopped")
+
+    async def _release(self, inst: StrategyInstance) -> None:
+        """Stop the runner (idempotent) and drop this run's bar watch."""
+        if inst.runner is not None:
+            await inst.runner.stop()
+        if inst.watching:
+            inst.watching = False
             session = self.session_provider()
             if session is not None and hasattr(session, "unwatch_bars"):
                 try:
                     await session.unwatch_bars(inst.symbol, inst.interval)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001 - the session may be closing
                     log.warning("unwatch %s %s failed: %s", inst.symbol, inst.interval, type(exc).__name__)
-            inst.state = InstanceState.ERROR if failed or runner.state is RunnerState.FAILED else InstanceState.STOPPED
-            if inst.state is InstanceState.STOPPED:
-                inst.note("stopped")
 
     async def stop_all(self) -> None:
         for inst in list(self.instances):

@@ -89,7 +89,7 @@ class StrategiesDock(QWidget):
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(28)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_log(force=True))
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._on_selection())
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start")
         self.stop_button = QPushButton("Stop")
@@ -310,6 +310,10 @@ class StrategiesDock(QWidget):
         self.add_button.setEnabled(self.session_provider() is not None)
         self.add_button.setToolTip("" if self.session_provider() is not None else "connect a session first")
         self._show_log()
+
+    def _on_selection(self) -> None:
+        self.refresh()
+        self._show_log(force=True)
 
     def _show_log(self, force: bool = False) -> None:
         inst = self.selected()

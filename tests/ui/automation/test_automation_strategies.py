@@ -141,12 +141,16 @@ def test_a_raising_strategy_becomes_an_error_row_and_the_others_keep_trading(doc
     qtbot.waitUntil(lambda: "buying 0.5" in dock.log_view.toPlainText())
     dock.table.selectRow(0)
     assert "division by zero" in dock.log_view.toPlainText()
+    assert dock.start_button.isEnabled() and dock.remove_button.isEnabled()  # an error row can be restarted
     dock.grab().save("/tmp/strategies.png")
     dock.table.selectRow(1)
     qloop.run(dock.stop_selected())
     assert buyer.state is InstanceState.STOPPED
     assert dock.model.data(dock.model.index(1, 5)) == "stopped"
     assert dock.start_button.isEnabled() and dock.remove_button.isEnabled()
+    dock.table.selectRow(0)
+    qloop.run(dock.remove_selected())
+    assert dock.model.rowCount() == 1 and dock.model.instance(0) is buyer
     qloop.run(dock.shutdown())
     assert fake.watched == []
 
