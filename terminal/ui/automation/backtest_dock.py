@@ -125,6 +125,7 @@ class BacktestDock(QWidget):
         self.trades_view.setToolTip("Double-click a trade to show it on the chart")
         self.trades_view.doubleClicked.connect(self._on_trade_clicked)
         self.optimize = OptimizeView(self.setup)
+        self.optimize.params_chosen.connect(self.run_params)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(chart, "Chart")
@@ -210,6 +211,12 @@ class BacktestDock(QWidget):
             bar.finish(False)
             bar.error(str(outcome.value))
         return outcome
+
+    def run_params(self, params: dict[str, Any]) -> None:
+        """Backtest ``params`` (e.g. an optimisation result) and show the chart."""
+        self.setup.params.set_values(params)
+        self.tabs.setCurrentIndex(0)
+        self.start()
 
     def _on_trade_clicked(self, index: Any) -> None:
         if self.output is None or not index.isValid():

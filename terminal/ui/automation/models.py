@@ -191,6 +191,10 @@ class HeatmapModel(QAbstractTableModel):
         self.endResetModel()
 
     @property
+    def range(self) -> tuple[float, float]:
+        return self._lo, self._hi
+
+    @property
     def shape(self) -> tuple[int, int]:
         return self.table.shape  # type: ignore[return-value]
 

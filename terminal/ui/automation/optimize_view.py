@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
@@ -45,6 +45,9 @@ def table_view(model: Any, sortable: bool = True) -> QTableView:
 
 
 class OptimizeView(QWidget):
+    #: the parameters of a result row the user double-clicked (the backtest dock runs them)
+    params_chosen = Signal(dict)
+
     def __init__(self, setup: SetupPanel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setup = setup
@@ -92,6 +95,8 @@ class OptimizeView(QWidget):
 
         self.results_model = FrameModel(self, signed=("Return [%]", "Sharpe Ratio", "Sortino Ratio"))
         self.results_view = table_view(self.results_model)
+        self.results_view.setToolTip("Double-click a row to backtest its parameters")
+        self.results_view.doubleClicked.connect(self._on_result_clicked)
         self.heat_model = HeatmapModel(self)
         self.heat_view = table_view(self.heat_model, sortable=False)
         self.heat_view.setAlternatingRowColors(False)
@@ -111,11 +116,11 @@ class OptimizeView(QWidget):
         row.addSpacing(12)
         row.addWidget(QLabel("Rows"))
         row.addWidget(self.y_combo)
-        row.addStretch(1)
         self.heat_caption = QLabel()
         self.heat_caption.setObjectName("muted")
         self.heat_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        row.addWidget(self.heat_caption)
+        self.heat_caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(self.heat_caption, 1)
         hl.addLayout(row)
         hl.addWidget(self.heat_view, 1)
         self.wf_model = FrameModel(self)
@@ -231,6 +236,15 @@ class OptimizeView(QWidget):
         else:
             self.wf_model.clear()
 
+    def _on_result_clicked(self, index: Any) -> None:
+        if self.result is None or not index.isValid():
+            return
+        frame = self.results_model.frame
+        chosen = {p: frame.at[index.row(), p] for p in self.result.params if p in frame.columns}
+        best = self.result.best  # parameters not shown (fixed) are the same in every row
+        params = {**best, **chosen}
+        self.params_chosen.emit({k: v.item() if hasattr(v, "item") else v for k, v in params.items()})
+
     def _refresh_heatmap(self) -> None:
         res = self.result
         if res is None or res.results.empty or not self.x_combo.count():
@@ -244,4 +258,6 @@ class OptimizeView(QWidget):
         else:
             table = res.heatmap(x, y)
         self.heat_model.set_table(table)
-        self.heat_caption.setText(f"best {res.maximize} per cell (other parameters at their best)")
+        lo, hi = self.heat_model.range
+        self.heat_caption.setText(f"{res.maximize}  {lo:.4g} … {hi:.4g}")
+        self.heat_caption.setToolTip("red: worst, green: best; a cell holds the best value over the other parameters")

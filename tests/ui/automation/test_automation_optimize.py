@@ -22,7 +22,7 @@ def dock(qtbot, themed, bars_csv):
     return d
 
 
-def test_grid_fills_the_results_the_heatmap_and_the_walk_forward(dock, qloop, bars, qtmodeltester):
+def test_grid_fills_the_results_the_heatmap_and_the_walk_forward(dock, qloop, qtbot, bars, qtmodeltester):
     view = dock.optimize
     dock.setup.select_strategy("sma_cross")
     view.grid_form.set_specs({"fast": "5:15:5", "slow": "20:50:10"})
@@ -49,6 +49,10 @@ def test_grid_fills_the_results_the_heatmap_and_the_walk_forward(dock, qloop, ba
     assert view.heat_model.shape == (3, 4)
     view.tabs.setCurrentIndex(1)
     dock.grab().save("/tmp/optimize.png")
+    view.results_view.doubleClicked.emit(view.results_model.index(0, 0))  # backtest the best row
+    qtbot.waitUntil(lambda: dock.task is not None and dock.task.done(), timeout=30000)
+    assert dock.tabs.currentIndex() == 0
+    assert dock.stats_model.stat("Return [%]") == pytest.approx(expected.best_value)
 
 
 def test_cancel_stops_an_optimisation_and_keeps_the_finished_runs(dock, qloop, qtbot):
