@@ -35,6 +35,7 @@ class SessionLink:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._select_gen = 0
         self.last_prices: dict[str, Decimal] = {}
+        self._connections: list[tuple[Any, Any]] = []
 
     # ---- tasks ---------------------------------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str = "") -> asyncio.Task[Any]:
@@ -73,27 +74,27 @@ class SessionLink:
         w.blotters.canceller = s.cancel_order
         w.blotters.cancel_all_fn = s.cancel_all
         b = w.bridge
-        b.quotes.connect(self._on_quotes)
-        b.tickers.connect(self._on_tickers)
-        b.trades.connect(self._on_trades)
-        b.books.connect(w.book_trades.on_books)
-        b.bars.connect(self._on_bars)
-        b.orders.connect(self._on_orders)
-        b.fills.connect(self._on_fills)
-        b.balances.connect(self._on_balances)
-        b.frame.connect(self._on_frame)
-        w.watchlist.symbol_selected.connect(self.select)
-        w.watchlist.symbol_added.connect(lambda sym: self.spawn(s.watch(sym), f"watch {sym}"))
-        w.watchlist.symbol_removed.connect(lambda sym: self.spawn(s.unwatch(sym), f"unwatch {sym}"))
-        w.book_trades.price_clicked.connect(w.order_entry.set_price)
-        w.chart.price_clicked.connect(lambda p: w.order_entry.set_price(Decimal(repr(p))))
-        w.chart.timeframe_changed.connect(self.set_interval)
-        w.order_entry.order_placed.connect(lambda o: self._on_orders([o]))
+        self._connect(
+            (b.quotes, self._on_quotes), (b.tickers, self._on_tickers), (b.trades, self._on_trades),
+            (b.books, w.book_trades.on_books), (b.bars, self._on_bars), (b.orders, self._on_orders),
+            (b.fills, self._on_fills), (b.balances, self._on_balances), (b.frame, self._on_frame),
+            (w.watchlist.symbol_selected, self.select),
+            (w.watchlist.symbol_added, lambda sym: self.spawn(s.watch(sym), f"watch {sym}")),
+            (w.watchlist.symbol_removed, lambda sym: self.spawn(s.unwatch(sym), f"unwatch {sym}")),
+            (w.book_trades.price_clicked, w.order_entry.set_price),
+            (w.chart.price_clicked, lambda p: w.order_entry.set_price(Decimal(repr(p)))),
+            (w.chart.timeframe_changed, self.set_interval),
+            (w.order_entry.order_placed, lambda o: self._on_orders([o])))
         b.attach(s.bus)
         # seed the blotters from the session's state (bus events after this point update them)
+        for mdl in w.blotters.models():
+            mdl.reset([])
         w.blotters.balances_model.on_balances(list(s.balances().values()))
         w.blotters.open_model.on_orders(s.open_orders())
         w.blotters.flush()
+        for sym in w.watchlist.symbols():  # already listed (a reconnect): watch them on this session
+            if sym in s.instruments:
+                self.spawn(s.watch(sym), f"watch {sym}")
         wanted = [x for x in (w.settings.watchlist or []) if x in s.instruments]
         if w.settings.watchlist == Settings().watchlist or not wanted:
             for sym in list(s.instruments):  # a first run shows the venue's first dozen symbols
@@ -286,10 +287,22 @@ class SessionLink:
         self.chart_markers = mine
 
     # ---- shutdown ------------------------------------------------------------------------------------------
+    def _connect(self, *pairs: tuple[Any, Any]) -> None:
+        """Connect signals to slots, remembered so ``close()`` can undo them (a reconnect makes a new link)."""
+        for signal, slot in pairs:
+            signal.connect(slot)
+            self._connections.append((signal, slot))
+
     async def close(self) -> None:
         if hasattr(self, "_health_timer"):
             self._health_timer.stop()
         self.w.bridge.detach()
+        for signal, slot in self._connections:
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):  # already gone with its widget
+                pass
+        self._connections.clear()
         for t in list(self._tasks):
             t.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from qasync import asyncSlot
 
 from .. import model as m
 from ..storage import settings as settings_store
@@ -34,6 +35,7 @@ SHORTCUTS = [
     ("Ctrl+K", "API keys"),
     ("Ctrl+T", "Switch dark / light theme"),
     ("Ctrl+Shift+R", "Reset the layout"),
+    ("Ctrl+Shift+C", "Reconnect (after new API keys)"),
     ("Delete", "Remove the selected watchlist symbol"),
 ]
 
@@ -148,6 +150,9 @@ class MainWindow(QMainWindow):
         keys = file_menu.addAction("API &keys…")
         keys.setShortcut(QKeySequence("Ctrl+K"))
         keys.triggered.connect(self.show_keys)
+        reconnect = file_menu.addAction("&Reconnect")
+        reconnect.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        reconnect.triggered.connect(self._on_reconnect)
         env_menu = file_menu.addMenu("&Environment")
         env_group = QActionGroup(self)
         self.env_actions: dict[m.Environment, QAction] = {}
@@ -290,6 +295,7 @@ class MainWindow(QMainWindow):
     def show_keys(self) -> None:
         from .dialogs.keys import KeysDialog
         dlg = KeysDialog(self, self.environment)
+        dlg.keys_changed.connect(self._on_keys_changed)
         dlg.setModal(False)
         dlg.show()
         self._keys_dialog = dlg
@@ -303,6 +309,7 @@ class MainWindow(QMainWindow):
     async def start_session(self, connect: Callable[[], Awaitable[Any]]) -> bool:
         """Connect in the background (the window is already usable), then attach. Returns True when attached."""
         from .link import SessionLink
+        self._connect_fn = connect
         self.status.set_connection("connecting", f"connecting to {self.environment.value}…")
         try:
             session = await connect()
@@ -319,12 +326,31 @@ class MainWindow(QMainWindow):
         log.info("connected to %s (%d instruments)", self.environment.value, len(session.instruments))
         return True
 
+    async def reconnect(self) -> bool:
+        """Close the session and connect again (after new API keys, or by hand)."""
+        connect = getattr(self, "_connect_fn", None)
+        if connect is None:
+            return False
+        if self.link is not None:
+            link, self.link = self.link, None
+            await link.close()
+        self.status.streams.clear()
+        return await self.start_session(connect)
+
+    @asyncSlot()
+    async def _on_reconnect(self) -> None:
+        await self.reconnect()
+
     async def shutdown(self) -> None:
         self.bridge.stop()
         if self.link is not None:
             link, self.link = self.link, None
             self.settings.watchlist = self.watchlist.symbols()
             await link.close()
+
+    def _on_keys_changed(self, env_value: str) -> None:
+        if env_value == self.environment.value and self.link is not None:
+            self.status.showMessage("New API keys: File > Reconnect (Ctrl+Shift+C) to use them.", 15000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()

@@ -165,3 +165,20 @@ def test_positions_tab_agrees_with_the_session(qtbot, qloop, window):
     assert Decimal("0.019") < mine.qty <= Decimal("0.02")
     assert mine.qty == theirs.qty and mine.avg_price == theirs.avg_price
     assert mine.realised == theirs.realised_pnl
+
+
+def test_reconnect_replaces_the_session_and_the_window_keeps_working(qtbot, qloop, window):
+    w = window
+    _ready(qtbot, w)
+    old = w.link.session
+    assert qloop.run(w.reconnect(), 30)
+    assert w.link.session is not old
+    w.link.last_prices.clear()
+    last = _ready(qtbot, w)
+    qtbot.waitUntil(lambda: bool(w.book_trades.book_model.ladder.bids), timeout=10000)
+    ins = w.instruments["BTCUSDT"]
+    order = qloop.run(w.link.session.place_order(m.OrderRequest(
+        "BTCUSDT", m.Side.BUY, m.OrderType.LIMIT, Decimal("0.001"), ins.snap_price(last * Decimal("0.95")),
+        time_in_force=m.TimeInForce.GTC)))
+    qtbot.waitUntil(lambda: w.blotters.open_model.lookup(order.client_order_id) is not None, timeout=10000)
+    assert w.blotters.open_model.rowCount() == 1  # one bridge connection, no duplicate from the old link
