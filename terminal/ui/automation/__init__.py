@@ -3,7 +3,8 @@
     from terminal.ui.automation import install_automation_docks
     automation = install_automation_docks(window, lambda: window.link.session if window.link else None)
     ...
-    await automation.shutdown()   # before the session closes: stops running strategies, ends worker processes
+    await automation.session_closing()   # before a reconnect closes the old session: stops its strategies
+    await automation.shutdown()          # before the window's session closes: strategies, worker processes
 
 Importing this package does not import Qt (worker processes import ``tasks`` from it).
 """
@@ -21,7 +22,12 @@ class AutomationDocks:
         self.backtest = backtest
         self.strategies = strategies
 
+    async def session_closing(self) -> None:
+        """The session is about to close (reconnect, environment switch): stop the strategies trading on it."""
+        await self.strategies.host.stop_all()
+
     async def shutdown(self) -> None:
+        """The window closes: end running backtests/optimisations and stop every strategy."""
         from .jobs import kill_all
         kill_all()
         await self.strategies.shutdown()

@@ -65,6 +65,7 @@ class StrategyInstance:
     orders: int = 0
     runner: StrategyRunner | None = None
     watching: bool = False  # this run holds a bar watch on the session
+    session: Any = None  # the session this run trades on (released there, even after a reconnect)
     lines: "collections.deque[str]" = field(default_factory=lambda: collections.deque(maxlen=LOG_LINES))
     logger: logging.Logger | None = None
 
@@ -129,6 +130,7 @@ class StrategyHost:
         await self._release(inst)  # a failed run still holds its worker thread and bar watch
         inst.runner = None
         inst.state, inst.error = InstanceState.STARTING, ""
+        inst.session = session
         iv = Interval.parse(inst.interval)
         try:
             instrument = session.instrument(inst.symbol) if hasattr(session, "instrument") else None
@@ -206,7 +208,7 @@ class StrategyHost:
             await inst.runner.stop()
         if inst.watching:
             inst.watching = False
-            session = self.session_provider()
+            session = inst.session
             if session is not None and hasattr(session, "unwatch_bars"):
                 try:
                     await session.unwatch_bars(inst.symbol, inst.interval)
