@@ -1,10 +1,15 @@
 """Automation docks: backtests and optimisation (worker processes), and strategies run live on the session.
 
-    from terminal.ui.automation import install_automation_docks
-    automation = install_automation_docks(window, lambda: window.link.session if window.link else None)
-    ...
-    await automation.session_closing()   # before a reconnect closes the old session: stops its strategies
-    await automation.shutdown()          # before the window's session closes: strategies, worker processes
+Mounted by the main window, at the end of ``MainWindow._build_docks()`` (so the saved layout and Reset layout
+know the docks)::
+
+    from .automation import install_automation_docks
+    install_automation_docks(self, lambda: self.link.session if self.link is not None else None)
+
+and in ``MainWindow.shutdown()`` / before a reconnect closes the old session::
+
+    await self.automation.shutdown()          # window closing: strategies stopped, worker processes ended
+    await self.automation.session_closing()   # reconnect: stops the strategies trading on the old session
 
 Importing this package does not import Qt (worker processes import ``tasks`` from it).
 """

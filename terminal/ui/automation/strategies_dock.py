@@ -142,7 +142,7 @@ class StrategiesDock(QWidget):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
-        self.refresh()
+        self.model.refresh()  # the session provider is first asked at the first tick (the window may be mid-build)
 
     # ---- form ----------------------------------------------------------------------------------------------
     def refresh_strategies(self) -> None:
