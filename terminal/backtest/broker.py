@@ -18,24 +18,76 @@ Fill rules (backtesting.py 0.6.6's, with ``trade_on_close=False`` and no hedging
 Trades are matched FIFO: a fill first reduces opposite open trades, the rest opens a new trade. A closed trade's
 commission is the exit fee plus the entry fee of the closed part; its return is
 sign x (exit/entry - 1) - commission / (size x entry), as backtesting.py defines ``Trade.pl_pct``.
+
+Speed: this is the hot path of every event-driven backtest. Orders live here as mutable ``SimOrder`` records and
+fills as tuples; the public frozen ``Order`` / ``Fill`` records are built only when someone looks (a strategy
+that overrides ``on_order`` / ``on_trade``, ``ctx.order()`` / ``ctx.open_orders``, or the result's ``orders`` /
+``fills``). Money stays Decimal throughout; the values are the same either way.
 """
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+from typing import NamedTuple
 
 import numpy as np
-from decimal import ROUND_FLOOR, Decimal
 
-from ..model import ZERO, Fill, Liquidity, Order, OrderRequest, OrderStatus, OrderType, Side
+from ..model import ZERO, Fill, Liquidity, Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from ..model.order import InvalidTransition, can_transition
 from ..strategy.context import Context
 
 _ONE = Decimal(1)
+_BUY = Side.BUY
+_MARKET = OrderType.MARKET
+_NEW, _FILLED, _REJECTED, _CANCELED = OrderStatus.NEW, OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELED
 
 
 def dec(x: float) -> Decimal:
     """A float price as the shortest Decimal that round-trips (what a CSV most likely said)."""
     return Decimal(repr(float(x)))
+
+
+class SimOrder:
+    """The broker's mutable record of one order (the fields of ``Order``); ``freeze()`` gives the public record."""
+
+    __slots__ = ("symbol", "side", "type", "client_order_id", "quantity", "price", "stop_price", "quote_quantity",
+                 "time_in_force", "status", "venue_order_id", "filled_qty", "filled_quote", "ts_created",
+                 "ts_updated", "reject_reason")
+
+    def __init__(self, symbol: str, side: Side, type_: OrderType, client_order_id: str, quantity: Decimal,
+                 price: Decimal | None, stop_price: Decimal | None, quote_quantity: Decimal | None,
+                 time_in_force: TimeInForce | None, venue_order_id: int, ts: int) -> None:
+        self.symbol = symbol
+        self.side = side
+        self.type = type_
+        self.client_order_id = client_order_id
+        self.quantity = quantity
+        self.price = price
+        self.stop_price = stop_price
+        self.quote_quantity = quote_quantity
+        self.time_in_force = time_in_force
+        self.status = _NEW  # PENDING_NEW -> NEW at once: a backtest accepts every order
+        self.venue_order_id = venue_order_id
+        self.filled_qty = ZERO
+        self.filled_quote = ZERO
+        self.ts_created = ts
+        self.ts_updated = ts
+        self.reject_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    def set_status(self, status: OrderStatus) -> None:
+        if not can_transition(self.status, status):
+            raise InvalidTransition(f"order {self.client_order_id}: {self.status.name} -> {status.name} is not allowed")
+        self.status = status
+
+    def freeze(self) -> Order:
+        return Order(self.symbol, self.side, self.type, self.client_order_id, self.quantity, self.price,
+                     self.stop_price, self.quote_quantity, self.time_in_force, self.status, self.venue_order_id,
+                     self.filled_qty, self.filled_quote, self.ts_created, self.ts_updated, self.reject_reason)
 
 
 @dataclass(slots=True)
@@ -45,8 +97,7 @@ class OpenTrade:
     entry_bar: int
 
 
-@dataclass(frozen=True, slots=True)
-class ClosedTrade:
+class ClosedTrade(NamedTuple):
     size: Decimal  # signed
     entry_bar: int
     exit_bar: int
@@ -72,35 +123,52 @@ class SimBroker:
         self.lot_size = lot_size
         self.quote_asset = quote_asset
         self.ctx: Context | None = None
-        self.pending: list[Order] = []
+        self.pending: list[SimOrder] = []
         self.events: list[Order | Fill] = []  # for the engine to deliver to the strategy
         self.collect_events = True
         self.open_trades: list[OpenTrade] = []
         self.closed_trades: list[ClosedTrade] = []
-        self.fills: list[Fill] = []
+        self._fills: list[Fill | tuple] = []  # Fill, or the tuple of its fields until someone asks
         self.marks: list[tuple[int, float, float]] = []  # (bar, cash, position) after fills on that bar
         self._triggered: set[str] = set()
         self._ids = itertools.count(1)
         self._open = self._high = self._low = np.empty(0)
+        self._unit = _ONE + commission  # cost of one unit of value, commission included
+
+    @property
+    def fills(self) -> list[Fill]:
+        """Every fill so far, as frozen ``Fill`` records (built on first access)."""
+        f = self._fills
+        for k, row in enumerate(f):
+            if type(row) is tuple:
+                f[k] = Fill(*row)
+        return f  # type: ignore[return-value]
 
     # ---- OrderPort -----------------------------------------------------------------------------------------
-    def submit(self, request: OrderRequest) -> Order:
-        t = self._now()
-        # PENDING_NEW -> NEW (accepted at once): built directly, this is the backtest's hot path
-        order = Order(request.symbol, request.side, request.type, request.client_order_id,
-                      request.quantity if request.quantity is not None else ZERO, request.price, request.stop_price,
-                      request.quote_quantity, request.time_in_force, OrderStatus.NEW, next(self._ids),
-                      ts_created=t, ts_updated=t)
+    def submit(self, request: OrderRequest) -> SimOrder:
+        return self.accept(request.side, request.type, request.client_order_id, request.quantity, request.price,
+                           request.stop_price, request.quote_quantity, request.time_in_force, request.symbol)
+
+    def accept(self, side: Side, type_: OrderType, client_order_id: str, quantity: Decimal | None,
+               price: Decimal | None = None, stop_price: Decimal | None = None,
+               quote_quantity: Decimal | None = None, time_in_force: TimeInForce | None = None,
+               symbol: str | None = None) -> SimOrder:
+        """``submit`` without the request record (what the context calls in backtests)."""
+        order = SimOrder(symbol or self.symbol, side, type_, client_order_id,
+                         quantity if quantity is not None else ZERO, price, stop_price, quote_quantity,
+                         time_in_force, next(self._ids), self._now())
         self.pending.append(order)
         if self.collect_events:
-            self.events.append(order)
+            self.events.append(order.freeze())
         return order
 
     def cancel(self, symbol: str, client_order_id: str) -> None:
         for k, order in enumerate(self.pending):
             if order.client_order_id == client_order_id:
                 del self.pending[k]
-                self._update(order.with_status(OrderStatus.CANCELED, ts_updated=self._now()))
+                order.set_status(_CANCELED)
+                order.ts_updated = self._now()
+                self._update(order)
                 return
 
     # ---- simulation ----------------------------------------------------------------------------------------
@@ -110,8 +178,12 @@ class SimBroker:
         self._open, self._high, self._low = cols["open"], cols["high"], cols["low"]
 
     def _now(self) -> int:
-        s = self.ctx.series if self.ctx is not None else None
-        return int(s.open_time[s.n - 1]) if s is not None and s.n else 0
+        ctx = self.ctx
+        if ctx is None:
+            return 0
+        s = ctx.series
+        n = s.n
+        return int(s.open_time[n - 1]) if n else 0
 
     def process(self, i: int) -> None:
         """Try every pending order (in submission order) against bar ``i``."""
@@ -119,16 +191,19 @@ class SimBroker:
 
     def _process(self, i: int, o: float, h: float, l: float) -> None:
         filled = False
-        for order in list(self.pending):
+        pending = self.pending
+        for order in list(pending):
             price = self._fill_price(order, o, h, l)
             if price is None:
                 continue
-            self.pending.remove(order)
-            self._triggered.discard(order.client_order_id)
+            pending.remove(order)
+            if self._triggered:
+                self._triggered.discard(order.client_order_id)
             filled = self._execute(order, price, i) or filled
         if filled:
-            assert self.ctx is not None
-            self.marks.append((i, float(self.ctx.cash), float(self.ctx.position)))
+            ctx = self.ctx
+            assert ctx is not None
+            self.marks.append((i, float(ctx._cash), float(ctx._position)))
 
     def close_all(self, i: int, o: float) -> None:
         """Close what is still open at ``o`` (end of a backtest with finalize_trades)."""
@@ -140,11 +215,11 @@ class SimBroker:
         self.ctx.place(req)  # registers the order with the context, then comes back through submit()
         self._process(i, o, o, o)
 
-    def _fill_price(self, order: Order, o: float, h: float, l: float) -> Decimal | None:
-        buy = order.side is Side.BUY
+    def _fill_price(self, order: SimOrder, o: float, h: float, l: float) -> Decimal | None:
+        buy = order.side is _BUY
         t = order.type
-        if t is OrderType.MARKET:
-            return self._slip(dec(o), buy)
+        if t is _MARKET:
+            return self._slip(dec(o), buy) if self.slippage else Decimal(repr(o))
         stop = float(order.stop_price) if order.stop_price is not None else None
         if stop is not None and order.client_order_id not in self._triggered:
             upward = (t in (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)) == buy
@@ -170,18 +245,19 @@ class SimBroker:
             return price
         return price * (_ONE + self.slippage) if buy else price * (_ONE - self.slippage)
 
-    def _execute(self, order: Order, price: Decimal, i: int) -> bool:
+    def _execute(self, order: SimOrder, price: Decimal, i: int) -> bool:
         ctx = self.ctx
         assert ctx is not None
-        buy = order.side is Side.BUY
-        pos, cash = ctx.position, ctx.cash
-        unit_cost = price * (_ONE + self.commission)
+        buy = order.side is _BUY
+        pos, cash = ctx._position, ctx._cash
+        unit_cost = price * self._unit
         if order.quantity > 0:
             qty = order.quantity
         else:
             budget = order.quote_quantity if order.quote_quantity is not None else (
                 cash if not pos else max(ZERO, cash + pos * price - abs(pos) * price))
-            qty = (budget / unit_cost / self.lot_size).to_integral_value(rounding=ROUND_FLOOR) * self.lot_size
+            lot = self.lot_size
+            qty = (budget / unit_cost / lot).to_integral_value(rounding=ROUND_FLOOR) * lot
         if not pos:
             ok = qty > 0 and qty * unit_cost <= cash
         else:  # exposure added beyond what closes the opposite position must be paid for
@@ -191,33 +267,38 @@ class SimBroker:
             pos_after_close = pos + (closing if buy else -closing)
             avail = cash_after_close + pos_after_close * price - abs(pos_after_close) * price
             ok = qty > 0 and opening * unit_cost <= avail
-        if not ok:
-            t = self._now()  # NEW -> REJECTED, built directly (hot path when the cash has run out)
-            self._update(Order(order.symbol, order.side, order.type, order.client_order_id, order.quantity,
-                               order.price, order.stop_price, order.quote_quantity, order.time_in_force,
-                               OrderStatus.REJECTED, order.venue_order_id, ts_created=order.ts_created,
-                               ts_updated=t, reject_reason="insufficient cash"))
-            return False
-        fee = qty * price * self.commission
         t = self._now()
+        if not ok:  # NEW -> REJECTED
+            order.status = _REJECTED
+            order.ts_updated = t
+            order.reject_reason = "insufficient cash"
+            self._update(order)
+            return False
         value = qty * price
-        fill = Fill(self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), order.side, price, qty,
-                    value, fee, self.quote_asset, Liquidity.TAKER, ts_event=t)
-        ctx.apply_fill(fill)
-        self.fills.append(fill)
+        fee = value * self.commission
+        row = (self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), order.side, price, qty,
+               value, fee, self.quote_asset, Liquidity.TAKER, t)
+        ctx.book_fill(buy, qty, price, value, fee, self.quote_asset)
         self._book(qty if buy else -qty, price, i)
-        # NEW -> FILLED, built directly (hot path)
-        self._update(Order(order.symbol, order.side, order.type, order.client_order_id, qty, order.price,
-                           order.stop_price, order.quote_quantity, order.time_in_force, OrderStatus.FILLED,
-                           order.venue_order_id, qty, value, order.ts_created, t))
+        # NEW -> FILLED
+        order.quantity = order.filled_qty = qty
+        order.filled_quote = value
+        order.status = _FILLED
+        order.ts_updated = t
         if self.collect_events:
+            fill = Fill(*row)
+            self._fills.append(fill)
+            self.events.append(order.freeze())
             self.events.append(fill)
+        else:
+            self._fills.append(row)
         return True
 
     def _book(self, signed: Decimal, price: Decimal, i: int) -> None:
         rate = self.commission
-        while signed and self.open_trades and (self.open_trades[0].size > 0) != (signed > 0):
-            t = self.open_trades[0]
+        open_trades = self.open_trades
+        while signed and open_trades and (open_trades[0].size > 0) != (signed > 0):
+            t = open_trades[0]
             n = min(abs(t.size), abs(signed))
             part = n if t.size > 0 else -n
             comm = n * price * rate + n * t.entry_price * rate
@@ -228,12 +309,10 @@ class SimBroker:
             t.size -= part
             signed += part
             if t.size == 0:
-                self.open_trades.pop(0)
+                open_trades.pop(0)
         if signed:
-            self.open_trades.append(OpenTrade(signed, price, i))
+            open_trades.append(OpenTrade(signed, price, i))
 
-    def _update(self, order: Order) -> None:
-        assert self.ctx is not None
-        self.ctx.apply_order(order)
+    def _update(self, order: SimOrder) -> None:
         if self.collect_events:
-            self.events.append(order)
+            self.events.append(order.freeze())

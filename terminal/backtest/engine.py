@@ -29,7 +29,6 @@ backtesting.py's; sizing omits backtesting.py's (1 - 2**-52) factor.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -49,14 +48,38 @@ class StrategyError(RuntimeError):
     """The strategy raised during a backtest; the message says where."""
 
 
-@dataclass
 class BacktestResult:
-    stats: pd.Series
-    equity: pd.Series
-    trades: pd.DataFrame
-    orders: list[Order] = field(default_factory=list)
-    fills: list[Fill] = field(default_factory=list)
-    strategy: Strategy | None = None
+    """Statistics, equity curve and trades of one backtest; ``orders`` and ``fills`` as frozen records (built on
+    first access from the broker's records: most callers only want the statistics)."""
+
+    def __init__(self, stats: pd.Series, equity: pd.Series, trades: pd.DataFrame, orders: Any = (),
+                 fills: Any = (), strategy: Strategy | None = None) -> None:
+        self.stats = stats
+        self.equity = equity
+        self.trades = trades
+        self.strategy = strategy
+        self._orders = orders  # Orders, or the broker's records of them (anything with freeze())
+        self._fills = fills  # Fills, or tuples of their fields
+        self._frozen = False
+
+    def _freeze(self) -> None:
+        if not self._frozen:
+            self._orders = [o if type(o) is Order else o.freeze() for o in self._orders]
+            self._fills = [f if type(f) is Fill else Fill(*f) for f in self._fills]
+            self._frozen = True
+
+    @property
+    def orders(self) -> list[Order]:
+        self._freeze()
+        return self._orders
+
+    @property
+    def fills(self) -> list[Fill]:
+        self._freeze()
+        return self._fills
+
+    def __repr__(self) -> str:
+        return f"BacktestResult(trades={len(self.trades)}, return={self.stats.get('Return [%]', float('nan'))!r})"
 
     def __getitem__(self, key: str) -> Any:
         return self.stats[key]
@@ -126,11 +149,10 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
         raise StrategyError(f"strategy {strategy!r} failed at {where}: {type(exc).__name__}: {exc}") from exc
 
     equity = equity_curve(broker.marks, float(cash_d), series.cols["close"])
-    trades = trades_frame([(t.size, t.entry_bar, t.exit_bar, t.entry_price, t.exit_price, t.pnl, t.commission,
-                            t.return_pct) for t in broker.closed_trades], index)
+    trades = trades_frame(broker.closed_trades, index)  # ClosedTrade tuples, in trades_frame's column order
     stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades, warmup)
-    orders = list(ctx._orders.values())
-    return BacktestResult(stats, pd.Series(equity, index=index, name="Equity"), trades, orders, broker.fills, strategy)
+    return BacktestResult(stats, pd.Series(equity, index=index, name="Equity"), trades,
+                          list(ctx._orders.values()), broker._fills, strategy)
 
 
 def equity_curve(marks: list[tuple[int, float, float]], cash: float, close: np.ndarray) -> np.ndarray:

@@ -24,7 +24,10 @@ class OrderPort(Protocol):
     the port sizes it (the backtest broker at the fill price, a live port from the free balance)."""
 
     def submit(self, request: OrderRequest) -> Order | None:
-        """Send the request; return the accepted order if the port knows it at once (backtests), else None."""
+        """Send the request; return the accepted order if the port knows it at once (backtests), else None.
+
+        A port that accepts at once may return a mutable record it keeps up to date instead of an ``Order``: any
+        object with ``is_open`` and ``freeze() -> Order`` (the backtest broker's ``SimOrder``)."""
     def cancel(self, symbol: str, client_order_id: str) -> None: ...
 
 
@@ -38,7 +41,10 @@ class Context:
         self.log = logger or logging.getLogger(f"terminal.strategy.{name}")
         self._port = port
         self._indicators: list[Indicator] = []
-        self._orders: dict[str, Order] = {}
+        # Order, or (backtests) the port's live record of it, frozen into an Order when someone looks
+        self._orders: dict[str, Any] = {}
+        self._at_once = getattr(port, "accepts_at_once", False)
+        self._accept = getattr(port, "accept", None) if self._at_once else None
         self._position = ZERO
         self._cash = cash
         self._entry_price: Decimal | None = None
@@ -100,10 +106,16 @@ class Context:
 
     @property
     def open_orders(self) -> list[Order]:
-        return [o for o in self._orders.values() if o.is_open]
+        return [_frozen(o) for o in self._orders.values() if o.is_open]
 
     def order(self, client_order_id: str) -> Order | None:
-        return self._orders.get(client_order_id)
+        o = self._orders.get(client_order_id)
+        return None if o is None else _frozen(o)
+
+    @property
+    def orders(self) -> list[Order]:
+        """Every order this context placed, in placement order, as it is now."""
+        return [_frozen(o) for o in self._orders.values()]
 
     # ---- orders --------------------------------------------------------------------------------------------
     def buy(self, quantity: Decimal | None = None, *, price: Decimal | None = None,
@@ -129,7 +141,7 @@ class Context:
         if request.quantity is not None and request.quantity <= 0:
             raise ValueError(f"order quantity must be positive, got {request.quantity}")
         coid = request.client_order_id
-        if getattr(self._port, "accepts_at_once", False):  # backtests: the port returns the accepted order
+        if self._at_once:  # backtests: the port returns the accepted order
             accepted = self._port.submit(request)
             assert accepted is not None
             self._orders[coid] = accepted
@@ -154,6 +166,12 @@ class Context:
             otype = OrderType.LIMIT if price is not None else OrderType.MARKET
         if quantity is None and otype is not OrderType.MARKET:
             raise ValueError("limit and stop orders need a quantity")
+        if self._accept is not None:  # backtests: no request record on the hot path
+            if quantity is not None and quantity <= 0:
+                raise ValueError(f"order quantity must be positive, got {quantity}")
+            coid = f"{self._id_prefix}{next(self._id_counter)}"
+            self._orders[coid] = self._accept(side, otype, coid, quantity, price, stop)
+            return coid
         return self.place(OrderRequest(self.symbol, side, otype, quantity=quantity, price=price, stop_price=stop,
                                        client_order_id=f"{self._id_prefix}{next(self._id_counter)}"))
 
@@ -169,21 +187,31 @@ class Context:
         """Book a fill into position and cash; False if the order is not this context's."""
         if fill.client_order_id not in self._orders:
             return False
-        signed = fill.qty if fill.side is Side.BUY else -fill.qty
+        self.book_fill(fill.side is Side.BUY, fill.qty, fill.price, fill.quote_qty, fill.commission,
+                       fill.commission_asset)
+        return True
+
+    def book_fill(self, buy: bool, qty: Decimal, price: Decimal, quote_qty: Decimal, commission: Decimal,
+                  commission_asset: str) -> None:
+        """Book one of this context's fills into position and cash (``apply_fill`` without the record)."""
+        signed = qty if buy else -qty
         old = self._position
         new = old + signed
         if old == 0 or (old > 0) != (signed > 0):
             if new != 0 and (old == 0 or (new > 0) != (old > 0)):
-                self._entry_price = fill.price  # opened, or flipped through zero
+                self._entry_price = price  # opened, or flipped through zero
             elif new == 0:
                 self._entry_price = None
         elif self._entry_price is not None:
-            self._entry_price = (self._entry_price * abs(old) + fill.price * fill.qty) / abs(new)
+            self._entry_price = (self._entry_price * abs(old) + price * qty) / abs(new)
         self._position = new
-        self._cash -= fill.quote_qty if fill.side is Side.BUY else -fill.quote_qty
-        if fill.commission:
-            if self.base_asset and fill.commission_asset == self.base_asset:
-                self._position -= fill.commission
+        self._cash -= quote_qty if buy else -quote_qty
+        if commission:
+            if self.base_asset and commission_asset == self.base_asset:
+                self._position -= commission
             else:
-                self._cash -= fill.commission
-        return True
+                self._cash -= commission
+
+
+def _frozen(o: Any) -> Order:
+    return o if type(o) is Order else o.freeze()
