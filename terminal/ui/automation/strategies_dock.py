@@ -143,6 +143,7 @@ class StrategiesDock(QWidget):
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
         self.model.refresh()  # the session provider is first asked at the first tick (the window may be mid-build)
+        self.add_button.setEnabled(False)
 
     # ---- form ----------------------------------------------------------------------------------------------
     def refresh_strategies(self) -> None:

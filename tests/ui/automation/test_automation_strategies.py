@@ -171,6 +171,8 @@ def test_without_a_session_nothing_starts(qtbot, themed, qloop):
     d = StrategiesDock(lambda: None)
     qtbot.addWidget(d)
     assert not d.add_button.isEnabled()
+    d.refresh()
+    assert not d.add_button.isEnabled() and d.add_button.toolTip() == "connect a session first"
     inst = d.add_instance()
     qloop.run(d.start(inst))
     assert inst.state is InstanceState.ERROR and "not connected" in inst.error
