@@ -192,6 +192,7 @@ class SimBroker:
     def _process(self, i: int, o: float, h: float, l: float) -> None:
         filled = False
         pending = self.pending
+        t = self._now()  # bar i is the last visible one
         for order in list(pending):
             price = self._fill_price(order, o, h, l)
             if price is None:
@@ -199,7 +200,7 @@ class SimBroker:
             pending.remove(order)
             if self._triggered:
                 self._triggered.discard(order.client_order_id)
-            filled = self._execute(order, price, i) or filled
+            filled = self._execute(order, price, i, t) or filled
         if filled:
             ctx = self.ctx
             assert ctx is not None
@@ -245,7 +246,7 @@ class SimBroker:
             return price
         return price * (_ONE + self.slippage) if buy else price * (_ONE - self.slippage)
 
-    def _execute(self, order: SimOrder, price: Decimal, i: int) -> bool:
+    def _execute(self, order: SimOrder, price: Decimal, i: int, t: int) -> bool:
         ctx = self.ctx
         assert ctx is not None
         buy = order.side is _BUY
@@ -267,7 +268,6 @@ class SimBroker:
             pos_after_close = pos + (closing if buy else -closing)
             avail = cash_after_close + pos_after_close * price - abs(pos_after_close) * price
             ok = qty > 0 and opening * unit_cost <= avail
-        t = self._now()
         if not ok:  # NEW -> REJECTED
             order.status = _REJECTED
             order.ts_updated = t

@@ -124,15 +124,13 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
                              or type(strategy).on_trade is not Strategy.on_trade)
     pending, events = broker.pending, broker.events
     n = series.size
-    i = -1
     try:
-        for i in range(n):
-            series.n = i + 1
+        for visible in range(1, n + 1):  # bar i = visible - 1 has closed
+            series.n = visible
             if pending:
-                broker.process(i)
+                broker.process(visible - 1)
                 if events:
                     _deliver(strategy, events)
-            view.i = i
             on_bar(view)
             if events:
                 _deliver(strategy, events)
@@ -145,6 +143,7 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
     except StrategyError:
         raise
     except Exception as exc:
+        i = series.n - 1  # the bar being processed (the last one once the loop is over)
         where = f"bar {i} ({index[i]})" if 0 <= i < n else "the end"
         raise StrategyError(f"strategy {strategy!r} failed at {where}: {type(exc).__name__}: {exc}") from exc
 
@@ -159,8 +158,8 @@ def equity_curve(marks: list[tuple[int, float, float]], cash: float, close: np.n
     """cash + position x close per bar, from the (bar, cash, position) marks left after fills."""
     if not marks:
         return np.full(len(close), cash)
-    bars, cash_v, pos_v = (np.asarray(col) for col in zip(*marks))
-    return equity_from_marks(bars.astype(np.int64), cash_v.astype(np.float64), pos_v.astype(np.float64), cash, close)
+    arr = np.array(marks, dtype=np.float64)  # bar numbers are exact in float64
+    return equity_from_marks(arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], cash, close)
 
 
 def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, cash: float,
@@ -169,10 +168,10 @@ def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, c
     n = len(close)
     if not len(bars):
         return np.full(n, cash)
-    # index of the last mark at or before each bar (0 = before any mark)
-    last_mark = np.cumsum(np.bincount(bars, minlength=n)[:n])
-    cash_arr = np.r_[cash, cash_v][last_mark]
-    pos_arr = np.r_[0.0, pos_v][last_mark]
+    # mark k holds from its bar to the next mark's bar (a later mark on the same bar leaves it 0 bars)
+    lengths = np.diff(np.r_[0, bars, n])
+    cash_arr = np.repeat(np.r_[cash, cash_v], lengths)
+    pos_arr = np.repeat(np.r_[0.0, pos_v], lengths)
     return cash_arr + pos_arr * close
 
 

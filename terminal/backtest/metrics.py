@@ -40,8 +40,8 @@ def geometric_mean(returns: pd.Series | np.ndarray) -> float:
     return float(np.exp(np.log(r).sum() / (len(r) or np.nan)) - 1)
 
 
-def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex) -> tuple[pd.TimedeltaIndex, np.ndarray]:
-    """(durations, peak drawdowns) of every drawdown period."""
+def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex | None) -> tuple[pd.TimedeltaIndex, np.ndarray]:
+    """(durations, peak drawdowns) of every drawdown period (no durations without an index)."""
     n = len(dd)
     iloc = np.flatnonzero(dd == 0)  # sorted and unique already
     if not len(iloc) or iloc[-1] != n - 1:
@@ -51,7 +51,7 @@ def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex) -> tuple[pd.Timede
     prev, cur = prev[keep], cur[keep]
     if not len(prev):
         return pd.TimedeltaIndex([]), np.empty(0)
-    durations = index[cur] - index[prev]
+    durations = index[cur] - index[prev] if index is not None else pd.TimedeltaIndex([])
     bounds = np.empty(2 * len(prev), dtype=np.intp)
     bounds[0::2], bounds[1::2] = prev, cur + 1
     peaks = np.maximum.reduceat(np.r_[dd, 0.0], bounds)[0::2]
@@ -87,13 +87,19 @@ class StatsPlan:
         self.period = data_period(self.index)
         self.resolution = getattr(self.period, "resolution_string", None) or self.period.resolution
         freq_days = self.period.days
-        have_weekends = self.index.day_of_week.to_series().between(5, 6).mean() > 2 / 7 * .6
+        day = self._ns // 86_400_000_000_000  # days since 1970-01-01 (a Thursday), floor for dates before it
+        dow = (day + 3) % 7  # Monday = 0, as DatetimeIndex.day_of_week
+        have_weekends = ((dow >= 5).mean() if n else np.nan) > 2 / 7 * .6
         self.annual_days = 52 if freq_days == 7 else 12 if freq_days == 31 else 1 if freq_days == 365 else (
             365 if have_weekends else 252)
         freq = {7: "W", 31: "ME", 365: "YE"}.get(freq_days, "D")
         # position of the last bar in each non-empty period: equity.resample(freq).last().dropna() == equity[pos]
-        self.period_last = pd.Series(np.arange(n, dtype=np.float64), index=self.index).resample(freq).last() \
-            .dropna().to_numpy().astype(np.int64)
+        if freq == "D":  # calendar days of a sorted index: where the day changes, and the last bar
+            self.period_last = np.r_[np.flatnonzero(day[1:] != day[:-1]), n - 1].astype(np.int64) if n else \
+                np.empty(0, np.int64)
+        else:
+            self.period_last = pd.Series(np.arange(n, dtype=np.float64), index=self.index).resample(freq).last() \
+                .dropna().to_numpy().astype(np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.market_log = np.log(self.close[1:] / self.close[:-1])
             self._market_dev = self.market_log - self.market_log.mean()
@@ -101,12 +107,22 @@ class StatsPlan:
 
     def compute(self, equity: np.ndarray, trades: pd.DataFrame, first_trading_bar: int = 0,
                 risk_free_rate: float = 0.0) -> pd.Series:
+        return pd.Series(self._stats(equity, trades, first_trading_bar, risk_free_rate, True), dtype=object)
+
+    def numbers(self, equity: np.ndarray, trades: "pd.DataFrame | dict[str, np.ndarray]", first_trading_bar: int = 0,
+                risk_free_rate: float = 0.0) -> dict[str, object]:
+        """The numeric statistics of ``compute`` (the same values), without the times and durations and
+        without building a Series: what an optimiser scores thousands of runs by."""
+        return self._stats(equity, trades, first_trading_bar, risk_free_rate, False)
+
+    def _stats(self, equity: np.ndarray, trades: "pd.DataFrame | dict[str, np.ndarray]", first_trading_bar: int,
+               risk_free_rate: float, full: bool) -> dict[str, object]:
         index, close = self.index, self.close
         equity = np.asarray(equity, dtype=np.float64)
         n = len(equity)
         with np.errstate(divide="ignore", invalid="ignore"):
             dd = 1 - equity / np.maximum.accumulate(equity)
-        dd_dur, dd_peaks = drawdown_periods(dd, index)
+        dd_dur, dd_peaks = drawdown_periods(dd, index if full else None)
         resolution = self.resolution
 
         # trades: a DataFrame or a dict of arrays with at least PnL, ReturnPct, Commission, EntryBar, ExitBar
@@ -118,9 +134,11 @@ class StatsPlan:
         durations = ns[exit_bar] - ns[entry_bar]
         n_trades = len(pl)
         s: dict[str, object] = {}
-        s["Start"] = index[0]
-        s["End"] = index[-1]
-        s["Duration"] = s["End"] - s["Start"]  # type: ignore[operator]
+        span = pd.Timedelta(int(ns[-1] - ns[0]), "ns")
+        if full:
+            s["Start"] = index[0]
+            s["End"] = index[-1]
+            s["Duration"] = s["End"] - s["Start"]  # type: ignore[operator]
         s["Exposure Time [%]"] = _union_length(entry_bar, exit_bar) / n * 100 if n else 0.0
         s["Equity Final [$]"] = float(equity[-1])
         s["Equity Peak [$]"] = float(equity.max())
@@ -141,7 +159,7 @@ class StatsPlan:
         s["Return (Ann.) [%]"] = ann_return * 100
         var = np.var(day_returns, ddof=1) if len(day_returns) > 1 else np.nan
         s["Volatility (Ann.) [%]"] = float(np.sqrt((var + (1 + g) ** 2) ** annual_days - (1 + g) ** (2 * annual_days)) * 100)
-        years = (s["Duration"].days + s["Duration"].seconds / 86400) / 365.25  # type: ignore[attr-defined]
+        years = (span.days + span.seconds / 86400) / 365.25
         s["CAGR [%]"] = ((equity[-1] / equity[0]) ** (1 / years) - 1) * 100 if years else np.nan
         s["Sharpe Ratio"] = (s["Return (Ann.) [%]"] - risk_free_rate * 100) / (s["Volatility (Ann.) [%]"] or np.nan)  # type: ignore[operator]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -158,15 +176,18 @@ class StatsPlan:
         s["Beta"] = beta
         s["Max. Drawdown [%]"] = max_dd * 100
         s["Avg. Drawdown [%]"] = -dd_peaks.mean() * 100 if len(dd_peaks) else np.nan
-        s["Max. Drawdown Duration"] = _ceil(dd_dur.max(), resolution) if len(dd_dur) else np.nan
-        s["Avg. Drawdown Duration"] = _ceil(dd_dur.mean(), resolution) if len(dd_dur) else np.nan
+        if full:
+            s["Max. Drawdown Duration"] = _ceil(dd_dur.max(), resolution) if len(dd_dur) else np.nan
+            s["Avg. Drawdown Duration"] = _ceil(dd_dur.mean(), resolution) if len(dd_dur) else np.nan
         s["# Trades"] = n_trades
         win_rate = np.nan if not n_trades else float((pl > 0).mean())
         s["Win Rate [%]"] = win_rate * 100
         s["Best Trade [%]"] = returns.max() * 100 if n_trades else np.nan
         s["Worst Trade [%]"] = returns.min() * 100 if n_trades else np.nan
         s["Avg. Trade [%]"] = geometric_mean(returns) * 100
-        if n_trades:
+        if not full:
+            pass
+        elif n_trades:
             s["Max. Trade Duration"] = _ceil(pd.Timedelta(int(durations.max()), "ns"), resolution)
             s["Avg. Trade Duration"] = _ceil(pd.Timedelta(int(round(durations.mean())), "ns"), resolution)
         else:
@@ -179,7 +200,7 @@ class StatsPlan:
             wins, losses = pl[pl > 0], pl[pl < 0]
             ratio = (wins.mean() if len(wins) else np.nan) / (-losses.mean() if len(losses) else np.nan)
             s["Kelly Criterion"] = win_rate - (1 - win_rate) / ratio
-        return pd.Series(s, dtype=object)
+        return s
 
 
 def compute_stats(equity: np.ndarray, trades: pd.DataFrame, index: pd.DatetimeIndex, close: np.ndarray,

@@ -2,9 +2,19 @@
 
 Every run is a full backtest (the vectorised path for SmaCross, the event-driven engine otherwise) scored by one
 statistic (``maximize``, e.g. "Sharpe Ratio"). Parameter sets a strategy refuses (e.g. slow <= fast) are skipped
-and counted. Work is split into chunks handed to a ``ProcessPoolExecutor`` whose workers receive the bars once;
-``progress(done, total)`` is called after each chunk and setting ``cancel`` (a threading.Event) stops after the
-chunks in flight, returning what was finished.
+and counted. Work is split into chunks; ``progress(done, total)`` is called after each chunk and setting ``cancel``
+(a threading.Event) stops after the chunks in flight, returning what was finished.
+
+SmaCross grids share their work: the closes' cumulative sum is taken once and each distinct window's SMA is
+derived from it once (the same floats ``sma`` gives), one ``StatsPlan`` serves every run, and each run is scored
+by ``StatsPlan.numbers`` (the statistics' values without building a Series). Only the trade walk is per run.
+
+Processes: ``jobs`` is an upper bound. A worker process costs an interpreter start and the imports (about a
+second), so the work is spread over processes only when the estimated in-process time is well above that
+(``_worth_processes``). Workers are started with ``start_method`` (default "forkserver" where available, else
+"spawn"): never "fork" by default, since forking a process that runs threads (a Qt app, asyncio executors) can
+deadlock the child. They receive the bars once, through a picklable initialiser; strategies loaded from a file
+are re-loaded from it in the worker.
 """
 from __future__ import annotations
 
@@ -13,6 +23,7 @@ import itertools
 import math
 import multiprocessing
 import random
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -22,7 +33,6 @@ import pandas as pd
 
 from ..strategy.base import ParamError, Strategy
 from ..strategy.builtin import SmaCross
-from ..strategy.indicators import sma
 from .engine import equity_from_marks, run_backtest
 from .metrics import StatsPlan
 from .vectorised import crosses, simulate
@@ -107,16 +117,61 @@ def expand(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
 _W: dict[str, Any] = {}
 
 
-def _init_worker(df: pd.DataFrame, cls: type[Strategy], cfg: RunConfig) -> None:
+def _portable(cls: type[Strategy]) -> "type[Strategy] | tuple[str, str, str]":
+    """What a worker needs to find ``cls``: the class itself (pickled by reference) if its module can be imported
+    by name, else the file it was loaded from (strategies from ``strategy.loader``)."""
+    from ..strategy import loader
+    mod = sys.modules.get(cls.__module__)
+    path = getattr(mod, "__file__", None)
+    if cls.__module__.startswith(loader._MODULE_PREFIX + ".") and path:
+        return ("file", str(path), cls.__qualname__)
+    return cls
+
+
+def _resolve(ref: "type[Strategy] | tuple[str, str, str]") -> type[Strategy]:
+    if isinstance(ref, tuple):
+        from ..strategy.loader import load_file
+        _, path, qualname = ref
+        return next(c for c in load_file(path) if c.__qualname__ == qualname)
+    return ref
+
+
+def _init_worker(df: pd.DataFrame, cls: "type[Strategy] | tuple[str, str, str]", cfg: RunConfig) -> None:
     _W.clear()
-    _W.update(df=df, cls=cls, cfg=cfg, plan=StatsPlan(pd.DatetimeIndex(df.index), df["Close"].to_numpy()), cache={})
+    close = df["Close"].to_numpy(dtype=np.float64)
+    _W.update(df=df, cls=_resolve(cls), cfg=cfg, plan=StatsPlan(pd.DatetimeIndex(df.index), close),
+              cache=SmaCache(close))
+
+
+class SmaCache:
+    """SMAs of one close series, each window computed once from one shared cumulative sum (bit for bit what
+    ``indicators.sma`` returns: the same cumsum, the same difference and division)."""
+
+    def __init__(self, close: np.ndarray) -> None:
+        self.close = np.asarray(close, dtype=np.float64)
+        self._csum: np.ndarray | None = None
+        self._sma: dict[int, np.ndarray] = {}
+        self.open: np.ndarray | None = None
+
+    def __call__(self, window: int) -> np.ndarray:
+        out = self._sma.get(window)
+        if out is None:
+            values = self.close
+            out = np.full(values.shape, np.nan)
+            if 0 < window <= len(values):
+                if self._csum is None:
+                    self._csum = np.cumsum(np.insert(values, 0, 0.0))
+                c = self._csum
+                out[window - 1:] = (c[window:] - c[:-window]) / window
+            self._sma[window] = out
+        return out
 
 
 def _evaluate(params: dict[str, Any]) -> dict[str, Any]:
     df, cls, cfg, plan = _W["df"], _W["cls"], _W["cfg"], _W["plan"]
     p = cls.validate(params)
     if cls is SmaCross and not cfg.slippage:
-        stats = _sma_cross_stats(df, p.fast, p.slow, p.long_short, cfg, plan, _W["cache"])
+        stats: Any = _sma_cross_stats(df, p.fast, p.slow, p.long_short, cfg, plan, _W["cache"])
     else:
         res = run_backtest(df, cls(**dict(p)), cash=cfg.cash, commission=cfg.commission, slippage=cfg.slippage,
                            finalize_trades=cfg.finalize_trades, validate=False, plan=plan)
@@ -129,31 +184,51 @@ def _evaluate(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sma_cross_stats(df: pd.DataFrame, fast: int, slow: int, long_short: bool, cfg: RunConfig, plan: StatsPlan,
-                     cache: dict[Any, np.ndarray]) -> pd.Series:
-    """The vectorised SmaCross straight to statistics (no trades DataFrame), SMAs and open prices cached."""
-    if "open" not in cache:
-        cache["open"] = df["Open"].to_numpy(dtype=np.float64)
-    for w in (fast, slow):
-        if w not in cache:
-            cache[w] = sma(plan.close, w)
-    up, down = crosses(cache[fast], cache[slow])
-    cols, (bars, cash_v, pos_v) = simulate(cache["open"], up, down, long_short=long_short, cash=cfg.cash,
+                     cache: SmaCache) -> dict[str, object]:
+    """The vectorised SmaCross straight to the statistics' values (no DataFrames), SMAs shared through ``cache``."""
+    if cache.open is None:
+        cache.open = df["Open"].to_numpy(dtype=np.float64)
+    up, down = crosses(cache(fast), cache(slow))
+    cols, (bars, cash_v, pos_v) = simulate(cache.open, up, down, long_short=long_short, cash=cfg.cash,
                                            commission=cfg.commission, finalize_trades=cfg.finalize_trades)
     equity = equity_from_marks(bars, cash_v, pos_v, cfg.cash, plan.close)
     warmup = slow - 1 if len(plan.close) >= slow else 0
-    return plan.compute(equity, cols, warmup)
+    return plan.numbers(equity, cols, warmup)
 
 
 def _eval_chunk(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [_evaluate(p) for p in chunk]
 
 
+#: rough in-process cost of one run per bar (seconds): the vectorised SmaCross, and the event-driven engine
+_SECONDS_PER_BAR = {"vectorised": 5e-8, "event": 2e-6}
+#: starting a worker (interpreter, imports, the bars) costs about this much; processes must save several times it
+_WORKER_START_S = 1.0
+
+
+def default_start_method() -> str:
+    """'forkserver' where the platform has it, else 'spawn'; never 'fork' (unsafe once threads are running)."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _worth_processes(cls: type[Strategy], cfg: RunConfig, runs: int, bars: int, jobs: int) -> bool:
+    """True when ``jobs`` processes are expected to finish sooner than one, start-up included."""
+    if jobs <= 1 or runs <= 1:
+        return False
+    per_bar = _SECONDS_PER_BAR["vectorised" if cls is SmaCross and not cfg.slippage else "event"]
+    in_process = runs * bars * per_bar
+    return in_process - in_process / jobs > 3 * _WORKER_START_S
+
+
 def _run_all(df: pd.DataFrame, cls: type[Strategy], combos: list[dict[str, Any]], cfg: RunConfig, jobs: int,
-             chunksize: int | None, progress: Progress | None, cancel: threading.Event | None) -> tuple[list[dict], bool]:
+             chunksize: int | None, progress: Progress | None, cancel: threading.Event | None,
+             start_method: str | None = None, force_processes: bool = False) -> tuple[list[dict], bool]:
     total = len(combos)
     if not total:
         return [], False
     jobs = max(1, jobs)
+    if not force_processes and not _worth_processes(cls, cfg, total, len(df), jobs):
+        jobs = 1
     size = chunksize or max(1, math.ceil(total / (jobs * 4)))
     chunks = [combos[k:k + size] for k in range(0, total, size)]
     rows: list[dict[str, Any]] = []
@@ -166,11 +241,10 @@ def _run_all(df: pd.DataFrame, cls: type[Strategy], combos: list[dict[str, Any]]
             if progress:
                 progress(len(rows), total)
         return rows, False
-    methods = multiprocessing.get_all_start_methods()
-    mp = multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+    mp = multiprocessing.get_context(start_method or default_start_method())
     cancelled = False
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=mp, initializer=_init_worker,
-                                                initargs=(df, cls, cfg)) as ex:
+                                                initargs=(df, _portable(cls), cfg)) as ex:
         futures = [ex.submit(_eval_chunk, c) for c in chunks]
         for fut in concurrent.futures.as_completed(futures):
             if fut.cancelled():
@@ -198,8 +272,12 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Se
              chunksize: int | None = None, cash: float = 10_000.0, commission: float = 0.0, slippage: float = 0.0,
              finalize_trades: bool = True, constraint: Callable[[dict[str, Any]], bool] | None = None,
              progress: Progress | None = None, cancel: threading.Event | None = None, seed: int = 0,
-             halving_eta: int = 3) -> OptimizeResult:
+             halving_eta: int = 3, start_method: str | None = None, processes: str = "auto") -> OptimizeResult:
     """Search ``grid`` (name -> values) for the parameters maximising ``maximize``.
+
+    ``jobs``: at most this many processes; with ``processes="auto"`` they are used only when the estimated saving
+    beats their start-up ("always" uses them whenever jobs > 1). ``start_method``: multiprocessing start method
+    for the workers (default: ``default_start_method()``, never "fork").
 
     ``method``: "grid" (every combination), "random" (``max_tries`` of them), or "halving" (successive
     halving: all candidates on the most recent 1/eta^k of the bars, the best 1/eta go on to more bars, the
@@ -207,6 +285,8 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Se
     """
     if maximize not in STAT_KEYS:
         raise ValueError(f"cannot maximise {maximize!r}; choose one of: {', '.join(STAT_KEYS)}")
+    if processes not in ("auto", "always"):
+        raise ValueError(f"processes must be 'auto' or 'always', not {processes!r}")
     if method not in ("grid", "random", "halving"):
         raise ValueError(f"unknown method {method!r}; use grid, random or halving")
     names = list(grid)
@@ -230,7 +310,8 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Se
     if method == "random" and max_tries is not None and max_tries < len(combos):
         combos = random.Random(seed).sample(combos, max_tries)
     if method != "halving":
-        rows, cancelled = _run_all(data, strategy, combos, cfg, jobs, chunksize, progress, cancel)
+        rows, cancelled = _run_all(data, strategy, combos, cfg, jobs, chunksize, progress, cancel, start_method,
+                                   processes == "always")
         return OptimizeResult(_frame(rows, names, maximize), maximize, names, skipped, cancelled)
     # successive halving on growing, most recent slices of the data
     n = len(data)
@@ -238,7 +319,8 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Se
     candidates, all_rows, cancelled = combos, [], False
     for r in range(rounds, -1, -1):
         bars = n if r == 0 else max(200, n // (halving_eta ** r))
-        rows, cancelled = _run_all(data.iloc[n - bars:], strategy, candidates, cfg, jobs, chunksize, progress, cancel)
+        rows, cancelled = _run_all(data.iloc[n - bars:], strategy, candidates, cfg, jobs, chunksize, progress, cancel,
+                                   start_method, processes == "always")
         for row in rows:
             row["bars"] = bars
         all_rows.extend(rows)

@@ -22,6 +22,8 @@ COLUMNS = ("open", "high", "low", "close", "volume")
 class BarSeries:
     """OHLCV columns as float64 arrays plus ``open_time`` (epoch ms, int64). Bars ``[0, n)`` are visible."""
 
+    __slots__ = ("open_time", "cols", "size", "n")
+
     def __init__(self, capacity: int = 1024) -> None:
         self.open_time = np.zeros(capacity, np.int64)
         self.cols: dict[str, np.ndarray] = {c: np.zeros(capacity) for c in COLUMNS}
@@ -91,12 +93,13 @@ class Indicator:
         self._list = values.tolist()
         self._upto = len(src)
 
-    def __getitem__(self, k: int) -> float:
+    def __getitem__(self, k: int) -> float:  # read once per bar by most strategies: keep it lean
         n = self._series.n
         if self._upto < n:
             self.compute()
-        if k < 0 and n + k >= 0:
-            return self._list[n + k]
+        j = n + k
+        if k < 0 <= j:
+            return self._list[j]
         raise IndexError(f"indicator {self.name}: index {k} (use -1 for the current bar, -2 for the previous...)")
 
     @property
@@ -151,13 +154,17 @@ class BarView:
     Exposes the fields of ``terminal.model.Bar`` (Decimal prices); live, strategies get real ``Bar`` events.
     """
 
-    __slots__ = ("symbol", "interval", "_s", "i")
+    __slots__ = ("symbol", "interval", "_s")
 
     def __init__(self, symbol: str, interval: Interval | None, series: BarSeries) -> None:
         self.symbol = symbol
         self.interval = interval
         self._s = series
-        self.i = 0
+
+    @property
+    def i(self) -> int:
+        """Index of the current bar: the last visible one (the engine only moves the series' cursor)."""
+        return self._s.n - 1
 
     open_time = property(lambda self: int(self._s.open_time[self.i]))
     open = property(lambda self: _dec(self._s.cols["open"][self.i]))

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from terminal.backtest.engine import run_backtest
-from terminal.backtest.optimize import optimize, parse_grid_spec, walk_forward
+from terminal.backtest.metrics import StatsPlan
+from terminal.backtest.optimize import (STAT_KEYS, RunConfig, SmaCache, _worth_processes, default_start_method,
+                                        optimize, parse_grid_spec, walk_forward)
 from terminal.backtest.synthetic import random_walk
 from terminal.strategy.base import ParamError
 from terminal.strategy.builtin import RsiReversion, SmaCross
+from terminal.strategy.indicators import sma
 
 GRID = {"fast": [5, 10, 15, 20], "slow": [10, 20, 30, 40]}
 
@@ -22,7 +26,7 @@ def bars():
 def test_grid_in_two_processes_equals_in_process_and_skips_refused_sets(bars):
     seen = []
     one = optimize(bars, SmaCross, GRID, commission=0.002, jobs=1)
-    two = optimize(bars, SmaCross, GRID, commission=0.002, jobs=2, chunksize=3,
+    two = optimize(bars, SmaCross, GRID, commission=0.002, jobs=2, chunksize=3, processes="always",
                    progress=lambda done, total: seen.append((done, total)))
     assert one.skipped == two.skipped == 4  # slow <= fast
     assert len(one.results) == len(two.results) == 12
@@ -75,3 +79,39 @@ def test_bad_grids_and_metrics_are_refused_clearly(bars):
     assert parse_grid_spec("k=1.5:2.5:0.5") == ("k", ["1.5", "2.0", "2.5"])
     with pytest.raises(ValueError, match="need start <= stop"):
         parse_grid_spec("fast=30:5")
+
+
+def test_sma_grid_fast_path_equals_the_event_driven_engine_on_every_statistic(bars):
+    grid = {"fast": [3, 5, 8], "slow": [12, 20], "long_short": [False, True]}
+    res = optimize(bars, SmaCross, grid, commission=0.002, jobs=1)
+    assert len(res.results) == 12
+    for row in res.results.to_dict("records"):
+        params = {k: row[k] for k in grid}
+        direct = run_backtest(bars, SmaCross(**params), commission=0.002).stats
+        for key in STAT_KEYS:
+            expected = float(direct.get(key, 0.0 if key == "Commissions [$]" else np.nan))
+            assert row[key] == pytest.approx(expected, rel=1e-9, nan_ok=True), (params, key)
+
+
+def test_shared_cumsum_smas_are_bit_for_bit_indicators_sma_and_numbers_equal_compute(bars):
+    close = bars["Close"].to_numpy()
+    cache = SmaCache(close)
+    for w in (1, 5, 20, len(close), len(close) + 1):
+        np.testing.assert_array_equal(cache(w), sma(close, w))
+    res = run_backtest(bars, SmaCross(fast=5, slow=20), commission=0.002)
+    plan = StatsPlan(bars.index, close)
+    full = plan.compute(res.equity.to_numpy(), res.trades, 19)
+    numbers = plan.numbers(res.equity.to_numpy(), res.trades, 19)
+    assert set(numbers) <= set(full.index) and set(STAT_KEYS) - {"Commissions [$]"} <= set(numbers)
+    for key, value in numbers.items():
+        assert value == full[key] or (value != value and full[key] != full[key]), key
+
+
+def test_workers_never_fork_by_default_and_small_grids_stay_in_process():
+    assert default_start_method() in ("forkserver", "spawn")
+    cfg = RunConfig(commission=0.002)
+    assert not _worth_processes(SmaCross, cfg, runs=100, bars=100_000, jobs=2)  # ~0.5 s of work
+    assert _worth_processes(SmaCross, cfg, runs=10_000, bars=1_000_000, jobs=2)
+    assert not _worth_processes(RsiReversion, cfg, runs=50, bars=3_000, jobs=4)
+    assert _worth_processes(RsiReversion, cfg, runs=500, bars=100_000, jobs=4)
+    assert not _worth_processes(RsiReversion, cfg, runs=500, bars=100_000, jobs=1)

@@ -48,3 +48,16 @@ def test_unknown_names_and_missing_files_are_clear():
         resolve("nope")
     with pytest.raises(StrategyLoadError, match="no such file"):
         load_file("/nonexistent/strategy.py")
+
+
+def test_a_loaded_strategy_optimises_in_worker_processes_started_without_fork(tmp_path):
+    from terminal.backtest.optimize import optimize
+    path = tmp_path / "hold.py"
+    path.write_text(GOOD)
+    (cls,) = load_file(path)
+    bars = random_walk(300, seed=2)
+    grid = {"after": [0, 10, 50]}
+    one = optimize(bars, cls, grid, maximize="Return [%]", jobs=1)
+    two = optimize(bars, cls, grid, maximize="Return [%]", jobs=2, chunksize=1, processes="always",
+                   start_method="spawn")
+    assert one.results.equals(two.results)
