@@ -131,6 +131,9 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(ch, bl, Qt.Orientation.Vertical)
         self.splitDockWidget(oe, lg, Qt.Orientation.Vertical)
         self.splitDockWidget(wl, hl, Qt.Orientation.Vertical)
+        from .automation import install_automation_docks  # backtest and strategies, tabbed with the blotters
+
+        install_automation_docks(self, lambda: self.link.session if self.link is not None else None)
         bl.raise_()
         self._default_sizes()
 
@@ -332,6 +335,7 @@ class MainWindow(QMainWindow):
         if connect is None:
             return False
         if self.link is not None:
+            await self.automation.session_closing()  # live strategies stop before their session goes
             link, self.link = self.link, None
             await link.close()
         self.status.streams.clear()
@@ -343,6 +347,7 @@ class MainWindow(QMainWindow):
 
     async def shutdown(self) -> None:
         self.bridge.stop()
+        await self.automation.shutdown()
         if self.link is not None:
             link, self.link = self.link, None
             self.settings.watchlist = self.watchlist.symbols()

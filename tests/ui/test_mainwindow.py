@@ -25,7 +25,9 @@ def win(qtbot, tmp_path):
 def test_window_starts_in_a_connecting_state_with_every_dock(win):
     assert "connecting" in win.status.conn_label.text()
     assert win.status.env_label.text() == "SANDBOX"
-    assert set(win.docks) == {"watchlist", "chart", "order_entry", "book", "blotters", "log", "health"}
+    assert set(win.docks) == {"watchlist", "chart", "order_entry", "book", "blotters", "log", "health",
+                              "strategies", "backtest"}
+    assert "Backtest" in [a.text() for a in win.view_menu.actions()]
     titles = [a.text() for a in win.view_menu.actions()]
     assert "Watchlist" in titles and "Order entry" in titles
 
