@@ -84,6 +84,7 @@ class SessionLink:
             (w.book_trades.price_clicked, w.order_entry.set_price),
             (w.chart.price_clicked, lambda p: w.order_entry.set_price(Decimal(repr(p)))),
             (w.chart.timeframe_changed, self.set_interval),
+            (w.chart.range_requested, self._on_history_needed),
             (w.order_entry.order_placed, lambda o: self._on_orders([o])))
         b.attach(s.bus)
         # seed the blotters from the session's state (bus events after this point update them)
@@ -187,6 +188,17 @@ class SessionLink:
             return  # the user moved on
         self.w.chart.set_bars(*bars_to_arrays(bars))
         self._chart_markers()
+
+    def _on_history_needed(self, _left_ms: object) -> None:
+        """The user panned past the loaded history: load the page of bars before it."""
+        if self._bars_key is not None and len(self.w.chart.series):
+            self.spawn(self._load_older(self._bars_key, self._select_gen), "older bars")
+
+    async def _load_older(self, key: tuple[str, str], gen: int) -> None:
+        first_ms = int(self.w.chart.series.t[0] * 1000)
+        bars = await self.session.bars(key[0], key[1], end=first_ms - 1, limit=BARS)
+        if gen == self._select_gen and key == self._bars_key and bars:
+            self.w.chart.prepend_bars(*bars_to_arrays(bars))
 
     # ---- bridge batches ------------------------------------------------------------------------------------
     def _on_quotes(self, quotes: list[m.QuoteTick]) -> None:

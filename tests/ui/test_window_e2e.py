@@ -182,3 +182,18 @@ def test_reconnect_replaces_the_session_and_the_window_keeps_working(qtbot, qloo
         time_in_force=m.TimeInForce.GTC)))
     qtbot.waitUntil(lambda: w.blotters.open_model.lookup(order.client_order_id) is not None, timeout=10000)
     assert w.blotters.open_model.rowCount() == 1  # one bridge connection, no duplicate from the old link
+
+
+def test_panning_the_chart_past_its_history_loads_older_bars_from_the_venue(qtbot, window):
+    w = window
+    _ready(qtbot, w)
+    series = w.chart.series
+    qtbot.waitUntil(lambda: len(series) >= 600, timeout=15000)  # the first page of 1m history
+    n0, first = len(series), float(series.t[0])
+    w.chart.price_plot.vb.setXRange(first - 3600, first + 3600, padding=0)  # the user pans left past the start
+    qtbot.waitUntil(lambda: float(series.t[0]) < first, timeout=15000)
+    assert len(series) >= n0 + 500  # a page of older 1m bars from the sandbox's history
+    t = series.t
+    assert all(b > a for a, b in zip(t[:-1], t[1:]))
+    assert float(t[1] - t[0]) == 60.0  # contiguous minutes, no gap at the join
+    assert (t[len(series) - n0] - t[len(series) - n0 - 1]) == 60.0

@@ -151,6 +151,24 @@ class ChartWidget(QWidget):
         self._data_changed()
         self.navigator.reset_view()
 
+    def prepend_bars(self, times_ms: np.ndarray, open: np.ndarray, high: np.ndarray, low: np.ndarray,  # noqa: A002
+                     close: np.ndarray, volume: np.ndarray) -> int:
+        """Put older candles before the loaded history (the answer to ``range_requested``) and keep the view where it
+        is. Candles not older than the first loaded one are ignored. Returns how many were added."""
+        s = self.series
+        if not len(s):
+            self.set_bars(times_ms, open, high, low, close, volume)
+            return len(s)
+        t = np.asarray(times_ms, dtype=np.int64).astype(np.float64) / 1000.0
+        older = t < s.t[0]
+        n = int(np.count_nonzero(older))
+        if n:
+            new = (t, open, high, low, close, volume)
+            cols = [np.concatenate([np.asarray(a, dtype=np.float64)[older], b]) for a, b in zip(new, (s.t, s.o, s.h, s.l, s.c, s.v))]
+            s.set(*cols, interval=s.interval)
+            self._data_changed()
+        return n
+
     def update_bar(self, time_ms: int, o: float, h: float, l: float, c: float, v: float) -> bool:  # noqa: E741
         """Append the candle if it is newer than the last one, replace the last one if it has the same time.
         A candle older than the last one is ignored (False): a late stream message must not break the chart."""

@@ -240,3 +240,24 @@ def test_mouse_wheel_zooms_time_only_and_price_follows_the_visible_candles(chart
     assert z1 - z0 < (x1 - x0) * 0.9  # zoomed in on time
     i0, i1 = chart.series.visible_slice(z0, z1)
     assert y0 <= chart.series.l[i0 + 1: i1 - 1].min() and y1 >= chart.series.h[i0 + 1: i1 - 1].max()
+
+
+def test_prepend_bars_adds_older_candles_and_keeps_the_view(chart, qtbot):
+    import numpy as np
+
+    s = chart.series
+    n0, first, last = len(s), float(s.t[0]), float(s.t[-1])
+    chart.price_plot.vb.setXRange(last - 3000, last, padding=0)
+    before = chart.price_plot.vb.viewRange()[0]
+    iv = s.interval
+    t_ms = ((first - iv * np.arange(50, 0, -1)) * 1000).astype(np.int64)
+    t_ms = np.append(t_ms, int(first * 1000))  # not older than the first loaded candle: ignored
+    ones = np.ones(len(t_ms))
+    assert chart.prepend_bars(t_ms, ones, ones * 2, ones * 0.5, ones, ones) == 50
+    assert len(s) == n0 + 50 and float(s.t[0]) == first - 50 * iv and float(s.t[-1]) == last
+    assert np.all(np.diff(s.t) > 0)
+    assert chart.price_plot.vb.viewRange()[0] == before
+    new_first = float(s.t[0])
+    with qtbot.waitSignal(chart.range_requested) as blocker:  # re-armed for the new left edge
+        chart.price_plot.vb.setXRange(new_first - 600, new_first + 600, padding=0)
+    assert blocker.args[0] == int((new_first - 600) * 1000)
