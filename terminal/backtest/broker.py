@@ -36,6 +36,7 @@ import numpy as np
 from ..model import ZERO, Fill, Liquidity, Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from ..model.order import InvalidTransition, can_transition
 from ..strategy.context import Context
+from ..strategy.series import BarSeries
 
 _ONE = Decimal(1)
 _BUY = Side.BUY
@@ -95,6 +96,11 @@ class OpenTrade:
     size: Decimal  # signed
     entry_price: Decimal
     entry_bar: int
+    entry_float: float = 0.0  # float(entry_price), kept for the trade's return
+    # value and fee of the opening fill while the trade is whole (None once partly closed): a close of the whole
+    # trade reuses them instead of multiplying again (the same Decimals: size x entry price, x commission)
+    entry_value: Decimal | None = None
+    entry_fee: Decimal | None = None
 
 
 class ClosedTrade(NamedTuple):
@@ -106,6 +112,8 @@ class ClosedTrade(NamedTuple):
     pnl: Decimal
     commission: Decimal
     return_pct: float  # a fraction, as backtesting.py's ReturnPct
+    entry_float: float = float("nan")  # float(entry_price), float(exit_price): for the trades' float columns
+    exit_float: float = float("nan")
 
 
 class SimBroker:
@@ -133,7 +141,11 @@ class SimBroker:
         self._triggered: set[str] = set()
         self._ids = itertools.count(1)
         self._open = self._high = self._low = np.empty(0)
+        self._times = np.empty(0, np.int64)
+        self._series: BarSeries | None = None
         self._unit = _ONE + commission  # cost of one unit of value, commission included
+        # whole units (lot Decimal('1')): dividing and multiplying by it would give back the same Decimal
+        self._unit_lots = lot_size == _ONE and lot_size.as_tuple().exponent == 0
 
     @property
     def fills(self) -> list[Fill]:
@@ -176,23 +188,41 @@ class SimBroker:
         self.ctx = ctx
         cols = ctx.series.cols
         self._open, self._high, self._low = cols["open"], cols["high"], cols["low"]
+        self._times = ctx.series.open_time
+        self._series = ctx.series
 
     def _now(self) -> int:
-        ctx = self.ctx
-        if ctx is None:
+        """Open time of the last visible bar (0 before the first)."""
+        s = self._series
+        if s is None:
             return 0
-        s = ctx.series
         n = s.n
-        return int(s.open_time[n - 1]) if n else 0
+        return int(self._times[n - 1]) if n else 0
 
     def process(self, i: int) -> None:
         """Try every pending order (in submission order) against bar ``i``."""
-        self._process(i, float(self._open[i]), float(self._high[i]), float(self._low[i]))
+        o = float(self._open[i])
+        pending = self.pending
+        if self.slippage or any(order.type is not _MARKET for order in pending):
+            self._process(i, o, float(self._high[i]), float(self._low[i]))
+            return
+        # only market orders (the common case): each fills at the open, in submission order
+        t = int(self._times[i])
+        price = Decimal(repr(o))  # dec(o)
+        orders = pending[:]
+        pending.clear()
+        filled = False
+        for order in orders:
+            filled = self._execute(order, price, i, t) or filled
+        if filled:
+            ctx = self.ctx
+            assert ctx is not None
+            self.marks.append((i, float(ctx._cash), float(ctx._position)))
 
     def _process(self, i: int, o: float, h: float, l: float) -> None:
         filled = False
         pending = self.pending
-        t = self._now()  # bar i is the last visible one
+        t = int(self._times[i])  # bar i is the last visible one
         for order in list(pending):
             price = self._fill_price(order, o, h, l)
             if price is None:
@@ -257,16 +287,28 @@ class SimBroker:
         else:
             budget = order.quote_quantity if order.quote_quantity is not None else (
                 cash if not pos else max(ZERO, cash + pos * price - abs(pos) * price))
-            lot = self.lot_size
-            qty = (budget / unit_cost / lot).to_integral_value(rounding=ROUND_FLOOR) * lot
+            if self._unit_lots:
+                qty = (budget / unit_cost).to_integral_value(rounding=ROUND_FLOOR)
+            else:
+                lot = self.lot_size
+                qty = (budget / unit_cost / lot).to_integral_value(rounding=ROUND_FLOOR) * lot
+        value = qty * price
+        fee = value * self.commission
         if not pos:
             ok = qty > 0 and qty * unit_cost <= cash
         else:  # exposure added beyond what closes the opposite position must be paid for
             closing = min(qty, abs(pos)) if (pos < 0) == buy else ZERO
             opening = qty - closing
-            cash_after_close = cash - (closing * price if buy else -closing * price) - closing * price * self.commission
+            if closing is qty:  # the whole order closes: its value and fee are the closing part's
+                close_value, close_fee = value, fee
+            else:
+                close_value = closing * price
+                close_fee = close_value * self.commission
+            cash_after_close = cash - (close_value if buy else -close_value) - close_fee
             pos_after_close = pos + (closing if buy else -closing)
-            avail = cash_after_close + pos_after_close * price - abs(pos_after_close) * price
+            # flat after the close: pos x price - |pos| x price is 0 (only compared below)
+            avail = cash_after_close + pos_after_close * price - abs(pos_after_close) * price \
+                if pos_after_close else cash_after_close
             ok = qty > 0 and opening * unit_cost <= avail
         if not ok:  # NEW -> REJECTED
             order.status = _REJECTED
@@ -274,12 +316,10 @@ class SimBroker:
             order.reject_reason = "insufficient cash"
             self._update(order)
             return False
-        value = qty * price
-        fee = value * self.commission
         row = (self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), order.side, price, qty,
                value, fee, self.quote_asset, Liquidity.TAKER, t)
         ctx.book_fill(buy, qty, price, value, fee, self.quote_asset)
-        self._book(qty if buy else -qty, price, i)
+        self._book(qty if buy else -qty, price, i, value, fee)  # value, fee: of |signed| units
         # NEW -> FILLED
         order.quantity = order.filled_qty = qty
         order.filled_quote = value
@@ -294,24 +334,41 @@ class SimBroker:
             self._fills.append(row)
         return True
 
-    def _book(self, signed: Decimal, price: Decimal, i: int) -> None:
+    def _book(self, signed: Decimal, price: Decimal, i: int, value: Decimal, fee: Decimal) -> None:
+        """Match a fill of ``signed`` units (``value`` = |signed| x price, ``fee`` = value x commission) FIFO."""
         rate = self.commission
         open_trades = self.open_trades
+        fprice = float(price)
+        whole_fill = True  # signed is still the whole fill: value and fee are its own
         while signed and open_trades and (open_trades[0].size > 0) != (signed > 0):
             t = open_trades[0]
-            n = min(abs(t.size), abs(signed))
+            size = abs(t.size)
+            n = min(size, abs(signed))
             part = n if t.size > 0 else -n
-            comm = n * price * rate + n * t.entry_price * rate
+            if whole_fill and t.entry_fee is not None and size == abs(signed):
+                # the whole fill closes the whole trade (n = size = fill qty = entry qty):
+                # n x price x rate + n x entry x rate and n x entry are the fills' own products
+                comm = fee + t.entry_fee
+                cost = t.entry_value
+            else:
+                comm = n * price * rate + n * t.entry_price * rate
+                cost = n * t.entry_price
             pnl = part * (price - t.entry_price) - comm
             direction = 1 if part > 0 else -1
-            ret = direction * (float(price) / float(t.entry_price) - 1) - float(comm / (n * t.entry_price))
-            self.closed_trades.append(ClosedTrade(part, t.entry_bar, i, t.entry_price, price, pnl, comm, ret))
+            ret = direction * (fprice / t.entry_float - 1) - float(comm / cost)
+            self.closed_trades.append(ClosedTrade(part, t.entry_bar, i, t.entry_price, price, pnl, comm, ret,
+                                                  t.entry_float, fprice))
             t.size -= part
+            t.entry_value = t.entry_fee = None
             signed += part
+            whole_fill = False
             if t.size == 0:
                 open_trades.pop(0)
         if signed:
-            open_trades.append(OpenTrade(signed, price, i))
+            if whole_fill:
+                open_trades.append(OpenTrade(signed, price, i, fprice, value, fee))
+            else:
+                open_trades.append(OpenTrade(signed, price, i, fprice))
 
     def _update(self, order: SimOrder) -> None:
         if self.collect_events:

@@ -124,16 +124,24 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
                              or type(strategy).on_trade is not Strategy.on_trade)
     pending, events = broker.pending, broker.events
     n = series.size
+    process = broker.process
     try:
-        for visible in range(1, n + 1):  # bar i = visible - 1 has closed
-            series.n = visible
-            if pending:
-                broker.process(visible - 1)
+        if broker.collect_events:
+            for visible in range(1, n + 1):  # bar i = visible - 1 has closed
+                series.n = visible
+                if pending:
+                    process(visible - 1)
+                    if events:
+                        _deliver(strategy, events)
+                on_bar(view)
                 if events:
                     _deliver(strategy, events)
-            on_bar(view)
-            if events:
-                _deliver(strategy, events)
+        else:  # the same loop for strategies that take no order events (none are collected)
+            for visible in range(1, n + 1):
+                series.n = visible
+                if pending:
+                    process(visible - 1)
+                on_bar(view)
         if finalize_trades and n:
             if pending:
                 broker.process(n - 1)

@@ -210,8 +210,8 @@ def compute_stats(equity: np.ndarray, trades: pd.DataFrame, index: pd.DatetimeIn
 
 
 def trades_frame(rows: list[tuple], index: pd.DatetimeIndex) -> pd.DataFrame:
-    """Closed trades (size, entry_bar, exit_bar, entry_price, exit_price, pnl, commission, return) -> a DataFrame
-    with backtesting.py's column names (floats; times from the bar index)."""
+    """Closed trades (size, entry_bar, exit_bar, entry_price, exit_price, pnl, commission, return[, entry and exit
+    price as floats]) -> a DataFrame with backtesting.py's column names (floats; times from the bar index)."""
     if not rows:
         df = pd.DataFrame({c: pd.Series(dtype=float) for c in TRADE_COLUMNS[:8]})
         df["EntryTime"] = pd.Series(dtype="datetime64[ns]")
@@ -225,8 +225,8 @@ def trades_frame(rows: list[tuple], index: pd.DatetimeIndex) -> pd.DataFrame:
         "Size": np.asarray(arr[0], dtype=np.float64),
         "EntryBar": entry_bar,
         "ExitBar": exit_bar,
-        "EntryPrice": np.asarray(arr[3], dtype=np.float64),
-        "ExitPrice": np.asarray(arr[4], dtype=np.float64),
+        "EntryPrice": np.asarray(arr[8] if len(arr) > 9 else arr[3], dtype=np.float64),
+        "ExitPrice": np.asarray(arr[9] if len(arr) > 9 else arr[4], dtype=np.float64),
         "PnL": np.asarray(arr[5], dtype=np.float64),
         "Commission": np.asarray(arr[6], dtype=np.float64),
         "ReturnPct": np.asarray(arr[7], dtype=np.float64),

@@ -80,7 +80,7 @@ class Indicator:
         self._source = source
         self._series = series
         self._values = np.empty(0)
-        self._list: list[float] = []
+        self._list: list[float] | None = []  # the values as Python floats, built on the first read
         self._upto = -1
 
     def compute(self, full: bool = False) -> None:
@@ -90,7 +90,7 @@ class Indicator:
         if values.shape != src.shape:
             raise ValueError(f"indicator {self.name} returned shape {values.shape}, expected {src.shape}")
         self._values = values
-        self._list = values.tolist()
+        self._list = None  # built on the first read: many indicators only feed others or are never read
         self._upto = len(src)
 
     def __getitem__(self, k: int) -> float:  # read once per bar by most strategies: keep it lean
@@ -99,8 +99,16 @@ class Indicator:
             self.compute()
         j = n + k
         if k < 0 <= j:
-            return self._list[j]
+            try:
+                return self._list[j]  # type: ignore[index]
+            except TypeError:  # not built yet
+                return self._floats()[j]
         raise IndexError(f"indicator {self.name}: index {k} (use -1 for the current bar, -2 for the previous...)")
+
+    def _floats(self) -> list[float]:
+        if self._list is None:
+            self._list = self._values.tolist()
+        return self._list
 
     @property
     def values(self) -> np.ndarray:
@@ -121,11 +129,11 @@ class Indicator:
             return False
         if self._upto < n:
             self.compute()
-        a = self._list
+        a = self._floats()
         if isinstance(other, Indicator):
             if other._upto < n:
                 other.compute()
-            b = other._list
+            b = other._floats()
             return a[n - 2] < b[n - 2] and a[n - 1] > b[n - 1]
         return a[n - 2] < other and a[n - 1] > other
 
@@ -135,11 +143,11 @@ class Indicator:
             return False
         if self._upto < n:
             self.compute()
-        a = self._list
+        a = self._floats()
         if isinstance(other, Indicator):
             if other._upto < n:
                 other.compute()
-            b = other._list
+            b = other._floats()
             return a[n - 2] > b[n - 2] and a[n - 1] < b[n - 1]
         return a[n - 2] > other and a[n - 1] < other
 
