@@ -1,7 +1,7 @@
 """Backtest speed: SMA crossover (10/20, long-only, commission 0.2%) on 10k, 100k and 1M hourly bars.
 
 Columns (seconds, best of --repeat runs; in-process timings are CPU time of this process, so that other load on
-a shared machine does not inflate them; the fresh-interpreter and grid timings are wall time):
+a shared machine does not inflate them, with BLAS on one thread; the fresh-interpreter timings are wall time):
   core         this project's vectorised numpy core (sma_cross_arrays: equity array + trade columns)
   vectorised   run_sma_cross: the same plus DataFrames (trades, equity Series); "+stats" adds the statistics
   event        this project's event-driven engine, statistics included (like backtesting.py's run())
@@ -9,30 +9,37 @@ a shared machine does not inflate them; the fresh-interpreter and grid timings a
   bt.py        backtesting.py 0.6.6 Backtest(...).run() (1M estimated as 10 x 100k unless --full)
   vbt          vectorbt Portfolio.from_signals in a fresh interpreter: import + numba compile + run
                ("warm": the same call again in that interpreter)
-Then the 10 x 10 SmaCross grid on 100k bars through terminal.backtest.optimize.
+Then the 10 x 10 SmaCross grid on 100k bars through terminal.backtest.optimize: in process, with jobs=N and the
+automatic choice (processes only when they are expected to save more than their start-up), and with processes forced.
 
     python benchmarks/backtest_bench.py [--repeat 3] [--full] [--jobs 2]
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
-import sys
-import tempfile
-import time
-import warnings
-from pathlib import Path
-from typing import Any, Callable
 
-import numpy as np
-import pandas as pd
+# One BLAS thread for every library measured here (set before numpy loads): OpenBLAS worker threads spin after
+# each call, and CPU time of the process would count that spinning as work (about doubling it on 2 cores).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from terminal.backtest.engine import run_backtest  # noqa: E402
-from terminal.backtest.optimize import optimize  # noqa: E402
+from terminal.backtest.optimize import default_start_method, optimize  # noqa: E402
 from terminal.backtest.synthetic import random_walk  # noqa: E402
 from terminal.backtest.vectorised import run_sma_cross, sma_cross_arrays  # noqa: E402
 from terminal.strategy.builtin import SmaCross  # noqa: E402
@@ -179,11 +186,19 @@ def main() -> None:
               f"{r['vbt cold'] / r['ours cold']:22.1f} | {r['vbt warm'] / r['vectorised']:23.2f}")
     df = random_walk(100_000, seed=1, drift=0.0, vol=0.001)
     grid = {"fast": list(range(5, 55, 5)), "slow": list(range(60, 160, 10))}
-    for jobs in sorted({1, args.jobs}):
-        t = time.perf_counter()
-        res = optimize(df, SmaCross, grid, commission=FEE, jobs=jobs)
-        dt = time.perf_counter() - t
-        print(f"\n10x10 grid on 100k bars, jobs={jobs}: {dt:.3f} s ({len(res.results)} runs, best {res.best}, "
+    print(f"\n10x10 SmaCross grid on 100k bars (wall = elapsed, cpu = this process; best of {args.repeat}):")
+    runs = [(1, "auto", "in process")]
+    if args.jobs > 1:
+        runs += [(args.jobs, "auto", "processes if they pay off"), (args.jobs, "always", "processes forced")]
+    for jobs, processes, label in runs:
+        walls, cpus = [], []
+        for _ in range(args.repeat if processes != "always" else 1):
+            t, c = time.perf_counter(), time.process_time()
+            res = optimize(df, SmaCross, grid, commission=FEE, jobs=jobs, processes=processes)
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+        print(f"  jobs={jobs} {processes:6} ({label}, start method {default_start_method()}): "
+              f"wall {min(walls):.3f} s, cpu {min(cpus):.3f} s ({len(res.results)} runs, best {res.best}, "
               f"Sharpe {res.best_value:.3f})")
 
 

@@ -26,6 +26,10 @@ daily bars; long-only too. Known differences: an SMA tie (fast == slow to the la
 rounded to cents) may cross in one implementation and not the other because SMAs are summed differently; a
 position opened by an order placed on the very last bar is closed by our finalize step but left open by
 backtesting.py's; sizing omits backtesting.py's (1 - 2**-52) factor.
+
+Speed: per bar the loop only moves the series' cursor, hands pending orders to the broker and calls ``on_bar``
+(order events are checked only for strategies that override ``on_order`` / ``on_trade``). Orders and fills live
+in the broker as mutable records and tuples; ``result.orders`` / ``result.fills`` freeze them on first access.
 """
 from __future__ import annotations
 
