@@ -345,7 +345,7 @@ class SimBroker:
             size = abs(t.size)
             n = min(size, abs(signed))
             part = n if t.size > 0 else -n
-            if whole_fill and t.entry_fee is not None and size == abs(signed):
+            if whole_fill and t.entry_fee is not None and t.entry_value is not None and size == abs(signed):
                 # the whole fill closes the whole trade (n = size = fill qty = entry qty):
                 # n x price x rate + n x entry x rate and n x entry are the fills' own products
                 comm = fee + t.entry_fee

@@ -18,6 +18,8 @@ first bar on which the strategy could trade (the longest indicator warm-up: the 
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -209,7 +211,7 @@ def compute_stats(equity: np.ndarray, trades: pd.DataFrame, index: pd.DatetimeIn
     return StatsPlan(index, close).compute(equity, trades, first_trading_bar, risk_free_rate)
 
 
-def trades_frame(rows: list[tuple], index: pd.DatetimeIndex) -> pd.DataFrame:
+def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame:
     """Closed trades (size, entry_bar, exit_bar, entry_price, exit_price, pnl, commission, return[, entry and exit
     price as floats]) -> a DataFrame with backtesting.py's column names (floats; times from the bar index)."""
     if not rows:

@@ -19,11 +19,19 @@ from .params import Params
 from .series import BarSeries, Indicator
 
 
+class OrderRecord(Protocol):
+    """A port's live record of an accepted order (backtests): frozen into an ``Order`` when someone looks."""
+
+    @property
+    def is_open(self) -> bool: ...
+    def freeze(self) -> Order: ...
+
+
 class OrderPort(Protocol):
     """Where a context's orders go. A MARKET request with neither quantity nor quote quantity means "all in":
     the port sizes it (the backtest broker at the fill price, a live port from the free balance)."""
 
-    def submit(self, request: OrderRequest) -> Order | None:
+    def submit(self, request: OrderRequest) -> "Order | OrderRecord | None":
         """Send the request; return the accepted order if the port knows it at once (backtests), else None.
 
         A port that accepts at once may return a mutable record it keeps up to date instead of an ``Order``: any
@@ -42,7 +50,7 @@ class Context:
         self._port = port
         self._indicators: list[Indicator] = []
         # Order, or (backtests) the port's live record of it, frozen into an Order when someone looks
-        self._orders: dict[str, Any] = {}
+        self._orders: dict[str, Order | OrderRecord] = {}
         self._at_once = getattr(port, "accepts_at_once", False)
         self._accept = getattr(port, "accept", None) if self._at_once else None
         self._position = ZERO
@@ -213,5 +221,5 @@ class Context:
                 self._cash -= commission
 
 
-def _frozen(o: Any) -> Order:
-    return o if type(o) is Order else o.freeze()
+def _frozen(o: "Order | OrderRecord") -> Order:
+    return o if isinstance(o, Order) else o.freeze()
