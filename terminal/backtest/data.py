@@ -58,6 +58,9 @@ def prepare(df: pd.DataFrame, source: str = "data") -> pd.DataFrame:
 
 def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.DatetimeIndex:
     col = next((lower[n] for n in TIME_NAMES if n in lower), None)
+    first = df.columns[0]
+    if col is None and str(first).startswith("Unnamed: 0") and not pd.api.types.is_numeric_dtype(df[first]):
+        col = first  # a DataFrame saved with to_csv(): its DatetimeIndex is the unnamed first column
     if col is None:
         if isinstance(df.index, pd.DatetimeIndex):
             raw: pd.Series = df.index.to_series()
