@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any, Sequence
@@ -169,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _backtest(args) if args.command == "backtest" else _optimize(args)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other command-line tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (UsageError, DataError, ParamError, StrategyLoadError, StrategyError, ValueError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"{prog}: error: {message}", file=sys.stderr)
