@@ -124,20 +124,13 @@ class Indicator:
 
     def crossed_above(self, other: "Indicator | float") -> bool:
         """True when this was below ``other`` on the previous bar and is above it now (strict, as backtesting.py)."""
-        n = self._series.n
-        if n < 2:
-            return False
-        if self._upto < n:
-            self.compute()
-        a = self._floats()
-        if isinstance(other, Indicator):
-            if other._upto < n:
-                other.compute()
-            b = other._floats()
-            return a[n - 2] < b[n - 2] and a[n - 1] > b[n - 1]
-        return a[n - 2] < other and a[n - 1] > other
+        return self._crossed(other, up=True)
 
     def crossed_below(self, other: "Indicator | float") -> bool:
+        """True when this was above ``other`` on the previous bar and is below it now (strict)."""
+        return self._crossed(other, up=False)
+
+    def _crossed(self, other: "Indicator | float", up: bool) -> bool:
         n = self._series.n
         if n < 2:
             return False
@@ -148,8 +141,12 @@ class Indicator:
             if other._upto < n:
                 other.compute()
             b = other._floats()
-            return a[n - 2] > b[n - 2] and a[n - 1] < b[n - 1]
-        return a[n - 2] > other and a[n - 1] < other
+            before, now = b[n - 2], b[n - 1]
+        else:
+            before = now = other
+        if up:
+            return a[n - 2] < before and a[n - 1] > now
+        return a[n - 2] > before and a[n - 1] < now
 
 
 def _dec(x: float) -> Decimal:
