@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Callable, Protocol
 
 from ..model import BookSequenceError, BookUpdated, OrderBook
+from ..tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 Levels = list[tuple[Decimal, Decimal]]
@@ -102,12 +103,7 @@ class BookSync:
     async def close(self) -> None:
         self._closed = True
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(task)
 
     # ------------------------------------------------------------------ snapshot procedure
 

@@ -156,3 +156,28 @@ async def test_book_matches_rest_after_skipped_sequence_and_dropped_sockets(book
     await assert_book_matches_rest(v, waiter)
     health = v.health()["btcusdt@depth@100ms"]
     assert health.gaps >= 1 and health.resyncs >= 1 and health.reconnects == 1
+
+
+async def test_cancel_and_wait_finishes_the_task_and_tolerates_none():
+    import asyncio
+
+    from terminal.tasks import cancel_and_wait
+
+    await cancel_and_wait(None)
+    started = asyncio.Event()
+
+    async def forever() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    task = asyncio.get_running_loop().create_task(forever())
+    await started.wait()
+    await cancel_and_wait(task)
+    assert task.cancelled()
+
+    async def failing() -> None:
+        raise RuntimeError("boom")
+
+    broken = asyncio.get_running_loop().create_task(failing())
+    await asyncio.wait([broken])
+    await cancel_and_wait(broken, swallow_errors=True)  # a close() that must complete

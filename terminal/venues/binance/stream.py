@@ -17,6 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from ...model import ConnectionChanged
+from ...tasks import cancel_and_wait
 from .dispatch import Batch, Parser, parser_for
 from .health import StreamHealth
 
@@ -112,12 +113,7 @@ class MarketStream:
     async def close(self) -> None:
         self._closing = True
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(task)
         self._fail_pending()
 
     # ------------------------------------------------------------------ control messages

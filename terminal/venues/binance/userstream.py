@@ -18,6 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ...model import ConnectionChanged, OrderUpdated
 from ..base import AuthError, VenueError
+from ...tasks import cancel_and_wait
 from . import parse
 from .enums import AUTH_CODES
 from .signing import Signer, ws_payload
@@ -79,12 +80,7 @@ class UserStream:
     async def close(self) -> None:
         self._closing = True
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_and_wait(task, swallow_errors=True)
 
     async def _run(self) -> None:
         attempt = 0
