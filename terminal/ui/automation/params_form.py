@@ -17,24 +17,32 @@ def _default_text(p: Param) -> str:
     return str(p.default)
 
 
-class ParamsForm(QWidget):
-    """One field per parameter: a check box for booleans, a list for choices, a text field otherwise."""
+class _StrategyForm(QWidget):
+    """A form of one row per parameter of the chosen strategy."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.layout_ = QFormLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.layout_.setLabelAlignment(self.layout_.labelAlignment())
         self.strategy: type[Strategy] | None = None
-        self.fields: dict[str, QWidget] = {}
+        self.fields: dict[str, Any] = {}
 
-    def set_strategy(self, strategy: type[Strategy] | None) -> None:
+    def _reset(self, strategy: type[Strategy] | None) -> bool:
+        """Remove every row and remember ``strategy``; False when there is none (nothing to build)."""
         while self.layout_.rowCount():
             self.layout_.removeRow(0)
         self.fields = {}
         self.strategy = strategy
-        if strategy is None:
+        return strategy is not None
+
+
+class ParamsForm(_StrategyForm):
+    """One field per parameter: a check box for booleans, a list for choices, a text field otherwise."""
+
+    def set_strategy(self, strategy: type[Strategy] | None) -> None:
+        if not self._reset(strategy):
             return
+        assert strategy is not None
         if not strategy.parameters:
             self.layout_.addRow(QLabel("This strategy has no parameters."))
         for name, p in strategy.parameters.items():
@@ -88,23 +96,13 @@ class ParamsForm(QWidget):
                 w.setText(str(v))
 
 
-class GridForm(QWidget):
+class GridForm(_StrategyForm):
     """One field per numeric parameter: ``start:stop:step`` or ``a,b,c``; empty keeps the backtest's value."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.layout_ = QFormLayout(self)
-        self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.strategy: type[Strategy] | None = None
-        self.fields: dict[str, QLineEdit] = {}
-
     def set_strategy(self, strategy: type[Strategy] | None) -> None:
-        while self.layout_.rowCount():
-            self.layout_.removeRow(0)
-        self.fields = {}
-        self.strategy = strategy
-        if strategy is None:
+        if not self._reset(strategy):
             return
+        assert strategy is not None
         for name, p in strategy.parameters.items():
             edit = QLineEdit()
             edit.setObjectName(f"grid-{name}")
