@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHeaderView, QLabel, QScroll
                                QTabWidget, QVBoxLayout, QWidget)
 
 from .. import theme
-from .jobs import Outcome, ProcessJob
+from .jobs import JobHost, Outcome, ProcessJob
 from .look import style, style_tabs
 from .models import StatsModel, text, trades_model, trades_view_frame
 from .optimize_view import OptimizeView, table_view
@@ -89,7 +89,7 @@ class Summary(QFrame):
             label.setStyleSheet(f"color: {color}; font-size: 12pt; font-weight: 700;")
 
 
-class BacktestDock(QWidget):
+class BacktestDock(JobHost, QWidget):
     def __init__(self, session_provider: SessionProvider | None = None, catalog: StrategyCatalog | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -161,20 +161,6 @@ class BacktestDock(QWidget):
                 accent_button(bar.run_button)
 
     # ---- running -------------------------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self.task is not None and not self.task.done()
-
-    def start(self) -> asyncio.Task[Any] | None:
-        if self.running:
-            return self.task
-        self.task = asyncio.get_event_loop().create_task(self.run())
-        return self.task
-
-    def cancel(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-
     async def run(self) -> Outcome | None:
         bar = self.runbar
         try:

@@ -121,3 +121,28 @@ def kill_all() -> None:
 
 
 atexit.register(kill_all)
+
+
+class JobHost:
+    """The running / start / cancel trio of a view that runs one ``ProcessJob`` at a time through its ``run()``
+    coroutine (mixed into the backtest dock and the optimise view)."""
+
+    job: ProcessJob | None = None
+    task: "asyncio.Task[Any] | None" = None
+
+    async def run(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start(self) -> "asyncio.Task[Any] | None":
+        if self.running:
+            return self.task
+        self.task = asyncio.get_event_loop().create_task(self.run())
+        return self.task
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()

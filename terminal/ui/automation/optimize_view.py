@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame
 
 from ...backtest.optimize import STAT_KEYS
 from ...strategy.base import Strategy
-from .jobs import Outcome, ProcessJob
+from .jobs import JobHost, Outcome, ProcessJob
 from .look import style, style_table, style_tabs
 from .models import FrameModel, HeatmapModel
 from .params_form import GridForm
@@ -44,7 +44,7 @@ def table_view(model: Any, sortable: bool = True) -> QTableView:
     return v
 
 
-class OptimizeView(QWidget):
+class OptimizeView(JobHost, QWidget):
     #: the parameters of a result row the user double-clicked (the backtest dock runs them)
     params_chosen = Signal(dict)
 
@@ -149,19 +149,9 @@ class OptimizeView(QWidget):
         self.grid_form.set_strategy(cls)
 
     # ---- running -------------------------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self.task is not None and not self.task.done()
-
-    def start(self) -> asyncio.Task[Any] | None:
-        if self.running:
-            return self.task
-        self.task = asyncio.get_event_loop().create_task(self.run())
-        return self.task
-
     def cancel(self) -> None:
         if self.job is not None:
-            self.job.cancel()
+            super().cancel()
             self.runbar.info("cancelling… (finishing the runs in flight)")
 
     async def run(self) -> Outcome | None:
