@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 import traceback
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from .. import model as m
 
 log = logging.getLogger("terminal.ui")
+SELF_TEST_SYMBOL, SELF_TEST_QTY = "BTCUSDT", "0.001"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -29,7 +31,51 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--theme", choices=["dark", "light"], default=None)
     p.add_argument("--exit-after", type=float, default=None, metavar="SECONDS",
                    help="close the window after SECONDS (smoke tests, screenshots)")
+    p.add_argument("--self-test", action="store_true",
+                   help=f"installer smoke test: connect to the sandbox, buy {SELF_TEST_QTY} {SELF_TEST_SYMBOL} at "
+                        "market, check the fill, exit 0 (1 on any failure)")
     return p.parse_args(argv)
+
+
+class SelfTestFailed(Exception):
+    """The installer smoke test failed; the message says how."""
+
+
+class _Warnings(logging.Handler):
+    """Keeps the WARNING-or-worse records of a self-test run: a frozen app that quietly falls back (a module left
+    out of the bundle, a placeholder chart) fails the test instead of passing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def self_test(window: Any, started: "asyncio.Future[bool]", timeout_s: float = 60.0) -> str:
+    """Wait for the window's session, buy at market through the library API and check the fill. Returns a line
+    describing the fill; raises SelfTestFailed saying what went wrong."""
+    try:
+        if not await asyncio.wait_for(asyncio.shield(started), timeout_s):
+            raise SelfTestFailed(f"not connected to {window.environment.value} (the log above says why)")
+        session = window.link.session
+        order = await asyncio.wait_for(session.buy(SELF_TEST_SYMBOL, SELF_TEST_QTY), timeout_s)
+        fills = [f for f in await asyncio.wait_for(session.fills(SELF_TEST_SYMBOL), timeout_s)
+                 if f.client_order_id == order.client_order_id]
+    except asyncio.TimeoutError:
+        raise SelfTestFailed(f"no answer within {timeout_s:g} s") from None
+    except SelfTestFailed:
+        raise
+    except Exception as exc:
+        raise SelfTestFailed(f"{type(exc).__name__}: {getattr(exc, 'message', exc)}") from exc
+    qty = Decimal(SELF_TEST_QTY)
+    if order.status is not m.OrderStatus.FILLED or order.filled_qty != qty or sum(f.qty for f in fills) != qty:
+        raise SelfTestFailed(f"market buy of {SELF_TEST_QTY} {SELF_TEST_SYMBOL} ended {order.status.name}: "
+                           f"filled {order.filled_qty}, {len(fills)} fill(s) for {sum(f.qty for f in fills)}")
+    inst = session.instrument(SELF_TEST_SYMBOL)
+    return (f"bought {inst.format_qty(order.filled_qty)} {SELF_TEST_SYMBOL} at {inst.format_price(order.avg_price)} "
+            f"({len(fills)} fill(s), order {order.client_order_id})")
 
 
 def install_excepthook(window: Any) -> None:
@@ -57,8 +103,17 @@ def main(argv: list[str] | None = None) -> int:
     from ..storage import settings as settings_store
     from .mainwindow import MainWindow
 
+    warnings = _Warnings()
+    if args.self_test:
+        logging.getLogger().addHandler(warnings)
     prefs = settings_store.load(args.settings_dir)
     env = m.Environment(args.env or prefs.environment or "sandbox")
+    if args.self_test:  # places an order: only ever on the sandbox, whatever the saved settings say
+        if args.env not in (None, m.Environment.SANDBOX.value):
+            print(f"trading-terminal: --self-test places an order and runs only on the sandbox, not {args.env}",
+                  file=sys.stderr)
+            return 2
+        env = m.Environment.SANDBOX
     if args.theme:
         prefs.theme = args.theme
         settings_store.save(prefs, args.settings_dir)
@@ -81,8 +136,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.exit_after:
         QTimer.singleShot(int(args.exit_after * 1000), window.close)
 
+    outcome: list[SelfTestFailed | str] = []
+
     async def run() -> None:
         task = asyncio.ensure_future(window.start_session(connect))
+        if args.self_test:
+            try:
+                outcome.append(await self_test(window, task))
+            except SelfTestFailed as exc:
+                outcome.append(exc)
+            window.close()
+            closed.set()
         await closed.wait()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -90,6 +154,17 @@ def main(argv: list[str] | None = None) -> int:
 
     with loop:
         loop.run_until_complete(run())
+    if args.self_test:
+        logging.getLogger().removeHandler(warnings)
+        result = outcome[0] if outcome else SelfTestFailed("did not run")
+        if not isinstance(result, SelfTestFailed) and warnings.records:
+            first = warnings.records[0]
+            result = SelfTestFailed(f"{len(warnings.records)} warning(s) logged, the first from {first.name}: "
+                                    f"{first.getMessage()}")
+        if isinstance(result, SelfTestFailed):
+            print(f"trading-terminal: self-test FAILED: {result}", file=sys.stderr)
+            return 1
+        print(f"trading-terminal: self-test ok: {result}", flush=True)
     return 0
 
 
