@@ -202,6 +202,8 @@ class MainWindow(QMainWindow):
         h.setShortcut(QKeySequence("F1"))
         h.triggered.connect(self.show_help)
         self.addAction(h)
+        self.about_action = help_menu.addAction("&About Trading Terminal…")
+        self.about_action.triggered.connect(self.show_about)
 
     def _build_shortcuts(self) -> None:
         self._shortcuts: list[QShortcut] = []
@@ -294,6 +296,14 @@ class MainWindow(QMainWindow):
         box.setModal(False)
         box.show()
         self._help = box
+
+    def show_about(self) -> None:
+        from .dialogs.about import AboutDialog
+        if getattr(self, "_about", None) is None:
+            self._about = AboutDialog(self, self.settings_dir)
+        if self._about.isVisible():
+            self._about.raise_()
+        self._about.show()  # non-modal, never exec(): the session's tasks keep running
 
     def show_keys(self) -> None:
         from .dialogs.keys import KeysDialog
