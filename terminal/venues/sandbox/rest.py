@@ -1,5 +1,6 @@
 """REST dispatch under ``/api``: routing, weights and headers, security (NONE / USER_STREAM / SIGNED on raw bytes),
-fault injection and ``{code, msg}`` error bodies."""
+fault injection (``faults.py``: delays, 429, 5xx, requests held before processing, answers held after) and
+``{code, msg}`` error bodies."""
 from __future__ import annotations
 
 import asyncio
@@ -94,6 +95,21 @@ class RestApi:
         raise errors.unsupported()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        faults = self.venue.faults
+        held = faults.take_request_hold(request.method, request.path)
+        if held is not None:
+            await request.read()  # all of it has arrived: a client that dies now cannot take it back
+            await held.wait()
+        response = await self._answer(request)
+        delayed = faults.take_response_hold(request.method, request.path)
+        if delayed is not None:
+            await delayed.wait()  # processed (an order IS placed); only the answer waits
+        for hold in (held, delayed):
+            if hold is not None:
+                hold.mark_answered()
+        return response
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         venue = self.venue
         faults = venue.faults
         delay = faults.take_delay()
@@ -115,7 +131,7 @@ class RestApi:
                 raise errors.not_found()
             raw_path = request.raw_path
             query = raw_path.partition("?")[2]
-            body_bytes = await request.read() if request.can_read_body else b""
+            body_bytes = await request.read() if request.body_exists else b""  # read() caches: a hold may have read it
             try:
                 body = body_bytes.decode("ascii")
             except UnicodeDecodeError:

@@ -174,6 +174,7 @@ class SandboxServer:
         log.info("sandbox listening on %s", self.url)
 
     async def stop_async(self) -> None:
+        self.faults.release_holds()  # no request handler is left waiting on a test that has gone
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

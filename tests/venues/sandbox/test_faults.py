@@ -10,7 +10,7 @@ import pytest
 import requests
 import websockets
 
-from .signer import SESSION, body, public, signed
+from .signer import KEY, SESSION, body, public, signed
 
 ORDER = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001",
          "price": "10000.00"}
@@ -95,3 +95,80 @@ def test_admin_http_switches_and_health(fresh_sandbox) -> None:
     assert {b["asset"]: Decimal(b["free"]) for b in acct["balances"]} == {"USDT": Decimal(42)}
     assert requests.post(fresh_sandbox.url + "/sandbox/faults", data=b"{nope", timeout=5).status_code == 400
     assert SESSION.get(fresh_sandbox.url + "/api/v3/nothing").status_code == 404
+
+
+def _listen_key(server) -> str:
+    resp = SESSION.post(server.url + "/api/v3/userDataStream", headers={"X-MBX-APIKEY": KEY}, timeout=10)
+    return resp.json()["listenKey"]
+
+
+async def _execution_report(ws, cid: str) -> dict:
+    while True:
+        msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if msg.get("e") == "executionReport" and msg.get("c") == cid:
+            return msg
+
+
+def _post_order(server, cid: str):
+    return asyncio.ensure_future(asyncio.to_thread(signed, server, "POST", "/api/v3/order",
+                                                   {**ORDER, "newClientOrderId": cid}, in_body=True))
+
+
+async def test_hold_next_request_keeps_the_order_unplaced_until_released_while_other_calls_pass(
+        fresh_sandbox) -> None:
+    hold = fresh_sandbox.faults.hold_next_request(1, method="POST", path="/api/v3/order")
+    post = _post_order(fresh_sandbox, "held-req-1")
+    assert await asyncio.to_thread(hold.wait_arrived)
+    # the request has reached the exchange, unprocessed: the venue does not know the order; other calls still pass
+    assert "held-req-1" not in await asyncio.to_thread(_open_ids, fresh_sandbox)
+    assert body(await asyncio.to_thread(signed, fresh_sandbox, "GET", "/api/v3/order",
+                                        {"symbol": "BTCUSDT", "origClientOrderId": "held-req-1"}))["code"] == -2013
+    assert not post.done() and hold.answered == 0
+    hold.release()
+    resp = await post
+    assert resp.status_code == 200, resp.text
+    assert body(resp)["clientOrderId"] == "held-req-1" and body(resp)["status"] == "NEW"
+    assert "held-req-1" in await asyncio.to_thread(_open_ids, fresh_sandbox)
+    assert (hold.arrived, hold.answered) == (1, 1)
+
+
+async def test_hold_next_response_places_the_order_then_holds_its_answer_until_released(fresh_sandbox) -> None:
+    hold = fresh_sandbox.faults.hold_next_response(1, method="POST", path="/api/v3/order")
+    post = _post_order(fresh_sandbox, "held-resp-1")
+    assert await asyncio.to_thread(hold.wait_arrived)
+    # processed: the order is live at the venue, yet its sender has had no answer
+    assert "held-resp-1" in await asyncio.to_thread(_open_ids, fresh_sandbox)
+    assert not post.done()
+    hold.release()
+    resp = await post
+    assert resp.status_code == 200 and body(resp)["clientOrderId"] == "held-resp-1"
+    assert await asyncio.to_thread(hold.wait_answered)
+
+
+async def test_delay_response_next_over_http_answers_after_the_order_is_placed(fresh_sandbox) -> None:
+    server = fresh_sandbox
+    spec = {"delay_response_next": 1, "seconds": 60, "method": "POST", "path": "/api/v3/order"}
+    assert requests.post(server.url + "/sandbox/faults", json=spec, timeout=5).status_code == 200
+    lk = await asyncio.to_thread(_listen_key, server)
+    async with websockets.connect(f"{server.ws_url}/ws/{lk}") as ws:
+        post = _post_order(server, "late-answer-1")
+        report = await _execution_report(ws, "late-answer-1")
+        assert report["X"] == "NEW" and not post.done()  # placed; the answer is still 60 s away
+        server.faults.clear()  # releases the delayed answer now
+        resp = await post
+    assert resp.status_code == 200 and body(resp)["orderId"] == report["i"]
+
+
+async def test_delay_response_next_ends_by_itself_after_the_delay(sandbox) -> None:
+    delayed = sandbox.faults.delay_response_next(1, 0.05)
+    assert (await asyncio.to_thread(public, sandbox, "/api/v3/ping")).status_code == 200
+    assert (delayed.arrived, delayed.answered, delayed.released) == (1, 1, False)
+
+
+@pytest.mark.parametrize("spec", [{"delay_response_next": 1, "seconds": -1},
+                                  {"delay_response_next": 1, "seconds": "nan"},
+                                  {"delay_response_next": 1, "method": 5}])
+def test_delay_response_next_over_http_refuses_a_bad_spec(sandbox, spec) -> None:
+    resp = requests.post(sandbox.url + "/sandbox/faults", json=spec, timeout=5)
+    assert resp.status_code == 400 and resp.json()["code"] == -1000
+    assert public(sandbox, "/api/v3/ping").status_code == 200
