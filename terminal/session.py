@@ -101,6 +101,7 @@ class Session:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.oms.close()  # scheduled look-ups of orders whose outcome is unknown
         await self.venue.close()
         self.journal.close()
         if self.server is not None:

@@ -19,7 +19,9 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PENDING_CANCEL: frozenset({S.NEW, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.EXPIRED}),
     S.FILLED: frozenset(),
     S.CANCELED: frozenset(),
-    S.REJECTED: frozenset(),
+    # the one way out of a final state: an order concluded "never reached the venue" that did land after all (a
+    # request of a crashed process arriving late); the order manager takes it only on the venue's own report
+    S.REJECTED: frozenset({S.NEW, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.EXPIRED}),
     S.EXPIRED: frozenset(),
 }
 

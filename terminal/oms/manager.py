@@ -13,6 +13,12 @@ Every order the terminal sends goes through ``OrderManager.place``:
 Reports from REST answers, the user stream and reconciliation all go through ``oms.merge.merge``.
 On start-up and on every user-stream (re)connect ``reconcile()`` compares open orders, recent fills and balances
 with the venue.
+
+Every send is journaled (venue time and recvWindow) just before the request leaves. A PENDING_NEW order the venue
+does not know is therefore not "never sent" yet: a request sent before a crash may still land until its recvWindow
+has passed (``landing_deadline_ms``: last send + recvWindow + clock offset + a margin). Until then it stays
+PENDING_NEW and is asked about again at the deadline; only then does it become REJECTED ("never reached the venue").
+A report from the venue for such an order (stream, query, reconciliation) is still adopted: it did land after all.
 """
 from __future__ import annotations
 
@@ -31,6 +37,9 @@ from .merge import merge
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+DEFAULT_RECV_WINDOW_MS = 5000  # what the venue assumes when a request names none
+RECHECK_RETRY_S = 5.0  # after a failed look-up of an order whose outcome is unknown
+NEVER_LANDED = "never reached the venue (journaled, but the venue has no order with this id)"
 
 
 class ExecutionPort(Protocol):
@@ -55,7 +64,8 @@ class CancelFailed(OrderRejected):
 
 class OrderManager:
     def __init__(self, execution: ExecutionPort, journal: Journal, bus: Bus, *, risk: RiskChecks | None = None,
-                 clock: Clock | None = None, max_attempts: int = 12, backoff_s: float = 0.1) -> None:
+                 clock: Clock | None = None, max_attempts: int = 12, backoff_s: float = 0.1,
+                 landing_margin_ms: int = 1000) -> None:
         self.execution = execution
         self.journal = journal
         self.bus = bus
@@ -63,11 +73,14 @@ class OrderManager:
         self.clock = clock or LiveClock()
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
+        self.landing_margin_ms = landing_margin_ms
         self._orders: dict[str, Order] = {o.client_order_id: o for o in journal.open_orders()}
         self._by_venue_id: dict[tuple[str, int], str] = {}
         self._balances: dict[str, Balance] = {}
         self._inflight: set[str] = set()
         self._reconcile_lock = asyncio.Lock()
+        self._rechecks: dict[str, asyncio.Task[None]] = {}
+        self._closed = False
         self.reconciles = 0
         self._last_reconcile_ms: int | None = None
         for o in self._orders.values():
@@ -151,9 +164,8 @@ class OrderManager:
     async def _send(self, request: OrderRequest) -> Order:
         cid, symbol = request.client_order_id, request.symbol
         last: VenueError | None = None
-        loop = asyncio.get_running_loop()
         for attempt in range(self.max_attempts):
-            sent_at = loop.time()
+            self.journal.record_send(cid, self.clock.now_ms(), self._recv_window_ms())  # before it leaves
             try:
                 placed, fills = await self.execution.submit(request)
             except RateLimited as exc:
@@ -168,8 +180,7 @@ class OrderManager:
                     # no answer (timeout, dropped connection) or a backend timeout: the request may still be on its
                     # way. Once its recvWindow has passed the venue can no longer accept it, so a "not found" after
                     # that is final and resending the same id is safe.
-                    window_s = getattr(self.execution, "recv_window", 0) / 1000
-                    await asyncio.sleep(max(0.0, sent_at + window_s - loop.time()))
+                    await self._sleep_until(self.landing_deadline_ms(cid))
                 try:
                     found = await self.retrying(lambda: self.execution.query_order(symbol, cid))
                 except UnknownOrder:
@@ -285,7 +296,8 @@ class OrderManager:
                 try:
                     self.on_order(await self.retrying(lambda: self.execution.query_order(local.symbol, cid)))
                 except UnknownOrder:
-                    self._orphan(local)
+                    if self._unknown_to_venue(cid):
+                        self._recheck_at_deadline(local)
             for symbol in sorted(symbols):
                 await self._sync_fills(symbol, self._fills_since(symbol, open_before))
             balances = await self.retrying(self.execution.account)
@@ -312,13 +324,83 @@ class OrderManager:
                 return
             start_ms = max(f.ts_event for f in fills)
 
-    def _orphan(self, local: Order) -> None:
+    def _unknown_to_venue(self, cid: str) -> bool:
+        """The venue has just said it has no order ``cid``. Returns True if that is not final yet (a request for it
+        may still land): the order stays PENDING_NEW and must be asked about again at its landing deadline."""
+        local = self._orders.get(cid)
+        if local is None or not local.is_open:
+            return False  # a report came in meanwhile
         now = self.clock.now_ms()
-        if local.status is OrderStatus.PENDING_NEW:  # journaled, never reached the venue (crash before send)
-            self._store(local.with_status(OrderStatus.REJECTED, ts_updated=now,
-                                          reject_reason="never reached the venue (journaled, but the venue has no order with this id)"))
+        if local.status is OrderStatus.PENDING_NEW:  # journaled; sent or not, nobody knows (a crash after the send?)
+            if now < self.landing_deadline_ms(cid):
+                return True
+            self._store(local.with_status(OrderStatus.REJECTED, ts_updated=now, reject_reason=NEVER_LANDED))
         else:
             self._store(local.with_status(OrderStatus.EXPIRED, ts_updated=now, reject_reason="unknown to the venue"))
+        return False
+
+    def landing_deadline_ms(self, client_order_id: str) -> int:
+        """Venue-clock ms after which no request for this order can be accepted any more: its last journaled send
+        (else its creation) plus the recvWindow that send carried, the size of the clock offset and a margin."""
+        sent = self.journal.last_send(client_order_id)
+        if sent is not None:
+            ts, window = sent.ts_sent, sent.recv_window_ms
+        else:
+            local = self.order(client_order_id)
+            ts, window = (local.ts_created if local else 0), self._recv_window_ms()
+        offset = abs(int(getattr(self.execution, "time_offset_ms", 0) or 0))
+        return ts + window + offset + self.landing_margin_ms
+
+    def _recv_window_ms(self) -> int:
+        window = getattr(self.execution, "recv_window", None)
+        return DEFAULT_RECV_WINDOW_MS if window is None else int(window)
+
+    def _recheck_at_deadline(self, order: Order) -> None:
+        cid = order.client_order_id
+        if self._closed or cid in self._rechecks:
+            return
+        task = asyncio.get_running_loop().create_task(self._recheck(order.symbol, cid), name=f"recheck {cid}")
+        self._rechecks[cid] = task
+        task.add_done_callback(lambda t: self._recheck_done(cid, t))
+
+    def _recheck_done(self, cid: str, task: "asyncio.Task[None]") -> None:
+        if self._rechecks.get(cid) is task:
+            del self._rechecks[cid]
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("re-check of order %s failed: %r", cid, task.exception())
+
+    async def _recheck(self, symbol: str, cid: str) -> None:
+        """Ask the venue about a PENDING_NEW order it did not know once its landing deadline has passed."""
+        while True:
+            local = self._orders.get(cid)
+            if local is None or local.status is not OrderStatus.PENDING_NEW or cid in self._inflight:
+                return  # a report settled it, or this process is sending it again (``_send`` follows it up)
+            if self.clock.now_ms() < self.landing_deadline_ms(cid):
+                await self._sleep_until(self.landing_deadline_ms(cid))
+                continue
+            try:
+                found = await self.retrying(lambda: self.execution.query_order(symbol, cid))
+            except UnknownOrder:
+                if self._unknown_to_venue(cid):
+                    continue  # sent again meanwhile: a later deadline
+                return
+            except VenueError as exc:
+                log.warning("order %s: look-up failed (%s); asking again in %.0fs", cid, exc.message, RECHECK_RETRY_S)
+                await asyncio.sleep(RECHECK_RETRY_S)
+                continue
+            self.on_order(found)
+            return
+
+    async def _sleep_until(self, venue_ms: int) -> None:
+        await asyncio.sleep(max(0, venue_ms - self.clock.now_ms()) / 1000)
+
+    async def close(self) -> None:
+        """Stop the scheduled look-ups (their orders stay PENDING_NEW in the journal for the next start)."""
+        self._closed = True
+        tasks = list(self._rechecks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # ------------------------------------------------------------------ plumbing
     def _backoff(self, attempt: int) -> float:

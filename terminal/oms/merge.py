@@ -3,6 +3,7 @@
 A report can come from the REST answer, the user stream or a reconciliation query, in any order and any number
 of times. The merged order changes status only through the transition table (``Order.with_status``), its filled
 quantity never goes down, and a stale report (less filled than what we know) can only close an order.
+A REJECTED order is reopened only by a report carrying the venue's order id: the venue has it, so it landed.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from ..model import Order, OrderStatus, can_transition
 
 def merge(local: Order, report: Order) -> Order:
     """``local`` updated with what ``report`` (same client order id) says. Returns ``local`` itself if nothing changed."""
+    if local.status is OrderStatus.REJECTED and report.venue_order_id is None:
+        return local  # only the venue's own report of the order (it has an order id for it) can undo a rejection
     stale = report.filled_qty < local.filled_qty
     status = local.status
     if can_transition(local.status, report.status):
@@ -34,6 +37,8 @@ def merge(local: Order, report: Order) -> Order:
         changes["quantity"] = report.quantity
     if report.reject_reason and status is report.status and report.reject_reason != local.reject_reason:
         changes["reject_reason"] = report.reject_reason
+    elif local.status is OrderStatus.REJECTED and status is not OrderStatus.REJECTED:
+        changes["reject_reason"] = report.reject_reason  # it landed after all: the local conclusion was wrong
     if status is local.status and not changes:
         return local
     changes["ts_updated"] = max(local.ts_updated, report.ts_updated)

@@ -3,11 +3,15 @@
 SQLite in WAL mode, so a crash of the process never loses a committed row. After a restart the
 order manager reads the orders that were still open and reconciles them with the venue.
 Decimals are stored as text (exact), enums by value.
+
+Each send of an order is journaled too (``record_send``: venue time and recvWindow, just before the request
+leaves), so a restarted session knows until when a request of a dead process could still land.
 """
 from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -49,9 +53,22 @@ CREATE TABLE IF NOT EXISTS fills (
     ts_recv INTEGER NOT NULL,
     PRIMARY KEY (symbol, trade_id)
 );
+CREATE TABLE IF NOT EXISTS sends (
+    client_order_id TEXT PRIMARY KEY,
+    ts_sent INTEGER NOT NULL,
+    recv_window_ms INTEGER NOT NULL
+);
 """
 
 _OPEN = tuple(s.value for s in OrderStatus if s.is_open)
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """The last send of an order: venue-clock ms just before the request left, and the recvWindow it carried."""
+
+    ts_sent: int
+    recv_window_ms: int
 
 
 def _d(text: str | None) -> Decimal | None:
@@ -116,6 +133,19 @@ class Journal:
         if limit:
             rows = rows[-limit:]
         return [_order(r) for r in rows]
+
+    def record_send(self, client_order_id: str, ts_sent: int, recv_window_ms: int) -> None:
+        """Note that the order is being sent now (committed before this returns; a later send replaces it)."""
+        with self._lock:
+            self._db.execute("INSERT INTO sends VALUES (?,?,?) ON CONFLICT(client_order_id) DO UPDATE SET "
+                             "ts_sent=excluded.ts_sent, recv_window_ms=excluded.recv_window_ms",
+                             (client_order_id, ts_sent, recv_window_ms))
+
+    def last_send(self, client_order_id: str) -> Send | None:
+        with self._lock:
+            row = self._db.execute("SELECT ts_sent, recv_window_ms FROM sends WHERE client_order_id=?",
+                                   (client_order_id,)).fetchone()
+        return Send(row[0], row[1]) if row else None
 
     def client_order_id_for(self, symbol: str, venue_order_id: int) -> str | None:
         with self._lock:

@@ -23,13 +23,24 @@ def test_fill_sequence_follows_table():
     assert o.avg_price == D("60000") and not o.is_open and o.remaining_qty == 0
 
 
+S = OrderStatus
+LANDED_AFTER_ALL = {S.NEW, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.EXPIRED}
+
+
 @pytest.mark.parametrize("final", [OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED])
 def test_final_states_never_reopen(final):
     o = make().with_status(final)
     for status in OrderStatus:
-        if status is not final:
+        if status is not final and not (final is S.REJECTED and status in LANDED_AFTER_ALL):
             with pytest.raises(InvalidTransition):
                 o.with_status(status)
+
+
+def test_rejected_leaves_only_for_what_the_venue_reports_of_an_order_that_landed_after_all():
+    assert TRANSITIONS[S.REJECTED] == LANDED_AFTER_ALL
+    for status in (S.PENDING_NEW, S.PENDING_CANCEL):
+        with pytest.raises(InvalidTransition):
+            make().with_status(S.REJECTED).with_status(status)
 
 
 def test_table_covers_every_status_and_repeats_are_harmless():

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 
 import pytest
 
 from terminal.bus import Bus
 from terminal.model import (Fill, Order, OrderRequest, OrderStatus, OrderType, OrderUpdated, Side, TimeInForce)
-from terminal.oms.manager import CancelFailed, OrderManager
+from terminal.oms.manager import NEVER_LANDED, CancelFailed, OrderManager
 from terminal.storage.journal import Journal
 from terminal.venues.base import AuthError, OrderRejected
+
+from session_helpers import wait_for_event
 
 from .fakes import FakeExecution
 
@@ -202,3 +205,87 @@ async def test_reconcile_adopts_orders_the_venue_has_and_fills_we_missed(env):
     assert mgr.order("m1").status is OrderStatus.FILLED and len(journal.fills("BTCUSDT")) == 1
     await mgr.reconcile()  # again: nothing new
     assert len(journal.fills("BTCUSDT")) == 1 and mgr.reconciles == 2
+
+
+async def test_place_journals_each_send_with_its_recv_window_before_it_leaves(env):
+    fake, mgr, journal, _ = env
+    fake.recv_window = 7000
+    sends = []
+    real = fake.submit
+
+    async def spy(request):
+        sends.append(journal.last_send(request.client_order_id))
+        return await real(request)
+    fake.submit = spy
+    fake.script = ["fail_before"]  # not placed: looked up, then sent again
+    await mgr.place(limit("cid-s"))
+    assert len(sends) == 2 and all(s is not None and s.recv_window_ms == 7000 for s in sends)
+    assert sends[1].ts_sent >= sends[0].ts_sent
+    assert mgr.landing_deadline_ms("cid-s") == sends[1].ts_sent + 7000 + mgr.landing_margin_ms
+
+
+def _crashed_after_send(path, cid: str, window_ms: int) -> OrderRequest:
+    """A journal as a process leaves it when it dies after sending ``cid`` and before any answer."""
+    request = limit(cid)
+    journal = Journal(path)
+    journal.record_order(Order.from_request(request, int(time.time() * 1000)))
+    journal.record_send(cid, int(time.time() * 1000), window_ms)
+    journal.close()
+    return request
+
+
+def _restarted(path, fake):
+    bus = Bus()
+    return OrderManager(fake, Journal(path), bus, backoff_s=0.001, landing_margin_ms=50), bus
+
+
+async def test_restart_keeps_an_order_unknown_to_the_venue_pending_until_its_deadline_then_rejects_it(tmp_path):
+    fake = FakeExecution()
+    _crashed_after_send(tmp_path / "j.sqlite3", "in-flight", window_ms=60_000)
+    mgr, _ = _restarted(tmp_path / "j.sqlite3", fake)
+    await mgr.reconcile()
+    # the request may still land for a minute: neither REJECTED nor forgotten
+    assert mgr.order("in-flight").status is OrderStatus.PENDING_NEW
+    assert [o.client_order_id for o in mgr.open_orders()] == ["in-flight"]
+    await mgr.close()
+
+    fake2 = FakeExecution()
+    _crashed_after_send(tmp_path / "k.sqlite3", "lost", window_ms=200)
+    mgr2, bus2 = _restarted(tmp_path / "k.sqlite3", fake2)
+    await mgr2.reconcile()
+    await wait_for_event(bus2, OrderUpdated, lambda: mgr2.order("lost").status is OrderStatus.REJECTED)
+    assert mgr2.order("lost").reject_reason == NEVER_LANDED
+    assert mgr2.journal.order("lost").status is OrderStatus.REJECTED
+    assert fake2.queries >= 2 and fake2.submits == 0  # asked again at the deadline; never resent
+    await mgr2.close()
+
+
+async def test_restart_adopts_an_order_that_lands_before_its_deadline_through_the_scheduled_look_up(tmp_path):
+    fake = FakeExecution()
+    request = _crashed_after_send(tmp_path / "j.sqlite3", "late", window_ms=300)
+    mgr, bus = _restarted(tmp_path / "j.sqlite3", fake)
+    await mgr.reconcile()
+    assert mgr.order("late").status is OrderStatus.PENDING_NEW
+    await fake.submit(request)  # the dead process's request lands now; no stream tells us
+    await wait_for_event(bus, OrderUpdated, lambda: mgr.order("late").status is not OrderStatus.PENDING_NEW)
+    assert mgr.order("late").status is OrderStatus.NEW and mgr.order("late").venue_order_id is not None
+    await mgr.close()
+
+
+async def test_a_venue_report_for_an_order_concluded_never_landed_is_always_adopted(tmp_path):
+    fake = FakeExecution()
+    request = _crashed_after_send(tmp_path / "j.sqlite3", "late", window_ms=0)
+    mgr, _ = _restarted(tmp_path / "j.sqlite3", fake)
+    mgr.landing_margin_ms = 0
+    await mgr.reconcile()
+    assert mgr.order("late").status is OrderStatus.REJECTED
+    mgr.on_order(Order.from_request(request, 5).with_status(OrderStatus.NEW))  # no venue id: not the venue's word
+    assert mgr.order("late").status is OrderStatus.REJECTED
+    placed, _ = await fake.submit(request)  # it did land after all
+    await mgr.reconcile()  # the venue lists it among its open orders
+    assert mgr.order("late").status is OrderStatus.NEW and mgr.order("late").reject_reason is None
+    assert [o.client_order_id for o in mgr.open_orders()] == ["late"]
+    filled, fill = fake.fill("late", D("1"))
+    mgr.on_order(filled)  # and the stream's report of its fill
+    assert mgr.journal.order("late").status is OrderStatus.FILLED and mgr.on_fill(fill)
+    await mgr.close()

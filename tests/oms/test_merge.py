@@ -44,3 +44,12 @@ def test_any_permutation_with_duplicates_converges_and_never_goes_backwards(repo
 def test_merge_returns_the_same_object_when_nothing_changes():
     new = BASE.with_status(S.NEW, venue_order_id=7)
     assert merge(new, new) is new
+
+
+def test_a_rejected_order_is_reopened_only_by_a_report_that_carries_the_venue_order_id():
+    rejected = BASE.with_status(S.REJECTED, reject_reason="never reached the venue")
+    assert merge(rejected, BASE.with_status(S.NEW)) is rejected  # no venue id: not the venue's own report
+    landed = merge(rejected, BASE.with_status(S.NEW, venue_order_id=7))
+    assert (landed.status, landed.venue_order_id, landed.reject_reason) == (S.NEW, 7, None)
+    filled = BASE.with_status(S.FILLED, venue_order_id=7, filled_qty=Decimal(10), filled_quote=Decimal(10))
+    assert merge(rejected, filled).status is S.FILLED and merge(merge(rejected, filled), landed).status is S.FILLED
