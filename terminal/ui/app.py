@@ -122,8 +122,6 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(args.settings_dir, env)
     install_excepthook(window)
     window.show()  # at once, in a "connecting…" state
-    if env is m.Environment.LIVE and not window.confirm("LIVE trading", "Connect to LIVE (real money)?"):
-        return 0
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
@@ -139,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     outcome: list[SelfTestFailed | str] = []
 
     async def run() -> None:
+        if env is m.Environment.LIVE and not await window.confirm("LIVE trading", "Connect to LIVE (real money)?"):
+            window.close()
+            await window.shutdown()
+            return
         task = asyncio.ensure_future(window.start_session(connect))
         if args.self_test:
             try:

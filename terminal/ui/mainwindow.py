@@ -9,13 +9,14 @@ from typing import Any, Awaitable, Callable
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 from qasync import asyncSlot
 
 from .. import model as m
 from ..storage import settings as settings_store
 from . import theme
 from .bridge import Bridge
+from .dialogs.ask import NO, YES, YES_NO, Icon, ask
 from .widgets.blotters import BlottersWidget
 from .widgets.book import BookTradesWidget
 from .widgets.health import HealthWidget
@@ -91,7 +92,7 @@ class MainWindow(QMainWindow):
         self.bridge.connections.connect(self.status.on_connections)
         self.bridge.connections.connect(self.health.on_connections)
         self.bridge.frame.connect(self.health.flush)
-        self.confirm: Callable[[str, str], bool] = self._confirm_dialog
+        self.confirm: Callable[[str, str], Awaitable[bool]] = self._confirm_dialog  # awaited, never blocks
         self.link: Any = None  # the SessionLink once connected
         self.bridge.start()
         self._clock = QTimer(self)
@@ -163,7 +164,7 @@ class MainWindow(QMainWindow):
             a = env_menu.addAction(env.name)
             a.setCheckable(True)
             a.setChecked(env is self.environment)
-            a.triggered.connect(lambda _=False, e=env: self.choose_environment(e))
+            a.triggered.connect(lambda _=False, e=env: self._on_environment(e))
             env_group.addAction(a)
             self.env_actions[env] = a
         file_menu.addSeparator()
@@ -191,7 +192,7 @@ class MainWindow(QMainWindow):
         trade = bar.addMenu("&Trade")
         for text, key, fn in (("Buy", "Ctrl+B", lambda: self.order_entry.focus_side(m.Side.BUY)),
                               ("Sell", "Ctrl+S", lambda: self.order_entry.focus_side(m.Side.SELL)),
-                              ("Cancel all orders…", "Esc", self.confirm_cancel_all)):
+                              ("Cancel all orders…", "Esc", self._on_cancel_all)):
             a = trade.addAction(text)
             a.setShortcut(QKeySequence(key))
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -262,23 +263,30 @@ class MainWindow(QMainWindow):
                 mdl.dataChanged.emit(mdl.index(0, 0), mdl.index(mdl.rowCount() - 1, mdl.columnCount() - 1))
 
     # ---- actions -------------------------------------------------------------------------------------------
-    def _confirm_dialog(self, title: str, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box.exec() == QMessageBox.StandardButton.Yes
+    async def _confirm_dialog(self, title: str, text: str) -> bool:
+        return await ask(self, title, text, YES_NO, default=NO, icon=Icon.Warning) == YES
 
-    def confirm_cancel_all(self) -> None:
+    @asyncSlot()
+    async def _on_cancel_all(self) -> None:
+        await self.confirm_cancel_all()
+
+    async def confirm_cancel_all(self) -> int:
+        """Ask, then cancel every open order. Returns the number of symbols cancelled (0 when declined)."""
         n = self.blotters.open_model.rowCount()
         if n == 0:
             self.status.showMessage("No open orders.", 3000)
-            return
-        if self.confirm("Cancel all orders", f"{self.environment.name}: cancel all {n} open orders?"):
-            self.blotters._on_cancel_all()
+            return 0
+        if not await self.confirm("Cancel all orders", f"{self.environment.name}: cancel all {n} open orders?"):
+            return 0
+        return await self.blotters.cancel_all()
 
-    def choose_environment(self, env: m.Environment) -> bool:
+    @asyncSlot(object)
+    async def _on_environment(self, env: m.Environment) -> None:
+        await self.choose_environment(env)
+
+    async def choose_environment(self, env: m.Environment) -> bool:
         """Remember the environment for the next start (a running session is never switched under open orders)."""
-        if env is m.Environment.LIVE and not self.confirm(
+        if env is m.Environment.LIVE and not await self.confirm(
                 "LIVE trading", "Use LIVE (real money) from the next start? Orders will always ask for confirmation."):
             self.env_actions[self.environment].setChecked(True)
             return False
@@ -368,6 +376,9 @@ class MainWindow(QMainWindow):
             self.status.showMessage("New API keys: File > Reconnect (Ctrl+Shift+C) to use them.", 15000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for dialog in self.findChildren(QDialog):  # a question still open is answered "no": its task goes on
+            if dialog.isVisible() and dialog.isModal():
+                dialog.reject()
         self.save_settings()
         self.bridge.stop()
         logging.getLogger().removeHandler(self.bridge.log_buffer)

@@ -52,7 +52,7 @@ def window(qtbot, qloop, tmp_path):
     w = MainWindow(tmp_path)  # closed here, not by qtbot: the session must shut down before the window goes
     w.resize(1400, 900)
     w.show()
-    w.order_entry.confirm = lambda text: True
+    w.order_entry.confirm_box.setChecked(False)  # orders go straight out; tests/ui/test_confirm_dialogs.py asks
     assert qloop.run(w.start_session(lambda: session_mod.connect("sandbox")), 30)
     try:
         yield w
@@ -60,3 +60,71 @@ def window(qtbot, qloop, tmp_path):
         qloop.run(w.shutdown(), 20)
         w.close()
         w.deleteLater()
+
+
+class BoxAnswer:
+    """Answers the next modal QMessageBox the way a user does: a mouse click on one of its buttons.
+
+    A QTimer looks for the box, so the click happens inside whichever event loop is spinning: the test's
+    ``qtbot.waitUntil``, or the nested loop of a ``QMessageBox.exec()`` (where a test that waited for the box itself
+    would hang instead of failing). ``when`` holds the click until it is true (e.g. "quotes kept arriving while the
+    box was open"), for at most ``timeout_ms``; ``condition_held`` says whether it became true."""
+
+    def __init__(self, qtbot: Any, button: Any, when: Any = None, timeout_ms: int = 10000) -> None:
+        import time
+
+        from PySide6.QtCore import QTimer
+
+        self.qtbot, self.button, self.when = qtbot, button, when or (lambda: True)
+        self.deadline = time.monotonic() + timeout_ms / 1000
+        self.clicked = False
+        self.condition_held: bool | None = None
+        self.title = self.text = ""
+        self.modality: Any = None
+        self.buttons: Any = None
+        self.timer = QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(self._poll)
+        self.timer.start()
+
+    @staticmethod
+    def shown() -> Any:
+        """The visible modal message box, or None."""
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+                 and w.isModal()]
+        return boxes[-1] if boxes else None
+
+    def _poll(self) -> None:
+        import time
+
+        from PySide6.QtCore import Qt
+
+        box = self.shown()
+        if box is None:
+            return
+        held = bool(self.when())
+        if not held and time.monotonic() < self.deadline:
+            return
+        self.timer.stop()
+        self.condition_held = held
+        self.title, self.text = box.windowTitle(), box.text()
+        self.modality, self.buttons = box.windowModality(), box.standardButtons()
+        button = box.button(self.button)
+        assert button is not None, f"no {self.button} in the box {self.title!r}"
+        self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        self.clicked = True
+
+
+@pytest.fixture
+def answer_box(qtbot):
+    """``answer_box(QMessageBox.StandardButton.Ok, when=...)``: click that button of the next modal box shown."""
+    made: list[BoxAnswer] = []
+
+    def make(button: Any, when: Any = None, timeout_ms: int = 10000) -> BoxAnswer:
+        made.append(BoxAnswer(qtbot, button, when, timeout_ms))
+        return made[-1]
+    yield make
+    for a in made:
+        a.timer.stop()

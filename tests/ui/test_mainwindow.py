@@ -5,7 +5,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from terminal import model as m
 from terminal.ui import theme
@@ -20,6 +20,14 @@ def win(qtbot, tmp_path):
     qtbot.addWidget(w)
     w.show()
     return w
+
+
+def _press_escape(qtbot, w) -> None:
+    """Esc in the window. The offscreen platform does not give the window focus back when a box closes (a window
+    manager does), and a window shortcut needs its window active."""
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=3000)
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
 
 
 def test_window_starts_in_a_connecting_state_with_every_dock(win):
@@ -75,18 +83,28 @@ def test_theme_switch_applies_and_persists(win, tmp_path):
     assert theme.colors().name == "dark"
 
 
-def test_shortcuts_focus_sides_and_escape_asks_before_cancelling(qtbot, win):
+def test_shortcuts_focus_sides_and_escape_asks_before_cancelling(qtbot, qloop, win, answer_box):
     qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert win.order_entry.side() is m.Side.SELL
     qtbot.keyClick(win, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
     assert win.order_entry.side() is m.Side.BUY
-    asked = []
-    win.confirm = lambda title, text: asked.append(text) or False
+    cancelled: list[str | None] = []
+
+    async def cancel_all(symbol):
+        cancelled.append(symbol)
+    win.blotters.cancel_all_fn = cancel_all
     win.blotters.open_model.on_orders([m.Order("BTCUSDT", m.Side.BUY, m.OrderType.LIMIT, "c1", m.to_decimal("1"),
                                                price=m.to_decimal("10"), status=m.OrderStatus.NEW)])
     win.blotters.flush()
-    win.confirm_cancel_all()
-    assert asked == ["SANDBOX: cancel all 1 open orders?"]
+    no = answer_box(QMessageBox.StandardButton.No)
+    _press_escape(qtbot, win)
+    qtbot.waitUntil(lambda: no.clicked, timeout=5000)
+    assert no.title == "Cancel all orders" and no.text == "SANDBOX: cancel all 1 open orders?"
+    assert cancelled == []
+    yes = answer_box(QMessageBox.StandardButton.Yes)
+    _press_escape(qtbot, win)
+    qtbot.waitUntil(lambda: cancelled == ["BTCUSDT"], timeout=5000)
+    assert yes.clicked
 
 
 def test_status_bar_shows_a_drop_and_the_recovery(win):
@@ -117,11 +135,14 @@ def test_help_lists_the_shortcuts(win):
     win._help.close()
 
 
-def test_environment_choice_is_saved_for_the_next_start_and_live_asks_first(win, tmp_path):
-    asked = []
-    win.confirm = lambda title, text: asked.append(title) or False
-    assert not win.choose_environment(m.Environment.LIVE)
-    assert asked == ["LIVE trading"] and win.env_actions[m.Environment.SANDBOX].isChecked()
-    assert win.choose_environment(m.Environment.TESTNET)
+def test_environment_choice_is_saved_for_the_next_start_and_live_asks_first(qtbot, qloop, win, tmp_path, answer_box):
+    no = answer_box(QMessageBox.StandardButton.No)
+    win.env_actions[m.Environment.LIVE].trigger()  # File > Environment > LIVE
+    qtbot.waitUntil(lambda: no.clicked, timeout=5000)
+    assert no.title == "LIVE trading" and "real money" in no.text
+    qtbot.waitUntil(lambda: win.env_actions[m.Environment.SANDBOX].isChecked(), timeout=5000)
+    assert not (tmp_path / "settings.json").exists() or \
+        json.loads((tmp_path / "settings.json").read_text()).get("environment") != "live"
+    assert qloop.run(win.choose_environment(m.Environment.TESTNET))
     assert json.loads((tmp_path / "settings.json").read_text())["environment"] == "testnet"
     assert "restarts" in win.status.currentMessage()

@@ -4,11 +4,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from terminal import model as m
 from terminal.ui.widgets.order_entry import OrderEntryWidget
 
 D = Decimal
+Button = QMessageBox.StandardButton
+SHOWS_A_BOX = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen plugin says this on every show()
 BTC = m.Instrument("BTCUSDT", "BTC", "USDT", tick_size=D("0.01"), step_size=D("0.00001"), min_qty=D("0.00001"),
                    min_notional=D("5"))
 BALANCES = {"USDT": D("1000"), "BTC": D("0.5")}
@@ -87,16 +91,49 @@ def test_percent_buttons_use_the_available_balance(oe):
     assert oe.qty_edit.text() == "0.50000"
 
 
-def test_place_confirms_then_sends_and_declining_sends_nothing(oe, qloop):
+@SHOWS_A_BOX
+def test_place_asks_in_a_real_box_ok_sends_and_cancel_sends_nothing(oe, qloop, answer_box):
     oe.price_edit.setText("100")
     oe.qty_edit.setText("1")
-    asked = []
-    oe.confirm = lambda text: asked.append(text) or False
+    cancel = answer_box(Button.Cancel, when=lambda: not oe.submit.isEnabled())
     assert qloop.run(oe.place()) is None and oe.placer.sent == []
-    oe.confirm = lambda text: True
+    assert cancel.condition_held  # no second order can start while the box is open
+    assert cancel.title == "Confirm order — SANDBOX" and cancel.text == "SANDBOX: BUY LIMIT 1.00000 BTC @ 100.00 GTC?"
+    assert cancel.buttons == Button.Ok | Button.Cancel
+    assert oe.status.text() == "Not sent." and oe.submit.isEnabled()
+    ok = answer_box(Button.Ok)
     order = qloop.run(oe.place())
-    assert order.status is m.OrderStatus.NEW and oe.placer.sent[0].quantity == D("1.00000")
-    assert asked == ["BUY LIMIT 1.00000 BTC @ 100.00 GTC"]
+    assert ok.clicked and order.status is m.OrderStatus.NEW and oe.placer.sent[0].quantity == D("1.00000")
+
+
+@SHOWS_A_BOX
+def test_while_the_box_is_open_a_second_place_neither_asks_nor_sends(oe, qloop, qtbot):
+    from conftest import BoxAnswer
+
+    oe.price_edit.setText("100")
+    oe.qty_edit.setText("1")
+    first = qloop.loop.create_task(oe.place())
+    qtbot.waitUntil(lambda: BoxAnswer.shown() is not None, timeout=5000)
+    box = BoxAnswer.shown()
+    assert qloop.run(oe.place()) is None  # returns at once: the first order is still being asked about
+    assert BoxAnswer.shown() is box and oe.placer.sent == []
+    qtbot.mouseClick(box.button(Button.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(first.done, timeout=5000)
+    assert first.result() is not None and len(oe.placer.sent) == 1
+
+
+@SHOWS_A_BOX
+def test_cancelling_the_placing_task_closes_the_box_and_sends_nothing(oe, qloop, qtbot):
+    from conftest import BoxAnswer
+
+    oe.price_edit.setText("100")
+    oe.qty_edit.setText("1")
+    task = qloop.loop.create_task(oe.place())
+    qtbot.waitUntil(lambda: BoxAnswer.shown() is not None, timeout=5000)
+    task.cancel()
+    qtbot.waitUntil(task.done, timeout=5000)
+    assert task.cancelled() and BoxAnswer.shown() is None and oe.placer.sent == []
+    assert oe.submit.isEnabled()
 
 
 def test_rejections_show_in_place(oe, qloop):
@@ -105,7 +142,7 @@ def test_rejections_show_in_place(oe, qloop):
     async def reject(req):
         raise OrderRejected("Account has insufficient balance for requested action.", code=-2010)
     oe.placer = reject
-    oe.confirm = lambda text: True
+    oe.confirm_box.setChecked(False)  # straight out
     oe.price_edit.setText("100")
     oe.qty_edit.setText("1")
     assert qloop.run(oe.place()) is None

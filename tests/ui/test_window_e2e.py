@@ -132,25 +132,6 @@ def test_selecting_a_symbol_links_order_entry_book_and_chart(qtbot, window):
     assert w.order_entry.price_edit.text() == "3123.46"
 
 
-def test_escape_confirmed_cancels_every_open_order(qtbot, qloop, window):
-    w = window
-    last = _ready(qtbot, w)
-    ins = w.instruments["BTCUSDT"]
-    s = w.link.session
-    for k in (1, 2):
-        qloop.run(s.place_order(m.OrderRequest("BTCUSDT", m.Side.BUY, m.OrderType.LIMIT, Decimal("0.001"),
-                                               ins.snap_price(last * (1 - Decimal("0.01") * k)),
-                                               time_in_force=m.TimeInForce.GTC)))
-    qtbot.waitUntil(lambda: w.blotters.open_model.rowCount() == 2, timeout=10000)
-    w.confirm = lambda title, text: False
-    w.confirm_cancel_all()
-    assert w.blotters.open_model.rowCount() == 2  # declined: nothing sent
-    w.confirm = lambda title, text: True
-    qtbot.keyClick(w, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: w.blotters.open_model.rowCount() == 0, timeout=10000)
-    assert not s.open_orders("BTCUSDT")
-
-
 def test_positions_tab_agrees_with_the_session(qtbot, qloop, window):
     w = window
     _ready(qtbot, w)

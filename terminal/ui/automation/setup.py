@@ -13,13 +13,15 @@ from typing import Any, Callable
 
 import pandas as pd
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
-from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSizePolicy, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+from qasync import asyncSlot
 
 from ...model import Interval
 from ...strategy.base import Strategy
 from ...strategy.builtin import BUILTIN
 from ...strategy.loader import load_folder
+from ..dialogs.pick import pick_file, pick_folder
 from .params_form import ParamsForm
 from .tasks import DataRef, StrategyRef
 
@@ -177,8 +179,9 @@ class SetupPanel(QWidget):
         parts += list(self.catalog.errors.values())
         return "; ".join(parts)
 
-    def _on_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of strategy files")
+    @asyncSlot()
+    async def _on_folder(self) -> None:
+        folder = await pick_folder(self, "Folder of strategy files")
         if folder:
             self.load_message(self.load_folder(folder))
 
@@ -201,8 +204,9 @@ class SetupPanel(QWidget):
         self.strategy_changed.emit(cls)
 
     # ---- data ----------------------------------------------------------------------------------------------
-    def _on_browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Bars (CSV)", "", "CSV (*.csv);;All files (*)")
+    @asyncSlot()
+    async def _on_browse(self) -> None:
+        path = await pick_file(self, "Bars (CSV)", "", "CSV (*.csv);;All files (*)")
         if path:
             self.csv_edit.setText(path)
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QToolButton, QVBoxLayout,
-                               QWidget, QFileDialog, QMessageBox)
+                               QWidget)
 
 from shiboken6 import isValid
 
 from .. import theme
+from ..dialogs.ask import NO, YES, YES_NO, Icon, ask
+from ..dialogs.pick import pick_folder
 from .host import InstanceState, StrategyHost, StrategyInstance
 from .look import style
 from .optimize_view import table_view
@@ -37,8 +39,8 @@ class StrategiesDock(QWidget):
         self.host = host or StrategyHost(self.session_provider)
         self.model = StrategiesModel(self.host, self)
         self._tasks: set[asyncio.Task[Any]] = set()
-        #: asked before a strategy starts on a LIVE session (tests replace it)
-        self.confirm = self._confirm_live
+        #: asked before a strategy starts on a LIVE session; awaited (a dialog never blocks the event loop)
+        self.confirm: Callable[[str], Awaitable[bool]] = self._confirm_live
 
         form_box = QWidget()
         fl = QVBoxLayout(form_box)
@@ -49,7 +51,7 @@ class StrategiesDock(QWidget):
         self.folder_button = QToolButton()
         self.folder_button.setText("…")
         self.folder_button.setToolTip("Load user strategies from a folder")
-        self.folder_button.clicked.connect(self._on_folder)
+        self.folder_button.clicked.connect(lambda: self._spawn(self.choose_folder()))
         row = QHBoxLayout()
         row.addWidget(self.strategy_combo, 1)
         row.addWidget(self.folder_button)
@@ -166,8 +168,8 @@ class StrategiesDock(QWidget):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and getattr(self.add_button, "theme_name", "") != theme.colors().name:
             accent_button(self.add_button)
 
-    def _on_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of strategy files")
+    async def choose_folder(self) -> None:
+        folder = await pick_folder(self, "Folder of strategy files")
         if folder:
             added = self.catalog.load_folder(folder)
             self.refresh_strategies()
@@ -177,11 +179,8 @@ class StrategiesDock(QWidget):
             errors = list(self.catalog.errors.values())
             self._info("; ".join([f"loaded {len(added)} from {folder}", *errors]), error=bool(errors))
 
-    def _confirm_live(self, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, "LIVE trading", text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box.exec() == QMessageBox.StandardButton.Yes
+    async def _confirm_live(self, text: str) -> bool:
+        return await ask(self, "LIVE trading", text, YES_NO, default=NO, icon=Icon.Warning) == YES
 
     def _on_strategy(self) -> None:
         self.params.set_strategy(self.catalog.classes.get(self.strategy_combo.currentData()))
@@ -249,8 +248,8 @@ class StrategiesDock(QWidget):
     async def start(self, inst: StrategyInstance) -> None:
         session = self.session_provider()
         env = getattr(getattr(session, "environment", None), "name", "")
-        if env == "LIVE" and not self.confirm(f"Start {inst.name} on {inst.symbol} with REAL money "
-                                              f"(budget {inst.cash})?"):
+        if env == "LIVE" and not await self.confirm(f"Start {inst.name} on {inst.symbol} with REAL money "
+                                                    f"(budget {inst.cash})?"):
             self._info("not started")
             return
         self.refresh()

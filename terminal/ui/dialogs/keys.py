@@ -10,7 +10,7 @@ import logging
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget)
 from qasync import asyncSlot
 
@@ -18,6 +18,7 @@ from ...model import Environment
 from .. import theme
 from ...storage import secrets
 from ...storage.secrets import Credentials, KeyType, SecretsUnavailable
+from .pick import pick_file
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,11 @@ class EnvironmentKeys(QWidget):
         else:
             self.stored.setText(f"{mask(creds.api_key)} ({creds.key_type.value}) — secret stored, not shown")
 
-    def _on_load_pem(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Ed25519 private key", "", "PEM (*.pem);;All files (*)")
+    @asyncSlot()
+    async def _on_load_pem(self) -> None:
+        path = await pick_file(self, "Ed25519 private key", "", "PEM (*.pem);;All files (*)")
         if path:
-            self._load_pem_file(path)
+            await self._load_pem_file(path)
 
     @asyncSlot(str)
     async def _load_pem_file(self, path: str) -> None:

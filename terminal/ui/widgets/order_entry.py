@@ -13,13 +13,15 @@ from typing import Awaitable, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget)
+                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
 from qasync import asyncSlot
+from shiboken6 import isValid
 
 from ... import model as m
 from ...model import ZERO
 from .. import format as f
 from .. import theme
+from ..dialogs.ask import OK, OK_CANCEL, ask
 
 log = logging.getLogger(__name__)
 FEE_RATE = Decimal("0.001")  # estimate shown before sending (Binance spot default taker/maker)
@@ -58,7 +60,7 @@ class OrderEntryWidget(QWidget):
         self.last_price: Decimal | None = None
         self.balance_of: Callable[[str], Decimal] = lambda asset: ZERO
         self.placer: Callable[[m.OrderRequest], Awaitable[m.Order]] | None = None
-        self.confirm: Callable[[str], bool] = self._confirm_dialog
+        self.confirm: Callable[[str], Awaitable[bool]] = self._confirm_dialog  # asks the user; never blocks
         self.environment = m.Environment.SANDBOX
         self.trading_enabled = True
         self.disabled_reason = ""
@@ -360,11 +362,9 @@ class OrderEntryWidget(QWidget):
                 label.setVisible(visible)
 
     # ---- sending -------------------------------------------------------------------------------------------
-    def _confirm_dialog(self, text: str) -> bool:
+    async def _confirm_dialog(self, text: str) -> bool:
         env = self.environment.name
-        box = QMessageBox(QMessageBox.Icon.Question, f"Confirm order — {env}", f"{env}: {text}?",
-                          QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel, self)
-        return box.exec() == QMessageBox.StandardButton.Ok
+        return await ask(self, f"Confirm order — {env}", f"{env}: {text}?", OK_CANCEL) == OK
 
     def needs_confirmation(self) -> bool:
         return self.environment is m.Environment.LIVE or self.confirm_box.isChecked()
@@ -378,9 +378,20 @@ class OrderEntryWidget(QWidget):
         if d.request is None or self.placer is None or self._busy or not self.trading_enabled:
             return None
         text = self.describe(d.request)
-        if self.needs_confirmation() and not self.confirm(text):
-            self.status.setText("Not sent.")
-            return None
+        if self.needs_confirmation():
+            self._busy = True  # one question at a time: no second order while the box is open
+            self.refresh()
+            try:
+                confirmed = await self.confirm(text)
+            finally:
+                self._busy = False
+                if isValid(self):  # else the widget went while the box was open
+                    self.refresh()
+            if not isValid(self):
+                return None
+            if not confirmed or self.placer is None or not self.trading_enabled:
+                self.status.setText("Not sent.")
+                return None
         self._busy = True
         self.status.setText("Sending…")
         self.refresh()
