@@ -56,6 +56,10 @@ class _Warnings(logging.Handler):
 async def self_test(window: Any, started: "asyncio.Future[bool]", timeout_s: float = 60.0) -> str:
     """Wait for the window's session, buy at market through the library API and check the fill. Returns a line
     describing the fill; raises SelfTestFailed saying what went wrong."""
+    from .dialogs.about import about_rows
+    unknown = [name for name, value in about_rows() if value.startswith("unknown")]
+    if unknown:  # Help > About would say "unknown": the package metadata is missing (from a frozen bundle)
+        raise SelfTestFailed(f"no version for {', '.join(unknown)}: package metadata missing")
     try:
         if not await asyncio.wait_for(asyncio.shield(started), timeout_s):
             raise SelfTestFailed(f"not connected to {window.environment.value} (the log above says why)")
