@@ -29,7 +29,7 @@ async def run(app: QApplication) -> None:
     window.resize(1600, 960)
     window.show()
     window.move(0, 0)
-    window.order_entry.confirm = lambda text: True
+    window.order_entry.confirm_box.setChecked(False)  # no confirmation box in these pictures
     await window.start_session(lambda: session_mod.connect("sandbox"))
     s = window.link.session
     await asyncio.sleep(2.5)
