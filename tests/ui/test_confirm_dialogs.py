@@ -177,3 +177,19 @@ def test_a_strategy_on_live_asks_first_no_leaves_it_stopped_yes_starts_it(qtbot,
     after_yes = flow.snapshot()
     qtbot.waitUntil(lambda: flow.moved_since(after_yes, 10), timeout=15000)
     assert errors() == []
+
+
+def test_live_start_asks_first_and_a_window_closed_unanswered_quits_without_connecting(tmp_path):
+    """The LIVE prompt is awaited inside the app's loop: the --exit-after timer still runs, closing the window
+    answers the open box "no", and the app exits without connecting (it used to wait in exec() for ever)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root), XDG_DATA_HOME=str(tmp_path / "data"))
+    proc = subprocess.run([sys.executable, "-m", "terminal", "--env", "live", "--settings-dir", str(tmp_path),
+                           "--exit-after", "3"], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "connect" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
