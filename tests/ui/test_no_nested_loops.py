@@ -101,5 +101,7 @@ def test_the_check_finds_every_kind_of_nested_loop_and_allows_the_awaited_forms(
 def test_no_file_under_terminal_ui_runs_a_nested_event_loop():
     files = sorted(UI.rglob("*.py"))
     assert len(files) > 40 and UI / "widgets" / "order_entry.py" in files
-    found = [hit for f in files for hit in nested_loops(f.read_text(encoding="utf-8"), str(f.relative_to(UI.parents[1])))]
-    assert found == [], "nested event loops (await terminal.ui.dialogs.ask/pick/run_dialog instead):\n" + "\n".join(found)
+    found = [hit for f in files
+             for hit in nested_loops(f.read_text(encoding="utf-8"), str(f.relative_to(UI.parents[1])))]
+    assert found == [], ("nested event loops (await terminal.ui.dialogs.ask/pick/run_dialog instead):\n"
+                         + "\n".join(found))
