@@ -5,6 +5,22 @@ import sys
 
 DISTRIBUTION = "trading-terminal"
 
+#: command -> one line of help; "app" is the default when the first argument is an option or absent
+COMMANDS = {
+    "app": "the desktop window, connected to an embedded sandbox exchange unless told otherwise (the default)",
+    "sandbox": "run the loopback Binance-compatible sandbox exchange on its own, for your bots",
+    "backtest": "backtest a strategy on the bars of a CSV file (statistics, trades; --json for machines)",
+    "optimize": "search a strategy's parameters on a CSV file (grid, random or halving; walk-forward)",
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: trading-terminal [COMMAND] [OPTIONS]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {text}" for name, text in COMMANDS.items()]
+    lines += ["", "'trading-terminal COMMAND --help' lists a command's options."]
+    return "\n".join(lines)
+
 
 def print_version() -> int:
     """``--version``: the installed package's version (its metadata, also bundled in the frozen app)."""
@@ -19,8 +35,11 @@ def print_version() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] in (["-h"], ["--help"]):
+        print(usage())
+        return 0
     command = args[0] if args and not args[0].startswith("-") else "app"
-    rest = args[1:] if command != "app" else args
+    rest = args[1:] if args[:1] == [command] else args
     if command == "app" and "--version" in args:
         return print_version()
     if command == "sandbox":
@@ -31,8 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     elif command == "app":
         from .ui.app import main as run
     else:
-        print(f"trading-terminal: unknown command {command!r}; use: [app] | sandbox | backtest | optimize",
-              file=sys.stderr)
+        print(f"trading-terminal: unknown command {command!r}\n{usage()}", file=sys.stderr)
         return 2
     return int(run(rest) or 0)
 

@@ -161,8 +161,10 @@ def test_reconnect_replaces_the_session_and_the_window_keeps_working(qtbot, qloo
     order = qloop.run(w.link.session.place_order(m.OrderRequest(
         "BTCUSDT", m.Side.BUY, m.OrderType.LIMIT, Decimal("0.001"), ins.snap_price(last * Decimal("0.95")),
         time_in_force=m.TimeInForce.GTC)))
-    qtbot.waitUntil(lambda: w.blotters.open_model.lookup(order.client_order_id) is not None, timeout=10000)
-    assert w.blotters.open_model.rowCount() == 1  # one bridge connection, no duplicate from the old link
+    model = w.blotters.open_model
+    # shown, not merely waiting for the next flush (lookup() also finds pending rows, which rowCount() does not count)
+    qtbot.waitUntil(lambda: model.store.get(order.client_order_id) is not None and not model.pending(), timeout=10000)
+    assert model.rowCount() == 1  # one bridge connection, no duplicate from the old link
 
 
 def test_panning_the_chart_past_its_history_loads_older_bars_from_the_venue(qtbot, window):
