@@ -2,7 +2,16 @@
 
 Every run is a full backtest (the vectorised path for SmaCross, the event-driven engine otherwise) scored by one
 statistic (``maximize``, e.g. "Sharpe Ratio"). Parameter sets a strategy refuses (e.g. slow <= fast) are skipped
-and counted. Work is split into chunks; ``progress(done, total)`` is called after each chunk and setting ``cancel``
+and counted.
+
+Size: the grid is never materialised beyond ``MAX_GRID_SIZE`` combinations. An exhaustive search (``grid``,
+``halving``, or ``random`` without ``max_tries``) of a larger grid is refused before any work starts;
+``random`` with ``max_tries`` draws distinct indices into the cartesian product and decodes each one (mixed radix,
+the last parameter fastest, as ``itertools.product``), so a grid of 10^15 combinations costs what its tries cost.
+
+Ranking: a statistic that is NaN, infinite or absurd (a ratio beyond ``RATIO_LIMIT``, or a Sharpe Ratio over a
+volatility at floating-point noise level, e.g. -1e20 from an equity curve with no variance) is not a result: it is
+stored as NaN, ranked last and shown as "n/a". Work is split into chunks; ``progress(done, total)`` is called after each chunk and setting ``cancel``
 (a threading.Event) stops after the chunks in flight, returning what was finished.
 
 SmaCross grids share their work: the closes' cumulative sum is taken once and each distinct window's SMA is
@@ -26,7 +35,8 @@ import random
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,6 +53,19 @@ STAT_KEYS = ("Exposure Time [%]", "Equity Final [$]", "Equity Peak [$]", "Commis
              "# Trades", "Win Rate [%]", "Best Trade [%]", "Worst Trade [%]", "Avg. Trade [%]", "Profit Factor",
              "Expectancy [%]", "SQN", "Kelly Criterion")
 Progress = Callable[[int, int], None]
+#: the most combinations an exhaustive search will enumerate (and hold in memory); larger grids need random search
+MAX_GRID_SIZE = 100_000
+#: a ratio statistic beyond this magnitude comes from a (near) zero denominator, not from trading: n/a
+RATIO_LIMIT = 1e4
+RATIOS = ("Sharpe Ratio", "Sortino Ratio", "Calmar Ratio", "Profit Factor", "SQN", "Beta")
+#: annualised volatility below this fraction of (1 + annualised return) is the cancellation error of its formula
+#: (about sqrt(machine epsilon)), not a volatility: the Sharpe Ratio over it is n/a
+VOLATILITY_NOISE = 1e-6
+NA = "n/a"
+
+
+class GridTooLarge(ValueError):
+    """An exhaustive search over more than ``MAX_GRID_SIZE`` combinations (refused before any work starts)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +74,7 @@ class RunConfig:
     commission: float = 0.0
     slippage: float = 0.0
     finalize_trades: bool = True
+    lot_size: float = 1.0  # "all in" buys whole multiples of this (1: whole units, as backtesting.py)
 
 
 @dataclass
@@ -72,11 +96,22 @@ class OptimizeResult:
     def best_value(self) -> float:
         return float(self.results.at[0, self.maximize]) if len(self.results) else float("nan")
 
+    def _axes(self, x: str | None, y: str | None) -> tuple[str, str]:
+        return x or self.params[0], y or (self.params[1] if len(self.params) > 1 else self.params[0])
+
     def heatmap(self, x: str | None = None, y: str | None = None, value: str | None = None) -> pd.DataFrame:
-        """A 2-D table of ``value`` (default: the maximised statistic): rows ``y``, columns ``x``."""
-        x = x or self.params[0]
-        y = y or (self.params[1] if len(self.params) > 1 else self.params[0])
-        return self.results.pivot_table(index=y, columns=x, values=value or self.maximize, aggfunc="max")
+        """A 2-D table of ``value`` (default: the maximised statistic): rows ``y``, columns ``x``, each cell the
+        best over the other parameters; NaN where no run has a value (see ``runs`` to tell n/a from no run)."""
+        x, y = self._axes(x, y)
+        return self.results.pivot_table(index=y, columns=x, values=value or self.maximize, aggfunc="max",
+                                        dropna=False)
+
+    def runs(self, x: str | None = None, y: str | None = None) -> pd.DataFrame:
+        """The number of runs behind each cell of ``heatmap(x, y)`` (0: no run there; a NaN cell with runs is n/a)."""
+        x, y = self._axes(x, y)
+        table = self.heatmap(x, y)
+        counts = self.results.pivot_table(index=y, columns=x, values=self.maximize, aggfunc="size", dropna=False)
+        return counts.reindex(index=table.index, columns=table.columns).fillna(0).astype(int)
 
 
 def _plain(v: Any) -> Any:
@@ -109,8 +144,46 @@ def parse_grid_spec(spec: str) -> tuple[str, list[str]]:
 
 
 def expand(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination (the whole grid in memory: only for grids within ``MAX_GRID_SIZE``)."""
     names = list(grid)
     return [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
+
+
+def grid_size(grid: Mapping[str, Sequence[Any]]) -> int:
+    """Number of combinations (an exact int, however large)."""
+    return math.prod(len(v) for v in grid.values())
+
+
+def check_grid(grid: Mapping[str, Sequence[Any]], method: str = "grid", max_tries: int | None = None) -> int:
+    """The grid's size; raises GridTooLarge if ``method`` would enumerate more than ``MAX_GRID_SIZE`` of them."""
+    size = grid_size(grid)
+    if max_tries is not None and max_tries < 1:
+        raise ValueError(f"max tries must be at least 1, got {max_tries}")
+    exhaustive = method != "random" or max_tries is None
+    if exhaustive and size > MAX_GRID_SIZE:
+        raise GridTooLarge(f"the grid has {size:,} combinations; an exhaustive search is limited to "
+                           f"{MAX_GRID_SIZE:,}: narrow the ranges, or use the random method with a number of tries")
+    return size
+
+
+def combination(grid: Mapping[str, Sequence[Any]], index: int) -> dict[str, Any]:
+    """The ``index``-th combination in ``itertools.product`` order (mixed-radix digits, the last parameter fastest)."""
+    values: dict[str, Any] = {}
+    for name in reversed(list(grid)):
+        options = grid[name]
+        index, digit = divmod(index, len(options))
+        values[name] = options[digit]
+    return {name: values[name] for name in grid}
+
+
+def sample_indices(size: int, rng: random.Random) -> Iterator[int]:
+    """Distinct random integers in [0, size) in random order, drawn one at a time: a lazy Fisher-Yates shuffle
+    whose memory grows with the draws, never with ``size``."""
+    moved: dict[int, int] = {}  # position -> value, where the shuffle has moved values so far
+    for k in range(size):
+        j = rng.randrange(k, size)
+        yield moved.get(j, j)
+        moved[j] = moved.pop(k, k)
 
 
 # ---- evaluation (in workers) ---------------------------------------------------------------------------------
@@ -174,7 +247,7 @@ def _evaluate(params: dict[str, Any]) -> dict[str, Any]:
         stats: Any = _sma_cross_stats(df, p.fast, p.slow, p.long_short, cfg, plan, _W["cache"])
     else:
         res = run_backtest(df, cls(**dict(p)), cash=cfg.cash, commission=cfg.commission, slippage=cfg.slippage,
-                           finalize_trades=cfg.finalize_trades, validate=False, plan=plan)
+                           lot_size=cfg.lot_size, finalize_trades=cfg.finalize_trades, validate=False, plan=plan)
         stats = res.stats
     row = dict(params)
     for key in STAT_KEYS:
@@ -190,7 +263,8 @@ def _sma_cross_stats(df: pd.DataFrame, fast: int, slow: int, long_short: bool, c
         cache.open = df["Open"].to_numpy(dtype=np.float64)
     up, down = crosses(cache(fast), cache(slow))
     cols, (bars, cash_v, pos_v) = simulate(cache.open, up, down, long_short=long_short, cash=cfg.cash,
-                                           commission=cfg.commission, finalize_trades=cfg.finalize_trades)
+                                           commission=cfg.commission, lot_size=cfg.lot_size,
+                                           finalize_trades=cfg.finalize_trades)
     equity = equity_from_marks(bars, cash_v, pos_v, cfg.cash, plan.close)
     warmup = slow - 1 if len(plan.close) >= slow else 0
     return plan.numbers(equity, cols, warmup)
@@ -260,10 +334,31 @@ def _run_all(df: pd.DataFrame, cls: type[Strategy], combos: list[dict[str, Any]]
     return rows, cancelled
 
 
+def sanitise(stats: pd.DataFrame) -> pd.DataFrame:
+    """The statistics with every value that is not a result (NaN, infinite, absurd: see the module's doc) as NaN."""
+    out = stats.copy()
+    for key in STAT_KEYS:
+        if key in out.columns and out[key].dtype.kind == "f":
+            col = out[key].to_numpy(dtype=np.float64)
+            bad = ~np.isfinite(col)
+            if key in RATIOS:
+                with np.errstate(invalid="ignore"):
+                    bad |= np.abs(col) > RATIO_LIMIT
+            if key == "Sharpe Ratio" and {"Volatility (Ann.) [%]", "Return (Ann.) [%]"} <= set(out.columns):
+                vol = out["Volatility (Ann.) [%]"].to_numpy(dtype=np.float64)
+                growth = 100 + out["Return (Ann.) [%]"].to_numpy(dtype=np.float64)
+                with np.errstate(invalid="ignore"):
+                    bad |= ~(vol > VOLATILITY_NOISE * np.abs(growth))
+            if bad.any():
+                out[key] = np.where(bad, np.nan, col)
+    return out
+
+
 def _frame(rows: list[dict[str, Any]], names: list[str], maximize: str) -> pd.DataFrame:
+    """The runs as a frame, statistics sanitised, best first: runs whose statistic is n/a (NaN) last."""
     if not rows:
         return pd.DataFrame(columns=[*names, *STAT_KEYS])
-    df = pd.DataFrame(rows)
+    df = sanitise(pd.DataFrame(rows))
     return df.sort_values(maximize, ascending=False, na_position="last", kind="stable").reset_index(drop=True)
 
 
@@ -272,16 +367,21 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Se
              chunksize: int | None = None, cash: float = 10_000.0, commission: float = 0.0, slippage: float = 0.0,
              finalize_trades: bool = True, constraint: Callable[[dict[str, Any]], bool] | None = None,
              progress: Progress | None = None, cancel: threading.Event | None = None, seed: int = 0,
-             halving_eta: int = 3, start_method: str | None = None, processes: str = "auto") -> OptimizeResult:
+             halving_eta: int = 3, start_method: str | None = None, processes: str = "auto",
+             lot_size: float | Decimal = 1) -> OptimizeResult:
     """Search ``grid`` (name -> values) for the parameters maximising ``maximize``.
 
     ``jobs``: at most this many processes; with ``processes="auto"`` they are used only when the estimated saving
     beats their start-up ("always" uses them whenever jobs > 1). ``start_method``: multiprocessing start method
     for the workers (default: ``default_start_method()``, never "fork").
 
-    ``method``: "grid" (every combination), "random" (``max_tries`` of them), or "halving" (successive
+    ``method``: "grid" (every combination), "random" (``max_tries`` of them, drawn without replacement and
+    without building the grid; parameter sets the strategy refuses do not count as tries), or "halving" (successive
     halving: all candidates on the most recent 1/eta^k of the bars, the best 1/eta go on to more bars, the
-    survivors to all of them; rows carry the number of bars they were scored on in ``bars``).
+    survivors to all of them; rows carry the number of bars they were scored on in ``bars``). An exhaustive
+    method over more than ``MAX_GRID_SIZE`` combinations raises GridTooLarge before any run.
+
+    ``lot_size``: "all in" orders buy whole multiples of it (1 = whole units; e.g. 0.00001 for BTC).
     """
     if maximize not in STAT_KEYS:
         raise ValueError(f"cannot maximise {maximize!r}; choose one of: {', '.join(STAT_KEYS)}")
@@ -294,21 +394,39 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Se
     if unknown:
         raise ParamError(f"strategy {strategy.name!r} has no parameter {unknown[0]!r} "
                          f"(parameters: {', '.join(strategy.parameters)})")
-    combos, skipped = [], 0
-    for params in expand(grid):
+    size = check_grid(grid, method, max_tries)
+
+    def valid(params: dict[str, Any]) -> dict[str, Any] | None:
         try:
             coerced = dict(strategy.validate(params))
         except ParamError:
-            skipped += 1
-            continue
+            return None
         coerced = {k: coerced[k] for k in names}
-        if constraint is not None and not constraint(coerced):
-            skipped += 1
-            continue
-        combos.append(coerced)
-    cfg = RunConfig(float(cash), float(commission), float(slippage), finalize_trades)
-    if method == "random" and max_tries is not None and max_tries < len(combos):
-        combos = random.Random(seed).sample(combos, max_tries)
+        return coerced if constraint is None or constraint(coerced) else None
+
+    combos: list[dict[str, Any]] = []
+    skipped = 0
+    if method == "random" and max_tries is not None:
+        # draw until max_tries valid sets, the grid runs out, or the strategy has refused refused_budget draws
+        refused_budget = max(1000, 100 * max_tries)
+        for index in sample_indices(size, random.Random(seed)):
+            params = valid(combination(grid, index))
+            if params is None:
+                skipped += 1
+                if skipped >= refused_budget:
+                    break
+                continue
+            combos.append(params)
+            if len(combos) == max_tries:
+                break
+    else:
+        for params in expand(grid):
+            coerced = valid(params)
+            if coerced is None:
+                skipped += 1
+            else:
+                combos.append(coerced)
+    cfg = RunConfig(float(cash), float(commission), float(slippage), finalize_trades, float(lot_size))
     if method != "halving":
         rows, cancelled = _run_all(data, strategy, combos, cfg, jobs, chunksize, progress, cancel, start_method,
                                    processes == "always")
@@ -345,7 +463,8 @@ def walk_forward(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str
     seg = n // (folds + 1)
     if seg < 50:
         raise ValueError(f"walk-forward with {folds} folds leaves {seg} bars per segment; need at least 50")
-    cfg_keys = {k: kwargs[k] for k in ("cash", "commission", "slippage", "finalize_trades") if k in kwargs}
+    cfg_keys = {k: kwargs[k] for k in ("cash", "commission", "slippage", "finalize_trades", "lot_size")
+                if k in kwargs}
     rows = []
     for k in range(folds):
         train = data.iloc[k * seg:(k + 1) * seg]
@@ -355,10 +474,11 @@ def walk_forward(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str
             raise ValueError("walk-forward: no valid parameter set in the grid")
         best = res.best
         oos = run_backtest(test, strategy(**best), validate=False, **cfg_keys)
+        oos_stats = sanitise(pd.DataFrame([{k: float(oos.stats.get(k, np.nan)) for k in STAT_KEYS}])).iloc[0]
         rows.append({"fold": k + 1, "train_start": train.index[0], "train_end": train.index[-1],
                      "test_start": test.index[0], "test_end": test.index[-1], **best,
                      f"{maximize} (in-sample)": res.best_value,
-                     f"{maximize} (out-of-sample)": float(oos.stats[maximize]),
-                     "Return [%] (out-of-sample)": float(oos.stats["Return [%]"]),
+                     f"{maximize} (out-of-sample)": float(oos_stats[maximize]),
+                     "Return [%] (out-of-sample)": float(oos_stats["Return [%]"]),
                      "# Trades (out-of-sample)": int(oos.stats["# Trades"])})
     return pd.DataFrame(rows)

@@ -1,9 +1,12 @@
 """Optimisation: grid across processes equals in-process, progress and cancel, halving, heatmap, walk-forward."""
 from __future__ import annotations
 
+import random
 import threading
+import tracemalloc
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from terminal.backtest.engine import run_backtest
@@ -11,7 +14,7 @@ from terminal.backtest.metrics import StatsPlan
 from terminal.backtest.optimize import (STAT_KEYS, RunConfig, SmaCache, _worth_processes, default_start_method,
                                         optimize, parse_grid_spec, walk_forward)
 from terminal.backtest.synthetic import random_walk
-from terminal.strategy.base import ParamError
+from terminal.strategy.base import Param, ParamError, Strategy
 from terminal.strategy.builtin import RsiReversion, SmaCross
 from terminal.strategy.indicators import sma
 
@@ -115,3 +118,111 @@ def test_workers_never_fork_by_default_and_small_grids_stay_in_process():
     assert not _worth_processes(RsiReversion, cfg, runs=50, bars=3_000, jobs=4)
     assert _worth_processes(RsiReversion, cfg, runs=500, bars=100_000, jobs=4)
     assert not _worth_processes(RsiReversion, cfg, runs=500, bars=100_000, jobs=1)
+
+
+# ---- huge grids, sampling, statistics that are not results ------------------------------------------------------
+class Wide(Strategy):
+    """Five parameters (a grid of 1000^5 = 10^15 combinations); buys once."""
+    name = "wide"
+    parameters = {k: Param(int, 1, minimum=0) for k in "abcde"}
+
+    def on_bar(self, bar) -> None:
+        if self.ctx.position == 0 and not self.ctx.open_orders:
+            self.ctx.buy()
+
+
+WIDE_GRID = {k: list(range(1000)) for k in "abcde"}
+
+
+def test_random_search_over_a_grid_of_10_to_the_15_never_builds_it_and_stays_small_in_memory(monkeypatch):
+    from terminal.backtest import optimize as optimize_mod
+
+    def grid_builder(grid):
+        raise AssertionError("the random sampler built the whole grid")
+    monkeypatch.setattr(optimize_mod, "expand", grid_builder)
+    bars = random_walk(300, seed=4)
+    tracemalloc.start()
+    try:
+        res = optimize(bars, Wide, WIDE_GRID, method="random", max_tries=3, seed=5, maximize="Return [%]")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    print(f"peak traced memory: {peak / 1e6:.2f} MB for 3 tries of a 10^15 grid")
+    assert optimize_mod.grid_size(WIDE_GRID) == 10 ** 15
+    assert len(res.results) == 3 and res.skipped == 0
+    tried = {tuple(r) for r in res.results[list("abcde")].itertuples(index=False)}
+    assert len(tried) == 3 and all(0 <= v < 1000 for t in tried for v in t)
+    assert peak < 5e6
+
+
+def test_exhaustive_search_above_the_limit_is_refused_before_any_run(monkeypatch, bars):
+    from terminal.backtest import optimize as optimize_mod
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("a run started")
+    monkeypatch.setattr(optimize_mod, "_run_all", no_runs)
+    big = {"fast": list(range(1, 401)), "slow": list(range(2, 253))}  # 100,400 combinations
+    assert optimize_mod.grid_size(big) == 100_400 > optimize_mod.MAX_GRID_SIZE == 100_000
+    for kw in (dict(method="grid"), dict(method="halving"), dict(method="random")):
+        with pytest.raises(optimize_mod.GridTooLarge, match=r"the grid has 100,400 combinations; an exhaustive "
+                                                           r"search is limited to 100,000"):
+            optimize(bars, SmaCross, big, **kw)
+    with pytest.raises(optimize_mod.GridTooLarge):
+        optimize(bars, Wide, WIDE_GRID)
+
+
+def test_random_draws_are_distinct_decoded_in_product_order_and_refused_sets_do_not_count(bars):
+    from terminal.backtest.optimize import combination, expand, sample_indices
+    grid = {"fast": [2, 3, 5, 8, 13], "slow": [3, 5, 8, 13, 21, 34], "long_short": [False, True]}
+    assert [combination(grid, i) for i in range(60)] == expand(grid)
+    drawn = list(sample_indices(60, random.Random(3)))
+    assert sorted(drawn) == list(range(60))  # every index once, then the draws end
+    res = optimize(bars, SmaCross, grid, method="random", max_tries=12, seed=2)
+    assert len(res.results) == 12 and (res.results["slow"] > res.results["fast"]).all()
+    assert len({tuple(r) for r in res.results[list(grid)].itertuples(index=False)}) == 12
+    whole = optimize(bars, SmaCross, grid, method="random", max_tries=1000)  # more tries than valid sets: all
+    exhaustive = optimize(bars, SmaCross, grid)
+    assert len(whole.results) == len(exhaustive.results) == 60 - exhaustive.skipped
+    assert whole.skipped == exhaustive.skipped
+
+
+HOLD_EVERY = """
+from terminal.strategy.base import Param, Strategy
+
+
+class HoldEvery(Strategy):
+    \"\"\"All in from bar ``start``; with ``every`` > 0, out and back in every ``every`` bars.\"\"\"
+    name = "hold_every"
+    parameters = {"every": Param(int, 0, minimum=0), "start": Param(int, 0, minimum=0)}
+
+    def on_bar(self, bar) -> None:
+        e, i = self.p.every, self.ctx.bar_index
+        if e and i % e == 0 and self.ctx.position > 0:
+            self.ctx.close_position()
+        elif self.ctx.position == 0 and not self.ctx.open_orders and i >= self.p.start:
+            self.ctx.buy()
+"""
+_ns: dict = {}
+exec(compile(HOLD_EVERY, "hold_every.py", "exec"), _ns)  # noqa: S102 - the same text the CLI test loads from a file
+HoldEvery = _ns["HoldEvery"]
+
+
+def geometric_bars(n: int = 24 * 120, growth: float = 1.0001) -> pd.DataFrame:
+    """Prices growing by the same factor every hour: held all in, the equity has no variance at all."""
+    close = 100 * growth ** np.arange(n)
+    return pd.DataFrame({"Open": close, "High": close, "Low": close, "Close": close, "Volume": 1.0},
+                        index=pd.date_range("2024-01-01", periods=n, freq="h"))
+
+
+def test_a_sharpe_ratio_over_zero_volatility_is_na_and_ranks_last():
+    df = geometric_bars()
+    cash = float(100 * df["Open"].iloc[1])  # 100 units at the first fill, no cash left over: equity = 100 x close
+    held = run_backtest(df, HoldEvery(every=0), cash=cash).stats
+    assert abs(held["Sharpe Ratio"]) > 1e6  # what the formula gives over floating-point noise
+    res = optimize(df, HoldEvery, {"every": [0, 24 * 7, 24 * 10, 24 * 15], "start": [0, 1]}, cash=cash)
+    assert list(res.results["every"])[-2:] == [0, 0] and res.results["Sharpe Ratio"].iloc[-2:].isna().all()
+    ranked = res.results["Sharpe Ratio"].iloc[:-2]
+    assert ranked.notna().all() and ranked.is_monotonic_decreasing and res.best["every"] != 0
+    heat, runs = res.heatmap(), res.runs()
+    assert heat.shape == runs.shape == (2, 4) and (runs == 1).all().all()
+    assert heat[0].isna().all() and heat.drop(columns=0).notna().all().all()  # n/a: a run, and no value
