@@ -9,6 +9,7 @@ import orjson
 from aiohttp import web
 
 from . import errors
+from .faultspec import validate
 
 if TYPE_CHECKING:
     from .server import SandboxServer
@@ -36,7 +37,7 @@ def admin_routes(server: "SandboxServer") -> list[web.RouteDef]:
 
     async def faults(request: web.Request) -> web.Response:
         try:
-            server.faults.apply(await _body(request))
+            server.faults.apply(validate(await _body(request), server.engine.instruments))
         except errors.ApiError as exc:
             return _json(exc.body(), 400)
         except (TypeError, ValueError) as exc:

@@ -19,8 +19,10 @@ def sign(secret: str, payload: str) -> str:
 
 
 def signature_matches(secret: str, payload: str, signature: str) -> bool:
-    expected = sign(secret, payload)
-    return hmac.compare_digest(expected, signature.lower())
+    """Constant-time, case-insensitive hex comparison. Compared as bytes: any text may arrive (non-ASCII, even lone
+    surrogates from JSON), and it simply does not match (``compare_digest`` refuses non-ASCII ``str``)."""
+    expected = sign(secret, payload).encode("ascii")
+    return hmac.compare_digest(expected, signature.lower().encode("utf-8", "surrogatepass"))
 
 
 def ws_payload(params: Mapping[str, object]) -> str:

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from . import errors
 from .accounts import ApiKey
+from .intake import read_body
 from .marketdata import MarketData, depth_weight
 from .params import Params, strip_signature
 from .trading import Trading
@@ -131,7 +132,7 @@ class RestApi:
                 raise errors.not_found()
             raw_path = request.raw_path
             query = raw_path.partition("?")[2]
-            body_bytes = await request.read() if request.body_exists else b""  # read() caches: a hold may have read it
+            body_bytes = await read_body(request)  # read() caches: a hold may have read it
             try:
                 body = body_bytes.decode("ascii")
             except UnicodeDecodeError:

@@ -35,6 +35,7 @@ from .auth import Authenticator
 from .fanout import Hub
 from .faults import Faults
 from .feeds import Feeds
+from .intake import MAX_BODY_BYTES, JsonErrorSite, json_errors
 from .ratelimit import Limits, RateLimiter
 from .rest import RestApi
 from .seed import seed_books
@@ -144,7 +145,7 @@ class SandboxServer:
         return fut.result(timeout=30)
 
     def _app(self) -> web.Application:
-        app = web.Application(client_max_size=1 << 20)
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
         app.router.add_route("*", "/api/{tail:.*}", self.rest.handle)
         app.router.add_get("/ws", self.market_sockets.handle)
         app.router.add_get("/ws/{streams:.*}", self.market_sockets.handle)
@@ -164,12 +165,9 @@ class SandboxServer:
             self._bootstrapped = True
         self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        site = JsonErrorSite(self._runner, self.host, self.port)  # malformed requests get JSON, not plain text
         await site.start()
-        server = site._server  # noqa: SLF001 - the only way to learn the port picked for port 0
-        sockets = getattr(server, "sockets", None)
-        if self.port == 0 and sockets:
-            self.port = sockets[0].getsockname()[1]
+        self.port = site.port
         self._tasks = [asyncio.create_task(self._every_100ms()), asyncio.create_task(self._every_second())]
         log.info("sandbox listening on %s", self.url)
 

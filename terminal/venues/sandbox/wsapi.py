@@ -45,6 +45,32 @@ ROUTES: dict[str, tuple[str, str, bool]] = {
 }
 
 
+# documented WS API methods (§18) the sandbox does not serve: -1020, where an unknown name is -1102
+UNSERVED = frozenset({
+    "order.cancelReplace", "order.amend.keepPriority", "orderList.place", "orderList.place.oco",
+    "orderList.place.oto", "orderList.place.otoco", "orderList.cancel", "orderList.status", "openOrderLists.status",
+    "allOrderLists", "account.commission", "account.rateLimits.orders", "session.logon", "session.logout",
+    "userDataStream.start", "userDataStream.ping", "userDataStream.stop",
+})
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def invalid_json() -> errors.ApiError:
+    return errors.ApiError(-1135, "Invalid JSON Request")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True if a string anywhere in the decoded request holds a lone surrogate (a ``\\ud800`` escape): JSON may
+    spell it, UTF-8 cannot carry it, so it is not text a client could have meant (or signed)."""
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -97,21 +123,29 @@ class WsApi:
                 "rateLimits": self._rate_limits()}
 
     def request(self, conn: Connection, text: str) -> dict[str, Any]:
+        """Answer one text frame. Malformed envelopes (§18: no documented answer) get 400 with id null when the id
+        could not be read: -1135 for text that is not a JSON object of valid Unicode, -1102 for a missing or
+        unusable ``id``, ``method`` or an unknown method."""
         try:
             req = json.loads(text, parse_float=str)  # keep numbers exactly as sent (they are signed as text)
-        except ValueError:
-            return self._error(None, errors.ApiError(-1000, "Malformed request: invalid JSON."))
-        if not isinstance(req, dict):
-            return self._error(None, errors.ApiError(-1000, "Malformed request: expected a JSON object."))
-        req_id = req.get("id")
-        if req_id is not None and not isinstance(req_id, (int, str)) or isinstance(req_id, bool):
-            return self._error(None, errors.ApiError(-1000, "Malformed request: invalid 'id'."))
+        except ValueError:  # includes ints too long to convert
+            return self._error(None, invalid_json())
+        if not isinstance(req, dict) or ("\\u" in text and _has_lone_surrogate(req)):
+            return self._error(None, invalid_json())
+        if "id" not in req:
+            return self._error(None, errors.mandatory("id"))
+        req_id = req["id"]
+        if not (req_id is None or isinstance(req_id, str)
+                or (isinstance(req_id, int) and not isinstance(req_id, bool) and INT64_MIN <= req_id <= INT64_MAX)):
+            return self._error(None, errors.mandatory("id"))
         method = req.get("method")
-        params = req.get("params") or {}
-        if not isinstance(method, str):
+        params = req.get("params")
+        if not isinstance(method, str) or not method:
             return self._error(req_id, errors.mandatory("method"))
-        if not isinstance(params, dict):
-            return self._error(req_id, errors.ApiError(-1000, "Malformed request: 'params' must be an object."))
+        if params is None:
+            params = {}
+        elif not isinstance(params, dict):
+            return self._error(req_id, errors.ApiError(-1135, "JSON sent for parameter 'params' is not valid"))
         try:
             return self._ok(req_id, self._dispatch(conn, method, params))
         except errors.ApiError as exc:
@@ -146,7 +180,10 @@ class WsApi:
             return {}
         route = ROUTES.get(method)
         if route is None or self.rest is None:
-            raise errors.ApiError(-1020, f"Method '{method[:64]}' is not supported by the sandbox WebSocket API.")
+            if method in UNSERVED:
+                raise errors.ApiError(-1020, f"Method '{method}' is not supported by the sandbox WebSocket API.")
+            raise errors.ApiError(-1102, f"Mandatory parameter 'method' was not sent, was empty/null, or malformed: "
+                                  f"unknown method '{method[:64]}'.")
         http_method, path, is_signed = route
         entry = self.rest.routes[(http_method, "/api/v3/" + path)]
         self.venue.limiter.charge(f"ws:{conn.id}", entry.weight, now)
