@@ -1,9 +1,10 @@
 """Pure domain model: no I/O, no asyncio, no Qt."""
 from .book import BookSequenceError, OrderBook
-from .enums import Environment, Interval, Liquidity, OrderStatus, OrderType, Side, TimeInForce
-from .events import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Fill, LogRecorded, OrderUpdated,
-                     QuoteTick, Ticker24h, TradeTick)
-from .instrument import Instrument, OrderValidationError
+from .enums import AssetClass, Environment, Interval, Liquidity, OptionRight, OrderStatus, OrderType, Side, TimeInForce
+from .events import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Fill, Holding, LogRecorded,
+                     OrderUpdated, QuoteTick, Ticker24h, TradeTick)
+from .hours import Phase, TradingHours, TradingSession
+from .instrument import Instrument, OrderValidationError, parse_qualified_id
 from .numbers import ZERO, NumberError, fmt, fmt_wire, snap, to_decimal
 from .order import InvalidTransition, Order, OrderRequest, can_transition, new_client_order_id
 
@@ -13,4 +14,5 @@ __all__ = [
     "OrderUpdated", "QuoteTick", "Ticker24h", "TradeTick", "Instrument", "OrderValidationError", "ZERO", "NumberError",
     "fmt", "fmt_wire", "snap", "to_decimal", "InvalidTransition", "Order", "OrderRequest", "can_transition",
     "new_client_order_id",
+    "AssetClass", "OptionRight", "Holding", "Phase", "TradingHours", "TradingSession", "parse_qualified_id",
 ]

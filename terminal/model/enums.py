@@ -69,6 +69,22 @@ class Liquidity(enum.Enum):
     TAKER = "taker"
 
 
+class AssetClass(enum.Enum):
+    """What kind of thing an instrument is (decides which fields of ``Instrument`` matter)."""
+
+    CRYPTO_SPOT = "crypto_spot"
+    EQUITY = "equity"
+    FUTURE = "future"
+    OPTION = "option"
+    FOREX = "forex"
+    INDEX = "index"
+
+
+class OptionRight(enum.Enum):
+    CALL = "call"
+    PUT = "put"
+
+
 class Environment(enum.Enum):
     SANDBOX = "sandbox"
     TESTNET = "testnet"

@@ -123,6 +123,18 @@ class Balance:
 
 
 @dataclass(frozen=True, slots=True)
+class Holding:
+    """A position as the venue reports it: ``qty`` of ``symbol`` (signed: < 0 short) bought at ``avg_price`` on
+    average (None when the venue does not say), valued in ``currency``; ``venue`` is the adapter's registry name."""
+
+    symbol: str
+    qty: Decimal
+    avg_price: Decimal | None
+    currency: str
+    venue: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class BalancesUpdated:
     balances: tuple[Balance, ...]
     ts_event: int = 0
@@ -151,5 +163,5 @@ class LogRecorded:
 
 __all__ = [
     "QuoteTick", "TradeTick", "Bar", "Ticker24h", "BookUpdated", "OrderUpdated", "Fill", "OrderFilled",
-    "Balance", "BalancesUpdated", "ConnectionChanged", "LogRecorded", "OrderStatus",
+    "Balance", "Holding", "BalancesUpdated", "ConnectionChanged", "LogRecorded", "OrderStatus",
 ]

@@ -1,10 +1,19 @@
-"""Instruments and their trading filters (from the venue's exchangeInfo)."""
+"""Instruments and their trading filters (from the venue's exchangeInfo), for every asset class.
+
+An instrument belongs to one venue (the registry name of the adapter that lists it) and is known across venues by its
+qualified id ``f"{symbol}@{venue or exchange}"``: ``BTCUSDT@binance``, ``AAPL@paper``; an instrument without a venue
+(built by hand) falls back to its exchange (``INFY@NSE``), and with neither it is its bare symbol.
+``parse_qualified_id`` splits such an id again. Money is Decimal: the value of ``qty`` at ``price`` is
+``price * qty * multiplier`` (``notional``), in ``currency`` (the quote asset).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
-from .enums import OrderType, Side
+from .enums import AssetClass, OptionRight, OrderType, Side
+from .hours import TradingHours
 from .numbers import ZERO, decimals_of, fmt, is_multiple, snap
 
 
@@ -41,6 +50,48 @@ class Instrument:
     status: str = "TRADING"
     order_types: frozenset[OrderType] = field(default_factory=lambda: frozenset(OrderType))
     quote_order_qty_market_allowed: bool = True
+    # -- multi-asset: where it trades, what it is, its contract terms and hours
+    venue: str = ""  # registry name of the adapter that lists it ("binance", "paper")
+    asset_class: AssetClass = AssetClass.CRYPTO_SPOT
+    exchange: str = ""  # listing exchange or routing destination ("NASDAQ", "NSE", "SMART")
+    segment: str = ""  # the exchange's segment where it has them ("NFO", "CDS"); "" otherwise
+    multiplier: Decimal = Decimal(1)  # contract size: notional = price * qty * multiplier
+    expiry: date | None = None  # futures and options
+    strike: Decimal | None = None  # options
+    right: OptionRight | None = None  # options
+    hours: TradingHours | None = None  # None: always open (crypto)
+
+    def __post_init__(self) -> None:
+        if not (self.multiplier.is_finite() and self.multiplier > 0):
+            raise ValueError(f"{self.symbol}: multiplier must be a positive number, got {self.multiplier}")
+        if self.asset_class in (AssetClass.FUTURE, AssetClass.OPTION) and self.expiry is None:
+            raise ValueError(f"{self.symbol}: a {self.asset_class.value} needs an expiry")
+        if self.asset_class is AssetClass.OPTION and (self.strike is None or self.right is None):
+            raise ValueError(f"{self.symbol}: an option needs a strike and a right (call or put)")
+
+    @property
+    def qualified_id(self) -> str:
+        """``symbol@venue`` (else ``symbol@exchange``, else the symbol): unique across the venues of a workspace."""
+        where = self.venue or self.exchange
+        return f"{self.symbol}@{where}" if where else self.symbol
+
+    @property
+    def currency(self) -> str:
+        """The currency prices, notionals and P&L are in (the quote asset)."""
+        return self.quote_asset
+
+    @property
+    def lot_size(self) -> Decimal:
+        """The quantity increment (Binance's LOT_SIZE step; a derivative's lot)."""
+        return self.step_size
+
+    def notional(self, price: Decimal, qty: Decimal) -> Decimal:
+        """The value of ``qty`` at ``price`` in ``currency``: ``price * qty * multiplier``."""
+        return price * qty * self.multiplier
+
+    def is_open(self, ts_ms: int) -> bool:
+        """True if the regular session runs at ``ts_ms`` (always, for an instrument without hours)."""
+        return self.hours is None or self.hours.is_open(ts_ms)
 
     @property
     def price_decimals(self) -> int:
@@ -117,7 +168,7 @@ class Instrument:
         px = price if order_type.has_price else (reference_price if market else (price or stop_price))
         if px is None:
             return
-        notional = px * quantity
+        notional = self.notional(px, quantity)
         if (not market or self.apply_min_to_market) and self.min_notional and notional < self.min_notional:
             raise OrderValidationError(
                 "NOTIONAL", f"order value {fmt(notional)} {self.quote_asset} is below the minimum {fmt(self.min_notional)}", "quantity")
@@ -137,3 +188,12 @@ class Instrument:
             raise OrderValidationError(
                 "PRICE_FILTER", f"{label} {fmt(price)} is not a multiple of the tick size {fmt(self.tick_size)} "
                 f"(nearest valid: {fmt(snap(price, self.tick_size, 'nearest'))})", field_name)
+
+def parse_qualified_id(text: str) -> tuple[str, str | None]:
+    """``"AAPL@paper"`` -> ``("AAPL", "paper")``; ``"BTCUSDT"`` -> ``("BTCUSDT", None)``."""
+    symbol, sep, where = text.strip().rpartition("@")
+    if not sep:
+        return where, None
+    if not symbol or not where:
+        raise ValueError(f"not a qualified instrument id: {text!r} (expected SYMBOL@VENUE)")
+    return symbol, where

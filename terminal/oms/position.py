@@ -1,4 +1,7 @@
-"""Positions built from fills (average-cost method), with realised and unrealised P&L in the quote asset."""
+"""Positions built from fills (average-cost method), with realised and unrealised P&L in the quote asset.
+
+P&L is a price difference times quantity times the instrument's ``multiplier`` (1 for spot and stocks, the contract
+size for futures and options)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,12 +21,13 @@ class Position:
     realised_pnl: Decimal
     fees_quote: Decimal  # commissions paid in the quote asset (already in realised_pnl)
     last_price: Decimal | None = None
+    multiplier: Decimal = Decimal(1)
 
     @property
     def unrealised_pnl(self) -> Decimal:
         if self.last_price is None or self.avg_price is None or self.qty == 0:
             return ZERO
-        return (self.last_price - self.avg_price) * self.qty
+        return (self.last_price - self.avg_price) * self.qty * self.multiplier
 
     @property
     def total_pnl(self) -> Decimal:
@@ -38,6 +42,7 @@ def build_positions(fills: Iterable[Fill], instruments: Mapping[str, Instrument]
         inst = instruments.get(f.symbol)
         base = inst.base_asset if inst else ""
         quote = inst.quote_asset if inst else ""
+        multiplier = inst.multiplier if inst else Decimal(1)
         qty, cost, realised, fees = state.setdefault(f.symbol, [ZERO, ZERO, ZERO, ZERO])
         delta = f.qty if f.side is Side.BUY else -f.qty
         if f.commission and f.commission_asset == base:
@@ -51,7 +56,7 @@ def build_positions(fills: Iterable[Fill], instruments: Mapping[str, Instrument]
         else:  # reducing, maybe flipping
             avg = cost / qty
             closing = min(abs(delta), abs(qty)) * (1 if delta > 0 else -1)
-            realised += (f.price - avg) * (-closing)
+            realised += (f.price - avg) * (-closing) * multiplier
             qty += closing
             cost = avg * qty
             rest = delta - closing
@@ -65,5 +70,5 @@ def build_positions(fills: Iterable[Fill], instruments: Mapping[str, Instrument]
         out[symbol] = Position(
             symbol=symbol, base_asset=inst.base_asset if inst else "", quote_asset=inst.quote_asset if inst else "",
             qty=qty, avg_price=(cost / qty) if qty else None, realised_pnl=realised, fees_quote=fees,
-            last_price=last_prices.get(symbol))
+            last_price=last_prices.get(symbol), multiplier=inst.multiplier if inst else Decimal(1))
     return out

@@ -80,7 +80,7 @@ class RiskChecks:
         ref = self._last_price(inst.symbol, request.side)
         inst.validate_order(request.side, request.type, request.quantity, request.price, request.stop_price,
                             request.quote_quantity, reference_price=ref)
-        notional = self.notional(request, ref)
+        notional = self.notional(request, ref, inst)
         limit = self.limits.max_order_notional
         if limit is not None and notional is not None and notional > limit:
             raise NotionalLimitExceeded(
@@ -90,13 +90,15 @@ class RiskChecks:
             self._check_balance(request, inst, notional)
 
     @staticmethod
-    def notional(request: OrderRequest, reference_price: Decimal | None) -> Decimal | None:
+    def notional(request: OrderRequest, reference_price: Decimal | None,
+                 instrument: Instrument | None = None) -> Decimal | None:
+        """The order's value in the quote asset (``Instrument.notional``: price x quantity x multiplier)."""
         if request.type is OrderType.MARKET and request.quantity is None:
             return request.quote_quantity
         px = request.price if request.type.has_price else (reference_price or request.stop_price)
         if px is None or request.quantity is None:
             return None
-        return px * request.quantity
+        return instrument.notional(px, request.quantity) if instrument is not None else px * request.quantity
 
     def _check_balance(self, request: OrderRequest, inst: Instrument, notional: Decimal | None) -> None:
         balances = self._balances()
@@ -111,7 +113,8 @@ class RiskChecks:
                 ref = self._last_price(inst.symbol, request.side)
                 if ref is None or request.quote_quantity is None:
                     return
-                asset, need, places = inst.base_asset, request.quote_quantity / ref, inst.qty_decimals
+                need = request.quote_quantity / inst.notional(ref, Decimal(1))
+                asset, places = inst.base_asset, inst.qty_decimals
             else:
                 asset, need, places = inst.base_asset, request.quantity, inst.qty_decimals
         bal = balances.get(asset)

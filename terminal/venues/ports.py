@@ -19,10 +19,11 @@ Outcomes (exceptions), from the caller's point of view:
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, runtime_checkable
+
+from ..model.enums import AssetClass  # re-exported: the model owns it (instruments carry it)
 
 if TYPE_CHECKING:
     from ..bus import Bus
@@ -94,15 +95,6 @@ class SessionExpired(AuthError):
 
 
 # ---------------------------------------------------------------------------------------------------- declarations
-class AssetClass(enum.Enum):
-    CRYPTO_SPOT = "crypto_spot"
-    EQUITY = "equity"
-    FUTURE = "future"
-    OPTION = "option"
-    FOREX = "forex"
-    INDEX = "index"
-
-
 @dataclass(frozen=True, slots=True)
 class RateLimit:
     """``limit`` units (requests, orders or weight) per ``interval_s`` seconds."""

@@ -265,7 +265,7 @@ class OrderEntryWidget(QWidget):
             if quote_unit and otype is m.OrderType.MARKET:
                 quote_qty = amount.quantize(Decimal(1).scaleb(-min(ins.quote_precision, 8)))
             elif quote_unit:
-                qty = ins.snap_qty(amount / ref) if ref else None
+                qty = ins.snap_qty(amount / ins.notional(ref, Decimal(1))) if ref else None
                 if ref is None:
                     errors.setdefault("price", "enter a price to convert the amount")
             else:
@@ -279,7 +279,7 @@ class OrderEntryWidget(QWidget):
                                    reference_price=ref)
             except m.OrderValidationError as exc:
                 errors[exc.field or ("quantity" if "NOTIONAL" in exc.filter or "LOT" in exc.filter else "")] = exc.message
-        notional = (qty * ref) if (qty is not None and ref) else quote_qty
+        notional = ins.notional(ref, qty) if (qty is not None and ref) else quote_qty
         fee = notional * FEE_RATE if notional is not None else None
         if notional is not None and not errors:
             if side is m.Side.BUY:
@@ -289,7 +289,8 @@ class OrderEntryWidget(QWidget):
                                           f" available {f.amount(free)}")
             else:
                 free = self.balance_of(ins.base_asset)
-                need = qty if qty is not None else (quote_qty / ref if (ref and quote_qty) else ZERO)
+                unit = ins.notional(ref, Decimal(1)) if ref else None  # value of one unit
+                need = qty if qty is not None else (quote_qty / unit if (unit and quote_qty) else ZERO)
                 if need > free:
                     errors["quantity"] = f"insufficient {ins.base_asset}: needs {ins.format_qty(need)}, available {ins.format_qty(free)}"
         if errors:

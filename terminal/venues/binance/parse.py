@@ -13,6 +13,7 @@ from ...model import (Balance, BalancesUpdated, Bar, Fill, Instrument, Interval,
                       OrderStatus, OrderType, QuoteTick, Side, Ticker24h, TradeTick)
 from ...model.numbers import NumberError
 from .enums import ORDER_TYPE_FROM_WIRE, SIDE_FROM_WIRE, STATUS_FROM_WIRE, TIF_FROM_WIRE
+from ...model.enums import AssetClass
 
 ZERO = Decimal(0)
 _BUY, _SELL = Side.BUY, Side.SELL
@@ -94,9 +95,10 @@ def levels(rows: Iterable[Any]) -> Levels:
 
 # ---------------------------------------------------------------- instruments
 
-def instruments(exchange_info: Mapping[str, Any]) -> dict[str, Instrument]:
-    """exchangeInfo -> {symbol: Instrument}, from PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL/MIN_NOTIONAL."""
-    return {s["symbol"]: instrument(s) for s in exchange_info.get("symbols", ())}
+def instruments(exchange_info: Mapping[str, Any], venue: str = "binance") -> dict[str, Instrument]:
+    """exchangeInfo -> {symbol: Instrument}, from PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL/MIN_NOTIONAL.
+    ``venue`` is the registry name the instruments are listed under (crypto spot, priced in the quote asset)."""
+    return {s["symbol"]: instrument(s, venue) for s in exchange_info.get("symbols", ())}
 
 
 def request_weight_limit(exchange_info: Mapping[str, Any]) -> int | None:
@@ -107,7 +109,7 @@ def request_weight_limit(exchange_info: Mapping[str, Any]) -> int | None:
     return None
 
 
-def instrument(sym: Mapping[str, Any]) -> Instrument:
+def instrument(sym: Mapping[str, Any], venue: str = "binance") -> Instrument:
     kw: dict[str, Any] = {}
     for f in sym.get("filters", ()):
         kind = f.get("filterType")
@@ -134,7 +136,8 @@ def instrument(sym: Mapping[str, Any]) -> Instrument:
         base_precision=int(sym.get("baseAssetPrecision", 8)),
         quote_precision=int(sym.get("quoteAssetPrecision", sym.get("quotePrecision", 8))),
         status=sym.get("status", "TRADING"),
-        quote_order_qty_market_allowed=bool(sym.get("quoteOrderQtyMarketAllowed", True)), **kw)
+        quote_order_qty_market_allowed=bool(sym.get("quoteOrderQtyMarketAllowed", True)),
+        venue=venue, asset_class=AssetClass.CRYPTO_SPOT, exchange="BINANCE", **kw)
 
 
 # ---------------------------------------------------------------- market data
