@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from terminal import model as m
 from terminal.ui.widgets.order_entry import OrderEntryWidget
@@ -16,6 +16,12 @@ SHOWS_A_BOX = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen p
 BTC = m.Instrument("BTCUSDT", "BTC", "USDT", tick_size=D("0.01"), step_size=D("0.00001"), min_qty=D("0.00001"),
                    min_notional=D("5"))
 BALANCES = {"USDT": D("1000"), "BTC": D("0.5")}
+
+
+def _box() -> QMessageBox | None:
+    """The visible modal message box, if any."""
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible() and w.isModal()]
+    return boxes[-1] if boxes else None
 
 
 @pytest.fixture
@@ -108,15 +114,13 @@ def test_place_asks_in_a_real_box_ok_sends_and_cancel_sends_nothing(oe, qloop, a
 
 @SHOWS_A_BOX
 def test_while_the_box_is_open_a_second_place_neither_asks_nor_sends(oe, qloop, qtbot):
-    from conftest import BoxAnswer
-
     oe.price_edit.setText("100")
     oe.qty_edit.setText("1")
     first = qloop.loop.create_task(oe.place())
-    qtbot.waitUntil(lambda: BoxAnswer.shown() is not None, timeout=5000)
-    box = BoxAnswer.shown()
+    qtbot.waitUntil(lambda: _box() is not None, timeout=5000)
+    box = _box()
     assert qloop.run(oe.place()) is None  # returns at once: the first order is still being asked about
-    assert BoxAnswer.shown() is box and oe.placer.sent == []
+    assert _box() is box and oe.placer.sent == []
     qtbot.mouseClick(box.button(Button.Ok), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(first.done, timeout=5000)
     assert first.result() is not None and len(oe.placer.sent) == 1
@@ -124,15 +128,13 @@ def test_while_the_box_is_open_a_second_place_neither_asks_nor_sends(oe, qloop, 
 
 @SHOWS_A_BOX
 def test_cancelling_the_placing_task_closes_the_box_and_sends_nothing(oe, qloop, qtbot):
-    from conftest import BoxAnswer
-
     oe.price_edit.setText("100")
     oe.qty_edit.setText("1")
     task = qloop.loop.create_task(oe.place())
-    qtbot.waitUntil(lambda: BoxAnswer.shown() is not None, timeout=5000)
+    qtbot.waitUntil(lambda: _box() is not None, timeout=5000)
     task.cancel()
     qtbot.waitUntil(task.done, timeout=5000)
-    assert task.cancelled() and BoxAnswer.shown() is None and oe.placer.sent == []
+    assert task.cancelled() and _box() is None and oe.placer.sent == []
     assert oe.submit.isEnabled()
 
 
