@@ -262,6 +262,31 @@ async def test_ws_api_malformed_request_gets_an_error_envelope_and_the_session_s
         await _assert_alive(ws)
 
 
+LONE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+WS_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8),
+                      st.text(alphabet=LONE, min_size=1, max_size=2), st.lists(st.integers(), max_size=2))
+WS_REQUESTS = st.one_of(
+    st.text(max_size=40),
+    st.fixed_dictionaries({}, optional={
+        "id": WS_VALUES, "method": st.sampled_from(["ping", "time", "depth", "order.place", "account.status",
+                                                    "session.logon", "nope", ""]) | WS_VALUES,
+        "params": st.dictionaries(st.sampled_from(["symbol", "limit", "apiKey", "timestamp", "signature"]),
+                                  WS_VALUES, max_size=4) | WS_VALUES}).map(json.dumps),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(WS_REQUESTS, min_size=1, max_size=6))
+def test_random_ws_api_requests_get_an_envelope_and_the_session_survives(sandbox, batch) -> None:
+    async def run() -> None:
+        async with websockets.connect(sandbox.ws_url + "/ws-api/v3") as ws:
+            for text in batch:
+                reply = await _ws_exchange(ws, text)
+                assert reply["status"] == 200 or (400 <= reply["status"] < 500 and reply["error"]["code"] < 0), reply
+            await _assert_alive(ws)
+    asyncio.run(run())
+
+
 # -- POST /sandbox/faults validates before any switch moves ---------------------------------------------------------
 
 BAD_FAULTS = [
