@@ -13,7 +13,9 @@ Fill rules (backtesting.py 0.6.6's, with ``trade_on_close=False`` and no hedging
 * "All in" (a MARKET order with neither quantity nor quote quantity): the quantity is
   floor(available cash / (fill price x (1 + commission))) lots, computed at the fill, after any order placed
   before it in the same bar has filled (so close-then-reverse sizes from the cash the close freed).
-* An order the cash cannot pay for is REJECTED ("insufficient cash"), as backtesting.py cancels it.
+* An order the cash cannot pay for is REJECTED ("insufficient cash"), as backtesting.py cancels it; the first such
+  rejection is kept as a ``Shortfall`` (what was asked, at what price, against what cash) to explain a backtest
+  without trades.
 
 Trades are matched FIFO: a fill first reduces opposite open trades, the rest opens a new trade. A closed trade's
 commission is the exit fee plus the entry fee of the closed part; its return is
@@ -116,6 +118,16 @@ class ClosedTrade(NamedTuple):
     exit_float: float = float("nan")
 
 
+class Shortfall(NamedTuple):
+    """The first order the cash could not pay for: an "all in" order that came to 0 lots, or a quantity too dear."""
+    bar: int
+    all_in: bool
+    quantity: Decimal  # asked for, or what all-in sizing gave (0)
+    price: Decimal  # the fill price
+    cash: Decimal  # what was available for it
+    need: Decimal  # quantity x price, commission included (all in: one lot)
+
+
 class SimBroker:
     """An ``OrderPort`` for backtests. ``process`` runs once per bar, before the strategy sees the bar."""
 
@@ -139,6 +151,7 @@ class SimBroker:
         self._fills: list[Fill | tuple] = []  # Fill, or the tuple of its fields until someone asks
         self.marks: list[tuple[int, float, float]] = []  # (bar, cash, position) after fills on that bar
         self._triggered: set[str] = set()
+        self.shortfall: Shortfall | None = None  # the first order rejected for insufficient cash
         self._ids = itertools.count(1)
         self._open = self._high = self._low = np.empty(0)
         self._times = np.empty(0, np.int64)
@@ -282,7 +295,8 @@ class SimBroker:
         buy = order.side is _BUY
         pos, cash = ctx._position, ctx._cash
         unit_cost = price * self._unit
-        if order.quantity > 0:
+        all_in = not order.quantity > 0
+        if not all_in:
             qty = order.quantity
         else:
             budget = order.quote_quantity if order.quote_quantity is not None else (
@@ -294,6 +308,7 @@ class SimBroker:
                 qty = (budget / unit_cost / lot).to_integral_value(rounding=ROUND_FLOOR) * lot
         value = qty * price
         fee = value * self.commission
+        avail, opening = cash, qty
         if not pos:
             ok = qty > 0 and qty * unit_cost <= cash
         else:  # exposure added beyond what closes the opposite position must be paid for
@@ -311,6 +326,9 @@ class SimBroker:
                 if pos_after_close else cash_after_close
             ok = qty > 0 and opening * unit_cost <= avail
         if not ok:  # NEW -> REJECTED
+            if self.shortfall is None:
+                need = (self.lot_size if all_in else opening) * unit_cost
+                self.shortfall = Shortfall(i, all_in, qty, price, avail if not all_in else budget, need)
             order.status = _REJECTED
             order.ts_updated = t
             order.reject_reason = "insufficient cash"

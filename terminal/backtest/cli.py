@@ -1,11 +1,15 @@
 """``trading-terminal backtest`` and ``trading-terminal optimize``.
 
     trading-terminal backtest --strategy sma_cross --param fast=10 --param slow=20 --data FILE.csv \\
-        --cash 10000 --commission 0.002 [--json] [--trades out.csv] [--equity out.csv]
+        --cash 10000 --commission 0.002 [--lot-step 0.00001] [--json] [--trades out.csv] [--equity out.csv]
     trading-terminal optimize --strategy sma_cross --grid fast=5:30:5 --grid slow=10:60:10 --data FILE.csv \\
-        [--maximize "Sharpe Ratio"] [--jobs N] [--method grid|random|halving] [--walk-forward K]
+        [--maximize "Sharpe Ratio"] [--jobs N] [--method grid|random|halving] [--max-tries N] [--walk-forward K]
 
-Bad input gives one line on stderr and exit code 2, never a traceback.
+Bad input gives one line on stderr and exit code 2, never a traceback. ``--lot-step``: "all in" orders buy whole
+multiples of it (default 1, whole units as backtesting.py; 0.00001 for BTC). A backtest without trades says why.
+Strategy files in ``--strategies-dir`` that fail to load are listed on stderr (the run goes on if the strategy
+asked for is found). An exhaustive grid above ``optimize.MAX_GRID_SIZE`` combinations is refused before the data
+is read; statistics that are NaN or absurd print as "n/a" and rank last.
 """
 from __future__ import annotations
 
@@ -19,10 +23,13 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from ..strategy.base import Strategy
 from ..strategy.loader import StrategyLoadError, resolve
 from ..strategy.params import ParamError, parse_assignments
 from .data import DataError, load_csv
 from .engine import StrategyError, run_backtest
+
+NA = "n/a"  # a statistic that is not a result (optimize.NA; optimize is imported only when optimising)
 
 
 class UsageError(Exception):
@@ -53,6 +60,8 @@ def _parser() -> _Parser:
     common.add_argument("--cash", default="10000")
     common.add_argument("--commission", default="0", help="fraction of traded value per side, e.g. 0.002")
     common.add_argument("--slippage", default="0", help="fraction of price against market/stop fills")
+    common.add_argument("--lot-step", default="1",
+                        help="all-in orders buy whole multiples of this quantity (default 1; e.g. 0.00001 for BTC)")
     common.add_argument("--strategies-dir", action="append", default=[], help="folder of user strategy files")
     common.add_argument("--no-finalize", action="store_true", help="leave the last trade open at the end")
     common.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -93,15 +102,25 @@ def _print_stats(stats: pd.Series, header: dict[str, Any]) -> None:
         print(f"{k:<{width}}  {text}")
 
 
-def _backtest(args: argparse.Namespace) -> int:
-    cls = resolve(args.strategy, tuple(args.strategies_dir))
+def _strategy(args: argparse.Namespace, prog: str) -> type[Strategy]:
+    """The strategy asked for; strategy files of --strategies-dir that fail to load are reported on stderr."""
+    errors: list[str] = []
+    try:
+        return resolve(args.strategy, tuple(args.strategies_dir), errors)
+    finally:
+        for message in errors:
+            print(f"{prog}: warning: {message.splitlines()[0]}", file=sys.stderr)
+
+
+def _backtest(args: argparse.Namespace, prog: str) -> int:
+    cls = _strategy(args, prog)
     params = parse_assignments(args.param)
     strategy = cls(**params)
+    cash = _number(args.cash, "--cash", positive=True)
+    costs = dict(commission=_number(args.commission, "--commission"), slippage=_number(args.slippage, "--slippage"),
+                 lot_size=_number(args.lot_step, "--lot-step", positive=True))
     df = load_csv(args.data)
-    res = run_backtest(df, strategy, cash=_number(args.cash, "--cash", positive=True),
-                       commission=_number(args.commission, "--commission"),
-                       slippage=_number(args.slippage, "--slippage"), finalize_trades=not args.no_finalize,
-                       validate=False)
+    res = run_backtest(df, strategy, cash=cash, finalize_trades=not args.no_finalize, validate=False, **costs)
     if args.trades:
         res.trades.to_csv(args.trades, index=False)
     if args.equity:
@@ -109,15 +128,30 @@ def _backtest(args: argparse.Namespace) -> int:
     header = {"Strategy": repr(strategy)}
     if args.json:
         print(json.dumps({"strategy": cls.name or cls.__name__, "params": dict(strategy.p),
-                          "stats": {k: _jsonable(v) for k, v in res.stats.items()}}, indent=2))
+                          "stats": {k: _jsonable(v) for k, v in res.stats.items()}, "note": res.note or None},
+                         indent=2))
     else:
         _print_stats(res.stats, header)
+        if res.note:
+            print(f"\n{res.note}")
     return 0
 
 
-def _optimize(args: argparse.Namespace) -> int:
-    from .optimize import optimize, parse_grid_spec, walk_forward
-    cls = resolve(args.strategy, tuple(args.strategies_dir))
+def _fmt(x: float) -> str:
+    return f"{x:.3f}" if math.isfinite(x) else NA
+
+
+def _heatmap_text(res: Any) -> str:
+    """The heatmap with "n/a" where runs exist but none has a value, blank where there was no run."""
+    table, runs = res.heatmap(), res.runs()
+    cells = table.apply(lambda col: [_fmt(v) if v == v else (NA if runs.at[i, col.name] else "")
+                                     for i, v in col.items()])
+    return cells.to_string()
+
+
+def _optimize(args: argparse.Namespace, prog: str) -> int:
+    from .optimize import check_grid, optimize, parse_grid_spec, walk_forward
+    cls = _strategy(args, prog)
     if not args.grid:
         raise UsageError("give at least one --grid name=start:stop:step")
     grid: dict[str, list[Any]] = {}
@@ -128,12 +162,19 @@ def _optimize(args: argparse.Namespace) -> int:
         grid[name] = [value]
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    df = load_csv(args.data)
+    if args.max_tries is not None and args.max_tries < 1:
+        raise UsageError("--max-tries must be at least 1")
+    try:
+        check_grid(grid, args.method, args.max_tries)  # before any work: a huge grid is refused at once
+    except ValueError as exc:
+        raise UsageError(f"{exc} (--method random --max-tries N)") from None
     kw: dict[str, Any] = dict(maximize=args.maximize, method=args.method, max_tries=args.max_tries, jobs=args.jobs,
                               cash=float(_number(args.cash, "--cash", positive=True)),
                               commission=float(_number(args.commission, "--commission")),
                               slippage=float(_number(args.slippage, "--slippage")),
+                              lot_size=_number(args.lot_step, "--lot-step", positive=True),
                               finalize_trades=not args.no_finalize)
+    df = load_csv(args.data)
     res = optimize(df, cls, grid, **kw)
     if res.results.empty:
         raise UsageError(f"no valid parameter set in the grid ({res.skipped} refused by the strategy)")
@@ -147,18 +188,20 @@ def _optimize(args: argparse.Namespace) -> int:
             out["walk_forward"] = [{k: _jsonable(v) for k, v in r.items()} for r in wf.to_dict("records")]
         print(json.dumps(out, indent=2))
         return 0
-    print(f"Best {', '.join(f'{k}={v}' for k, v in res.best.items())}: {res.maximize} = {res.best_value:.5f}"
-          f"  ({len(res.results)} runs, {res.skipped} parameter sets refused)")
+    best = res.best_value
+    print(f"Best {', '.join(f'{k}={v}' for k, v in res.best.items())}: {res.maximize} = "
+          f"{f'{best:.5f}' if math.isfinite(best) else NA}  ({len(res.results)} runs, {res.skipped} parameter sets "
+          f"refused)")
     cols = [*res.params, res.maximize, "Return [%]", "Max. Drawdown [%]", "# Trades", "Win Rate [%]"]
     cols = list(dict.fromkeys(cols))
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(res.results[cols].head(args.top).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        print(res.results[cols].head(args.top).to_string(index=False, float_format=_fmt, na_rep=NA))
         if len(res.params) >= 2:
             print(f"\n{res.maximize} by {res.params[1]} (rows) and {res.params[0]} (columns):")
-            print(res.heatmap().to_string(float_format=lambda x: f"{x:.3f}"))
+            print(_heatmap_text(res))
         if wf is not None:
             print("\nWalk-forward (optimised in-sample, tested on the next segment):")
-            print(wf.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+            print(wf.to_string(index=False, float_format=_fmt, na_rep=NA))
     return 0
 
 
@@ -167,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = f"trading-terminal {args_list[0]}" if args_list and not args_list[0].startswith("-") else "trading-terminal"
     try:
         args = _parser().parse_args(args_list)
-        return _backtest(args) if args.command == "backtest" else _optimize(args)
+        return _backtest(args, prog) if args.command == "backtest" else _optimize(args, prog)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other command-line tools

@@ -6,7 +6,10 @@ exclusive_orders=True, finalize_trades=True)``):
 * The strategy sees bar i when it has closed; orders it places then are filled from bar i + 1 on
   (market orders at bar i + 1's open). Fills happen before the strategy sees the bar they happen on.
 * "All in" orders (``ctx.buy()`` / ``ctx.sell()`` without a quantity) buy whole units worth the available cash,
-  commission included, at the fill price.
+  commission included, at the fill price; whole multiples of ``lot_size`` when it is given (e.g. 0.00001 for BTC,
+  the instrument's LOT_SIZE step: fractional sizing).
+* A backtest without trades says why in ``result.note`` (``explain.no_trades_reason``), e.g. "cash 10,000 buys 0
+  whole units at 64,000".
 * Commission is a fraction of traded value, paid on every fill (both sides of a round trip).
 * The equity curve is cash + position x close, one value per bar, in floats (analytics).
 * ``finalize_trades=True``: after the last bar, orders still pending are tried once more against the last bar,
@@ -45,6 +48,7 @@ from ..strategy.context import Context
 from ..strategy.series import BarSeries, BarView
 from . import data as data_mod
 from .broker import SimBroker
+from .explain import no_trades_reason
 from .metrics import StatsPlan, trades_frame
 
 
@@ -57,8 +61,9 @@ class BacktestResult:
     first access from the broker's records: most callers only want the statistics)."""
 
     def __init__(self, stats: pd.Series, equity: pd.Series, trades: pd.DataFrame, orders: Any = (),
-                 fills: Any = (), strategy: Strategy | None = None) -> None:
+                 fills: Any = (), strategy: Strategy | None = None, note: str = "") -> None:
         self.stats = stats
+        self.note = note  # why there are no trades ("" when there are)
         self.equity = equity
         self.trades = trades
         self.strategy = strategy
@@ -90,8 +95,10 @@ class BacktestResult:
 
 
 def _as_decimal(value: float | int | str | Decimal, name: str) -> Decimal:
-    if isinstance(value, float):
-        value = repr(value)
+    if isinstance(value, (float, np.floating)):
+        value = repr(float(value))  # numpy's repr is "np.float64(...)"
+    elif isinstance(value, np.integer):
+        value = int(value)
     d = Decimal(value)
     if not d.is_finite() or d < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value}")
@@ -111,9 +118,11 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
     index = pd.DatetimeIndex(df.index)
     series = BarSeries.from_arrays(data_mod.to_ms(index), df["Open"].to_numpy(), df["High"].to_numpy(),
                                    df["Low"].to_numpy(), df["Close"].to_numpy(), df["Volume"].to_numpy())
+    lot = _as_decimal(lot_size, "lot_size")
     broker = SimBroker(symbol, commission=_as_decimal(commission, "commission"),
-                       slippage=_as_decimal(slippage, "slippage"), lot_size=_as_decimal(lot_size, "lot_size"))
-    ctx = Context(symbol, series, broker, cash=cash_d, params=strategy.p, name=strategy.name or type(strategy).__name__)
+                       slippage=_as_decimal(slippage, "slippage"), lot_size=lot)
+    ctx = Context(symbol, series, broker, cash=cash_d, params=strategy.p, name=strategy.name or type(strategy).__name__,
+                  lot_step=lot)
     broker.attach(ctx)
     strategy.bind(ctx)
     _call(strategy.on_start, "on_start", -1, index)
@@ -162,8 +171,11 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
     equity = equity_curve(broker.marks, float(cash_d), series.cols["close"])
     trades = trades_frame(broker.closed_trades, index)  # ClosedTrade tuples, in trades_frame's column order
     stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades, warmup)
+    note = "" if len(trades) else no_trades_reason(bars=n, orders=len(ctx._orders), fills=len(broker._fills),
+                                                   shortfall=broker.shortfall, lot_size=lot,
+                                                   finalize_trades=finalize_trades)
     return BacktestResult(stats, pd.Series(equity, index=index, name="Equity"), trades,
-                          list(ctx._orders.values()), broker._fills, strategy)
+                          list(ctx._orders.values()), broker._fills, strategy, note)
 
 
 def equity_curve(marks: list[tuple[int, float, float]], cash: float, close: np.ndarray) -> np.ndarray:

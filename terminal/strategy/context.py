@@ -2,13 +2,18 @@
 
 The same ``Context`` serves the backtester and the live runner; only the ``OrderPort`` behind it differs.
 Order quantities, prices, cash and position are ``Decimal``.
+
+``lot_step`` is the instrument's quantity step (LOT_SIZE; the backtest's lot size, 1 = whole units): "all in"
+orders are sized to whole multiples of it, and ``close_position()`` closes the largest multiple of it the position
+holds (a venue that takes its commission in the base asset leaves a position off the step: the rest is dust no
+order can sell).
 """
 from __future__ import annotations
 
 import itertools
 import logging
 import secrets
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -41,8 +46,12 @@ class OrderPort(Protocol):
 
 class Context:
     def __init__(self, symbol: str, series: BarSeries, port: OrderPort, *, cash: Decimal, params: Params,
-                 name: str = "strategy", base_asset: str = "", logger: logging.Logger | None = None) -> None:
+                 name: str = "strategy", base_asset: str = "", logger: logging.Logger | None = None,
+                 lot_step: Decimal | None = None) -> None:
+        if lot_step is not None and not lot_step > 0:
+            raise ValueError(f"lot step must be positive, got {lot_step}")
         self.symbol = symbol
+        self.lot_step = lot_step  # None: quantities are not stepped (a port that knows no instrument)
         self.series = series
         self.params = params
         self.base_asset = base_asset
@@ -136,12 +145,19 @@ class Context:
         """Sell ``quantity`` (None: all in, i.e. a short worth the equity). To exit a long, use close_position()."""
         return self._order(Side.SELL, quantity, price, stop)
 
+    def tradable(self, quantity: Decimal) -> Decimal:
+        """``quantity`` floored to a whole number of lot steps (unchanged without a lot step)."""
+        step = self.lot_step
+        if step is None or quantity <= 0:
+            return quantity
+        return (quantity / step).to_integral_value(rounding=ROUND_FLOOR) * step
+
     def close_position(self) -> str | None:
-        if self._position > 0:
-            return self.sell(self._position)
-        if self._position < 0:
-            return self.buy(-self._position)
-        return None
+        """Close the position (the part of it that is a whole number of lot steps); None if there is none."""
+        qty = self.tradable(abs(self._position))
+        if qty <= 0:
+            return None
+        return self.sell(qty) if self._position > 0 else self.buy(qty)
 
     def place(self, request: OrderRequest) -> str:
         if request.symbol != self.symbol:
@@ -219,6 +235,15 @@ class Context:
                 self._position -= commission
             else:
                 self._cash -= commission
+
+
+def lot_step_of(instrument: Any) -> Decimal | None:
+    """The step a strategy's market order quantities must be on: the instrument's MARKET_LOT_SIZE step, else its
+    LOT_SIZE step; None without an instrument."""
+    if instrument is None:
+        return None
+    step = getattr(instrument, "market_step_size", None) or getattr(instrument, "step_size", None)
+    return step if isinstance(step, Decimal) and step > 0 else None
 
 
 def _frozen(o: "Order | OrderRecord") -> Order:

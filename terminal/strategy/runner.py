@@ -7,8 +7,11 @@
   strategy alone: the runner unsubscribes, its state becomes FAILED, ``error`` says what happened and a
   ``LogRecorded`` event reports it on the bus. (A callback that overran keeps its thread; the runner abandons it.)
 * Orders: ``ctx.buy()`` etc. register the order locally, then the runner awaits ``place_order(request)`` on the
-  loop. "All in" market orders are sized from the strategy's cash (a buy spends it as a quote quantity) or its
-  position (a sell sells it). A failed placement comes back to the strategy as a REJECTED order.
+  loop. "All in" market orders are sized from the strategy's cash (a buy spends it as a quote quantity: the venue
+  sizes it to its lot step at its fill price) or its position (a sell sells it, floored to ``lot_step``: a fee
+  taken in the base asset leaves the position off the step, and the venue refuses a quantity off its step; so does
+  ``ctx.close_position()``). ``lot_step`` is the instrument's LOT_SIZE step (fractional for crypto, e.g. 0.00001).
+  A failed placement comes back to the strategy as a REJECTED order.
 """
 from __future__ import annotations
 
@@ -53,7 +56,11 @@ class _LivePort:
             if request.side is Side.BUY:
                 request = dataclasses.replace(request, quote_quantity=ctx.cash)
             elif ctx.position > 0:
-                request = dataclasses.replace(request, quantity=ctx.position)
+                qty = ctx.tradable(ctx.position)
+                if qty <= 0:
+                    raise ValueError(f"an all-in sell needs at least one lot ({ctx.lot_step}); the position is "
+                                     f"{ctx.position}")
+                request = dataclasses.replace(request, quantity=qty)
             else:
                 raise ValueError("an all-in sell needs a long position (spot accounts cannot short)")
         self._r._schedule(self._r._place(request))
@@ -67,7 +74,8 @@ class _LivePort:
 class StrategyRunner:
     def __init__(self, strategy: Strategy, bus: Bus, place_order: PlaceOrder, *, symbol: str,
                  cash: Decimal, interval: Interval | None = None, cancel_order: CancelOrder | None = None,
-                 base_asset: str = "", budget_s: float = 1.0, history: pd.DataFrame | None = None) -> None:
+                 base_asset: str = "", budget_s: float = 1.0, history: pd.DataFrame | None = None,
+                 lot_step: Decimal | None = None) -> None:
         self.strategy = strategy
         self.name = strategy.name or type(strategy).__name__
         self.symbol = symbol
@@ -85,7 +93,7 @@ class StrategyRunner:
             for t, row in zip(to_ms(pd.DatetimeIndex(h.index)), h.itertuples(index=False)):
                 self._series.append(int(t), row.Open, row.High, row.Low, row.Close, row.Volume)
         self.ctx = Context(symbol, self._series, _LivePort(self), cash=cash, params=strategy.p, name=self.name,
-                           base_asset=base_asset)
+                           base_asset=base_asset, lot_step=lot_step)
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"strategy-{self.name}")
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._inflight: set[concurrent.futures.Future[Any]] = set()

@@ -14,6 +14,7 @@ from terminal.model import (Bar, Fill, Interval, Liquidity, LogRecorded, Order, 
                             OrderUpdated, Side)
 from terminal.strategy.base import Strategy
 from terminal.strategy.builtin import SmaCross
+from terminal.strategy.context import lot_step_of
 from terminal.strategy.runner import RunnerState, StrategyRunner
 
 COMMISSION = Decimal("0.002")
@@ -177,3 +178,77 @@ async def test_orders_the_venue_refuses_come_back_as_rejected():
         (OrderStatus.REJECTED, "Account has insufficient balance")]
     assert runner.ctx.open_orders == []
     await runner.stop()
+
+
+class RoundTrip(Strategy):
+    """All in on the first bar, out (close_position) on the next; every order update recorded."""
+    name = "round_trip"
+
+    def on_start(self) -> None:
+        self.updates: list[Order] = []
+
+    def on_bar(self, bar) -> None:
+        if self.ctx.bar_index == 0:
+            self.ctx.buy()
+        elif self.ctx.bar_index == 1:
+            self.ctx.close_position()
+
+    def on_order(self, order: Order) -> None:
+        self.updates.append(order)
+
+
+async def _settled(session, fills: list[Fill], coid: str) -> Order:
+    """The order once the venue reports it done and all its fills have arrived on the bus."""
+    from session_helpers import wait_for_event
+
+    def done() -> bool:
+        order = session.oms.order(coid)
+        return (order is not None and not order.status.is_open
+                and sum((f.qty for f in fills if f.client_order_id == coid), Decimal(0)) == order.filled_qty)
+    await wait_for_event(session.bus, None, done)
+    return session.oms.order(coid)
+
+
+async def test_live_round_trip_on_the_sandbox_sells_the_position_floored_to_the_lot_step(sandbox):
+    """BTCUSDT at ~64,000 with 10,000 USDT: the all-in buy is fractional (the venue sizes the quote quantity to
+    its step) and its fee is taken in BTC, so the position is off the step; close_position() sells what the step
+    allows and leaves less than one step of dust, instead of being refused by LOT_SIZE."""
+    import secrets as pysecrets
+
+    import terminal
+
+    key, secret = "k" + pysecrets.token_hex(31), pysecrets.token_hex(32)
+    sandbox.create_account(key, secret, {"USDT": "10000"})
+    session = await terminal.connect("sandbox", sandbox_url=sandbox.url, api_key=key, api_secret=secret)
+    try:
+        inst = session.instrument("BTCUSDT")
+        step = lot_step_of(inst)
+        fills: list[Fill] = []
+        session.bus.subscribe(Fill, fills.append)
+        strategy = RoundTrip()
+        runner = StrategyRunner(strategy, session.bus, session.place_order, symbol="BTCUSDT", cash=Decimal(10_000),
+                                base_asset=inst.base_asset, lot_step=step, budget_s=5.0)
+        await runner.start()
+        bars = bars_of(random_walk(2, price=64_000.0))
+        session.bus.publish(bars[0])
+        await runner.drain()
+        (buy,) = {o.client_order_id for o in strategy.updates}
+        bought = await _settled(session, fills, buy)
+        assert bought.status is OrderStatus.FILLED and 0 < bought.filled_qty < 1 and bought.filled_qty % step == 0
+        await runner.drain()
+        held = runner.ctx.position
+        assert 0 < held < bought.filled_qty and held % step != 0  # the fee came out of the BTC bought
+
+        session.bus.publish(bars[1])
+        await runner.drain()  # the placement has returned: a refusal is already back as a REJECTED update
+        assert [o.reject_reason for o in strategy.updates if o.status is OrderStatus.REJECTED] == []
+        sell = [o for o in strategy.updates if o.client_order_id != buy][0].client_order_id
+        sold = await _settled(session, fills, sell)
+        await runner.drain()
+        assert sold.status is OrderStatus.FILLED
+        assert sold.filled_qty == (held / step).to_integral_value(rounding=ROUND_FLOOR) * step
+        assert 0 < runner.ctx.position < step and runner.ctx.position == held - sold.filled_qty
+        await runner.stop()
+        assert runner.state is RunnerState.STOPPED
+    finally:
+        await session.close()

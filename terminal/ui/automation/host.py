@@ -21,6 +21,7 @@ import pandas as pd
 
 from ...model import Interval, Order, OrderRequest
 from ...strategy.base import Strategy
+from ...strategy.context import lot_step_of
 from ...strategy.runner import RunnerState, StrategyRunner
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ class StrategyHost:
                                     symbol=inst.symbol, cash=inst.cash, interval=iv,
                                     cancel_order=getattr(session, "cancel_order", None),
                                     base_asset=getattr(instrument, "base_asset", ""), budget_s=self.budget_s,
-                                    history=history)
+                                    history=history, lot_step=lot_step_of(instrument))
             runner.ctx.log = self._logger(inst)
             inst.runner = runner
             inst.orders = 0
