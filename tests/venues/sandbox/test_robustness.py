@@ -180,6 +180,11 @@ MALFORMED = {
     "gzip body that is not gzip": (_request(b"/api/v3/order", method=b"POST", body=b"not gzip",
                                             headers=(APIKEY, FORM, b"Content-Encoding: gzip")), -1102),
     "no WebSocket upgrade on the WS API": (_request(b"/ws-api/v3"), -1102),
+    "JSON body (not a parameter source)": (_request(b"/api/v3/order", method=b"POST", body=b'{"symbol": "BTCUSDT"}',
+                                                    headers=(APIKEY, b"Content-Type: application/json")), -1102),
+    "multipart body": (_request(b"/api/v3/order", method=b"POST", headers=(
+        APIKEY, b"Content-Type: multipart/form-data; boundary=b"),
+        body=b'--b\r\nContent-Disposition: form-data; name="symbol"\r\n\r\nBTCUSDT\r\n--b--\r\n'), -1102),
 }
 
 
