@@ -17,19 +17,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from . import session_input as arg
 from .bus import Bus
 from .model import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Environment, Fill, Instrument,
                     Interval, Order, OrderBook, OrderRequest, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h,
-                    TimeInForce, TradeTick, to_decimal)
+                    TradeTick)
+from .model.numbers import InvalidArgument
 from .oms.manager import CancelFailed, OrderManager
 from .oms.position import Position, build_positions
 from .risk.checks import (InsufficientBalance, KillSwitchActive, NotionalLimitExceeded, PreTradeError, RiskChecks,
-                          RiskLimits, UnknownSymbol, resolve_symbol)
+                          RiskLimits, UnknownSymbol)
 from .session_connect import connect
 from .session_feeds import Feed, Watches
 from .session_gapfill import BarGapFiller
 from .session_health import StreamHealth, collect_health
-from .session_history import BarsRequest, klines_frame, load_bars
+from .session_history import BarsRequest, klines_frame, load_bars, to_ms
 from .storage.journal import Journal
 from .venues.base import AuthError
 
@@ -39,7 +41,7 @@ _DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000, 5000)
 
 __all__ = ["Session", "BlockingSession", "connect", "connect_blocking", "UnknownSymbol", "InsufficientBalance",
            "KillSwitchActive", "NotionalLimitExceeded", "PreTradeError", "CancelFailed", "Position", "StreamHealth",
-           "RiskLimits"]
+           "RiskLimits", "InvalidArgument"]
 
 
 class Session:
@@ -152,14 +154,19 @@ class Session:
 
     def on(self, event_type: type[E], fn: Callable[[E], None]) -> Callable[[], None]:
         """Call ``fn(event)`` for every event of ``event_type`` on the bus. Returns an unsubscribe function."""
+        if not isinstance(event_type, type):
+            raise InvalidArgument(f"event_type: expected an event class such as OrderUpdated, got "
+                                  f"{type(event_type).__name__}", "event_type")
+        if not callable(fn):
+            raise InvalidArgument(f"fn: expected a callable, got {type(fn).__name__}", "fn")
         return self.bus.subscribe(event_type, fn)
 
     # ------------------------------------------------------------------ reference and market data
     def instrument(self, symbol: str) -> Instrument:
-        return resolve_symbol(symbol, self.instruments)
+        return arg.instrument(symbol, self.instruments)
 
     def _sym(self, symbol: str) -> str:
-        return resolve_symbol(symbol, self.instruments).symbol
+        return arg.symbol(symbol, self.instruments)
 
     async def ticker(self, symbol: str) -> Ticker24h:
         sym = self._sym(symbol)
@@ -174,7 +181,9 @@ class Session:
         return q
 
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
+        """A REST snapshot of the best ``depth`` levels a side (1 to 5000)."""
         sym = self._sym(symbol)
+        depth = arg.whole(depth, "depth", 1, arg.MAX_DEPTH)
         limit = next((n for n in _DEPTH_LIMITS if n >= depth), 5000)
         update_id, bids, asks = await self.oms.retrying(lambda: self.venue.rest.depth(sym, limit))
         book = OrderBook(sym)
@@ -184,18 +193,24 @@ class Session:
     async def klines(self, symbol: str, interval: str | Interval = "1m", start: Any = None, end: Any = None,
                      limit: int | None = None) -> Any:
         """Bars as a pandas DataFrame (UTC DatetimeIndex of open times; float columns open, high, low, close, volume)."""
-        return klines_frame(await self._history(symbol, interval, start, end, limit))
+        return klines_frame(await self._history(*self._history_args(symbol, interval, start, end, limit)))
 
     def bars(self, symbol: str, interval: str | Interval = "1m", start: Any = None, end: Any = None,
              limit: int | None = None) -> BarsRequest:
         """``await session.bars(...)`` -> list[Bar] (Decimal-exact history, paged over any range);
         ``async for bar in session.bars(symbol, interval)`` -> live bars (as ``bar_feed``)."""
-        return BarsRequest(lambda: self._history(symbol, interval, start, end, limit),
-                           lambda: self.bar_feed(symbol, interval))
+        args = self._history_args(symbol, interval, start, end, limit)
+        return BarsRequest(lambda: self._history(*args), lambda: self.bar_feed(args[0], args[1]))
 
-    async def _history(self, symbol: str, interval: str | Interval, start: Any, end: Any, limit: int | None) -> list[Bar]:
-        iv = interval if isinstance(interval, Interval) else Interval.parse(interval)
-        return await load_bars(_RetryingKlines(self), self._sym(symbol), iv, start, end, limit)
+    def _history_args(self, symbol: Any, interval: Any, start: Any, end: Any,
+                      limit: Any) -> tuple[str, Interval, int | None, int | None, int | None]:
+        """Checked before anything is requested: known symbol, interval, times, 1 <= limit."""
+        return (self._sym(symbol), arg.interval(interval), to_ms(start, "start"), to_ms(end, "end"),
+                None if limit is None else arg.whole(limit, "limit", 1))
+
+    async def _history(self, symbol: str, interval: Interval, start_ms: int | None, end_ms: int | None,
+                       limit: int | None) -> list[Bar]:
+        return await load_bars(_RetryingKlines(self), symbol, interval, start_ms, end_ms, limit)
 
     # ------------------------------------------------------------------ streams
     async def _start_watch(self, key: tuple[str, ...]) -> None:
@@ -281,70 +296,83 @@ class Session:
         return self.last_prices.get(symbol)
 
     async def place_order(self, request: OrderRequest) -> Order:
-        """Check, journal, send. Raises PreTradeError / OrderValidationError before sending, OrderRejected with the
-        venue's message, AuthError without keys."""
+        """Check, journal, send. Raises InvalidArgument (OrderValidationError, NumberError, UnknownSymbol) or
+        PreTradeError before anything is journaled or sent, OrderRejected with the venue's message, AuthError without
+        keys."""
+        request = arg.checked_request(request, self.instruments)
         self._require_keys()
-        sym = self._sym(request.symbol)
-        if sym != request.symbol:
-            import dataclasses
-            request = dataclasses.replace(request, symbol=sym)
+        sym = request.symbol
         if request.type is OrderType.MARKET and self._reference_price(sym, request.side) is None:
+            # the static filters first: no quote is fetched for an order that cannot pass them
+            self.instrument(sym).validate_order(request.side, request.type, request.quantity, None, None,
+                                                request.quote_quantity, time_in_force=request.time_in_force)
             try:
                 await self.quote(sym)
             except Exception as exc:  # noqa: BLE001 - the venue still checks the order
                 log.info("no reference price for %s (%s)", sym, type(exc).__name__)
         return await self.oms.place(request)
 
-    async def buy(self, symbol: str, quantity: Any = None, price: Any = None, **kw: Any) -> Order:
-        """LIMIT (GTC) if ``price`` is given, else MARKET. ``quote_quantity=`` buys for an amount of quote asset.
-        Other keywords: type, time_in_force, stop_price, client_order_id."""
-        return await self.place_order(_request(self._sym(symbol), Side.BUY, quantity, price, kw))
+    async def buy(self, symbol: str, quantity: Any = None, price: Any = None, *, type: Any = None,
+                  time_in_force: Any = None, stop_price: Any = None, quote_quantity: Any = None,
+                  client_order_id: str | None = None) -> Order:
+        """LIMIT (GTC) if ``price`` is given, else MARKET. ``quote_quantity=`` buys for an amount of quote asset
+        (MARKET only, instead of ``quantity``). Amounts are str, int or Decimal (never float); ``type`` and
+        ``time_in_force`` an OrderType/TimeInForce or its name."""
+        return await self.place_order(arg.order_request(
+            self._sym(symbol), Side.BUY, quantity, price, type=type, time_in_force=time_in_force,
+            stop_price=stop_price, quote_quantity=quote_quantity, cid=client_order_id))
 
-    async def sell(self, symbol: str, quantity: Any = None, price: Any = None, **kw: Any) -> Order:
-        return await self.place_order(_request(self._sym(symbol), Side.SELL, quantity, price, kw))
+    async def sell(self, symbol: str, quantity: Any = None, price: Any = None, *, type: Any = None,
+                   time_in_force: Any = None, stop_price: Any = None, quote_quantity: Any = None,
+                   client_order_id: str | None = None) -> Order:
+        """As ``buy``."""
+        return await self.place_order(arg.order_request(
+            self._sym(symbol), Side.SELL, quantity, price, type=type, time_in_force=time_in_force,
+            stop_price=stop_price, quote_quantity=quote_quantity, cid=client_order_id))
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
+        sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)
         self._require_keys()
-        return await self.oms.cancel(self._sym(symbol), client_order_id)
+        return await self.oms.cancel(sym, cid)
 
     async def cancel_all(self, symbol: str) -> list[Order]:
+        sym = self._sym(symbol)
         self._require_keys()
-        return await self.oms.cancel_all(self._sym(symbol))
+        return await self.oms.cancel_all(sym)
 
     async def replace_order(self, symbol: str, client_order_id: str, *, quantity: Any = None,
                             price: Any = None) -> Order:
         """Cancel, then place the same order with a new quantity and/or price. CancelFailed if the cancel fails
         (then nothing new is placed)."""
+        sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)
+        qty, px = arg.amount(quantity, "quantity"), arg.amount(price, "price")
         self._require_keys()
-        return await self.oms.replace(
-            self._sym(symbol), client_order_id,
-            quantity=None if quantity is None else to_decimal(quantity, name="quantity"),
-            price=None if price is None else to_decimal(price, name="price"))
+        return await self.oms.replace(sym, cid, quantity=qty, price=px)
 
     async def query_order(self, symbol: str, client_order_id: str) -> Order:
+        sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)
         self._require_keys()
-        sym = self._sym(symbol)
-        return self.oms.on_order(await self.oms.retrying(lambda: self.venue.rest.query_order(sym, client_order_id)))
+        return self.oms.on_order(await self.oms.retrying(lambda: self.venue.rest.query_order(sym, cid)))
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Open orders from the local, reconciled cache."""
-        return self.oms.open_orders(self._sym(symbol) if symbol else None)
+        return self.oms.open_orders(arg.optional_symbol(symbol, self.instruments))
 
     async def order_history(self, symbol: str | None = None) -> list[Order]:
         """Orders oldest first; with a symbol, the venue's allOrders are merged in first."""
-        if symbol and self.has_keys:
-            sym = self._sym(symbol)
+        sym = arg.optional_symbol(symbol, self.instruments)
+        if sym is not None and self.has_keys:
             for o in await self.oms.retrying(lambda: self.venue.rest.all_orders(sym)):
                 self.oms.on_order(o)
-        return self.journal.orders(self._sym(symbol) if symbol else None)
+        return self.journal.orders(sym)
 
     async def fills(self, symbol: str | None = None) -> list[Fill]:
         """Fills oldest first; with a symbol, the venue's recent trades are merged in first."""
-        if symbol and self.has_keys:
-            sym = self._sym(symbol)
+        sym = arg.optional_symbol(symbol, self.instruments)
+        if sym is not None and self.has_keys:
             for f in await self.oms.retrying(lambda: self.venue.rest.my_trades(sym)):
                 self.oms.on_fill(f)
-        return self.journal.fills(self._sym(symbol) if symbol else None)
+        return self.journal.fills(sym)
 
     def balances(self) -> dict[str, Balance]:
         return self.oms.balances()
@@ -363,6 +391,7 @@ class Session:
 
     def kill_switch(self, on: bool = True) -> asyncio.Task[list[Order]] | None:
         """On: block new orders and cancel every open order (returns the cancelling task). Off: allow orders again."""
+        on = arg.flag(on, "on")
         self.risk.killed = on
         if not on or not self.has_keys:
             return None
@@ -393,35 +422,7 @@ class _RetryingKlines:
 
 
 def _iv(interval: str | Interval) -> str:
-    return (interval if isinstance(interval, Interval) else Interval.parse(interval)).value
-
-
-def _request(symbol: str, side: Side, quantity: Any, price: Any, kw: dict[str, Any]) -> OrderRequest:
-    quote_qty = kw.pop("quote_quantity", None)
-    stop = kw.pop("stop_price", None)
-    otype = kw.pop("type", None)
-    tif = kw.pop("time_in_force", None)
-    cid = kw.pop("client_order_id", None)
-    if kw:
-        raise TypeError(f"unexpected keyword(s): {', '.join(sorted(kw))}")
-    if isinstance(otype, str):
-        otype = OrderType[otype.upper()]
-    if otype is None:
-        otype = OrderType.LIMIT if price is not None else OrderType.MARKET
-    if isinstance(tif, str):
-        tif = TimeInForce[tif.upper()]
-    if tif is None and otype.has_tif:
-        tif = TimeInForce.GTC
-    fields: dict[str, Any] = dict(
-        symbol=symbol, side=side, type=otype,
-        quantity=None if quantity is None else to_decimal(quantity, name="quantity"),
-        price=None if price is None else to_decimal(price, name="price"),
-        stop_price=None if stop is None else to_decimal(stop, name="stop_price"),
-        quote_quantity=None if quote_qty is None else to_decimal(quote_qty, name="quote_quantity"),
-        time_in_force=tif)
-    if cid:
-        fields["client_order_id"] = cid
-    return OrderRequest(**fields)
+    return arg.interval(interval).value
 
 
 from .session_blocking import BlockingSession, connect_blocking  # noqa: E402  (needs Session defined)

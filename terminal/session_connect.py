@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .bus import Bus
 from .model import Environment
+from .model.numbers import InvalidArgument, describe
 from .risk.checks import RiskLimits
 from .storage import redaction, secrets
 from .storage.journal import Journal
@@ -23,10 +24,18 @@ log = logging.getLogger(__name__)
 def _environment(value: Environment | str) -> Environment:
     if isinstance(value, Environment):
         return value
-    try:
-        return Environment(str(value).strip().lower())
-    except ValueError:
-        raise ValueError(f"unknown environment {value!r}; use 'sandbox', 'testnet' or 'live'") from None
+    if isinstance(value, str):
+        for env in Environment:
+            if env.value == value.strip().lower():
+                return env
+    raise InvalidArgument(f"environment: unknown environment {describe(value)}; use 'sandbox', 'testnet' or 'live'",
+                          "environment")
+
+
+def _text(value: object, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidArgument(f"{name}: expected text, got {type(value).__name__}", name)
+    return value
 
 
 def _credentials(env: Environment, api_key: str | None, api_secret: str | None, credentials: Credentials | None,
@@ -34,9 +43,10 @@ def _credentials(env: Environment, api_key: str | None, api_secret: str | None, 
     """(credentials or None, why there are none)."""
     if credentials is not None:
         return credentials, ""
+    api_key, api_secret = _text(api_key, "api_key"), _text(api_secret, "api_secret")
     if api_key or api_secret:
         if not (api_key and api_secret):
-            raise ValueError("pass both api_key and api_secret (or neither)")
+            raise InvalidArgument("api_key/api_secret: pass both (or neither)", "api_secret" if api_key else "api_key")
         kind = KeyType.ED25519 if "PRIVATE KEY" in api_secret else KeyType.HMAC
         return Credentials(api_key, api_secret, kind), ""
     if env is Environment.SANDBOX:
@@ -81,8 +91,10 @@ async def connect(environment: Environment | str = "sandbox", *, api_key: str | 
     from .venues.binance.venue import BinanceVenue
 
     env = _environment(environment)
-    if env is Environment.LIVE and not confirm_live:
-        raise ValueError("live trading uses real money: pass confirm_live=True to connect to it")
+    _text(sandbox_url, "sandbox_url")
+    if env is Environment.LIVE and confirm_live is not True:
+        raise InvalidArgument("confirm_live: live trading uses real money: pass confirm_live=True to connect to it",
+                              "confirm_live")
     loop = asyncio.get_running_loop()
     server = None
     if env is Environment.SANDBOX and not sandbox_url:

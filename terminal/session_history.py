@@ -8,29 +8,44 @@ from typing import Any, Awaitable, Callable, Generator
 
 from .market.bars import KlineSource, backfill
 from .model import Bar, Interval
+from .model.numbers import InvalidArgument, describe
 
 PAGE = 1000
+MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 
 
-def to_ms(value: Any) -> int | None:
-    """Epoch ms from None, int ms, datetime (naive = UTC), pandas Timestamp or an ISO string."""
+def to_ms(value: Any, name: str = "time") -> int | None:
+    """Epoch ms from None, int ms, datetime (naive = UTC), pandas Timestamp or an ISO string; InvalidArgument
+    naming ``name`` for anything else (floats too: seconds or milliseconds?) or a time before 1970."""
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise TypeError("expected a time, got a boolean")
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidArgument(f"{name}: expected epoch ms (int), a datetime or an ISO date text, got "
+                              f"{type(value).__name__} {value!r}", name)
     if isinstance(value, int):
-        return value
-    if isinstance(value, datetime):
+        ms = value
+    elif isinstance(value, datetime):
         dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return int(dt.timestamp() * 1000)
-    if isinstance(value, str):
+        ms = int(dt.timestamp() * 1000)
+    elif isinstance(value, str):
         import pandas as pd
-        ts = pd.Timestamp(value)
+        try:
+            ts = pd.Timestamp(value.strip())
+        except (ValueError, TypeError, OverflowError):
+            raise InvalidArgument(f"{name}: {describe(value)} is not a date or time (use ISO 8601, e.g. "
+                                  "'2024-01-31' or '2024-01-31T12:00:00Z')", name) from None
+        if ts is pd.NaT:
+            raise InvalidArgument(f"{name}: {describe(value)} is not a date or time", name)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
-        return int(ts.value // 1_000_000)
-    if hasattr(value, "to_pydatetime"):
-        return to_ms(value.to_pydatetime())
-    raise TypeError(f"cannot read a time from {type(value).__name__}")
+        ms = int(ts.value // 1_000_000)
+    elif hasattr(value, "to_pydatetime"):
+        return to_ms(value.to_pydatetime(), name)
+    else:
+        raise InvalidArgument(f"{name}: expected epoch ms (int), a datetime or an ISO date text, got "
+                              f"{type(value).__name__}", name)
+    if not 0 <= ms <= MAX_MS:
+        raise InvalidArgument(f"{name}: {describe(value)} is out of range (1970 to year 9999)", name)
+    return ms
 
 
 async def load_bars(source: KlineSource, symbol: str, interval: Interval, start: Any = None, end: Any = None,

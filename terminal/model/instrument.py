@@ -12,19 +12,48 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .enums import AssetClass, OptionRight, OrderType, Side
+from .enums import AssetClass, OptionRight, OrderType, Side, TimeInForce
 from .hours import TradingHours
-from .numbers import ZERO, decimals_of, fmt, is_multiple, snap
+from .numbers import ZERO, InvalidArgument, decimals_of, fmt, is_multiple, snap
 
 
-class OrderValidationError(ValueError):
-    """An order that does not fit an instrument's filters; ``filter`` names the violated one."""
+class OrderValidationError(InvalidArgument):
+    """An order that does not fit an instrument's filters; ``filter`` names the violated one, ``field`` (also
+    ``argument``) the order field to fix."""
 
     def __init__(self, filter_name: str, message: str, field_name: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, field_name)
         self.filter = filter_name
         self.field = field_name
-        self.message = message
+
+
+def check_order_shape(order_type: OrderType, quantity: Decimal | None = None, price: Decimal | None = None,
+                      stop_price: Decimal | None = None, quote_quantity: Decimal | None = None,
+                      time_in_force: TimeInForce | None = None) -> None:
+    """Refuse a field the order type does not use (the venue would reject the request): a price on a MARKET or
+    STOP_LOSS order, a stop price on a LIMIT, a quote quantity on anything but a MARKET order or together with a
+    quantity, a time in force on a type that has none. Missing required fields are ``validate_order``'s job."""
+    name = order_type.name
+    if price is not None and not order_type.has_price:
+        raise OrderValidationError("PARAMETERS", f"price: {name} orders take no price "
+                                   f"(priced types: {_names(t for t in OrderType if t.has_price)})", "price")
+    if stop_price is not None and not order_type.has_stop:
+        raise OrderValidationError("PARAMETERS", f"stop_price: {name} orders take no stop price "
+                                   f"(stop types: {_names(t for t in OrderType if t.has_stop)})", "stop_price")
+    if quote_quantity is not None:
+        if order_type is not OrderType.MARKET:
+            raise OrderValidationError("PARAMETERS", f"quote_quantity: only MARKET orders take a quote quantity, not "
+                                       f"{name}; give a quantity instead", "quote_quantity")
+        if quantity is not None:
+            raise OrderValidationError("PARAMETERS", "quote_quantity: give a quantity or a quote quantity, not both",
+                                       "quote_quantity")
+    if time_in_force is not None and not order_type.has_tif:
+        raise OrderValidationError("PARAMETERS", f"time_in_force: {name} orders take no time in force "
+                                   f"(types with one: {_names(t for t in OrderType if t.has_tif)})", "time_in_force")
+
+
+def _names(members: object) -> str:
+    return ", ".join(m.name for m in members)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +152,15 @@ class Instrument:
         stop_price: Decimal | None = None,
         quote_quantity: Decimal | None = None,
         reference_price: Decimal | None = None,
+        time_in_force: TimeInForce | None = None,
     ) -> None:
         """Raise ``OrderValidationError`` naming the violated filter, or return None.
 
         ``reference_price`` is used for a MARKET order's notional (the last or average price).
         Nothing is rewritten: a value off its tick or step is an error, the caller snaps first.
+        A field the order type does not take is refused (``check_order_shape``).
         """
+        check_order_shape(order_type, quantity, price, stop_price, quote_quantity, time_in_force)
         if self.status != "TRADING":
             raise OrderValidationError("STATUS", f"{self.symbol} is not trading (status {self.status})")
         if order_type not in self.order_types:
@@ -188,6 +220,7 @@ class Instrument:
             raise OrderValidationError(
                 "PRICE_FILTER", f"{label} {fmt(price)} is not a multiple of the tick size {fmt(self.tick_size)} "
                 f"(nearest valid: {fmt(snap(price, self.tick_size, 'nearest'))})", field_name)
+
 
 def parse_qualified_id(text: str) -> tuple[str, str | None]:
     """``"AAPL@paper"`` -> ``("AAPL", "paper")``; ``"BTCUSDT"`` -> ``("BTCUSDT", None)``."""

@@ -11,17 +11,19 @@ from decimal import Decimal
 from typing import Callable, Mapping
 
 from ..model import ZERO, Balance, Instrument, OrderRequest, OrderType, OrderValidationError, Side, fmt, snap
-from ..model.numbers import decimals_of
+from ..model.numbers import InvalidArgument, decimals_of, describe
 
 
 class PreTradeError(ValueError):
     """A request refused locally before anything was sent."""
 
 
-class UnknownSymbol(PreTradeError):
+class UnknownSymbol(PreTradeError, InvalidArgument):
+    """A symbol the venue does not list (also an ``InvalidArgument`` of ``symbol``)."""
+
     def __init__(self, symbol: str, suggestion: str | None = None) -> None:
         hint = f"; did you mean {suggestion}?" if suggestion else ""
-        super().__init__(f"unknown symbol {symbol!r}{hint}")
+        super().__init__(f"unknown symbol {describe(symbol)}{hint}", "symbol")
         self.symbol = symbol
         self.suggestion = suggestion
 
@@ -47,13 +49,16 @@ class RiskLimits:
     check_balance: bool = True
 
 
-def resolve_symbol(symbol: str, instruments: Mapping[str, Instrument]) -> Instrument:
-    """The instrument for ``symbol`` (case-insensitive), or UnknownSymbol with the closest match."""
+def resolve_symbol(symbol: object, instruments: Mapping[str, Instrument]) -> Instrument:
+    """The instrument for ``symbol`` (text, case-insensitive), or UnknownSymbol with the closest match;
+    InvalidArgument if ``symbol`` is not text at all."""
+    if not isinstance(symbol, str):
+        raise InvalidArgument(f"symbol: expected text such as 'BTCUSDT', got {type(symbol).__name__}", "symbol")
     key = symbol.strip().upper()
     inst = instruments.get(key)
     if inst is not None:
         return inst
-    close = difflib.get_close_matches(key, list(instruments), n=1, cutoff=0.5)
+    close = difflib.get_close_matches(key, list(instruments), n=1, cutoff=0.5) if len(key) <= 40 else []
     raise UnknownSymbol(symbol, close[0] if close else None)
 
 
@@ -79,7 +84,7 @@ class RiskChecks:
                 f"(nearest valid: {fmt(snap(qq, Decimal(1).scaleb(-inst.quote_precision), 'down'))})", "quantity")
         ref = self._last_price(inst.symbol, request.side)
         inst.validate_order(request.side, request.type, request.quantity, request.price, request.stop_price,
-                            request.quote_quantity, reference_price=ref)
+                            request.quote_quantity, reference_price=ref, time_in_force=request.time_in_force)
         notional = self.notional(request, ref, inst)
         limit = self.limits.max_order_notional
         if limit is not None and notional is not None and notional > limit:
