@@ -187,9 +187,10 @@ class BacktestDock(JobHost, QWidget):
             self.show_output(outcome.value, cash)
             bar.finish(True)
             s = outcome.value.stats
+            note = outcome.value.note  # why there are no trades, e.g. cash that buys 0 whole units
             bar.info(f"{self.setup.strategy_combo.currentData()} "
                      f"({', '.join(f'{k}={v}' for k, v in outcome.value.params.items())}): "
-                     f"{text(s['# Trades'])} trades, return {text(s['Return [%]'])}%")
+                     f"{text(s['# Trades'])} trades, return {text(s['Return [%]'])}%" + (f". {note}" if note else ""))
         elif outcome.status == "cancelled":
             bar.finish(False)
             bar.info("cancelled")

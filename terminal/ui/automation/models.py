@@ -9,6 +9,7 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from ...backtest.optimize import NA
 from .. import theme
 from ..models.table import LEFT, RIGHT, RawRole, brush
 
@@ -52,11 +53,13 @@ def sign_color(value: Any) -> str | None:
 
 
 class FrameModel(QAbstractTableModel):
-    """Rows and columns of a DataFrame; ``signed`` columns are coloured green/red by sign."""
+    """Rows and columns of a DataFrame; ``signed`` columns are coloured green/red by sign. A NaN shows as a dash,
+    or as ``na`` when given (an optimiser's statistic that is not a result: "n/a")."""
 
     def __init__(self, parent: Any = None, signed: tuple[str, ...] = (), places: dict[str, int] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, na: str | None = None) -> None:
         super().__init__(parent)
+        self.na = na
         self.frame = pd.DataFrame()
         self.signed = set(signed)
         self.places = places or {}
@@ -86,7 +89,10 @@ class FrameModel(QAbstractTableModel):
             return None
         r, c = index.row(), index.column()
         if role == _DISPLAY:
-            return text(self.value(r, c), self.places.get(self._cols[c], 2))
+            v = self.value(r, c)
+            if self.na is not None and isinstance(v, (float, np.floating)) and math.isnan(v):
+                return self.na
+            return text(v, self.places.get(self._cols[c], 2))
         if role == _ALIGN:
             v = self.value(r, c)
             return int(RIGHT if isinstance(v, (int, float, np.number, pd.Timedelta)) else LEFT)
@@ -172,18 +178,21 @@ def trades_view_frame(trades: pd.DataFrame) -> pd.DataFrame:
 
 
 class HeatmapModel(QAbstractTableModel):
-    """A pivot table (rows: one parameter, columns: another) with each cell coloured by its value."""
+    """A pivot table (rows: one parameter, columns: another) with each cell coloured by its value. An empty cell
+    (NaN) is "n/a" where ``runs`` says runs were made there (none had a value), a dash where none was."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.table = pd.DataFrame()
+        self.runs: pd.DataFrame | None = None
         self._lo = self._hi = 0.0
         self._brushes: dict[int, QBrush] = {}
         self.color_of: Callable[[float], QColor] = self._color
 
-    def set_table(self, table: pd.DataFrame) -> None:
+    def set_table(self, table: pd.DataFrame, runs: pd.DataFrame | None = None) -> None:
         self.beginResetModel()
         self.table = table
+        self.runs = runs
         vals = table.to_numpy(dtype=np.float64) if table.size else np.empty(0)
         finite = vals[np.isfinite(vals)]
         self._lo, self._hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
@@ -219,7 +228,7 @@ class HeatmapModel(QAbstractTableModel):
             return None
         v = float(self.table.iat[index.row(), index.column()])
         if role == _DISPLAY:
-            return text(v)
+            return self._na(index.row(), index.column()) if math.isnan(v) else text(v)
         if role == RawRole:
             return v
         if role == _ALIGN:
@@ -232,8 +241,13 @@ class HeatmapModel(QAbstractTableModel):
             return b
         if role == _TOOLTIP:
             return (f"{self.table.index.name} = {self.table.index[index.row()]}, "
-                    f"{self.table.columns.name} = {self.table.columns[index.column()]}: {text(v, 4)}")
+                    f"{self.table.columns.name} = {self.table.columns[index.column()]}: "
+                    f"{self._na(index.row(), index.column()) if math.isnan(v) else text(v, 4)}")
         return None
+
+    def _na(self, row: int, column: int) -> str:
+        runs = self.runs
+        return NA if runs is not None and int(runs.iat[row, column]) > 0 else DASH
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if role != _DISPLAY:

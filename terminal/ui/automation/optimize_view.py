@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 from typing import Any
 
@@ -12,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from ...backtest.optimize import STAT_KEYS
+from ...backtest.optimize import NA, STAT_KEYS
 from ...strategy.base import Strategy
 from .jobs import JobHost, Outcome, ProcessJob
 from .look import style, style_table, style_tabs
@@ -93,7 +94,7 @@ class OptimizeView(JobHost, QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
 
-        self.results_model = FrameModel(self, signed=("Return [%]", "Sharpe Ratio", "Sortino Ratio"))
+        self.results_model = FrameModel(self, signed=("Return [%]", "Sharpe Ratio", "Sortino Ratio"), na=NA)
         self.results_view = table_view(self.results_model)
         self.results_view.setToolTip("Double-click a row to backtest its parameters")
         self.results_view.doubleClicked.connect(self._on_result_clicked)
@@ -123,7 +124,7 @@ class OptimizeView(JobHost, QWidget):
         row.addWidget(self.heat_caption, 1)
         hl.addLayout(row)
         hl.addWidget(self.heat_view, 1)
-        self.wf_model = FrameModel(self)
+        self.wf_model = FrameModel(self, na=NA)
         self.wf_view = table_view(self.wf_model)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.results_view, "Results")
@@ -198,7 +199,8 @@ class OptimizeView(JobHost, QWidget):
         if res.results.empty:
             bar.info(f"{head}no run finished")
         else:
-            bar.info(f"{head}best {best}: {res.maximize} = {res.best_value:.4f} "
+            value = f"{res.best_value:.4f}" if math.isfinite(res.best_value) else NA
+            bar.info(f"{head}best {best}: {res.maximize} = {value} "
                      f"({len(res.results):,} runs, {res.skipped:,} refused by the strategy)")
         return outcome
 
@@ -242,12 +244,13 @@ class OptimizeView(JobHost, QWidget):
             return
         x, y = self.x_combo.currentText(), self.y_combo.currentText()
         if x == y:
-            table = res.results.groupby(x)[res.maximize].max().to_frame().T
-            table.index = pd.Index([res.maximize], name="")
+            groups = res.results.groupby(x)[res.maximize]
+            table, runs = groups.max().to_frame().T, groups.size().to_frame().T
+            table.index = runs.index = pd.Index([res.maximize], name="")
             table.columns.name = x
         else:
-            table = res.heatmap(x, y)
-        self.heat_model.set_table(table)
+            table, runs = res.heatmap(x, y), res.runs(x, y)
+        self.heat_model.set_table(table, runs)  # n/a where runs were made and none has a value
         lo, hi = self.heat_model.range
         self.heat_caption.setText(f"{res.maximize}  {lo:.4g} … {hi:.4g}")
         self.heat_caption.setToolTip("red: worst, green: best; a cell holds the best value over the other parameters")

@@ -20,6 +20,7 @@ from qasync import asyncSlot
 from ...model import Interval
 from ...strategy.base import Strategy
 from ...strategy.builtin import BUILTIN
+from ...strategy.context import lot_step_of
 from ...strategy.loader import load_folder
 from ..dialogs.pick import pick_file, pick_folder
 from .params_form import ParamsForm
@@ -259,7 +260,8 @@ class SetupPanel(QWidget):
         frame = await session.klines(symbol, interval, start, end)
         if frame is None or not len(frame):
             raise InputError(f"no {interval} bars for {symbol} in that range")
-        return DataRef(frame=frame, label=f"{symbol} {interval}")
+        step = lot_step_of(session.instrument(symbol)) if hasattr(session, "instrument") else None
+        return DataRef(frame=frame, label=f"{symbol} {interval}", lot_step=step or Decimal(1))
 
     def costs(self) -> tuple[float, float]:
         return (parse_amount(self.cash_edit.text(), "cash", positive=True),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -54,11 +55,14 @@ class StrategyRef:
 
 @dataclass(frozen=True)
 class DataRef:
-    """Bars from a CSV file (read in the worker) or a DataFrame already fetched (e.g. from the session)."""
+    """Bars from a CSV file (read in the worker) or a DataFrame already fetched (e.g. from the session), and the
+    quantity step "all in" orders are sized to: the instrument's LOT_SIZE step for a venue's bars, 1 (whole units,
+    as backtesting.py) for a CSV file."""
 
     path: str = ""
     frame: pd.DataFrame | None = None
     label: str = ""
+    lot_step: Decimal = Decimal(1)
 
     def load(self) -> pd.DataFrame:
         if self.frame is not None:
@@ -75,6 +79,7 @@ class BacktestOutput:
     trades: pd.DataFrame
     bars: pd.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
+    note: str = ""  # why there are no trades (BacktestResult.note)
 
 
 def backtest(send: Send, cancel: threading.Event | Any, strategy: StrategyRef, params: dict[str, Any], data: DataRef,
@@ -97,13 +102,14 @@ def backtest(send: Send, cancel: threading.Event | Any, strategy: StrategyRef, p
 
     instance.on_bar = on_bar  # type: ignore[method-assign]
     try:
-        res = run_backtest(bars, instance, cash=cash, commission=commission, validate=False)
+        res = run_backtest(bars, instance, cash=cash, commission=commission, lot_size=data.lot_step, validate=False)
     except StrategyError as exc:
         if isinstance(exc.__cause__, Cancelled):
             raise Cancelled() from None
         raise
     send("progress", n, n, "backtest")
-    return BacktestOutput(res.stats, res.equity, res.trades, bars[["Open", "High", "Low", "Close"]], dict(instance.p))
+    return BacktestOutput(res.stats, res.equity, res.trades, bars[["Open", "High", "Low", "Close"]], dict(instance.p),
+                          res.note)
 
 
 @dataclass
@@ -119,7 +125,7 @@ def optimize(send: Send, cancel: threading.Event | Any, strategy: StrategyRef, g
 
     cls = strategy.resolve()
     bars = data.load()
-    kw: dict[str, Any] = dict(maximize=maximize, cash=cash, commission=commission, jobs=jobs)
+    kw: dict[str, Any] = dict(maximize=maximize, cash=cash, commission=commission, jobs=jobs, lot_size=data.lot_step)
     res = run_optimize(bars, cls, grid, progress=lambda d, t: send("progress", d, t, "optimize"), cancel=cancel, **kw)
     if res.results.empty and not res.cancelled:
         raise ValueError(f"no valid parameter set in the grid ({res.skipped} refused by the strategy)")
