@@ -18,7 +18,8 @@ def usage() -> str:
     width = max(map(len, COMMANDS))
     lines = ["usage: trading-terminal [COMMAND] [OPTIONS]", "", "commands:"]
     lines += [f"  {name:<{width}}  {text}" for name, text in COMMANDS.items()]
-    lines += ["", "'trading-terminal COMMAND --help' lists a command's options."]
+    lines += ["", "'trading-terminal --version' prints the version; 'trading-terminal COMMAND --help' lists a command's",
+              "options ('trading-terminal app --help' the window's)."]
     return "\n".join(lines)
 
 

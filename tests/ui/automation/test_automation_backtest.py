@@ -104,7 +104,7 @@ class Slow(Strategy):
     name = "slow"
 
     def on_bar(self, bar):
-        time.sleep(0.002)
+        time.sleep(0.05)  # 1500 bars take 75 s: the run cannot end before the test cancels it (checked every 15 bars)
 '''
 
 

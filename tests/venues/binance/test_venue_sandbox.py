@@ -44,13 +44,15 @@ async def test_streams_reconnect_and_resubscribe_after_drop_websockets(venue: tu
     await rec.wait_for(down("market"), past=False)
     await rec.wait_for(up("market", 1), past=False)
     await rec.wait_for(up("user", 1))
+    since_up = time.monotonic()
     t_up = int(time.time() * 1000)
-    await rec.wait_for(lambda e: isinstance(e, TradeTick) and e.ts_recv >= t_up, past=False)
-    await rec.wait_for(lambda e: isinstance(e, QuoteTick) and e.ts_recv >= t_up, past=False)
+    await rec.wait_for(lambda e: isinstance(e, TradeTick) and e.ts_recv > t_up, past=False)
+    await rec.wait_for(lambda e: isinstance(e, QuoteTick) and e.ts_recv > t_up, past=False)
     assert user_reconnected == [True]
     health = v.health()
     assert health["market"].reconnects == 1 and health["btcusdt@trade"].reconnects == 1
-    assert health["btcusdt@trade"].age_s is not None and health["btcusdt@trade"].age_s < 5
+    age_s = health["btcusdt@trade"].age_s
+    assert age_s is not None and age_s <= time.monotonic() - since_up  # its last message came after the reconnect
     assert health["user"].reconnects == 1 and health["market"].extra["weight_used"] > 0
     await v.unwatch_quotes("BTCUSDT")
     assert not v.market.subscriptions

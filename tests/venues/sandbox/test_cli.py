@@ -22,10 +22,20 @@ ROOT = Path(__file__).resolve().parents[3]
 API_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 # The command as a user runs it, with the SIGINT disposition set explicitly rather than inherited from pytest:
 # "default" is an interactive terminal (Ctrl-C raises KeyboardInterrupt), "ignore" a background job of a script.
-LAUNCH = ("import signal, sys\n"
-          "signal.signal(signal.SIGINT, signal.SIG_IGN if sys.argv[1] == 'ignore' else signal.default_int_handler)\n"
-          "from terminal.__main__ import main\n"
-          "raise SystemExit(main(['sandbox', *sys.argv[2:]]))\n")
+# On Linux the child also gets SIGTERM when pytest itself dies (even by SIGKILL, when no teardown runs).
+LAUNCH = """
+import ctypes, os, signal, sys
+parent, sigint, *args = sys.argv[1:]
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):  # not Linux
+    pass
+if os.getppid() != int(parent):  # pytest died before the line above
+    raise SystemExit(3)
+signal.signal(signal.SIGINT, signal.SIG_IGN if sigint == "ignore" else signal.default_int_handler)
+from terminal.__main__ import main
+raise SystemExit(main(["sandbox", *args]))
+"""
 
 
 class Procs:
@@ -36,7 +46,7 @@ class Procs:
 
     def start(self, *args: str, sigint: str = "default") -> subprocess.Popen[str]:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen([sys.executable, "-c", LAUNCH, sigint, *args], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-c", LAUNCH, str(os.getpid()), sigint, *args], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.started.append(proc)
         return proc
