@@ -167,7 +167,7 @@ def _optimize(args: argparse.Namespace, prog: str) -> int:
     try:
         check_grid(grid, args.method, args.max_tries)  # before any work: a huge grid is refused at once
     except ValueError as exc:
-        raise UsageError(f"{exc} (--method random --max-tries N)") from None
+        raise UsageError(f"{exc}, or sample it with --method random --max-tries N") from None
     kw: dict[str, Any] = dict(maximize=args.maximize, method=args.method, max_tries=args.max_tries, jobs=args.jobs,
                               cash=float(_number(args.cash, "--cash", positive=True)),
                               commission=float(_number(args.commission, "--commission")),

@@ -160,7 +160,8 @@ class StatsPlan:
         ann_return = (1 + g) ** annual_days - 1
         s["Return (Ann.) [%]"] = ann_return * 100
         var = np.var(day_returns, ddof=1) if len(day_returns) > 1 else np.nan
-        s["Volatility (Ann.) [%]"] = float(np.sqrt((var + (1 + g) ** 2) ** annual_days - (1 + g) ** (2 * annual_days)) * 100)
+        with np.errstate(invalid="ignore"):  # cancellation can leave a tiny negative: NaN (n/a), no warning
+            s["Volatility (Ann.) [%]"] = float(np.sqrt((var + (1 + g) ** 2) ** annual_days - (1 + g) ** (2 * annual_days)) * 100)
         years = (span.days + span.seconds / 86400) / 365.25
         s["CAGR [%]"] = ((equity[-1] / equity[0]) ** (1 / years) - 1) * 100 if years else np.nan
         s["Sharpe Ratio"] = (s["Return (Ann.) [%]"] - risk_free_rate * 100) / (s["Volatility (Ann.) [%]"] or np.nan)  # type: ignore[operator]

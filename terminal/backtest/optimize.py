@@ -162,7 +162,7 @@ def check_grid(grid: Mapping[str, Sequence[Any]], method: str = "grid", max_trie
     exhaustive = method != "random" or max_tries is None
     if exhaustive and size > MAX_GRID_SIZE:
         raise GridTooLarge(f"the grid has {size:,} combinations; an exhaustive search is limited to "
-                           f"{MAX_GRID_SIZE:,}: narrow the ranges, or use the random method with a number of tries")
+                           f"{MAX_GRID_SIZE:,}: narrow the ranges")
     return size
 
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from ...backtest.optimize import NA, STAT_KEYS
+from ...backtest.optimize import NA, STAT_KEYS, check_grid
 from ...strategy.base import Strategy
 from .jobs import JobHost, Outcome, ProcessJob
 from .look import style, style_table, style_tabs
@@ -160,6 +160,7 @@ class OptimizeView(JobHost, QWidget):
         try:
             fixed = self.setup.params.raw()
             grid = self.grid_form.grid(fixed)
+            check_grid(grid)  # a grid too large to search is refused before the data is loaded
             cash, commission = self.setup.costs()
             bar.busy(True, "loading data…")
             data = await self.setup.data_ref()

@@ -125,3 +125,15 @@ def test_an_empty_heatmap_cell_is_na_only_where_runs_were_made(qtmodeltester):
     assert shown == [["n/a", "—"], ["1.50", "n/a"]]
     assert "fast = 10: n/a" in model.data(model.index(1, 1), Qt.ItemDataRole.ToolTipRole)
     qtmodeltester.check(model, force_py=True)
+
+
+def test_a_grid_too_large_to_search_is_a_message_before_the_data_is_loaded(dock, qloop):
+    view = dock.optimize
+    dock.setup.select_strategy("sma_cross")
+    dock.setup.set_csv("/nonexistent/bars.csv")  # never read: the grid is refused first
+    view.grid_form.set_specs({"fast": "1:1000", "slow": "2:1001"})
+    assert qloop.run(view.run()) is None
+    assert view.runbar.is_error() and view.job is None
+    assert view.runbar.message.text() == ("the grid has 1,000,000 combinations; an exhaustive search is limited to "
+                                          "100,000: narrow the ranges")
+    assert view.runbar.run_button.isEnabled()
