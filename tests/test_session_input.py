@@ -222,6 +222,37 @@ async def test_async_session_refuses_every_bad_input_case_before_anything_is_sen
         await session.close()
 
 
+async def test_a_market_order_failing_the_static_filters_fetches_no_quote_first(sandbox):
+    key, secret = "k" + pysecrets.token_hex(31), pysecrets.token_hex(32)
+    sandbox.create_account(key, secret, {"USDT": "100000", "BTC": "10"})
+    session = await terminal.connect("sandbox", sandbox_url=sandbox.url, api_key=key, api_secret=secret)
+    try:
+        assert session.quotes_cache == {} and session.last_prices == {}  # no reference price yet
+        sent = session.venue.rest.requests_sent
+        with pytest.raises(OrderValidationError, match="step size") as info:
+            await session.buy("BTCUSDT", "0.000001")
+        assert session.venue.rest.requests_sent == sent and session.journal.orders() == []
+        assert info.value.argument == "quantity"
+    finally:
+        await session.close()
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    ({"environment": 5}, "environment"),
+    ({"environment": "prod"}, "environment"),
+    ({"environment": "sandbox", "api_key": 123, "api_secret": "s"}, "api_key"),
+    ({"environment": "sandbox", "api_key": "k", "api_secret": ["s"]}, "api_secret"),
+    ({"environment": "sandbox", "api_key": "k"}, "api_secret"),
+    ({"environment": "sandbox", "sandbox_url": 8080}, "sandbox_url"),
+    ({"environment": "live", "confirm_live": "yes"}, "confirm_live"),
+])
+async def test_connect_refuses_bad_arguments_with_a_typed_error(sandbox, kwargs, argument):
+    kwargs = {"sandbox_url": sandbox.url, **kwargs} if kwargs["environment"] == "sandbox" else kwargs
+    with pytest.raises(InvalidArgument) as info:
+        await terminal.connect(**kwargs)
+    assert info.value.argument == argument and argument in str(info.value)
+
+
 def test_a_valid_order_still_goes_through_with_text_int_and_decimal_amounts(exchange):
     order = exchange.s.buy(" btcusdt ", "0.00100", price=20000, type="limit", time_in_force="gtc",
                            client_order_id="input-ok-1")
