@@ -8,7 +8,7 @@
 Bad input gives one line on stderr and exit code 2, never a traceback. ``--lot-step``: "all in" orders buy whole
 multiples of it (default 1, whole units as backtesting.py; 0.00001 for BTC). A backtest without trades says why.
 Strategy files in ``--strategies-dir`` that fail to load are listed on stderr (the run goes on if the strategy
-asked for is found). An exhaustive grid above ``optimize.MAX_GRID_SIZE`` combinations is refused before the data
+asked for is found). An exhaustive grid above ``grid.MAX_GRID_SIZE`` combinations is refused before the data
 is read; statistics that are NaN or absurd print as "n/a" and rank last.
 """
 from __future__ import annotations
@@ -150,7 +150,8 @@ def _heatmap_text(res: Any) -> str:
 
 
 def _optimize(args: argparse.Namespace, prog: str) -> int:
-    from .optimize import check_grid, optimize, parse_grid_spec, walk_forward
+    from .grid import check_grid, parse_grid_spec
+    from .optimize import optimize, walk_forward
     cls = _strategy(args, prog)
     if not args.grid:
         raise UsageError("give at least one --grid name=start:stop:step")

@@ -4,10 +4,10 @@ Every run is a full backtest (the vectorised path for SmaCross, the event-driven
 statistic (``maximize``, e.g. "Sharpe Ratio"). Parameter sets a strategy refuses (e.g. slow <= fast) are skipped
 and counted.
 
-Size: the grid is never materialised beyond ``MAX_GRID_SIZE`` combinations. An exhaustive search (``grid``,
-``halving``, or ``random`` without ``max_tries``) of a larger grid is refused before any work starts;
-``random`` with ``max_tries`` draws distinct indices into the cartesian product and decodes each one (mixed radix,
-the last parameter fastest, as ``itertools.product``), so a grid of 10^15 combinations costs what its tries cost.
+Size (``grid``): the grid is never materialised beyond ``MAX_GRID_SIZE`` combinations. An exhaustive search
+(``grid``, ``halving``, or ``random`` without ``max_tries``) of a larger grid is refused before any work starts;
+``random`` with ``max_tries`` draws distinct indices into the cartesian product and decodes each one, so a grid of
+10^15 combinations costs what its tries cost.
 
 Ranking: a statistic that is NaN, infinite or absurd (a ratio beyond ``RATIO_LIMIT``, or a Sharpe Ratio over a
 volatility at floating-point noise level, e.g. -1e20 from an equity curve with no variance) is not a result: it is
@@ -28,7 +28,6 @@ are re-loaded from it in the worker.
 from __future__ import annotations
 
 import concurrent.futures
-import itertools
 import math
 import multiprocessing
 import random
@@ -36,7 +35,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -44,6 +43,8 @@ import pandas as pd
 from ..strategy.base import ParamError, Strategy
 from ..strategy.builtin import SmaCross
 from .engine import equity_from_marks, run_backtest
+from .grid import MAX_GRID_SIZE, GridTooLarge, grid_size, parse_grid_spec  # noqa: F401 - re-exported
+from .grid import check_grid, combination, expand, sample_indices
 from .metrics import StatsPlan
 from .vectorised import crosses, simulate
 
@@ -53,8 +54,6 @@ STAT_KEYS = ("Exposure Time [%]", "Equity Final [$]", "Equity Peak [$]", "Commis
              "# Trades", "Win Rate [%]", "Best Trade [%]", "Worst Trade [%]", "Avg. Trade [%]", "Profit Factor",
              "Expectancy [%]", "SQN", "Kelly Criterion")
 Progress = Callable[[int, int], None]
-#: the most combinations an exhaustive search will enumerate (and hold in memory); larger grids need random search
-MAX_GRID_SIZE = 100_000
 #: a ratio statistic beyond this magnitude comes from a (near) zero denominator, not from trading: n/a
 RATIO_LIMIT = 1e4
 RATIOS = ("Sharpe Ratio", "Sortino Ratio", "Calmar Ratio", "Profit Factor", "SQN", "Beta")
@@ -62,10 +61,6 @@ RATIOS = ("Sharpe Ratio", "Sortino Ratio", "Calmar Ratio", "Profit Factor", "SQN
 #: (about sqrt(machine epsilon)), not a volatility: the Sharpe Ratio over it is n/a
 VOLATILITY_NOISE = 1e-6
 NA = "n/a"
-
-
-class GridTooLarge(ValueError):
-    """An exhaustive search over more than ``MAX_GRID_SIZE`` combinations (refused before any work starts)."""
 
 
 @dataclass(frozen=True)
@@ -116,74 +111,6 @@ class OptimizeResult:
 
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
-
-
-def parse_grid_spec(spec: str) -> tuple[str, list[str]]:
-    """``fast=5:30:5`` (start:stop:step, stop included) or ``fast=5,10,20`` -> (name, values as text)."""
-    name, sep, rhs = spec.partition("=")
-    name = name.strip()
-    if not sep or not name or not rhs.strip():
-        raise ValueError(f"grid {spec!r} is not of the form name=start:stop:step or name=a,b,c")
-    if ":" in rhs:
-        parts = rhs.split(":")
-        if len(parts) not in (2, 3):
-            raise ValueError(f"grid {spec!r}: a range is start:stop or start:stop:step")
-        try:
-            nums = [float(p) for p in parts]
-        except ValueError:
-            raise ValueError(f"grid {spec!r}: range bounds must be numbers") from None
-        start, stop = nums[0], nums[1]
-        step = nums[2] if len(nums) == 3 else 1.0
-        if step <= 0 or stop < start:
-            raise ValueError(f"grid {spec!r}: need start <= stop and a positive step")
-        count = int(math.floor((stop - start) / step + 1e-9)) + 1
-        values = [start + k * step for k in range(count)]
-        as_int = all(float(p).is_integer() for p in parts)
-        return name, [str(int(round(v))) if as_int else repr(round(v, 12)) for v in values]
-    return name, [v.strip() for v in rhs.split(",") if v.strip()]
-
-
-def expand(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """Every combination (the whole grid in memory: only for grids within ``MAX_GRID_SIZE``)."""
-    names = list(grid)
-    return [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
-
-
-def grid_size(grid: Mapping[str, Sequence[Any]]) -> int:
-    """Number of combinations (an exact int, however large)."""
-    return math.prod(len(v) for v in grid.values())
-
-
-def check_grid(grid: Mapping[str, Sequence[Any]], method: str = "grid", max_tries: int | None = None) -> int:
-    """The grid's size; raises GridTooLarge if ``method`` would enumerate more than ``MAX_GRID_SIZE`` of them."""
-    size = grid_size(grid)
-    if max_tries is not None and max_tries < 1:
-        raise ValueError(f"max tries must be at least 1, got {max_tries}")
-    exhaustive = method != "random" or max_tries is None
-    if exhaustive and size > MAX_GRID_SIZE:
-        raise GridTooLarge(f"the grid has {size:,} combinations; an exhaustive search is limited to "
-                           f"{MAX_GRID_SIZE:,}: narrow the ranges")
-    return size
-
-
-def combination(grid: Mapping[str, Sequence[Any]], index: int) -> dict[str, Any]:
-    """The ``index``-th combination in ``itertools.product`` order (mixed-radix digits, the last parameter fastest)."""
-    values: dict[str, Any] = {}
-    for name in reversed(list(grid)):
-        options = grid[name]
-        index, digit = divmod(index, len(options))
-        values[name] = options[digit]
-    return {name: values[name] for name in grid}
-
-
-def sample_indices(size: int, rng: random.Random) -> Iterator[int]:
-    """Distinct random integers in [0, size) in random order, drawn one at a time: a lazy Fisher-Yates shuffle
-    whose memory grows with the draws, never with ``size``."""
-    moved: dict[int, int] = {}  # position -> value, where the shuffle has moved values so far
-    for k in range(size):
-        j = rng.randrange(k, size)
-        yield moved.get(j, j)
-        moved[j] = moved.pop(k, k)
 
 
 # ---- evaluation (in workers) ---------------------------------------------------------------------------------

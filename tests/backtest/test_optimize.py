@@ -79,6 +79,8 @@ def test_bad_grids_and_metrics_are_refused_clearly(bars):
     with pytest.raises(ParamError, match="has no parameter 'window'"):
         optimize(bars, SmaCross, {"window": [1, 2]})
     assert parse_grid_spec("fast=5:30:5") == ("fast", ["5", "10", "15", "20", "25", "30"])
+    with pytest.raises(ValueError, match=r"grid 'fast=1:1e12' has 1,000,000,000,000 values; at most 100,000 per "):
+        parse_grid_spec("fast=1:1e12")  # refused before a list of a trillion values is built
     assert parse_grid_spec("k=1.5:2.5:0.5") == ("k", ["1.5", "2.0", "2.5"])
     with pytest.raises(ValueError, match="need start <= stop"):
         parse_grid_spec("fast=30:5")
@@ -135,11 +137,13 @@ WIDE_GRID = {k: list(range(1000)) for k in "abcde"}
 
 
 def test_random_search_over_a_grid_of_10_to_the_15_never_builds_it_and_stays_small_in_memory(monkeypatch):
+    from terminal.backtest import grid as grid_mod
     from terminal.backtest import optimize as optimize_mod
 
     def grid_builder(grid):
         raise AssertionError("the random sampler built the whole grid")
     monkeypatch.setattr(optimize_mod, "expand", grid_builder)
+    monkeypatch.setattr(grid_mod, "expand", grid_builder)
     bars = random_walk(300, seed=4)
     tracemalloc.start()
     try:
@@ -148,7 +152,7 @@ def test_random_search_over_a_grid_of_10_to_the_15_never_builds_it_and_stays_sma
     finally:
         tracemalloc.stop()
     print(f"peak traced memory: {peak / 1e6:.2f} MB for 3 tries of a 10^15 grid")
-    assert optimize_mod.grid_size(WIDE_GRID) == 10 ** 15
+    assert grid_mod.grid_size(WIDE_GRID) == 10 ** 15
     assert len(res.results) == 3 and res.skipped == 0
     tried = {tuple(r) for r in res.results[list("abcde")].itertuples(index=False)}
     assert len(tried) == 3 and all(0 <= v < 1000 for t in tried for v in t)
@@ -156,23 +160,24 @@ def test_random_search_over_a_grid_of_10_to_the_15_never_builds_it_and_stays_sma
 
 
 def test_exhaustive_search_above_the_limit_is_refused_before_any_run(monkeypatch, bars):
+    from terminal.backtest import grid as grid_mod
     from terminal.backtest import optimize as optimize_mod
 
     def no_runs(*args, **kwargs):
         raise AssertionError("a run started")
     monkeypatch.setattr(optimize_mod, "_run_all", no_runs)
     big = {"fast": list(range(1, 401)), "slow": list(range(2, 253))}  # 100,400 combinations
-    assert optimize_mod.grid_size(big) == 100_400 > optimize_mod.MAX_GRID_SIZE == 100_000
+    assert grid_mod.grid_size(big) == 100_400 > grid_mod.MAX_GRID_SIZE == 100_000
     for kw in (dict(method="grid"), dict(method="halving"), dict(method="random")):
-        with pytest.raises(optimize_mod.GridTooLarge, match=r"the grid has 100,400 combinations; an exhaustive "
+        with pytest.raises(grid_mod.GridTooLarge, match=r"the grid has 100,400 combinations; an exhaustive "
                                                            r"search is limited to 100,000"):
             optimize(bars, SmaCross, big, **kw)
-    with pytest.raises(optimize_mod.GridTooLarge):
+    with pytest.raises(grid_mod.GridTooLarge):
         optimize(bars, Wide, WIDE_GRID)
 
 
 def test_random_draws_are_distinct_decoded_in_product_order_and_refused_sets_do_not_count(bars):
-    from terminal.backtest.optimize import combination, expand, sample_indices
+    from terminal.backtest.grid import combination, expand, sample_indices
     grid = {"fast": [2, 3, 5, 8, 13], "slow": [3, 5, 8, 13, 21, 34], "long_short": [False, True]}
     assert [combination(grid, i) for i in range(60)] == expand(grid)
     drawn = list(sample_indices(60, random.Random(3)))

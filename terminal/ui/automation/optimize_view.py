@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from ...backtest.optimize import NA, STAT_KEYS, check_grid
+from ...backtest.grid import check_grid
+from ...backtest.optimize import NA, STAT_KEYS
 from ...strategy.base import Strategy
 from .jobs import JobHost, Outcome, ProcessJob
 from .look import style, style_table, style_tabs
