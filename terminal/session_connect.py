@@ -14,6 +14,7 @@ from .storage import redaction, secrets
 from .storage.journal import Journal
 from .storage.secrets import Credentials, KeyType, SecretsUnavailable
 from .storage.settings import data_dir as default_data_dir
+from .venues import registry
 
 if TYPE_CHECKING:
     from .session import Session
@@ -78,8 +79,11 @@ def _journal(env: Environment, data_dir: str | Path | None, embedded: bool) -> J
 async def connect(environment: Environment | str = "sandbox", *, api_key: str | None = None,
                   api_secret: str | None = None, credentials: Credentials | None = None,
                   sandbox_url: str | None = None, data_dir: str | Path | None = None, confirm_live: bool = False,
-                  bus: Bus | None = None, risk_limits: RiskLimits | None = None) -> "Session":
+                  bus: Bus | None = None, risk_limits: RiskLimits | None = None, **options: Any) -> "Session":
     """Connect to ``environment`` and return a started Session.
+
+    paper: the paper equity venue from the provider registry (simulated, no network, no keys; a new exchange and an
+    in-memory journal every time); ``options`` go to its factory (e.g. ``always_open=True``).
 
     sandbox (default): starts an embedded sandbox exchange unless ``sandbox_url`` is given; uses its default keys.
     testnet / live: keys from the system keyring (Accounts) unless passed; without keys only market data works.
@@ -90,6 +94,10 @@ async def connect(environment: Environment | str = "sandbox", *, api_key: str | 
     from .venues.binance.urls import endpoints
     from .venues.binance.venue import BinanceVenue
 
+    if isinstance(environment, str) and environment.strip().lower() in registry.ADAPTERS:
+        return await _connect_registered(environment.strip().lower(), bus=bus, risk_limits=risk_limits, **options)
+    if options:
+        raise InvalidArgument(f"unexpected keyword argument(s): {', '.join(sorted(options))}", sorted(options)[0])
     env = _environment(environment)
     _text(sandbox_url, "sandbox_url")
     if env is Environment.LIVE and confirm_live is not True:
@@ -126,4 +134,23 @@ async def connect(environment: Environment | str = "sandbox", *, api_key: str | 
             await venue.close()
         if server is not None:
             await loop.run_in_executor(None, server.stop)
+        raise
+
+
+async def _connect_registered(name: str, *, bus: Bus | None, risk_limits: RiskLimits | None,
+                              **options: Any) -> "Session":
+    """A started Session on a registry adapter that needs no credentials (today: ``paper``). The session is labelled
+    SANDBOX (not real money) until environments come from the adapters' EnvironmentSpec (issue 11, part A)."""
+    from .session import Session
+
+    venue = registry.create(name, bus=Bus(), **options)
+    try:
+        await venue.start()
+        instruments = await venue.instruments()
+        session = Session(Environment.SANDBOX, venue, Journal(":memory:"), instruments, bus=bus, has_keys=True,
+                          limits=risk_limits)
+        await session._start()
+        return session
+    except BaseException:
+        await venue.close()
         raise

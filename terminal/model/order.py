@@ -52,6 +52,8 @@ class OrderRequest:
     quote_quantity: Decimal | None = None
     time_in_force: TimeInForce | None = None
     client_order_id: str = dataclasses.field(default_factory=new_client_order_id)
+    #: may trade outside the regular session (pre-market / after-hours) where the venue allows it
+    extended_hours: bool = False
 
 
 @dataclass(frozen=True, slots=True)

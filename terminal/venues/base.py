@@ -1,45 +1,14 @@
-"""Ports every venue adapter implements, and the VenueError tree."""
+"""The first ports (superseded by ``venues.ports``) and the VenueError tree, re-exported from ``venues.ports``."""
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Protocol
 
 from ..model import Balance, Bar, Fill, Instrument, Interval, Order, OrderRequest
-
-
-class VenueError(Exception):
-    """Anything a venue answered or failed with. ``code`` is the venue's error code when there is one."""
-
-    def __init__(self, message: str, code: int | None = None, http_status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.http_status = http_status
-
-
-class TemporaryError(VenueError):
-    """Network failure, 5xx, timeout: the outcome is unknown; retry after checking state."""
-
-
-class RateLimited(VenueError):
-    """429 / 418 or an order-rate limit. ``retry_after_s`` says when to try again."""
-
-    def __init__(self, message: str, code: int | None = None, http_status: int | None = None,
-                 retry_after_s: float = 1.0) -> None:
-        super().__init__(message, code, http_status)
-        self.retry_after_s = retry_after_s
-
-
-class OrderRejected(VenueError):
-    """The venue refused the request (filters, balance, unknown order...). Show its message."""
-
-
-class AuthError(VenueError):
-    """Missing, invalid or unauthorised keys, or a bad signature: stop trading and ask for keys."""
-
-
-class UnknownOrder(OrderRejected):
-    """The venue has no such order (-2013 / -2011 'Unknown order sent.')."""
+# The outcome exceptions are the ports' own classes (one tree for every adapter): ``OrderRejected`` is
+# ``ports.Rejected``. This module goes away once every import uses ``venues.ports`` (issue 11, part A).
+from .ports import (AuthError, OrderRejected, RateLimited, TemporaryError, UnknownOrder,  # noqa: F401
+                    VenueError)
 
 
 class MarketData(Protocol):
