@@ -2,6 +2,11 @@
 
 Follows Binance's procedure (reference §10a): buffer diffs, fetch a snapshot, drop stale diffs, apply the rest in
 sequence, and start over when a diff does not follow. Publications are coalesced to one per event-loop turn.
+
+One bad diff must not poison the book: a diff whose ids are not integers with ``first_id <= last_id``, or that lies
+implausibly far (``max_jump`` ids) beyond the book, is refused and counted (``rejected``); a book that cannot
+advance (``max_stale`` diffs in a row refused or stale while the stream keeps sending) starts over from a fresh
+snapshot (``stalls``). The sync task survives any error (it logs and retries), and ``close()`` never raises.
 """
 from __future__ import annotations
 
@@ -29,7 +34,8 @@ class BookSync:
 
     def __init__(self, symbol: str, rest: DepthSource, publish: Callable[[BookUpdated], None], *,
                  depth_limit: int = 1000, top_n: int = 20, max_buffer: int = 10_000,
-                 retry_initial_s: float = 0.2, retry_max_s: float = 5.0, quiet_wait_s: float = 1.0) -> None:
+                 retry_initial_s: float = 0.2, retry_max_s: float = 5.0, quiet_wait_s: float = 1.0,
+                 max_jump: int = 10 ** 7, max_stale: int = 50) -> None:
         self.symbol = symbol
         self.book = OrderBook(symbol)
         self._rest = rest
@@ -40,11 +46,16 @@ class BookSync:
         self.retry_initial_s = retry_initial_s
         self.retry_max_s = retry_max_s
         self.quiet_wait_s = quiet_wait_s
+        self.max_jump = max_jump  # a diff ending more ids than this beyond the book (or buffer) is not plausible
+        self.max_stale = max_stale  # this many diffs in a row that do not advance the book: start over
         self.synced = False
-        self.resyncs = 0  # restarts after the first sync (gaps, overflow, requests)
+        self.resyncs = 0  # restarts after the first sync (gaps, overflow, stalls, requests)
         self.gaps = 0
         self.diffs = 0
         self.snapshots = 0
+        self.rejected = 0  # diffs refused: ids not integers, first_id > last_id, or implausibly far ahead
+        self.stalls = 0  # restarts because the book could not advance
+        self._stuck = 0  # diffs in a row that were refused or stale
         self._buffer: list[tuple[int, int, Levels, Levels, int]] = []
         self._have_diff = asyncio.Event()
         self._synced_event = asyncio.Event()
@@ -59,12 +70,20 @@ class BookSync:
         """One diff event (U=first_id, u=last_id) from the stream, in arrival order."""
         if self._closed:
             return
+        if type(first_id) is not int or type(last_id) is not int or not 0 <= first_id <= last_id:
+            self._refuse("update ids are not integers with first_id <= last_id")
+            return
+        reference = self.book.update_id if self.synced else (self._buffer[-1][1] if self._buffer else None)
+        if reference is not None and last_id - reference > self.max_jump:
+            self._refuse(f"diff ends at {last_id}, more than {self.max_jump} ids after {reference}")
+            return
         self.diffs += 1
         self._last_ts_event = ts_event
         if not self.synced:
             if len(self._buffer) >= self.max_buffer:
                 log.warning("%s: diff buffer overflow; starting over", self.symbol)
                 self._buffer.clear()
+            self._stuck = 0
             self._buffer.append((first_id, last_id, bids, asks, ts_event))
             self._have_diff.set()
             self._ensure_task()
@@ -79,7 +98,25 @@ class BookSync:
             self._have_diff.set()
             return
         if applied:
+            self._stuck = 0
             self._schedule_publish()
+        else:
+            self._not_advancing()
+
+    def _refuse(self, reason: str) -> None:
+        self.rejected += 1
+        if self._stuck == 0:  # one line per run of bad diffs
+            log.warning("%s: diff refused (%s)", self.symbol, reason)
+        self._not_advancing()
+
+    def _not_advancing(self) -> None:
+        """Another diff that did not move the book: after ``max_stale`` in a row, start over from a snapshot."""
+        self._stuck += 1
+        if self._stuck >= self.max_stale:
+            self.stalls += 1
+            log.warning("%s: book stuck at %d for %d diffs; resyncing from a snapshot", self.symbol,
+                        self.book.update_id, self._stuck)
+            self.resync()
 
     def resync(self) -> None:
         """Throw the book away and start again from a fresh snapshot."""
@@ -87,6 +124,7 @@ class BookSync:
             return
         if self.synced or self.snapshots:
             self.resyncs += 1
+        self._stuck = 0
         self.synced = False
         self._synced_event.clear()
         self._buffer.clear()
@@ -101,9 +139,10 @@ class BookSync:
         await asyncio.wait_for(self._synced_event.wait(), timeout)
 
     async def close(self) -> None:
+        """Stop syncing; never raises."""
         self._closed = True
         task, self._task = self._task, None
-        await cancel_and_wait(task)
+        await cancel_and_wait(task, swallow_errors=True)
 
     # ------------------------------------------------------------------ snapshot procedure
 
@@ -129,8 +168,21 @@ class BookSync:
                 delay = min(self.retry_max_s, delay * 2)
                 continue
             self.snapshots += 1
-            if self._try_load(last_id, bids, asks):
+            if type(last_id) is not int or last_id < 0:
+                log.warning("%s: depth snapshot without a valid update id; fetching again", self.symbol)
+                loaded = False
+            else:
+                try:
+                    loaded = self._try_load(last_id, bids, asks)
+                except Exception as exc:  # noqa: BLE001 - a bad snapshot or diff must not end the sync for good
+                    log.warning("%s: could not load the snapshot (%s); starting over", self.symbol,
+                                type(exc).__name__)
+                    self._buffer.clear()
+                    self._have_diff.clear()
+                    loaded = False
+            if loaded:
                 self.synced = True
+                self._stuck = 0
                 self._synced_event.set()
                 self._publish_now(is_snapshot=True)
                 return
@@ -139,6 +191,12 @@ class BookSync:
 
     def _try_load(self, last_id: int, bids: Levels, asks: Levels) -> bool:
         """Steps 2-5 on the buffer; False means fetch again (snapshot too old, or a gap in the buffer)."""
+        plausible = [d for d in self._buffer if d[1] - last_id <= self.max_jump]
+        if len(plausible) < len(self._buffer):  # e.g. one diff with ids far beyond the market's: never reachable
+            self.rejected += len(self._buffer) - len(plausible)
+            log.warning("%s: %d buffered diffs lie more than %d ids beyond snapshot %d; dropped", self.symbol,
+                        len(self._buffer) - len(plausible), self.max_jump, last_id)
+            self._buffer[:] = plausible
         if self._buffer and last_id < self._buffer[0][0]:
             return False  # snapshot older than the first buffered diff: fetch again
         kept = [d for d in self._buffer if d[1] > last_id]
@@ -169,7 +227,7 @@ class BookSync:
 
     def _publish_now(self, is_snapshot: bool = False) -> None:
         self._publish_scheduled = False
-        if not self.synced:
+        if not self.synced or self._closed:
             return
         self._publish(BookUpdated(self.symbol, self.book.update_id, tuple(self.book.bids(self.top_n)),
                                   tuple(self.book.asks(self.top_n)), is_snapshot, self._last_ts_event,

@@ -13,6 +13,7 @@ from terminal.model import BookUpdated, ConnectionChanged, Environment, OrderReq
 from terminal.venues.binance.signing import HmacSigner
 from terminal.venues.binance.urls import endpoints
 from terminal.venues.binance.venue import BinanceVenue
+from venues.binance.wsserver import TinyStreamServer
 
 D = Decimal
 Levels = list[tuple[Decimal, Decimal]]
@@ -67,6 +68,68 @@ async def test_a_gap_resyncs_and_counts() -> None:
     assert not sync.synced and sync.gaps == 1 and sync.resyncs == 1
     await sync.wait_synced(5)
     assert sync.book.update_id == 31 and sync.book.bids() == [(D(6), D(1)), (D(5), D(5))]
+    await sync.close()
+
+
+# ---------------------------------------------------------------- poisoned diffs (issue 9, item 3)
+
+async def test_diffs_with_non_integer_or_reversed_ids_are_refused_and_the_book_still_syncs() -> None:
+    src = ScriptedDepth((10, [(D(1), D(1))], []))
+    sync = BookSync("X", src, lambda e: None, retry_initial_s=0.01)
+    sync.on_diff("abc", 11, [], [])  # type: ignore[arg-type]  # made every later sync fail with TypeError
+    sync.on_diff(True, 11, [], [])
+    sync.on_diff(9.0, 11, [], [])  # type: ignore[arg-type]
+    sync.on_diff(12, 11, [], [])
+    sync.on_diff(9, 11, [(D(2), D(1))], [])
+    await sync.wait_synced(5)
+    assert sync.book.update_id == 11 and sync.book.best_bid() == (D(2), D(1)) and sync.rejected == 4
+    await sync.close()  # used to re-raise the sync task's TypeError
+
+
+async def test_an_in_sequence_diff_with_an_implausible_last_id_is_refused_instead_of_freezing_the_book() -> None:
+    published: list[BookUpdated] = []
+    sync = BookSync("X", ScriptedDepth((10, [], [])), published.append, retry_initial_s=0.01)
+    sync.on_diff(9, 11, [], [])
+    await sync.wait_synced(5)
+    sync.on_diff(12, 9_000_000_000_000_000_000, [(D(5), D(5))], [])  # every later diff looked stale
+    sync.on_diff(12, 13, [(D(6), D(1))], [])
+    assert sync.synced and sync.book.update_id == 13 and sync.book.bids() == [(D(6), D(1))]
+    assert (sync.rejected, sync.gaps, sync.resyncs) == (1, 0, 0)
+    await sync.close()
+
+
+async def test_a_book_that_cannot_advance_resyncs_from_a_fresh_snapshot() -> None:
+    src = ScriptedDepth((1_000_000, [(D(1), D(1))], []), (65, [(D(2), D(2))], []))  # the first id is no good
+    sync = BookSync("X", src, lambda e: None, retry_initial_s=0.01)
+    sync.on_diff(9, 11, [], [])
+    await sync.wait_synced(5)
+    assert sync.book.update_id == 1_000_000
+    for i in range(12, 12 + sync.max_stale):  # the stream is live, but every diff is "stale" for this book
+        sync.on_diff(i, i, [], [])
+    assert not sync.synced and sync.stalls == 1 and sync.resyncs == 1
+    sync.on_diff(62, 70, [(D(3), D(1))], [])
+    await sync.wait_synced(5)
+    assert src.calls == 2 and sync.book.update_id == 70 and sync.book.bids() == [(D(3), D(1)), (D(2), D(2))]
+    await sync.close()
+
+
+async def test_a_first_diff_far_beyond_the_market_does_not_keep_the_book_from_syncing() -> None:
+    src = ScriptedDepth((10, [(D(1), D(1))], []))
+    sync = BookSync("X", src, lambda e: None, retry_initial_s=0.01)
+    sync.on_diff(9_000_000_000_000_000_000, 9_000_000_000_000_000_000, [], [])  # nothing yet to compare it with
+    sync.on_diff(9, 11, [(D(2), D(1))], [])
+    await sync.wait_synced(5)  # the snapshot never reaches 9e18: "fetch again" forever
+    assert sync.book.update_id == 11 and sync.rejected == 1
+    await sync.close()
+
+
+async def test_a_snapshot_with_a_bad_update_id_is_fetched_again() -> None:
+    src = ScriptedDepth(("abc", [], []), (10, [(D(1), D(1))], []))  # type: ignore[arg-type]
+    sync = BookSync("X", src, lambda e: None, retry_initial_s=0.01)
+    sync.on_diff(9, 11, [], [])
+    await sync.wait_synced(5)
+    sync.on_diff(12, 12, [], [])
+    assert src.calls == 2 and sync.book.update_id == 12
     await sync.close()
 
 
@@ -181,3 +244,39 @@ async def test_cancel_and_wait_finishes_the_task_and_tolerates_none():
     broken = asyncio.get_running_loop().create_task(failing())
     await asyncio.wait([broken])
     await cancel_and_wait(broken, swallow_errors=True)  # a close() that must complete
+
+
+async def test_malformed_depth_frames_on_the_stream_are_dropped_and_counted_and_the_book_stays_live(
+        fresh_sandbox: Any) -> None:
+    """The REST snapshot from a (paused) sandbox; the diffs, exact malformed frames included, from a loopback server."""
+    server = fresh_sandbox
+    _simulate(server, False)
+    waiter = Waiter()
+    bus = Bus()
+    bus.subscribe(None, waiter)
+    async with TinyStreamServer() as srv:
+        ep = endpoints(Environment.SANDBOX, server.url)
+        v = BinanceVenue(Environment.SANDBOX, ep.rest, srv.url, ep.ws_api, server.default_api_key,
+                         HmacSigner(server.default_api_secret), bus)
+        await v.start()
+        try:
+            last_id, _, _ = await v.rest.depth("BTCUSDT", 1000)
+            await v.watch_book("BTCUSDT")
+            await asyncio.wait_for(srv.subscribed.wait(), 5)
+            name, diff = "btcusdt@depth@100ms", {"e": "depthUpdate", "E": 1764000000000, "s": "BTCUSDT", "a": []}
+            first = asyncio.ensure_future(waiter.next(lambda e: isinstance(e, BookUpdated)
+                                                      and e.update_id == last_id + 1))
+            await srv.push(name, {**diff, "U": "abc", "u": last_id + 1, "b": []})
+            await srv.push(name, {**diff, "U": last_id, "u": last_id + 1, "b": [["1.00000000", "2.00000000"]]})
+            await first
+            second = asyncio.ensure_future(waiter.next(lambda e: isinstance(e, BookUpdated)
+                                                       and e.update_id == last_id + 2))
+            await srv.push(name, {**diff, "U": last_id + 2, "u": 9000000000000000000, "b": [["1.00000000", "9"]]})
+            await srv.push(name, {**diff, "U": last_id + 2, "u": last_id + 2, "b": [["1.00000000", "3.00000000"]]})
+            await second
+            sync = v.book_sync("BTCUSDT")
+            assert sync is not None and sync.book.update_id == last_id + 2 and dict(sync.book.bids())[D(1)] == D(3)
+            health = v.health()[name]
+            assert (health.dropped, health.errors, health.gaps, health.resyncs) == (2, 2, 0, 0)
+        finally:
+            await v.close()  # used to re-raise the TypeError of the poisoned sync

@@ -2,16 +2,24 @@
 
 Numbers arrive as decimal strings; they become ``Decimal`` here (never via float). ``ts_recv`` is passed in by the
 caller so these stay pure.
+
+Stream messages follow the wire rules below (``wire_*``): prices and sizes are strings of the model's wire-number
+syntax (``numbers.WIRE_NUMBER``: ASCII digits, at most 20 before and 20 after the point, so finite and non-negative),
+ids and times are integers (not booleans, strings or floats) in range, the symbol is the stream's own. A message that
+breaks one raises ``WireError`` (the stream drops and counts it). ``checked_trade``/``checked_book_ticker`` spell the
+rules out plainly; ``trade``/``book_ticker_event`` are the stream's fast path and must agree with them on every input
+(property-tested): they accept only what cheap checks prove valid and hand anything else to the checked parser.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping
 
 from ...model import (Balance, BalancesUpdated, Bar, Fill, Instrument, Interval, Liquidity, Order, OrderRequest,
-                      OrderStatus, OrderType, QuoteTick, Side, Ticker24h, TradeTick)
-from ...model.numbers import NumberError
+                      OrderStatus, QuoteTick, Side, Ticker24h, TradeTick)
+from ...model.numbers import WIRE_NUMBER, NumberError
 from .enums import ORDER_TYPE_FROM_WIRE, SIDE_FROM_WIRE, STATUS_FROM_WIRE, TIF_FROM_WIRE
 from ...model.enums import AssetClass
 
@@ -21,9 +29,6 @@ _HUNDRED = Decimal(100)
 Levels = list[tuple[Decimal, Decimal]]
 
 
-# Hot-path validation: a string starting with an ASCII digit makes Decimal() return a finite, non-negative
-# number or raise (NaN, Infinity and signs cannot start with a digit), so the result needs no checks.
-_DIGITS = frozenset("0123456789")
 _D = Decimal
 
 
@@ -72,6 +77,106 @@ def _trade(symbol: str, price: Decimal, qty: Decimal, trade_id: int, aggressor: 
     s0(t, symbol), s1(t, price), s2(t, qty), s3(t, trade_id), s4(t, aggressor), s5(t, ts_event)
     s6(t, ts_recv)
     return t
+
+# ---------------------------------------------------------------- wire rules (stream messages)
+
+MAX_ID = 2 ** 63 - 1  # ids are int64 on the wire
+MAX_MS = 10 ** 13  # epoch ms before the year 2286: a larger "time" is in other units or garbage
+MAX_DEPTH_SPAN = 10 ** 7  # one depth diff covering more update ids than this is not plausible
+SYMBOL = re.compile(r"[A-Z0-9_.-]{1,20}")  # Binance's symbol syntax
+
+
+class WireError(ValueError):
+    """A message that breaks the wire rules. ``field`` names the offending field (a constant, never its value)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+def _get(data: Mapping[str, Any], key: str) -> Any:
+    try:
+        return data[key]
+    except KeyError:
+        raise WireError(key, "missing") from None
+
+
+def wire_object(data: Any) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise WireError("data", f"not an object but {type(data).__name__}")
+    return data
+
+
+def wire_number(value: Any, field: str) -> Decimal:
+    """A price or size: text in the model's wire-number syntax, which admits only finite, non-negative numbers of
+    sane length (no sign, exponent, space, underscore or non-ASCII digit), built exactly as written."""
+    if not isinstance(value, str) or WIRE_NUMBER.fullmatch(value) is None:
+        raise WireError(field, "not a wire number (up to 20 ASCII digits, optionally a point and up to 20 more)")
+    return Decimal(value)
+
+
+def wire_id(value: Any, field: str) -> int:
+    if type(value) is not int or not 0 <= value <= MAX_ID:
+        raise WireError(field, "not an integer id in 0..2**63-1")
+    return value
+
+
+def wire_ms(value: Any, field: str) -> int:
+    if type(value) is not int or not 0 <= value <= MAX_MS:
+        raise WireError(field, "not an integer epoch-ms time")
+    return value
+
+
+def wire_bool(value: Any, field: str) -> bool:
+    if type(value) is not bool:
+        raise WireError(field, "not a boolean")
+    return value
+
+
+def wire_symbol(value: Any, expected: str | None = None) -> str:
+    """The message's symbol: the stream's own when known (``expected``), else any text in Binance's symbol syntax."""
+    if not isinstance(value, str) or (SYMBOL.fullmatch(value) is None if expected is None else value != expected):
+        raise WireError("symbol", "not this stream's symbol" if expected else "not a symbol")
+    return value
+
+
+def wire_levels(rows: Any, field: str) -> Levels:
+    """Depth levels ``[[price, qty], ...]`` (extra items in a row are ignored)."""
+    if not isinstance(rows, list):
+        raise WireError(field, "not a list of levels")
+    out = []
+    for row in rows:
+        if not isinstance(row, list) or len(row) < 2:
+            raise WireError(field, "a level is not [price, qty]")
+        p = row[0]
+        price = _price(p) if type(p) is str else None
+        if price is None:
+            price = _remember(p, wire_number(p, "price"))
+        out.append((price, wire_number(row[1], "qty")))
+    return out
+
+
+# The hot path remembers the prices it has validated (prices sit on a tick grid and repeat a lot on a stream; sizes
+# rarely do, so they are checked each time): a text found here passed the wire-number rule before, so it needs no
+# check and no new Decimal. Only such texts are ever stored.
+_PRICES: dict[str, Decimal] = {}
+_PRICES_MAX = 8192
+_price = _PRICES.get
+_wire_match = WIRE_NUMBER.fullmatch
+
+
+def _fresh(text: str) -> Decimal | None:
+    """A price not seen yet: validated (None if it is no wire number; TypeError if it is no text) and remembered."""
+    if _wire_match(text) is None:
+        return None
+    return _remember(text, _D(text))
+
+
+def _remember(text: str, price: Decimal) -> Decimal:
+    if len(_PRICES) >= _PRICES_MAX:
+        _PRICES.clear()
+    _PRICES[text] = price
+    return price
 
 
 def sdec(value: Any, name: str = "value") -> Decimal:
@@ -149,39 +254,96 @@ def kline_row(symbol: str, interval: Interval, row: list[Any], ts_recv: int = 0,
                trades=int(row[8]), ts_recv=ts_recv)
 
 
-def kline_event(data: Mapping[str, Any], ts_recv: int = 0) -> Bar:
+def kline_event(data: Mapping[str, Any], ts_recv: int = 0, symbol: str | None = None) -> Bar:
     k = data["k"]
-    return Bar(symbol=k["s"], interval=Interval.parse(k["i"]), open_time=k["t"], open=dec(k["o"]), high=dec(k["h"]),
+    return Bar(symbol=wire_symbol(k["s"], symbol), interval=Interval.parse(k["i"]), open_time=k["t"], open=dec(k["o"]), high=dec(k["h"]),
                low=dec(k["l"]), close=dec(k["c"]), volume=dec(k["v"]), closed=bool(k["x"]),
                quote_volume=dec(k["q"]), trades=int(k["n"]), ts_recv=ts_recv)
 
 
-def trade(data: Mapping[str, Any], ts_recv: int = 0) -> TradeTick:
-    """``trade`` or ``aggTrade`` event -> TradeTick (aggressor = taker; ``m`` means the buyer was the maker)."""
-    p, q = data["p"], data["q"]
-    if not (p[0] in _DIGITS and q[0] in _DIGITS):
-        p, q = dec(p, "price"), dec(q, "qty")
-    return _trade(data["s"], _D(p), _D(q), data["t"] if "t" in data else data["a"], _SELL if data["m"] else _BUY,
-                  data["T"], ts_recv)
+def checked_trade(data: Any, ts_recv: int = 0, symbol: str | None = None) -> TradeTick:
+    """``trade`` or ``aggTrade`` event -> TradeTick, every wire rule checked plainly (the reference for ``trade``).
+
+    The aggressor is the taker: ``m`` means the buyer was the maker."""
+    d = wire_object(data)
+    id_key = "t" if "t" in d else "a"
+    return TradeTick(symbol=wire_symbol(_get(d, "s"), symbol), price=wire_number(_get(d, "p"), "price"),
+                     qty=wire_number(_get(d, "q"), "qty"), trade_id=wire_id(_get(d, id_key), "trade_id"),
+                     aggressor=Side.SELL if wire_bool(_get(d, "m"), "m") else Side.BUY,
+                     ts_event=wire_ms(_get(d, "T"), "ts_event"), ts_recv=ts_recv)
+
+
+def checked_book_ticker(data: Any, ts_recv: int = 0, symbol: str | None = None) -> QuoteTick:
+    """bookTicker event -> QuoteTick, every wire rule checked plainly (the reference for ``book_ticker_event``).
+    ``u`` (update id) and ``E`` (event time) are optional; spot sends no ``E``."""
+    d = wire_object(data)
+    if "u" in d:
+        wire_id(d["u"], "update_id")
+    return QuoteTick(symbol=wire_symbol(_get(d, "s"), symbol), bid=wire_number(_get(d, "b"), "bid"),
+                     bid_qty=wire_number(_get(d, "B"), "bid_qty"), ask=wire_number(_get(d, "a"), "ask"),
+                     ask_qty=wire_number(_get(d, "A"), "ask_qty"),
+                     ts_event=wire_ms(d["E"], "ts_event") if "E" in d else 0, ts_recv=ts_recv)
+
+
+def trade(data: Any, ts_recv: int = 0, symbol: str | None = None) -> TradeTick:
+    """The stream's fast path for ``checked_trade`` (same results, same errors). Without ``symbol`` (not a stream)
+    it is ``checked_trade``."""
+    try:
+        s = data["s"]
+        p = data["p"]
+        q = data["q"]
+        tid = data["t"] if "t" in data else data["a"]
+        ts = data["T"]
+        m = data["m"]
+        price = _price(p)
+        if price is None:
+            price = _fresh(p)
+        if (price is not None and _wire_match(q) is not None and s == symbol and type(tid) is int
+                and type(ts) is int and -1 < tid <= MAX_ID and -1 < ts <= MAX_MS and (m is True or m is False)):
+            return _trade(s, price, _D(q), tid, _SELL if m else _BUY, ts, ts_recv)
+    except Exception:  # noqa: BLE001 - anything unusual is decided (and explained) by the checked parser
+        pass
+    return checked_trade(data, ts_recv, symbol)
+
+
+def book_ticker_event(data: Any, ts_recv: int = 0, symbol: str | None = None) -> QuoteTick:
+    """The stream's fast path for ``checked_book_ticker`` (same results, same errors)."""
+    try:
+        s = data["s"]
+        b = data["b"]
+        bq = data["B"]
+        a = data["a"]
+        aq = data["A"]
+        ts = data.get("E", 0)
+        u = data.get("u", 0)
+        bid = _price(b)
+        if bid is None:
+            bid = _fresh(b)
+        ask = _price(a)
+        if ask is None:
+            ask = _fresh(a)
+        if (bid is not None and ask is not None and _wire_match(bq) is not None and _wire_match(aq) is not None
+                and s == symbol and type(ts) is int and type(u) is int and -1 < ts <= MAX_MS and -1 < u <= MAX_ID):
+            return _quote(s, bid, _D(bq), ask, _D(aq), ts, ts_recv)
+    except Exception:  # noqa: BLE001 - anything unusual is decided (and explained) by the checked parser
+        pass
+    return checked_book_ticker(data, ts_recv, symbol)
 
 
 def book_ticker(data: Mapping[str, Any], ts_recv: int = 0) -> QuoteTick:
-    """bookTicker event (no E) or REST ticker/bookTicker -> QuoteTick."""
+    """bookTicker event (see ``book_ticker_event``) or REST ticker/bookTicker -> QuoteTick."""
     if "b" in data:
-        b, bq, a, aq = data["b"], data["B"], data["a"], data["A"]
-        if not (b[0] in _DIGITS and bq[0] in _DIGITS and a[0] in _DIGITS and aq[0] in _DIGITS):
-            b, bq, a, aq = dec(b, "bid"), dec(bq, "bid_qty"), dec(a, "ask"), dec(aq, "ask_qty")
-        return _quote(data["s"], _D(b), _D(bq), _D(a), _D(aq), data.get("E", 0), ts_recv)
+        return book_ticker_event(data, ts_recv)
     return QuoteTick(symbol=data["symbol"], bid=dec(data["bidPrice"]), bid_qty=dec(data["bidQty"]),
                      ask=dec(data["askPrice"]), ask_qty=dec(data["askQty"]), ts_event=0, ts_recv=ts_recv)
 
 
-def ticker(data: Mapping[str, Any], ts_recv: int = 0) -> Ticker24h:
+def ticker(data: Mapping[str, Any], ts_recv: int = 0, symbol: str | None = None) -> Ticker24h:
     """24hrTicker / 24hrMiniTicker event, or REST ticker/24hr (FULL or MINI) -> Ticker24h."""
     if "e" in data:
         last, open_ = dec(data["c"]), dec(data["o"])
         pct = sdec(data["P"]) if "P" in data else _pct(last, open_)
-        return Ticker24h(symbol=data["s"], last=last, open=open_, high=dec(data["h"]), low=dec(data["l"]),
+        return Ticker24h(symbol=wire_symbol(data["s"], symbol), last=last, open=open_, high=dec(data["h"]), low=dec(data["l"]),
                          volume=dec(data["v"]), quote_volume=dec(data["q"]), change_pct=pct, ts_event=data["E"],
                          ts_recv=ts_recv)
     last, open_ = dec(data["lastPrice"]), dec(data["openPrice"])
@@ -217,13 +379,26 @@ class DepthSnapshot:
     asks: Levels
 
 
-def depth_update(data: Mapping[str, Any], ts_recv: int = 0) -> DepthDiff:
-    return DepthDiff(symbol=data["s"], first_id=data["U"], last_id=data["u"], bids=levels(data["b"]),
-                     asks=levels(data["a"]), ts_event=data["E"], ts_recv=ts_recv)
+def depth_update(data: Any, ts_recv: int = 0, symbol: str | None = None) -> DepthDiff:
+    """``depthUpdate`` event -> DepthDiff. Update ids are integers with ``U <= u`` and a plausible span
+    (``u - U <= MAX_DEPTH_SPAN``: one diff from ``U`` = the book's next id up to ``u`` = 9e18 would otherwise move a
+    book so far ahead that every later diff looks stale)."""
+    d = wire_object(data)
+    first_id, last_id = wire_id(_get(d, "U"), "first_id"), wire_id(_get(d, "u"), "last_id")
+    if first_id > last_id:
+        raise WireError("first_id", "after last_id")
+    if last_id - first_id > MAX_DEPTH_SPAN:
+        raise WireError("last_id", f"more than {MAX_DEPTH_SPAN} updates after first_id")
+    return DepthDiff(symbol=wire_symbol(_get(d, "s"), symbol), first_id=first_id, last_id=last_id,
+                     bids=wire_levels(_get(d, "b"), "bids"), asks=wire_levels(_get(d, "a"), "asks"),
+                     ts_event=wire_ms(_get(d, "E"), "ts_event"), ts_recv=ts_recv)
 
 
-def depth_snapshot(data: Mapping[str, Any]) -> DepthSnapshot:
-    return DepthSnapshot(int(data["lastUpdateId"]), levels(data["bids"]), levels(data["asks"]))
+def depth_snapshot(data: Any) -> DepthSnapshot:
+    """REST depth or a partial-depth stream payload (``lastUpdateId``, ``bids``, ``asks``), by the wire rules."""
+    d = wire_object(data)
+    return DepthSnapshot(wire_id(_get(d, "lastUpdateId"), "last_update_id"), wire_levels(_get(d, "bids"), "bids"),
+                         wire_levels(_get(d, "asks"), "asks"))
 
 
 # ---------------------------------------------------------------- orders and account
@@ -310,6 +485,9 @@ def account_position(data: Mapping[str, Any], ts_recv: int = 0) -> BalancesUpdat
                            ts_event=int(data["E"]), ts_recv=ts_recv)
 
 
-__all__ = ["dec", "sdec", "levels", "instruments", "instrument", "request_weight_limit", "kline_row", "kline_event",
-           "trade", "book_ticker", "ticker", "DepthDiff", "DepthSnapshot", "depth_update", "depth_snapshot", "order",
-           "response_fills", "my_trade", "balances", "execution_report", "account_position"]
+__all__ = ["dec", "sdec", "levels", "WireError", "wire_number", "wire_id", "wire_ms", "wire_bool", "wire_symbol",
+           "wire_levels", "wire_object", "MAX_ID", "MAX_MS", "MAX_DEPTH_SPAN", "instruments", "instrument",
+           "request_weight_limit", "kline_row", "kline_event", "trade", "checked_trade", "book_ticker",
+           "book_ticker_event", "checked_book_ticker", "ticker", "DepthDiff", "DepthSnapshot", "depth_update",
+           "depth_snapshot", "order", "response_fills", "my_trade", "balances", "execution_report",
+           "account_position"]

@@ -2,7 +2,8 @@
 
 It manages the connection only: throttled control messages (< 5/s), a watchdog for silent connections, reconnect
 with exponential backoff and jitter, resubscription, rotation before the 24 h limit, ConnectionChanged events and
-per-stream health. Frames are decoded once (orjson) and dispatched by stream suffix to a pure parse function.
+per-stream health. Frames are decoded once (orjson) and dispatched by stream suffix to a pure parse function; a
+malformed frame is dropped, counted in the stream's health and logged by type (rate limited), never fatal.
 """
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from websockets.exceptions import ConnectionClosed
 
 from ...model import ConnectionChanged
 from ...tasks import cancel_and_wait
-from .dispatch import Batch, Parser, parser_for
-from .health import StreamHealth
+from .dispatch import Batch, Parser, parser_for, stream_symbol
+from .health import DropLog, StreamHealth
 
 __all__ = ["MarketStream", "StreamHealth", "parser_for"]
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class MarketStream:
                  silence_timeout_s: float = 10.0, data_timeout_s: float | None = None,
                  max_lifetime_s: float = 23.5 * 3600,
                  backoff_initial_s: float = 0.25, backoff_max_s: float = 30.0, control_interval_s: float = 0.25,
-                 ack_timeout_s: float = 10.0) -> None:
+                 ack_timeout_s: float = 10.0, parsers: Callable[[str], Parser] = parser_for,
+                 drop_log_interval_s: float = 10.0) -> None:
         self.url = ws_base_url.rstrip("/") + "/stream"
         self.on_event = on_event
         self.name = name
@@ -47,7 +49,11 @@ class MarketStream:
         self.health = StreamHealth(name)
         self.streams: dict[str, StreamHealth] = {}
         self._wanted: set[str] = set()
-        self._routes: dict[str, tuple[Parser, StreamHealth]] = {}  # stream name -> (parse function, its health)
+        self._parsers = parsers  # stream name -> parse function (dispatch.parser_for)
+        # stream name -> (parse function, its health, its symbol)
+        self._routes: dict[str, tuple[Parser, StreamHealth, str | None]] = {}
+        self._drops = DropLog(log, name, drop_log_interval_s)  # one warning per stream and reason per interval
+        self._failures = DropLog(log, name, drop_log_interval_s, action="on_event failed for")
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._outbox: list[tuple[str, list[str], asyncio.Future[None]]] = []
@@ -85,7 +91,7 @@ class MarketStream:
         new = [s for s in streams if s not in self._wanted]
         for s in new:
             health = self.streams.setdefault(s, StreamHealth(s))
-            self._routes[s] = (parser_for(s), health)
+            self._routes[s] = (self._parsers(s), health, stream_symbol(s))
             self._wanted.add(s)
         if new:
             await self._request("SUBSCRIBE", new)
@@ -258,6 +264,7 @@ class MarketStream:
         wall_offset = time.time() - time.monotonic()  # ts_recv from the one clock read per frame
         async for frame in ws:
             now = mono()
+            h: StreamHealth | None = None
             try:
                 msg = loads(frame)
                 route = routes.get(msg.get("stream"))
@@ -269,18 +276,31 @@ class MarketStream:
                     elif msg["stream"] == "!serverShutdown":
                         self._on_control(msg["data"])
                     continue  # else a late message for a stream we just unsubscribed
-                parser, h = route
+                parser, h, symbol = route
                 h.messages += 1
                 h.last_message_mono = now
-                event = parser(msg["data"], int((now + wall_offset) * 1000))
+                event = parser(msg["data"], int((now + wall_offset) * 1000), symbol)
+            except Exception as exc:  # noqa: BLE001 - one bad message never kills the stream
+                self._failed(h, exc)
+                continue
+            try:
                 if type(event) is not Batch:
                     on_event(event)
                 else:
                     for item in event:
                         on_event(item)
-            except Exception as exc:  # noqa: BLE001 - one bad message never kills the stream
-                health.errors += 1
-                log.warning("%s: dropped a message (%s)", self.name, type(exc).__name__)
+            except Exception as exc:  # noqa: BLE001 - nor does a failing consumer
+                self._failed(h, exc, dropped=False)
+
+    def _failed(self, h: StreamHealth | None, exc: Exception, dropped: bool = True) -> None:
+        """Count a malformed message (``dropped``) or a failed consumer on the connection and on the message's stream
+        (if it got that far), and log its type (rate limited)."""
+        self.health.errors += 1
+        self.health.dropped += dropped
+        if h is not None:
+            h.errors += 1
+            h.dropped += dropped
+        (self._drops if dropped else self._failures).note(h.name if h is not None else self.name, exc)
 
     def connection_health(self) -> StreamHealth:
         """The connection's health: every message (stream data and control), its last one, reconnects, errors."""

@@ -4,14 +4,20 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from terminal.model import (BookUpdated, Interval, Liquidity, OrderRequest, OrderStatus, OrderType, QuoteTick, Side,
                             Ticker24h, TimeInForce, TradeTick)
 from terminal.model.numbers import NumberError
 from terminal.venues.binance import parse
 from terminal.venues.binance.stream import parser_for
+
+from .wireframes import (BAD_IDS, BAD_NUMBERS, BAD_TIMES, QUOTE, QUOTE_FIELDS, TRADE, TRADE_FIELDS, frames,
+                         wire_numbers)
 
 DATA = Path(__file__).parents[2] / "data" / "binance"
 
@@ -122,11 +128,142 @@ def test_all_market_mini_tickers_array_yields_one_record_per_symbol() -> None:
 def test_hot_path_records_equal_plainly_built_ones_and_bad_numbers_raise() -> None:
     ev = load("stream_events.json")
     assert isinstance(ev, dict)
-    q = parse.book_ticker(ev["bookTicker"]["data"], 7)
-    assert q == QuoteTick("BTCUSDT", Decimal("87010"), Decimal("1.5"), Decimal("87010.01"), Decimal("0.00001"), 0, 7)
-    assert hash(q) == hash(QuoteTick(q.symbol, q.bid, q.bid_qty, q.ask, q.ask_qty, q.ts_event, q.ts_recv))
-    t = parse.trade(ev["trade"]["data"], 7)
-    assert t == TradeTick("BTCUSDT", Decimal("87010.01"), Decimal("0.0015"), 12345, Side.SELL, 1764000000120, 7)
+    for symbol in (None, "BTCUSDT"):  # without a symbol the checked parser decides; with it, the fast path
+        q = parse.book_ticker_event(ev["bookTicker"]["data"], 7, symbol)
+        assert q == QuoteTick("BTCUSDT", Decimal("87010"), Decimal("1.5"), Decimal("87010.01"), Decimal("0.00001"), 0,
+                              7)
+        assert hash(q) == hash(QuoteTick(q.symbol, q.bid, q.bid_qty, q.ask, q.ask_qty, q.ts_event, q.ts_recv))
+        t = parse.trade(ev["trade"]["data"], 7, symbol)
+        assert t == TradeTick("BTCUSDT", Decimal("87010.01"), Decimal("0.0015"), 12345, Side.SELL, 1764000000120, 7)
+    assert parse.book_ticker(ev["bookTicker"]["data"], 7) == q
     for field, bad in (("b", "NaN"), ("A", "-1"), ("a", "Infinity"), ("B", "")):
-        with pytest.raises((NumberError, ArithmeticError, IndexError)):
+        with pytest.raises(parse.WireError):
             parse.book_ticker({**ev["bookTicker"]["data"], field: bad}, 0)
+
+
+# ---------------------------------------------------------------- wire rules: the fast path and the checked parser
+
+TRADE_PARSERS = pytest.mark.parametrize("parse_trade", [parse.trade, parse.checked_trade], ids=["fast", "checked"])
+QUOTE_PARSERS = pytest.mark.parametrize("parse_quote", [parse.book_ticker_event, parse.checked_book_ticker],
+                                        ids=["fast", "checked"])
+
+# The frames of issue 9 (item 4), then the rest of the rules.
+TRADE_CASES = [("price", {"p": "1E+999999"}), ("price", {"p": "1" * 100_000}), ("symbol", {"s": 5}),
+               ("trade_id", {"t": {"x": 1}}), ("ts_event", {"T": "yesterday"}), ("symbol", {"s": "ETHUSDT"}),
+               ("symbol", {"s": None}), ("m", {"m": "true"}), ("m", {"m": 1})]
+TRADE_CASES += [("price", {"p": v}) for v in BAD_NUMBERS] + [("qty", {"q": v}) for v in BAD_NUMBERS]
+TRADE_CASES += [("trade_id", {"t": v}) for v in BAD_IDS] + [("ts_event", {"T": v}) for v in BAD_TIMES]
+
+
+@TRADE_PARSERS
+@pytest.mark.parametrize("field,change", TRADE_CASES, ids=lambda v: repr(v)[:30])
+def test_trade_parsers_refuse_a_frame_breaking_a_wire_rule_and_name_the_field(parse_trade: Any, field: str,
+                                                                               change: dict[str, Any]) -> None:
+    with pytest.raises(parse.WireError) as err:
+        parse_trade({**TRADE, **change}, 7, "BTCUSDT")
+    assert err.value.field == field
+
+
+@TRADE_PARSERS
+@pytest.mark.parametrize("data", [[TRADE], "trade", None, 5, {k: v for k, v in TRADE.items() if k != "p"}])
+def test_trade_parsers_refuse_what_is_not_a_trade_object(parse_trade: Any, data: Any) -> None:
+    with pytest.raises(parse.WireError):
+        parse_trade(data, 7, "BTCUSDT")
+
+
+QUOTE_CASES = [("ts_event", {"E": "yesterday"}), ("symbol", {"s": 5}), ("bid", {"b": "1E+999999"}),
+               ("update_id", {"u": "1"}), ("update_id", {"u": True}), ("symbol", {"s": "btcusdt"})]
+QUOTE_CASES += [(f, {k: v}) for k, f in (("b", "bid"), ("B", "bid_qty"), ("a", "ask"), ("A", "ask_qty"))
+                for v in BAD_NUMBERS]
+QUOTE_CASES += [("ts_event", {"E": v}) for v in BAD_TIMES]
+
+
+@QUOTE_PARSERS
+@pytest.mark.parametrize("field,change", QUOTE_CASES, ids=lambda v: repr(v)[:30])
+def test_book_ticker_parsers_refuse_a_frame_breaking_a_wire_rule(parse_quote: Any, field: str,
+                                                                 change: dict[str, Any]) -> None:
+    with pytest.raises(parse.WireError) as err:
+        parse_quote({**QUOTE, **change}, 7, "BTCUSDT")
+    assert err.value.field == field
+
+
+@TRADE_PARSERS
+def test_trade_parsers_build_the_same_exact_record(parse_trade: Any) -> None:
+    t = parse_trade(TRADE, 7, "BTCUSDT")
+    assert repr(t) == repr(TradeTick("BTCUSDT", Decimal("87010.01000000"), Decimal("0.00150000"), 12345, Side.SELL,
+                                     1764000000120, 7))
+    agg = {k: v for k, v in TRADE.items() if k != "t"} | {"a": 2 ** 63 - 1, "m": False, "q": "0", "T": 0}
+    t = parse_trade(agg, 7, "BTCUSDT")
+    assert (t.trade_id, t.aggressor, t.qty, t.ts_event) == (2 ** 63 - 1, Side.BUY, Decimal(0), 0)
+    big = parse_trade({**TRADE, "p": "9" * 20 + "." + "9" * 20}, 7, "BTCUSDT")
+    assert big.price == Decimal("9" * 20 + "." + "9" * 20)
+
+
+@QUOTE_PARSERS
+def test_book_ticker_parsers_build_the_same_exact_record(parse_quote: Any) -> None:
+    q = parse_quote({**QUOTE, "E": 1764000000001}, 7, "BTCUSDT")
+    assert repr(q) == repr(QuoteTick("BTCUSDT", Decimal("87010.00000000"), Decimal("1.50000000"),
+                                     Decimal("87010.01000000"), Decimal("0.00001000"), 1764000000001, 7))
+    assert parse_quote({k: v for k, v in QUOTE.items() if k != "u"}, 7, "BTCUSDT").ts_event == 0
+
+
+# Hypothesis: frames whose every field is valid or junk; the fast path and the checked parser must agree on which
+# ones to refuse (and why), and build identical records from the rest.
+
+def outcome(parser: Any, data: Any) -> tuple[str, str]:
+    try:
+        return "record", repr(parser(data, 7, "BTCUSDT"))
+    except parse.WireError as exc:
+        return "refused", exc.field
+
+
+@settings(max_examples=400, deadline=None)
+@given(frames(TRADE_FIELDS))
+def test_fast_and_checked_trade_parsers_agree_on_any_frame(data: Any) -> None:
+    assert outcome(parse.trade, data) == outcome(parse.checked_trade, data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(frames(QUOTE_FIELDS))
+def test_fast_and_checked_book_ticker_parsers_agree_on_any_frame(data: Any) -> None:
+    assert outcome(parse.book_ticker_event, data) == outcome(parse.checked_book_ticker, data)
+
+
+@TRADE_PARSERS
+@settings(max_examples=200, deadline=None)
+@given(price=wire_numbers, qty=wire_numbers, trade_id=st.integers(0, 2 ** 63 - 1), ts=st.integers(0, 10 ** 13),
+       maker=st.booleans())
+def test_trade_parsers_keep_every_valid_frame_exactly(parse_trade: Any, price: str, qty: str, trade_id: int, ts: int,
+                                                      maker: bool) -> None:
+    t = parse_trade({**TRADE, "p": price, "q": qty, "t": trade_id, "T": ts, "m": maker}, 7, "BTCUSDT")
+    assert repr(t) == repr(TradeTick("BTCUSDT", Decimal(price), Decimal(qty), trade_id,
+                                     Side.SELL if maker else Side.BUY, ts, 7))
+
+
+# ---------------------------------------------------------------- depth diffs (issue 9, item 3)
+
+DIFF = {"e": "depthUpdate", "E": 1764000000600, "s": "BTCUSDT", "U": 157, "u": 160,
+        "b": [["87010.00000000", "0.50000000"]], "a": [["87010.01000000", "0"]]}
+
+
+@pytest.mark.parametrize("field,change", [
+    ("first_id", {"U": "abc"}), ("first_id", {"U": True}), ("first_id", {"U": 157.0}), ("last_id", {"u": "160"}),
+    ("last_id", {"u": None}), ("first_id", {"U": -1}), ("first_id", {"U": 161}),
+    ("last_id", {"u": 9000000000000000000}), ("last_id", {"U": 1, "u": 10 ** 7 + 2}), ("ts_event", {"E": "now"}),
+    ("symbol", {"s": "ETHUSDT"}), ("bids", {"b": [["1E+999999", "1"]]}), ("asks", {"a": [["1", "-1"]]}),
+    ("bids", {"b": [["1"]]}), ("asks", {"a": "x"}), ("U", {"U": ...})], ids=repr)
+def test_depth_diffs_with_bad_update_ids_or_levels_are_refused(field: str, change: dict[str, Any]) -> None:
+    data = {k: v for k, v in {**DIFF, **change}.items() if v is not ...}
+    with pytest.raises(parse.WireError) as err:
+        parse.depth_update(data, 0, "BTCUSDT")
+    assert err.value.field in (field, "price", "qty")
+
+
+def test_a_valid_depth_diff_keeps_its_ids_and_levels() -> None:
+    d = parse.depth_update({**DIFF, "U": 1, "u": 10 ** 7 + 1}, 5, "BTCUSDT")
+    assert (d.first_id, d.last_id, d.ts_event, d.ts_recv) == (1, 10 ** 7 + 1, 1764000000600, 5)
+    assert d.bids == [(Decimal("87010.00000000"), Decimal("0.50000000"))] and d.asks[0][1] == 0
+    snap = parse.depth_snapshot({"lastUpdateId": 7, "bids": [["1.5", "2"]], "asks": []})
+    assert snap == parse.DepthSnapshot(7, [(Decimal("1.5"), Decimal(2))], [])
+    with pytest.raises(parse.WireError):
+        parse.depth_snapshot({"lastUpdateId": "7", "bids": [], "asks": []})

@@ -2,12 +2,24 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from terminal.model import ConnectionChanged, QuoteTick, TradeTick
-from terminal.venues.binance.stream import MarketStream
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from terminal.model import ConnectionChanged, QuoteTick, TradeTick
+from terminal.venues.binance.health import DropLog
+from terminal.venues.binance.parse import WireError, checked_book_ticker, checked_trade
+from terminal.venues.binance.stream import MarketStream, parser_for
+
+from .wireframes import ISSUE_FRAMES, QUOTE_FIELDS, TRADE_FIELDS, frames
 from .wsserver import TinyStreamServer
 
 TRADE = {"e": "trade", "E": 1, "s": "BTCUSDT", "t": 1, "p": "100.5", "q": "0.1", "T": 1, "m": False, "M": True}
@@ -136,3 +148,118 @@ async def test_server_shutdown_notice_triggers_a_reconnect() -> None:
         assert down.reason == "server shutdown"
         await got.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and e.reconnects == 1)
         await stream.close()
+
+
+# ---------------------------------------------------------------- malformed frames (issue 9, item 4)
+
+PARSERS = pytest.mark.parametrize("parsers", [parser_for, partial(parser_for, checked=True)], ids=["fast", "checked"])
+
+
+@PARSERS
+async def test_malformed_frames_are_dropped_counted_per_stream_and_logged_by_type_only(
+        parsers: Any, caplog: pytest.LogCaptureFixture) -> None:
+    got = Collector()
+    async with TinyStreamServer() as srv:
+        stream = MarketStream(srv.url, got, control_interval_s=0.01, parsers=parsers, drop_log_interval_s=3600)
+        await stream.start()
+        await stream.wait_connected(5)
+        await stream.subscribe(["btcusdt@trade", "btcusdt@bookTicker"])
+        for name, data in ISSUE_FRAMES:
+            await srv.push(name, data)
+        for _ in range(20):  # a flood of one kind: one log line
+            await srv.push("btcusdt@trade", {**TRADE, "p": "1E+999999"})
+        await srv.push("btcusdt@trade", {**TRADE, "t": 2})
+        await srv.push("btcusdt@bookTicker", QUOTE)  # frames arrive in order: once this is in, all were read
+        await got.wait_for(lambda e: isinstance(e, QuoteTick))
+        events = [e for e in got.events if not isinstance(e, ConnectionChanged)]
+        assert [type(e) for e in events] == [TradeTick, QuoteTick] and events[0].trade_id == 2
+        trades, quotes = stream.streams["btcusdt@trade"], stream.streams["btcusdt@bookTicker"]
+        assert (trades.dropped, quotes.dropped, trades.messages, quotes.messages) == (25, 3, 26, 4)
+        assert stream.connection_health().dropped == 28 and stream.health.errors == 28
+        lines = [r.getMessage() for r in caplog.records if r.name == "terminal.venues.binance.stream"]
+        assert sorted(lines) == sorted([
+            "market: dropped 1 message(s) on btcusdt@trade (WireError: price)",
+            "market: dropped 1 message(s) on btcusdt@trade (WireError: symbol)",
+            "market: dropped 1 message(s) on btcusdt@trade (WireError: trade_id)",
+            "market: dropped 1 message(s) on btcusdt@trade (WireError: ts_event)",
+            "market: dropped 1 message(s) on btcusdt@bookTicker (WireError: bid)",
+            "market: dropped 1 message(s) on btcusdt@bookTicker (WireError: symbol)",
+            "market: dropped 1 message(s) on btcusdt@bookTicker (WireError: ts_event)"])
+        assert "yesterday" not in caplog.text and "999999" not in caplog.text
+        await stream.close()
+
+
+def _expected(name: str, data: Any, reference: Any) -> tuple[str, Any]:
+    """What the stream must do with ``data`` on ``name``: drop it undecoded, drop it as refused, or deliver a record."""
+    try:
+        decoded = orjson.loads(json.dumps({"stream": name, "data": data}))["data"]
+    except (orjson.JSONDecodeError, ValueError):
+        return "undecodable", None
+    try:
+        return "record", repr(reference(decoded, 0, name.split("@")[0].upper()))
+    except WireError:
+        return "refused", None
+
+
+@PARSERS
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=st.lists(st.one_of(st.tuples(st.just("btcusdt@trade"), frames(TRADE_FIELDS)),
+                                st.tuples(st.just("btcusdt@bookTicker"), frames(QUOTE_FIELDS))), max_size=12))
+async def test_the_stream_drops_exactly_the_frames_the_checked_parser_refuses(parsers: Any,
+                                                                              batch: list[tuple[str, Any]]) -> None:
+    reference = {"btcusdt@trade": checked_trade, "btcusdt@bookTicker": checked_book_ticker}
+    expected = [_expected(name, data, reference[name]) for name, data in batch]
+    got = Collector()
+    async with TinyStreamServer() as srv:
+        stream = MarketStream(srv.url, got, control_interval_s=0.01, parsers=parsers)
+        await stream.start()
+        await stream.wait_connected(5)
+        await stream.subscribe(["btcusdt@trade", "btcusdt@bookTicker", "ethusdt@trade"])
+        for name, data in batch:
+            await srv.push_raw(json.dumps({"stream": name, "data": data}))
+        await srv.push("ethusdt@trade", {**TRADE, "s": "ETHUSDT", "t": 0})  # the end marker
+        await got.wait_for(lambda e: isinstance(e, TradeTick) and e.symbol == "ETHUSDT")
+        records = [repr(replace(e, ts_recv=0)) for e in got.events if isinstance(e, (TradeTick, QuoteTick))]
+        assert records[:-1] == [r for kind, r in expected if kind == "record"]
+        refused = [name for (name, _), (kind, _) in zip(batch, expected) if kind == "refused"]
+        assert stream.streams["btcusdt@trade"].dropped == refused.count("btcusdt@trade")
+        assert stream.streams["btcusdt@bookTicker"].dropped == refused.count("btcusdt@bookTicker")
+        assert stream.connection_health().dropped == sum(kind != "record" for kind, _ in expected)
+        await stream.close()
+
+
+async def test_a_failing_consumer_is_counted_and_the_stream_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    got = Collector()
+
+    def consumer(event: Any) -> None:
+        if isinstance(event, TradeTick) and event.trade_id == 1:
+            raise RuntimeError("consumer bug")
+        got(event)
+
+    async with TinyStreamServer() as srv:
+        stream = MarketStream(srv.url, consumer, control_interval_s=0.01)
+        await stream.start()
+        await stream.wait_connected(5)
+        await stream.subscribe(["btcusdt@trade"])
+        await srv.push("btcusdt@trade", TRADE)
+        await srv.push("btcusdt@trade", {**TRADE, "t": 2})
+        await got.wait_for(lambda e: isinstance(e, TradeTick) and e.trade_id == 2)
+        h = stream.streams["btcusdt@trade"]
+        assert (h.errors, h.dropped, stream.health.errors) == (1, 0, 1)
+        assert "on_event failed for 1 message(s) on btcusdt@trade (RuntimeError)" in caplog.text
+        await stream.close()
+
+
+def test_the_drop_log_writes_one_line_per_stream_and_reason_per_interval(caplog: pytest.LogCaptureFixture) -> None:
+    now = [100.0]
+    drops = DropLog(logging.getLogger("test.drops"), "market", 10.0, clock=lambda: now[0])
+    for _ in range(5):
+        drops.note("btcusdt@trade", WireError("price", "not a wire number"))
+    drops.note("btcusdt@trade", KeyError("secret-looking payload"))
+    now[0] += 10.0
+    drops.note("btcusdt@trade", WireError("price", "not a wire number"))
+    assert [r.getMessage() for r in caplog.records] == [
+        "market: dropped 1 message(s) on btcusdt@trade (WireError: price)",
+        "market: dropped 1 message(s) on btcusdt@trade (KeyError)",
+        "market: dropped 5 message(s) on btcusdt@trade (WireError: price)"]
+    assert "secret" not in caplog.text
