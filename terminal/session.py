@@ -24,6 +24,7 @@ from .model import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChange
                     TradeTick)
 from .model.numbers import InvalidArgument
 from .oms.manager import CancelFailed, OrderManager
+from .oms.holdings import DEFAULT_REFERENCE, Equity, Holdings
 from .oms.position import Position, build_positions
 from .risk.checks import (InsufficientBalance, KillSwitchActive, NotionalLimitExceeded, PreTradeError, RiskChecks,
                           RiskLimits, UnknownSymbol)
@@ -382,9 +383,32 @@ class Session:
         self.oms.on_balances(await self.oms.retrying(self.venue.rest.account), full=True)
         return self.oms.balances()
 
-    def positions(self) -> dict[str, Position]:
-        """Per symbol traded through this terminal: qty, average price, realised and unrealised P&L (Decimal)."""
-        return build_positions(self.journal.fills(), self.instruments, self.last_prices)
+    def positions(self, reference: str = DEFAULT_REFERENCE) -> dict[str, Position]:
+        """Positions by symbol (Decimal qty, average price, realised and unrealised P&L in the quote asset).
+
+        Spot: the holding of each asset (its balance, free + locked), keyed by the symbol that prices it, with the
+        average price and P&L from the journal's fills; ``partial``/``history_note()`` say when those do not explain
+        the whole balance (a deposit), ``value_ref`` is the holding in ``reference``. Other asset classes: what this
+        terminal's fills add up to."""
+        fills = self.journal.fills()
+        holdings = self._holdings(reference, fills)
+        out = build_positions([f for f in fills if f.symbol not in holdings.instruments], self.instruments,
+                              self.last_prices)
+        out.update(holdings.positions(self.last_prices))
+        return out
+
+    def equity(self, reference: str = DEFAULT_REFERENCE) -> Equity:
+        """Every balance valued in ``reference`` at the last prices (assets with no price yet are listed apart)."""
+        return self._holdings(reference, []).equity(self.last_prices)
+
+    def _holdings(self, reference: str, fills: list[Fill]) -> Holdings:
+        if not isinstance(reference, str) or not reference.strip():
+            raise InvalidArgument(f"reference: expected an asset such as 'USDT', got {reference!r}", "reference")
+        holdings = Holdings(self.instruments, reference.strip().upper())
+        holdings.add_fills(fills)
+        if self.has_keys:  # without keys there are no balances: the fills alone
+            holdings.set_balances(self.oms.balances().values())
+        return holdings
 
     def health(self) -> dict[str, StreamHealth]:
         return collect_health(self.venue, self.oms.reconciles, self.risk.killed)

@@ -52,6 +52,8 @@ class OrderRequest:
     quote_quantity: Decimal | None = None
     time_in_force: TimeInForce | None = None
     client_order_id: str = dataclasses.field(default_factory=new_client_order_id)
+    #: who asked: "" for the user (the ticket, the blotters, a script), else the strategy's name; journaled, never sent
+    origin: str = ""
     #: may trade outside the regular session (pre-market / after-hours) where the venue allows it
     extended_hours: bool = False
 
@@ -74,6 +76,7 @@ class Order:
     ts_created: int = 0
     ts_updated: int = 0
     reject_reason: str | None = None
+    origin: str = ""  # "" = manual, else the strategy that placed it (from OrderRequest.origin, journaled)
 
     @classmethod
     def from_request(cls, req: OrderRequest, ts: int = 0) -> "Order":
@@ -81,6 +84,7 @@ class Order:
             symbol=req.symbol, side=req.side, type=req.type, client_order_id=req.client_order_id,
             quantity=req.quantity if req.quantity is not None else ZERO, price=req.price, stop_price=req.stop_price,
             quote_quantity=req.quote_quantity, time_in_force=req.time_in_force, ts_created=ts, ts_updated=ts,
+            origin=req.origin,
         )
 
     @property

@@ -268,6 +268,11 @@ class OrderManager:
         old = self.order(client_order_id)
         if old is None:
             old = self.on_order(await self.retrying(lambda: self.execution.query_order(symbol, client_order_id)))
+        instrument = self.risk.instruments.get(old.symbol) if self.risk is not None else None
+        if instrument is not None:  # a replacement that cannot be placed is refused before the original is canceled
+            instrument.validate_order(old.side, old.type, quantity if quantity is not None else old.remaining_qty,
+                                      price if price is not None else old.price, old.stop_price,
+                                      time_in_force=old.time_in_force)
         canceled = await self.cancel(symbol, client_order_id)
         if canceled.status is not OrderStatus.CANCELED:
             raise CancelFailed(f"order {client_order_id} was not replaced: it is already "
@@ -275,7 +280,7 @@ class OrderManager:
         qty = quantity if quantity is not None else canceled.remaining_qty
         request = OrderRequest(symbol=old.symbol, side=old.side, type=old.type, quantity=qty,
                                price=price if price is not None else old.price, stop_price=old.stop_price,
-                               time_in_force=old.time_in_force)
+                               time_in_force=old.time_in_force, origin=old.origin)
         return await self.place(request)
 
     # ------------------------------------------------------------------ reconciliation

@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS orders (
     filled_quote TEXT NOT NULL,
     ts_created INTEGER NOT NULL,
     ts_updated INTEGER NOT NULL,
-    reject_reason TEXT
+    reject_reason TEXT,
+    origin TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
 CREATE TABLE IF NOT EXISTS fills (
@@ -92,6 +93,9 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
+        if "origin" not in columns:  # a journal written before orders carried their origin: all manual
+            self._db.execute("ALTER TABLE orders ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         with self._lock:
@@ -105,10 +109,12 @@ class Journal:
             _s(order.price), _s(order.stop_price), _s(order.quote_quantity),
             order.time_in_force.value if order.time_in_force else None, order.status.value, order.venue_order_id,
             _s(order.filled_qty), _s(order.filled_quote), order.ts_created, order.ts_updated, order.reject_reason,
+            order.origin,
         )
         with self._lock:
             self._db.execute(
-                "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(client_order_id) DO UPDATE SET "
+                "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT(client_order_id) DO UPDATE SET "
                 "quantity=excluded.quantity, status=excluded.status, venue_order_id=excluded.venue_order_id, "
                 "filled_qty=excluded.filled_qty, filled_quote=excluded.filled_quote, ts_updated=excluded.ts_updated, "
                 "reject_reason=excluded.reject_reason", row)
@@ -197,6 +203,7 @@ def _order(r: tuple) -> Order:
         price=_d(r[5]), stop_price=_d(r[6]), quote_quantity=_d(r[7]),
         time_in_force=TimeInForce(r[8]) if r[8] else None, status=OrderStatus(r[9]), venue_order_id=r[10],
         filled_qty=Decimal(r[11]), filled_quote=Decimal(r[12]), ts_created=r[13], ts_updated=r[14], reject_reason=r[15],
+        origin=r[16] or "",
     )
 
 

@@ -41,6 +41,7 @@ class Settings:
     confirm_live: bool = True
     max_order_notional: str | None = None  # Decimal as text, quote asset; None = no limit
     sandbox_url: str | None = None
+    reference_currency: str = "USDT"  # positions and the estimated equity are also valued in this asset
     ui: dict[str, Any] = field(default_factory=dict)  # window geometry, splitter states, column widths...
 
     def to_dict(self) -> dict[str, Any]:

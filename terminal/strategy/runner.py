@@ -212,6 +212,7 @@ class StrategyRunner:
         fut.add_done_callback(self._inflight.discard)
 
     async def _place(self, request: OrderRequest) -> None:
+        request = dataclasses.replace(request, origin=self.name)  # journaled: the blotters tell its orders apart
         try:
             order = await self._place_order(request)
         except Exception as exc:
