@@ -16,7 +16,9 @@ from .. import model as m
 from ..storage import settings as settings_store
 from . import theme
 from .bridge import Bridge
+from . import layout
 from .dialogs.ask import NO, YES, YES_NO, Icon, ask
+from .layout import PRESETS, TRADING
 from .widgets.blotters import BlottersWidget
 from .widgets.book import BookTradesWidget
 from .widgets.health import HealthWidget
@@ -83,7 +85,6 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_menus()
         self._build_shortcuts()
-        self._default_state = self.saveState()
         self._restored = self._restore_layout()
         self._sized = False
         logging.getLogger().addHandler(self.bridge.log_buffer)  # the log dock shows the app's own records
@@ -118,35 +119,21 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        wl = self.add_dock("watchlist", self.watchlist, Area.LeftDockWidgetArea, "Watchlist")
-        ch = self.add_dock("chart", self.chart, Area.LeftDockWidgetArea, "Chart")
-        bk = self.add_dock("book", self.book_trades, Area.LeftDockWidgetArea, "Book && trades")
-        oe = self.add_dock("order_entry", self.order_entry, Area.LeftDockWidgetArea, "Order entry")
-        bl = self.add_dock("blotters", self.blotters, Area.LeftDockWidgetArea, "Orders && positions")
-        lg = self.add_dock("log", self.log_widget, Area.LeftDockWidgetArea, "Log")
-        hl = self.add_dock("health", self.health, Area.LeftDockWidgetArea, "Feed health")
+        for name, widget, title in (("watchlist", self.watchlist, "Watchlist"), ("chart", self.chart, "Chart"),
+                                    ("book", self.book_trades, "Book && trades"),
+                                    ("order_entry", self.order_entry, "Order entry"),
+                                    ("blotters", self.blotters, "Orders && positions"), ("log", self.log_widget, "Log"),
+                                    ("health", self.health, "Feed health")):
+            self.add_dock(name, widget, Area.LeftDockWidgetArea, title)
         self.view_menu.addSeparator()
-        self.splitDockWidget(wl, ch, Qt.Orientation.Horizontal)
-        self.splitDockWidget(ch, bk, Qt.Orientation.Horizontal)
-        self.splitDockWidget(bk, oe, Qt.Orientation.Horizontal)
-        self.splitDockWidget(ch, bl, Qt.Orientation.Vertical)
-        self.splitDockWidget(oe, lg, Qt.Orientation.Vertical)
-        self.splitDockWidget(wl, hl, Qt.Orientation.Vertical)
         from .automation import install_automation_docks  # backtest and strategies, tabbed with the blotters
 
         install_automation_docks(self, lambda: self.link.session if self.link is not None else None)
-        bl.raise_()
-        self._default_sizes()
+        self.preset = TRADING
+        layout.arrange(self, TRADING)
 
     def _default_sizes(self) -> None:
-        d = self.docks
-        w = max(1000, self.width())
-        self.resizeDocks([d["watchlist"], d["chart"], d["book"], d["order_entry"]],
-                         [int(w * 0.21), int(w * 0.45), int(w * 0.17), int(w * 0.17)], Qt.Orientation.Horizontal)
-        h = max(700, self.height())
-        self.resizeDocks([d["chart"], d["blotters"]], [int(h * 0.64), int(h * 0.36)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["watchlist"], d["health"]], [int(h * 0.6), int(h * 0.4)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["order_entry"], d["log"]], [int(h * 0.5), int(h * 0.5)], Qt.Orientation.Vertical)
+        layout.size(self, self.preset)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -186,6 +173,16 @@ class MainWindow(QMainWindow):
         toggle.setShortcut(QKeySequence("Ctrl+T"))
         toggle.triggered.connect(lambda: self.set_theme("light" if theme.colors().name == "dark" else "dark"))
         self.view_menu.addSeparator()
+        presets = QActionGroup(self)
+        self.preset_actions: dict[str, QAction] = {}
+        for name in PRESETS:
+            a = self.view_menu.addAction(f"{name} layout")
+            a.setCheckable(True)
+            a.setChecked(name == self.preset)
+            a.setToolTip(layout.DESCRIPTIONS[name])
+            a.triggered.connect(lambda _=False, n=name: self.set_preset(n))
+            presets.addAction(a)
+            self.preset_actions[name] = a
         reset = self.view_menu.addAction("&Reset layout")
         reset.setShortcut(QKeySequence("Ctrl+Shift+R"))
         reset.triggered.connect(self.reset_layout)
@@ -215,6 +212,11 @@ class MainWindow(QMainWindow):
         try:
             if isinstance(ui.get("geometry"), str):
                 self.restoreGeometry(QByteArray(base64.b64decode(ui["geometry"])))
+            preset = ui.get("preset")
+            if preset in PRESETS and preset != self.preset:
+                self.preset = preset
+                layout.arrange(self, preset)
+                self.preset_actions[preset].setChecked(True)
             if isinstance(ui.get("window_state"), str):
                 return bool(self.restoreState(QByteArray(base64.b64decode(ui["window_state"]))))
         except (ValueError, TypeError):
@@ -228,17 +230,37 @@ class MainWindow(QMainWindow):
             if not self._restored:
                 QTimer.singleShot(0, self._default_sizes)
 
+    def set_preset(self, name: str) -> None:
+        """Switch to the "Trading" or "Automation" layout: the current arrangement is kept for when the user comes
+        back to it (also across restarts); a preset never used is arranged from its default."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown layout {name!r}; one of {', '.join(PRESETS)}")
+        self.preset_actions[name].setChecked(True)
+        if name == self.preset:
+            return
+        states = dict(self.settings.ui.get("layouts") or {})
+        states[self.preset] = base64.b64encode(bytes(self.saveState().data())).decode("ascii")
+        self.settings.ui = {**self.settings.ui, "layouts": states, "preset": name}
+        self.preset = name
+        saved = states.get(name)
+        if isinstance(saved, str) and self.restoreState(QByteArray(base64.b64decode(saved))):
+            return
+        layout.arrange(self, name)
+        layout.size(self, name)
+
     def reset_layout(self) -> None:
-        for d in self.docks.values():
-            d.setFloating(False)
-            d.show()
-        self.restoreState(self._default_state)
-        self._default_sizes()
+        """The current preset's default arrangement (its saved state is forgotten)."""
+        states = dict(self.settings.ui.get("layouts") or {})
+        states.pop(self.preset, None)
+        self.settings.ui = {**self.settings.ui, "layouts": states}
+        layout.arrange(self, self.preset)
+        layout.size(self, self.preset)
 
     def save_settings(self) -> None:
         ui = dict(self.settings.ui)
         ui["geometry"] = base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii")
         ui["window_state"] = base64.b64encode(bytes(self.saveState().data())).decode("ascii")
+        ui["preset"] = self.preset
         self.settings.ui = ui
         self.settings.theme = theme.colors().name
         self.settings.confirm_orders = self.order_entry.confirm_box.isChecked()

@@ -154,11 +154,11 @@ def test_book_model_ladder_rows_cumulative_and_depth(qtmodeltester):
     asks = ((D("101"), D("1.5")), (D("102"), D("0.5")), (D("103"), D("1")))
     mdl.on_books({"BTCUSDT": m.BookUpdated("BTCUSDT", 1, bids, asks)})
     mdl.flush()
-    assert mdl.rowCount() == 6
-    assert [mdl.price_at(r) for r in range(6)] == [D("103"), D("102"), D("101"), D("99"), D("98"), None]
+    assert mdl.rowCount() == 7  # 3 asks, the spread row, 3 bids
+    assert [mdl.price_at(r) for r in range(7)] == [D("103"), D("102"), D("101"), None, D("99"), D("98"), None]
     assert mdl.data(mdl.index(0, 2)) == "3.00000"  # cumulative ask size at the far level
     assert mdl.data(mdl.index(0, 0), DepthRole) == 1.0
-    assert mdl.data(mdl.index(3, 0), SideRole) == -1 and mdl.data(mdl.index(5, 0), SideRole) == 0
+    assert mdl.data(mdl.index(4, 0), SideRole) == -1 and mdl.data(mdl.index(6, 0), SideRole) == 0
     assert mdl.ladder.spread() == D("2")
     qtmodeltester.check(mdl, force_py=True)
 

@@ -123,7 +123,7 @@ def test_selecting_a_symbol_links_order_entry_book_and_chart(qtbot, window):
     assert w.book_trades.book_model.ladder.symbol == "ETHUSDT"
     qtbot.waitUntil(lambda: bool(w.book_trades.book_model.ladder.bids), timeout=10000)
     # a click on a book price fills the order-entry price
-    row = w.book_trades.book_model.ladder.depth  # best bid
+    row = w.book_trades.book_model.ladder.best_bid_row
     idx = w.book_trades.book_model.index(row, 0)
     price = w.book_trades.book_model.price_at(row)
     w.book_trades.book.clicked.emit(idx)

@@ -1,22 +1,58 @@
-"""Book ladder with depth bars, the spread, and time and sales. Clicking a price emits it (for order entry)."""
+"""Book ladder with depth bars, the spread row between asks and bids, price grouping, and time and sales.
+
+The ladder shows as many levels as its pane is tall. Clicking a price emits it (for order entry)."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
-from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QSplitter, QTableView,
+                               QVBoxLayout, QWidget)
 
 from ... import model as m
-from .. import format as f
+from ...market.grouping import grouping_steps, step_label
 from .. import theme
 from ..models.book import BookModel
 from ..models.trades import TradesModel
 from .table import make_table
 
+ROW_PX = 19
+#: Below this width the ladder drops its Total column (Price and Size stay readable in a narrow pane).
+COMPACT_PX = 190
+
 
 class LadderView(QTableView):
-    """The ladder's table view: paints every row's depth bar in one pass, then the cells over them."""
+    """The ladder's table view: paints every row's depth bar in one pass, then the cells over them. Its height
+    sets the number of levels a side; the spread row spans the size and total columns. A narrow view is compact:
+    no Total column, a shorter spread text."""
+
+    compact_changed = Signal(bool)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def fit(self) -> None:
+        model = self.model()
+        if not isinstance(model, BookModel):
+            return
+        rows = max(1, self.viewport().height() // max(1, self.verticalHeader().defaultSectionSize()))
+        model.set_depth((rows - 1) // 2)
+        compact = self.viewport().width() < COMPACT_PX
+        if compact != self.isColumnHidden(2):
+            self.setColumnHidden(2, compact)
+            model.set_compact(compact)
+            self.compact_changed.emit(compact)
+        self.span_spread()
+
+    def span_spread(self) -> None:
+        model = self.model()
+        if isinstance(model, BookModel):
+            row = model.ladder.spread_row
+            if self.rowSpan(row, 1) != 1 or self.columnSpan(row, 1) != 2:
+                self.clearSpans()
+                self.setSpan(row, 1, 1, 2)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         model = self.model()
@@ -44,17 +80,23 @@ class BookTradesWidget(QWidget):
         self.trades_model = TradesModel(instrument_of, self)
         self._instrument_of = instrument_of
         self.title = QLabel("Order book", self)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # elided, never wider
         theme.style(self.title, "muted")
+        self.grouping = QComboBox(self)
+        self.grouping.setToolTip("Price grouping: levels summed into steps of this size")
+        self.grouping.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.grouping.currentIndexChanged.connect(self._on_grouping)
+        theme.style(self.grouping)
         self.book = make_table(self, stretch_last=False, view_class=LadderView)
         self.book.setModel(self.book_model)
-        self.book.verticalHeader().setDefaultSectionSize(19)
+        self.book.verticalHeader().setDefaultSectionSize(ROW_PX)
         self.book.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.book.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.book.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.book.setMinimumHeight(ROW_PX * 8)
         self.book.clicked.connect(self._on_book_clicked)
-        self.spread = QLabel(f.DASH, self)
-        self.spread.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.spread.setObjectName("spread")
+        self.book_model.modelReset.connect(self.book.span_spread)
+        self.book.compact_changed.connect(self._on_compact)
         self.trades = make_table(self, stretch_last=False)
         self.trades.setModel(self.trades_model)
         self.trades.verticalHeader().setDefaultSectionSize(19)
@@ -65,9 +107,12 @@ class BookTradesWidget(QWidget):
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
         tl.setSpacing(0)
-        tl.addWidget(self.title)
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 4, 0)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.grouping)
+        tl.addLayout(head)
         tl.addWidget(self.book, 1)
-        tl.addWidget(self.spread)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(top)
         split.addWidget(self.trades)
@@ -77,27 +122,46 @@ class BookTradesWidget(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)
         self.title.setContentsMargins(8, 4, 8, 4)
-        self.spread.setContentsMargins(0, 3, 0, 3)
-        self.spread.setTextFormat(Qt.TextFormat.RichText)
-        self.spread.setFixedHeight(26)  # a text change must not relayout (and repaint) the ladder
+        self.set_steps(Decimal("0.01"))
+
+    def _on_compact(self, compact: bool) -> None:
+        self.title.setVisible(not compact)  # the dock's title names the book; the symbol is on the chart
+        self.trades.setColumnHidden(2, compact)  # time and sales keeps price and size
+        for view in (self.book, self.trades):  # a point smaller: whole prices in a narrow pane
+            font = QFont(self.font())
+            if compact:
+                font.setPointSizeF(max(6.0, font.pointSizeF() - 1))
+            view.setFont(font)
+
+    def set_steps(self, tick: Decimal) -> None:
+        """Offer the grouping steps of an instrument's tick (0.01, 0.1, 1, 10 for a 0.01 tick), the tick chosen."""
+        self.grouping.blockSignals(True)
+        self.grouping.clear()
+        for step in grouping_steps(tick):
+            self.grouping.addItem(step_label(step), step)
+        self.grouping.setCurrentIndex(0)
+        self.grouping.blockSignals(False)
+
+    def set_grouping(self, step: Decimal) -> None:
+        i = next((i for i in range(self.grouping.count()) if self.grouping.itemData(i) == step), -1)
+        if i < 0:
+            raise ValueError(f"no grouping step {step} for this instrument")
+        self.grouping.setCurrentIndex(i)
+
+    def _on_grouping(self, index: int) -> None:
+        step = self.grouping.itemData(index)
+        tick = self.grouping.itemData(0)
+        self.book_model.set_step(None if step is None or step == tick else step)
 
     def set_symbol(self, symbol: str, instrument: m.Instrument | None) -> None:
         self.title.setText(f"Order book · {symbol}")
+        self.title.setToolTip(symbol)
         self.book_model.set_symbol(symbol, instrument)
+        self.set_steps(instrument.tick_size if instrument is not None else Decimal("0.01"))
         self.trades_model.set_symbol(symbol)
-        self.spread.setText(f.DASH)
 
     def on_books(self, books: dict[str, m.BookUpdated]) -> None:
         self.book_model.on_books(books)
-        if self.book_model.ladder.symbol in books:
-            lad = self.book_model.ladder
-            mid, spread = lad.mid(), lad.spread()
-            if mid is not None and spread is not None:
-                c = theme.colors()
-                bps = (spread / mid * 10000).quantize(Decimal("0.01")) if mid else Decimal(0)
-                self.spread.setText(f"<b style='font-size:13px'>{f.price(lad.instrument, lad.asks[0][0] if lad.asks else None)}</b>"
-                                    f" <span style='color:{c.muted}'>&nbsp;spread {f.price(lad.instrument, spread)}"
-                                    f" ({bps} bp)</span>")
 
     def flush(self) -> None:
         self.book_model.flush()
@@ -105,7 +169,7 @@ class BookTradesWidget(QWidget):
 
     def _on_book_clicked(self, index: QModelIndex) -> None:
         p = self.book_model.price_at(index.row())
-        if p is not None:
+        if p is not None:  # a grouped level's price is a multiple of the step, so of the tick too
             self.price_clicked.emit(p)
 
     def _on_trade_clicked(self, index: QModelIndex) -> None:

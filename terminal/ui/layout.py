@@ -1,0 +1,110 @@
+"""The window's dock arrangements ("presets") and their default proportions.
+
+Trading::
+
+    watchlist | chart                 | book & trades | order entry
+              |-----------------------|               |-------------
+              | orders & positions    |               | log · feed health
+              | (strategies, backtest)|               |
+
+Automation (the book and the ticket hidden; the automation docks tall and wide)::
+
+    watchlist | chart                             | log · feed health
+              |-----------------------------------------------------
+              | strategies · backtest · orders & positions
+
+Docks other packages add (``MainWindow.add_dock``) and that no preset names are tabbed with the blotters.
+Proportions are fractions of the window; Qt keeps every dock at least at its minimum size.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget
+
+TRADING, AUTOMATION = "Trading", "Automation"
+PRESETS = (TRADING, AUTOMATION)
+DESCRIPTIONS = {TRADING: "Chart, book, order entry and blotters in front",
+                AUTOMATION: "Strategies and backtests in front, with the chart and the log"}
+Area = Qt.DockWidgetArea
+H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+#: The docks each preset shows; every other known dock is hidden (the View menu brings it back).
+SHOWN = {TRADING: {"watchlist", "chart", "book", "order_entry", "blotters", "log", "health", "strategies", "backtest"},
+         AUTOMATION: {"watchlist", "chart", "blotters", "log", "health", "strategies", "backtest"}}
+KNOWN = SHOWN[TRADING] | SHOWN[AUTOMATION]
+
+
+def arrange(window: Any, preset: str) -> None:
+    """Put the window's docks where ``preset`` wants them (floating ones docked again)."""
+    d: dict[str, QDockWidget] = window.docks
+    for dock in d.values():
+        dock.setFloating(False)
+        window.removeDockWidget(dock)
+    shown = SHOWN[preset]
+
+    def add(name: str) -> QDockWidget | None:
+        dock = d.get(name)
+        if dock is not None:
+            window.addDockWidget(Area.LeftDockWidgetArea, dock)
+            dock.setVisible(name in shown)
+        return dock
+
+    def split(a: str, b: str, orientation: Qt.Orientation) -> None:
+        if a in d and b in d:
+            window.splitDockWidget(d[a], d[b], orientation)
+
+    def tab(a: str, b: str) -> None:
+        if a in d and b in d:
+            window.tabifyDockWidget(d[a], d[b])
+
+    for name in d:
+        add(name)
+    if preset == TRADING:
+        split("watchlist", "chart", H)
+        split("chart", "book", H)
+        split("book", "order_entry", H)
+        split("chart", "blotters", V)
+        split("order_entry", "log", V)
+        front = ("blotters", "log")
+    else:
+        split("watchlist", "chart", H)
+        split("chart", "blotters", V)
+        split("chart", "log", H)
+        if "order_entry" in d:
+            split("log", "order_entry", V)
+        if "book" in d:
+            split("chart", "book", H)
+        front = ("strategies", "log")
+    tab("log", "health")
+    for name in ("strategies", "backtest"):
+        tab("blotters", name)
+    for name, dock in d.items():  # another package's dock: with the blotters, shown as it was added
+        if name not in KNOWN and "blotters" in d:
+            window.tabifyDockWidget(d["blotters"], dock)
+            dock.show()
+    for name in front:
+        if name in d:
+            d[name].raise_()
+
+
+def size(window: Any, preset: str) -> None:
+    """The preset's proportions for the window's current size."""
+    d: dict[str, QDockWidget] = window.docks
+    w, h = max(800, window.width()), max(560, window.height())
+
+    def resize(names: tuple[str, ...], fractions: tuple[float, ...], orientation: Qt.Orientation, total: int) -> None:
+        pairs = [(d[n], f) for n, f in zip(names, fractions) if n in d and d[n].isVisible()]
+        if len(pairs) > 1:
+            window.resizeDocks([p[0] for p in pairs], [int(total * p[1]) for p in pairs], orientation)
+
+    if preset == TRADING:
+        # on a laptop screen the chart and the ticket are at their minimum widths: the book gets what the
+        # watchlist can spare (its symbols stay readable, its last prices show from about 1500 px)
+        horizontal = (0.15, 0.50, 0.15, 0.20) if w >= 1500 else (0.05, 0.55, 0.20, 0.20)
+        resize(("watchlist", "chart", "book", "order_entry"), horizontal, H, w)
+        resize(("chart", "blotters"), (0.64, 0.36), V, h)
+        resize(("order_entry", "log"), (0.68, 0.32), V, h)  # the log starts small
+    else:
+        resize(("watchlist", "chart", "log"), (0.15, 0.55, 0.30), H, w)
+        resize(("chart", "blotters"), (0.42, 0.58), V, h)
