@@ -41,42 +41,60 @@ def dec(value: Any, name: str = "value") -> Decimal:
 
 
 # The stream hot path builds one record per message. A frozen dataclass's __init__ sets each field through
-# object.__setattr__; setting the slots directly gives the same object at about a third of the cost. Used only
-# while the records have exactly these fields (else the plain constructors are used).
+# object.__setattr__ (slow). Instead a plain class with the record's slots is filled with ordinary attribute stores
+# and then becomes the record by __class__ assignment (CPython allows it between classes with the same slot layout):
+# the same object at about a third of the cost. Used only while the records have exactly these fields and no
+# __post_init__, and the assignment works (else the plain constructors are used).
 _QUOTE_FIELDS = ("symbol", "bid", "bid_qty", "ask", "ask_qty", "ts_event", "ts_recv")
 _TRADE_FIELDS = ("symbol", "price", "qty", "trade_id", "aggressor", "ts_event", "ts_recv")
 
 
-def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[Any, Any], None], ...] | None:
+def _builder(cls: type, names: tuple[str, ...]) -> Callable[[], Any] | None:
     if tuple(f.name for f in fields(cls)) != names or hasattr(cls, "__post_init__"):
         return None
-    return tuple(cls.__dict__[n].__set__ for n in names)
+    twin = type(f"_{cls.__name__}Builder", (), {"__slots__": names})
+    try:
+        twin().__class__ = cls
+    except TypeError:  # a layout CPython will not swap (another interpreter, a changed record)
+        return None
+    return twin
 
 
-_qs = _slot_setters(QuoteTick, _QUOTE_FIELDS)
-_ts = _slot_setters(TradeTick, _TRADE_FIELDS)
-_new = object.__new__
+_QuoteBuilder = _builder(QuoteTick, _QUOTE_FIELDS)
+_TradeBuilder = _builder(TradeTick, _TRADE_FIELDS)
 
 
 def _quote(symbol: str, bid: Decimal, bid_qty: Decimal, ask: Decimal, ask_qty: Decimal, ts_event: int,
            ts_recv: int) -> QuoteTick:
-    if _qs is None:
+    if _QuoteBuilder is None:
         return QuoteTick(symbol, bid, bid_qty, ask, ask_qty, ts_event, ts_recv)
-    q = _new(QuoteTick)
-    s0, s1, s2, s3, s4, s5, s6 = _qs
-    s0(q, symbol), s1(q, bid), s2(q, bid_qty), s3(q, ask), s4(q, ask_qty), s5(q, ts_event), s6(q, ts_recv)
-    return q
+    q = _QuoteBuilder()
+    q.symbol = symbol
+    q.bid = bid
+    q.bid_qty = bid_qty
+    q.ask = ask
+    q.ask_qty = ask_qty
+    q.ts_event = ts_event
+    q.ts_recv = ts_recv
+    q.__class__ = QuoteTick
+    return q  # type: ignore[no-any-return]
 
 
 def _trade(symbol: str, price: Decimal, qty: Decimal, trade_id: int, aggressor: Side, ts_event: int,
            ts_recv: int) -> TradeTick:
-    if _ts is None:
+    if _TradeBuilder is None:
         return TradeTick(symbol, price, qty, trade_id, aggressor, ts_event, ts_recv)
-    t = _new(TradeTick)
-    s0, s1, s2, s3, s4, s5, s6 = _ts
-    s0(t, symbol), s1(t, price), s2(t, qty), s3(t, trade_id), s4(t, aggressor), s5(t, ts_event)
-    s6(t, ts_recv)
-    return t
+    t = _TradeBuilder()
+    t.symbol = symbol
+    t.price = price
+    t.qty = qty
+    t.trade_id = trade_id
+    t.aggressor = aggressor
+    t.ts_event = ts_event
+    t.ts_recv = ts_recv
+    t.__class__ = TradeTick
+    return t  # type: ignore[no-any-return]
+
 
 # ---------------------------------------------------------------- wire rules (stream messages)
 
