@@ -74,9 +74,12 @@ QLineEdit, QComboBox, QDoubleSpinBox, QSpinBox {{ background: {c.alt_base}; bord
              border-radius: 3px; padding: 3px 6px; color: {c.text}; }}
 QLineEdit:focus, QComboBox:focus {{ border-color: {c.accent}; }}
 QLineEdit[invalid="true"] {{ border-color: {c.down}; }}
+QLineEdit:disabled, QComboBox:disabled, QDoubleSpinBox:disabled, QSpinBox:disabled {{ background: {c.window};
+             color: {c.muted}; border: 1px dashed {c.border}; }}
 QPushButton {{ background: {c.panel}; border: 1px solid {c.border}; border-radius: 3px; padding: 4px 12px; }}
 QPushButton:hover {{ border-color: {c.muted}; }}
-QPushButton:disabled {{ color: {c.muted}; }}
+QPushButton:disabled {{ color: {c.muted}; background: {c.window}; border-style: dashed; }}
+QLabel:disabled, QCheckBox:disabled {{ color: {c.muted}; }}
 QPushButton#buy, QPushButton#buyTab:checked {{ background: {c.up}; color: white; border: none; font-weight: 700; }}
 QPushButton#sell, QPushButton#sellTab:checked {{ background: {c.down}; color: white; border: none; font-weight: 700; }}
 QPushButton#buy:disabled, QPushButton#sell:disabled {{ background: {c.border}; color: {c.muted}; }}

@@ -112,7 +112,8 @@ def test_test_connection_reports_the_result_without_the_key(qtbot, qloop, memory
         raise AuthError("API-key format invalid.", code=-2014)
     page.tester = refusing
     assert not qloop.run(page.test())
-    assert "AuthError" in page.message.text() and SECRET not in page.message.text()
+    assert page.message.text() == "Failed: testnet.binance.vision refused the keys: API-key format invalid."
+    assert SECRET not in page.message.text() and not page.retry_button.isHidden()
 
 
 def test_without_a_keyring_backend_the_dialog_explains_and_disables_saving(qtbot, qloop):
@@ -125,11 +126,87 @@ def test_without_a_keyring_backend_the_dialog_explains_and_disables_saving(qtbot
         qloop.run(dlg.load())
         page = dlg.pages[Environment.LIVE]
         assert not dlg.available
-        assert "No secure keyring" in dlg.banner.text()
-        assert "Trading is disabled on LIVE" in page.message.text()
+        # one message, saying what to install; the pages do not repeat it
+        shown = [lb.text() for lb in dlg.findChildren(QLabel) if lb.isVisible() and "keyring" in lb.text().lower()]
+        assert shown == [dlg.banner.text()], shown
+        assert "install gnome-keyring and run a Secret Service" in dlg.banner.text()
+        assert "KWallet" in dlg.banner.text() and "trading is disabled on TESTNET and LIVE" in dlg.banner.text()
         assert not page.save_button.isEnabled() and not page.api_key.isEnabled()
         page.api_key.setText(API_KEY)
         page.secret.setText(SECRET)
         assert not qloop.run(page.save())  # refused by the storage layer too, without a crash
     finally:
         keyring.set_keyring(old)
+
+
+def test_the_dialog_opens_on_the_current_environment_tab(qtbot, memory_keyring):
+    for env in Environment:
+        if env.name not in ("SANDBOX", "TESTNET", "LIVE"):
+            continue
+        dlg = KeysDialog(None, env)
+        qtbot.addWidget(dlg)
+        assert dlg.tabs.tabText(dlg.tabs.currentIndex()) == env.name
+        assert dlg.tabs.currentWidget() is dlg.tab_of[env]
+
+
+def _pixel(widget, qtbot):
+    """The colour of a widget's background (right of its text), as rendered."""
+    img = widget.grab().toImage()
+    return img.pixelColor(img.width() - 8, img.height() // 2).name()
+
+
+def test_disabled_fields_look_disabled(qtbot, qapp):
+    from terminal.ui import theme
+    from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+    for name in ("dark", "light"):
+        theme.apply(qapp, name)
+        box = QWidget()
+        qtbot.addWidget(box)
+        lay = QVBoxLayout(box)
+        on, off = QLineEdit("abc"), QLineEdit("abc")
+        bon, boff = QPushButton("Save"), QPushButton("Save")
+        for w in (on, off, bon, boff):
+            lay.addWidget(w)
+        off.setEnabled(False)
+        boff.setEnabled(False)
+        theme.style(box)  # the sheet the keys dialog has
+        box.show()
+        qtbot.waitExposed(box)
+        assert _pixel(on, qtbot) != _pixel(off, qtbot), name  # a disabled field has another background
+        assert _pixel(bon, qtbot) != _pixel(boff, qtbot), name
+    theme.apply(qapp, "dark")
+
+
+def test_a_failed_connection_says_why_in_words_and_offers_a_retry(qtbot, qloop, memory_keyring):
+    import socket
+    from PySide6.QtCore import Qt
+    from terminal.ui.dialogs.keys import test_credentials
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    dlg = KeysDialog(None, Environment.TESTNET)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    page = dlg.pages[Environment.TESTNET]
+    assert page.retry_button.isHidden()
+    page.url = url
+    calls = []
+
+    async def tester(env, creds):
+        calls.append(env)
+        return await test_credentials(env, creds, url=url)
+    page.tester = tester
+    page.api_key.setText(API_KEY)
+    page.secret.setText(SECRET)
+    qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text().startswith("Failed"), timeout=40000)
+    assert page.message.text() == f"Failed: cannot reach 127.0.0.1:{port}: no network, or 127.0.0.1:{port} is down"
+    assert "TemporaryError" not in page.message.text()
+    assert page.retry_button.isVisible() and page.retry_button.isEnabled()
+    # Retry tests again, with the same outcome while the server stays away
+    qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(calls) == 2 and page.message.text().startswith("Failed")
+                    and page.retry_button.isEnabled(), timeout=40000)
+    assert calls == [Environment.TESTNET, Environment.TESTNET]

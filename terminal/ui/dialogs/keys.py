@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from typing import Any, Callable
+from urllib.parse import urlparse
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
@@ -18,13 +20,48 @@ from ...model import Environment
 from .. import theme
 from ...storage import secrets
 from ...storage.secrets import Credentials, KeyType, SecretsUnavailable
+from ...venues.ports import AuthError, RateLimited, Rejected, TemporaryError
+from ...venues.binance.urls import endpoints
 from .pick import pick_file
 
 log = logging.getLogger(__name__)
 
 
+NO_KEYRING = ("<b>No secure keyring</b>: API keys cannot be stored here, so trading is disabled on TESTNET and "
+              "LIVE (market data still works). To fix it, install gnome-keyring and run a Secret Service "
+              "(or use KWallet), unlock it, then open this dialog again. Keys are never written to a plain file.")
+
+
 def mask(text: str) -> str:
     return (text[:4] + "…" + text[-2:]) if len(text) > 10 else "****"
+
+
+def host_of(url: str) -> str:
+    """``testnet.binance.vision`` for its REST URL; host:port when a port is given (a local server)."""
+    parts = urlparse(url)
+    return parts.netloc or url
+
+
+def describe_failure(exc: BaseException, host: str) -> str:
+    """A failed connection test in words (never an exception's class name alone, never a key)."""
+    text = str(getattr(exc, "message", "") or exc)
+    if isinstance(exc, SecretsUnavailable):
+        return str(exc)
+    if isinstance(exc, RateLimited):
+        return f"{host} is limiting requests: try again in {max(1, round(exc.retry_after_s))} s"
+    if isinstance(exc, AuthError):
+        return f"{host} refused the keys: {text}"
+    if isinstance(exc, Rejected):
+        return f"{host} refused the request: {text}"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) or "timed out" in text:
+        return f"{host} did not answer in time: the network is slow or {host} is down"
+    if isinstance(exc, socket.gaierror):
+        return f"cannot reach {host}: no network (its name does not resolve)"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"cannot reach {host}: the connection was refused (nothing is listening there)"
+    if isinstance(exc, (TemporaryError, OSError)):
+        return f"cannot reach {host}: no network, or {host} is down"
+    return f"unexpected failure ({type(exc).__name__}): {text}"
 
 
 async def _off_thread(fn: Callable[..., Any], *args: Any) -> Any:
@@ -41,6 +78,8 @@ class EnvironmentKeys(QWidget):
         self.env = env
         self.available = available
         self.tester: Callable[[Environment, Credentials], Any] | None = None
+        #: the server a test connects to (named in a failure); a test may point it elsewhere
+        self.url = endpoints(env).rest if env is not Environment.SANDBOX else ""
         self.kind = QComboBox(self)
         self.kind.addItem("HMAC (API key + secret)", KeyType.HMAC)
         self.kind.addItem("Ed25519 (API key + private key)", KeyType.ED25519)
@@ -60,6 +99,10 @@ class EnvironmentKeys(QWidget):
         self.save_button = QPushButton("Save to keyring", self)
         self.delete_button = QPushButton("Delete", self)
         self.test_button = QPushButton("Test connection", self)
+        self.retry_button = QPushButton("Retry", self)
+        self.retry_button.setToolTip("Test the connection again")
+        self.retry_button.hide()  # shown after a failed test
+        self.retry_button.clicked.connect(self._on_test)
         self.save_button.clicked.connect(self._on_save)
         self.delete_button.clicked.connect(self._on_delete)
         self.test_button.clicked.connect(self._on_test)
@@ -75,6 +118,7 @@ class EnvironmentKeys(QWidget):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.retry_button)
         buttons.addWidget(self.test_button)
         lay = QVBoxLayout(self)
         if env is Environment.LIVE:
@@ -86,9 +130,7 @@ class EnvironmentKeys(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(self.message)
         lay.addStretch(1)
-        if not available:
-            self.message.setText(f"<b>Trading is disabled on {env.name}.</b> {why}")
-            self.message.setObjectName("fieldError")
+        if not available:  # the dialog's banner says why, once; the page only looks (and is) disabled
             for w in (self.kind, self.api_key, self.secret, self.pem_button, self.save_button, self.delete_button,
                       self.test_button):
                 w.setEnabled(False)
@@ -189,24 +231,35 @@ class EnvironmentKeys(QWidget):
         if self.tester is None:
             self.message.setText("No connection tester available.")
             return False
-        self.message.setText("Testing…")
+        self.message.setText(f"Testing… (connecting to {host_of(self.url)})" if self.url else "Testing…")
         self.test_button.setEnabled(False)
+        self.retry_button.setEnabled(False)
         try:
             result = await self.tester(self.env, creds)
-        except Exception as exc:  # the message names the problem; never the key
-            self.message.setText(f"Failed: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the message names the problem in words; never the key
+            log.info("%s connection test failed: %s", self.env.value, type(exc).__name__)
+            self.message.setText(f"Failed: {describe_failure(exc, host_of(self.url) or self.env.value)}")
+            self.retry_button.show()
             return False
         finally:
             self.test_button.setEnabled(True)
+            self.retry_button.setEnabled(True)
+        self.retry_button.hide()
         self.message.setText(f"OK: {result}")
         return True
 
 
-async def test_credentials(env: Environment, creds: Credentials) -> str:
-    """Connect with ``creds``, read the account, disconnect. Returns a short summary."""
+async def test_credentials(env: Environment, creds: Credentials, url: str | None = None) -> str:
+    """Connect with ``creds``, read the account, disconnect. Returns a short summary. ``url``: another server
+    speaking the venue's protocol instead of the environment's own (a local one)."""
     from ... import session as session_mod
 
-    s = await session_mod.connect(env, credentials=creds, confirm_live=True)
+    if url:
+        s = await session_mod.connect(Environment.SANDBOX, credentials=creds, sandbox_url=url)
+    else:
+        s = await session_mod.connect(env, credentials=creds, confirm_live=True)
     try:
         if not s.has_keys:
             raise RuntimeError(s.keys_problem or "the keys were not accepted")
@@ -225,23 +278,30 @@ class KeysDialog(QDialog):
         self.setMinimumWidth(560)
         ok, why = secrets.available()
         self.available, self.why = ok, why
-        self.banner = QLabel(why if ok else f"<b>No secure keyring.</b> {why}", self)
+        self.banner = QLabel(why if ok else NO_KEYRING, self)
         self.banner.setWordWrap(True)
         self.banner.setObjectName("muted" if ok else "fieldError")
+        if not ok:
+            self.banner.setToolTip(why)  # the keyring library's own words, for a bug report
         self.tabs = QTabWidget(self)
         self.pages: dict[Environment, EnvironmentKeys] = {}
+        self.tab_of: dict[Environment, QWidget] = {}
+        sandbox = QLabel("The sandbox exchange runs inside the terminal and uses its built-in test keys: "
+                         "nothing to enter here.", self)
+        sandbox.setWordWrap(True)
+        sandbox.setAlignment(Qt.AlignmentFlag.AlignTop)
+        sandbox.setContentsMargins(8, 8, 8, 8)
+        self.tabs.addTab(sandbox, "SANDBOX")
+        self.tab_of[Environment.SANDBOX] = sandbox
         for env in (Environment.TESTNET, Environment.LIVE):
             page = EnvironmentKeys(env, ok, why, self)
             page.tester = test_credentials
             page.changed.connect(self.keys_changed)
             self.pages[env] = page
+            self.tab_of[env] = page
             self.tabs.addTab(page, env.name)
-        sandbox = QLabel("The sandbox exchange runs inside the terminal and uses its built-in test keys.", self)
-        sandbox.setWordWrap(True)
-        sandbox.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.tabs.addTab(sandbox, "SANDBOX")
-        if current in self.pages:
-            self.tabs.setCurrentWidget(self.pages[current])  # type: ignore[index]
+        if current in self.tab_of:
+            self.tabs.setCurrentWidget(self.tab_of[current])  # type: ignore[index]
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         theme.style(self)
