@@ -133,6 +133,12 @@ def wire_number(value: Any, field: str) -> Decimal:
     return Decimal(value)
 
 
+def wire_signed(value: Any, field: str) -> Decimal:
+    """A signed number (a change): an optional '-', then a wire number."""
+    wire_number(value[1:] if isinstance(value, str) and value[:1] == "-" else value, field)
+    return Decimal(value)
+
+
 def wire_id(value: Any, field: str) -> int:
     if type(value) is not int or not 0 <= value <= MAX_ID:
         raise WireError(field, "not an integer id in 0..2**63-1")
@@ -272,11 +278,19 @@ def kline_row(symbol: str, interval: Interval, row: list[Any], ts_recv: int = 0,
                trades=int(row[8]), ts_recv=ts_recv)
 
 
-def kline_event(data: Mapping[str, Any], ts_recv: int = 0, symbol: str | None = None) -> Bar:
-    k = data["k"]
-    return Bar(symbol=wire_symbol(k["s"], symbol), interval=Interval.parse(k["i"]), open_time=k["t"], open=dec(k["o"]), high=dec(k["h"]),
-               low=dec(k["l"]), close=dec(k["c"]), volume=dec(k["v"]), closed=bool(k["x"]),
-               quote_volume=dec(k["q"]), trades=int(k["n"]), ts_recv=ts_recv)
+def kline_event(data: Any, ts_recv: int = 0, symbol: str | None = None) -> Bar:
+    """kline event -> Bar, by the wire rules."""
+    k = wire_object(_get(wire_object(data), "k"))
+    try:
+        interval = Interval.parse(_get(k, "i"))
+    except (TypeError, ValueError):
+        raise WireError("interval", "not an interval") from None
+    return Bar(symbol=wire_symbol(_get(k, "s"), symbol), interval=interval,
+               open_time=wire_ms(_get(k, "t"), "open_time"), open=wire_number(_get(k, "o"), "open"),
+               high=wire_number(_get(k, "h"), "high"), low=wire_number(_get(k, "l"), "low"), close=wire_number(_get(k, "c"), "close"),
+               volume=wire_number(_get(k, "v"), "volume"), closed=wire_bool(_get(k, "x"), "closed"),
+               quote_volume=wire_number(_get(k, "q"), "quote_volume"), trades=wire_id(_get(k, "n"), "trades"),
+               ts_recv=ts_recv)
 
 
 def checked_trade(data: Any, ts_recv: int = 0, symbol: str | None = None) -> TradeTick:
@@ -358,12 +372,14 @@ def book_ticker(data: Mapping[str, Any], ts_recv: int = 0) -> QuoteTick:
 
 def ticker(data: Mapping[str, Any], ts_recv: int = 0, symbol: str | None = None) -> Ticker24h:
     """24hrTicker / 24hrMiniTicker event, or REST ticker/24hr (FULL or MINI) -> Ticker24h."""
-    if "e" in data:
-        last, open_ = dec(data["c"]), dec(data["o"])
-        pct = sdec(data["P"]) if "P" in data else _pct(last, open_)
-        return Ticker24h(symbol=wire_symbol(data["s"], symbol), last=last, open=open_, high=dec(data["h"]), low=dec(data["l"]),
-                         volume=dec(data["v"]), quote_volume=dec(data["q"]), change_pct=pct, ts_event=data["E"],
-                         ts_recv=ts_recv)
+    if "e" in wire_object(data):  # a stream event: the wire rules
+        last, open_ = wire_number(_get(data, "c"), "last"), wire_number(_get(data, "o"), "open")
+        pct = wire_signed(data["P"], "change_pct") if "P" in data else _pct(last, open_)
+        return Ticker24h(symbol=wire_symbol(_get(data, "s"), symbol), last=last, open=open_,
+                         high=wire_number(_get(data, "h"), "high"), low=wire_number(_get(data, "l"), "low"),
+                         volume=wire_number(_get(data, "v"), "volume"),
+                         quote_volume=wire_number(_get(data, "q"), "quote_volume"), change_pct=pct,
+                         ts_event=wire_ms(_get(data, "E"), "ts_event"), ts_recv=ts_recv)
     last, open_ = dec(data["lastPrice"]), dec(data["openPrice"])
     pct = sdec(data["priceChangePercent"]) if "priceChangePercent" in data else _pct(last, open_)
     return Ticker24h(symbol=data["symbol"], last=last, open=open_, high=dec(data["highPrice"]),
@@ -503,9 +519,9 @@ def account_position(data: Mapping[str, Any], ts_recv: int = 0) -> BalancesUpdat
                            ts_event=int(data["E"]), ts_recv=ts_recv)
 
 
-__all__ = ["dec", "sdec", "levels", "WireError", "wire_number", "wire_id", "wire_ms", "wire_bool", "wire_symbol",
-           "wire_levels", "wire_object", "MAX_ID", "MAX_MS", "MAX_DEPTH_SPAN", "instruments", "instrument",
-           "request_weight_limit", "kline_row", "kline_event", "trade", "checked_trade", "book_ticker",
+__all__ = ["dec", "sdec", "levels", "WireError", "wire_number", "wire_signed", "wire_id", "wire_ms", "wire_bool",
+           "wire_symbol", "wire_levels", "wire_object", "MAX_ID", "MAX_MS", "MAX_DEPTH_SPAN", "instruments",
+           "instrument", "request_weight_limit", "kline_row", "kline_event", "trade", "checked_trade", "book_ticker",
            "book_ticker_event", "checked_book_ticker", "ticker", "DepthDiff", "DepthSnapshot", "depth_update",
            "depth_snapshot", "order", "response_fills", "my_trade", "balances", "execution_report",
            "account_position"]

@@ -267,3 +267,30 @@ def test_a_valid_depth_diff_keeps_its_ids_and_levels() -> None:
     assert snap == parse.DepthSnapshot(7, [(Decimal("1.5"), Decimal(2))], [])
     with pytest.raises(parse.WireError):
         parse.depth_snapshot({"lastUpdateId": "7", "bids": [], "asks": []})
+
+
+# ---------------------------------------------------------------- klines and tickers follow the same rules
+
+@pytest.mark.parametrize("name,path,bad,field", [
+    ("kline", ("k", "c"), "1E+999999", "close"), ("kline", ("k", "s"), "ETHUSDT", "symbol"),
+    ("kline", ("k", "t"), "yesterday", "open_time"), ("kline", ("k", "n"), 1.5, "trades"),
+    ("kline", ("k", "x"), "false", "closed"), ("kline", ("k", "i"), "7m", "interval"),
+    ("miniTicker", ("c",), "1" * 100_000, "last"), ("miniTicker", ("E",), "now", "ts_event"),
+    ("ticker", ("P",), "-1E+5", "change_pct"), ("ticker", ("s",), 5, "symbol")], ids=repr)
+def test_kline_and_ticker_events_breaking_a_wire_rule_are_refused(name: str, path: tuple[str, ...], bad: Any,
+                                                                   field: str) -> None:
+    ev = load("stream_events.json")
+    assert isinstance(ev, dict)
+    data = json.loads(json.dumps(ev[name]["data"]))
+    parent = data if len(path) == 1 else data[path[0]]
+    parent[path[-1]] = bad
+    with pytest.raises(parse.WireError) as err:
+        parser_for(ev[name]["stream"])(data, 0, "BTCUSDT")
+    assert err.value.field == field
+
+
+def test_a_falling_ticker_keeps_its_negative_change() -> None:
+    ev = load("stream_events.json")
+    assert isinstance(ev, dict)
+    t = parse.ticker({**ev["ticker"]["data"], "P": "-2.500"}, 0, "BTCUSDT")
+    assert t.change_pct == Decimal("-2.500")
