@@ -143,9 +143,9 @@ def test_a_quiet_pause_rolls_candles_and_the_market_resumes() -> None:
 def test_step_is_cheap_for_all_symbols() -> None:
     market, _, clock = make_market(days=1)
     run(market, clock, 20)
-    t0 = time.process_time()
+    t0 = time.thread_time()  # this thread's CPU time: the session sandbox's thread and other processes don't count
     run(market, clock, 150)
-    per_step_ms = (time.process_time() - t0) / 150 * 1000
+    per_step_ms = (time.thread_time() - t0) / 150 * 1000
     assert per_step_ms < 25  # measured ~2-3 ms on the dev box; generous for loaded CI
 
 
