@@ -61,7 +61,7 @@ def to_decimal(value: object, *, name: str = "value", allow_negative: bool = Fal
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, int):
-        if abs(value) >= _LIMIT:
+        if value.copy_abs() >= _LIMIT:
             raise NumberError(f"{name}: {describe(value)} is too large (at most {MAX_INTEGER_DIGITS} digits)", name)
         d = Decimal(value)
     elif isinstance(value, str):
@@ -74,7 +74,7 @@ def to_decimal(value: object, *, name: str = "value", allow_negative: bool = Fal
         raise NumberError(f"{name}: {describe(value)} is not finite", name)
     if d < 0 and not allow_negative:
         raise NumberError(f"{name}: {describe(value)} is negative", name)
-    if abs(d) >= _LIMIT:
+    if d.copy_abs() >= _LIMIT:
         raise NumberError(f"{name}: {describe(value)} is too large (at most {MAX_INTEGER_DIGITS} digits before the "
                           "decimal point)", name)
     if decimal_places(d) > MAX_DECIMAL_PLACES:

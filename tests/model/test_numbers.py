@@ -112,3 +112,9 @@ def test_to_decimal_refuses_every_non_ascii_unicode_digit_string(text):
 def test_to_decimal_round_trips_wire_formatting(value):
     assert to_decimal(fmt(value), allow_negative=True) == value
     assert to_decimal(value, allow_negative=True) == value
+
+
+def test_to_decimal_keeps_the_largest_value_of_20_plus_20_digits_exactly():
+    # abs() rounds to the context's 28 digits, which turned this into 1E+20 and refused it as too large
+    text = "99999999999999999999.99999999999999999999"
+    assert to_decimal(text) == Decimal(text)
