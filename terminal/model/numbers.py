@@ -61,7 +61,7 @@ def to_decimal(value: object, *, name: str = "value", allow_negative: bool = Fal
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, int):
-        if value.copy_abs() >= _LIMIT:
+        if abs(value) >= _LIMIT:
             raise NumberError(f"{name}: {describe(value)} is too large (at most {MAX_INTEGER_DIGITS} digits)", name)
         d = Decimal(value)
     elif isinstance(value, str):
