@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 import traceback
 from decimal import Decimal
@@ -137,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.exit_after:
         QTimer.singleShot(int(args.exit_after * 1000), window.close)
+    # SIGTERM (a session manager, `kill`, a supervisor) closes the window as the user would: settings saved, session
+    # shut down, exit 0. The handler runs on the GUI thread at the next Python callback and only queues the close.
+    previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, window.close))
 
     outcome: list[SelfTestFailed | str] = []
 
@@ -158,8 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         await asyncio.gather(task, return_exceptions=True)
         await window.shutdown()
 
-    with loop:
-        loop.run_until_complete(run())
+    try:
+        with loop:
+            loop.run_until_complete(run())
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
     if args.self_test:
         logging.getLogger().removeHandler(warnings)
         result = outcome[0] if outcome else SelfTestFailed("did not run")
