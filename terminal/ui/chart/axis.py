@@ -1,10 +1,16 @@
-"""Axes: prices at the instrument's decimals (no SI prefixes), times as dates (local time)."""
+"""Axes: prices at the instrument's decimals (no SI prefixes), times as dates (local time).
+
+The price axis can be dragged to rescale the prices (down squeezes, up stretches, around the middle of the view;
+the view stops fitting the candles by itself) and double-clicked to fit the visible candles again.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
 
@@ -48,8 +54,12 @@ class _TickMemo:
         return self._memo[1]
 
 
+SCALE_PER_PX = 0.006  # a 100 px drag on the price axis scales the range by e^0.6 (about 1.8x)
+
+
 class PriceAxis(_TickMemo, pg.AxisItem):
-    """Price ticks at ``decimals`` places with thousands separators and no SI prefix."""
+    """Price ticks at ``decimals`` places with thousands separators and no SI prefix; drag to rescale, double-click
+    to fit."""
 
     def __init__(self, orientation: str = "right", decimals: int = 2, **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)
@@ -60,6 +70,33 @@ class PriceAxis(_TickMemo, pg.AxisItem):
         self.decimals = decimals
         self.picture = None
         self.update()
+
+    def mouseDragEvent(self, ev: Any) -> None:
+        vb = self.linkedView()
+        if vb is None or ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        if ev.isStart():
+            self._drag_range = vb.viewRange()[1]
+        start = getattr(self, "_drag_range", None)
+        if start is None:
+            return
+        dy = ev.pos().y() - ev.buttonDownPos().y()
+        factor = math.exp(dy * SCALE_PER_PX)  # dragging down shows more prices: the candles get shorter
+        mid, half = (start[0] + start[1]) / 2, (start[1] - start[0]) / 2 * factor
+        vb.enableAutoRange(y=False)
+        vb.setYRange(mid - half, mid + half, padding=0)
+        if ev.isFinish():
+            self._drag_range = None
+
+    def mouseClickEvent(self, ev: Any) -> None:
+        vb = self.linkedView()
+        if vb is not None and ev.button() == Qt.MouseButton.LeftButton and ev.double():
+            ev.accept()
+            vb.enableAutoRange(y=True)  # fit the visible candles again, and keep fitting them
+            return
+        ev.ignore()
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         # show at least the digits the tick spacing needs, at most the instrument's decimals + 2

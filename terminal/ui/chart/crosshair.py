@@ -37,7 +37,10 @@ def readout_html(series: OhlcvSeries, index: int, decimals: int, palette: ChartP
 
 
 class Crosshair(QObject):
-    """Emits ``hovered(index)`` with the candle under the mouse, or -1 when the mouse leaves the plots."""
+    """Emits ``hovered(index)`` with the candle under the mouse, or -1 when the mouse leaves the plots.
+
+    The vertical line runs through the price plot and every plot below it (volume, indicator panes); the
+    horizontal line and its price label only over the price plot. ``hide()`` when the pointer leaves the chart."""
 
     hovered = Signal(int)
 
@@ -45,23 +48,52 @@ class Crosshair(QObject):
                  palette: ChartPalette) -> None:
         super().__init__()
         self._price_plot = price_plot
-        self._volume_plot = volume_plot
         self._series = series
+        self._palette = palette
         self.index = -1
         self.vline = pg.InfiniteLine(angle=90, movable=False)
         self.hline = pg.InfiniteLine(angle=0, movable=False, label="{value:.2f}",
                                      labelOpts={"position": 0.985, "anchors": [(1, 0.5), (1, 0.5)]})
-        self.vline_volume = pg.InfiniteLine(angle=90, movable=False)
-        for line, plot in ((self.vline, price_plot), (self.hline, price_plot), (self.vline_volume, volume_plot)):
+        for line in (self.vline, self.hline):
             line.setZValue(30)
             line.hide()
-            plot.addItem(line, ignoreBounds=True)
+            price_plot.addItem(line, ignoreBounds=True)
+        self._lower: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self.set_lower_plots([volume_plot])
         self.set_palette(palette)
         price_plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
+    @property
+    def vline_volume(self) -> pg.InfiniteLine:
+        return self._lower[0][1]
+
+    def lines(self) -> list[pg.InfiniteLine]:
+        return [self.vline, self.hline] + [line for _, line in self._lower]
+
+    def set_lower_plots(self, plots: list[pg.PlotItem]) -> None:
+        """The plots under the price plot, top to bottom (the volume first)."""
+        keep = {id(plot): line for plot, line in self._lower}
+        for plot, line in self._lower:
+            if plot not in plots:
+                try:
+                    plot.removeItem(line)
+                except RuntimeError:  # the plot went first
+                    pass
+        self._lower = []
+        for plot in plots:
+            line = keep.get(id(plot))
+            if line is None:
+                line = pg.InfiniteLine(angle=90, movable=False)
+                line.setZValue(30)
+                line.hide()
+                line.setPen(pg.mkPen(self._palette.crosshair, width=1, style=Qt.PenStyle.DashLine))
+                plot.addItem(line, ignoreBounds=True)
+            self._lower.append((plot, line))
+
     def set_palette(self, palette: ChartPalette) -> None:
+        self._palette = palette
         pen = pg.mkPen(palette.crosshair, width=1, style=Qt.PenStyle.DashLine)
-        for line in (self.vline, self.hline, self.vline_volume):
+        for line in self.lines():
             line.setPen(pen)
         self.hline.label.fill = pg.mkBrush(palette.axis)
         self.hline.label.setColor(palette.text)
@@ -71,19 +103,18 @@ class Crosshair(QObject):
         self.hline.label.setFormat("{value:,.%df}" % max(decimals, 0))
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        in_price = self._price_plot.vb.sceneBoundingRect().contains(scene_pos)
-        in_volume = self._volume_plot.vb.sceneBoundingRect().contains(scene_pos)
-        if not (in_price or in_volume) or not len(self._series):
-            self._hide()
+        plots = [self._price_plot] + [plot for plot, _ in self._lower]
+        under = next((plot for plot in plots if plot.vb.sceneBoundingRect().contains(scene_pos)), None)
+        if under is None or not len(self._series):
+            self.hide()
             return
-        vb = self._price_plot.vb if in_price else self._volume_plot.vb
-        point = vb.mapSceneToView(scene_pos)
+        in_price = under is self._price_plot
+        point = under.vb.mapSceneToView(scene_pos)
         i = self._series.index_at(point.x())
         x = float(self._series.t[i])
-        self.vline.setPos(x)
-        self.vline_volume.setPos(x)
-        self.vline.show()
-        self.vline_volume.show()
+        for line in [self.vline] + [line for _, line in self._lower]:
+            line.setPos(x)
+            line.show()
         self.hline.setVisible(in_price)
         if in_price:
             self.hline.setPos(point.y())
@@ -91,8 +122,8 @@ class Crosshair(QObject):
             self.index = i
             self.hovered.emit(i)
 
-    def _hide(self) -> None:
-        for line in (self.vline, self.hline, self.vline_volume):
+    def hide(self) -> None:
+        for line in self.lines():
             line.hide()
         if self.index != -1:
             self.index = -1

@@ -1,5 +1,5 @@
-"""SMA / EMA / Bollinger overlays: values cached over the whole history, repaired incrementally for the live candle,
-and drawn for the visible slice only (decimated to about two points per pixel when zoomed out)."""
+"""Indicator lines and histograms, drawn for the visible slice only (decimated to about two points per pixel when
+zoomed out). Their values come from ``compute.IndicatorCache``."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -9,88 +9,18 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from terminal.strategy import indicators
+from terminal.ui.chart.lod import bar_pen, body_width, vlines_path
 from terminal.ui.chart.series import OhlcvSeries
-
-
-class IndicatorCache:
-    """Close-price indicators aligned with the series. ``sync()`` recomputes only what changed since the last call:
-    everything after ``set``, or just the last candle after ``upsert`` (append or live replace)."""
-
-    def __init__(self, series: OhlcvSeries, sma_window: int = 20, ema_window: int = 50, bb_window: int = 20,
-                 bb_k: float = 2.0) -> None:
-        self.series = series
-        self.sma_window, self.ema_window, self.bb_window, self.bb_k = sma_window, ema_window, bb_window, bb_k
-        self._arrays: dict[str, np.ndarray] = {}
-        self._generation = -1
-        self._version = -1
-        self._valid = 0  # values [0, valid) are final (the last candle is always recomputed)
-
-    def get(self, name: str) -> np.ndarray:
-        """``sma``, ``ema``, ``bb_mid``, ``bb_upper`` or ``bb_lower``, as long as the series."""
-        self.sync()
-        return self._arrays[name][: len(self.series)]
-
-    def sync(self) -> None:
-        s = self.series
-        if s.generation != self._generation:
-            self._full()
-        elif s.version != self._version:
-            self._tail()
-        self._version = s.version
-
-    def _full(self) -> None:
-        s = self.series
-        c = s.c
-        mid, upper, lower = indicators.bollinger(c, self.bb_window, self.bb_k)
-        cols = {"sma": indicators.sma(c, self.sma_window), "ema": indicators.ema(c, self.ema_window),
-                "bb_mid": mid, "bb_upper": upper, "bb_lower": lower}
-        cap = max(16, 2 * len(c))
-        self._arrays = {}
-        for name, col in cols.items():
-            arr = np.full(cap, np.nan)
-            arr[: len(col)] = col
-            self._arrays[name] = arr
-        self._generation = s.generation
-        self._valid = max(len(c) - 1, 0)
-
-    def _tail(self) -> None:
-        s = self.series
-        n = len(s)
-        if n > len(self._arrays["sma"]):
-            for name, arr in self._arrays.items():
-                grown = np.full(max(16, 2 * n), np.nan)
-                grown[: len(arr)] = arr
-                self._arrays[name] = grown
-        c = s.c
-        a = self._arrays
-        alpha = 2.0 / (self.ema_window + 1.0)
-        for j in range(min(self._valid, n), n):
-            w = self.sma_window
-            a["sma"][j] = c[j - w + 1: j + 1].mean() if j >= w - 1 else np.nan
-            w = self.ema_window
-            if j == w - 1:
-                a["ema"][j] = c[:w].mean()
-            elif j >= w and np.isfinite(a["ema"][j - 1]):
-                a["ema"][j] = alpha * c[j] + (1 - alpha) * a["ema"][j - 1]
-            else:
-                a["ema"][j] = np.nan
-            w = self.bb_window
-            if j >= w - 1:
-                win = c[j - w + 1: j + 1]
-                m, sd = win.mean(), win.std()
-                a["bb_mid"][j], a["bb_upper"][j], a["bb_lower"][j] = m, m + self.bb_k * sd, m - self.bb_k * sd
-            else:
-                a["bb_mid"][j] = a["bb_upper"][j] = a["bb_lower"][j] = np.nan
-        self._valid = max(n - 1, 0)
 
 
 class OverlayCurve(pg.GraphicsObject):
     """A line over the series' times, painted for the visible slice in device pixels."""
 
     def __init__(self, series: OhlcvSeries, values: Callable[[], np.ndarray], color: str, width: float = 1.0,
-                 style: Qt.PenStyle = Qt.PenStyle.SolidLine, window: int = 1) -> None:
+                 style: Qt.PenStyle = Qt.PenStyle.SolidLine, window: int = 1,
+                 bounds: tuple[float, float] | None = None) -> None:
         super().__init__()
+        self.bounds = bounds  # fixed y extent (a pane's indicator); None: around the candles
         self.window = window  # candles averaged: below 2 px on screen the line would only retrace the candles
         self.series = series
         self._values = values
@@ -109,7 +39,7 @@ class OverlayCurve(pg.GraphicsObject):
         s = self.series
         if not len(s):
             return QRectF()
-        lo, hi = s.price_range()
+        lo, hi = s.price_range() if self.bounds is None else self.bounds
         pad = (hi - lo) * 0.5 + 1e-9
         t0, t1 = float(s.t[0]), float(s.t[-1])
         return QRectF(t0 - s.interval, lo - pad, t1 - t0 + 2 * s.interval, hi - lo + 2 * pad)
@@ -153,3 +83,74 @@ class OverlayCurve(pg.GraphicsObject):
         finally:
             p.restore()
         self.drawn_points = len(px)
+
+
+class HistogramItem(pg.GraphicsObject):
+    """Bars from zero (MACD histogram), coloured by sign; one bar per pixel column at most when zoomed out."""
+
+    def __init__(self, series: OhlcvSeries, values: Callable[[], np.ndarray], up: str, down: str,
+                 bounds: tuple[float, float] = (-1e12, 1e12)) -> None:
+        super().__init__()
+        self.series = series
+        self._values = values
+        self.bounds = bounds
+        self._colors = (QColor(up), QColor(down))
+        self.drawn_bars = 0
+
+    def set_colors(self, up: str, down: str, alpha: int = 150) -> None:
+        self._colors = (QColor(up), QColor(down))
+        for c in self._colors:
+            c.setAlpha(alpha)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        s = self.series
+        if not len(s):
+            return QRectF()
+        lo, hi = self.bounds
+        t0, t1 = float(s.t[0]), float(s.t[-1])
+        return QRectF(t0 - s.interval, lo, t1 - t0 + 2 * s.interval, hi - lo)
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: Any = None) -> None:
+        return None
+
+    def paint(self, p: QPainter, *args: Any) -> None:
+        s = self.series
+        vb = self.getViewBox()
+        self.drawn_bars = 0
+        if not len(s) or vb is None:
+            return
+        (x0, x1), _ = vb.viewRange()
+        i0, i1 = s.visible_slice(x0, x1)
+        if i1 <= i0:
+            return
+        tr = p.transform()
+        y = self._values()[i0:i1]
+        t = s.t[i0:i1]
+        width_px = max(abs(tr.m11()) * (x1 - x0), 1.0)
+        step = max(1, int(np.ceil((i1 - i0) / width_px)))
+        if step > 1:  # the bar of largest magnitude in each block
+            m = len(y) // step
+            blocks = y[: m * step].reshape(m, step)
+            pick = np.nanargmax(np.where(np.isfinite(blocks), np.abs(blocks), -1.0), axis=1)
+            y = blocks[np.arange(m), pick]
+            t = t[: m * step: step]
+        ok = np.isfinite(y)
+        y, t = y[ok], t[ok]
+        if not len(y):
+            return
+        px = np.floor(t * tr.m11() + tr.dx()) + 0.5
+        py = y * tr.m22() + tr.dy()
+        zero = tr.dy()
+        bw = body_width(s.interval * step * abs(tr.m11()))
+        p.save()
+        try:
+            p.resetTransform()
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            for mask, color in ((y >= 0, self._colors[0]), (y < 0, self._colors[1])):
+                if mask.any():
+                    p.setPen(bar_pen(color, bw))
+                    p.drawPath(vlines_path(px[mask], np.minimum(py[mask], zero), np.maximum(py[mask], zero)))
+        finally:
+            p.restore()
+        self.drawn_bars = len(y)

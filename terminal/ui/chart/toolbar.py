@@ -1,4 +1,4 @@
-"""Chart toolbar: timeframe buttons, overlay toggles and the follow-latest toggle."""
+"""Chart toolbar: timeframe buttons, the Indicators button (opens the indicators popup) and the follow-latest toggle."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -7,12 +7,11 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QToolButton, QW
 from terminal.ui.chart.theme import ChartPalette
 
 TIMEFRAMES: dict[str, int] = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
-OVERLAYS: dict[str, str] = {"sma": "SMA 20", "ema": "EMA 50", "bb": "BB 20,2"}
 
 
 class ChartToolbar(QWidget):
     timeframe_clicked = Signal(str)
-    overlay_toggled = Signal(str, bool)
+    indicators_clicked = Signal()
     follow_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -31,12 +30,10 @@ class ChartToolbar(QWidget):
             b.clicked.connect(lambda _=False, tf=tf: self.timeframe_clicked.emit(tf))
             layout.addWidget(b)
         layout.addWidget(self._separator())
-        self.overlay_buttons: dict[str, QToolButton] = {}
-        for key, text in OVERLAYS.items():
-            b = self._button(text, checkable=True)
-            b.toggled.connect(lambda on, key=key: self.overlay_toggled.emit(key, on))
-            self.overlay_buttons[key] = b
-            layout.addWidget(b)
+        self.indicators_button = self._button("ƒx Indicators", checkable=False)
+        self.indicators_button.setToolTip("Indicators: SMA, EMA, Bollinger, RSI, MACD; period, source, colour")
+        self.indicators_button.clicked.connect(self.indicators_clicked)
+        layout.addWidget(self.indicators_button)
         layout.addStretch(1)
         self.follow_button = self._button("Follow latest", checkable=True)
         self.follow_button.setToolTip("Keep the live candle at the right edge")

@@ -1,45 +1,69 @@
-"""ChartWidget: live candles, volume, overlays, crosshair readout, order lines and fills, fed by the window.
+"""ChartWidget: live candles, volume, indicators, crosshair readout, order lines and fills, fed by the window.
 
 It knows nothing about sessions: the window calls ``set_symbol``, ``set_bars``, ``update_bar``, ``set_order_lines``
-and ``add_fill_markers``, and listens to ``timeframe_changed``, ``price_clicked`` and ``range_requested``.
+and ``add_fill_markers``, and listens to ``timeframe_changed``, ``price_clicked``, ``range_requested`` and the order
+gestures (``order_moved``, ``order_cancel_requested``, ``order_requested``; ``trading.ChartTrading`` turns them
+into session calls).
+
+The chart never shows one symbol's data under another's name: a new symbol or timeframe clears it and shows
+"loading…" until ``set_bars`` brings that symbol's history; data passed with another ``symbol``/``timeframe`` than
+the one shown is dropped, and live candles that come before the history are kept until it arrives.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from terminal.ui.chart.axis import PriceAxis, TimeAxis, VolumeAxis, format_price
 from terminal.ui.chart.candles import CandleItem
 from terminal.ui.chart.crosshair import Crosshair, readout_html, readout_text
+from terminal.ui.chart.editor import IndicatorPanel
 from terminal.ui.chart.grid import GridItem
-from terminal.ui.chart.markers import Fill, FillMarkers, OrderLine, OrderLines
+from terminal.ui.chart.indicator import IndicatorSpec, default_specs, specs_from_data, specs_to_data
+from terminal.ui.chart.markers import Fill, FillMarkers
 from terminal.ui.chart.navigation import Navigator
-from terminal.ui.chart.overlays import IndicatorCache, OverlayCurve
+from terminal.ui.chart.orderlines import OrderLine, OrderOverlay, decimal_snapper
 from terminal.ui.chart.series import OhlcvSeries
+from terminal.ui.chart.store import IndicatorStore, MemoryStore
+from terminal.ui.chart.studies import Studies
 from terminal.ui.chart.theme import palette
 from terminal.ui.chart.toolbar import TIMEFRAMES, ChartToolbar
 from terminal.ui.chart.volume import VolumeItem
 
 AXIS_WIDTH = 84
 log = logging.getLogger(__name__)
+ORDER_KINDS = ("buy_limit", "sell_limit", "buy_stop", "sell_stop")
 
 
 class ChartWidget(QWidget):
     timeframe_changed = Signal(str)
     price_clicked = Signal(float)
     range_requested = Signal(object)  # int; left edge of the view (epoch ms) when the user pans past the loaded history
+    order_moved = Signal(object, object)  # key, Decimal: an order line was dragged to a new (snapped) price
+    order_cancel_requested = Signal(object)  # key: the x of an order line was clicked
+    order_requested = Signal(str, object)  # one of ORDER_KINDS, Decimal price (the chart's right-click menu)
 
-    def __init__(self, parent: QWidget | None = None, theme: str = "dark") -> None:
+    def __init__(self, parent: QWidget | None = None, theme: str = "dark",
+                 store: IndicatorStore | None = None) -> None:
         super().__init__(parent)
         self.series = OhlcvSeries()
         self.symbol = ""
+        self.timeframe = "1m"
         self.price_decimals = 2
+        self.loading = False
+        self._early: list[tuple[int, float, float, float, float, float]] = []  # live candles before the history
+        self.trading_enabled = True
+        self.trading_reason = ""
+        self.order_size_text: Callable[[], str] | None = None  # "0.01000 BTC" for the order menu, from the ticket
+        self.store: IndicatorStore = store if store is not None else MemoryStore()
         self._palette = palette(theme)
 
         self.toolbar = ChartToolbar(self)
@@ -59,15 +83,17 @@ class ChartWidget(QWidget):
         self.volume = VolumeItem(self.series)
         self.price_plot.addItem(self.candles)
         self.volume_plot.addItem(self.volume)
-        self.indicators = IndicatorCache(self.series)
-        self.overlays: dict[str, list[OverlayCurve]] = {"sma": [], "ema": [], "bb": []}
-        self._make_overlays()
+        self.studies = Studies(self.view, self.price_plot, self.volume_plot.getAxis("bottom"), self.series,
+                               self._palette, AXIS_WIDTH)
+        self.studies.panes_changed.connect(self._on_panes_changed)
         self.last_price_line = pg.InfiniteLine(angle=0, movable=False, label="",
                                                labelOpts={"position": 0.985, "anchors": [(1, 0.5), (1, 0.5)]})
         self.last_price_line.setZValue(12)
         self.last_price_line.hide()
         self.price_plot.addItem(self.last_price_line, ignoreBounds=True)
-        self.order_lines = OrderLines(self.price_plot, self._palette)
+        self.order_lines = OrderOverlay(self.price_plot.vb, self._palette, self.price_decimals)
+        self.order_lines.moved.connect(self.order_moved)
+        self.order_lines.cancel_requested.connect(self.order_cancel_requested)
         self.fills = FillMarkers(self.price_plot, self._palette)
         self.crosshair = Crosshair(self.price_plot, self.volume_plot, self.series, self._palette)
         self.crosshair.hovered.connect(self._on_hovered)
@@ -76,9 +102,17 @@ class ChartWidget(QWidget):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.readout.move(10, 6)
+        self.loading_label = QLabel(self.view)
+        self.loading_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loading_label.hide()
         self.navigator = Navigator(self.price_plot.vb, self.series)
         self.navigator.follow_changed.connect(self._on_follow_changed)
         self.navigator.history_needed.connect(self.range_requested)
+        self.indicator_panel = IndicatorPanel(self)
+        self.indicator_panel.toggled.connect(self._on_indicator_toggled)
+        self.indicator_panel.edited.connect(self._on_indicator_edited)
+        self.order_menu: QMenu | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -86,12 +120,12 @@ class ChartWidget(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.view, 1)
         self.toolbar.timeframe_clicked.connect(self._on_timeframe_clicked)
-        self.toolbar.overlay_toggled.connect(self.set_overlay_visible)
+        self.toolbar.indicators_clicked.connect(self.open_indicator_panel)
         self.toolbar.follow_toggled.connect(self.navigator.set_follow)
         self.view.scene().sigMouseClicked.connect(self._on_scene_clicked)
-        for key in ("sma", "ema"):
-            self.toolbar.overlay_buttons[key].setChecked(True)
+        self.view.viewport().installEventFilter(self)
         self.toolbar.follow_button.setChecked(True)
+        self.studies.apply(default_specs())
         self.set_theme(theme)
 
     # ---- construction ------------------------------------------------------------------------------------------
@@ -115,46 +149,80 @@ class ChartWidget(QWidget):
         self.volume_plot.setXLink(self.price_plot)
         self.volume_plot.getAxis("right").setStyle(maxTickLevel=0)
 
-    def _make_overlays(self) -> None:
-        p, ind = self._palette, self.indicators
-        dash = Qt.PenStyle.DashLine
-        bb = ind.bb_window
-        self.overlays["sma"] = [OverlayCurve(self.series, lambda: ind.get("sma"), p.sma, window=ind.sma_window)]
-        self.overlays["ema"] = [OverlayCurve(self.series, lambda: ind.get("ema"), p.ema, window=ind.ema_window)]
-        self.overlays["bb"] = [OverlayCurve(self.series, lambda: ind.get("bb_upper"), p.bollinger, window=bb),
-                               OverlayCurve(self.series, lambda: ind.get("bb_lower"), p.bollinger, window=bb),
-                               OverlayCurve(self.series, lambda: ind.get("bb_mid"), p.bollinger, 1.0, dash, bb)]
-        for curves in self.overlays.values():
-            for curve in curves:
-                curve.setZValue(5)
-                curve.hide()
-                self.price_plot.addItem(curve, ignoreBounds=True)
-
-    # ---- public API --------------------------------------------------------------------------------------------
-    def set_symbol(self, symbol: str, price_decimals: int) -> None:
+    # ---- symbol and data ---------------------------------------------------------------------------------------
+    def set_symbol(self, symbol: str, price_decimals: int, snap: Callable[[Decimal], Decimal] | None = None) -> None:
+        """Show ``symbol``; ``snap`` rounds a price to the instrument's tick (dragged lines, the order menu). A new
+        symbol clears the chart until its history comes, and brings back its saved indicators."""
+        changed = symbol != self.symbol
         self.symbol = symbol
         self.price_decimals = int(price_decimals)
         self.price_axis.set_decimals(self.price_decimals)
         self.crosshair.set_decimals(self.price_decimals)
+        by_decimals = decimal_snapper(self.price_decimals)
+        self.order_lines.set_decimals(self.price_decimals, (lambda v: snap(by_decimals(v))) if snap else None)
+        if changed:
+            self._begin_loading()
+            saved = specs_from_data(self.store.get(symbol)) if symbol else None
+            self.studies.apply(saved if saved is not None else default_specs())
         self._refresh_last_price()
         self._show_readout(self.crosshair.index)
 
     def set_timeframe(self, timeframe: str) -> None:
-        """Check the timeframe's button without emitting ``timeframe_changed``."""
+        """Check the timeframe's button without emitting ``timeframe_changed``; another timeframe than the one shown
+        clears the chart until its history comes."""
         self.toolbar.set_timeframe(timeframe)
+        if timeframe != self.timeframe:
+            self.timeframe = timeframe
+            self._begin_loading()
+            self._show_readout(-1)
+
+    def _is_current(self, symbol: str | None, timeframe: str | None) -> bool:
+        return (symbol is None or symbol == self.symbol) and (timeframe is None or timeframe == self.timeframe)
+
+    def _begin_loading(self) -> None:
+        """Forget the data shown (it belongs to another symbol or timeframe) and say that the new data is coming."""
+        self.loading = True
+        self._early.clear()
+        empty = np.empty(0)
+        self.series.set(empty, empty, empty, empty, empty, empty)
+        self.fills.clear()
+        self.order_lines.set([])
+        self.crosshair.hide()
+        self.price_plot.vb.enableAutoRange(y=True)
+        self._data_changed()
+        self.loading_label.setText(f"Loading {self.symbol} · {self.timeframe}…" if self.symbol else "Loading…")
+        self._place_loading_label()
+        self.loading_label.show()
 
     def set_bars(self, times_ms: np.ndarray, open: np.ndarray, high: np.ndarray, low: np.ndarray,  # noqa: A002
-                 close: np.ndarray, volume: np.ndarray) -> None:
+                 close: np.ndarray, volume: np.ndarray, *, symbol: str | None = None,
+                 timeframe: str | None = None) -> bool:
+        """The history of the symbol and timeframe shown. Data of another ``symbol``/``timeframe`` (a late answer
+        for what was shown before) is dropped: False."""
+        if not self._is_current(symbol, timeframe):
+            log.debug("dropped history of %s %s (showing %s %s)", symbol, timeframe, self.symbol, self.timeframe)
+            return False
         t = np.asarray(times_ms, dtype=np.int64).astype(np.float64) / 1000.0
-        interval = None if len(t) > 1 else float(TIMEFRAMES[self.toolbar.timeframe()])
+        interval = None if len(t) > 1 else float(TIMEFRAMES.get(self.timeframe, 60))
         self.series.set(t, open, high, low, close, volume, interval=interval)
+        early, self._early = self._early, []
+        for bar in early:  # live candles that came while the history was on its way
+            if not len(self.series) or bar[0] / 1000.0 >= self.series.t[-1]:
+                self.series.upsert(bar[0] / 1000.0, *bar[1:])
+        self.loading = False
+        self.loading_label.hide()
         self._data_changed()
         self.navigator.reset_view()
+        return True
 
     def prepend_bars(self, times_ms: np.ndarray, open: np.ndarray, high: np.ndarray, low: np.ndarray,  # noqa: A002
-                     close: np.ndarray, volume: np.ndarray) -> int:
+                     close: np.ndarray, volume: np.ndarray, *, symbol: str | None = None,
+                     timeframe: str | None = None) -> int:
         """Put older candles before the loaded history (the answer to ``range_requested``) and keep the view where it
-        is. Candles not older than the first loaded one are ignored. Returns how many were added."""
+        is. Candles not older than the first loaded one are ignored, and so is another symbol's or timeframe's
+        page. Returns how many were added."""
+        if not self._is_current(symbol, timeframe) or self.loading:
+            return 0
         s = self.series
         if not len(s):
             self.set_bars(times_ms, open, high, low, close, volume)
@@ -169,11 +237,18 @@ class ChartWidget(QWidget):
             self._data_changed()
         return n
 
-    def update_bar(self, time_ms: int, o: float, h: float, l: float, c: float, v: float) -> bool:  # noqa: E741
+    def update_bar(self, time_ms: int, o: float, h: float, l: float, c: float, v: float,  # noqa: E741
+                   *, symbol: str | None = None, timeframe: str | None = None) -> bool:
         """Append the candle if it is newer than the last one, replace the last one if it has the same time.
-        A candle older than the last one is ignored (False): a late stream message must not break the chart."""
+        A candle older than the last one is ignored (False): a late stream message must not break the chart; so
+        is another symbol's or timeframe's. While the history is loading the candle waits for it."""
+        if not self._is_current(symbol, timeframe):
+            return False
+        if self.loading:
+            self._early.append((int(time_ms), o, h, l, c, v))
+            return True
         if not len(self.series):
-            self.series.interval = float(TIMEFRAMES[self.toolbar.timeframe()])
+            self.series.interval = float(TIMEFRAMES.get(self.timeframe, 60))
         elif time_ms / 1000.0 < self.series.t[-1]:
             log.debug("ignored a candle older than the last one: %s", time_ms)
             return False
@@ -183,9 +258,19 @@ class ChartWidget(QWidget):
             self.navigator.on_appended()
         return True
 
-    def set_order_lines(self, orders: Iterable[OrderLine]) -> None:
-        """Replace the open-order lines: ``(key, price, "buy" | "sell", label)`` each, e.g. label "0.5@43,100.00"."""
+    # ---- orders ------------------------------------------------------------------------------------------------
+    def set_order_lines(self, orders: Iterable[OrderLine | tuple[Any, ...]]) -> None:
+        """Replace the open-order lines: ``OrderLine(key, price, side, label, kind, movable)`` or
+        ``(key, price, "buy" | "sell", label)`` each, e.g. label "BUY 0.50000"."""
         self.order_lines.set(orders)
+
+    def end_order_move(self, key: object) -> None:
+        """A dragged order's move is over (replaced, declined or refused): draw it at its order's price."""
+        self.order_lines.end_move(key)
+
+    def set_trading_enabled(self, enabled: bool, reason: str = "") -> None:
+        """Without trading (no keys) the order menu's entries are disabled, with ``reason`` shown."""
+        self.trading_enabled, self.trading_reason = enabled, reason
 
     def add_fill_markers(self, fills: Iterable[Fill]) -> None:
         """Add triangles for fills: ``(t_seconds, price, "buy" | "sell")`` each."""
@@ -194,13 +279,80 @@ class ChartWidget(QWidget):
     def clear_markers(self) -> None:
         self.fills.clear()
 
-    def set_overlay_visible(self, key: str, visible: bool) -> None:
-        """``key`` is "sma", "ema" or "bb"."""
-        for curve in self.overlays[key]:
-            curve.setVisible(visible)
-        if self.toolbar.overlay_buttons[key].isChecked() != visible:
-            self.toolbar.overlay_buttons[key].setChecked(visible)
+    def order_menu_at(self, scene_pos: QPointF) -> QMenu | None:
+        """The right-click menu for the price under ``scene_pos``: buy limit, sell limit, and a stop on the side
+        the price is of the last one (a buy stop above the market, a sell stop below). None off the candles."""
+        vb = self.price_plot.vb
+        if self.loading or not len(self.series) or not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        price = self.order_lines.snap(float(vb.mapSceneToView(scene_pos).y()))
+        if price <= 0:
+            return None
+        text = self.order_lines.price_text(price)
+        last = float(self.series.c[-1])
+        stop = "buy_stop" if float(price) > last else "sell_stop"
+        menu = QMenu(self)
+        size = self.order_size_text() if self.order_size_text is not None else ""
+        head = menu.addAction(f"{size} at {text}".strip() if size else text)
+        head.setEnabled(False)
+        menu.addSeparator()
+        titles = {"buy_limit": "Buy limit here", "sell_limit": "Sell limit here", "buy_stop": "Buy stop here",
+                  "sell_stop": "Sell stop here"}
+        for kind in ("buy_limit", "sell_limit", stop):
+            act = QAction(f"{titles[kind]}  ({text})", menu)
+            act.setData(kind)
+            act.setEnabled(self.trading_enabled)
+            act.triggered.connect(lambda _=False, k=kind, p=price: self.order_requested.emit(k, p))
+            menu.addAction(act)
+        if not self.trading_enabled and self.trading_reason:
+            menu.addSeparator()
+            menu.addAction(f"Trading disabled: {self.trading_reason}").setEnabled(False)
+        return menu
 
+    # ---- indicators --------------------------------------------------------------------------------------------
+    def indicator_specs(self) -> list[IndicatorSpec]:
+        return self.studies.specs()
+
+    def set_indicators(self, specs: list[IndicatorSpec]) -> None:
+        """Show ``specs`` and save them as this symbol's choice."""
+        self.studies.apply(specs)
+        if self.symbol:
+            self.store.put(self.symbol, specs_to_data(self.studies.specs()))
+        self._show_readout(self.crosshair.index)
+
+    def set_indicator_store(self, store: IndicatorStore) -> None:
+        """Where each symbol's choice is kept (the window's settings); the current symbol's is shown."""
+        self.store = store
+        saved = specs_from_data(store.get(self.symbol)) if self.symbol else None
+        self.studies.apply(saved if saved is not None else default_specs())
+
+    def set_overlay_visible(self, kind: str, visible: bool) -> None:
+        """Switch an indicator ("sma", "ema", "bb", "rsi", "macd") on or off at its last settings."""
+        self.set_indicators(self.studies.with_kind(kind, visible))
+
+    def open_indicator_panel(self) -> IndicatorPanel:
+        b = self.toolbar.indicators_button
+        self.indicator_panel.show_for(self.studies.params, set(self.studies.active), self._palette,
+                                      b.mapToGlobal(QPoint(0, b.height())))
+        return self.indicator_panel
+
+    def _on_indicator_toggled(self, kind: str, on: bool) -> None:
+        self.set_overlay_visible(kind, on)
+
+    def _on_indicator_edited(self, spec: IndicatorSpec) -> None:
+        self.set_indicators(self.studies.with_spec(spec))
+
+    def _on_panes_changed(self) -> None:
+        """Panes came or went: the time axis goes under the lowest plot, the crosshair runs through all."""
+        plots = [self.volume_plot, *self.studies.pane_plots()]
+        for plot in plots:
+            if plot is plots[-1]:
+                plot.showAxis("bottom")
+            else:
+                plot.hideAxis("bottom")
+        self.crosshair.set_lower_plots(plots)
+
+    # ---- view state --------------------------------------------------------------------------------------------
     @property
     def follow_latest(self) -> bool:
         return self.navigator.follow
@@ -208,10 +360,23 @@ class ChartWidget(QWidget):
     def set_follow_latest(self, on: bool) -> None:
         self.navigator.set_follow(on)
 
+    @property
+    def price_autoscale(self) -> bool:
+        """True while the price range fits the visible candles (False after the price axis was dragged)."""
+        return bool(self.price_plot.vb.autoRangeEnabled()[1])
+
     def readout_text(self) -> str:
         """The OHLCV readout as plain text (the hovered candle, else the last one)."""
         i = self.crosshair.index if self.crosshair.index >= 0 else len(self.series) - 1
         return readout_text(self.series, i, self.price_decimals)
+
+    def legend_text(self) -> str:
+        """What the legend says, as plain text."""
+        from PySide6.QtGui import QTextDocument
+
+        doc = QTextDocument()
+        doc.setHtml(self.readout.text())
+        return doc.toPlainText()
 
     def set_theme(self, name: str) -> None:
         p = self._palette = palette(name)
@@ -229,22 +394,31 @@ class ChartWidget(QWidget):
         self.grids[1].top_border = QColor(p.axis)
         self.candles.set_colors(p.up, p.down)
         self.volume.set_colors(p.up, p.down, p.volume_alpha)
-        for key, color in (("sma", p.sma), ("ema", p.ema), ("bb", p.bollinger)):
-            for curve in self.overlays[key]:
-                curve.set_color(color)
+        self.studies.set_palette(p)
         self.order_lines.set_palette(p)
         self.fills.set_palette(p)
         self.crosshair.set_palette(p)
+        self.loading_label.setStyleSheet(f"color: {p.text_dim}; font-size: 14px; background: transparent;")
         self._refresh_last_price()
         self._show_readout(self.crosshair.index)
 
     # ---- internals ---------------------------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.view.viewport():
+            if event.type() == QEvent.Type.Leave:
+                self.crosshair.hide()  # the pointer left the chart: no crosshair left behind
+            elif event.type() == QEvent.Type.Resize:
+                self._place_loading_label()
+        return super().eventFilter(obj, event)
+
+    def _place_loading_label(self) -> None:
+        self.loading_label.resize(self.view.width(), 30)
+        self.loading_label.move(0, max(self.view.height() // 2 - 15, 30))
+
     def _data_changed(self) -> None:
         self.candles.data_changed()
         self.volume.data_changed()
-        for curves in self.overlays.values():
-            for curve in curves:
-                curve.update()
+        self.studies.data_changed()
         self._refresh_last_price()
         if self.crosshair.index < 0 or self.crosshair.index >= len(self.series) - 1:
             self._show_readout(self.crosshair.index)
@@ -267,9 +441,17 @@ class ChartWidget(QWidget):
     def _show_readout(self, index: int) -> None:
         if index < 0:
             index = len(self.series) - 1
-        head = f"<b style='color:{self._palette.text}'>{self.symbol}</b>&nbsp;&nbsp;" if self.symbol else ""
-        self.readout.setText(head + readout_html(self.series, index, self.price_decimals, self._palette))
+        p = self._palette
+        head = (f"<b style='color:{p.text}'>{self.symbol}</b>&nbsp;<span style='color:{p.text_dim}'>·&nbsp;"
+                f"{self.timeframe}</span>&nbsp;&nbsp;") if self.symbol else ""
+        if self.loading:
+            self.readout.setText(head + f"<span style='color:{p.text_dim}'>loading…</span>")
+        else:
+            legend = self.studies.legend_html(index, self.price_decimals)
+            text = head + readout_html(self.series, index, self.price_decimals, p)
+            self.readout.setText(text + (f"<br>{legend}" if legend else ""))
         self.readout.adjustSize()
+        self.studies.show_values(index)
 
     def _on_hovered(self, index: int) -> None:
         self._show_readout(index)
@@ -282,12 +464,24 @@ class ChartWidget(QWidget):
             b.blockSignals(False)
 
     def _on_timeframe_clicked(self, timeframe: str) -> None:
+        if timeframe != self.timeframe:
+            self.timeframe = timeframe
+            self._begin_loading()
+            self._show_readout(-1)
         self.timeframe_changed.emit(timeframe)
 
-    def _on_scene_clicked(self, event: object) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+    def _on_scene_clicked(self, event: Any) -> None:
+        if event.isAccepted():  # an order line's x or tag took it
             return
-        pos = event.scenePos()  # type: ignore[attr-defined]
+        pos = event.scenePos()
         vb = self.price_plot.vb
-        if vb.sceneBoundingRect().contains(pos):
+        if event.button() == Qt.MouseButton.RightButton:
+            menu = self.order_menu_at(pos)
+            if menu is not None:
+                if self.order_menu is not None:
+                    self.order_menu.deleteLater()
+                self.order_menu = menu
+                menu.popup(event.screenPos().toPoint())  # non-blocking
+            return
+        if event.button() == Qt.MouseButton.LeftButton and vb.sceneBoundingRect().contains(pos):
             self.price_clicked.emit(float(vb.mapSceneToView(pos).y()))

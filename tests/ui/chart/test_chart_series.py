@@ -109,24 +109,62 @@ def test_level_for_picks_blocks_no_wider_than_a_pixel():
 
 def test_indicator_cache_stays_equal_to_the_full_computation_through_live_updates():
     from terminal.strategy import indicators
-    from terminal.ui.chart.overlays import IndicatorCache
+    from terminal.ui.chart.compute import IndicatorCache
+    from terminal.ui.chart.indicator import IndicatorSpec
 
     s = _series(300)
-    cache = IndicatorCache(s, sma_window=20, ema_window=50, bb_window=20)
-    cache.get("ema")
+    cache = IndicatorCache(s)
+    cache.set_specs([IndicatorSpec("sma", 20), IndicatorSpec("ema", 50), IndicatorSpec("bb", 20),
+                     IndicatorSpec("rsi", 14), IndicatorSpec("macd", fast=12, slow=26, signal=9)])
+    cache.get("ema", "value")
     rng = np.random.default_rng(5)
     for i in range(120):
         t = float(s.t[-1]) + (60 if i % 4 == 0 else 0)
         c = float(s.c[-1]) + rng.normal(0, 5)
         s.upsert(t, c, c + 1, c - 1, c, 1.0)
-        if i % 7 == 0:
-            cache.get("sma")  # sync part-way, as paints do
+        if i % 7 == 0:  # sync part-way, as paints do
+            cache.get("sma", "value")
+            cache.get("rsi", "value")
+            cache.get("macd", "hist")
     c = s.c
-    np.testing.assert_allclose(cache.get("sma"), indicators.sma(c, 20), equal_nan=True)
-    np.testing.assert_allclose(cache.get("ema"), indicators.ema(c, 50), equal_nan=True)
+    np.testing.assert_allclose(cache.get("sma", "value"), indicators.sma(c, 20), equal_nan=True)
+    np.testing.assert_allclose(cache.get("ema", "value"), indicators.ema(c, 50), equal_nan=True)
     mid, upper, lower = indicators.bollinger(c, 20, 2.0)
-    np.testing.assert_allclose(cache.get("bb_upper"), upper, equal_nan=True, rtol=1e-9)
-    np.testing.assert_allclose(cache.get("bb_lower"), lower, equal_nan=True, rtol=1e-9)
+    np.testing.assert_allclose(cache.get("bb", "upper"), upper, equal_nan=True, rtol=1e-9)
+    np.testing.assert_allclose(cache.get("bb", "lower"), lower, equal_nan=True, rtol=1e-9)
+    np.testing.assert_allclose(cache.get("rsi", "value"), indicators.rsi(c, 14), equal_nan=True, rtol=1e-9)
+    fast, slow = indicators.ema(c, 12), indicators.ema(c, 26)
+    signal = np.full(len(c), np.nan)
+    signal[25:] = indicators.ema((fast - slow)[25:], 9)
+    np.testing.assert_allclose(cache.get("macd", "macd"), fast - slow, equal_nan=True, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(cache.get("macd", "signal"), signal, equal_nan=True, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(cache.get("macd", "hist"), fast - slow - signal, equal_nan=True, rtol=1e-9,
+                               atol=1e-9)
+
+
+def test_indicator_source_and_a_changed_period_give_fresh_values():
+    from terminal.strategy import indicators
+    from terminal.ui.chart.compute import IndicatorCache
+    from terminal.ui.chart.indicator import IndicatorSpec
+
+    s = _series(200)
+    cache = IndicatorCache(s)
+    cache.set_specs([IndicatorSpec("sma", 20)])
+    cache.get("sma", "value")
+    cache.set_specs([IndicatorSpec("sma", 7, source="hl2")])
+    np.testing.assert_allclose(cache.get("sma", "value"), indicators.sma((s.h + s.l) / 2, 7), equal_nan=True)
+
+
+def test_indicator_specs_round_trip_and_bad_saved_fields_fall_back_to_defaults():
+    from terminal.ui.chart.indicator import DEFAULTS, IndicatorSpec, specs_from_data, specs_to_data
+
+    specs = [IndicatorSpec("ema", 21, "hlc3", "#ff9800"), IndicatorSpec("macd", fast=5, slow=35, signal=5)]
+    assert specs_from_data(specs_to_data(specs)) == specs
+    assert specs_from_data([{"kind": "rsi", "period": -3, "source": "volume", "color": "red"},
+                            {"kind": "nope"}, "junk"]) == [DEFAULTS["rsi"]]
+    assert specs_from_data({"kind": "rsi"}) is None
+    assert IndicatorSpec("bb", 20, k=2.5).title() == "BB 20,2.5"
+    assert IndicatorSpec("macd").title() == "MACD 12,26,9" and IndicatorSpec("sma", 9, "hl2").title() == "SMA 9 hl2"
 
 
 def test_empty_series_has_no_slice_and_no_index():

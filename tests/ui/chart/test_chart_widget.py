@@ -112,20 +112,6 @@ def test_million_candles_use_the_column_lod(qtbot):
     assert w.volume.last_paint.mode == "columns"
 
 
-def test_order_lines_appear_move_and_are_removed(chart):
-    c = float(chart.series.c[-1])
-    chart.set_order_lines([("a", c - 30, "buy", "0.5@x"), ("b", c + 30, "sell", "0.2@y")])
-    assert set(chart.order_lines.lines) == {"a", "b"}
-    line_a = chart.order_lines.lines["a"][0]
-    assert line_a.value() == pytest.approx(c - 30) and line_a in chart.price_plot.items
-    assert line_a.pen.color() == QColor(DARK.buy)
-    chart.set_order_lines([("a", c - 40, "buy", "0.5@z")])
-    assert set(chart.order_lines.lines) == {"a"} and line_a.value() == pytest.approx(c - 40)
-    assert line_a.label.toPlainText() == "0.5@z"
-    chart.set_order_lines([])
-    assert not chart.order_lines.lines and line_a not in chart.price_plot.items
-
-
 def test_fill_markers_are_drawn_and_cleared(chart):
     t = chart.series.t
     chart.add_fill_markers([(float(t[-5]), float(chart.series.c[-5]), "buy"),
@@ -190,11 +176,14 @@ def test_panning_past_history_requests_older_bars(chart, qtbot):
 
 
 def test_overlay_toggles_show_and_hide_curves(chart):
-    assert chart.overlays["sma"][0].isVisible() and not chart.overlays["bb"][0].isVisible()
-    chart.toolbar.overlay_buttons["bb"].click()
-    assert all(c.isVisible() for c in chart.overlays["bb"])
+    assert [sp.kind for sp in chart.indicator_specs()] == ["sma", "ema"]  # the defaults
+    assert "bb" not in chart.studies.curves
+    chart.set_overlay_visible("bb", True)
+    assert len(chart.studies.curves["bb"]) == 3
     chart.grab()
-    assert chart.overlays["bb"][0].drawn_points > 100
+    assert chart.studies.curves["bb"][0].drawn_points > 100
+    chart.set_overlay_visible("bb", False)
+    assert "bb" not in chart.studies.curves
 
 
 def test_empty_chart_and_first_live_bar_render(qtbot):
