@@ -25,7 +25,7 @@ from .model import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChange
 from .model.numbers import InvalidArgument
 from .oms.manager import CancelFailed, OrderManager
 from .oms.holdings import DEFAULT_REFERENCE, Equity, Holdings
-from .oms.position import Position, build_positions
+from .oms.position import Position
 from .risk.checks import (InsufficientBalance, KillSwitchActive, NotionalLimitExceeded, PreTradeError, RiskChecks,
                           RiskLimits, UnknownSymbol)
 from .session_connect import connect
@@ -390,12 +390,7 @@ class Session:
         average price and P&L from the journal's fills; ``partial``/``history_note()`` say when those do not explain
         the whole balance (a deposit), ``value_ref`` is the holding in ``reference``. Other asset classes: what this
         terminal's fills add up to."""
-        fills = self.journal.fills()
-        holdings = self._holdings(reference, fills)
-        out = build_positions([f for f in fills if f.symbol not in holdings.instruments], self.instruments,
-                              self.last_prices)
-        out.update(holdings.positions(self.last_prices))
-        return out
+        return self._holdings(reference, self.journal.fills()).positions(self.last_prices)
 
     def equity(self, reference: str = DEFAULT_REFERENCE) -> Equity:
         """Every balance valued in ``reference`` at the last prices (assets with no price yet are listed apart)."""

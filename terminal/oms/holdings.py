@@ -9,6 +9,7 @@ Fees in any asset count: in the quote asset as charged, in the base asset at the
 at its last price in the quote. Values in a reference currency (USDT unless configured) and the account's estimated
 equity use the last prices, directly or through one intermediate asset (ETH -> BTC -> USDT).
 
+Instruments of other asset classes (equities, futures) keep positions from their fills alone (``build_positions``).
 Plain Python, no Qt: the session (``session.positions()``) and the positions table use the same ``Holdings``.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 
 from ..model import ZERO, AssetClass, Balance, Fill, Instrument, Side
-from .position import Ledger, Position
+from .position import Ledger, Position, ledger_position
 
 DEFAULT_REFERENCE = "USDT"
 
@@ -74,11 +75,13 @@ class Equity:
 
 
 class Holdings:
-    """Balances and fills of a spot account -> one position per asset held or traded (keyed by the symbol that prices
-    it). Feed it fills (duplicates are ignored) and balances; ``positions()`` is cheap between new fills."""
+    """Balances and fills of an account -> one position per spot asset held or traded (keyed by the symbol that
+    prices it), and one per other instrument traded. Feed it fills (duplicates are ignored) and balances;
+    ``positions()`` is cheap between new fills."""
 
     def __init__(self, instruments: Mapping[str, Instrument], reference: str = DEFAULT_REFERENCE) -> None:
-        self.instruments = {s: i for s, i in instruments.items() if i.asset_class is AssetClass.CRYPTO_SPOT}
+        self.instruments = dict(instruments)
+        self.spot = {s for s, i in instruments.items() if i.asset_class is AssetClass.CRYPTO_SPOT}
         self.reference = reference
         self.balances: dict[str, Balance] | None = None  # None: never reported (no keys): fills alone
         self._fills: dict[str, dict[int, Fill]] = {}  # symbol -> trade id -> fill
@@ -86,29 +89,29 @@ class Holdings:
         self._dirty: set[str] = set()
         self._flows: dict[str, Decimal] = {}  # asset -> net change all fills made to its balance
         self._by_base: dict[str, list[str]] = {}
-        for sym, ins in self.instruments.items():
-            self._by_base.setdefault(ins.base_asset, []).append(sym)
+        for sym in self.spot:
+            self._by_base.setdefault(self.instruments[sym].base_asset, []).append(sym)
         self._valuer = Valuer(self.instruments)
 
     # ---- input ---------------------------------------------------------------------------------------------
     def add_fills(self, fills: Iterable[Fill]) -> bool:
-        """Take fills of spot symbols (once each, by symbol and trade id). True if any was new."""
+        """Take fills (once each, by symbol and trade id). True if any was new."""
         new = False
         for f in fills:
-            ins = self.instruments.get(f.symbol)
-            if ins is None:
-                continue
             known = self._fills.setdefault(f.symbol, {})
             if f.trade_id in known:
                 continue
             known[f.trade_id] = f
             self._dirty.add(f.symbol)
+            new = True
+            ins = self.instruments.get(f.symbol)
+            if ins is None or f.symbol not in self.spot:
+                continue
             sign = 1 if f.side is Side.BUY else -1
             self._flow(ins.base_asset, sign * f.qty)
             self._flow(ins.quote_asset, -sign * f.quote_qty)
             if f.commission:
                 self._flow(f.commission_asset, -f.commission)
-            new = True
         return new
 
     def _flow(self, asset: str, amount: Decimal) -> None:
@@ -121,7 +124,7 @@ class Holdings:
     def ledger(self, symbol: str) -> Ledger | None:
         if symbol in self._dirty:
             self._dirty.discard(symbol)
-            lg = Ledger.of(self.instruments[symbol])
+            lg = Ledger.of(self.instruments.get(symbol))
             for f in sorted(self._fills[symbol].values(), key=lambda f: (f.ts_event, f.trade_id)):
                 lg.apply(f)
             self._ledgers[symbol] = lg
@@ -141,7 +144,7 @@ class Holdings:
         """Assets with a position row: base assets of a spot symbol that are held or were traded, except the
         reference currency (that is cash)."""
         held = {a for a, b in (self.balances or {}).items() if b.total}
-        traded = {self.instruments[s].base_asset for s, fs in self._fills.items() if fs}
+        traded = {self.instruments[s].base_asset for s, fs in self._fills.items() if fs and s in self.spot}
         return sorted(a for a in held | traded if a in self._by_base and a != self.reference)
 
     def positions(self, last_prices: Mapping[str, Decimal]) -> dict[str, Position]:
@@ -151,6 +154,10 @@ class Holdings:
         for asset in self.assets():
             sym = self._pricing_symbol(asset)
             out[sym] = self._position(asset, sym, self.ledger(sym) or Ledger.of(self.instruments[sym]), valuer)
+        for sym in sorted(self._fills):
+            lg = self.ledger(sym) if sym not in self.spot else None
+            if lg is not None:
+                out[sym] = ledger_position(sym, lg, last_prices.get(sym))
         return out
 
     def _position(self, asset: str, sym: str, lg: Ledger, valuer: Valuer) -> Position:
@@ -178,6 +185,11 @@ class Holdings:
             first_fill_ms=lg.first_ms, explained_qty=explained, basis_qty=lg.qty,
             fees=tuple(sorted(lg.fees.items())), fees_total=fees_total, reference=self.reference,
             value_ref=valuer.value(asset, qty, self.reference))
+
+    def value(self, asset: str, amount: Decimal, last_prices: Mapping[str, Decimal]) -> Decimal | None:
+        """``amount`` of ``asset`` in the reference currency at ``last_prices`` (None: no price links them)."""
+        self._valuer.last_prices = last_prices
+        return self._valuer.value(asset, amount, self.reference)
 
     def equity(self, last_prices: Mapping[str, Decimal]) -> Equity:
         """Every balance valued in the reference currency (the estimated equity of the account)."""

@@ -169,14 +169,17 @@ def _date(ts_ms: int) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(ts_ms / 1000))
 
 
+def ledger_position(symbol: str, lg: Ledger, last_price: Decimal | None) -> Position:
+    """What one symbol's fills alone say."""
+    return Position(symbol=symbol, base_asset=lg.base, quote_asset=lg.quote, qty=lg.qty, avg_price=lg.avg_price,
+                    realised_pnl=lg.realised, fees_quote=lg.fees_quote, last_price=last_price,
+                    multiplier=lg.multiplier, fills=lg.count, first_fill_ms=lg.first_ms,
+                    fees=tuple(sorted(lg.fees.items())), fees_total=lg.fee_value if set(lg.fees) <= {lg.base, lg.quote}
+                    else None)
+
+
 def build_positions(fills: Iterable[Fill], instruments: Mapping[str, Instrument],
                     last_prices: Mapping[str, Decimal]) -> dict[str, Position]:
     """One Position per symbol traded, from fills in time order (what the fills alone say)."""
-    out: dict[str, Position] = {}
-    for symbol, lg in ledgers(fills, instruments).items():
-        out[symbol] = Position(
-            symbol=symbol, base_asset=lg.base, quote_asset=lg.quote, qty=lg.qty, avg_price=lg.avg_price,
-            realised_pnl=lg.realised, fees_quote=lg.fees_quote, last_price=last_prices.get(symbol),
-            multiplier=lg.multiplier, fills=lg.count, first_fill_ms=lg.first_ms,
-            fees=tuple(sorted(lg.fees.items())))
-    return out
+    return {symbol: ledger_position(symbol, lg, last_prices.get(symbol))
+            for symbol, lg in ledgers(fills, instruments).items()}

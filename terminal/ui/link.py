@@ -73,6 +73,12 @@ class SessionLink:
             w.status.showMessage(f"Trading disabled: {s.keys_problem}", 15000)
         w.blotters.canceller = s.cancel_order
         w.blotters.cancel_all_fn = s.cancel_all
+        w.blotters.replacer = s.replace_order  # modify = cancel-replace, with the ticket's confirmation rules
+        w.blotters.environment = s.environment
+        w.blotters.needs_confirmation = w.order_entry.needs_confirmation
+        w.blotters.confirm = lambda text: w.order_entry.confirm(text)
+        w.blotters.set_instruments(w.instruments)
+        w.blotters.set_reference(w.settings.reference_currency)
         b = w.bridge
         self._connect(
             (b.quotes, self._on_quotes), (b.tickers, self._on_tickers), (b.trades, self._on_trades),
@@ -85,13 +91,15 @@ class SessionLink:
             (w.chart.price_clicked, lambda p: w.order_entry.set_price(Decimal(repr(p)))),
             (w.chart.timeframe_changed, self.set_interval),
             (w.chart.range_requested, self._on_history_needed),
-            (w.order_entry.order_placed, lambda o: self._on_orders([o])))
+            (w.order_entry.order_placed, lambda o: self._on_orders([o])),
+            (w.blotters.reference_changed, lambda asset: setattr(w.settings, "reference_currency", asset)))
         b.attach(s.bus)
         # seed the blotters from the session's state (bus events after this point update them)
         for mdl in w.blotters.models():
             mdl.reset([])
-        w.blotters.balances_model.on_balances(list(s.balances().values()))
-        w.blotters.open_model.on_orders(s.open_orders())
+        if s.has_keys:  # without keys there are no balances: positions from the journal's fills alone
+            w.blotters.on_balances(list(s.balances().values()))
+        w.blotters.on_orders(s.open_orders())
         w.blotters.flush()
         for sym in w.watchlist.symbols():  # already listed (a reconnect): watch them on this session
             if sym in s.instruments:
@@ -113,10 +121,8 @@ class SessionLink:
         s, w = self.session, self.w
         orders = await s.order_history()
         fills = await s.fills()
-        w.blotters.history_model.on_orders(list(orders))
-        w.blotters.fills_model.on_fills(list(fills))
-        w.blotters.positions_model.seed(list(fills))
-        w.blotters.positions_model.on_prices(dict(self.last_prices))
+        w.blotters.load_history(orders, fills)
+        w.blotters.on_prices(dict(self.last_prices))
         w.blotters.flush()
         self._chart_markers()
 
@@ -218,7 +224,7 @@ class SessionLink:
 
     def _prices(self, prices: dict[str, Decimal]) -> None:
         self.last_prices.update(prices)
-        self.w.blotters.positions_model.on_prices(prices)
+        self.w.blotters.on_prices(prices)
         if self.symbol in prices:
             oe = self.w.order_entry
             if oe.price_edit.text():
@@ -239,9 +245,7 @@ class SessionLink:
             qty = ins.format_qty(o.quantity) if ins else o.quantity
             log.info("%s %s %s %s%s: %s (filled %s) [%s]", o.symbol, o.side.name, o.type.name, qty, price,
                      o.status.name, m.fmt(o.filled_qty), o.client_order_id)
-        bl = self.w.blotters
-        bl.open_model.on_orders(orders)
-        bl.history_model.on_orders(orders)
+        self.w.blotters.on_orders(orders)
         if any(o.symbol == self.symbol for o in orders):
             self._lines_dirty = True
 
@@ -249,16 +253,14 @@ class SessionLink:
         for x in fills:
             log.info("fill %s %s %s @ %s, fee %s %s [%s]", x.symbol, x.side.name, m.fmt(x.qty),
                      m.fmt(x.price), m.fmt(x.commission), x.commission_asset, x.client_order_id)
-        bl = self.w.blotters
-        bl.fills_model.on_fills(fills)
-        bl.positions_model.on_fills(fills)
+        self.w.blotters.on_fills(fills)
         mine = [(x.ts_event / 1000, float(x.price), x.side.value) for x in fills if x.symbol == self.symbol]
         if mine:
             self.w.chart.add_fill_markers(mine)
             self.chart_markers = getattr(self, "chart_markers", []) + mine
 
     def _on_balances(self, balances: list[m.Balance]) -> None:
-        self.w.blotters.balances_model.on_balances(balances)
+        self.w.blotters.on_balances(balances)
         self._oe_dirty = True
 
     def _on_frame(self) -> None:

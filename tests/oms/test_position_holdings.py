@@ -122,3 +122,13 @@ def test_without_balances_the_fills_alone_make_the_quantity():
 def test_the_reference_currency_is_cash_not_a_position():
     usdt_base = {**INST, "USDTTRY": Instrument("USDTTRY", "USDT", "TRY")}
     assert list(spot_positions([bal("USDT", "100")], [], usdt_base, {})) == []
+
+
+def test_other_asset_classes_keep_positions_from_their_fills():
+    from terminal.model import AssetClass
+    aapl = Instrument("AAPL", "AAPL", "USD", asset_class=AssetClass.EQUITY)
+    h = Holdings({**INST, "AAPL": aapl})
+    h.set_balances([bal("USD", "1000")])
+    h.add_fills([fill(1, Side.BUY, "10", "200", symbol="AAPL")])
+    pos = h.positions({"AAPL": D("210")})["AAPL"]
+    assert pos.qty == D("10") and pos.avg_price == D("200") and pos.unrealised_pnl == D("100") and not pos.partial

@@ -117,7 +117,7 @@ def test_balances_model_skips_empty_assets_and_updates_in_place(qtmodeltester):
     mdl = BalancesModel()
     mdl.on_balances([m.Balance("USDT", D("100"), D("5")), m.Balance("XRP", D(0), D(0))])
     mdl.flush()
-    assert mdl.rowCount() == 1 and mdl.data(mdl.index(0, 3)) == "105.00000000"
+    assert mdl.rowCount() == 1 and mdl.data(mdl.index(0, 3)) == "105.00"  # USDT (a quote only): 2 decimals
     mdl.on_balances([m.Balance("USDT", D("90"), D("5"))])
     mdl.flush()
     assert mdl.balance("USDT").free == D("90")
@@ -126,24 +126,26 @@ def test_balances_model_skips_empty_assets_and_updates_in_place(qtmodeltester):
 
 def test_positions_follow_the_core_accounting_average_price_realised_and_unrealised():
     mdl = PositionsModel(INS.get)
+    mdl.set_instruments(INS)
     mdl.on_fills([fill(1, m.Side.BUY, "100", "1", "0"), fill(2, m.Side.BUY, "110", "1", "0")])
     p = mdl.position("BTCUSDT")
     assert p.qty == 2 and p.avg_price == D("105")
     mdl.on_fills([fill(3, m.Side.SELL, "120", "0.5", "0.06")])
-    assert p.realised == D("7.5") - D("0.06")
+    assert mdl.position("BTCUSDT").realised_pnl == D("7.5") - D("0.06")
     mdl.on_prices({"BTCUSDT": D("100")})
-    assert p.unrealised == D("-7.5")
+    assert mdl.position("BTCUSDT").unrealised_pnl == D("-7.5")
     mdl.on_fills([fill(3, m.Side.SELL, "120", "0.5", "0.06")])  # a repeated report changes nothing
-    assert p.qty == D("1.5")
+    assert mdl.position("BTCUSDT").qty == D("1.5")
 
 
 def test_positions_model_tracks_fills_and_prices(qtmodeltester):
     mdl = PositionsModel(INS.get)
+    mdl.set_instruments(INS)
     mdl.on_fills([fill(1, m.Side.BUY, "100", "2", "0")])
     mdl.flush()
     mdl.on_prices({"BTCUSDT": D("103")})
     mdl.flush()
-    assert mdl.data(mdl.index(0, 4)) == "+6.00"
+    assert mdl.data(mdl.index(0, mdl.column_index("Unrealised"))) == "+6.00"
     qtmodeltester.check(mdl, force_py=True)
 
 

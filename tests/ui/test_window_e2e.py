@@ -83,11 +83,13 @@ def test_market_order_fills_and_updates_fills_marker_balances_and_position(qtbot
     fill = bl.fills_model.row_at(0)
     assert fill.symbol == "BTCUSDT" and fill.side is m.Side.BUY
     qtbot.waitUntil(lambda: bl.balances_model.balance("BTC").total > btc_before, timeout=10000)
-    qtbot.waitUntil(lambda: bl.positions_model.position("BTCUSDT") is not None, timeout=5000)
+    qtbot.waitUntil(lambda: bl.positions_model.position("BTCUSDT") is not None
+                    and bl.positions_model.position("BTCUSDT").qty == bl.balances_model.balance("BTC").total,
+                    timeout=5000)  # the position is the holding
     pos = bl.positions_model.position("BTCUSDT")
     fee_btc = sum((x.commission for x in bl.fills_model.store.rows.values()
                    if x.client_order_id == fill.client_order_id and x.commission_asset == "BTC"), Decimal(0))
-    assert pos.qty == Decimal("0.02") - fee_btc and pos.avg_price > 0  # net of the fee taken in BTC
+    assert pos.basis_qty == Decimal("0.02") - fee_btc and pos.avg_price > 0  # bought: net of the fee taken in BTC
     assert any(abs(p - float(fill.price)) < 1e-6 and side == "buy" for _, p, side in w.link.chart_markers)
     qtbot.waitUntil(lambda: any(abs(p - float(fill.price)) < 1e-6 and side == "buy"
                                 for _, p, side in w.chart.fills.fills), timeout=3000)  # the marker on the chart
@@ -143,9 +145,10 @@ def test_positions_tab_agrees_with_the_session(qtbot, qloop, window):
     qtbot.waitUntil(lambda: pm.position("BTCUSDT") is not None
                     and pm.position("BTCUSDT").qty == s.positions()["BTCUSDT"].qty, timeout=10000)
     mine, theirs = pm.position("BTCUSDT"), s.positions()["BTCUSDT"]
-    assert Decimal("0.019") < mine.qty <= Decimal("0.02")
+    assert mine.qty == s.balances()["BTC"].total  # the holding, not only what this terminal traded
+    assert Decimal("0.019") < mine.basis_qty <= Decimal("0.02")
     assert mine.qty == theirs.qty and mine.avg_price == theirs.avg_price
-    assert mine.realised == theirs.realised_pnl
+    assert mine.realised_pnl == theirs.realised_pnl
 
 
 def test_reconnect_replaces_the_session_and_the_window_keeps_working(qtbot, qloop, window):

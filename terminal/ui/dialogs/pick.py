@@ -35,3 +35,15 @@ async def pick_file(parent: QWidget | None, caption: str, directory: str = "", f
     dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
     return await _pick(dialog)
+
+
+async def pick_save_file(parent: QWidget | None, caption: str, path: str = "", filters: str = "",
+                         suffix: str = "") -> str | None:
+    """A path to write to (the dialog asks before replacing an existing file), or None. ``path`` proposes a folder
+    and file name; ``suffix`` is added to a name typed without one (``"csv"``)."""
+    dialog = QFileDialog(parent, caption, path, filters)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    if suffix:
+        dialog.setDefaultSuffix(suffix)
+    return await _pick(dialog)

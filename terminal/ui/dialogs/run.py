@@ -16,9 +16,10 @@ from shiboken6 import isValid
 REJECTED = QDialog.DialogCode.Rejected.value
 
 
-async def run_dialog(dialog: QDialog) -> int:
+async def run_dialog(dialog: QDialog, *, modal: bool = True) -> int:
     """Open ``dialog`` (window-modal, with ``open()``) and return its result code once it finishes: ``Accepted``
     or ``Rejected`` as ints, or the code given to ``done()``. The event loop keeps running meanwhile.
+    ``modal=False`` shows it without blocking the other windows (``show()``): the user can go on working meanwhile.
 
     A dialog destroyed before it finishes (its parent closed) returns ``Rejected``. Cancelling the awaiting task
     closes the dialog (rejected): nobody is left to act on the answer."""
@@ -34,7 +35,11 @@ async def run_dialog(dialog: QDialog) -> int:
 
     dialog.finished.connect(on_finished)
     dialog.destroyed.connect(on_destroyed)
-    dialog.open()
+    if modal:
+        dialog.open()
+    else:
+        dialog.setModal(False)
+        dialog.show()
     try:
         return await future
     finally:

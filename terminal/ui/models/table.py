@@ -45,6 +45,7 @@ class Column(Generic[R]):
     color: Callable[[R], str | None] | None = None  # a theme colour name ("up", "down", "muted") or None
     raw: Callable[[R], Any] | None = None
     tip: str = ""
+    width: int = 0  # default width in digits ("0" advances) for the views that size columns; 0: the view's default
 
 
 def contiguous(rows: Iterable[int]) -> list[tuple[int, int]]:
@@ -208,6 +209,23 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     def invalidate_texts(self) -> None:
         """Drop every cached text (after a theme or format change)."""
         self._texts.clear()
+
+    def touch_column(self, column: int) -> None:
+        """Every row's ``column`` changed (a lookup behind it learnt something): one signal at the next flush."""
+        self._texts.clear()
+        dirty = self.store.dirty
+        for k in self.store.keys:
+            old = dirty.get(k)
+            dirty[k] = (column, column) if old is None else (min(old[0], column), max(old[1], column))
+
+    def column_index(self, title: str) -> int:
+        """The index of the column titled ``title`` (-1 if there is none)."""
+        return next((i for i, c in enumerate(self.columns) if c.title == title), -1)
+
+    def row_texts(self, i: int) -> list[str]:
+        """Row ``i`` as displayed, one text per column."""
+        idx = self.index
+        return [self.data(idx(i, c)) for c in range(len(self.columns))]
 
     def row_at(self, i: int) -> R:
         return self.store.row(i)

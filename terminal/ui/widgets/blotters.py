@@ -1,86 +1,287 @@
-"""Blotters: open orders (cancel / cancel all), order history, fills, balances, positions — one tab each."""
+"""Blotters: open orders, order history, fills, balances, positions — one tab each.
+
+* Open orders carry small painted buttons per row: modify (a non-modal dialog, then ``session.replace_order`` with the
+  ticket's confirmation rules) and cancel. "Cancel" / "Cancel all" act on the selection / everything shown.
+* Every table sorts by any column (a click on its header; a third click restores the feed's order), numbers are at
+  the instrument's (or the asset's) precision, and a right-click offers "Copy row" and "Export CSV…".
+* Orders and fills name their source (manual or the strategy's name); the "Source" box above the tabs filters them.
+* Above the tabs, the account's estimated equity in the reference currency (chosen on the Positions tab, saved in
+  the settings).
+
+The tables are thin models over plain Python (``terminal.ui.models``); the widget feeds them (``on_orders``,
+``on_fills``, ``on_balances``, ``on_prices``) and ``flush()`` pushes the changes once per frame.
+"""
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from decimal import Decimal
+from typing import Any, Awaitable, Callable, Iterable, Mapping
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTabWidget, QTableView,
+                               QVBoxLayout, QWidget)
 from qasync import asyncSlot
+from shiboken6 import isValid
 
 from ... import model as m
+from .. import format as f
 from .. import theme
-from ..models.balances import BalancesModel, PositionsModel
+from ..dialogs.ask import OK, OK_CANCEL, ask
+from ..dialogs.modify import ModifyOrderDialog, describe
+from ..dialogs.run import run_dialog
+from ..models.assets import AssetFormat
+from ..models.balances import BalancesModel
 from ..models.fills import FillsModel
-from ..models.orders import OpenOrdersModel, OrderHistoryModel
-from .table import make_table
+from ..models.orders import MANUAL, OpenOrdersModel, OrderHistoryModel
+from ..models.positions import PositionsModel
+from ..models.proxy import SortProxy
+from ..models.table import RowTableModel
+from .row_actions import Action, RowActions
+from .table import RowMenu, make_table, size_columns
 
 log = logging.getLogger(__name__)
 InstrumentOf = Callable[[str], "m.Instrument | None"]
+ALL_SOURCES = "All sources"
+MODIFY, CANCEL = "modify", "cancel"
 
 
 class BlottersWidget(QTabWidget):
+    reference_changed = Signal(str)  # the user chose another reference currency
+
     def __init__(self, instrument_of: InstrumentOf, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setDocumentMode(True)
+        self.instrument_of = instrument_of
+        self.assets = AssetFormat()
         self.open_model = OpenOrdersModel(instrument_of, self)
         self.history_model = OrderHistoryModel(instrument_of, self)
-        self.fills_model = FillsModel(instrument_of, self)
-        self.balances_model = BalancesModel(self)
-        self.positions_model = PositionsModel(instrument_of, self)
+        self.fills_model = FillsModel(instrument_of, self, self.assets)
+        self.positions_model = PositionsModel(instrument_of, self, self.assets)
+        self.balances_model = BalancesModel(self, self.assets)
+        self.balances_model.value_of = self.positions_model.value_ref
+        self.balances_model.set_reference(self.positions_model.reference)
+        self.fills_model.origin_of = self.origin_of
+        # session hooks (set by the link)
         self.canceller: Callable[[str, str], Awaitable[object]] | None = None
         self.cancel_all_fn: Callable[[str | None], Awaitable[object]] | None = None
-        self.open_view = make_table(self)
-        self.open_view.setModel(self.open_model)
+        self.replacer: Callable[..., Awaitable[m.Order]] | None = None
+        self.needs_confirmation: Callable[[], bool] = lambda: True  # the ticket's rule (LIVE or the box ticked)
+        self.confirm: Callable[[str], Awaitable[bool]] = self._confirm_dialog
+        self.environment = m.Environment.SANDBOX
+        self._origins: dict[str, str] = {}
+        self._origins_dirty = False
+        self._values_dirty = False
+        self.modifying: dict[str, ModifyOrderDialog] = {}
+        self.proxies: dict[str, SortProxy] = {}
+        self.menus: dict[str, RowMenu] = {}
+        self.views: dict[str, QTableView] = {}
+
+        self.message = QLabel("", self)
+        theme.style(self.message, "muted")
+        theme.style(self.tabBar(), "tabbar")
+        self.open_view = self._table("open", "open-orders", self.open_model, skip=(0,))
+        self.actions = RowActions([Action(MODIFY, "✎", "Modify price or quantity"),
+                                   Action(CANCEL, "✕", "Cancel this order", "down")],
+                                  self._action_enabled, self.open_view)
+        self.open_view.setItemDelegateForColumn(0, self.actions)
+        h = self.open_view.horizontalHeader()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        h.resizeSection(0, self.actions.width(self.open_view.verticalHeader().defaultSectionSize()))
+        self.actions.clicked.connect(self._on_row_action)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_all_button = QPushButton("Cancel all", self)
         self.cancel_button.clicked.connect(self._on_cancel)
         self.cancel_all_button.clicked.connect(self._on_cancel_all)
-        self.message = QLabel("", self)
-        theme.style(self.message, "muted")
-        theme.style(self.tabBar(), "tabbar")
         for b in (self.cancel_button, self.cancel_all_button):
             theme.style(b)
-        page = QWidget(self)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(6, 4, 6, 0)
-        bar.addWidget(self.cancel_button)
-        bar.addWidget(self.cancel_all_button)
-        bar.addWidget(self.message, 1)
-        lay = QVBoxLayout(page)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        lay.addLayout(bar)
-        lay.addWidget(self.open_view, 1)
-        self.addTab(page, "Open orders (0)")
-        self.views = {"open": self.open_view}
-        for name, title, model in (("history", "Order history", self.history_model), ("fills", "Fills", self.fills_model),
-                                   ("balances", "Balances", self.balances_model),
-                                   ("positions", "Positions", self.positions_model)):
-            v = make_table(self)
-            v.setModel(model)
-            self.views[name] = v
-            self.addTab(v, title)
-        for v in self.views.values():
-            v.horizontalHeader().setDefaultSectionSize(96)
+        self.addTab(self._page(self.open_view, self.cancel_button, self.cancel_all_button, self.message),
+                    "Open orders (0)")
+        for name, file_name, title, model in (("history", "order-history", "Order history", self.history_model),
+                                              ("fills", "fills", "Fills", self.fills_model),
+                                              ("balances", "balances", "Balances", self.balances_model)):
+            self.addTab(self._table(name, file_name, model), title)
+        self.positions_view = self._table("positions", "positions", self.positions_model)
+        self.reference_box = QComboBox(self)
+        self.reference_box.setToolTip("The currency values and the estimated equity are shown in")
+        self.reference_box.addItem(self.positions_model.reference)
+        self.reference_box.currentTextChanged.connect(self._on_reference)
+        self.addTab(self._page(self.positions_view, QLabel("Value in", self), self.reference_box, QLabel("", self)),
+                    "Positions")
+
+        self.source_box = QComboBox(self)
+        self.source_box.addItems([ALL_SOURCES, MANUAL])
+        self.source_box.setToolTip("Show the orders and fills of one source only: manual or a strategy")
+        self.source_box.currentTextChanged.connect(self._on_source)
+        self.equity_label = QLabel("", self)
+        self.equity_label.setObjectName("equity")
+        self.equity_label.setToolTip("Estimated equity: every balance valued in the reference currency at the last "
+                                     "prices")
+        corner = QWidget(self)
+        bar = QHBoxLayout(corner)
+        bar.setContentsMargins(4, 0, 4, 0)
+        bar.setSpacing(8)
+        bar.addWidget(self.equity_label)
+        bar.addWidget(self.source_box)
+        self.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         self.open_model.rowsInserted.connect(self._count)
         self.open_model.rowsRemoved.connect(self._count)
         self.open_model.modelReset.connect(self._count)
 
-    def models(self) -> list:
+    # ---- construction --------------------------------------------------------------------------------------
+    def _table(self, name: str, file_name: str, model: RowTableModel[Any], skip: tuple[int, ...] = ()) -> QTableView:
+        v = make_table(self)
+        proxy = SortProxy(model, self)
+        v.setModel(proxy)
+        v.setSortingEnabled(True)
+        h = v.horizontalHeader()
+        h.setSortIndicatorClearable(True)
+        h.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the feed's own order until a header is clicked
+        h.setDefaultSectionSize(90)
+        size_columns(v, model.columns)
+        self.views[name], self.proxies[name] = v, proxy
+        self.menus[name] = RowMenu(v, file_name, skip)
+        return v
+
+    def _page(self, view: QTableView, *bar_widgets: QWidget) -> QWidget:
+        page = QWidget(self)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 0)
+        for i, w in enumerate(bar_widgets):
+            bar.addWidget(w, 1 if i == len(bar_widgets) - 1 else 0)
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addLayout(bar)
+        lay.addWidget(view, 1)
+        return page
+
+    def models(self) -> list[RowTableModel[Any]]:
         return [self.open_model, self.history_model, self.fills_model, self.balances_model, self.positions_model]
 
+    # ---- feeding (plain calls; flush() signals the views) ----------------------------------------------------
+    def set_instruments(self, instruments: Mapping[str, m.Instrument]) -> None:
+        self.assets.set_instruments(instruments)
+        self.positions_model.set_instruments(instruments)
+        quotes = sorted({i.quote_asset for i in instruments.values()})
+        current = self.positions_model.reference
+        self.reference_box.blockSignals(True)
+        self.reference_box.clear()
+        self.reference_box.addItems(sorted(set(quotes) | {current}, key=lambda a: (a != "USDT", a)))
+        self.reference_box.setCurrentText(current)
+        self.reference_box.blockSignals(False)
+        for mdl in self.models():
+            mdl.invalidate_texts()
+
+    def set_reference(self, asset: str) -> None:
+        """Value positions, balances and the equity in ``asset``."""
+        asset = asset.strip().upper()
+        if not asset:
+            return
+        self.positions_model.set_reference(asset)
+        self.balances_model.set_reference(asset)
+        if self.reference_box.findText(asset) < 0:
+            self.reference_box.addItem(asset)
+        if self.reference_box.currentText() != asset:
+            self.reference_box.setCurrentText(asset)
+        self._values_dirty = True
+
+    def on_orders(self, orders: list[m.Order]) -> None:
+        self.open_model.on_orders(orders)
+        self.history_model.on_orders(orders)
+        for o in orders:
+            if o.origin and self._origins.get(o.client_order_id) != o.origin:
+                self._origins[o.client_order_id] = o.origin
+                self._origins_dirty = True
+                if self.source_box.findText(o.origin) < 0:
+                    self.source_box.addItem(o.origin)
+            dialog = self.modifying.get(o.client_order_id)
+            if dialog is not None and isValid(dialog):
+                dialog.order_changed(o)
+
+    def on_fills(self, fills: list[m.Fill]) -> None:
+        self.fills_model.on_fills(fills)
+        self.positions_model.on_fills(fills)
+
+    def on_balances(self, balances: list[m.Balance]) -> None:
+        self.balances_model.on_balances(balances)
+        self.positions_model.on_balances(balances)
+
+    def on_prices(self, prices: Mapping[str, Decimal]) -> None:
+        self.positions_model.on_prices(prices)
+        self._values_dirty = True
+
+    def load_history(self, orders: Iterable[m.Order], fills: Iterable[m.Fill]) -> None:
+        """The session's journal at start: every order and fill so far."""
+        self.on_orders(list(orders))
+        fills = list(fills)
+        self.fills_model.on_fills(fills)
+        self.positions_model.seed(fills)
+
+    def origin_of(self, client_order_id: str) -> str:
+        return self._origins.get(client_order_id, "")
+
     def flush(self) -> None:
+        if self._origins_dirty:
+            self._origins_dirty = False
+            self.fills_model.touch_column(self.fills_model.column_index("Source"))
+        if self._values_dirty:
+            self._values_dirty = False
+            if self.balances_model.rowCount():
+                self.balances_model.touch_column(self.balances_model.value_column)
         for mdl in self.models():
             mdl.flush()
+        self._show_equity()
+
+    def _show_equity(self) -> None:
+        eq = self.positions_model.equity
+        if eq is None:
+            text = ""
+        else:
+            text = f"Est. equity ≈ {self.assets.amount(eq.total, eq.reference)} {eq.reference}"
+            if eq.unpriced:
+                text += f" (not valued: {', '.join(eq.unpriced)})"
+        if self.equity_label.text() != text:
+            self.equity_label.setText(text)
 
     def _count(self, *_: object) -> None:
         self.setTabText(0, f"Open orders ({self.open_model.rowCount()})")
 
+    # ---- filters and settings --------------------------------------------------------------------------------
+    def _on_source(self, text: str) -> None:
+        texts = () if text == ALL_SOURCES else (text,)
+        for name, model in (("open", self.open_model), ("history", self.history_model), ("fills", self.fills_model)):
+            self.proxies[name].set_filter(model.column_index("Source"), texts)
+
+    def _on_reference(self, text: str) -> None:
+        if text and text != self.positions_model.reference:
+            self.set_reference(text)
+            self.reference_changed.emit(text)
+
+    # ---- orders ------------------------------------------------------------------------------------------------
+    def order_at(self, view_row: int) -> m.Order | None:
+        """The open order shown at ``view_row`` of the open-orders view (sorted or filtered)."""
+        src = self.proxies["open"].source_row(view_row)
+        return self.open_model.row_at(src) if 0 <= src < self.open_model.rowCount() else None
+
     def selected_order(self) -> m.Order | None:
         idx = self.open_view.currentIndex()
-        if not idx.isValid() or idx.row() >= self.open_model.rowCount():
-            return None
-        return self.open_model.row_at(idx.row())
+        return self.order_at(idx.row()) if idx.isValid() else None
+
+    def _action_enabled(self, view_row: int, name: str) -> bool:
+        o = self.order_at(view_row)
+        if o is None:
+            return False
+        return o.type.has_price or o.type.has_stop if name == MODIFY else True
+
+    @asyncSlot(int, str)
+    async def _on_row_action(self, view_row: int, name: str) -> None:
+        o = self.order_at(view_row)
+        if o is None:
+            return
+        if name == CANCEL:
+            await self.cancel(o)
+        else:
+            await self.modify(o)
 
     @asyncSlot()
     async def _on_cancel(self) -> None:
@@ -91,14 +292,69 @@ class BlottersWidget(QTabWidget):
         if o is None or self.canceller is None:
             self.message.setText("Select an open order to cancel.")
             return False
+        return await self.cancel(o)
+
+    async def cancel(self, o: m.Order) -> bool:
+        if self.canceller is None:
+            self.message.setText("Not connected.")
+            return False
+        ins = self.instrument_of(o.symbol)
         try:
             await self.canceller(o.symbol, o.client_order_id)
         except Exception as exc:
             self.message.setText(f"Cancel failed: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
             log.warning("cancel %s failed: %s", o.client_order_id, type(exc).__name__)
             return False
-        self.message.setText(f"Cancel sent for {o.client_order_id}")
+        if isValid(self):
+            self.message.setText(f"Cancel sent: {o.symbol} {describe(o, ins)}")
         return True
+
+    async def _confirm_dialog(self, text: str) -> bool:
+        env = self.environment.name
+        return await ask(self, f"Confirm order — {env}", f"{env}: {text}?", OK_CANCEL) == OK
+
+    async def modify(self, o: m.Order) -> m.Order | None:
+        """Ask for a new price and quantity (non-modal), confirm as the ticket does, then cancel-replace."""
+        cid = o.client_order_id
+        open_dialog = self.modifying.get(cid)
+        if open_dialog is not None and isValid(open_dialog):
+            open_dialog.raise_()
+            open_dialog.activateWindow()
+            return None
+        if self.replacer is None:
+            self.message.setText("Not connected.")
+            return None
+        ins = self.instrument_of(o.symbol)
+        dialog = self.modifying[cid] = ModifyOrderDialog(o, ins, self)
+        try:
+            accepted = await run_dialog(dialog, modal=False) == ModifyOrderDialog.DialogCode.Accepted.value
+            values = dialog.values() if isValid(dialog) else None
+            current = dialog.order if isValid(dialog) else o
+        finally:
+            self.modifying.pop(cid, None)
+            if isValid(dialog):
+                dialog.deleteLater()
+        if not accepted or values is None or not isValid(self):
+            return None
+        price, qty = values
+        text = f"modify {o.symbol} {describe(current, ins)} to {describe(current, ins, qty, price)}"
+        if self.needs_confirmation() and not await self.confirm(text):
+            if isValid(self):
+                self.message.setText("Not modified.")
+            return None
+        if not isValid(self) or self.replacer is None:
+            return None
+        self.message.setText(f"Modifying {o.symbol} {describe(current, ins)}…")
+        try:
+            new = await self.replacer(o.symbol, cid, quantity=qty, price=price)
+        except Exception as exc:  # CancelFailed (filled meanwhile), a refusal of the new order: said in place
+            log.warning("modify %s failed: %s: %s", cid, type(exc).__name__, getattr(exc, "message", exc))
+            if isValid(self):
+                self.message.setText(f"Modify failed: {getattr(exc, 'message', exc)}")
+            return None
+        if isValid(self):
+            self.message.setText(f"Modified: {o.symbol} {describe(new, ins)} — {f.enum_label(new.status)}")
+        return new
 
     @asyncSlot()
     async def _on_cancel_all(self) -> None:

@@ -1,10 +1,22 @@
-"""A compact, read-only QTableView with the terminal's defaults."""
+"""A compact, read-only QTableView with the terminal's defaults; column widths from the model's hints; the
+right-click menu of a blotter (Copy row, Export CSV…)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QTableView, QWidget
+import asyncio
+import csv
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QMenu, QTableView, QWidget
+from qasync import asyncSlot
 
 from .. import theme
+from ..dialogs.pick import pick_save_file
+
+log = logging.getLogger(__name__)
 
 
 def make_table(parent: QWidget | None = None, stretch_last: bool = True,
@@ -31,3 +43,90 @@ def make_table(parent: QWidget | None = None, stretch_last: bool = True,
     theme.style(v, "palette")
     theme.style(h, "header")  # the header only: a sheet on the table would slow every cell
     return v
+
+
+def size_columns(view: QTableView, columns: Sequence[Any]) -> None:
+    """Give each column its hinted width (``Column.width`` digits of the view's font, plus padding)."""
+    fm = view.fontMetrics()
+    digit = fm.horizontalAdvance("0")
+    h = view.horizontalHeader()
+    for i, col in enumerate(columns):
+        if getattr(col, "width", 0):
+            title = fm.horizontalAdvance(col.title) + 16
+            h.resizeSection(i, max(h.minimumSectionSize(), col.width * digit + 14, title))
+
+
+def write_csv(path: str | Path, rows: list[list[str]]) -> None:
+    """Write ``rows`` (the first is the header) as UTF-8 CSV (runs on a worker thread)."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+class RowMenu(QObject):
+    """Right-click on a table: "Copy row" (its cells as shown, tab-separated) and "Export CSV…" (the table as shown:
+    the rows in their sorted and filtered order, every column but ``skip``). The file is picked with an awaited
+    dialog and written off the GUI thread."""
+
+    exported = Signal(str)  # the path written
+
+    def __init__(self, view: QTableView, name: str, skip: tuple[int, ...] = ()) -> None:
+        super().__init__(view)
+        self.view = view
+        self.name = name
+        self.skip = skip
+        self.menu: QMenu | None = None
+        self.last_dir = ""
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._on_menu)
+
+    def _on_menu(self, pos: QPoint) -> None:
+        row = self.view.indexAt(pos).row()
+        if self.menu is not None:
+            self.menu.deleteLater()
+        menu = self.menu = QMenu(self.view)
+        copy = menu.addAction("Copy row")
+        copy.setEnabled(row >= 0)
+        copy.triggered.connect(lambda: self.copy_row(row))
+        export = menu.addAction("Export CSV…")
+        export.setEnabled(self.view.model() is not None and self.view.model().rowCount() > 0)
+        export.triggered.connect(self._on_export)
+        menu.popup(self.view.viewport().mapToGlobal(pos))  # never exec(): no nested event loop
+
+    def _columns(self) -> list[int]:
+        model = self.view.model()
+        return [c for c in range(model.columnCount()) if c not in self.skip and not self.view.isColumnHidden(c)]
+
+    def row_texts(self, row: int) -> list[str]:
+        model = self.view.model()
+        return [str(model.index(row, c).data(Qt.ItemDataRole.DisplayRole) or "") for c in self._columns()]
+
+    def table(self) -> list[list[str]]:
+        model = self.view.model()
+        header = [str(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
+                  for c in self._columns()]
+        return [header] + [self.row_texts(r) for r in range(model.rowCount())]
+
+    def copy_row(self, row: int) -> str:
+        text = "\t".join(self.row_texts(row)) if row >= 0 else ""
+        if text:
+            QGuiApplication.clipboard().setText(text)
+        return text
+
+    @asyncSlot()
+    async def _on_export(self) -> None:
+        try:
+            await self.export()
+        except OSError as exc:
+            log.warning("export of %s failed: %s", self.name, exc)
+
+    async def export(self) -> str | None:
+        start = str(Path(self.last_dir or Path.home()) / f"{self.name}.csv")
+        path = await pick_save_file(self.view, f"Export {self.name.replace('-', ' ')}", start,
+                                    "CSV (*.csv);;All files (*)", suffix="csv")
+        if not path:
+            return None
+        rows = self.table()  # read on the GUI thread, written on a worker
+        await asyncio.get_running_loop().run_in_executor(None, write_csv, path, rows)
+        self.last_dir = str(Path(path).parent)
+        self.exported.emit(path)
+        return path
