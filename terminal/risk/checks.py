@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Mapping
 
-from ..model import ZERO, Balance, Instrument, OrderRequest, OrderType, OrderValidationError, Side, fmt, snap
+from ..model import ZERO, Balance, Instrument, OrderRequest, OrderValidationError, Side, fmt, snap
 from ..model.numbers import InvalidArgument, decimals_of, describe
+from .draft import balance_need, order_notional, valuation_price
 
 
 class PreTradeError(ValueError):
@@ -92,36 +93,28 @@ class RiskChecks:
                 f"order value {fmt(notional, inst.price_decimals)} {inst.quote_asset} is above your limit of "
                 f"{fmt(limit)} {inst.quote_asset} (Settings > Risk)")
         if self.limits.check_balance:
-            self._check_balance(request, inst, notional)
+            self._check_balance(request, inst, ref)
 
     @staticmethod
     def notional(request: OrderRequest, reference_price: Decimal | None,
                  instrument: Instrument | None = None) -> Decimal | None:
-        """The order's value in the quote asset (``Instrument.notional``: price x quantity x multiplier)."""
-        if request.type is OrderType.MARKET and request.quantity is None:
-            return request.quote_quantity
-        px = request.price if request.type.has_price else (reference_price or request.stop_price)
-        if px is None or request.quantity is None:
-            return None
-        return instrument.notional(px, request.quantity) if instrument is not None else px * request.quantity
+        """The order's value in the quote asset (``Instrument.notional``: price x quantity x multiplier), valued as
+        the order ticket values it (``risk.draft``: limit price, a stop-market's stop, MARKET at the reference)."""
+        px = valuation_price(request.type, request.price, request.stop_price, reference_price)
+        if instrument is None:
+            return request.quote_quantity if request.quantity is None else (
+                None if px is None else px * request.quantity)
+        return order_notional(instrument, request.quantity, request.quote_quantity, px)
 
-    def _check_balance(self, request: OrderRequest, inst: Instrument, notional: Decimal | None) -> None:
+    def _check_balance(self, request: OrderRequest, inst: Instrument, ref: Decimal | None) -> None:
         balances = self._balances()
         if not balances:
             return  # not loaded (no keys, or not yet): the venue will decide
-        if request.side is Side.BUY:
-            if notional is None:
-                return
-            asset, need, places = inst.quote_asset, notional, inst.price_decimals
-        else:
-            if request.quantity is None:  # SELL for a quote amount: needs a price to know the base amount
-                ref = self._last_price(inst.symbol, request.side)
-                if ref is None or request.quote_quantity is None:
-                    return
-                need = request.quote_quantity / inst.notional(ref, Decimal(1))
-                asset, places = inst.base_asset, inst.qty_decimals
-            else:
-                asset, need, places = inst.base_asset, request.quantity, inst.qty_decimals
+        px = valuation_price(request.type, request.price, request.stop_price, ref)
+        asset, need = balance_need(inst, request.side, request.quantity, request.quote_quantity, px)  # as the ticket
+        if need is None:
+            return  # a SELL for a quote amount with no price known: the venue will decide
+        places = inst.price_decimals if asset == inst.quote_asset else inst.qty_decimals
         bal = balances.get(asset)
         free = bal.free if bal else ZERO
         if need > free:

@@ -34,6 +34,9 @@ SHORTCUTS = [
     ("Ctrl+B", "Buy: focus the order entry on the buy side"),
     ("Ctrl+S", "Sell: focus the order entry on the sell side"),
     ("Enter", "Send the order from any order-entry field (with confirmation)"),
+    ("Ctrl+Shift+B", "Buy at the bid: a limit buy of the ticket's amount at the best bid"),
+    ("Ctrl+Shift+S", "Sell at the ask: a limit sell of the ticket's amount at the best ask"),
+    ("Ctrl+Shift+F", "Flatten the selected symbol: sell its free balance at market"),
     ("Esc", "Cancel all open orders (asks first)"),
     ("Ctrl+K", "API keys"),
     ("Ctrl+T", "Switch dark / light theme"),
@@ -70,6 +73,7 @@ class MainWindow(QMainWindow):
         self.watchlist = WatchlistWidget(self)
         self.chart: Any = make_chart(self)  # ChartWidget (terminal.ui.chart) or its placeholder
         self.order_entry = OrderEntryWidget(self)
+        self.order_entry.quote_of = self._touch_of  # best bid/ask as the watchlist shows them
         self.book_trades = BookTradesWidget(self._instrument_of, self)
         self.blotters = BlottersWidget(self._instrument_of, self)
         self.log_widget = LogWidget(self)
@@ -102,6 +106,10 @@ class MainWindow(QMainWindow):
 
     def _instrument_of(self, symbol: str) -> m.Instrument | None:
         return self.instruments.get(symbol)
+
+    def _touch_of(self, symbol: str) -> tuple[Any, Any] | None:
+        row = self.watchlist.model.lookup(symbol)
+        return (row.bid, row.ask) if row is not None else None
 
     # ---- docks ---------------------------------------------------------------------------------------------
     def add_dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea = Area.RightDockWidgetArea,
@@ -186,9 +194,12 @@ class MainWindow(QMainWindow):
         reset = self.view_menu.addAction("&Reset layout")
         reset.setShortcut(QKeySequence("Ctrl+Shift+R"))
         reset.triggered.connect(self.reset_layout)
-        trade = bar.addMenu("&Trade")
+        trade = self.trade_menu = bar.addMenu("&Trade")
         for text, key, fn in (("Buy", "Ctrl+B", lambda: self.order_entry.focus_side(m.Side.BUY)),
                               ("Sell", "Ctrl+S", lambda: self.order_entry.focus_side(m.Side.SELL)),
+                              ("Buy at bid", "Ctrl+Shift+B", self.order_entry.buy_at_bid),
+                              ("Sell at ask", "Ctrl+Shift+S", self.order_entry.sell_at_ask),
+                              ("Flatten", "Ctrl+Shift+F", self.order_entry.flatten),
                               ("Cancel all orders…", "Esc", self._on_cancel_all)):
             a = trade.addAction(text)
             a.setShortcut(QKeySequence(key))

@@ -1,15 +1,18 @@
-"""Order entry: side, type, price/stop, quantity in base or quote, % of balance, and the order as it will be sent.
+"""Order entry: side, type, price/stop, amount in base or quote, % of balance, and the order as it will be sent.
 
-Every number is parsed to Decimal and snapped to the instrument's filters *for display*: the preview shows exactly
-what goes on the wire, and each invalid field is explained under it (``Instrument.validate_order`` and the
-session's errors). Placing awaits an async ``placer`` (the session) and never blocks the GUI.
+What is typed is what is sent: the draft (``terminal.risk.draft``, the same rules as the pre-trade checks) never
+rounds a value behind the user's back. A price off the tick or an amount off the lot step is explained under its
+field with the two nearest valid values as link-buttons; every figure carries its unit. Each message row has a fixed
+height, so the form never moves under the pointer when a message comes or goes. Placing awaits an async ``placer``
+(the session), asks first in a non-blocking box (notional, fee, distance from the market) and never blocks the GUI.
+Hotkey actions: buy at the bid, sell at the ask, flatten (sell the free base balance at market).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Awaitable, Callable
+from decimal import Decimal
+from typing import Any, Awaitable, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
@@ -19,36 +22,19 @@ from shiboken6 import isValid
 
 from ... import model as m
 from ...model import ZERO
+from ...model.numbers import decimals_of
+from ...risk.draft import (DEFAULT_FEE_RATE, GENERAL, PRICE, QUANTITY, STOP, Draft, Market, draft_order, lot,
+                           parse_number)
 from .. import format as f
 from .. import theme
 from ..dialogs.ask import OK, OK_CANCEL, ask
+from .message_row import MessageRow
 
 log = logging.getLogger(__name__)
-FEE_RATE = Decimal("0.001")  # estimate shown before sending (Binance spot default taker/maker)
-TYPES = [("Limit", m.OrderType.LIMIT), ("Market", m.OrderType.MARKET), ("Stop-limit", m.OrderType.STOP_LOSS_LIMIT)]
-
-
-@dataclass(frozen=True)
-class Draft:
-    """The order as it would be sent, or the reasons it cannot be."""
-
-    request: m.OrderRequest | None
-    errors: dict[str, str]  # field ("price", "stop_price", "quantity", "" for general) -> message
-    notional: Decimal | None = None
-    fee: Decimal | None = None
-
-
-def parse(text: str) -> Decimal | None:
-    text = text.strip().replace(",", "")
-    if not text:
-        return None
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not a number") from None
-    if not d.is_finite() or d < 0:
-        raise ValueError(f"{text!r} is not a positive number")
-    return d
+FEE_RATE = DEFAULT_FEE_RATE  # estimate shown before sending (Binance spot default taker/maker)
+TYPES = [("Limit", m.OrderType.LIMIT), ("Market", m.OrderType.MARKET), ("Stop-limit", m.OrderType.STOP_LOSS_LIMIT),
+         ("Stop-market", m.OrderType.STOP_LOSS), ("Take-profit limit", m.OrderType.TAKE_PROFIT_LIMIT)]
+UNKNOWN_OUTCOME = ("TemporaryError", "MayHaveLanded")  # the order may have landed: the venue is asked again later
 
 
 class OrderEntryWidget(QWidget):
@@ -59,12 +45,19 @@ class OrderEntryWidget(QWidget):
         self.instrument: m.Instrument | None = None
         self.last_price: Decimal | None = None
         self.balance_of: Callable[[str], Decimal] = lambda asset: ZERO
+        self.quote_of: Callable[[str], tuple[Decimal | None, Decimal | None] | None] = lambda symbol: None  # bid/ask
         self.placer: Callable[[m.OrderRequest], Awaitable[m.Order]] | None = None
         self.confirm: Callable[[str], Awaitable[bool]] = self._confirm_dialog  # asks the user; never blocks
+        self.fee_rate = FEE_RATE
         self.environment = m.Environment.SANDBOX
         self.trading_enabled = True
         self.disabled_reason = ""
-        self._busy = False
+        self._asking = False  # the confirmation box is open: nothing else is sent meanwhile
+        self._sending = 0  # orders on their way (the button waits for them; a hotkey does not)
+        self._rejection = ""  # the venue's answer to the last order, shown until the order is edited
+        self._limit_price_text = ""  # the price typed before switching to Market, given back after
+        self._tif_index = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
 
         self.symbol_label = QLabel("—", self)
         self.symbol_label.setStyleSheet("font-size: 14px; font-weight: 700;")
@@ -88,50 +81,59 @@ class OrderEntryWidget(QWidget):
         self.pct_buttons: list[QPushButton] = []
         for e in (self.price_edit, self.stop_edit, self.qty_edit):
             e.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.errors = {k: self._error_label() for k in ("price", "stop_price", "quantity", "")}
-        self.available_label = QLabel("", self); self.available_label.setObjectName("muted")
-        self.preview = QLabel("", self); self.preview.setWordWrap(True)
+        self.messages = {k: MessageRow(self) for k in (PRICE, STOP, QUANTITY)}
+        # the order's own line: what will be sent, or what is wrong with it (one reserved row for both)
+        self.outcome = MessageRow(self, lines=3, buttons=0, object_name="muted")
+        self.preview = self.outcome.label
+        self.preview.setObjectName("")
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        general = QLabel("", self.outcome)
+        general.setObjectName("fieldError"); general.setWordWrap(True); general.hide()
+        general.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.outcome.layout().insertWidget(0, general, 1)  # type: ignore[union-attr]
+        self.errors: dict[str, QLabel] = {k: row.label for k, row in self.messages.items()}
+        self.errors[GENERAL] = general
+        self.suggestion_buttons = {k: row.buttons for k, row in self.messages.items()}
+        self.available_label = QLabel("", self); self.available_label.setObjectName("muted")
         self.notional_label = QLabel(f.DASH, self)
         self.fee_label = QLabel(f.DASH, self)
         self.confirm_box = QCheckBox("Confirm before sending", self)
         self.confirm_box.setChecked(True)
         self.submit = QPushButton("Buy", self); self.submit.setObjectName("buy")
         self.submit.setMinimumHeight(34)
-        self.status = QLabel("", self); self.status.setWordWrap(True)
+        self.status_row = MessageRow(self, lines=2, buttons=0, object_name="")
+        self.status = self.status_row.label
+        self.status.show()
         theme.style(self)
         self._layout()
-        self.side_group.buttonToggled.connect(lambda *_: self.refresh())
-        self.type_combo.currentIndexChanged.connect(lambda *_: self.refresh())
-        self.tif_combo.currentIndexChanged.connect(lambda *_: self.refresh())
-        self.unit_combo.currentIndexChanged.connect(lambda *_: self.refresh())
+        for row in (*self.messages.values(), self.outcome, self.status_row):
+            row.reserve()
+        for name, row in self.messages.items():
+            row.picked.connect(lambda value, name=name: self._take(name, value))
+        self.side_group.buttonToggled.connect(self._on_edit)
+        self.type_combo.currentIndexChanged.connect(self._on_type_changed)
+        self.tif_combo.currentIndexChanged.connect(self._on_edit)
+        self.unit_combo.currentIndexChanged.connect(self._on_edit)
         for e in (self.price_edit, self.stop_edit, self.qty_edit):
-            e.textChanged.connect(lambda *_: self.refresh())
+            e.textChanged.connect(self._on_edit)
             e.returnPressed.connect(self.submit.click)
         self.submit.clicked.connect(self._on_submit)
-        self.refresh()
-
-    def _error_label(self) -> QLabel:
-        lab = QLabel("", self)
-        lab.setObjectName("fieldError")
-        lab.setWordWrap(True)
-        lab.hide()
-        return lab
+        self._on_type_changed()
 
     def _layout(self) -> None:
         sides = QHBoxLayout(); sides.setSpacing(0)
         sides.addWidget(self.buy_tab); sides.addWidget(self.sell_tab)
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setHorizontalSpacing(8); form.setVerticalSpacing(4)
         form.addRow("Type", self.type_combo)
         form.addRow("Price", self.price_edit)
-        form.addRow("", self.errors["price"])
+        form.addRow(self.messages[PRICE])
         form.addRow("Stop", self.stop_edit)
-        form.addRow("", self.errors["stop_price"])
+        form.addRow(self.messages[STOP])
         qty_row = QHBoxLayout(); qty_row.addWidget(self.qty_edit, 1); qty_row.addWidget(self.unit_combo)
         form.addRow("Amount", qty_row)
-        form.addRow("", self.errors["quantity"])
+        form.addRow(self.messages[QUANTITY])
         pcts = QHBoxLayout(); pcts.setSpacing(4)
         for p in (25, 50, 75, 100):
             b = QPushButton(f"{p}%", self)
@@ -154,15 +156,15 @@ class OrderEntryWidget(QWidget):
         lay.addLayout(form)
         lay.addWidget(self.available_label)
         lay.addLayout(summary)
-        lay.addWidget(self.preview)
-        lay.addWidget(self.errors[""])
+        lay.addWidget(self.outcome)
         lay.addWidget(self.confirm_box)
         lay.addWidget(self.submit)
-        lay.addWidget(self.status)
+        lay.addWidget(self.status_row)
         lay.addStretch(1)
 
     # ---- inputs from the window ----------------------------------------------------------------------------
     def set_instrument(self, instrument: m.Instrument | None) -> None:
+        """A new symbol: fields, messages and the status line start empty (nothing of the old symbol stays)."""
         self.instrument = instrument
         self.last_price = None
         self.unit_combo.blockSignals(True)
@@ -172,25 +174,28 @@ class OrderEntryWidget(QWidget):
             self.unit_combo.addItem(instrument.base_asset, "base")
             self.unit_combo.addItem(instrument.quote_asset, "quote")
         self.unit_combo.blockSignals(False)
+        self._limit_price_text = ""
         self.price_edit.clear(); self.stop_edit.clear(); self.qty_edit.clear()
+        self.status.setText("")
         self.refresh()
 
     def set_last_price(self, price: Decimal | None) -> None:
         self.last_price = price
-        if self.instrument and not self.price_edit.text() and price is not None:
+        if (self.instrument and not self.price_edit.text() and price is not None
+                and self.order_type().has_price):
             self.price_edit.setText(self.instrument.format_price(price))
         else:
             self.refresh()
 
     def set_price(self, price: Decimal) -> None:
-        """From a click in the book or the chart."""
+        """From a click in the book or the chart (a click has no exact price: it snaps, and the field shows it)."""
+        if self.order_type() is m.OrderType.MARKET:
+            self.type_combo.setCurrentIndex(0)
         if self.instrument:
             price = self.instrument.snap_price(price, "nearest")
             self.price_edit.setText(self.instrument.format_price(price))
         else:
             self.price_edit.setText(m.fmt(price))
-        if self.order_type() is m.OrderType.MARKET:
-            self.type_combo.setCurrentIndex(0)
 
     def set_environment(self, env: m.Environment) -> None:
         self.environment = env
@@ -215,91 +220,79 @@ class OrderEntryWidget(QWidget):
     def order_type(self) -> m.OrderType:
         return self.type_combo.currentData()
 
+    def market(self) -> Market:
+        """Best bid/ask (``quote_of``) and the last price of the symbol."""
+        touch = self.quote_of(self.instrument.symbol) if self.instrument else None
+        bid, ask = touch if touch else (None, None)
+        return Market(bid, ask, self.last_price)
+
+    def _on_type_changed(self, *_: object) -> None:
+        """Market clears and disables the price and TIF (kept aside, given back when a priced type returns)."""
+        otype = self.order_type()
+        if otype.has_price and not self.price_edit.isEnabled():
+            self.price_edit.setEnabled(True)
+            self.price_edit.setPlaceholderText("Price")
+            self.price_edit.setText(self._limit_price_text or (
+                self.instrument.format_price(self.last_price) if self.instrument and self.last_price else ""))
+        elif not otype.has_price and self.price_edit.isEnabled():
+            self._limit_price_text = self.price_edit.text()
+            self.price_edit.clear()
+            self.price_edit.setEnabled(False)
+            self.price_edit.setPlaceholderText("Market")
+        self.tif_combo.blockSignals(True)
+        if otype.has_tif and not self.tif_combo.isEnabled():
+            self.tif_combo.setEnabled(True)
+            self.tif_combo.setCurrentIndex(self._tif_index)
+        elif not otype.has_tif and self.tif_combo.isEnabled():
+            self._tif_index = max(0, self.tif_combo.currentIndex())
+            self.tif_combo.setCurrentIndex(-1)
+            self.tif_combo.setEnabled(False)
+        self.tif_combo.blockSignals(False)
+        self.stop_edit.setVisible(otype.has_stop)
+        self.form.setRowVisible(self.stop_edit, otype.has_stop)
+        self.form.setRowVisible(self.messages[STOP], otype.has_stop)
+        self._on_edit()
+
+    def _on_edit(self, *_: object) -> None:
+        self._rejection = ""
+        self.refresh()
+
     # ---- the draft -----------------------------------------------------------------------------------------
     def set_percent(self, pct: int) -> None:
         ins = self.instrument
         if ins is None:
             return
-        try:
-            price = parse(self.price_edit.text()) if self.order_type().has_price else None
-        except ValueError:
-            price = None
+        d = self.draft()
+        price = (d.request.price if d.request else None) if self.order_type().has_price else None
+        if price is None and self.order_type().has_price:
+            price = _number(self.price_edit.text())
         price = price or self.last_price
         quote_unit = self.unit_combo.currentData() == "quote"
-        if self.side() is m.Side.BUY:
-            quote = self.balance_of(ins.quote_asset) * pct / 100 / (1 + FEE_RATE)
+        if self.side() is m.Side.BUY:  # leaves room for the fee and a moving market
+            quote = self.balance_of(ins.quote_asset) * pct / 100 / (1 + self.fee_rate)
             if quote_unit:
                 self.qty_edit.setText(m.fmt(quote, ins.quote_precision if ins.quote_precision < 8 else 2))
             elif price:
-                self.qty_edit.setText(ins.format_qty(ins.snap_qty(quote / price)))
+                self.qty_edit.setText(ins.format_qty(ins.snap_qty(quote / ins.notional(price, Decimal(1)))))
         else:
             base = self.balance_of(ins.base_asset) * pct / 100
             if quote_unit and price:
-                self.qty_edit.setText(m.fmt(base * price, 2))
+                self.qty_edit.setText(m.fmt(ins.notional(price, base), 2))
             else:
                 self.qty_edit.setText(ins.format_qty(ins.snap_qty(base)))
 
     def draft(self) -> Draft:
         ins = self.instrument
         if ins is None:
-            return Draft(None, {"": "select a symbol"})
-        errors: dict[str, str] = {}
-        side, otype = self.side(), self.order_type()
-        price = stop = amount = None
-        for name, edit in (("price", self.price_edit), ("stop_price", self.stop_edit), ("quantity", self.qty_edit)):
-            try:
-                value = parse(edit.text())
-            except ValueError as exc:
-                errors[name] = str(exc)
-                continue
-            if name == "price":
-                price = ins.snap_price(value, "nearest") if value is not None and otype.has_price else None
-            elif name == "stop_price":
-                stop = ins.snap_price(value, "nearest") if value is not None and otype.has_stop else None
-            else:
-                amount = value
-        quote_unit = self.unit_combo.currentData() == "quote"
-        ref = price if otype.has_price else self.last_price
-        qty = quote_qty = None
-        if amount is not None:
-            if quote_unit and otype is m.OrderType.MARKET:
-                quote_qty = amount.quantize(Decimal(1).scaleb(-min(ins.quote_precision, 8)))
-            elif quote_unit:
-                qty = ins.snap_qty(amount / ins.notional(ref, Decimal(1))) if ref else None
-                if ref is None:
-                    errors.setdefault("price", "enter a price to convert the amount")
-            else:
-                qty = ins.snap_qty(amount, market=otype is m.OrderType.MARKET)
-        elif "quantity" not in errors:
-            errors["quantity"] = "enter an amount"
-        tif = self.tif_combo.currentData() if otype.has_tif else None
-        if not errors:
-            try:
-                ins.validate_order(side, otype, quantity=qty, price=price, stop_price=stop, quote_quantity=quote_qty,
-                                   reference_price=ref)
-            except m.OrderValidationError as exc:
-                errors[exc.field or ("quantity" if "NOTIONAL" in exc.filter or "LOT" in exc.filter else "")] = exc.message
-        notional = ins.notional(ref, qty) if (qty is not None and ref) else quote_qty
-        fee = notional * FEE_RATE if notional is not None else None
-        if notional is not None and not errors:
-            if side is m.Side.BUY:
-                free = self.balance_of(ins.quote_asset)
-                if notional + (fee or ZERO) > free:
-                    errors["quantity"] = (f"insufficient {ins.quote_asset}: needs {f.amount(notional + (fee or ZERO))},"
-                                          f" available {f.amount(free)}")
-            else:
-                free = self.balance_of(ins.base_asset)
-                unit = ins.notional(ref, Decimal(1)) if ref else None  # value of one unit
-                need = qty if qty is not None else (quote_qty / unit if (unit and quote_qty) else ZERO)
-                if need > free:
-                    errors["quantity"] = f"insufficient {ins.base_asset}: needs {ins.format_qty(need)}, available {ins.format_qty(free)}"
-        if errors:
-            return Draft(None, errors, notional, fee)
-        req = m.OrderRequest(symbol=ins.symbol, side=side, type=otype, quantity=qty, price=price, stop_price=stop,
-                             quote_quantity=quote_qty, time_in_force=tif)
-        return Draft(req, {}, notional, fee)
+            return Draft(None, {GENERAL: "select a symbol"})
+        balances = {a: self.balance_of(a) for a in (ins.base_asset, ins.quote_asset)}
+        return draft_order(ins, self.side(), self.order_type(), self.qty_edit.text(), self.price_edit.text(),
+                           self.stop_edit.text(), self.market(), balances, self.fee_rate,
+                           qty_in_quote=self.unit_combo.currentData() == "quote",
+                           time_in_force=self.tif_combo.currentData())
 
     def describe(self, req: m.OrderRequest) -> str:
+        """The order by side, type, amount and price: what the user sees, never the internal client id."""
         ins = self.instrument
         assert ins is not None
         parts = [req.side.name, f.enum_label(req.type).upper()]
@@ -317,12 +310,27 @@ class OrderEntryWidget(QWidget):
             parts.append(req.time_in_force.name)
         return " ".join(parts)
 
+    def details(self, d: Draft) -> list[str]:
+        """The confirmation's figures: notional, fee, and how far the order's price is from the market."""
+        ins = self.instrument
+        assert ins is not None and d.request is not None
+        q = ins.quote_asset
+        lines = []
+        if d.notional is not None:
+            lines.append(f"Notional {f.amount(d.notional)} {q} · est. fee ≈ {f.amount(d.fee, 4)} {q}")
+        if d.market_price is not None:
+            market = f"the {d.market_name} ({ins.format_price(d.market_price)} {q})"
+            if d.distance_pct is None:
+                lines.append(f"At market: about {market}")
+            else:
+                what = "Price" if d.request.price is not None else "Stop"
+                pct = abs(d.distance_pct).quantize(Decimal("0.01"))
+                where = "above" if d.distance_pct > 0 else "below" if d.distance_pct < 0 else "at"
+                lines.append(f"{what} {pct}% {where} {market}" if where != "at" else f"{what} at {market}")
+        return lines
+
     def refresh(self) -> None:
         otype = self.order_type()
-        self.price_edit.setEnabled(otype.has_price)
-        self.stop_edit.setVisible(otype.has_stop)
-        self.layout_label_visible(self.stop_edit, otype.has_stop)
-        self.tif_combo.setEnabled(otype.has_tif)
         side = self.side()
         self.submit.setObjectName("buy" if side is m.Side.BUY else "sell")
         self.submit.style().unpolish(self.submit); self.submit.style().polish(self.submit)
@@ -335,13 +343,16 @@ class OrderEntryWidget(QWidget):
             shown = f.amount(free, 2) if asset == ins.quote_asset else ins.format_qty(free)
             self.available_label.setText(f"Available  {shown} {asset}")
         d = self.draft()
-        for name, lab in self.errors.items():
+        edits = {PRICE: self.price_edit, STOP: self.stop_edit, QUANTITY: self.qty_edit}
+        for name, row in self.messages.items():
             msg = d.errors.get(name, "")
-            if name == "quantity" and not self.qty_edit.text().strip():
+            if name == QUANTITY and not self.qty_edit.text().strip():
                 msg = ""  # an empty amount is not an error yet
-            lab.setText(msg)
-            lab.setVisible(bool(msg))
-        for name, edit in (("price", self.price_edit), ("stop_price", self.stop_edit), ("quantity", self.qty_edit)):
+            if (name == STOP and not otype.has_stop) or (name == PRICE and not otype.has_price):
+                msg = ""
+            options = [(self._text_for(name, v), self._text_for(name, v)) for v in d.suggestions.get(name, ())]
+            row.show_message(msg, options if msg else [])
+        for name, edit in edits.items():
             bad = name in d.errors and bool(edit.text().strip())
             if edit.property("invalid") != bad:
                 edit.setProperty("invalid", bad)
@@ -349,23 +360,102 @@ class OrderEntryWidget(QWidget):
         quote = ins.quote_asset if ins else ""
         self.notional_label.setText(f"{f.amount(d.notional)} {quote}" if d.notional is not None else f.DASH)
         self.fee_label.setText(f"≈ {f.amount(d.fee, 4)} {quote}" if d.fee is not None else f.DASH)
-        self.preview.setText(f"Sends: <b>{self.describe(d.request)}</b>" if d.request else "")
+        general = (d.errors.get(GENERAL, "") if ins else "") or self._rejection
+        lab = self.errors[GENERAL]
+        lab.setText(general)
+        lab.setToolTip(general)
+        lab.setVisible(bool(general))
+        sends = d.request is not None and not general
+        self.preview.setText(f"Sends: <b>{self.describe(d.request)}</b>" if sends and d.request else "")
+        self.preview.setVisible(sends)
         self.submit.setEnabled(d.request is not None and self.trading_enabled and not self._busy
                                and self.placer is not None)
         if not self.trading_enabled:
             self.submit.setToolTip(self.disabled_reason)
 
-    def layout_label_visible(self, field: QWidget, visible: bool) -> None:
-        lay = self.findChild(QFormLayout)
-        if lay is not None:
-            label = lay.labelForField(field)
-            if label is not None:
-                label.setVisible(visible)
+    def _text_for(self, name: str, value: Decimal) -> str:
+        """A suggested value as it goes into its field (instrument precision where that is exact)."""
+        ins = self.instrument
+        assert ins is not None
+        if name in (PRICE, STOP):
+            return ins.format_price(value) if decimals_of(value) <= ins.price_decimals else m.fmt(value)
+        if self.unit_combo.currentData() == "quote":
+            return m.fmt(value)
+        step = lot(ins, self.order_type() is m.OrderType.MARKET)[0]
+        return m.fmt(value, decimals_of(step)) if step else m.fmt(value)
+
+    def _take(self, name: str, value: str) -> None:
+        """A click on a suggestion: the value goes into its field (and the message goes with the error)."""
+        edit = {PRICE: self.price_edit, STOP: self.stop_edit, QUANTITY: self.qty_edit}[name]
+        edit.setText(value)
+        edit.setFocus()
+
+    # ---- hotkeys -------------------------------------------------------------------------------------------
+    def buy_at_bid(self) -> asyncio.Task[Any] | None:
+        """A LIMIT BUY of the ticket's amount at the best bid (read now, shown in the price field), then sent as
+        the button sends it (with the confirmation when it is on)."""
+        return self._at_touch(m.Side.BUY)
+
+    def sell_at_ask(self) -> asyncio.Task[Any] | None:
+        return self._at_touch(m.Side.SELL)
+
+    def _at_touch(self, side: m.Side) -> asyncio.Task[Any] | None:
+        ins = self.instrument
+        if ins is None:
+            return None
+        market = self.market()
+        price, name = (market.bid, "bid") if side is m.Side.BUY else (market.ask, "ask")
+        if price is None:
+            self.status.setText(f"No {name} for {ins.symbol} yet: nothing sent.")
+            return None
+        self.type_combo.setCurrentIndex(self.type_combo.findData(m.OrderType.LIMIT))
+        (self.buy_tab if side is m.Side.BUY else self.sell_tab).setChecked(True)
+        self.price_edit.setText(ins.format_price(price))
+        return self._spawn_place()
+
+    @property
+    def _busy(self) -> bool:
+        return self._asking or self._sending > 0
+
+    def flatten(self) -> asyncio.Task[Any] | None:
+        """Close the spot holding: a MARKET SELL of the free base balance, rounded down onto the lot step (what
+        is left under one step cannot be sold)."""
+        ins = self.instrument
+        if ins is None:
+            return None
+        free = self.balance_of(ins.base_asset)
+        step = lot(ins, True)[0]
+        qty = m.snap(free, step, "down") if step else free
+        if qty <= 0:
+            self.status.setText(f"Nothing to flatten: {m.fmt(free)} {ins.base_asset} free.")
+            return None
+        self.type_combo.setCurrentIndex(self.type_combo.findData(m.OrderType.MARKET))
+        self.sell_tab.setChecked(True)
+        self.unit_combo.setCurrentIndex(self.unit_combo.findData("base"))
+        self.qty_edit.setText(m.fmt(qty, decimals_of(step)) if step else m.fmt(qty))
+        return self._spawn_place()
+
+    def _spawn_place(self) -> asyncio.Task[Any] | None:
+        try:
+            task = asyncio.get_running_loop().create_task(self.place(hotkey=True))
+        except RuntimeError:  # no event loop (a test without one): nothing can be sent
+            return None
+        self._tasks.add(task)
+        task.add_done_callback(self._place_done)
+        return task
+
+    def _place_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("placing failed: %s", type(exc).__name__, exc_info=exc)
 
     # ---- sending -------------------------------------------------------------------------------------------
     async def _confirm_dialog(self, text: str) -> bool:
+        """``text``: the order on its first line (asked about), figures on the next ones."""
         env = self.environment.name
-        return await ask(self, f"Confirm order — {env}", f"{env}: {text}?", OK_CANCEL) == OK
+        order, nl, figures = text.partition("\n")
+        return await ask(self, f"Confirm order — {env}", f"{env}: {order}?{nl}{figures}", OK_CANCEL) == OK
 
     def needs_confirmation(self) -> bool:
         return self.environment is m.Environment.LIVE or self.confirm_box.isChecked()
@@ -374,18 +464,26 @@ class OrderEntryWidget(QWidget):
     async def _on_submit(self) -> None:
         await self.place()
 
-    async def place(self) -> m.Order | None:
+    async def place(self, hotkey: bool = False) -> m.Order | None:
+        """Send the ticket's order (asking first when confirmations are on). The button and Enter wait for the
+        previous order; a hotkey sends at once unless a confirmation box is open."""
         d = self.draft()
-        if d.request is None or self.placer is None or self._busy or not self.trading_enabled:
+        if self.placer is None or not self.trading_enabled or self._asking or (self._sending and not hotkey):
+            if hotkey and self._asking:
+                self.status.setText("Not sent: answer the open confirmation first.")
+            return None
+        if d.request is None:
+            if d.errors:
+                self.status.setText(f"Not sent: {next(iter(d.errors.values()))}")
             return None
         text = self.describe(d.request)
         if self.needs_confirmation():
-            self._busy = True  # one question at a time: no second order while the box is open
+            self._asking = True  # one question at a time: no second order while the box is open
             self.refresh()
             try:
-                confirmed = await self.confirm(text)
+                confirmed = await self.confirm("\n".join([text, "", *self.details(d)]))
             finally:
-                self._busy = False
+                self._asking = False
                 if isValid(self):  # else the widget went while the box was open
                     self.refresh()
             if not isValid(self):
@@ -393,29 +491,47 @@ class OrderEntryWidget(QWidget):
             if not confirmed or self.placer is None or not self.trading_enabled:
                 self.status.setText("Not sent.")
                 return None
-        self._busy = True
-        self.status.setText("Sending…")
+        self._sending += 1
+        self._rejection = ""
+        self.status.setText(f"Sending {text}…")
         self.refresh()
         error: tuple[str, str] | None = None
+        unknown = False
         try:
             order = await self.placer(d.request)
         except m.OrderValidationError as exc:
             error = (exc.field or "", exc.message)
         except Exception as exc:  # venue rejections, rate limits, balance: shown in place, logged without secrets
             log.warning("order rejected: %s: %s", type(exc).__name__, getattr(exc, "message", exc))
+            unknown = type(exc).__name__ in UNKNOWN_OUTCOME  # the venue may still have it: reconciled later
             error = ("", f"{type(exc).__name__}: {getattr(exc, 'message', str(exc))}")
         finally:
-            self._busy = False
-            self.refresh()
+            self._sending -= 1
+            if isValid(self):
+                self.refresh()
+        if not isValid(self):
+            return None
         if error is not None:
-            self._show_error(*error)
+            message = error[1].replace(d.request.client_order_id, "the order")  # never an internal id
+            self._show_error(error[0], message)
+            self.status.setText(f"{text}: {'not confirmed yet' if unknown else 'not sent'}")
             return None
         self.status.setText(f"Sent: {text} — {f.enum_label(order.status)}")
         self.order_placed.emit(order)
         return order
 
     def _show_error(self, field: str, message: str) -> None:
-        lab = self.errors.get(field, self.errors[""])
-        lab.setText(message)
-        lab.show()
-        self.status.setText("")
+        """A refusal after sending: under its field, or as the order's line until the order is edited."""
+        row = self.messages.get(field)
+        if row is not None:
+            row.show_message(message)
+        else:
+            self._rejection = message
+            self.refresh()
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        return parse_number(text)
+    except ValueError:
+        return None
