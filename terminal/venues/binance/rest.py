@@ -1,13 +1,27 @@
 """Signed Binance REST client: ``requests`` on a thread pool it owns, awaitable from the event loop.
 
 It keeps the server-clock offset, the used request weight (X-MBX-USED-WEIGHT-1M), a Retry-After gate after 429/418,
-and REST latency stats. Errors become the VenueError tree. Neither secrets nor signed URLs reach logs or messages.
+and REST latency stats. Neither secrets nor signed URLs reach logs or messages.
+
+Binance's answers become the ports' outcomes here, and only here (``_handle``/``_send``):
+
+- a state-changing request (POST/DELETE) without an answer (read timeout, dropped connection), answered -1007
+  ("Timeout waiting for response from backend server") or 504, or 503 "Unknown error, please check your request..."
+  -> ``MayHaveLanded(settle_ms=settle_ms())``: it may still be processed until its recvWindow has passed;
+- any other 5xx / -1000-style failure of a state-changing request -> ``MayHaveLanded(settle_ms=0)``: it may have
+  been processed, and a look-up now tells;
+- the same on a read, or a request that never left (connection refused, connect timeout) -> ``TemporaryError``;
+- 429/418/-1003 -> ``RateLimited``; -2010 "Duplicate order sent." -> ``DuplicateOrder``; -2013 and -2011 "Unknown
+  order sent." -> ``UnknownOrder``; 401/403/-2014/-2015/-1022 -> ``AuthError``; other 4xx -> ``Rejected``.
+
+Nothing here looks an order up after an unknown outcome: query-before-retry is the order manager's job.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import math
 import re
 import statistics
 import threading
@@ -18,10 +32,12 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from ...model import Balance, Bar, Fill, Instrument, Interval, Order, OrderRequest, QuoteTick, Ticker24h
 from ...model.numbers import fmt_wire
-from ..base import AuthError, OrderRejected, RateLimited, TemporaryError, UnknownOrder, VenueError
+from ..ports import (AuthError, DuplicateOrder, MayHaveLanded, RateLimited, Rejected, TemporaryError, UnknownOrder,
+                     VenueError)
 from . import parse
 from .enums import (AUTH_CODES, ORDER_TYPE_TO_WIRE, RATE_LIMIT_CODES, REJECT_CODES, SIDE_TO_WIRE, TIF_TO_WIRE,
                     UNKNOWN_ORDER_CODES)
@@ -30,6 +46,12 @@ from .signing import Signer, encode_params, quote_signature, rest_payload
 log = logging.getLogger(__name__)
 Levels = list[tuple[Decimal, Decimal]]
 _SIGNATURE = re.compile(r"(signature=)[^&\s\"']+")
+#: codes of a request whose processing failed in a way that says nothing of whether it was done
+_UNKNOWN_OUTCOME_CODES = frozenset({-1000, -1001, -1006, -1007, -1008})
+#: the backend did not answer in time: the request may still be processed until its recvWindow has passed
+_STILL_IN_FLIGHT_CODES = frozenset({-1007})
+_STILL_IN_FLIGHT_TEXT = "unknown error, please check your request"  # Binance's 503 for "sent, no answer"
+_DUPLICATE_TEXT = "duplicate order sent"
 
 
 class RedactSignatures(logging.Filter):
@@ -68,6 +90,7 @@ class BinanceRest:
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
         self.time_offset_ms = 0
+        self.offset_uncertainty_ms = 0  # half the round trip of the last clock sync
         self.used_weight = 0
         self.weight_limit_1m: int | None = None  # REQUEST_WEIGHT per minute, from exchangeInfo
         self._weight_minute = 0
@@ -86,6 +109,11 @@ class BinanceRest:
     def now_ms(self) -> int:
         """Local time corrected by the last measured server offset."""
         return int(time.time() * 1000) + self.time_offset_ms
+
+    def settle_ms(self) -> int:
+        """How long after a send (venue clock) a signed request may still be accepted: its recvWindow, plus how far
+        our clock is off the venue's and the uncertainty of that measurement."""
+        return self.recv_window + abs(self.time_offset_ms) + self.offset_uncertainty_ms
 
     def latency_ms(self, pct: float = 50) -> float | None:
         """REST round-trip latency percentile over recent calls (None before any call)."""
@@ -178,10 +206,8 @@ class BinanceRest:
         t0 = time.perf_counter()
         try:
             resp = self._session().request(method, url, **kwargs)
-        except requests.Timeout:
-            raise TemporaryError(f"{method} {path}: timed out after {self.timeout}s (outcome unknown)") from None
         except requests.RequestException as exc:
-            raise TemporaryError(f"{method} {path}: connection failed ({type(exc).__name__})") from None
+            raise self._no_answer(method, path, exc) from None
         finally:
             self.requests_sent += 1
         self._latencies_ms.append((time.perf_counter() - t0) * 1000)
@@ -212,17 +238,35 @@ class BinanceRest:
             retry = _retry_after(resp.headers.get("Retry-After"), 1.0 if status != 418 else 120.0)
             self._gate_until = max(self._gate_until, time.monotonic() + retry)
             raise RateLimited(what, code, status, retry_after_s=retry)
-        if status >= 500 or code in (-1000, -1001, -1006, -1007, -1008):
-            raise TemporaryError(what + " (outcome unknown)", code, status)
+        if status >= 500 or code in _UNKNOWN_OUTCOME_CODES:
+            if method == "GET":
+                raise TemporaryError(what, code, status)
+            in_flight = (code in _STILL_IN_FLIGHT_CODES or status == 504
+                         or msg.lower().startswith(_STILL_IN_FLIGHT_TEXT))
+            raise MayHaveLanded(what + " (outcome unknown)", code, status,
+                                settle_ms=self.settle_ms() if in_flight else 0)
         if code in AUTH_CODES or status in (401, 403):
             raise AuthError(what, code, status)
         if code in UNKNOWN_ORDER_CODES and (code == -2013 or "unknown order" in msg.lower()):
             raise UnknownOrder(what, code, status)
         if code == -1021:
             raise TemporaryError(what, code, status)
+        if code == -2010 and _DUPLICATE_TEXT in msg.lower():
+            raise DuplicateOrder(msg, code, status)
         if code in REJECT_CODES or code in UNKNOWN_ORDER_CODES or 400 <= status < 500:
-            raise OrderRejected(msg or what, code, status)
+            raise Rejected(msg or what, code, status)
         raise VenueError(what, code, status)
+
+    def _no_answer(self, method: str, path: str, exc: requests.RequestException) -> TemporaryError:
+        """The outcome of a request that got no HTTP answer. One that never reached the venue (refused, connect
+        timeout) did nothing; a state-changing one that may have been sent may still land within ``settle_ms``."""
+        if isinstance(exc, requests.Timeout) and not isinstance(exc, requests.ConnectTimeout):
+            what = f"{method} {path}: timed out after {self.timeout}s"
+        else:
+            what = f"{method} {path}: connection failed ({type(exc).__name__})"
+        if method == "GET" or _never_sent(exc):
+            return TemporaryError(what)
+        return MayHaveLanded(what + " (outcome unknown)", settle_ms=self.settle_ms())
 
     async def close(self) -> None:
         """Shut the pool down (waiting for calls in flight, off the loop thread) and close sessions."""
@@ -247,6 +291,7 @@ class BinanceRest:
         server = await self.server_time()
         t1 = time.time() * 1000
         self.time_offset_ms = int(server - (t0 + t1) / 2)
+        self.offset_uncertainty_ms = math.ceil((t1 - t0) / 2)
         return self.time_offset_ms
 
     async def exchange_info(self, symbols: list[str] | None = None) -> dict[str, Instrument]:
@@ -278,27 +323,24 @@ class BinanceRest:
 
     # ------------------------------------------------------------------ trading (Execution port)
 
-    async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]:
-        """Place an order; returns it with its immediate fills. On an unknown outcome (5xx, timeout) the order is
-        queried by its client id before the error is passed on."""
-        params: dict[str, Any] = {
+    @staticmethod
+    def _order_params(request: OrderRequest) -> dict[str, Any]:
+        return {
             "symbol": request.symbol, "side": SIDE_TO_WIRE[request.side], "type": ORDER_TYPE_TO_WIRE[request.type],
             "timeInForce": TIF_TO_WIRE[request.time_in_force] if request.time_in_force else None,
             "quantity": request.quantity, "quoteOrderQty": request.quote_quantity, "price": request.price,
             "stopPrice": request.stop_price, "newClientOrderId": request.client_order_id, "newOrderRespType": "FULL",
         }
-        try:
-            data = await self.call("POST", "/api/v3/order", params, signed=True)
-        except TemporaryError as exc:
-            try:
-                found = await self.query_order(request.symbol, request.client_order_id)
-            except VenueError:
-                raise exc from None
-            log.warning("order %s: outcome was unknown, the venue has it as %s", request.client_order_id,
-                        found.status.name)
-            return found, []
+
+    async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]:
+        """Place an order; returns it with its immediate fills. An unknown outcome raises ``MayHaveLanded``."""
+        data = await self.call("POST", "/api/v3/order", self._order_params(request), signed=True)
         placed = parse.order(data, request)
         return placed, parse.response_fills(data, placed)
+
+    async def test_order(self, request: OrderRequest) -> None:
+        """Binance's validation endpoint: the order is checked as if placed, and nothing is placed."""
+        await self.call("POST", "/api/v3/order/test", self._order_params(request), signed=True)
 
     async def place_order(self, request: OrderRequest) -> Order:
         return (await self.submit(request))[0]
@@ -334,14 +376,18 @@ class BinanceRest:
     async def account(self) -> list[Balance]:
         return parse.balances(await self.call("GET", "/api/v3/account", signed=True, weight_hint=20))
 
-    async def balances(self) -> list[Balance]:
-        return await self.account()
-
-    async def fills(self, symbol: str, start_ms: int | None = None) -> list[Fill]:
-        return await self.my_trades(symbol, start_ms)
-
     def __repr__(self) -> str:
         return f"BinanceRest({self.base_url!r}, keys={'yes' if self.has_keys else 'no'})"
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached the venue: no connection was ever made."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return isinstance(reason, NewConnectionError)
+    return False
 
 
 def _retry_after(value: str | None, default: float) -> float:

@@ -1,39 +1,49 @@
-"""BinanceVenue: REST + market stream + user stream + local books, composed for one environment.
+"""BinanceVenue: the ``Venue`` port for Binance Spot. REST + market stream + user stream + local books, composed for
+one environment.
 
 Every event goes to ``bus.publish``. The same class serves the sandbox, the testnet and live; only URLs differ.
+Binance's error codes are translated into the ports' outcomes by the REST client (``rest.py``); nothing outside this
+package sees them.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from decimal import Decimal
 from typing import Any, Callable
 
 from ...bus import Bus
 from ...market.bars import backfill
 from ...market.booksync import BookSync
-from ...model import Balance, Bar, Environment, Fill, Instrument, Interval, Order, OrderBook, OrderRequest
-from ..base import AuthError, RateLimited, TemporaryError
+from ...model import (Balance, Bar, Environment, Fill, Holding, Instrument, Interval, Order, OrderBook, OrderRequest,
+                      QuoteTick, Ticker24h)
+from ..ports import AuthError, RateLimited, Rejected, TemporaryError
+from .health import StreamHealth
+from .info import INFO, NAME
 from .parse import DepthDiff
 from .rest import BinanceRest
 from .signing import Signer
-from .health import StreamHealth
 from .stream import MarketStream
-from .userstream import UserStream
+from .userstream import ConnectListener, UserStream
 
 log = logging.getLogger(__name__)
+Levels = list[tuple[Decimal, Decimal]]
 
 
 class BinanceVenue:
     """The Binance adapter. ``await start()`` before use and ``await close()`` after."""
 
-    def __init__(self, environment: Environment, base_url: str, ws_url: str, ws_api_url: str,
+    info = INFO
+
+    def __init__(self, environment: Environment | str, base_url: str, ws_url: str, ws_api_url: str,
                  api_key: str | None = None, signer: Signer | None = None, bus: Bus | None = None, *,
                  silence_timeout_s: float = 10.0, data_timeout_s: float | None = None, book_top_n: int = 20,
-                 book_depth_limit: int = 1000, depth_speed: str = "@100ms") -> None:
-        self.environment = environment
+                 book_depth_limit: int = 1000, depth_speed: str = "@100ms", recv_window_ms: int = 5000) -> None:
+        self.environment = INFO.environment(
+            environment.value if isinstance(environment, Environment) else environment).name
         self.bus = bus or Bus()
         self._publish: Callable[[object], None] = self.bus.publish
-        self.rest = BinanceRest(base_url, api_key, signer)
+        self.rest = BinanceRest(base_url, api_key, signer, recv_window=recv_window_ms)
         self.market = MarketStream(ws_url, self._on_market_event, silence_timeout_s=silence_timeout_s,
                                    data_timeout_s=data_timeout_s)
         self.market.add_connect_listener(self._on_market_connect)
@@ -64,14 +74,19 @@ class BinanceVenue:
         except asyncio.TimeoutError:
             log.warning("market stream not connected after %.0fs; it keeps retrying", connect_timeout_s)
 
-    async def start_user_stream(self) -> None:
-        """Subscribe to account events (OrderUpdated, Fill, BalancesUpdated). Raises AuthError on bad keys."""
+    async def start_user_stream(self, on_connect: ConnectListener | None = None) -> None:
+        """Subscribe to account events (OrderUpdated, Fill, BalancesUpdated). ``on_connect(is_reconnect)`` runs after
+        every (re)subscription (reconcile on True). Raises AuthError on bad keys."""
         if self.user is not None:
+            if on_connect is not None:
+                self.user.add_connect_listener(on_connect)
             return
         if not (self._api_key and self._signer):
             raise AuthError("the user stream needs API keys")
         self.user = UserStream(self._ws_api_url, self._api_key, self._signer, self._publish,
                                now_ms=self.rest.now_ms)
+        if on_connect is not None:
+            self.user.add_connect_listener(on_connect)
         try:
             await self.user.start()
         except BaseException:
@@ -94,6 +109,15 @@ class BinanceVenue:
         if self._instruments is None or refresh:
             self._instruments = await self.rest.exchange_info()
         return self._instruments
+
+    async def ticker(self, symbol: str) -> Ticker24h:
+        return await self.rest.ticker_24h(symbol)
+
+    async def quote(self, symbol: str) -> QuoteTick:
+        return await self.rest.book_ticker(symbol)
+
+    async def depth(self, symbol: str, limit: int = 100) -> tuple[int, Levels, Levels]:
+        return await self.rest.depth(symbol, limit)
 
     @property
     def books(self) -> dict[str, OrderBook]:
@@ -230,12 +254,19 @@ class BinanceVenue:
     # ------------------------------------------------------------------ health
 
     def health(self) -> dict[str, StreamHealth]:
-        """Per-stream health plus 'market' (connection, clock offset, REST latency, weight) and 'user'."""
+        """Per-stream health plus 'market' (connection, clock offset, REST latency, request rate use) and 'user'.
+
+        The rate figures are venue-neutral: ``rate_used`` of ``rate_limit`` units per minute and ``rate_use`` (their
+        ratio, 0..1); for Binance the units are request weight (also under ``weight_used``/``weight_limit``)."""
         out: dict[str, StreamHealth] = {}
+        rest = self.rest
+        limit = rest.weight_limit_1m or _default_weight_limit()
         conn = self.market.connection_health()
-        conn.extra.update(connected=self.market.connected, clock_offset_ms=self.rest.time_offset_ms,
-                          rest_latency_p50_ms=self.rest.latency_ms(50), weight_used=self.rest.used_weight,
-                          rate_limit_backoff_s=self.rest.backoff_remaining_s)
+        conn.extra.update(connected=self.market.connected, clock_offset_ms=rest.time_offset_ms,
+                          rest_latency_p50_ms=rest.latency_ms(50), rest_latency_p99_ms=rest.latency_ms(99),
+                          rate_used=rest.used_weight, rate_limit=limit, rate_use=rest.used_weight / limit,
+                          weight_used=rest.used_weight, weight_limit=limit,
+                          rate_limit_backoff_s=rest.backoff_remaining_s)
         out["market"] = conn
         depth_streams = {self._depth_stream(s): sync for s, sync in self._syncs.items()}
         for name, h in self.market.streams.items():
@@ -253,11 +284,20 @@ class BinanceVenue:
 
     # ------------------------------------------------------------------ Execution port
 
-    async def place_order(self, request: OrderRequest) -> Order:
-        return await self.rest.place_order(request)
+    def now_ms(self) -> int:
+        """Venue-clock ms (local time corrected by the measured offset)."""
+        return self.rest.now_ms()
+
+    def settle_ms(self) -> int:
+        """An unanswered order request may still be accepted this long after it was sent: recvWindow + |clock
+        offset| + the offset's measurement uncertainty."""
+        return self.rest.settle_ms()
 
     async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]:
         return await self.rest.submit(request)
+
+    async def test_order(self, request: OrderRequest) -> None:
+        await self.rest.test_order(request)
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
         return await self.rest.cancel_order(symbol, client_order_id)
@@ -265,15 +305,49 @@ class BinanceVenue:
     async def cancel_all(self, symbol: str) -> list[Order]:
         return await self.rest.cancel_all(symbol)
 
+    async def replace_order(self, symbol: str, client_order_id: str, quantity: Decimal | None = None,
+                            price: Decimal | None = None) -> Order:
+        raise Rejected("this adapter has no native replace: cancel the order and place a new one")
+
     async def query_order(self, symbol: str, client_order_id: str) -> Order:
         return await self.rest.query_order(symbol, client_order_id)
 
     async def open_orders(self, symbol: str | None = None) -> list[Order]:
         return await self.rest.open_orders(symbol)
 
+    async def order_history(self, symbol: str, start_ms: int | None = None, limit: int = 500) -> list[Order]:
+        return await self.rest.all_orders(symbol, start_ms, limit)
+
+    async def fills(self, symbol: str, start_ms: int | None = None, limit: int = 500) -> list[Fill]:
+        return await self.rest.my_trades(symbol, start_ms, limit)
+
     async def balances(self) -> list[Balance]:
         return await self.rest.account()
 
-    async def fills(self, symbol: str, start_ms: int | None = None) -> list[Fill]:
-        return await self.rest.my_trades(symbol, start_ms)
+    async def positions(self) -> list[Holding]:
+        """Spot holdings: every asset held (free + locked) that is the base of a listed symbol, under the symbol that
+        prices it in the first quote currency available (USDT, USDC, ...); no average price (Binance has none)."""
+        balances = await self.balances()
+        instruments = await self.instruments()
+        quotes: tuple[str, ...] = tuple(INFO.extra.get("quote_currencies", ()))
+        by_base: dict[str, list[Instrument]] = {}
+        for inst in instruments.values():
+            by_base.setdefault(inst.base_asset, []).append(inst)
+        out = []
+        for b in balances:
+            qty = b.free + b.locked
+            pairs = by_base.get(b.asset)
+            if not qty or not pairs:
+                continue
+            pairs.sort(key=lambda i: (quotes.index(i.quote_asset) if i.quote_asset in quotes else len(quotes),
+                                      i.symbol))
+            inst = pairs[0]
+            out.append(Holding(inst.symbol, qty, None, inst.quote_asset, NAME))
+        return out
 
+    def __repr__(self) -> str:
+        return f"BinanceVenue({self.environment}, keys={'yes' if self.rest.has_keys else 'no'})"
+
+
+def _default_weight_limit() -> int:
+    return next(r.limit for r in INFO.capabilities.rate_limits if r.kind == "weight")

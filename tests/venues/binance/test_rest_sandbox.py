@@ -9,7 +9,8 @@ from typing import AsyncIterator
 import pytest
 
 from terminal.model import Interval, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
-from terminal.venues.base import AuthError, OrderRejected, RateLimited, TemporaryError, UnknownOrder
+from terminal.venues.ports import (AuthError, MayHaveLanded, OrderRejected, RateLimited, TemporaryError,
+                                   UnknownOrder)
 from terminal.venues.binance.rest import BinanceRest
 from terminal.venues.binance.signing import HmacSigner
 
@@ -92,13 +93,19 @@ async def test_500_is_a_temporary_error(rest: BinanceRest, sandbox: object) -> N
     assert err.value.http_status == 500
 
 
-async def test_order_with_unknown_outcome_is_queried_by_client_id(rest: BinanceRest, sandbox: object) -> None:
+async def test_order_with_unknown_outcome_may_have_landed_and_a_query_by_client_id_tells(rest: BinanceRest,
+                                                                                         sandbox: object) -> None:
+    # the adapter reports the unknown outcome; looking the order up before a retry is the order manager's job
     sandbox.faults.fail_next(2, status=503)  # type: ignore[attr-defined]
     first = OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("0.001"))
-    with pytest.raises(TemporaryError):  # failed before processing: the query finds nothing
+    with pytest.raises(MayHaveLanded):  # failed before processing
         await rest.place_order(first)
     second = OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("0.001"))
-    placed = await rest.place_order(second)  # processed, then 503: the query finds it
+    with pytest.raises(MayHaveLanded):  # processed, then 503
+        await rest.place_order(second)
+    with pytest.raises(UnknownOrder):  # the first: the query finds nothing
+        await rest.query_order("BTCUSDT", first.client_order_id)
+    placed = await rest.query_order("BTCUSDT", second.client_order_id)  # the second: the query finds it
     assert placed.client_order_id == second.client_order_id and placed.status is OrderStatus.FILLED
 
 
