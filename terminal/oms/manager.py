@@ -262,9 +262,10 @@ class OrderManager:
         orders = [self.order(cid) for cid in sorted(targets)]
         return [o for o in orders if o is not None and o.status is OrderStatus.CANCELED]
 
-    async def replace(self, symbol: str, client_order_id: str, *, quantity=None, price=None) -> Order:  # type: ignore[no-untyped-def]
-        """Cancel, then place a copy with a new client id (quantity defaults to what was left unfilled).
-        If the cancel does not succeed, nothing is placed and CancelFailed says why."""
+    async def replace(self, symbol: str, client_order_id: str, *, quantity=None, price=None,  # type: ignore[no-untyped-def]
+                      stop_price=None) -> Order:
+        """Cancel, then place a copy with a new client id (quantity defaults to what was left unfilled; price and
+        stop price to the old order's). If the cancel does not succeed, nothing is placed and CancelFailed says why."""
         old = self.order(client_order_id)
         if old is None:
             old = self.on_order(await self.retrying(lambda: self.execution.query_order(symbol, client_order_id)))
@@ -279,7 +280,8 @@ class OrderManager:
                                f"{canceled.status.name.replace('_', ' ').lower()}; no new order was placed", canceled)
         qty = quantity if quantity is not None else canceled.remaining_qty
         request = OrderRequest(symbol=old.symbol, side=old.side, type=old.type, quantity=qty,
-                               price=price if price is not None else old.price, stop_price=old.stop_price,
+                               price=price if price is not None else old.price,
+                               stop_price=stop_price if stop_price is not None else old.stop_price,
                                time_in_force=old.time_in_force, origin=old.origin)
         return await self.place(request)
 

@@ -145,5 +145,4 @@ class IndicatorPane:
     def remove(self) -> None:
         self._price_vb.sigXRangeChanged.disconnect(self._on_x_range)
         self.plot.setXLink(None)
-        self.view.ci.removeItem(self.plot)
-        self.plot.deleteLater()
+        self.view.ci.removeItem(self.plot)  # out of the layout and the scene; Python frees it with this pane

@@ -173,20 +173,22 @@ class ChartWidget(QWidget):
         self.toolbar.set_timeframe(timeframe)
         if timeframe != self.timeframe:
             self.timeframe = timeframe
-            self._begin_loading()
+            self._begin_loading(keep_orders=True)
             self._show_readout(-1)
 
     def _is_current(self, symbol: str | None, timeframe: str | None) -> bool:
         return (symbol is None or symbol == self.symbol) and (timeframe is None or timeframe == self.timeframe)
 
-    def _begin_loading(self) -> None:
-        """Forget the data shown (it belongs to another symbol or timeframe) and say that the new data is coming."""
+    def _begin_loading(self, keep_orders: bool = False) -> None:
+        """Forget the candles shown (they belong to another symbol or timeframe) and say that the new ones are
+        coming. The orders and fills stay for a new timeframe of the same symbol."""
         self.loading = True
         self._early.clear()
         empty = np.empty(0)
         self.series.set(empty, empty, empty, empty, empty, empty)
-        self.fills.clear()
-        self.order_lines.set([])
+        if not keep_orders:
+            self.fills.clear()
+            self.order_lines.set([])
         self.crosshair.hide()
         self.price_plot.vb.enableAutoRange(y=True)
         self._data_changed()
@@ -466,7 +468,7 @@ class ChartWidget(QWidget):
     def _on_timeframe_clicked(self, timeframe: str) -> None:
         if timeframe != self.timeframe:
             self.timeframe = timeframe
-            self._begin_loading()
+            self._begin_loading(keep_orders=True)
             self._show_readout(-1)
         self.timeframe_changed.emit(timeframe)
 

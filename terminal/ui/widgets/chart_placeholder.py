@@ -20,16 +20,16 @@ class PlaceholderChart(QWidget):
         self.markers: list[Any] = []
         self.bars = 0
 
-    def set_symbol(self, symbol: str, price_decimals: int) -> None:
+    def set_symbol(self, symbol: str, price_decimals: int, **_: Any) -> None:
         self.label.setText(f"{symbol} chart")
 
     def set_timeframe(self, timeframe: str) -> None:
         pass
 
-    def set_bars(self, times_ms: Any, o: Any, h: Any, l: Any, c: Any, v: Any) -> None:  # noqa: E741
+    def set_bars(self, times_ms: Any, o: Any, h: Any, l: Any, c: Any, v: Any, **_: Any) -> None:  # noqa: E741
         self.bars = len(times_ms)
 
-    def update_bar(self, *args: Any) -> None:
+    def update_bar(self, *args: Any, **_: Any) -> None:
         pass
 
     def set_order_lines(self, lines: Any) -> None:

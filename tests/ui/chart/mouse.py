@@ -49,6 +49,13 @@ def click(widget, pos, button=Qt.MouseButton.LeftButton) -> None:
     release(widget, pos, button)
 
 
+def double_click(widget, pos, button=Qt.MouseButton.LeftButton) -> None:
+    """What a window system delivers for a double click: press, release, double-click (the second press), release."""
+    click(widget, pos, button)
+    send_mouse(widget, QEvent.Type.MouseButtonDblClick, pos, button)
+    release(widget, pos, button)
+
+
 def drag(widget, start: QPoint, end: QPoint, steps: int = 8) -> None:
     left = Qt.MouseButton.LeftButton
     press(widget, start, left)
