@@ -342,13 +342,14 @@ class Session:
         return await self.oms.cancel_all(sym)
 
     async def replace_order(self, symbol: str, client_order_id: str, *, quantity: Any = None,
-                            price: Any = None) -> Order:
-        """Cancel, then place the same order with a new quantity and/or price. CancelFailed if the cancel fails
-        (then nothing new is placed)."""
+                            price: Any = None, stop_price: Any = None) -> Order:
+        """Cancel, then place the same order with a new quantity, price and/or stop price. CancelFailed if the
+        cancel fails (then nothing new is placed)."""
         sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)
         qty, px = arg.amount(quantity, "quantity"), arg.amount(price, "price")
+        stop = arg.amount(stop_price, "stop_price")
         self._require_keys()
-        return await self.oms.replace(sym, cid, quantity=qty, price=px)
+        return await self.oms.replace(sym, cid, quantity=qty, price=px, stop_price=stop)
 
     async def query_order(self, symbol: str, client_order_id: str) -> Order:
         sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)

@@ -73,6 +73,11 @@ class SessionLink:
             w.status.showMessage(f"Trading disabled: {s.keys_problem}", 15000)
         w.blotters.canceller = s.cancel_order
         w.blotters.cancel_all_fn = s.cancel_all
+        if hasattr(w.chart, "set_trading_enabled"):  # trading from the chart: drag, x, right-click menu
+            from .chart.trading import ChartTrading
+            self.chart_trading = ChartTrading(w, s, self.spawn, lambda: self.symbol, lambda o: self._on_orders([o]))
+            w.chart.set_trading_enabled(bool(s.has_keys), s.keys_problem or "no API keys")
+            self._connect(*self.chart_trading.connections())
         w.blotters.replacer = s.replace_order  # modify = cancel-replace, with the ticket's confirmation rules
         w.blotters.environment = s.environment
         w.blotters.needs_confirmation = w.order_entry.needs_confirmation
@@ -159,7 +164,7 @@ class SessionLink:
         w.order_entry.set_instrument(ins)
         w.order_entry.set_last_price(self.last_prices.get(symbol))
         w.book_trades.set_symbol(symbol, ins)
-        w.chart.set_symbol(symbol, ins.price_decimals)
+        w.chart.set_symbol(symbol, ins.price_decimals, snap=ins.snap_price)  # clears it until its bars come
         if hasattr(w.chart, "set_timeframe"):
             w.chart.set_timeframe(self.interval)
         w.docks["chart"].setWindowTitle(f"Chart · {symbol} · {self.interval}")
@@ -192,7 +197,7 @@ class SessionLink:
         bars = await s.bars(symbol, interval, limit=BARS)
         if gen != self._select_gen:
             return  # the user moved on
-        self.w.chart.set_bars(*bars_to_arrays(bars))
+        self.w.chart.set_bars(*bars_to_arrays(bars), symbol=symbol, timeframe=interval)
         self._chart_markers()
 
     def _on_history_needed(self, _left_ms: object) -> None:
@@ -204,7 +209,7 @@ class SessionLink:
         first_ms = int(self.w.chart.series.t[0] * 1000)
         bars = await self.session.bars(key[0], key[1], end=first_ms - 1, limit=BARS)
         if gen == self._select_gen and key == self._bars_key and bars:
-            self.w.chart.prepend_bars(*bars_to_arrays(bars))
+            self.w.chart.prepend_bars(*bars_to_arrays(bars), symbol=key[0], timeframe=key[1])
 
     # ---- bridge batches ------------------------------------------------------------------------------------
     def _on_quotes(self, quotes: list[m.QuoteTick]) -> None:
@@ -236,7 +241,7 @@ class SessionLink:
         for b in bars:
             if b.symbol == self.symbol and b.interval.value == self.interval:
                 self.w.chart.update_bar(b.open_time, float(b.open), float(b.high), float(b.low), float(b.close),
-                                        float(b.volume))
+                                        float(b.volume), symbol=b.symbol, timeframe=b.interval.value)
 
     def _on_orders(self, orders: list[m.Order]) -> None:
         for o in orders:  # a user's own orders are few: each state change goes to the log dock
@@ -281,13 +286,16 @@ class SessionLink:
 
     # ---- chart overlays ------------------------------------------------------------------------------------
     def _chart_lines(self) -> None:
+        from .chart.orderlines import OrderLine
+        from .chart.trading import line_kind, line_label, line_price
         ins = self.w.instruments.get(self.symbol)
         lines = []
         for o in self.w.blotters.open_model.orders() + list(self.w.blotters.open_model._pending_new.values()):
-            if o.symbol != self.symbol or o.price is None:
+            price = line_price(o)  # stops and take-profits at their trigger
+            if o.symbol != self.symbol or price is None:
                 continue
-            label = f"{ins.format_qty(o.remaining_qty) if ins else o.remaining_qty}@{ins.format_price(o.price) if ins else o.price}"
-            lines.append((o.client_order_id, float(o.price), o.side.value, label))
+            lines.append(OrderLine(o.client_order_id, float(price), o.side.value, line_label(o, ins), line_kind(o),
+                                   o.status is not m.OrderStatus.PENDING_NEW))
         self.chart_lines = lines
         self.w.chart.set_order_lines(lines)
 

@@ -72,6 +72,9 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.watchlist = WatchlistWidget(self)
         self.chart: Any = make_chart(self)  # ChartWidget (terminal.ui.chart) or its placeholder
+        if hasattr(self.chart, "set_indicator_store"):  # each symbol's indicators, saved with the settings
+            from .chart.store import SettingsStore
+            self.chart.set_indicator_store(SettingsStore(self.settings))
         self.order_entry = OrderEntryWidget(self)
         self.order_entry.quote_of = self._touch_of  # best bid/ask as the watchlist shows them
         self.book_trades = BookTradesWidget(self._instrument_of, self)
