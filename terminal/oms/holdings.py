@@ -141,11 +141,11 @@ class Holdings:
         return next((s for s in cands if self.instruments[s].quote_asset == self.reference), cands[0])
 
     def assets(self) -> list[str]:
-        """Assets with a position row: base assets of a spot symbol that are held or were traded, except the
-        reference currency (that is cash)."""
+        """Assets with a position row: base assets of a spot symbol that are held or were traded. The reference
+        currency is cash (no row) unless it was traded as a base asset (BTC as the reference, bought on BTCUSDT)."""
         held = {a for a, b in (self.balances or {}).items() if b.total}
         traded = {self.instruments[s].base_asset for s, fs in self._fills.items() if fs and s in self.spot}
-        return sorted(a for a in held | traded if a in self._by_base and a != self.reference)
+        return sorted(a for a in (held - {self.reference}) | traded if a in self._by_base)
 
     def positions(self, last_prices: Mapping[str, Decimal]) -> dict[str, Position]:
         valuer = self._valuer

@@ -119,9 +119,12 @@ def test_without_balances_the_fills_alone_make_the_quantity():
     assert pos.qty == D("2") and not pos.partial and pos.history_note() == ""
 
 
-def test_the_reference_currency_is_cash_not_a_position():
+def test_the_reference_currency_is_cash_not_a_position_unless_it_was_traded():
     usdt_base = {**INST, "USDTTRY": Instrument("USDTTRY", "USDT", "TRY")}
     assert list(spot_positions([bal("USDT", "100")], [], usdt_base, {})) == []
+    btc = [bal("BTC", "1")]
+    assert list(spot_positions(btc, [], INST, {}, reference="BTC")) == []
+    assert list(spot_positions(btc, [fill(1, Side.BUY, "1", "100")], INST, {}, reference="BTC")) == ["BTCUSDT"]
 
 
 def test_other_asset_classes_keep_positions_from_their_fills():

@@ -42,6 +42,7 @@ from .table import RowMenu, make_table, size_columns
 log = logging.getLogger(__name__)
 InstrumentOf = Callable[[str], "m.Instrument | None"]
 ALL_SOURCES = "All sources"
+EQUITY_TIP = "Estimated equity: every balance valued in the reference currency at the last prices"
 MODIFY, CANCEL = "modify", "cancel"
 
 
@@ -111,11 +112,12 @@ class BlottersWidget(QTabWidget):
         self.source_box = QComboBox(self)
         self.source_box.addItems([ALL_SOURCES, MANUAL])
         self.source_box.setToolTip("Show the orders and fills of one source only: manual or a strategy")
+        self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.source_box.currentTextChanged.connect(self._on_source)
         self.equity_label = QLabel("", self)
         self.equity_label.setObjectName("equity")
-        self.equity_label.setToolTip("Estimated equity: every balance valued in the reference currency at the last "
-                                     "prices")
+        theme.style(self.equity_label, "text")
+        self.equity_label.setToolTip(EQUITY_TIP)
         corner = QWidget(self)
         bar = QHBoxLayout(corner)
         bar.setContentsMargins(4, 0, 4, 0)
@@ -237,9 +239,10 @@ class BlottersWidget(QTabWidget):
         if eq is None:
             text = ""
         else:
-            text = f"Est. equity ≈ {self.assets.amount(eq.total, eq.reference)} {eq.reference}"
-            if eq.unpriced:
-                text += f" (not valued: {', '.join(eq.unpriced)})"
+            text = f"≈ {self.assets.amount(eq.total, eq.reference)} {eq.reference}" + ("*" if eq.unpriced else "")
+            tip = EQUITY_TIP + (f"\n* not valued (no price yet): {', '.join(eq.unpriced)}" if eq.unpriced else "")
+            if self.equity_label.toolTip() != tip:
+                self.equity_label.setToolTip(tip)
         if self.equity_label.text() != text:
             self.equity_label.setText(text)
 
