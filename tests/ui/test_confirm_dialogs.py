@@ -94,7 +94,7 @@ def test_buy_confirmed_with_ok_reaches_the_venue_and_the_market_keeps_moving(qtb
     (order,) = _venue_open_orders(w)
     assert order.price == price and order.quantity == Decimal("0.01000")
     qtbot.waitUntil(lambda: w.blotters.open_model.rowCount() == 1, timeout=10000)
-    assert oe.status.text().startswith("Sent: BUY LIMIT")
+    qtbot.waitUntil(lambda: oe.status.text().startswith("Sent: BUY LIMIT"), timeout=5000)  # after the row
     after_click = flow.snapshot()
     qtbot.waitUntil(lambda: flow.moved_since(after_click, 10), timeout=15000)
     assert errors() == []

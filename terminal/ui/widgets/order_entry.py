@@ -332,8 +332,10 @@ class OrderEntryWidget(QWidget):
     def refresh(self) -> None:
         otype = self.order_type()
         side = self.side()
-        self.submit.setObjectName("buy" if side is m.Side.BUY else "sell")
-        self.submit.style().unpolish(self.submit); self.submit.style().polish(self.submit)
+        colour = "buy" if side is m.Side.BUY else "sell"
+        if self.submit.objectName() != colour:  # re-styling costs more than the rest of a refresh
+            self.submit.setObjectName(colour)
+            self.submit.style().unpolish(self.submit); self.submit.style().polish(self.submit)
         ins = self.instrument
         base = ins.base_asset if ins else ""
         self.submit.setText(f"{'Buy' if side is m.Side.BUY else 'Sell'} {base}".strip())
