@@ -62,7 +62,7 @@ class Session:
         self.quotes_cache: dict[str, QuoteTick] = {}
         self.last_prices: dict[str, Decimal] = {}
         self.risk = RiskChecks(instruments, self._balances_for_risk, self._reference_price, limits)
-        self.oms = OrderManager(venue.rest, journal, self.bus, risk=self.risk, clock=venue.rest)
+        self.oms = OrderManager(venue, journal, self.bus, risk=self.risk)  # the venue is the Execution port
         self._watches = Watches(self._start_watch, self._stop_watch)
         self.gapfill = BarGapFiller(_RetryingKlines(self), self.bus.publish)
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -4,57 +4,49 @@ Every order the terminal sends goes through ``OrderManager.place``:
 
 1. pre-trade checks (``risk.checks``); a failure raises before anything is written or sent;
 2. the order is written to the journal as PENDING_NEW with its locally generated client order id;
-3. it is sent with that id as ``newClientOrderId``;
-   - ``RateLimited``: wait ``retry_after_s``, send again (a 429 is answered before the order is processed);
-   - ``TemporaryError`` (timeout, 5xx, connection): the outcome is unknown, so the order is looked up by client id
-     first; found -> adopt the venue's state; ``UnknownOrder`` -> safe to send the same id again;
-   - ``OrderRejected``: the order becomes REJECTED with the venue's message, and the error is raised.
+3. it is sent with that id through the ``Execution`` port (``venues.ports``), whose typed outcomes decide:
+   - ``RateLimited``: wait ``retry_after_s``, send again (nothing was done);
+   - ``MayHaveLanded`` (no answer, 5xx): the outcome is unknown; if the request may still land (``settle_ms`` > 0)
+     wait until it no longer can, then look the order up by client id; found -> adopt the venue's state;
+     ``UnknownOrder`` -> safe to send the same id again; any other ``TemporaryError``: look it up too;
+   - ``DuplicateOrder``: an earlier attempt landed after all: look it up and adopt it;
+   - ``Rejected``/``AuthError``: the order becomes REJECTED with the venue's message, and the error is raised.
 
 Reports from REST answers, the user stream and reconciliation all go through ``oms.merge.merge``.
 On start-up and on every user-stream (re)connect ``reconcile()`` compares open orders, recent fills and balances
 with the venue.
 
-Every send is journaled (venue time and recvWindow) just before the request leaves. A PENDING_NEW order the venue
-does not know is therefore not "never sent" yet: a request sent before a crash may still land until its recvWindow
-has passed (``landing_deadline_ms``: last send + recvWindow + clock offset + a margin). Until then it stays
-PENDING_NEW and is asked about again at the deadline; only then does it become REJECTED ("never reached the venue").
-A report from the venue for such an order (stream, query, reconciliation) is still adopted: it did land after all.
+Every send is journaled (venue time and the venue's ``settle_ms()``: how long an unanswered request may still land,
+e.g. Binance's recvWindow plus the clock offset) just before the request leaves. A PENDING_NEW order the venue does
+not know is therefore not "never sent" yet: a request sent before a crash may still land until that time has passed
+(``landing_deadline_ms``: last send + its settle time + a margin). Until then it stays PENDING_NEW and is asked about
+again at the deadline; only then does it become REJECTED ("never reached the venue"). A report from the venue for
+such an order (stream, query, reconciliation) is still adopted: it did land after all.
+
+The order manager's clock is the venue's (``execution.now_ms()``); it knows no venue's codes, texts or settings.
 """
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import logging
-from typing import Awaitable, Callable, Protocol, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 from ..bus import Bus
-from ..clock import Clock, LiveClock
 from ..model import (Balance, BalancesUpdated, Fill, Order, OrderRequest, OrderStatus, OrderUpdated)
 from ..risk.checks import RiskChecks
 from ..storage.journal import Journal
-from ..venues.base import AuthError, OrderRejected, RateLimited, TemporaryError, UnknownOrder, VenueError
+from ..venues.ports import (AuthError, DuplicateOrder, Execution, MayHaveLanded, RateLimited, Rejected,
+                            TemporaryError, UnknownOrder, VenueError)
 from .merge import merge
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-DEFAULT_RECV_WINDOW_MS = 5000  # what the venue assumes when a request names none
 RECHECK_RETRY_S = 5.0  # after a failed look-up of an order whose outcome is unknown
 NEVER_LANDED = "never reached the venue (journaled, but the venue has no order with this id)"
 
 
-class ExecutionPort(Protocol):
-    """What the order manager needs from a venue (``BinanceRest`` implements it)."""
-
-    async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]: ...
-    async def cancel_order(self, symbol: str, client_order_id: str) -> Order: ...
-    async def cancel_all(self, symbol: str) -> list[Order]: ...
-    async def query_order(self, symbol: str, client_order_id: str) -> Order: ...
-    async def open_orders(self, symbol: str | None = None) -> list[Order]: ...
-    async def my_trades(self, symbol: str, start_ms: int | None = None, limit: int = 500) -> list[Fill]: ...
-    async def account(self) -> list[Balance]: ...
-
-
-class CancelFailed(OrderRejected):
+class CancelFailed(Rejected):
     """A cancel (or the cancel half of a replace) did not cancel the order; ``order`` is its current state."""
 
     def __init__(self, message: str, order: Order | None = None) -> None:
@@ -63,14 +55,12 @@ class CancelFailed(OrderRejected):
 
 
 class OrderManager:
-    def __init__(self, execution: ExecutionPort, journal: Journal, bus: Bus, *, risk: RiskChecks | None = None,
-                 clock: Clock | None = None, max_attempts: int = 12, backoff_s: float = 0.1,
-                 landing_margin_ms: int = 1000) -> None:
+    def __init__(self, execution: Execution, journal: Journal, bus: Bus, *, risk: RiskChecks | None = None,
+                 max_attempts: int = 12, backoff_s: float = 0.1, landing_margin_ms: int = 1000) -> None:
         self.execution = execution
         self.journal = journal
         self.bus = bus
         self.risk = risk
-        self.clock = clock or LiveClock()
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
         self.landing_margin_ms = landing_margin_ms
@@ -105,7 +95,7 @@ class OrderManager:
         self._orders[order.client_order_id] = order
         self._index(order)
         self.journal.record_order(order)
-        self.bus.publish(OrderUpdated(order, ts_event=order.ts_updated, ts_recv=self.clock.now_ms()))
+        self.bus.publish(OrderUpdated(order, ts_event=order.ts_updated, ts_recv=self.execution.now_ms()))
         return order
 
     # ------------------------------------------------------------------ inbound (any source, idempotent)
@@ -143,18 +133,18 @@ class OrderManager:
         for b in items:
             self._balances[b.asset] = b
         self.bus.publish(BalancesUpdated(tuple(self._balances[a] for a in sorted(self._balances)),
-                                         ts_recv=self.clock.now_ms()))
+                                         ts_recv=self.execution.now_ms()))
 
     # ------------------------------------------------------------------ placing
     async def place(self, request: OrderRequest) -> Order:
-        """Check, journal, send. Returns the order as the venue has it. Raises OrderRejected/AuthError/PreTradeError,
+        """Check, journal, send. Returns the order as the venue has it. Raises Rejected/AuthError/PreTradeError,
         or TemporaryError if the outcome stayed unknown (the order stays PENDING_NEW until reconciled)."""
         if self.risk is not None:
             self.risk.check(request)
         cid = request.client_order_id
         if self.order(cid) is not None:
             raise ValueError(f"client order id {cid!r} was already used")
-        self._store(Order.from_request(request, self.clock.now_ms()))  # journal BEFORE send
+        self._store(Order.from_request(request, self.execution.now_ms()))  # journal BEFORE send
         self._inflight.add(cid)
         try:
             return await self._send(request)
@@ -165,7 +155,8 @@ class OrderManager:
         cid, symbol = request.client_order_id, request.symbol
         last: VenueError | None = None
         for attempt in range(self.max_attempts):
-            self.journal.record_send(cid, self.clock.now_ms(), self._recv_window_ms())  # before it leaves
+            sent_ms = self.execution.now_ms()
+            self.journal.record_send(cid, sent_ms, self.execution.settle_ms())  # before it leaves
             try:
                 placed, fills = await self.execution.submit(request)
             except RateLimited as exc:
@@ -173,14 +164,16 @@ class OrderManager:
                 log.info("order %s rate limited; retrying in %.1fs", cid, exc.retry_after_s)
                 await asyncio.sleep(exc.retry_after_s)
                 continue
+            except DuplicateOrder:  # an earlier attempt landed after all
+                return self.on_order(await self.retrying(lambda: self.execution.query_order(symbol, cid)))
             except TemporaryError as exc:
                 last = exc
                 log.warning("order %s: outcome unknown (%s); looking it up before any retry", cid, exc.message)
-                if exc.http_status is None or exc.code == -1007:
-                    # no answer (timeout, dropped connection) or a backend timeout: the request may still be on its
-                    # way. Once its recvWindow has passed the venue can no longer accept it, so a "not found" after
-                    # that is final and resending the same id is safe.
-                    await self._sleep_until(self.landing_deadline_ms(cid))
+                if isinstance(exc, MayHaveLanded) and exc.settle_ms > 0:
+                    # the request may still be on its way: once it can no longer be accepted, a "not found" is
+                    # final and resending the same id is safe
+                    await self._sleep_until(max(self.landing_deadline_ms(cid),
+                                                sent_ms + exc.settle_ms + self.landing_margin_ms))
                 try:
                     found = await self.retrying(lambda: self.execution.query_order(symbol, cid))
                 except UnknownOrder:
@@ -190,9 +183,7 @@ class OrderManager:
                     last = qexc
                     break
                 return self.on_order(found)
-            except (AuthError, OrderRejected) as exc:
-                if "duplicate order" in exc.message.lower():  # an earlier attempt landed after all
-                    return self.on_order(await self.retrying(lambda: self.execution.query_order(symbol, cid)))
+            except (AuthError, Rejected) as exc:
                 self._reject(cid, exc.message)
                 raise
             for f in fills:
@@ -204,7 +195,7 @@ class OrderManager:
     def _reject(self, cid: str, reason: str) -> None:
         local = self._orders.get(cid)
         if local is not None and local.status is OrderStatus.PENDING_NEW:
-            self._store(local.with_status(OrderStatus.REJECTED, reject_reason=reason, ts_updated=self.clock.now_ms()))
+            self._store(local.with_status(OrderStatus.REJECTED, reject_reason=reason, ts_updated=self.execution.now_ms()))
 
     # ------------------------------------------------------------------ cancelling
     async def cancel(self, symbol: str, client_order_id: str) -> Order:
@@ -213,7 +204,7 @@ class OrderManager:
         if local is not None and not local.is_open:
             return local
         if local is not None and local.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED):
-            self._store(local.with_status(OrderStatus.PENDING_CANCEL, ts_updated=self.clock.now_ms()))
+            self._store(local.with_status(OrderStatus.PENDING_CANCEL, ts_updated=self.execution.now_ms()))
         for attempt in range(self.max_attempts):
             try:
                 return self.on_order(await self.execution.cancel_order(symbol, client_order_id))
@@ -224,7 +215,7 @@ class OrderManager:
                 if local is not None and current is not None and current.status is OrderStatus.PENDING_CANCEL:
                     self._store(current.with_status(local.status))  # nothing was sent: back to what it was
                 raise
-            except (TemporaryError, OrderRejected) as exc:
+            except (TemporaryError, Rejected) as exc:
                 try:
                     state = self.on_order(await self.retrying(
                         lambda: self.execution.query_order(symbol, client_order_id)))
@@ -232,7 +223,7 @@ class OrderManager:
                     raise CancelFailed(f"cannot cancel {client_order_id}: the venue does not know this order") from None
                 if not state.is_open:
                     return state
-                if isinstance(exc, OrderRejected):
+                if isinstance(exc, Rejected):
                     raise CancelFailed(f"cancel of {client_order_id} refused: {exc.message}", state) from None
                 await asyncio.sleep(self._backoff(attempt))
         raise CancelFailed(f"cancel of {client_order_id}: no answer from the venue after retries",
@@ -243,8 +234,8 @@ class OrderManager:
         targets = {o.client_order_id for o in self.open_orders(symbol)}
         try:
             reports = await self.retrying(lambda: self.execution.cancel_all(symbol))
-        except OrderRejected:
-            reports = []  # -2011: nothing was open
+        except Rejected:
+            reports = []  # e.g. nothing was open
         except TemporaryError:
             reports = []
         done: dict[str, Order] = {}
@@ -289,7 +280,7 @@ class OrderManager:
     async def reconcile(self) -> None:
         """Bring open orders, recent fills and balances in line with the venue (start-up, every (re)connect)."""
         async with self._reconcile_lock:
-            started = self.clock.now_ms()
+            started = self.execution.now_ms()
             open_before = self.open_orders()
             venue_open = await self.retrying(lambda: self.execution.open_orders(None))
             seen = set()
@@ -307,7 +298,7 @@ class OrderManager:
                         self._recheck_at_deadline(local)
             for symbol in sorted(symbols):
                 await self._sync_fills(symbol, self._fills_since(symbol, open_before))
-            balances = await self.retrying(self.execution.account)
+            balances = await self.retrying(self.execution.balances)
             self._last_reconcile_ms = started
             self.reconciles += 1
             self.on_balances(balances, full=True)  # published last: a listener sees the finished reconciliation
@@ -324,7 +315,7 @@ class OrderManager:
 
     async def _sync_fills(self, symbol: str, start_ms: int | None, page: int = 500, max_pages: int = 20) -> None:
         for _ in range(max_pages):
-            fills = await self.retrying(lambda: self.execution.my_trades(symbol, start_ms, page))
+            fills = await self.retrying(lambda: self.execution.fills(symbol, start_ms, page))
             for fill in fills:
                 self.on_fill(fill)
             if len(fills) < page or start_ms is None:
@@ -337,7 +328,7 @@ class OrderManager:
         local = self._orders.get(cid)
         if local is None or not local.is_open:
             return False  # a report came in meanwhile
-        now = self.clock.now_ms()
+        now = self.execution.now_ms()
         if local.status is OrderStatus.PENDING_NEW:  # journaled; sent or not, nobody knows (a crash after the send?)
             if now < self.landing_deadline_ms(cid):
                 return True
@@ -348,19 +339,14 @@ class OrderManager:
 
     def landing_deadline_ms(self, client_order_id: str) -> int:
         """Venue-clock ms after which no request for this order can be accepted any more: its last journaled send
-        (else its creation) plus the recvWindow that send carried, the size of the clock offset and a margin."""
+        (else its creation) plus the settle time the venue gave for that send (else now), and a margin."""
         sent = self.journal.last_send(client_order_id)
         if sent is not None:
-            ts, window = sent.ts_sent, sent.recv_window_ms
+            ts, settle = sent.ts_sent, sent.settle_ms
         else:
             local = self.order(client_order_id)
-            ts, window = (local.ts_created if local else 0), self._recv_window_ms()
-        offset = abs(int(getattr(self.execution, "time_offset_ms", 0) or 0))
-        return ts + window + offset + self.landing_margin_ms
-
-    def _recv_window_ms(self) -> int:
-        window = getattr(self.execution, "recv_window", None)
-        return DEFAULT_RECV_WINDOW_MS if window is None else int(window)
+            ts, settle = (local.ts_created if local else 0), self.execution.settle_ms()
+        return ts + settle + self.landing_margin_ms
 
     def _recheck_at_deadline(self, order: Order) -> None:
         cid = order.client_order_id
@@ -382,7 +368,7 @@ class OrderManager:
             local = self._orders.get(cid)
             if local is None or local.status is not OrderStatus.PENDING_NEW or cid in self._inflight:
                 return  # a report settled it, or this process is sending it again (``_send`` follows it up)
-            if self.clock.now_ms() < self.landing_deadline_ms(cid):
+            if self.execution.now_ms() < self.landing_deadline_ms(cid):
                 await self._sleep_until(self.landing_deadline_ms(cid))
                 continue
             try:
@@ -399,7 +385,7 @@ class OrderManager:
             return
 
     async def _sleep_until(self, venue_ms: int) -> None:
-        await asyncio.sleep(max(0, venue_ms - self.clock.now_ms()) / 1000)
+        await asyncio.sleep(max(0, venue_ms - self.execution.now_ms()) / 1000)
 
     async def close(self) -> None:
         """Stop the scheduled look-ups (their orders stay PENDING_NEW in the journal for the next start)."""

@@ -4,8 +4,9 @@ SQLite in WAL mode, so a crash of the process never loses a committed row. After
 order manager reads the orders that were still open and reconciles them with the venue.
 Decimals are stored as text (exact), enums by value.
 
-Each send of an order is journaled too (``record_send``: venue time and recvWindow, just before the request
-leaves), so a restarted session knows until when a request of a dead process could still land.
+Each send of an order is journaled too (``record_send``: venue time, and how long after it the request may still be
+accepted (the venue's ``settle_ms``), just before the request leaves), so a restarted session knows until when a
+request of a dead process could still land.
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ CREATE TABLE IF NOT EXISTS fills (
 CREATE TABLE IF NOT EXISTS sends (
     client_order_id TEXT PRIMARY KEY,
     ts_sent INTEGER NOT NULL,
-    recv_window_ms INTEGER NOT NULL
+    settle_ms INTEGER NOT NULL
 );
 """
 
@@ -66,10 +67,11 @@ _OPEN = tuple(s.value for s in OrderStatus if s.is_open)
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """The last send of an order: venue-clock ms just before the request left, and the recvWindow it carried."""
+    """The last send of an order: venue-clock ms just before the request left, and how long after that it could still
+    be accepted by the venue."""
 
     ts_sent: int
-    recv_window_ms: int
+    settle_ms: int
 
 
 def _d(text: str | None) -> Decimal | None:
@@ -96,6 +98,9 @@ class Journal:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
         if "origin" not in columns:  # a journal written before orders carried their origin: all manual
             self._db.execute("ALTER TABLE orders ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
+        sends = {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}
+        if "settle_ms" not in sends:  # written when the column was named after Binance's recvWindow (same meaning)
+            self._db.execute("ALTER TABLE sends RENAME COLUMN recv_window_ms TO settle_ms")
 
     def close(self) -> None:
         with self._lock:
@@ -140,16 +145,17 @@ class Journal:
             rows = rows[-limit:]
         return [_order(r) for r in rows]
 
-    def record_send(self, client_order_id: str, ts_sent: int, recv_window_ms: int) -> None:
-        """Note that the order is being sent now (committed before this returns; a later send replaces it)."""
+    def record_send(self, client_order_id: str, ts_sent: int, settle_ms: int) -> None:
+        """Note that the order is being sent now and may land until ``settle_ms`` after ``ts_sent`` (committed before
+        this returns; a later send replaces it)."""
         with self._lock:
             self._db.execute("INSERT INTO sends VALUES (?,?,?) ON CONFLICT(client_order_id) DO UPDATE SET "
-                             "ts_sent=excluded.ts_sent, recv_window_ms=excluded.recv_window_ms",
-                             (client_order_id, ts_sent, recv_window_ms))
+                             "ts_sent=excluded.ts_sent, settle_ms=excluded.settle_ms",
+                             (client_order_id, ts_sent, settle_ms))
 
     def last_send(self, client_order_id: str) -> Send | None:
         with self._lock:
-            row = self._db.execute("SELECT ts_sent, recv_window_ms FROM sends WHERE client_order_id=?",
+            row = self._db.execute("SELECT ts_sent, settle_ms FROM sends WHERE client_order_id=?",
                                    (client_order_id,)).fetchone()
         return Send(row[0], row[1]) if row else None
 

@@ -11,7 +11,7 @@ from terminal.bus import Bus
 from terminal.model import (Fill, Order, OrderRequest, OrderStatus, OrderType, OrderUpdated, Side, TimeInForce)
 from terminal.oms.manager import NEVER_LANDED, CancelFailed, OrderManager
 from terminal.storage.journal import Journal
-from terminal.venues.base import AuthError, OrderRejected
+from terminal.venues.ports import AuthError, OrderRejected
 
 from session_helpers import wait_for_event
 
@@ -69,14 +69,41 @@ async def test_place_after_5xx_after_processing_adopts_venue_state_without_resen
     assert order.status is OrderStatus.FILLED and fake.submits == 1 and len(fake.orders) == 1
 
 
-async def test_place_without_any_answer_looks_up_only_after_the_recv_window_has_passed(env):
+async def test_place_without_any_answer_looks_up_only_after_the_request_can_no_longer_land(env):
     fake, mgr, _, _ = env
-    fake.recv_window = 200
+    fake.settle = 200
     fake.script = ["no_answer"]
     t0 = asyncio.get_running_loop().time()
     order = await mgr.place(limit("cid-w"))
     assert order.status is OrderStatus.NEW and fake.submits == 2
     assert fake.query_times[0] - t0 >= 0.2  # the first request can no longer be accepted when we look
+
+
+async def test_place_answered_duplicate_order_adopts_the_order_that_landed_instead_of_rejecting_it(env):
+    fake, mgr, journal, _ = env
+    fake.script = ["duplicate"]  # the typed outcome decides, whatever words the venue used
+    order = await mgr.place(limit("cid-dup"))
+    assert order.status is OrderStatus.NEW and order.venue_order_id is not None
+    assert journal.order("cid-dup").status is OrderStatus.NEW and fake.submits == 1 and fake.queries == 1
+
+
+async def test_place_not_sent_at_all_is_looked_up_and_sent_again_with_the_same_id(env):
+    fake, mgr, _, _ = env
+    fake.script = ["not_sent"]
+    order = await mgr.place(limit("cid-ns"))
+    assert order.status is OrderStatus.NEW and fake.submits == 2 and fake.queries == 1
+    assert list(fake.orders) == ["cid-ns"]
+
+
+async def test_order_manager_keeps_time_by_the_venue_clock(env):
+    fake, mgr, journal, _ = env
+    fake.clock_offset_ms = 3_600_000  # the venue's clock is an hour ahead of ours
+    before = fake.now_ms()
+    order = await mgr.place(limit("cid-clock"))
+    sent = journal.last_send("cid-clock")
+    assert sent is not None and sent.ts_sent >= before and journal.order("cid-clock").ts_created >= before
+    assert mgr.landing_deadline_ms("cid-clock") == sent.ts_sent + fake.settle + mgr.landing_margin_ms
+    assert order.status is OrderStatus.NEW
 
 
 async def test_place_query_failing_too_is_retried_until_answered(env):
@@ -207,9 +234,9 @@ async def test_reconcile_adopts_orders_the_venue_has_and_fills_we_missed(env):
     assert len(journal.fills("BTCUSDT")) == 1 and mgr.reconciles == 2
 
 
-async def test_place_journals_each_send_with_its_recv_window_before_it_leaves(env):
+async def test_place_journals_each_send_with_its_settle_time_before_it_leaves(env):
     fake, mgr, journal, _ = env
-    fake.recv_window = 7000
+    fake.settle = 7000
     sends = []
     real = fake.submit
 
@@ -219,7 +246,7 @@ async def test_place_journals_each_send_with_its_recv_window_before_it_leaves(en
     fake.submit = spy
     fake.script = ["fail_before"]  # not placed: looked up, then sent again
     await mgr.place(limit("cid-s"))
-    assert len(sends) == 2 and all(s is not None and s.recv_window_ms == 7000 for s in sends)
+    assert len(sends) == 2 and all(s is not None and s.settle_ms == 7000 for s in sends)
     assert sends[1].ts_sent >= sends[0].ts_sent
     assert mgr.landing_deadline_ms("cid-s") == sends[1].ts_sent + 7000 + mgr.landing_margin_ms
 

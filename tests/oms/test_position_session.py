@@ -122,11 +122,13 @@ def test_order_updates_keep_the_origin_of_the_journaled_order():
     from terminal.bus import Bus
     from terminal.oms.manager import OrderManager
 
+    from .fakes import FakeExecution
+
     j = Journal()
     seen: list[Order] = []
     bus = Bus()
     bus.subscribe(OrderUpdated, lambda e: seen.append(e.order))
-    oms = OrderManager(execution=None, journal=j, bus=bus)  # type: ignore[arg-type]
+    oms = OrderManager(execution=FakeExecution(), journal=j, bus=bus)
     local = Order.from_request(OrderRequest("BTCUSDT", Side.BUY, OrderType.LIMIT, D("1"), D("100"),
                                             client_order_id="c1", origin="sma"))
     oms.on_order(local)

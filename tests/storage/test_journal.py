@@ -29,3 +29,21 @@ def test_orders_and_fills_survive_reopen_exactly(tmp_path):
     assert j2.client_order_id_for("BTCUSDT", 7) == "c1" and j2.client_order_id_for("BTCUSDT", 8) is None
     j2.record_order(o2.with_status(OrderStatus.CANCELED))
     assert j2.open_orders() == [] and len(j2.orders("BTCUSDT")) == 1
+
+
+def test_journal_written_with_the_old_send_column_keeps_its_sends_after_the_upgrade(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)  # the sends table as journals before issue 11 wrote it
+    db.execute("CREATE TABLE sends (client_order_id TEXT PRIMARY KEY, ts_sent INTEGER NOT NULL, "
+               "recv_window_ms INTEGER NOT NULL)")
+    db.execute("INSERT INTO sends VALUES ('c1', 1000, 5000)")
+    db.commit()
+    db.close()
+    j = Journal(path)
+    sent = j.last_send("c1")
+    assert sent is not None and (sent.ts_sent, sent.settle_ms) == (1000, 5000)
+    j.record_send("c1", 2000, 7000)
+    assert (j.last_send("c1").ts_sent, j.last_send("c1").settle_ms) == (2000, 7000)
+    j.close()

@@ -20,7 +20,7 @@ REJECT_TEXT: dict[RejectReason, str] = {
     RejectReason.INSUFFICIENT_BALANCE: "insufficient balance for this order",
     RejectReason.WOULD_MATCH: "a LIMIT_MAKER order would trade immediately",
     RejectReason.WOULD_TRIGGER: "the stop price would trigger immediately",
-    RejectReason.DUPLICATE_ORDER: "duplicate order: this client order id is already open",
+    RejectReason.DUPLICATE_ORDER: "this client order id is already in use by an open order",
     RejectReason.UNKNOWN_ORDER: "unknown order",
     RejectReason.UNKNOWN_ACCOUNT: "unknown account",
 }
