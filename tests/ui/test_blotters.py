@@ -8,15 +8,18 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from terminal import model as m
 from terminal.strategy.base import Strategy
 from terminal.strategy.runner import StrategyRunner
 from terminal.ui.dialogs.modify import ModifyOrderDialog
 
+# the offscreen plugin says these on every show() and popup (no window stacking, no keyboard grab)
 pytestmark = [pytest.mark.gui, pytest.mark.slow,
-              pytest.mark.qt_log_ignore("propagateSizeHints")]  # the offscreen plugin says this on every show()
+              pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise",
+                                        "does not support grabbing the keyboard")]
 D = Decimal
 Button = QMessageBox.StandardButton
 
@@ -104,7 +107,11 @@ def test_a_modification_declined_in_the_confirmation_leaves_the_order_alone(qtbo
     w = window
     w.order_entry.confirm_box.setChecked(True)
     order = _place_limit_buy(qloop, w, _ready(qtbot, w))
-    _click_row_button(qtbot, w, _shown_row(qtbot, w, order.client_order_id), 0)
+    row, bl = _shown_row(qtbot, w, order.client_order_id), w.blotters
+    price_cell = bl.open_view.visualRect(bl.proxies["open"].index(row, bl.open_model.column_index("Price")))
+    # a double click on the order opens it too: the first click, then the double-click event (as the platform sends)
+    qtbot.mouseClick(bl.open_view.viewport(), Qt.MouseButton.LeftButton, pos=price_cell.center())
+    qtbot.mouseDClick(bl.open_view.viewport(), Qt.MouseButton.LeftButton, pos=price_cell.center())
     dialog = _modify_dialog(qtbot)
     _type(qtbot, dialog.qty_edit, "0.03")
     box = answer_box(Button.Cancel)
@@ -127,6 +134,18 @@ def test_the_row_cancel_button_cancels_that_order_at_the_venue(qtbot, qloop, win
     qtbot.waitUntil(lambda: [o.client_order_id for o in w.blotters.open_model.orders()] == [keep.client_order_id],
                     timeout=10000)
     assert w.blotters.tabText(0) == "Open orders (1)"
+    # the other one from the right-click menu
+    view = w.blotters.open_view
+    pos = view.visualRect(view.model().index(_shown_row(qtbot, w, keep.client_order_id), 2)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.RightButton, pos=pos)
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos,
+                                                              view.viewport().mapToGlobal(pos)))
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=3000)
+    menu = QApplication.activePopupWidget()
+    action = next(a for a in menu.actions() if a.text() == "Cancel order")
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+    qtbot.waitUntil(lambda: _venue_open_orders(w) == [], timeout=10000)
+    qtbot.waitUntil(lambda: w.blotters.tabText(0) == "Open orders (0)", timeout=10000)
 
 
 def test_positions_equal_the_balances_after_a_deposit_no_fill_explains_and_say_so(qtbot, qloop, window):

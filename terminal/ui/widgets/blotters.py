@@ -80,7 +80,11 @@ class BlottersWidget(QTabWidget):
         self.message = QLabel("", self)
         theme.style(self.message, "muted")
         theme.style(self.tabBar(), "tabbar")
-        self.open_view = self._table("open", "open-orders", self.open_model, skip=(0,))
+        self.open_view = self._table("open", "open-orders", self.open_model, skip=(0,), row_actions=(
+            ("Modify…", lambda row: self._on_row_action(row, MODIFY)),
+            ("Cancel order", lambda row: self._on_row_action(row, CANCEL))))
+        self.open_view.doubleClicked.connect(  # a double click on an order modifies it (not on its buttons)
+            lambda idx: self._on_row_action(idx.row(), MODIFY) if idx.column() != 0 else None)
         self.actions = RowActions([Action(MODIFY, "✎", "Modify price or quantity"),
                                    Action(CANCEL, "✕", "Cancel this order", "down")],
                                   self._action_enabled, self.open_view)
@@ -130,7 +134,8 @@ class BlottersWidget(QTabWidget):
         self.open_model.modelReset.connect(self._count)
 
     # ---- construction --------------------------------------------------------------------------------------
-    def _table(self, name: str, file_name: str, model: RowTableModel[Any], skip: tuple[int, ...] = ()) -> QTableView:
+    def _table(self, name: str, file_name: str, model: RowTableModel[Any], skip: tuple[int, ...] = (),
+               row_actions: Any = ()) -> QTableView:
         v = make_table(self)
         proxy = SortProxy(model, self)
         v.setModel(proxy)
@@ -141,7 +146,7 @@ class BlottersWidget(QTabWidget):
         h.setDefaultSectionSize(90)
         size_columns(v, model.columns)
         self.views[name], self.proxies[name] = v, proxy
-        self.menus[name] = RowMenu(v, file_name, skip)
+        self.menus[name] = RowMenu(v, file_name, skip, row_actions)
         return v
 
     def _page(self, view: QTableView, *bar_widgets: QWidget) -> QWidget:
@@ -274,12 +279,12 @@ class BlottersWidget(QTabWidget):
         o = self.order_at(view_row)
         if o is None:
             return False
-        return o.type.has_price or o.type.has_stop if name == MODIFY else True
+        return name != MODIFY or o.type.has_price or o.type.has_stop
 
     @asyncSlot(int, str)
     async def _on_row_action(self, view_row: int, name: str) -> None:
         o = self.order_at(view_row)
-        if o is None:
+        if o is None or not self._action_enabled(view_row, name):
             return
         if name == CANCEL:
             await self.cancel(o)

@@ -6,7 +6,7 @@ import asyncio
 import csv
 import logging
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -65,15 +65,18 @@ def write_csv(path: str | Path, rows: list[list[str]]) -> None:
 class RowMenu(QObject):
     """Right-click on a table: "Copy row" (its cells as shown, tab-separated) and "Export CSV…" (the table as shown:
     the rows in their sorted and filtered order, every column but ``skip``). The file is picked with an awaited
-    dialog and written off the GUI thread."""
+    dialog and written off the GUI thread. ``row_actions`` come first, for a row under the pointer
+    (("Modify…", fn(view_row)), ...)."""
 
     exported = Signal(str)  # the path written
 
-    def __init__(self, view: QTableView, name: str, skip: tuple[int, ...] = ()) -> None:
+    def __init__(self, view: QTableView, name: str, skip: tuple[int, ...] = (),
+                 row_actions: Sequence[tuple[str, Callable[[int], object]]] = ()) -> None:
         super().__init__(view)
         self.view = view
         self.name = name
         self.skip = skip
+        self.row_actions = list(row_actions)
         self.menu: QMenu | None = None
         self.last_dir = ""
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -84,6 +87,10 @@ class RowMenu(QObject):
         if self.menu is not None:
             self.menu.deleteLater()
         menu = self.menu = QMenu(self.view)
+        if row >= 0 and self.row_actions:
+            for text, fn in self.row_actions:
+                menu.addAction(text).triggered.connect(lambda _=False, fn=fn: fn(row))
+            menu.addSeparator()
         copy = menu.addAction("Copy row")
         copy.setEnabled(row >= 0)
         copy.triggered.connect(lambda: self.copy_row(row))
