@@ -226,3 +226,19 @@ def test_status_filled_and_avg_price_are_visible_at_the_default_window_size(qtbo
         assert 0 <= h.sectionViewportPosition(c) and h.sectionViewportPosition(c) + h.sectionSize(c) \
             <= view.viewport().width(), f"{title} is cut off at {view.viewport().width()} px"
     assert model.column_index("Client id") == model.columnCount() - 1  # the client id comes last
+
+
+def test_the_reference_currency_chosen_on_the_positions_tab_is_saved_in_the_settings(qtbot, window, tmp_path):
+    from terminal.storage import settings as settings_store
+
+    w = window
+    _ready(qtbot, w)
+    bl = w.blotters
+    assert bl.positions_model.reference == "USDT" and bl.reference_box.currentText() == "USDT"
+    bl.setCurrentIndex(4)
+    bl.reference_box.setCurrentText("BTC")
+    qtbot.waitUntil(lambda: bl.equity_label.text().rstrip("*").endswith(" BTC"), timeout=5000)
+    pm = bl.positions_model
+    assert pm.headerData(pm.column_index("Value (ref)"), Qt.Orientation.Horizontal) == "Value (BTC)"
+    w.save_settings()
+    assert settings_store.load(tmp_path).reference_currency == "BTC"

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRegularExpression, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRegularExpression, QSortFilterProxyModel
 
 from .table import RawRole
 
@@ -62,8 +62,3 @@ class SortProxy(QSortFilterProxyModel):
         """The source model's row shown at ``proxy_row`` (-1 if none)."""
         src = self.mapToSource(self.index(proxy_row, 0))
         return src.row() if src.isValid() else -1
-
-    def displayed(self, row: int, skip: tuple[int, ...] = ()) -> list[str]:
-        """The texts of ``row`` as shown (all columns but ``skip``)."""
-        return [str(self.index(row, c).data(Qt.ItemDataRole.DisplayRole) or "")
-                for c in range(self.columnCount()) if c not in skip]

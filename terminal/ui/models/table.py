@@ -222,11 +222,6 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         """The index of the column titled ``title`` (-1 if there is none)."""
         return next((i for i, c in enumerate(self.columns) if c.title == title), -1)
 
-    def row_texts(self, i: int) -> list[str]:
-        """Row ``i`` as displayed, one text per column."""
-        idx = self.index
-        return [self.data(idx(i, c)) for c in range(len(self.columns))]
-
     def row_at(self, i: int) -> R:
         return self.store.row(i)
 
