@@ -12,7 +12,7 @@ try:  # the session is the library's entry point; it lands with the venue adapte
     from .session import BlockingSession, Session, connect, connect_blocking  # noqa: F401
     from .session import (CancelFailed, InsufficientBalance, KillSwitchActive, NotionalLimitExceeded,  # noqa: F401
                           Position, PreTradeError, RiskLimits, StreamHealth, UnknownSymbol)
-    from .venues.base import (AuthError, OrderRejected, RateLimited, TemporaryError, UnknownOrder,  # noqa: F401
+    from .venues.ports import (AuthError, OrderRejected, RateLimited, TemporaryError, UnknownOrder,  # noqa: F401
                               VenueError)
     __all__ = [*_model_all, "Session", "BlockingSession", "connect", "connect_blocking", "CancelFailed",
                "InsufficientBalance", "KillSwitchActive", "NotionalLimitExceeded", "Position", "PreTradeError",

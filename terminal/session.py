@@ -6,8 +6,9 @@
     await session.cancel_order("BTCUSDT", order.client_order_id)
     await session.close()
 
-The venue publishes on a private bus; the session routes order, fill and balance reports through the order manager
-(which merges and republishes them) and passes market data straight on to ``session.bus``.
+The venue (any adapter from ``venues.registry``) is used only through the ports of ``venues.ports``. It publishes on a
+private bus; the session routes order, fill and balance reports through the order manager (which merges and
+republishes them) and passes market data straight on to ``session.bus``.
 """
 from __future__ import annotations
 
@@ -34,11 +35,10 @@ from .session_gapfill import BarGapFiller
 from .session_health import StreamHealth, collect_health
 from .session_history import BarsRequest, klines_frame, load_bars, to_ms
 from .storage.journal import Journal
-from .venues.base import AuthError
+from .venues.ports import AuthError, Venue
 
 log = logging.getLogger(__name__)
 E = TypeVar("E")
-_DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000, 5000)
 
 __all__ = ["Session", "BlockingSession", "connect", "connect_blocking", "UnknownSymbol", "InsufficientBalance",
            "KillSwitchActive", "NotionalLimitExceeded", "PreTradeError", "CancelFailed", "Position", "StreamHealth",
@@ -48,10 +48,16 @@ __all__ = ["Session", "BlockingSession", "connect", "connect_blocking", "Unknown
 class Session:
     """Use ``await terminal.connect(...)`` to make one."""
 
-    def __init__(self, environment: Environment, venue: Any, journal: Journal, instruments: dict[str, Instrument], *,
+    def __init__(self, environment: Environment, venue: Venue, journal: Journal, instruments: dict[str, Instrument], *,
                  bus: Bus | None = None, has_keys: bool = False, keys_problem: str = "", server: Any = None,
-                 limits: RiskLimits | None = None) -> None:
-        self.environment = environment
+                 limits: RiskLimits | None = None, provider: str = "", env: str = "",
+                 credentials_source: str | None = None) -> None:
+        self.environment = environment  # the money class the window shows (SANDBOX, TESTNET, LIVE)
+        self.provider = provider or venue.info.name  # registry name, e.g. "binance"
+        self.env = env or venue.environment  # the adapter's environment, e.g. "testnet"
+        #: where the credentials came from: "arguments", "environment" (variables, this run only), "keyring",
+        #: "built-in" (the sandbox's test keys) or None (none)
+        self.credentials_source = credentials_source
         self.venue = venue
         self.journal = journal
         self.instruments = instruments
@@ -74,13 +80,11 @@ class Session:
     async def _start(self) -> None:
         if self.has_keys:
             try:
-                await self.venue.start_user_stream()
-                if self.venue.user is not None:
-                    self.venue.user.add_connect_listener(self._on_user_connect)
+                await self.venue.start_user_stream(self._on_user_connect)
                 await self.oms.reconcile()
             except AuthError as exc:
                 self.has_keys = False
-                self.keys_problem = (f"the venue refused the {self.environment.value} API keys ({exc.message}): "
+                self.keys_problem = (f"the venue refused the {self.env} API keys ({exc.message}): "
                                      "fix them in Accounts")
                 log.error(self.keys_problem)
         self._started = True
@@ -171,22 +175,24 @@ class Session:
 
     async def ticker(self, symbol: str) -> Ticker24h:
         sym = self._sym(symbol)
-        t = await self.oms.retrying(lambda: self.venue.rest.ticker_24h(sym))
+        t = await self.oms.retrying(lambda: self.venue.ticker(sym))
         self.last_prices[t.symbol] = t.last
         return t
 
     async def quote(self, symbol: str) -> QuoteTick:
         sym = self._sym(symbol)
-        q = await self.oms.retrying(lambda: self.venue.rest.book_ticker(sym))
+        q = await self.oms.retrying(lambda: self.venue.quote(sym))
         self.quotes_cache[q.symbol] = q
         return q
 
     async def book(self, symbol: str, depth: int = 20) -> OrderBook:
-        """A REST snapshot of the best ``depth`` levels a side (1 to 5000)."""
+        """A snapshot of the best ``depth`` levels a side (1 to 5000), asked for at the smallest depth the venue
+        serves that covers it."""
         sym = self._sym(symbol)
         depth = arg.whole(depth, "depth", 1, arg.MAX_DEPTH)
-        limit = next((n for n in _DEPTH_LIMITS if n >= depth), 5000)
-        update_id, bids, asks = await self.oms.retrying(lambda: self.venue.rest.depth(sym, limit))
+        levels = self.venue.info.capabilities.depth_levels
+        limit = next((n for n in sorted(levels) if n >= depth), max(levels, default=depth))
+        update_id, bids, asks = await self.oms.retrying(lambda: self.venue.depth(sym, limit))
         book = OrderBook(sym)
         book.load_snapshot(update_id, bids[:depth], asks[:depth])
         return book
@@ -354,17 +360,17 @@ class Session:
     async def query_order(self, symbol: str, client_order_id: str) -> Order:
         sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)
         self._require_keys()
-        return self.oms.on_order(await self.oms.retrying(lambda: self.venue.rest.query_order(sym, cid)))
+        return self.oms.on_order(await self.oms.retrying(lambda: self.venue.query_order(sym, cid)))
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Open orders from the local, reconciled cache."""
         return self.oms.open_orders(arg.optional_symbol(symbol, self.instruments))
 
     async def order_history(self, symbol: str | None = None) -> list[Order]:
-        """Orders oldest first; with a symbol, the venue's allOrders are merged in first."""
+        """Orders oldest first; with a symbol, the venue's order history is merged in first."""
         sym = arg.optional_symbol(symbol, self.instruments)
         if sym is not None and self.has_keys:
-            for o in await self.oms.retrying(lambda: self.venue.rest.all_orders(sym)):
+            for o in await self.oms.retrying(lambda: self.venue.order_history(sym)):
                 self.oms.on_order(o)
         return self.journal.orders(sym)
 
@@ -372,7 +378,7 @@ class Session:
         """Fills oldest first; with a symbol, the venue's recent trades are merged in first."""
         sym = arg.optional_symbol(symbol, self.instruments)
         if sym is not None and self.has_keys:
-            for f in await self.oms.retrying(lambda: self.venue.rest.my_trades(sym)):
+            for f in await self.oms.retrying(lambda: self.venue.fills(sym)):
                 self.oms.on_fill(f)
         return self.journal.fills(sym)
 
@@ -381,7 +387,7 @@ class Session:
 
     async def refresh_balances(self) -> dict[str, Balance]:
         self._require_keys()
-        self.oms.on_balances(await self.oms.retrying(self.venue.rest.account), full=True)
+        self.oms.on_balances(await self.oms.retrying(self.venue.balances), full=True)
         return self.oms.balances()
 
     def positions(self, reference: str = DEFAULT_REFERENCE) -> dict[str, Position]:
@@ -419,14 +425,14 @@ class Session:
 
     async def _cancel_everything(self) -> list[Order]:
         symbols = {o.symbol for o in self.oms.open_orders()}
-        symbols |= {o.symbol for o in await self.oms.retrying(lambda: self.venue.rest.open_orders(None))}
+        symbols |= {o.symbol for o in await self.oms.retrying(lambda: self.venue.open_orders(None))}
         out: list[Order] = []
         for sym in sorted(symbols):
             out.extend(await self.oms.cancel_all(sym))
         return out
 
     def __repr__(self) -> str:
-        return f"Session({self.environment.value}, keys={'yes' if self.has_keys else 'no'})"
+        return f"Session({self.provider} {self.env}, keys={'yes' if self.has_keys else 'no'})"
 
 
 class _RetryingKlines:
@@ -437,8 +443,8 @@ class _RetryingKlines:
 
     async def klines(self, symbol: str, interval: Interval, start_ms: int | None = None, end_ms: int | None = None,
                      limit: int = 1000) -> list[Bar]:
-        rest = self._session.venue.rest
-        return await self._session.oms.retrying(lambda: rest.klines(symbol, interval, start_ms, end_ms, limit))
+        venue = self._session.venue
+        return await self._session.oms.retrying(lambda: venue.klines(symbol, interval, start_ms, end_ms, limit))
 
 
 def _iv(interval: str | Interval) -> str:

@@ -1,10 +1,10 @@
-"""``connect()``: pick the venue's endpoints and credentials for an environment and build a Session."""
+"""``connect()``: find the provider in the registry, choose its credentials, open the venue and build a Session."""
 from __future__ import annotations
 
-import asyncio
-import logging
+import os
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .bus import Bus
 from .model import Environment
@@ -12,25 +12,16 @@ from .model.numbers import InvalidArgument, describe
 from .risk.checks import RiskLimits
 from .storage import redaction, secrets
 from .storage.journal import Journal
-from .storage.secrets import Credentials, KeyType, SecretsUnavailable
+from .storage.secrets import Credentials, SecretsUnavailable
 from .storage.settings import data_dir as default_data_dir
 from .venues import registry
+from .venues.ports import AdapterInfo, CredentialSpec, EnvironmentSpec
 
 if TYPE_CHECKING:
     from .session import Session
 
-log = logging.getLogger(__name__)
-
-
-def _environment(value: Environment | str) -> Environment:
-    if isinstance(value, Environment):
-        return value
-    if isinstance(value, str):
-        for env in Environment:
-            if env.value == value.strip().lower():
-                return env
-    raise InvalidArgument(f"environment: unknown environment {describe(value)}; use 'sandbox', 'testnet' or 'live'",
-                          "environment")
+#: where credentials came from (``Session.credentials_source``); environment variables are used for the run only
+ARGUMENTS, ENVIRONMENT, KEYRING, BUILT_IN = "arguments", "environment", "keyring", "built-in"
 
 
 def _text(value: object, name: str) -> str | None:
@@ -39,118 +30,153 @@ def _text(value: object, name: str) -> str | None:
     return value
 
 
-def _credentials(env: Environment, api_key: str | None, api_secret: str | None, credentials: Credentials | None,
-                 server: Any) -> tuple[Credentials | None, str]:
-    """(credentials or None, why there are none)."""
+def _target(environment: Environment | str, env: Environment | str | None) -> tuple[str, str]:
+    """(provider, environment name) from ``connect``'s first argument and ``env``."""
+    if isinstance(environment, Environment):
+        environment = environment.value
+    if isinstance(env, Environment):
+        env = env.value
+    if not isinstance(environment, str):
+        raise InvalidArgument(f"environment: expected a provider ({', '.join(registry.names())}) or an environment "
+                              f"name such as 'sandbox', got {describe(environment)}", "environment")
+    if env is not None and not isinstance(env, str):
+        raise InvalidArgument(f"env: expected an environment name, got {describe(env)}", "env")
+    try:
+        return registry.resolve(environment, env)
+    except ValueError as exc:
+        argument = "env" if env is not None and environment.strip().lower() in registry.ADAPTERS else "environment"
+        raise InvalidArgument(f"{argument}: {exc}; use 'sandbox', 'testnet' or 'live' (Binance), or a provider",
+                              argument) from None
+
+
+def _explicit(spec: CredentialSpec, api_key: str | None, api_secret: str | None,
+              credentials: Credentials | Mapping[str, str] | None) -> dict[str, str] | None:
     if credentials is not None:
-        return credentials, ""
+        if isinstance(credentials, Credentials):
+            return {"api_key": credentials.api_key, "api_secret": credentials.secret,
+                    "key_type": credentials.key_type.value}
+        if isinstance(credentials, Mapping) and all(isinstance(v, str) for v in credentials.values()):
+            known = {f.name for f in spec.fields} | {"key_type"}
+            unknown = sorted(set(credentials) - known)
+            if unknown:
+                raise InvalidArgument(f"credentials: unknown field(s) {', '.join(unknown)}; this provider takes "
+                                      f"{', '.join(sorted(known - {'key_type'})) or 'none'}", "credentials")
+            return dict(credentials)
+        raise InvalidArgument(f"credentials: expected Credentials or a mapping of texts, got "
+                              f"{type(credentials).__name__}", "credentials")
     api_key, api_secret = _text(api_key, "api_key"), _text(api_secret, "api_secret")
     if api_key or api_secret:
         if not (api_key and api_secret):
             raise InvalidArgument("api_key/api_secret: pass both (or neither)", "api_secret" if api_key else "api_key")
-        kind = KeyType.ED25519 if "PRIVATE KEY" in api_secret else KeyType.HMAC
-        return Credentials(api_key, api_secret, kind), ""
-    if env is Environment.SANDBOX:
-        if server is not None:
-            return Credentials(server.default_api_key, server.default_api_secret), ""
-        from .venues.sandbox.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
-        return Credentials(DEFAULT_API_KEY, DEFAULT_API_SECRET), ""
+        if {"api_key", "api_secret"} - {f.name for f in spec.fields}:
+            raise InvalidArgument("api_key/api_secret: this provider takes no API key pair", "api_key")
+        return {"api_key": api_key, "api_secret": api_secret}
+    return None
+
+
+def credentials_for(adapter: AdapterInfo, env: EnvironmentSpec, *, api_key: str | None = None,
+                    api_secret: str | None = None, credentials: Credentials | Mapping[str, str] | None = None,
+                    environ: Mapping[str, str] | None = None) -> tuple[dict[str, str] | None, str | None, str]:
+    """``(values, source, problem)``: the credentials for ``env`` of ``adapter`` and where they came from, in this
+    order: the arguments; none needed (the environment brings its own, e.g. the sandbox's test keys); the
+    environment variables of the adapter's CredentialSpec (used for this run, never stored); the keyring. Without
+    any, ``problem`` says why in words."""
+    explicit = _explicit(adapter.credentials, api_key, api_secret, credentials)
+    if explicit is not None:
+        return explicit, ARGUMENTS, ""
+    if not env.needs_credentials or not adapter.credentials.fields:
+        return None, (BUILT_IN if adapter.credentials.fields else None), ""
+    from_env = adapter.credentials.from_environment(os.environ if environ is None else environ)
+    if from_env is not None:
+        return from_env, ENVIRONMENT, ""
+    where = env.name if adapter.name == registry.DEFAULT else f"{adapter.name} {env.name}"
+    if env.name not in {e.value for e in Environment}:  # the keyring is keyed by environment (issue 11, part F)
+        return None, None, f"no API keys for {where}: set {_env_vars(adapter.credentials)}"
     try:
-        stored = secrets.load_credentials(env)
+        stored = secrets.load_credentials(env.name)
     except SecretsUnavailable as exc:
-        return None, f"no API keys for {env.value}: {exc}"
+        return None, None, f"no API keys for {where}: {exc}"
     if stored is None:
-        return None, f"no API keys for {env.value}: add them in Accounts"
-    return stored, ""
+        return None, None, f"no API keys for {where}: add them in Accounts"
+    return {"api_key": stored.api_key, "api_secret": stored.secret, "key_type": stored.key_type.value}, KEYRING, ""
 
 
-def _journal(env: Environment, data_dir: str | Path | None, embedded: bool) -> Journal:
-    """On disk for testnet/live (default: the user data dir). The embedded sandbox is a new exchange every run (its
-    order and trade ids start again), so its journal lives in memory; an external sandbox (``sandbox_url``) gets a
-    file only when a data_dir is given."""
-    if env is Environment.SANDBOX:
-        if embedded or data_dir is None:
-            return Journal(":memory:")
-        return Journal(Path(data_dir) / "journal-sandbox.sqlite3")
+def _env_vars(spec: CredentialSpec) -> str:
+    return " and ".join(f.env_var for f in spec.fields if f.env_var and not f.optional) or "its credentials"
+
+
+def _journal(provider: str, env: str, data_dir: str | Path | None, fresh: bool) -> Journal:
+    """On disk (default: the user data dir), one file per provider and environment. An exchange created for this run
+    (the embedded sandbox, the paper venue) starts its order and trade ids again every time, so its journal lives in
+    memory; an external sandbox gets a file only when a data_dir is given."""
+    if fresh or (env == "sandbox" and data_dir is None):
+        return Journal(":memory:")
     base = Path(data_dir) if data_dir is not None else default_data_dir()
-    return Journal(base / f"journal-{env.value}.sqlite3")
+    name = env if provider == registry.DEFAULT else f"{provider}-{env}"
+    return Journal(base / f"journal-{name}.sqlite3")
 
 
-async def connect(environment: Environment | str = "sandbox", *, api_key: str | None = None,
-                  api_secret: str | None = None, credentials: Credentials | None = None,
-                  sandbox_url: str | None = None, data_dir: str | Path | None = None, confirm_live: bool = False,
-                  bus: Bus | None = None, risk_limits: RiskLimits | None = None, **options: Any) -> "Session":
-    """Connect to ``environment`` and return a started Session.
+def _kind(spec: EnvironmentSpec) -> Environment:
+    """The money class of an environment, as the window shows it (LIVE in red)."""
+    if spec.live:
+        return Environment.LIVE
+    return Environment.TESTNET if spec.name == Environment.TESTNET.value else Environment.SANDBOX
 
-    paper: the paper equity venue from the provider registry (simulated, no network, no keys; a new exchange and an
-    in-memory journal every time); ``options`` go to its factory (e.g. ``always_open=True``).
 
-    sandbox (default): starts an embedded sandbox exchange unless ``sandbox_url`` is given; uses its default keys.
-    testnet / live: keys from the system keyring (Accounts) unless passed; without keys only market data works.
-    live needs ``confirm_live=True``.
+async def connect(environment: Environment | str = "sandbox", *, env: Environment | str | None = None,
+                  api_key: str | None = None, api_secret: str | None = None,
+                  credentials: Credentials | Mapping[str, str] | None = None, sandbox_url: str | None = None,
+                  data_dir: str | Path | None = None, confirm_live: bool = False, bus: Bus | None = None,
+                  risk_limits: RiskLimits | None = None, **options: Any) -> "Session":
+    """Connect and return a started Session.
+
+    ``environment`` is a provider from the registry (``"binance"``, ``"paper"``; ``env=`` picks its environment,
+    else its default, never a live one) or one of Binance's environments alone:
+
+    sandbox (default): Binance against an embedded sandbox exchange (or the one at ``sandbox_url``), its test keys.
+    testnet / live: keys from the arguments, else from ``BINANCE_API_KEY``/``BINANCE_SECRET_KEY`` (this run only,
+    never stored), else from the system keyring (Accounts); without keys only market data works.
+    paper: simulated US equities in this process (no network, no keys); ``options`` go to its factory
+    (e.g. ``always_open=True``).
+
+    A live environment needs ``confirm_live=True``.
     """
     from .session import Session
-    from .venues.binance.signing import Ed25519Signer, HmacSigner
-    from .venues.binance.urls import endpoints
-    from .venues.binance.venue import BinanceVenue
 
-    if isinstance(environment, str) and environment.strip().lower() in registry.ADAPTERS:
-        return await _connect_registered(environment.strip().lower(), bus=bus, risk_limits=risk_limits, **options)
-    if options:
-        raise InvalidArgument(f"unexpected keyword argument(s): {', '.join(sorted(options))}", sorted(options)[0])
-    env = _environment(environment)
+    provider, env_name = _target(environment, env)
     _text(sandbox_url, "sandbox_url")
-    if env is Environment.LIVE and confirm_live is not True:
+    adapter = registry.info(provider)
+    spec = adapter.environment(env_name)
+    if spec.live and confirm_live is not True:
         raise InvalidArgument("confirm_live: live trading uses real money: pass confirm_live=True to connect to it",
                               "confirm_live")
-    loop = asyncio.get_running_loop()
-    server = None
-    if env is Environment.SANDBOX and not sandbox_url:
-        from .venues.sandbox import SandboxServer
-        server = SandboxServer(host="127.0.0.1", port=0)
-        await loop.run_in_executor(None, server.start)
-        sandbox_url = server.url
-    venue = None
+    creds, source, problem = credentials_for(adapter, spec, api_key=api_key, api_secret=api_secret,
+                                             credentials=credentials)
+    redaction.install()
+    for value in (creds or {}).values():
+        redaction.register(value)
+    if sandbox_url is not None:
+        options["sandbox_url"] = sandbox_url
     try:
-        creds, problem = _credentials(env, api_key, api_secret, credentials, server)
-        redaction.install()
-        if creds is not None:
-            redaction.register(creds.api_key, creds.secret)
-        signer = None
-        if creds is not None:
-            signer = Ed25519Signer(creds.secret) if creds.key_type is KeyType.ED25519 else HmacSigner(creds.secret)
-        ep = endpoints(env, sandbox_url)
-        venue = BinanceVenue(env, ep.rest, ep.ws, ep.ws_api, api_key=creds.api_key if creds else None,
-                             signer=signer, bus=Bus())
-        await venue.start()
-        instruments = await venue.instruments()
-        journal = _journal(env, data_dir, embedded=server is not None)
-        session = Session(env, venue, journal, instruments, bus=bus, has_keys=creds is not None,
-                          keys_problem=problem, server=server, limits=risk_limits)
+        opened = await registry.open(provider, env_name, bus=Bus(), credentials=creds, confirm_live=confirm_live,
+                                     **options)
+    except TypeError as exc:  # an option this adapter does not take (nothing was started)
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        name = re.search(r"'(\w+)'", str(exc))
+        raise InvalidArgument(f"{adapter.title}: {exc}", name.group(1) if name else "options") from None
+    for value in opened.credentials.values():
+        redaction.register(value)
+    try:
+        instruments = await opened.venue.instruments()
+        journal = _journal(provider, env_name, data_dir, opened.fresh)
+        has_keys = bool(opened.credentials) or not adapter.credentials.fields
+        session = Session(_kind(spec), opened.venue, journal, instruments, bus=bus, has_keys=has_keys,
+                          keys_problem="" if has_keys else problem, server=opened.server, limits=risk_limits,
+                          provider=provider, env=env_name,
+                          credentials_source=BUILT_IN if opened.builtin_credentials else source)
         await session._start()
         return session
     except BaseException:
-        if venue is not None:
-            await venue.close()
-        if server is not None:
-            await loop.run_in_executor(None, server.stop)
-        raise
-
-
-async def _connect_registered(name: str, *, bus: Bus | None, risk_limits: RiskLimits | None,
-                              **options: Any) -> "Session":
-    """A started Session on a registry adapter that needs no credentials (today: ``paper``). The session is labelled
-    SANDBOX (not real money) until environments come from the adapters' EnvironmentSpec (issue 11, part A)."""
-    from .session import Session
-
-    venue = registry.create(name, bus=Bus(), **options)
-    try:
-        await venue.start()
-        instruments = await venue.instruments()
-        session = Session(Environment.SANDBOX, venue, Journal(":memory:"), instruments, bus=bus, has_keys=True,
-                          limits=risk_limits)
-        await session._start()
-        return session
-    except BaseException:
-        await venue.close()
+        await opened.close()
         raise

@@ -15,7 +15,7 @@ from terminal.model import (Balance, BalancesUpdated, Bar, ConnectionChanged, En
                             OrderRequest, OrderStatus, OrderType, OrderUpdated, OrderValidationError, Side,
                             TimeInForce)
 from terminal.session import InsufficientBalance, Session, UnknownSymbol
-from terminal.venues.base import AuthError
+from terminal.venues.ports import AuthError
 from terminal.venues.binance.rest import BinanceRest
 from terminal.venues.binance.signing import HmacSigner
 
@@ -174,15 +174,17 @@ async def test_user_stream_reconnect_triggers_reconcile_of_missed_changes(fresh_
 
 async def test_no_keys_means_market_data_only_with_a_clear_message(tmp_path, monkeypatch):
     import keyring
-    from terminal.session_connect import _credentials
+    from terminal.session_connect import credentials_for
+    from terminal.venues import registry
     from storage.test_secrets import MemoryKeyring
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
+    binance = registry.info("binance")
     try:
-        creds, problem = _credentials(Environment.TESTNET, None, None, None, None)
+        creds, source, problem = credentials_for(binance, binance.environment("testnet"), environ={})
     finally:
         keyring.set_keyring(previous)
-    assert creds is None and problem == "no API keys for testnet: add them in Accounts"
+    assert creds is None and source is None and problem == "no API keys for testnet: add them in Accounts"
     with pytest.raises(ValueError, match="confirm_live=True"):
         await terminal.connect("live")
 

@@ -12,7 +12,7 @@ import pytest
 import terminal
 from terminal.market.bars import missing_open_times
 from terminal.model import Bar, Interval, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
-from terminal.venues.base import TemporaryError
+from terminal.venues.ports import TemporaryError
 from terminal.venues.binance.rest import BinanceRest
 from terminal.venues.binance.signing import HmacSigner
 

@@ -18,7 +18,7 @@ import terminal
 from terminal.model import (InvalidArgument, NumberError, OrderRequest, OrderStatus, OrderType,
                             OrderUpdated, OrderValidationError, Side, TimeInForce)
 from terminal.session import PreTradeError, UnknownSymbol
-from terminal.venues.base import OrderRejected, VenueError
+from terminal.venues.ports import OrderRejected, VenueError
 
 D = Decimal
 P = "20000.00"  # a valid BTCUSDT limit price (tick 0.01), far below the simulated market

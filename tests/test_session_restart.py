@@ -15,7 +15,7 @@ import pytest
 import terminal
 from terminal.model import OrderStatus, OrderUpdated
 from terminal.oms.manager import NEVER_LANDED
-from terminal.venues.base import UnknownOrder
+from terminal.venues.ports import UnknownOrder
 
 from session_helpers import wait_for_event
 

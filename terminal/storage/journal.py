@@ -98,9 +98,12 @@ class Journal:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
         if "origin" not in columns:  # a journal written before orders carried their origin: all manual
             self._db.execute("ALTER TABLE orders ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
-        sends = {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}
-        if "settle_ms" not in sends:  # written when the column was named after Binance's recvWindow (same meaning)
-            self._db.execute("ALTER TABLE sends RENAME COLUMN recv_window_ms TO settle_ms")
+        sends = [row[1] for row in self._db.execute("PRAGMA table_info(sends)")]
+        if "settle_ms" not in sends:  # an older journal: same three columns, the last one named after one venue
+            self._db.executescript(
+                "BEGIN; ALTER TABLE sends RENAME TO sends_old;"
+                + _SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS sends"):]
+                + "INSERT INTO sends SELECT * FROM sends_old; DROP TABLE sends_old; COMMIT;")
 
     def close(self) -> None:
         with self._lock:

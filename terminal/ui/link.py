@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BARS = 600
-WEIGHT_LIMIT = 6000  # Binance spot REQUEST_WEIGHT per minute
 
 
 class SessionLink:
@@ -148,7 +147,7 @@ class SessionLink:
         mk = health.get("market")
         extra = getattr(mk, "extra", {}) if mk is not None else {}
         self.w.status.set_health(extra.get("rest_latency_p50_ms"), extra.get("clock_offset_ms"),
-                                 extra.get("weight_used"), WEIGHT_LIMIT)
+                                 extra.get("rate_used"), extra.get("rate_limit"))  # the venue's request budget
 
     def _free(self, asset: str) -> Decimal:
         b = self.w.blotters.balances_model.balance(asset) or self.session.balances().get(asset)

@@ -19,7 +19,8 @@ Outcomes (exceptions), from the caller's point of view:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, runtime_checkable
 
@@ -161,6 +162,11 @@ class EnvironmentSpec:
     live: bool = False
     needs_credentials: bool = True
     default: bool = False
+    #: the exchange is created in this process for each connection (its ids start again every run), so nothing the
+    #: terminal keeps about it outlives the run (the order journal stays in memory)
+    in_process: bool = False
+    #: where it connects, for messages ("cannot reach testnet.binance.vision"); "" when it is in this process
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +186,36 @@ class AdapterInfo:
                 return env
         known = ", ".join(e.name for e in self.environments)
         raise ValueError(f"{self.title} has no environment {name!r}; use one of: {known}")
+
+
+# ----------------------------------------------------------------------------------------------------------- health
+@dataclass(slots=True)
+class StreamHealth:
+    """Liveness of one stream (or of a whole connection), as ``MarketData.health()`` reports it. Times are monotonic
+    seconds / epoch ms.
+
+    ``errors`` counts every failure on the stream (dropped messages and consumer failures); ``dropped`` counts the
+    malformed messages among them. ``extra`` holds the adapter's figures under venue-neutral keys where they exist:
+    ``connected``, ``clock_offset_ms``, ``rest_latency_p50_ms``/``_p99_ms``, ``rate_used``/``rate_limit``/``rate_use``
+    (request budget used, its size per minute, and their ratio 0..1), ``age_ms``."""
+
+    name: str
+    messages: int = 0
+    last_message_mono: float = 0.0
+    reconnects: int = 0
+    gaps: int = 0
+    resyncs: int = 0
+    errors: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    dropped: int = 0
+
+    @property
+    def age_s(self) -> float | None:
+        """Seconds since the last message (None if none yet)."""
+        return None if not self.last_message_mono else time.monotonic() - self.last_message_mono
+
+    def snapshot(self) -> "StreamHealth":
+        return replace(self, extra=dict(self.extra))
 
 
 # ------------------------------------------------------------------------------------------------------------ ports
@@ -202,7 +238,7 @@ class MarketData(Protocol):
     async def unwatch_book(self, symbol: str) -> None: ...
     async def watch_bars(self, symbol: str, interval: "Interval") -> None: ...
     async def unwatch_bars(self, symbol: str, interval: "Interval") -> None: ...
-    def health(self) -> dict[str, Any]: ...
+    def health(self) -> dict[str, StreamHealth]: ...
 
 
 @runtime_checkable

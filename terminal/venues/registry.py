@@ -3,22 +3,35 @@
 Each entry imports its adapter package when first used (connecting to one provider never imports the others) and
 returns ``(info, factory)``: the adapter's ``AdapterInfo`` (environments, credentials, capabilities) and a factory
 ``factory(environment, *, bus=..., **options) -> Venue`` that builds an un-started venue (the caller awaits
-``start()`` and, in the end, ``close()``).
+``start()`` and, in the end, ``close()``). ``open()`` builds and starts one, with what a connection needs around it.
+
+Registered: ``binance`` (environments ``sandbox``, ``testnet``, ``live``) and ``paper`` (simulated US equities, no
+network). Binance's ``sandbox`` is the Binance adapter against the sandbox exchange: embedded in this process (started
+here, with its built-in test keys) unless ``sandbox_url`` names a running one. For the default provider the names of
+its environments are accepted alone (``"sandbox"``, ``"testnet"``, ``"live"``).
 
 To add a provider: one folder ``venues/<name>/`` exporting ``INFO`` and ``create``, and one line in ``ADAPTERS``.
-
-Registered today: ``paper`` (simulated US equities, no network). The Binance adapter (``binance``, and ``sandbox``
-for it against the embedded sandbox exchange) is still built by ``session_connect`` until it implements the ports
-(issue 11, part A), which then registers it here as well.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import asyncio
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 from ..bus import Bus
 from .ports import AdapterInfo, Venue
 
 Factory = Callable[..., Venue]
+
+#: the provider whose environment names may be given alone (``connect("testnet")``)
+DEFAULT = "binance"
+
+
+def _binance() -> tuple[AdapterInfo, Factory]:
+    from . import binance
+
+    return binance.INFO, binance.create
 
 
 def _paper() -> tuple[AdapterInfo, Factory]:
@@ -29,6 +42,7 @@ def _paper() -> tuple[AdapterInfo, Factory]:
 
 #: name -> loader of (info, factory)
 ADAPTERS: dict[str, Callable[[], tuple[AdapterInfo, Factory]]] = {
+    "binance": _binance,
     "paper": _paper,
 }
 
@@ -48,15 +62,120 @@ def info(name: str) -> AdapterInfo:
     return _entry(name)[0]
 
 
+def default_environment(adapter: AdapterInfo) -> str:
+    """The adapter's default environment (never a live one)."""
+    defaults = [e for e in adapter.environments if e.default and not e.live]
+    if not defaults:
+        raise ValueError(f"{adapter.title} has no default environment; name one of: "
+                         f"{', '.join(e.name for e in adapter.environments)}")
+    return defaults[0].name
+
+
+def resolve(name: str, environment: str | None = None) -> tuple[str, str]:
+    """``(provider, environment)`` for a provider name (its default environment unless one is named) or, alone, the
+    name of one of the default provider's environments. ValueError for anything unknown."""
+    if not isinstance(name, str):
+        raise ValueError(f"expected a provider name, got {type(name).__name__}")
+    key = name.strip().lower()
+    if key not in ADAPTERS:
+        default = info(DEFAULT)
+        if key in {e.name for e in default.environments}:
+            if environment is not None and environment.strip().lower() != key:
+                raise ValueError(f"{name!r} is an environment of {DEFAULT}; it cannot be combined with "
+                                 f"env={environment!r}")
+            return DEFAULT, key
+        raise ValueError(f"unknown provider or environment {name!r}; providers: {', '.join(names())}; "
+                         f"{DEFAULT} environments: {', '.join(e.name for e in default.environments)}")
+    adapter = info(key)
+    env = default_environment(adapter) if environment is None else environment.strip().lower()
+    adapter.environment(env)  # ValueError naming the known ones
+    return key, env
+
+
 def create(name: str, environment: str | None = None, *, bus: Bus | None = None, **options: Any) -> Venue:
     """An un-started venue of provider ``name`` in ``environment`` (default: the adapter's default environment,
     never a live one)."""
     adapter, factory = _entry(name)
     if environment is None:
-        defaults = [e for e in adapter.environments if e.default and not e.live]
-        if not defaults:
-            raise ValueError(f"{adapter.title} has no default environment; name one of: "
-                             f"{', '.join(e.name for e in adapter.environments)}")
-        environment = defaults[0].name
+        environment = default_environment(adapter)
     adapter.environment(environment)  # ValueError for an unknown one
     return factory(environment, bus=bus, **options)
+
+
+@dataclass
+class Opened:
+    """A started venue and what was started or chosen for it."""
+
+    venue: Venue
+    provider: str
+    environment: str
+    #: a loopback exchange started for this connection (the embedded sandbox); stop it after closing the venue
+    server: Any = None
+    #: the exchange was created for this connection (its ids start again every run)
+    fresh: bool = False
+    #: the credentials the venue was built with (for redaction in logs), and whether they were the built-in test keys
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    builtin_credentials: bool = False
+
+    async def close(self) -> None:
+        try:
+            await self.venue.close()
+        finally:
+            if self.server is not None:
+                await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+
+
+async def open(name: str, environment: str | None = None, *, bus: Bus | None = None,  # noqa: A001
+               credentials: Mapping[str, str] | None = None, confirm_live: bool = False,
+               **options: Any) -> Opened:
+    """Build and start a venue. A live environment needs ``confirm_live=True``. ``credentials`` are the adapter's
+    CredentialSpec fields (the Binance sandbox uses its built-in test keys without them)."""
+    provider, env = resolve(name, environment)
+    adapter = info(provider)
+    spec = adapter.environment(env)
+    if spec.live and confirm_live is not True:
+        raise ValueError(f"{adapter.title} {env} uses real money: pass confirm_live=True to connect to it")
+    if provider == "binance" and env == "sandbox":
+        return await _open_binance_sandbox(bus, credentials, **options)
+    if credentials:
+        options["credentials"] = credentials
+    venue = create(provider, env, bus=bus, **options)
+    await _start(venue)
+    return Opened(venue, provider, env, fresh=spec.in_process, credentials=dict(credentials or {}))
+
+
+async def _start(venue: Venue) -> None:
+    try:
+        await venue.start()
+    except BaseException:
+        await venue.close()
+        raise
+
+
+async def _open_binance_sandbox(bus: Bus | None, credentials: Mapping[str, str] | None, *,
+                                sandbox_url: str | None = None, **options: Any) -> Opened:
+    """The Binance adapter against the sandbox exchange: the one at ``sandbox_url``, else a new one embedded in this
+    process on 127.0.0.1. Without credentials, the sandbox's built-in test keys."""
+    from . import binance, sandbox
+    from .sandbox.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+    inspect.signature(binance.BinanceVenue).bind_partial(**options)  # TypeError for an option it does not take
+    loop = asyncio.get_running_loop()
+    server = None
+    if not sandbox_url:
+        server = sandbox.SandboxServer(host="127.0.0.1", port=0)
+        await loop.run_in_executor(None, server.start)
+        sandbox_url = server.url
+    builtin = not credentials
+    if builtin:
+        credentials = ({"api_key": server.default_api_key, "api_secret": server.default_api_secret}
+                       if server is not None else {"api_key": DEFAULT_API_KEY, "api_secret": DEFAULT_API_SECRET})
+    try:
+        venue = binance.create("sandbox", bus=bus, credentials=credentials, sandbox_url=sandbox_url, **options)
+        await _start(venue)
+    except BaseException:
+        if server is not None:
+            await loop.run_in_executor(None, server.stop)
+        raise
+    return Opened(venue, "binance", "sandbox", server=server, fresh=server is not None,
+                  credentials=dict(credentials or {}), builtin_credentials=builtin)

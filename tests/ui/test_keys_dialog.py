@@ -108,7 +108,7 @@ def test_test_connection_reports_the_result_without_the_key(qtbot, qloop, memory
     assert seen == [(Environment.TESTNET, True, True)] and page.message.text() == "OK: keys accepted, 5 assets"
 
     async def refusing(env, creds):
-        from terminal.venues.base import AuthError
+        from terminal.venues.ports import AuthError
         raise AuthError("API-key format invalid.", code=-2014)
     page.tester = refusing
     assert not qloop.run(page.test())

@@ -147,7 +147,7 @@ def test_a_message_appearing_or_going_moves_no_control(oe, qtbot, qloop):
     assert oe.errors["price"].text() == "" and oe.preview.text()
 
     async def reject(req):
-        from terminal.venues.base import OrderRejected
+        from terminal.venues.ports import OrderRejected
         raise OrderRejected("Account has insufficient balance for requested action.", code=-2010)
     oe.placer = reject
     oe.confirm_box.setChecked(False)
@@ -249,7 +249,7 @@ def test_cancelling_the_placing_task_closes_the_box_and_sends_nothing(oe, qloop,
 
 
 def test_rejections_show_in_place(oe, qloop):
-    from terminal.venues.base import OrderRejected
+    from terminal.venues.ports import OrderRejected
 
     async def reject(req):
         raise OrderRejected("Account has insufficient balance for requested action.", code=-2010)
@@ -262,7 +262,7 @@ def test_rejections_show_in_place(oe, qloop):
 
 
 def test_an_unknown_outcome_is_told_by_the_order_never_by_its_client_id(oe, qloop):
-    from terminal.venues.base import TemporaryError
+    from terminal.venues.ports import TemporaryError
 
     async def unknown(req):  # the order manager's own words when the venue never answered
         unknown.cid = req.client_order_id

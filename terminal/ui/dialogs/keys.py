@@ -21,7 +21,7 @@ from .. import theme
 from ...storage import secrets
 from ...storage.secrets import Credentials, KeyType, SecretsUnavailable
 from ...venues.ports import AuthError, RateLimited, Rejected, TemporaryError
-from ...venues.binance.urls import endpoints
+from ...venues import registry
 from .pick import pick_file
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class EnvironmentKeys(QWidget):
         self.available = available
         self.tester: Callable[[Environment, Credentials], Any] | None = None
         #: the server a test connects to (named in a failure); a test may point it elsewhere
-        self.url = endpoints(env).rest if env is not Environment.SANDBOX else ""
+        self.url = registry.info(registry.DEFAULT).environment(env.value).address  # "" for the sandbox
         self.kind = QComboBox(self)
         self.kind.addItem("HMAC (API key + secret)", KeyType.HMAC)
         self.kind.addItem("Ed25519 (API key + private key)", KeyType.ED25519)

@@ -4,34 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Callable
 
+from ..ports import StreamHealth  # the ports' record: every adapter reports its streams with it
 
-@dataclass(slots=True)
-class StreamHealth:
-    """Liveness of one stream (or of a whole connection). Times are monotonic seconds / epoch ms.
-
-    ``errors`` counts every failure on the stream (dropped messages and consumer failures); ``dropped`` counts the
-    malformed messages among them (not JSON, wrong shape, or refused by the parser's wire rules)."""
-
-    name: str
-    messages: int = 0
-    last_message_mono: float = 0.0
-    reconnects: int = 0
-    gaps: int = 0
-    resyncs: int = 0
-    errors: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-    dropped: int = 0
-
-    @property
-    def age_s(self) -> float | None:
-        """Seconds since the last message (None if none yet)."""
-        return None if not self.last_message_mono else time.monotonic() - self.last_message_mono
-
-    def snapshot(self) -> "StreamHealth":
-        return replace(self, extra=dict(self.extra))
+__all__ = ["DropLog", "StreamHealth"]
 
 
 class DropLog:

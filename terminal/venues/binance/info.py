@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...model import AssetClass, Interval
 from ..ports import AdapterInfo, Capabilities, CredentialField, CredentialSpec, EnvironmentSpec, RateLimit
 from .enums import ORDER_TYPE_TO_WIRE, TIF_TO_WIRE
+from .urls import LIVE, TESTNET
 
 NAME = "binance"
 
@@ -29,8 +30,8 @@ INFO = AdapterInfo(
     environments=(
         EnvironmentSpec("sandbox", "Sandbox exchange (in this process, test keys built in)", needs_credentials=False,
                         default=True),
-        EnvironmentSpec("testnet", "Binance Spot Testnet (test funds)"),
-        EnvironmentSpec("live", "Binance Spot (real money)", live=True),
+        EnvironmentSpec("testnet", "Binance Spot Testnet (test funds)", address=TESTNET.rest),
+        EnvironmentSpec("live", "Binance Spot (real money)", live=True, address=LIVE.rest),
     ),
     credentials=CREDENTIALS,
     capabilities=Capabilities(

@@ -17,7 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from ...model import ConnectionChanged, OrderUpdated
-from ..base import AuthError, VenueError
+from ..ports import AuthError, VenueError
 from ...tasks import cancel_and_wait
 from . import parse
 from .enums import AUTH_CODES

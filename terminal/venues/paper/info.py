@@ -11,7 +11,7 @@ INFO = AdapterInfo(
     name=NAME,
     title="Paper equities (simulated US exchange)",
     environments=(EnvironmentSpec("paper", "Paper trading on a simulated exchange in this process", live=False,
-                                  needs_credentials=False, default=True),),
+                                  needs_credentials=False, default=True, in_process=True),),
     credentials=CredentialSpec(),
     capabilities=Capabilities(
         asset_classes=frozenset({AssetClass.EQUITY}),

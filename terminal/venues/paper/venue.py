@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -25,35 +24,15 @@ from ...model.numbers import ZERO
 from ...sim.equities import EQUITY_SYMBOLS
 from ...sim.reports import EngineReject, Execution, ExecType
 from ...sim.symbols import SymbolSpec
-from ..ports import Rejected
+from ..ports import Rejected, StreamHealth
 from . import convert
 from .exchange import ACCOUNT, STEP_MS, PaperExchange
 from .feeds import PaperFeeds
 from .info import INFO, NAME
-from .legacy import RestShim
 
 T = TypeVar("T")
 MAX_DEPTH = 5000
 HISTORY_ALL = 1_000_000  # "every trade the engine still keeps" for average prices
-
-
-@dataclass(slots=True)
-class FeedHealth:
-    """Liveness of the paper feed, with the field names of the other adapters' stream health records."""
-
-    name: str
-    messages: int = 0
-    last_message_mono: float = 0.0
-    reconnects: int = 0
-    gaps: int = 0
-    resyncs: int = 0
-    errors: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-    dropped: int = 0
-
-    @property
-    def age_s(self) -> float | None:
-        return None if not self.last_message_mono else time.monotonic() - self.last_message_mono
 
 
 class PaperVenue:
@@ -76,9 +55,6 @@ class PaperVenue:
         self._user_stream = False
         self._last_publish_mono = 0.0
         self._closed = False
-        # TEMPORARY until the session calls the ports only (issue 11, part A): the Binance-shaped names it uses
-        self.rest = RestShim(self)
-        self.user = None
 
     @property
     def always_open(self) -> bool:
@@ -163,9 +139,9 @@ class PaperVenue:
     async def unwatch_bars(self, symbol: str, interval: Interval) -> None:
         self.feeds.unwatch_bars(symbol, interval)
 
-    def health(self) -> dict[str, FeedHealth]:
+    def health(self) -> dict[str, StreamHealth]:
         now = self.now_ms()
-        return {"market": FeedHealth("market", self.feeds.published, self._last_publish_mono, extra={
+        return {"market": StreamHealth("market", self.feeds.published, self._last_publish_mono, extra={
             "connected": not self._closed, "trading": self.exchange.is_trading(now),
             "always_open": self.always_open, "steps": self.exchange.steps, **self.feeds.watching()})}
 
@@ -336,4 +312,4 @@ def create(environment: str = "paper", *, bus: Bus | None = None, **options: Any
     return PaperVenue(environment, bus=bus, **options)
 
 
-__all__ = ["PaperVenue", "FeedHealth", "create"]
+__all__ = ["PaperVenue", "create"]

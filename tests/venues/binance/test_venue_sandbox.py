@@ -12,7 +12,7 @@ from terminal.bus import Bus
 from terminal.market.bars import missing_open_times
 from terminal.model import (BalancesUpdated, Bar, ConnectionChanged, Environment, Fill, Interval, OrderRequest,
                             OrderStatus, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h, TradeTick)
-from terminal.venues.base import AuthError
+from terminal.venues.ports import AuthError
 from terminal.venues.binance.signing import HmacSigner
 from terminal.venues.binance.stream import MarketStream
 from terminal.venues.binance.venue import BinanceVenue
