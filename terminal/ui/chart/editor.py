@@ -7,6 +7,7 @@ the symbol's choice. The colour button opens a menu of swatches (opened with ``p
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
@@ -124,7 +125,8 @@ class IndicatorPanel(QFrame):
 
     def _on_edit(self, kind: str) -> None:
         row = self.rows[kind]
-        values = {name: (spin.value() if name == "k" else int(spin.value())) for name, spin in row.spins.items()}
+        values: dict[str, Any] = {name: (spin.value() if name == "k" else int(spin.value()))
+                                  for name, spin in row.spins.items()}
         spec = replace(self.params[kind], source=row.source.currentData(), **values)
         if spec.kind == "macd" and spec.fast >= spec.slow:
             return  # a fast EMA slower than the slow one is not a MACD: wait for the next edit

@@ -77,7 +77,7 @@ class IndicatorSpec:
             fast, slow = d.fast, d.slow
         k = data.get("k", d.k)
         k = float(k) if isinstance(k, (int, float)) and not isinstance(k, bool) and 0 < k <= 10 else d.k
-        source = data.get("source") if data.get("source") in SOURCES else d.source
+        source: str = data["source"] if data.get("source") in SOURCES else d.source
         color = data.get("color")
         color = color if isinstance(color, str) and _is_hex(color) else None
         return replace(d, period=period, fast=fast, slow=slow, signal=signal, k=k, source=source, color=color)

@@ -80,6 +80,7 @@ class OrderOverlay(pg.GraphicsObject):
         self.pending: dict[object, Decimal] = {}  # dropped at a new price, waiting for the owner
         self.drag: tuple[object, Decimal] | None = None  # key, snapped price under the pointer
         self.hover: tuple[object, str] | None = None  # key, part ("x" | "tag" | "line")
+        self.top_inset = 2.0  # px kept free at the top (the legend), for the top edge markers
         self.font = QFont()
         self.font.setPixelSize(11)
         self._fm = QFontMetricsF(self.font)
@@ -102,6 +103,12 @@ class OrderOverlay(pg.GraphicsObject):
         if self.hover is not None and self.hover[0] not in wanted:
             self.hover = None
         self.update()
+
+    def set_top_inset(self, px: float) -> None:
+        if px != self.top_inset:
+            self.top_inset = px
+            if self.lines:
+                self.update()
 
     def end_move(self, key: object) -> None:
         """The move of ``key`` is over, whatever its outcome: draw it at its order's price again."""
@@ -152,7 +159,9 @@ class OrderOverlay(pg.GraphicsObject):
         """The layout of every order for the current view; edge markers stack from the edge inwards (the highest
         price at the very top, the lowest at the very bottom)."""
         w, h = self._vb.width(), self._vb.height()
-        inside, above, below = [], [], []
+        inside: list[tuple[OrderLine, float, float]] = []
+        above: list[tuple[OrderLine, float, float]] = []
+        below: list[tuple[OrderLine, float, float]] = []
         for line in self.lines.values():
             price = self.drawn_price(line.key)
             y = self.y_of(price)
@@ -166,7 +175,7 @@ class OrderOverlay(pg.GraphicsObject):
                 tw = self._fm.horizontalAdvance(text) + 2 * PAD
                 right = max(w - RIGHT_GAP, tw + X_W + 4)
                 if edge == "top":
-                    top = 2 + k * (TAG_H + EDGE_GAP)
+                    top = self.top_inset + k * (TAG_H + EDGE_GAP)
                 elif edge == "bottom":
                     top = h - 2 - (k + 1) * TAG_H - k * EDGE_GAP
                 else:

@@ -234,8 +234,9 @@ class ChartWidget(QWidget):
         n = int(np.count_nonzero(older))
         if n:
             new = (t, open, high, low, close, volume)
-            cols = [np.concatenate([np.asarray(a, dtype=np.float64)[older], b]) for a, b in zip(new, (s.t, s.o, s.h, s.l, s.c, s.v))]
-            s.set(*cols, interval=s.interval)
+            cols = [np.concatenate([np.asarray(a, dtype=np.float64)[older], b])
+                    for a, b in zip(new, (s.t, s.o, s.h, s.l, s.c, s.v))]
+            s.set(cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], interval=s.interval)
             self._data_changed()
         return n
 
@@ -453,6 +454,8 @@ class ChartWidget(QWidget):
             text = head + readout_html(self.series, index, self.price_decimals, p)
             self.readout.setText(text + (f"<br>{legend}" if legend else ""))
         self.readout.adjustSize()
+        vb_top = self.view.mapFromScene(self.price_plot.vb.sceneBoundingRect().topLeft()).y()
+        self.order_lines.set_top_inset(float(self.readout.geometry().bottom() + 4 - vb_top))  # below the legend
         self.studies.show_values(index)
 
     def _on_hovered(self, index: int) -> None:

@@ -152,12 +152,17 @@ def test_orders_outside_the_visible_range_show_as_edge_markers(chart, qtbot):
     assert tags["far-up"].edge == "top" and tags["up"].edge == "top" and tags["down"].edge == "bottom"
     assert tags["in"].edge == "" and tags["in"].y is not None
     assert tags["far-up"].rect.top() < tags["up"].rect.top()  # stacked, the highest price at the very top
-    assert tags["up"].rect.bottom() <= 30 + 2 * 18 and tags["down"].rect.bottom() >= h - 25
+    assert tags["far-up"].rect.top() == chart.order_lines.top_inset  # from under the legend, not over it
+    legend_bottom = chart.view.mapToScene(chart.readout.geometry().bottomLeft()).y()
+    assert chart.order_lines.mapToScene(tags["far-up"].rect.topLeft()).y() > legend_bottom
+    assert tags["up"].rect.bottom() <= chart.order_lines.top_inset + 2 * 18 + 4
+    assert tags["down"].rect.bottom() >= h - 25
     assert tags["up"].text == f"▲ SELL 0.20000  {y1 + span:,.2f}"
     assert tags["down"].text == f"▼ BUY 0.30000  {y0 - 2 * span:,.2f}"
     arr = pixels(chart)
-    vb_top = int(chart.view.mapFromScene(chart.price_plot.vb.sceneBoundingRect().topLeft()).y())
-    top_band = arr[chart.toolbar.height() + vb_top: chart.toolbar.height() + vb_top + 40]
+    top = chart.toolbar.height() + int(chart.view.mapFromScene(tags["far-up"].rect.topLeft() +
+                                                                 chart.order_lines.scenePos()).y())
+    top_band = arr[top: top + 40]
     assert count_color(top_band, DARK.sell, tol=12) > 200  # the marker is drawn at the top edge
     # the x of an edge marker cancels too
     with qtbot.waitSignal(chart.order_cancel_requested, timeout=2000) as cancel:
