@@ -1,136 +1,88 @@
 """Account events over the WebSocket API: ``userDataStream.subscribe.signature``.
 
-Unwraps ``{"subscriptionId", "event"}``; executionReport -> OrderUpdated (+ Fill on TRADE), outboundAccountPosition
--> BalancesUpdated. Reconnects with backoff and tells listeners on every (re)connect so orders can be reconciled.
+The connection (backoff with jitter, ping watchdog, ConnectionChanged events, connect listeners) is the shared
+``WebSocketConnection`` (``venues/socket.py``); this class is the protocol on it: the signed subscription as the
+handshake (refused keys stop the loop: AuthError), then the events. Unwraps ``{"subscriptionId", "event"}``;
+executionReport -> OrderUpdated (+ Fill on TRADE), outboundAccountPosition -> BalancesUpdated. Listeners hear about
+every (re)subscription so orders can be reconciled.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 import uuid
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
-from ...model import ConnectionChanged, OrderUpdated
+from ...model import OrderUpdated
 from ..ports import AuthError, VenueError
-from ...tasks import cancel_and_wait
+from ..socket import Backoff, ConnectListener, WebSocketConnection, WebSocketTransport
 from . import parse
 from .enums import AUTH_CODES
 from .signing import Signer, ws_payload
 
+__all__ = ["ConnectListener", "UserStream"]
 log = logging.getLogger(__name__)
-ConnectListener = Callable[[bool], Awaitable[None] | None]
 
 
-class UserStream:
+class UserStream(WebSocketConnection):
     """One WS API connection subscribed to the account's user data stream."""
+
+    lost_errors = WebSocketConnection.lost_errors + (VenueError,)  # a refused subscription: try again later
 
     def __init__(self, ws_api_url: str, api_key: str, signer: Signer, on_event: Callable[[object], None], *,
                  now_ms: Callable[[], int] | None = None, name: str = "user", backoff_initial_s: float = 0.25,
-                 backoff_max_s: float = 30.0, request_timeout_s: float = 10.0) -> None:
-        self.url = ws_api_url
+                 backoff_max_s: float = 30.0, request_timeout_s: float = 10.0,
+                 silence_timeout_s: float = 20.0) -> None:
+        super().__init__(ws_api_url, on_event, name=name, backoff=Backoff(backoff_initial_s, backoff_max_s),
+                         silence_timeout_s=silence_timeout_s, max_size=2 ** 20, logger=log)
         self._api_key = api_key
         self._signer = signer
-        self.on_event = on_event
-        self.name = name
         self._now_ms = now_ms or (lambda: int(time.time() * 1000))
-        self.backoff_initial_s = backoff_initial_s
-        self.backoff_max_s = backoff_max_s
         self.request_timeout_s = request_timeout_s
-        self._task: asyncio.Task[None] | None = None
-        self._ready: asyncio.Future[None] | None = None
-        self._ws: ClientConnection | None = None
-        self._listeners: list[ConnectListener] = []
-        self._closing = False
-        self._background: set[asyncio.Task[None]] = set()
-        self.connects = 0
-        self.reconnects = 0
-        self.messages = 0
-        self.errors = 0
-        self.last_message_mono = 0.0
         self.subscription_id: int | None = None
-        self.connected = False
 
-    def add_connect_listener(self, listener: ConnectListener) -> None:
-        """``listener(is_reconnect)`` runs after every successful subscription."""
-        self._listeners.append(listener)
-
-    async def start(self, timeout: float = 15.0) -> None:
+    async def start(self, timeout: float = 15.0) -> None:  # type: ignore[override]
         """Connect and subscribe; returns once subscribed. Raises AuthError if the keys are refused."""
-        if self._task is not None:
-            return
-        self._closing = False
-        self._ready = asyncio.get_running_loop().create_future()
-        self._task = asyncio.create_task(self._run(), name=f"binance-{self.name}")
+        await super().start()
         try:
-            await asyncio.wait_for(asyncio.shield(self._ready), timeout)
+            await self.wait_connected(timeout)
         except BaseException:
             await self.close()
             raise
 
-    async def reconnect(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+    # the figures the venue's health report reads
+    @property
+    def messages(self) -> int:
+        return self.health.messages
 
-    async def close(self) -> None:
-        self._closing = True
-        task, self._task = self._task, None
-        await cancel_and_wait(task, swallow_errors=True)
+    @property
+    def errors(self) -> int:
+        return self.health.errors
 
-    async def _run(self) -> None:
-        attempt = 0
-        while not self._closing:
-            reason = "closed"
-            try:
-                async with connect(self.url, ping_interval=20, ping_timeout=20, compression=None,
-                                   open_timeout=10, close_timeout=2) as ws:
-                    self._ws = ws
-                    await self._subscribe(ws)
-                    attempt = 0
-                    await self._connected_now()
-                    await self._reader(ws)
-                    reason = "closed by server"
-            except asyncio.CancelledError:
-                raise
-            except AuthError as exc:
-                log.error("%s: the venue refused the keys (%s); not reconnecting", self.name, exc.code)
-                if self._ready is not None and not self._ready.done():
-                    self._ready.set_exception(exc)
-                self._emit(ConnectionChanged(self.name, False, f"auth failed: {exc.message}", self.reconnects,
-                                             _now_ms()))
-                return
-            except (OSError, ConnectionClosed, asyncio.TimeoutError, VenueError) as exc:
-                reason = type(exc).__name__
-            except Exception as exc:  # noqa: BLE001
-                reason = type(exc).__name__
-                log.exception("%s: connection loop error", self.name)
-            finally:
-                self._ws = None
-                self.subscription_id = None
-                if self.connected:
-                    self.connected = False
-                    self._emit(ConnectionChanged(self.name, False, reason, self.reconnects, _now_ms()))
-            if self._closing:
-                return
-            delay = min(self.backoff_max_s, self.backoff_initial_s * 2 ** attempt) * random.uniform(0.5, 1.0)
-            attempt = min(attempt + 1, 16)
-            log.info("%s: disconnected (%s); reconnecting in %.2fs", self.name, reason, delay)
-            await asyncio.sleep(delay)
+    @property
+    def last_message_mono(self) -> float:
+        return self.health.last_message_mono
 
-    async def _subscribe(self, ws: ClientConnection) -> None:
+    # ------------------------------------------------------------------ the connection's protocol hooks
+
+    def _is_fatal(self, exc: BaseException) -> bool:
+        return isinstance(exc, AuthError)
+
+    def _failure_reason(self, exc: BaseException) -> str:
+        return f"auth failed: {exc.message}" if isinstance(exc, AuthError) else super()._failure_reason(exc)
+
+    async def _handshake(self, transport: WebSocketTransport) -> None:
         params: dict[str, Any] = {"apiKey": self._api_key, "timestamp": self._now_ms()}
         params["signature"] = self._signer.sign(ws_payload(params))
         req_id = uuid.uuid4().hex
-        await ws.send(orjson.dumps({"id": req_id, "method": "userDataStream.subscribe.signature",
-                                    "params": params}).decode())
+        await transport.send(orjson.dumps({"id": req_id, "method": "userDataStream.subscribe.signature",
+                                           "params": params}).decode())
         deadline = time.monotonic() + self.request_timeout_s
         while True:
-            frame = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
+            frame = await asyncio.wait_for(transport.recv(), max(0.01, deadline - time.monotonic()))
             msg = orjson.loads(frame)
             if msg.get("id") != req_id:
                 continue
@@ -143,45 +95,30 @@ class UserStream:
                 raise AuthError(text, code, msg.get("status"))
             raise VenueError(text, code, msg.get("status"))
 
-    async def _connected_now(self) -> None:
-        is_reconnect = self.connects > 0
-        self.connects += 1
-        if is_reconnect:
-            self.reconnects += 1
-        self.connected = True
-        self._emit(ConnectionChanged(self.name, True, "reconnected" if is_reconnect else "connected",
-                                     self.reconnects, _now_ms()))
-        if self._ready is not None and not self._ready.done():
-            self._ready.set_result(None)
-        for listener in self._listeners:
-            try:
-                result = listener(is_reconnect)
-                if result is not None:
-                    task = asyncio.get_running_loop().create_task(_guard(result, self.name))
-                    self._background.add(task)
-                    task.add_done_callback(self._background.discard)
-            except Exception:  # noqa: BLE001
-                log.exception("%s: connect listener failed", self.name)
+    def _on_disconnect(self) -> None:
+        self.subscription_id = None
 
-    async def _reader(self, ws: ClientConnection) -> None:
-        async for frame in ws:
-            self.last_message_mono = time.monotonic()
-            self.messages += 1
+    async def _serve(self, transport: WebSocketTransport) -> str:
+        health = self.health
+        async for frame in transport.frames():
+            health.last_message_mono = time.monotonic()
+            health.messages += 1
             try:
                 msg = orjson.loads(frame)
                 event = msg.get("event") if "subscriptionId" in msg else msg
                 if not isinstance(event, dict):
                     continue
                 if self._dispatch(event):
-                    return
+                    return "subscription ended"
             except Exception as exc:  # noqa: BLE001 - one bad message never kills the stream
-                self.errors += 1
+                health.errors += 1
                 log.warning("%s: dropped a message (%s)", self.name, type(exc).__name__)
+        return "closed by server"
 
     def _dispatch(self, event: dict[str, Any]) -> bool:
         """Publish one account event; True means the stream ended and must be re-established."""
         kind = event.get("e")
-        ts_recv = _now_ms()
+        ts_recv = int(time.time() * 1000)
         if kind == "executionReport":
             order, fill = parse.execution_report(event, ts_recv)
             self.on_event(OrderUpdated(order, int(event["E"]), ts_recv))
@@ -195,20 +132,3 @@ class UserStream:
         else:
             log.debug("%s: ignoring %s", self.name, kind)
         return False
-
-    def _emit(self, event: object) -> None:
-        try:
-            self.on_event(event)
-        except Exception:  # noqa: BLE001
-            log.exception("%s: on_event failed for %s", self.name, type(event).__name__)
-
-
-async def _guard(awaitable: Awaitable[None], name: str) -> None:
-    try:
-        await awaitable
-    except Exception:  # noqa: BLE001
-        log.exception("%s: connect listener failed", name)
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
