@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncContextManager, AsyncIterator, Awaitable, Callable, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ..model import ConnectionChanged
 from ..tasks import TaskOwner
@@ -401,7 +401,8 @@ class WebSocketTransport:
 class WebSocketConnection(ReconnectingConnection):
     """A ``ReconnectingConnection`` to the websocket at ``url`` (read at every dial, so it can be changed)."""
 
-    lost_errors = ReconnectingConnection.lost_errors + (ConnectionClosed,)
+    #: a dropped connection, or a handshake that failed (a proxy's 503, a connection cut during the upgrade)
+    lost_errors = ReconnectingConnection.lost_errors + (ConnectionClosed, InvalidHandshake)
 
     def __init__(self, url: str, on_event: Callable[[object], None], *, max_size: int | None = 2 ** 24,
                  open_timeout_s: float = 10.0, close_timeout_s: float = 2.0, **kw: Any) -> None:
@@ -416,6 +417,8 @@ class WebSocketConnection(ReconnectingConnection):
     def _describe_loss(self, exc: BaseException) -> str:
         if isinstance(exc, ConnectionClosed):
             return f"connection lost ({exc.rcvd.code if exc.rcvd else 'no close frame'})"
+        if isinstance(exc, InvalidHandshake):
+            return f"{type(exc).__name__}: {exc}"[:200]  # e.g. "InvalidStatus: ... HTTP 404": says what to fix
         return type(exc).__name__
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from dataclasses import replace
 from decimal import Decimal
 from functools import partial
@@ -148,6 +149,46 @@ async def test_server_shutdown_notice_triggers_a_reconnect() -> None:
         assert down.reason == "server shutdown"
         await got.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and e.reconnects == 1)
         await stream.close()
+
+
+async def test_a_server_that_hangs_up_at_once_gets_ever_longer_waits(caplog: pytest.LogCaptureFixture) -> None:
+    """A server that accepts and drops every connection must not be redialled at the initial rate forever: only a
+    connection that stayed up for a while starts the backoff again."""
+    caplog.set_level(logging.INFO, logger="terminal.venues.binance.stream")
+    got = Collector()
+    async with TinyStreamServer() as srv:
+        stream = MarketStream(srv.url, got, control_interval_s=0.01, backoff_initial_s=0.1, backoff_max_s=10)
+        await stream.start()
+        for n in range(4):
+            await got.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and e.reconnects == n)
+            srv.drop_all()
+        await got.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and e.reconnects == 4)
+        await stream.close()
+    waits = [float(m.group(1)) for m in (re.search(r"reconnecting in ([0-9.]+)s", r.getMessage())
+                                         for r in caplog.records) if m]
+    assert len(waits) == 4
+    for wait, ceiling in zip(waits, [0.1, 0.2, 0.4, 0.8]):  # doubled each time, with jitter in [ceiling/2, ceiling)
+        assert ceiling / 2 - 0.005 <= wait <= ceiling + 0.005, waits
+
+
+async def test_close_ends_the_work_a_connect_listener_started() -> None:
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def reconcile(is_reconnect: bool) -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    async with TinyStreamServer() as srv:
+        stream = MarketStream(srv.url, lambda e: None, control_interval_s=0.01)
+        stream.add_connect_listener(reconcile)
+        await stream.start()
+        await asyncio.wait_for(started.wait(), 5)
+        await stream.close()
+        assert cancelled.is_set()  # not left running after its stream was closed
 
 
 # ---------------------------------------------------------------- malformed frames (issue 9, item 4)
