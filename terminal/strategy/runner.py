@@ -20,6 +20,7 @@ import concurrent.futures
 import dataclasses
 import enum
 import logging
+import time
 from decimal import Decimal
 from typing import Any, Awaitable, Callable
 
@@ -121,6 +122,9 @@ class StrategyRunner:
             if self.state is RunnerState.RUNNING:
                 self.state = RunnerState.STOPPED
         if self._pump_task is not None:
+            # the sentinel ends the pump even when the cancel is lost: on 3.11, asyncio.wait_for swallows a
+            # cancel that arrives as the awaited callback finishes, and the pump would wait for an event forever
+            self._queue.put_nowait(("stop", None))
             self._pump_task.cancel()
             try:
                 await self._pump_task
@@ -154,6 +158,9 @@ class StrategyRunner:
     async def _pump(self) -> None:
         while True:
             kind, event = await self._queue.get()
+            if kind == "stop":
+                self._queue.task_done()
+                return
             try:
                 if self.state is RunnerState.RUNNING:
                     if kind == "bar":
@@ -169,7 +176,8 @@ class StrategyRunner:
     def _handle_bar(self, bar: Bar) -> None:
         s = self._series
         if s.size and bar.open_time <= int(s.open_time[s.size - 1]):
-            self.ctx.log.warning("ignoring bar at %s: not after the last bar", bar.open_time)
+            self.ctx.log.warning("ignoring bar at %s: not after the last bar",
+                                 time.strftime("%H:%M:%S", time.localtime(bar.open_time / 1000)))
             return
         s.append(bar.open_time, float(bar.open), float(bar.high), float(bar.low), float(bar.close), float(bar.volume))
         self.strategy.on_bar(bar)

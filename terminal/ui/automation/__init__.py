@@ -51,6 +51,12 @@ def install_automation_docks(window: Any, session_provider: Callable[[], Any] | 
     catalog = StrategyCatalog()  # user strategies loaded in one dock appear in the other
     backtest = BacktestDock(session_provider, catalog)
     strategies = StrategiesDock(session_provider, catalog)
+    def chart_symbol() -> str | None:  # the symbol on the window's chart: the default for new runs
+        link = getattr(window, "link", None)
+        return getattr(link, "symbol", None) or None
+
+    backtest.setup.chart_symbol = chart_symbol
+    strategies.chart_symbol = chart_symbol
     backtest.setup.strategy_changed.connect(lambda _: strategies.refresh_strategies())
     strategies.catalog_changed.connect(lambda: backtest.setup.refresh_strategies())
     area = Qt.DockWidgetArea.BottomDockWidgetArea

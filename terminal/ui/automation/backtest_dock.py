@@ -38,6 +38,7 @@ class Summary(QFrame):
         c = theme.colors()
         self.setObjectName("summary")
         self.stats: pd.Series | None = None
+        self.currency = ""  # the unit of the equity figures (the symbol's quote currency)
         grid = QGridLayout(self)
         grid.setContentsMargins(10, 6, 10, 6)
         grid.setHorizontalSpacing(22)
@@ -80,6 +81,7 @@ class Summary(QFrame):
                 label.setStyleSheet(f"color: {c.text}; font-size: 12pt; font-weight: 700;")
                 continue
             v = stats[key]
+            unit = f" {self.currency}" if "[$]" in key and self.currency else unit
             label.setText(text(v) + (unit if text(v) != "—" else ""))
             color = c.text
             if key in ("Return [%]", "Sharpe Ratio"):
@@ -218,8 +220,10 @@ class BacktestDock(JobHost, QWidget):
 
     def show_output(self, out: BacktestOutput, cash: float) -> None:
         self.output = out
+        currency = self.setup.quote_currency()
+        self.summary.currency = currency
         self.summary.show_stats(out.stats)
-        self.stats_model.set_stats(out.stats)
+        self.stats_model.set_stats(out.stats, currency)
         for col in (0, 1):
             self.stats_view.resizeColumnToContents(col)
             self.stats_view.setColumnWidth(col, self.stats_view.columnWidth(col) + 24)

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from ...model import Interval, Order, OrderRequest
+from ...model import Interval, Order, OrderRequest, OrderType, Side
 from ...strategy.base import Strategy
 from ...strategy.context import lot_step_of
 from ...strategy.runner import RunnerState, StrategyRunner
@@ -202,6 +202,30 @@ class StrategyHost:
             inst.state = InstanceState.ERROR if failed or runner.state is RunnerState.FAILED else InstanceState.STOPPED
             if inst.state is InstanceState.STOPPED:
                 inst.note("stopped")
+
+    def open_position(self, inst: StrategyInstance) -> Decimal:
+        """The part of the instance's position a market order can close (whole lot steps; 0 for dust)."""
+        runner = inst.runner
+        if runner is None or not runner.ctx.position:
+            return Decimal(0)
+        return runner.ctx.tradable(abs(runner.ctx.position))
+
+    async def flatten(self, inst: StrategyInstance) -> Order | None:
+        """Close the instance's position with a market order through its session (after a stop: the strategy no
+        longer trades). Returns the order, or None when there was nothing a market order could close."""
+        qty = self.open_position(inst)
+        session = inst.session
+        if qty <= 0 or session is None or inst.runner is None:
+            return None
+        side = Side.SELL if inst.runner.ctx.position > 0 else Side.BUY
+        inst.note(f"closing the position: {side.name} {qty} MARKET")
+        try:
+            order = await session.place_order(OrderRequest(inst.symbol, side, OrderType.MARKET, qty))
+        except Exception as exc:
+            inst.note(f"close refused: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
+            raise
+        inst.note(f"position closed by {side.name} {qty}: {order.status.name}")
+        return order  # type: ignore[no-any-return]
 
     async def _release(self, inst: StrategyInstance) -> None:
         """Stop the runner (idempotent) and drop this run's bar watch."""

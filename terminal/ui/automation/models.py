@@ -42,6 +42,11 @@ def text(value: Any, places: int = 2) -> str:
     return str(value)
 
 
+def with_currency(key: str, currency: str) -> str:
+    """A statistic's name in the account's currency: "Equity Final [$]" -> "Equity Final [USDT]"."""
+    return key.replace("[$]", f"[{currency}]")
+
+
 def sign_color(value: Any) -> str | None:
     try:
         v = float(value)
@@ -133,11 +138,16 @@ class StatsModel(FrameModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
 
-    def set_stats(self, stats: pd.Series) -> None:
-        self.set_frame(pd.DataFrame({"Metric": [str(k) for k in stats.index], "Value": list(stats.values)}))
+    def set_stats(self, stats: pd.Series, currency: str = "$") -> None:
+        """``currency`` names the amounts backtesting.py marks "[$]" (the quote currency of the symbol)."""
+        self.currency = currency
+        self.set_frame(pd.DataFrame({"Metric": [with_currency(str(k), currency) for k in stats.index],
+                                     "Value": list(stats.values)}))
 
     def stat(self, name: str) -> Any:
-        hit = self.frame.index[self.frame["Metric"] == name] if len(self.frame) else []
+        if not len(self.frame):
+            return None
+        hit = self.frame.index[self.frame["Metric"] == with_currency(name, getattr(self, "currency", "$"))]
         return self.frame.at[hit[0], "Value"] if len(hit) else None
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
@@ -196,12 +206,24 @@ class HeatmapModel(QAbstractTableModel):
         vals = table.to_numpy(dtype=np.float64) if table.size else np.empty(0)
         finite = vals[np.isfinite(vals)]
         self._lo, self._hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        # diverging: the neutral colour at zero when values lie on both sides of it, else at their median
+        self._center = 0.0 if (self._lo < 0 < self._hi or not finite.size) else float(np.median(finite))
+        self._half = max(self._hi - self._center, self._center - self._lo)
         self._brushes = {}
         self.endResetModel()
 
     @property
     def range(self) -> tuple[float, float]:
         return self._lo, self._hi
+
+    @property
+    def center(self) -> float:
+        """The value shown in the neutral colour: 0, or the median when every value has the same sign."""
+        return self._center
+
+    @property
+    def centred_on_zero(self) -> bool:
+        return self._lo < 0 < self._hi
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -213,13 +235,22 @@ class HeatmapModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else self.table.shape[1]
 
+    def position(self, v: float) -> float:
+        """-1 (worst, red) .. 0 (the centre, neutral) .. +1 (best, green): one scale for both sides."""
+        if not self._half or not math.isfinite(v):
+            return 0.0
+        return max(-1.0, min(1.0, (v - self._center) / self._half))
+
+    @staticmethod
+    def neutral() -> QColor:
+        return QColor(theme.colors().panel)
+
     def _color(self, v: float) -> QColor:
-        """Red (worst) through the panel colour to green (best)."""
+        """Red below the centre, the panel colour at it, green above; as strong on both sides per unit."""
         c = theme.colors()
-        span = self._hi - self._lo
-        t = 0.5 if span <= 0 else (v - self._lo) / span
-        mid, end = QColor(c.panel), QColor(c.up if t >= 0.5 else c.down)
-        k = abs(t - 0.5) * 2 * 0.85
+        t = self.position(v)
+        mid, end = self.neutral(), QColor(c.up if t >= 0 else c.down)
+        k = abs(t) * 0.85
         return QColor(int(mid.red() + (end.red() - mid.red()) * k), int(mid.green() + (end.green() - mid.green()) * k),
                       int(mid.blue() + (end.blue() - mid.blue()) * k))
 
@@ -234,7 +265,7 @@ class HeatmapModel(QAbstractTableModel):
         if role == _ALIGN:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == _BG and math.isfinite(v):
-            key = int(round((v - self._lo) / ((self._hi - self._lo) or 1) * 64))
+            key = int(round(self.position(v) * 64))
             b = self._brushes.get(key)
             if b is None:
                 b = self._brushes[key] = QBrush(self.color_of(v))

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame
 from ...backtest.grid import check_grid
 from ...backtest.optimize import NA, STAT_KEYS
 from ...strategy.base import Strategy
+from .colorbar import ColorBar
 from .jobs import JobHost, Outcome, ProcessJob
 from .look import style, style_table, style_tabs
-from .models import FrameModel, HeatmapModel
+from .models import FrameModel, HeatmapModel, with_currency
 from .params_form import GridForm
 from .runbar import RunBar
 from .setup import SetupPanel
@@ -69,7 +70,8 @@ class OptimizeView(JobHost, QWidget):
         box = QGroupBox("Search")
         form = QFormLayout(box)
         self.metric_combo = QComboBox()
-        self.metric_combo.addItems(STAT_KEYS)
+        for key in STAT_KEYS:
+            self.metric_combo.addItem(key, key)  # the text names the currency once it is known
         self.metric_combo.setCurrentText("Sharpe Ratio")
         self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.metric_combo.setMinimumContentsLength(12)
@@ -125,6 +127,8 @@ class OptimizeView(JobHost, QWidget):
         row.addWidget(self.heat_caption, 1)
         hl.addLayout(row)
         hl.addWidget(self.heat_view, 1)
+        self.color_bar = ColorBar(self.heat_model)
+        hl.addWidget(self.color_bar)
         self.wf_model = FrameModel(self, na=NA)
         self.wf_view = table_view(self.wf_model)
         self.tabs = QTabWidget()
@@ -149,6 +153,13 @@ class OptimizeView(JobHost, QWidget):
 
     def set_strategy(self, cls: type[Strategy] | None) -> None:
         self.grid_form.set_strategy(cls)
+
+    def set_currency(self, currency: str) -> None:
+        """Name the account's currency in the statistics ("Equity Final [USDT]") of the list and the table."""
+        self.currency = currency
+        for i in range(self.metric_combo.count()):
+            self.metric_combo.setItemText(i, with_currency(self.metric_combo.itemData(i), currency))
+        self.results_model.headers = {k: with_currency(k, currency) for k in STAT_KEYS if "[$]" in k}
 
     # ---- running -------------------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -176,9 +187,10 @@ class OptimizeView(JobHost, QWidget):
         combos = 1
         for values in grid.values():
             combos *= len(values)
+        self.set_currency(self.setup.quote_currency())
         bar.busy(True, f"optimising {combos:,} combinations…")
         self.job = ProcessJob("optimize", strategy=self.setup.strategy_ref(), grid=grid, data=data,
-                              maximize=self.metric_combo.currentText(), cash=cash, commission=commission,
+                              maximize=self.metric_combo.currentData(), cash=cash, commission=commission,
                               jobs=self.jobs_spin.value(), folds=self.folds_spin.value())
         try:
             outcome = await self.job.run(bar.report)
@@ -254,5 +266,8 @@ class OptimizeView(JobHost, QWidget):
             table, runs = res.heatmap(x, y), res.runs(x, y)
         self.heat_model.set_table(table, runs)  # n/a where runs were made and none has a value
         lo, hi = self.heat_model.range
-        self.heat_caption.setText(f"{res.maximize}  {lo:.4g} … {hi:.4g}")
-        self.heat_caption.setToolTip("red: worst, green: best; a cell holds the best value over the other parameters")
+        name = with_currency(res.maximize, getattr(self, "currency", "$"))
+        self.heat_caption.setText(f"{name}  {lo:.4g} … {hi:.4g}")
+        centre = "0" if self.heat_model.centred_on_zero else f"the median, {self.heat_model.center:.4g}"
+        self.heat_caption.setToolTip(f"green above {centre}, red below, the same strength per unit on both sides; "
+                                     "a cell holds the best value over the other parameters")

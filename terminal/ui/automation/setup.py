@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone, Signal
 from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSizePolicy, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 from qasync import asyncSlot
@@ -24,6 +24,7 @@ from ...strategy.context import lot_step_of
 from ...strategy.loader import load_folder
 from ..dialogs.pick import pick_file, pick_folder
 from .params_form import ParamsForm
+from .symbols import SymbolPicker
 from .tasks import DataRef, StrategyRef
 
 SessionProvider = Callable[[], Any]
@@ -79,6 +80,9 @@ class SetupPanel(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session_provider = session_provider or (lambda: None)
+        #: the chart's symbol (the default for session history), given by the window
+        self.chart_symbol: Callable[[], str | None] = lambda: None
+        self._source_chosen = False  # the user (or a caller) chose the data source: no default applies
         self.catalog = catalog or StrategyCatalog()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
@@ -120,8 +124,7 @@ class SetupPanel(QWidget):
         sess_page = QWidget()
         sform = QFormLayout(sess_page)
         sform.setContentsMargins(0, 0, 0, 0)
-        self.symbol_combo = QComboBox()
-        self.symbol_combo.setEditable(True)
+        self.symbol_combo = SymbolPicker()
         self.interval_combo = QComboBox()
         self.interval_combo.addItems(INTERVALS)
         self.interval_combo.setCurrentText("1h")
@@ -139,6 +142,7 @@ class SetupPanel(QWidget):
         self.pages.addWidget(sess_page)
         form.addRow(self.pages)
         self.source_combo.currentIndexChanged.connect(self._on_source)
+        self.source_combo.activated.connect(lambda _: setattr(self, "_source_chosen", True))
         self._on_source(CSV)
         lay.addWidget(box)
 
@@ -156,6 +160,9 @@ class SetupPanel(QWidget):
 
         self.strategy_combo.currentIndexChanged.connect(self._on_strategy)
         self.refresh_strategies()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._on_tick)
+        self._timer.start(500)
 
     # ---- strategies ----------------------------------------------------------------------------------------
     def refresh_strategies(self, select: str | None = None) -> None:
@@ -222,18 +229,38 @@ class SetupPanel(QWidget):
             self.refresh_symbols()
 
     def refresh_symbols(self) -> None:
+        """The session's instruments in the symbol list, the chart's symbol chosen until the user picks one; the
+        session's history becomes the source the first time a session is there (unless a CSV was chosen)."""
         session = self.session_provider()
-        if session is None or self.symbol_combo.count():
+        if session is None:
             return
-        self.symbol_combo.addItems(sorted(getattr(session, "instruments", {}) or {}))
+        self.symbol_combo.fill_from(session)
+        self.symbol_combo.follow(self.chart_symbol())
+        if not self._source_chosen and not self.csv_edit.text().strip():
+            self._source_chosen = True
+            self.source_combo.setCurrentIndex(SESSION)
+
+    def _on_tick(self) -> None:
+        if self.isVisible():  # a session may have come (or gone), the chart may show another symbol
+            self.refresh_symbols()
+
+    def quote_currency(self) -> str:
+        """The quote currency of the backtested symbol (of the chart's symbol for a CSV), or "cash"."""
+        session = self.session_provider()
+        symbol = self.symbol_combo.currentText() if self.source_combo.currentIndex() == SESSION else \
+            (self.chart_symbol() or "")
+        instrument = (getattr(session, "instruments", {}) or {}).get(symbol) if session is not None else None
+        return str(getattr(instrument, "quote_asset", "") or "cash")
 
     def set_csv(self, path: str | Path) -> None:
+        self._source_chosen = True
         self.source_combo.setCurrentIndex(CSV)
         self.csv_edit.setText(str(path))
 
     def set_session_source(self, symbol: str, interval: str, start: pd.Timestamp, end: pd.Timestamp) -> None:
+        self._source_chosen = True
         self.source_combo.setCurrentIndex(SESSION)
-        self.symbol_combo.setCurrentText(symbol)
+        self.symbol_combo.choose(symbol)
         self.interval_combo.setCurrentText(interval)
         self.start_edit.setDateTime(_dt(start))
         self.end_edit.setDateTime(_dt(end))
@@ -248,7 +275,8 @@ class SetupPanel(QWidget):
         session = self.session_provider()
         if session is None:
             raise InputError("not connected: session history needs a session (or choose a CSV file)")
-        symbol = self.symbol_combo.currentText().strip().upper()
+        self.refresh_symbols()
+        symbol = self.symbol_combo.currentText()
         if not symbol:
             raise InputError("choose a symbol")
         start = self.start_edit.dateTime().toMSecsSinceEpoch()

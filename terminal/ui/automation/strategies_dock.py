@@ -15,13 +15,14 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxL
 from shiboken6 import isValid
 
 from .. import theme
-from ..dialogs.ask import NO, YES, YES_NO, Icon, ask
+from ..dialogs.ask import CANCEL, NO, YES, YES_NO, Icon, ask
 from ..dialogs.pick import pick_folder
 from .host import InstanceState, StrategyHost, StrategyInstance
 from .look import style
 from .optimize_view import table_view
 from .params_form import ParamsForm
 from .runbar import accent_button
+from .symbols import SymbolPicker
 from .setup import INTERVALS, InputError, SessionProvider, StrategyCatalog, parse_amount
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ class StrategiesDock(QWidget):
         self._tasks: set[asyncio.Task[Any]] = set()
         #: asked before a strategy starts on a LIVE session; awaited (a dialog never blocks the event loop)
         self.confirm: Callable[[str], Awaitable[bool]] = self._confirm_live
+        #: asked when a strategy with an open position is stopped: YES close it, NO keep it, CANCEL don't stop
+        self.ask_position: Callable[[str, str], Awaitable[Any]] = self._ask_position
+        #: the chart's symbol (the default for a new strategy), given by the window
+        self.chart_symbol: Callable[[], str | None] = lambda: None
 
         form_box = QWidget()
         fl = QVBoxLayout(form_box)
@@ -58,9 +63,7 @@ class StrategiesDock(QWidget):
         form.addRow("Strategy", row)
         self.params = ParamsForm()
         form.addRow(self.params)
-        self.symbol_combo = QComboBox()
-        self.symbol_combo.setEditable(True)
-        self.symbol_combo.setCurrentText("BTCUSDT")
+        self.symbol_combo = SymbolPicker()
         self.interval_combo = QComboBox()
         self.interval_combo.addItems(("1s", *INTERVALS))
         self.interval_combo.setCurrentText("1m")
@@ -190,11 +193,10 @@ class StrategiesDock(QWidget):
 
     def refresh_symbols(self) -> None:
         session = self.session_provider()
-        if session is None or self.symbol_combo.count():
+        if session is None:
             return
-        text = self.symbol_combo.currentText()
-        self.symbol_combo.addItems(sorted(getattr(session, "instruments", {}) or {}))
-        self.symbol_combo.setCurrentText(text)
+        self.symbol_combo.fill_from(session)
+        self.symbol_combo.follow(self.chart_symbol())
 
     def _info(self, text: str, error: bool = False) -> None:
         style(self.message, "down" if error else "muted")
@@ -224,10 +226,13 @@ class StrategiesDock(QWidget):
         try:
             parse_amount(self.cash_edit.text(), "cash", positive=True)
             cash = Decimal(self.cash_edit.text().strip())
-            symbol = self.symbol_combo.currentText().strip().upper()
+            session = self.session_provider()
+            if session is None:
+                raise InputError("not connected: connect a session first")
+            self.refresh_symbols()
+            symbol = self.symbol_combo.currentText()
             if not symbol:
                 raise InputError("choose a symbol")
-            session = self.session_provider()
             if session is not None and getattr(session, "instruments", None) and symbol not in session.instruments:
                 raise InputError(f"unknown symbol {symbol!r} on this venue")
             inst = self.host.add(cls, self.params.raw(), symbol, self.interval_combo.currentText(), cash)
@@ -261,8 +266,38 @@ class StrategiesDock(QWidget):
         self.refresh()
 
     async def stop(self, inst: StrategyInstance) -> None:
+        """Stop ``inst``; with an open position, ask first whether to keep it or close it at market."""
+        qty = self.host.open_position(inst)
+        close = False
+        if qty > 0 and inst.state in (InstanceState.RUNNING, InstanceState.ERROR):
+            side = "long" if inst.position is not None and inst.position > 0 else "short"
+            answer = await self.ask_position(
+                f"Stop {inst.name}", f"#{inst.id} {inst.name} holds a {side} position of "
+                f"{format(qty.normalize(), 'f')} {inst.symbol}.\n\n"
+                f"Close it with a market order, or keep it in the account?")
+            if answer == CANCEL:
+                self._info(f"#{inst.id} {inst.name} still running")
+                return
+            close = answer == YES
         await self.host.stop(inst)
         self.refresh()
+        if close:
+            try:
+                order = await self.host.flatten(inst)
+            except Exception as exc:  # noqa: BLE001 - the venue refused: the position stays, say so
+                self._info(f"#{inst.id} {inst.name} stopped; closing the position failed: "
+                           f"{type(exc).__name__}: {getattr(exc, 'message', exc)}", error=True)
+            else:
+                self._info(f"#{inst.id} {inst.name} stopped; position closed"
+                           + (f" ({order.status.name.lower()})" if order is not None else ""))
+        elif qty > 0:
+            self._info(f"#{inst.id} {inst.name} stopped; its position of {format(qty.normalize(), 'f')} "
+                       f"{inst.symbol} is kept")
+        self.refresh()
+
+    async def _ask_position(self, title: str, text: str) -> Any:
+        return await ask(self, title, text, YES_NO | CANCEL, default=CANCEL, icon=Icon.Question,
+                         labels={YES: "Close position", NO: "Keep position", CANCEL: "Don't stop"})
 
     def selected(self) -> StrategyInstance | None:
         return self.model.instance(self.table.currentIndex().row())

@@ -20,11 +20,16 @@ YES_NO = Button.Yes | Button.No
 
 
 async def ask(parent: QWidget | None, title: str, text: str, buttons: Button = OK_CANCEL,
-              default: Button | None = None, icon: Icon = Icon.Question) -> Button:
+              default: Button | None = None, icon: Icon = Icon.Question,
+              labels: dict[Button, str] | None = None) -> Button:
     """Show a message box with ``buttons`` and return the button the user chose (Esc chooses the box's escape
     button: Cancel or No). ``CANCEL`` when the box goes without an answer (its parent was destroyed). Cancelling
-    the awaiting task closes the box, and the task ends cancelled."""
+    the awaiting task closes the box, and the task ends cancelled. ``labels`` renames buttons in words of the
+    question (``{YES: "Close position", NO: "Keep position"}``); the answer is still the standard button."""
     box = QMessageBox(icon, title, text, buttons, parent)
+    for button, label in (labels or {}).items():
+        if box.button(button) is not None:
+            box.button(button).setText(label)
     if default is not None:
         box.setDefaultButton(default)
     answer = [CANCEL]

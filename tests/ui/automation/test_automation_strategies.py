@@ -121,7 +121,7 @@ def add(dock, qloop, name, interval="1m", **params):
 
 
 def test_a_raising_strategy_becomes_an_error_row_and_the_others_keep_trading(dock, qloop, qtbot, fake,
-                                                                             qtmodeltester):
+                                                                             qtmodeltester, answer_box):
     boom = add(dock, qloop, "boom")
     buyer = add(dock, qloop, "buy_once", qty="0.5")
     assert boom.state is buyer.state is InstanceState.RUNNING
@@ -144,8 +144,11 @@ def test_a_raising_strategy_becomes_an_error_row_and_the_others_keep_trading(doc
     assert dock.start_button.isEnabled() and dock.remove_button.isEnabled()  # an error row can be restarted
     dock.grab().save("/tmp/strategies.png")
     dock.table.selectRow(1)
+    from PySide6.QtWidgets import QMessageBox
+    keep = answer_box(QMessageBox.StandardButton.No)  # "Keep position": asked because it holds 0.5
     qloop.run(dock.stop_selected())
-    assert buyer.state is InstanceState.STOPPED
+    assert keep.clicked and "holds a long position of 0.5 BTCUSDT" in keep.text
+    assert buyer.state is InstanceState.STOPPED and fake.requests[-1].quantity == Decimal("0.5")  # no close order
     assert dock.model.data(dock.model.index(1, 5)) == "stopped"
     assert dock.start_button.isEnabled() and dock.remove_button.isEnabled()
     dock.table.selectRow(0)
@@ -160,11 +163,12 @@ def test_bad_parameters_and_unknown_symbols_are_messages(dock, qloop):
     dock.params.set_values({"fast": 30, "slow": 10})
     assert qloop.run(dock.add_and_start()) is None
     assert "must be greater than 'fast'" in dock.message.text()
-    dock.params.set_values({"fast": 5, "slow": 10})
-    dock.symbol_combo.setCurrentText("NOPE")
-    assert qloop.run(dock.add_and_start()) is None
-    assert "unknown symbol 'NOPE'" in dock.message.text()
     assert dock.model.rowCount() == 0
+    # the symbol is picked from the session's instruments, never typed
+    assert not dock.symbol_combo.isEditable()
+    assert dock.symbol_combo.symbols() == ["BTCUSDT"] and dock.symbol_combo.currentText() == "BTCUSDT"
+    with pytest.raises(ValueError, match="unknown symbol 'NOPE'"):
+        dock.symbol_combo.choose("NOPE")
 
 
 def test_without_a_session_nothing_starts(qtbot, themed, qloop):
@@ -173,6 +177,5 @@ def test_without_a_session_nothing_starts(qtbot, themed, qloop):
     assert not d.add_button.isEnabled()
     d.refresh()
     assert not d.add_button.isEnabled() and d.add_button.toolTip() == "connect a session first"
-    inst = d.add_instance()
-    qloop.run(d.start(inst))
-    assert inst.state is InstanceState.ERROR and "not connected" in inst.error
+    assert d.add_instance() is None
+    assert d.message.text() == "not connected: connect a session first" and d.model.rowCount() == 0

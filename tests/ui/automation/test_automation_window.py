@@ -13,7 +13,7 @@ from test_automation_strategies import USER_STRATEGIES  # noqa: E402 - same fold
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
-def test_docks_mount_and_a_strategy_trades_on_the_sandbox_then_stops(window, qloop, qtbot, tmp_path):
+def test_docks_mount_and_a_strategy_trades_on_the_sandbox_then_stops(window, qloop, qtbot, tmp_path, answer_box):
     automation = install_automation_docks(window, lambda: window.link.session if window.link else None)
     assert {"backtest", "strategies"} <= set(window.docks)
     blotters = window.docks["blotters"]
@@ -37,8 +37,10 @@ def test_docks_mount_and_a_strategy_trades_on_the_sandbox_then_stops(window, qlo
     assert Decimal("0.00099") <= inst.position <= Decimal("0.001")
     assert inst.orders == 1 and inst.runner.ctx.cash < inst.cash
     assert any(o.symbol == "BTCUSDT" for o in qloop.run(session.order_history()))
+    from PySide6.QtWidgets import QMessageBox
+    keep = answer_box(QMessageBox.StandardButton.No)  # keep the position
     qloop.run(dock.stop(inst))
-    assert inst.state is InstanceState.STOPPED
+    assert keep.clicked and inst.state is InstanceState.STOPPED
     qloop.run(automation.shutdown())
     # the backtest dock uses the session's history as a data source
     setup = automation.backtest.setup
