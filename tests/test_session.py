@@ -174,7 +174,7 @@ async def test_user_stream_reconnect_triggers_reconcile_of_missed_changes(fresh_
 
 async def test_no_keys_means_market_data_only_with_a_clear_message(tmp_path, monkeypatch):
     import keyring
-    from terminal.session_connect import credentials_for
+    from terminal.session.connecting import credentials_for
     from terminal.venues import registry
     from storage.test_secrets import MemoryKeyring
     previous = keyring.get_keyring()

@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 from ...bus import Bus
 from ...market.bars import backfill
-from ...market.booksync import BookSync
 from ...model import (Balance, Bar, Environment, Fill, Holding, Instrument, Interval, Order, OrderBook, OrderRequest,
                       QuoteTick, Ticker24h)
 from ..ports import AuthError, RateLimited, Rejected, TemporaryError
+from .booksync import BookSync
 from .health import StreamHealth
 from .info import INFO, NAME
 from .parse import DepthDiff

@@ -6,9 +6,9 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Generator
 
-from .market.bars import KlineSource, backfill
-from .model import Bar, Interval
-from .model.numbers import InvalidArgument, describe
+from ..model import Bar, Interval
+from ..model.numbers import InvalidArgument, describe
+from .bars import KlineSource, backfill
 
 PAGE = 1000
 MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z

@@ -1,4 +1,4 @@
-"""Kline paging (session_history.load_bars) against a fake kline source that behaves like the venue: at most
+"""Kline paging (market.history.load_bars) against a fake kline source that behaves like the venue: at most
 ``limit`` bars per call, oldest first, newest ``limit`` when no start is given, nothing before its first bar."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from terminal.model import Bar, Interval
-from terminal.session_history import klines_frame, load_bars, to_ms
+from terminal.market.history import klines_frame, load_bars, to_ms
 
 M = 60_000
 FIRST, LAST = 1_000 * M, 6_000 * M  # 5001 one-minute bars

@@ -6,8 +6,9 @@ import inspect
 import threading
 from typing import Any, Iterator
 
-from .session_feeds import Feed
-from .session_history import BarsRequest
+from ..market.feeds import Feed
+from ..market.history import BarsRequest
+from .connecting import connect
 
 
 class BlockingSession:
@@ -104,8 +105,6 @@ class _BlockingFeed:
 
 def connect_blocking(environment: str = "sandbox", **kwargs: Any) -> BlockingSession:
     """Like ``terminal.connect`` but returns a BlockingSession (its event loop runs in a daemon thread)."""
-    from .session_connect import connect
-
     loop = asyncio.new_event_loop()
     ready = threading.Event()
 

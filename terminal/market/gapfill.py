@@ -6,8 +6,8 @@ import logging
 from collections import deque
 from typing import Any, Callable
 
-from .model import Bar, Interval
-from .session_history import load_bars
+from ..model import Bar, Interval
+from .history import load_bars
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The session: composition root and async facade. Every GUI action and every strategy goes through it.
+"""The Session: the async facade over one venue. Every GUI action and every strategy goes through it.
 
     session = await terminal.connect("sandbox")
     print(await session.ticker("BTCUSDT"))
@@ -15,34 +15,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from . import session_input as arg
-from .bus import Bus
-from .model import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Environment, Fill, Instrument,
+from ..bus import Bus
+from ..market.feeds import Feed, Watches
+from ..market.gapfill import BarGapFiller
+from ..market.history import BarsRequest, klines_frame, load_bars, to_ms
+from ..model import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Environment, Fill, Instrument,
                     Interval, Order, OrderBook, OrderRequest, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h,
                     TradeTick)
-from .model.numbers import InvalidArgument
-from .oms.manager import CancelFailed, OrderManager
-from .oms.holdings import DEFAULT_REFERENCE, Equity, Holdings
-from .oms.position import Position
-from .risk.checks import (InsufficientBalance, KillSwitchActive, NotionalLimitExceeded, PreTradeError, RiskChecks,
-                          RiskLimits, UnknownSymbol)
-from .session_connect import connect
-from .session_feeds import Feed, Watches
-from .session_gapfill import BarGapFiller
-from .session_health import StreamHealth, collect_health
-from .session_history import BarsRequest, klines_frame, load_bars, to_ms
-from .storage.journal import Journal
-from .venues.ports import AuthError, Venue
+from ..model.numbers import InvalidArgument
+from ..oms.holdings import DEFAULT_REFERENCE, Equity, Holdings
+from ..oms.manager import OrderManager
+from ..oms.position import Position
+from ..risk.checks import RiskChecks, RiskLimits
+from ..storage.journal import Journal
+from ..venues.ports import AuthError, Venue
+from . import input as arg
+from .health import StreamHealth, collect_health
 
 log = logging.getLogger(__name__)
 E = TypeVar("E")
 
-__all__ = ["Session", "BlockingSession", "connect", "connect_blocking", "UnknownSymbol", "InsufficientBalance",
-           "KillSwitchActive", "NotionalLimitExceeded", "PreTradeError", "CancelFailed", "Position", "StreamHealth",
-           "RiskLimits", "InvalidArgument"]
+__all__ = ["Session"]
 
 
 class Session:
@@ -450,5 +445,3 @@ class _RetryingKlines:
 def _iv(interval: str | Interval) -> str:
     return arg.interval(interval).value
 
-
-from .session_blocking import BlockingSession, connect_blocking  # noqa: E402  (needs Session defined)

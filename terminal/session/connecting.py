@@ -4,21 +4,19 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
-from .bus import Bus
-from .model import Environment
-from .model.numbers import InvalidArgument, describe
-from .risk.checks import RiskLimits
-from .storage import redaction, secrets
-from .storage.journal import Journal
-from .storage.secrets import Credentials, SecretsUnavailable
-from .storage.settings import data_dir as default_data_dir
-from .venues import registry
-from .venues.ports import AdapterInfo, CredentialSpec, EnvironmentSpec
-
-if TYPE_CHECKING:
-    from .session import Session
+from ..bus import Bus
+from ..model import Environment
+from ..model.numbers import InvalidArgument, describe
+from ..risk.checks import RiskLimits
+from ..storage import redaction, secrets
+from ..storage.journal import Journal
+from ..storage.secrets import Credentials, SecretsUnavailable
+from ..storage.settings import data_dir as default_data_dir
+from ..venues import registry
+from ..venues.ports import AdapterInfo, CredentialSpec, EnvironmentSpec
+from .facade import Session
 
 #: where credentials came from (``Session.credentials_source``); environment variables are used for the run only
 ARGUMENTS, ENVIRONMENT, KEYRING, BUILT_IN = "arguments", "environment", "keyring", "built-in"
@@ -127,7 +125,7 @@ async def connect(environment: Environment | str = "sandbox", *, env: Environmen
                   api_key: str | None = None, api_secret: str | None = None,
                   credentials: Credentials | Mapping[str, str] | None = None, sandbox_url: str | None = None,
                   data_dir: str | Path | None = None, confirm_live: bool = False, bus: Bus | None = None,
-                  risk_limits: RiskLimits | None = None, **options: Any) -> "Session":
+                  risk_limits: RiskLimits | None = None, **options: Any) -> Session:
     """Connect and return a started Session.
 
     ``environment`` is a provider from the registry (``"binance"``, ``"paper"``; ``env=`` picks its environment,
@@ -141,8 +139,6 @@ async def connect(environment: Environment | str = "sandbox", *, env: Environmen
 
     A live environment needs ``confirm_live=True``.
     """
-    from .session import Session
-
     provider, env_name = _target(environment, env)
     _text(sandbox_url, "sandbox_url")
     adapter = registry.info(provider)

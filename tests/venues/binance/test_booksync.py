@@ -8,7 +8,7 @@ from typing import Any, AsyncIterator
 import pytest
 
 from terminal.bus import Bus
-from terminal.market.booksync import BookSync
+from terminal.venues.binance.booksync import BookSync
 from terminal.model import BookUpdated, ConnectionChanged, Environment, OrderRequest, OrderType, Side, TimeInForce
 from terminal.venues.binance.signing import HmacSigner
 from terminal.venues.binance.urls import endpoints

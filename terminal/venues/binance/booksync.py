@@ -16,8 +16,8 @@ import time
 from decimal import Decimal
 from typing import Callable, Protocol
 
-from ..model import BookSequenceError, BookUpdated, OrderBook
-from ..tasks import cancel_and_wait
+from ...model import BookSequenceError, BookUpdated, OrderBook
+from ...tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 Levels = list[tuple[Decimal, Decimal]]

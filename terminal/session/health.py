@@ -1,7 +1,7 @@
 """Feed health for the session: the venue's per-stream health plus the order manager's state."""
 from __future__ import annotations
 
-from .venues.ports import MarketData, StreamHealth
+from ..venues.ports import MarketData, StreamHealth
 
 __all__ = ["StreamHealth", "collect_health"]
 

@@ -15,10 +15,10 @@ import re
 from decimal import Decimal
 from typing import Any, Mapping, TypeVar
 
-from .model import Instrument, Interval, OrderRequest, OrderType, Side, TimeInForce, to_decimal
-from .model.instrument import check_order_shape
-from .model.numbers import InvalidArgument, describe
-from .risk.checks import resolve_symbol
+from ..model import Instrument, Interval, OrderRequest, OrderType, Side, TimeInForce, to_decimal
+from ..model.instrument import check_order_shape
+from ..model.numbers import InvalidArgument, describe
+from ..risk.checks import resolve_symbol
 
 En = TypeVar("En", bound=enum.Enum)
 

@@ -10,7 +10,7 @@ import logging
 from collections import deque
 from typing import Any, Awaitable, Callable, Generic, TypeVar
 
-from .bus import Bus
+from ..bus import Bus
 
 log = logging.getLogger(__name__)
 E = TypeVar("E")
