@@ -1,53 +1,33 @@
 """Pre-trade checks: a request that fails here is never journaled nor sent.
 
 Every error says exactly what to fix: an unknown symbol names the closest listed one, a filter failure carries the
-instrument's message (with the nearest valid value), a balance failure says what is needed and what is available.
+instrument's message (with the nearest valid value), a limit names the limit and the value (``risk.engine``), a
+balance failure says what is needed and what is available.
+
+``RiskChecks`` is what the order manager calls for every order: the kill switch, the instrument's filters, the
+configured limits (its ``engine``, a ``RiskEngine``) and the balance. Until ``attach`` gives it the session's bus,
+quotes, last prices and working orders, the engine sees the market through ``last_price`` alone.
 """
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Mapping
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
 
-from ..model import ZERO, Balance, Instrument, OrderRequest, OrderValidationError, Side, fmt, snap
-from ..model.numbers import InvalidArgument, decimals_of, describe
+from ..bus import Bus
+from ..model import ZERO, Balance, Instrument, Order, OrderRequest, OrderType, OrderValidationError, Side, fmt, snap
+from ..model.numbers import InvalidArgument, decimals_of
+from ..storage.audit import AuditSink
+from .account import LiveAccount, Quote
 from .draft import balance_need, order_notional, valuation_price
+from .engine import RiskEngine
+from .errors import (InsufficientBalance, KillSwitchActive, NotionalLimitExceeded, PreTradeError,  # noqa: F401
+                     UnknownSymbol)
+from .limits import RiskLimits
 
-
-class PreTradeError(ValueError):
-    """A request refused locally before anything was sent."""
-
-
-class UnknownSymbol(PreTradeError, InvalidArgument):
-    """A symbol the venue does not list (also an ``InvalidArgument`` of ``symbol``)."""
-
-    def __init__(self, symbol: str, suggestion: str | None = None) -> None:
-        hint = f"; did you mean {suggestion}?" if suggestion else ""
-        super().__init__(f"unknown symbol {describe(symbol)}{hint}", "symbol")
-        self.symbol = symbol
-        self.suggestion = suggestion
-
-
-class InsufficientBalance(PreTradeError):
-    def __init__(self, asset: str, need: str, available: str) -> None:
-        super().__init__(f"insufficient {asset}: need {need}, available {available}")
-        self.asset, self.need, self.available = asset, need, available
-
-
-class NotionalLimitExceeded(PreTradeError):
-    pass
-
-
-class KillSwitchActive(PreTradeError):
-    def __init__(self) -> None:
-        super().__init__("the kill switch is on: new orders are blocked (turn it off to trade again)")
-
-
-@dataclass
-class RiskLimits:
-    max_order_notional: Decimal | None = None  # in the instrument's quote asset
-    check_balance: bool = True
+__all__ = ["RiskChecks", "RiskLimits", "resolve_symbol", "PreTradeError", "UnknownSymbol", "InsufficientBalance",
+           "NotionalLimitExceeded", "KillSwitchActive"]
 
 
 def resolve_symbol(symbol: object, instruments: Mapping[str, Instrument]) -> Instrument:
@@ -64,15 +44,60 @@ def resolve_symbol(symbol: object, instruments: Mapping[str, Instrument]) -> Ins
 
 
 class RiskChecks:
-    """Stateless checks plus the kill switch. ``last_price(symbol)`` prices MARKET orders (None if unknown)."""
+    """The kill switch, the instrument's filters, the limits (``engine``) and the balance.
+    ``last_price(symbol, side)`` prices MARKET orders (None if unknown)."""
 
     def __init__(self, instruments: Mapping[str, Instrument], balances: Callable[[], Mapping[str, Balance]],
-                 last_price: Callable[[str, Side], Decimal | None], limits: RiskLimits | None = None) -> None:
+                 last_price: Callable[[str, Side], Decimal | None], limits: RiskLimits | None = None, *,
+                 engine: RiskEngine | None = None) -> None:
         self.instruments = instruments
         self._balances = balances
         self._last_price = last_price
-        self.limits = limits or RiskLimits()
+        limits = limits or RiskLimits()
+        self.engine = engine or RiskEngine(limits, account=LiveAccount(
+            instruments, balances, self._touch, lambda symbol: None, reference=limits.reference),
+            instruments=instruments)
         self.killed = False
+
+    @property
+    def limits(self) -> RiskLimits:
+        return self.engine.limits
+
+    @limits.setter
+    def limits(self, limits: RiskLimits) -> None:
+        self.engine.set_limits(limits)
+
+    def _touch(self, symbol: str) -> Quote | None:
+        """Bid and ask from ``last_price`` (equal when it only knows the last trade: then no quote)."""
+        bid, ask = self._last_price(symbol, Side.SELL), self._last_price(symbol, Side.BUY)
+        return None if bid is None or ask is None or bid == ask else (bid, ask)
+
+    def attach(self, bus: Bus, *, quote: Callable[[str], Quote | None] | None = None,
+               last: Callable[[str], Decimal | None] | None = None,
+               open_orders: Callable[[], Sequence[Order]] | None = None,
+               positions: Callable[[], Mapping[str, Decimal]] | None = None, now_ms: Callable[[], int] | None = None,
+               audit: AuditSink | None = None, state_path: str | Path | None = None) -> RiskEngine:
+        """Give the engine the session's view: its bus (fills, orders, prices; the engine's events go there), best
+        bid/ask and last trade per symbol, working orders, non-spot positions, clock, audit trail and day-state file.
+        Returns the engine."""
+        e = self.engine
+        e.account = LiveAccount(self.instruments, self._balances, quote or self._touch, last or (lambda s: None),
+                                open_orders=open_orders, positions=positions, reference=e.limits.reference)
+        if now_ms is not None:
+            e.now_ms = now_ms
+        if audit is not None:
+            e.audit = audit
+        if state_path is not None:
+            e.state_path = Path(state_path)
+            e._restore()
+        e.attach(bus)
+        return e
+
+    def needs_reference(self, request: OrderRequest) -> bool:
+        """True when checking ``request`` needs a market price the session may have to fetch first: a MARKET order,
+        or any order while a price band is configured."""
+        band = self.engine.limits.band
+        return request.type is OrderType.MARKET or band.max_pct is not None or band.max_ticks is not None
 
     def check(self, request: OrderRequest) -> None:
         if self.killed:
@@ -86,14 +111,14 @@ class RiskChecks:
         ref = self._last_price(inst.symbol, request.side)
         inst.validate_order(request.side, request.type, request.quantity, request.price, request.stop_price,
                             request.quote_quantity, reference_price=ref, time_in_force=request.time_in_force)
-        notional = self.notional(request, ref, inst)
-        limit = self.limits.max_order_notional
-        if limit is not None and notional is not None and notional > limit:
-            raise NotionalLimitExceeded(
-                f"order value {fmt(notional, inst.price_decimals)} {inst.quote_asset} is above your limit of "
-                f"{fmt(limit)} {inst.quote_asset} (Settings > Risk)")
+        self.engine.check(request, inst, self.notional(request, ref, inst), ref)
         if self.limits.check_balance:
             self._check_balance(request, inst, ref)
+        self.engine.record(request)  # passed: counted by the throttle, attributed to its strategy
+
+    def check_cancel(self, order: Order | None = None) -> None:
+        """A cancel asked for by a user or a strategy: CancelRateExceeded past the cancels-per-minute limit."""
+        self.engine.check_cancel(order.symbol if order else "", order.client_order_id if order else "")
 
     @staticmethod
     def notional(request: OrderRequest, reference_price: Decimal | None,

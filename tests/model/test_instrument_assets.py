@@ -77,7 +77,7 @@ def test_pre_trade_limit_and_balance_use_price_times_quantity_times_multiplier()
     buy = OrderRequest("ESZ6", Side.BUY, OrderType.LIMIT, quantity=D("1"), price=D("5000"),
                        time_in_force=TimeInForce.GTC)
     assert RiskChecks.notional(buy, None, ES) == D("250000")
-    with pytest.raises(NotionalLimitExceeded, match="250000"):
+    with pytest.raises(NotionalLimitExceeded, match="order value 250,000.00 USD"):
         _risk({"USD": "1000000"}, limit="100000").check(buy)
     with pytest.raises(InsufficientBalance, match="need 250000"):
         _risk({"USD": "10000"}).check(buy)  # 5000 x 1 would pass; the contract is worth 50 times that
