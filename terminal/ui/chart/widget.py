@@ -412,6 +412,7 @@ class ChartWidget(QWidget):
                 self.crosshair.hide()  # the pointer left the chart: no crosshair left behind
             elif event.type() == QEvent.Type.Resize:
                 self._place_loading_label()
+                self._size_readout(2 if "<br>" in self.readout.text() else 1)
         return super().eventFilter(obj, event)
 
     def _place_loading_label(self) -> None:
@@ -447,16 +448,26 @@ class ChartWidget(QWidget):
         p = self._palette
         head = (f"<b style='color:{p.text}'>{self.symbol}</b>&nbsp;<span style='color:{p.text_dim}'>·&nbsp;"
                 f"{self.timeframe}</span>&nbsp;&nbsp;") if self.symbol else ""
+        lines = 1
         if self.loading:
             self.readout.setText(head + f"<span style='color:{p.text_dim}'>loading…</span>")
         else:
             legend = self.studies.legend_html(index, self.price_decimals)
             text = head + readout_html(self.series, index, self.price_decimals, p)
             self.readout.setText(text + (f"<br>{legend}" if legend else ""))
-        self.readout.adjustSize()
-        vb_top = self.view.mapFromScene(self.price_plot.vb.sceneBoundingRect().topLeft()).y()
-        self.order_lines.set_top_inset(float(self.readout.geometry().bottom() + 4 - vb_top))  # below the legend
+            lines = 2 if legend else 1
+        self._size_readout(lines)
         self.studies.show_values(index)
+
+    def _size_readout(self, lines: int) -> None:
+        """A fixed box for the legend (``adjustSize`` on rich text at every live candle cost ~1 ms); the top edge
+        markers start below it."""
+        height = lines * self.readout.fontMetrics().lineSpacing() + 4
+        width = max(self.view.width() - AXIS_WIDTH - 16, 100)
+        if (self.readout.width(), self.readout.height()) != (width, height):
+            self.readout.resize(width, height)
+            vb_top = self.view.mapFromScene(self.price_plot.vb.sceneBoundingRect().topLeft()).y()
+            self.order_lines.set_top_inset(float(self.readout.geometry().bottom() + 4 - vb_top))
 
     def _on_hovered(self, index: int) -> None:
         self._show_readout(index)
