@@ -22,6 +22,12 @@ Conventions:
 - A MARKET order sized by quote takes, level by level, the largest multiple of the (market) step size the quote left
   pays for; its ``quantity`` is 0 until it runs and then the quantity it trades. It ends FILLED when the quote is
   used up to less than one step, EXPIRED when the book ran out first.
+- Trailing stops (``trailing_delta`` in basis points, ``trailing.py``) follow every traded price in order; the prices a
+  round of matching printed are kept in ``path`` for them, and fired stops are worked in the order the trades reached
+  them (stops the same trade fires, oldest first).
+- Order lists (OCO, OTO, OTOCO; ``lists.py``, placed by ``contingent.py``): one leg of an OCO trading or triggering
+  expires the other in the same step, before any later trade; OTO pending orders are placed once the working order
+  is filled, after the sweep that filled it.
 - Self-trades are allowed (STP mode NONE).
 - Arithmetic is exact within the default decimal context (28 significant digits), far beyond any real balance.
 """
@@ -38,12 +44,15 @@ from terminal.model.instrument import Instrument
 from terminal.model.numbers import ZERO
 from terminal.model.order import InvalidTransition, can_transition
 
+from . import trailing
 from .account import Ledger
+from .contingent import ContingentOrders
 from .entry import check_request, lock_for
 from .registry import Registry
 from .matching import SymbolBook, WorkingOrder
-from .reports import (REPORT_REASONS, AccountTrade, EngineReject, Execution, ExecType, OrderView, PlaceResult,
-                      RejectReason, Trade, make_account_trade, make_execution, make_place_result, make_trade)
+from .reports import (REPORT_REASONS, AccountTrade, EngineReject, Execution, ExecType, ExpiryReason, OrderView,
+                      PlaceResult, RejectReason, Trade, make_account_trade, make_execution, make_place_result,
+                      make_trade)
 from .stops import StopBook
 
 log = logging.getLogger(__name__)
@@ -55,7 +64,7 @@ RECENT_TRADES = 1000
 
 class _Symbol:
     __slots__ = ("instrument", "book", "stops", "last_price", "trades", "next_order_id", "next_trade_id", "low",
-                 "high")
+                 "high", "path", "due")
 
     def __init__(self, instrument: Instrument, on_book: Callable[..., None]) -> None:
         self.instrument = instrument
@@ -68,9 +77,13 @@ class _Symbol:
         #: range of prices traded (or set) since stops were last checked; None when nothing traded
         self.low: Decimal | None = None
         self.high: Decimal | None = None
+        #: the prices traded (or set) since stops were last checked, in order
+        self.path: list[Decimal] = []
+        #: order lists whose working order filled: their pending orders are placed after the current sweep
+        self.due: list[Any] = []
 
 
-class Engine:
+class Engine(ContingentOrders):
     """Accounts and per-symbol books; see the module docstring for the conventions.
 
     Every public method either raises ``EngineReject`` having changed nothing, or changes the state and then
@@ -94,10 +107,11 @@ class Engine:
         self._symbols: dict[str, _Symbol] = {}
         self._pending: list[tuple[list[Callable[..., None]], tuple[Any, ...]]] = []
         self._flushing = False
-        self._tracked: WorkingOrder | None = None
+        #: executions of the orders flagged ``tracked``, for the caller of the current place
         self._tracked_execs: list[Execution] = []
         self._now = 0
         self._cid_seq = 0
+        ContingentOrders.__init__(self)
         for inst in instruments:
             self.add_instrument(inst)
 
@@ -138,14 +152,14 @@ class Engine:
     def place(self, account_id: str, symbol: str, side: Side, type: OrderType, *, quantity: Decimal | None = None,
               quote_quantity: Decimal | None = None, price: Decimal | None = None, stop_price: Decimal | None = None,
               time_in_force: TimeInForce | None = None, client_order_id: str | None = None,
-              test: bool = False) -> PlaceResult:
+              trailing_delta: int | None = None, test: bool = False) -> PlaceResult:
         st = self._symbol(symbol)
         self._ledger.require(account_id)
         req = check_request(st.instrument, st.book, st.last_price, side, type, quantity, quote_quantity, price,
-                            stop_price, time_in_force)
+                            stop_price, time_in_force, trailing_delta)
         if client_order_id is not None and self._history.open_with_cid(account_id, symbol, client_order_id):
             raise EngineReject(RejectReason.DUPLICATE_ORDER)
-        lock_asset, lock_amount = lock_for(st.instrument, st.book, req)
+        lock_asset, lock_amount = lock_for(st.instrument, st.book, req, st.last_price)
         if lock_amount > self._ledger.free(account_id, lock_asset):
             raise EngineReject(RejectReason.INSUFFICIENT_BALANCE)
         req.check_matching(st.book, st.last_price)
@@ -155,8 +169,9 @@ class Engine:
             return make_place_result(order.view(), [])
         order = req.order(st.next_order_id, client_order_id or self._new_client_id(), account_id, symbol, now)
         st.next_order_id += 1
-        prev = self._tracked, self._tracked_execs
-        self._tracked, self._tracked_execs = order, []
+        prev = self._tracked_execs
+        self._tracked_execs = []
+        order.tracked = True
         try:
             self._history.add(order)
             if lock_amount:
@@ -164,15 +179,13 @@ class Engine:
                 order.locked = lock_amount
             self._report(order, ExecType.NEW)
             self._emit_balance(account_id, (lock_asset,))
-            if order.is_stop:
-                st.stops.arm(order)
-            else:
-                self._execute(st, order)
-                if st.high is not None:
-                    self._run_triggers(st)
+            self._work(st, order)
+            if st.high is not None or st.due:
+                self._run_triggers(st)
             result = make_place_result(order.view(), self._tracked_execs)
         finally:
-            self._tracked, self._tracked_execs = prev
+            order.tracked = False
+            self._tracked_execs = prev
         if self._pending:
             self._flush()
         return result
@@ -187,18 +200,29 @@ class Engine:
         if order is None or not order.status.is_open:
             raise EngineReject(RejectReason.UNKNOWN_ORDER)
         self._now = self.clock.now_ms()
-        self._cancel(st, order, cancel_client_order_id)
+        lst = order.order_list
+        if lst is not None and not lst.done:
+            self._cancel_list(st, lst, cancel_client_order_id)   # a member takes its whole list with it
+        else:
+            self._cancel(st, order, cancel_client_order_id)
         self._flush()
         return order.view()
 
     def cancel_all(self, account_id: str, symbol: str) -> list[OrderView]:
-        """Cancel every open order of the account on the symbol (an empty list when there is none)."""
+        """Cancel every open order of the account on the symbol, order lists included (an empty list when there is
+        none)."""
         st = self._symbol(symbol)
         self._ledger.require(account_id)
         self._now = self.clock.now_ms()
         out = []
         for order in self._history.open_orders(account_id, symbol):
-            self._cancel(st, order, None)
+            if not order.status.is_open:
+                continue   # a list member its list's cancel already took
+            lst = order.order_list
+            if lst is not None and not lst.done:
+                self._cancel_list(st, lst, None)
+            else:
+                self._cancel(st, order, None)
             out.append(order.view())
         self._flush()
         return out
@@ -208,6 +232,7 @@ class Engine:
         st = self._symbol(symbol)
         self._now = self.clock.now_ms()
         st.last_price = st.low = st.high = Decimal(price)
+        st.path.append(st.last_price)
         self._run_triggers(st)
         self._flush()
 
@@ -266,6 +291,16 @@ class Engine:
             raise EngineReject(RejectReason.UNKNOWN_SYMBOL)
         return st
 
+    def _work(self, st: _Symbol, order: WorkingOrder) -> None:
+        """Put a newly accepted order to work: arm a stop (a trailing one without a stop price starts tracking),
+        match anything else. The caller then runs what its trades set off (``_run_triggers``)."""
+        if order.is_stop:
+            if order.trailing_delta and not order.stop_price:
+                trailing.start(order, st.last_price, self._now)
+            st.stops.arm(order)
+        else:
+            self._execute(st, order)
+
     def _execute(self, st: _Symbol, order: WorkingOrder) -> None:
         """Match a working order as taker, then rest, fill or expire it."""
         book = st.book
@@ -277,6 +312,7 @@ class Engine:
             order.target = None if exhausted else qty
         want = order.quantity - order.executed_qty
         if order.time_in_force is TimeInForce.FOK and book.available(order.is_buy, order.limit, want) < want:
+            order.expiry_reason = ExpiryReason.UNFILLED_FOK_ORDER_EXPIRED
             self._close(st, order, _S.EXPIRED)
             return
         if want:
@@ -287,6 +323,8 @@ class Engine:
                 and order.time_in_force is not TimeInForce.FOK:
             book.add(order)
             return
+        order.expiry_reason = (ExpiryReason.INSUFFICIENT_LIQUIDITY if order.limit is None
+                               else ExpiryReason.UNFILLED_IOC_QUANTITY_EXPIRED)
         self._close(st, order, _S.EXPIRED)
 
     def _match(self, st: _Symbol, taker: WorkingOrder, want: Decimal) -> None:
@@ -328,6 +366,7 @@ class Engine:
         tid = st.next_trade_id
         st.next_trade_id = tid + 1
         st.last_price = price
+        st.path.append(price)
         if st.high is None:
             st.low = st.high = price
         elif price > st.high:
@@ -347,6 +386,8 @@ class Engine:
                 is_maker: bool) -> None:
         inst = st.instrument
         acct = order.account_id
+        lst = order.order_list
+        resolved = lst is not None and self._resolve_pair(st, order)   # the other leg goes first, with its lock
         book = self._ledger.book(acct)
         eq = book.get(inst.quote_asset) or self._ledger.entry(acct, inst.quote_asset)
         eb = book.get(inst.base_asset) or self._ledger.entry(acct, inst.base_asset)
@@ -383,11 +424,14 @@ class Engine:
         elif order.status is not _S.PARTIALLY_FILLED:
             _set_status(order, _S.PARTIALLY_FILLED)
         self._history.add_trade(acct, make_account_trade(inst.symbol, tid, order.order_id, price, qty, quote, fee,
-                                                   fee_asset, self._now, order.is_buy, is_maker))
-        if self.execution_listeners or order is self._tracked:
+                                                         fee_asset, self._now, order.is_buy, is_maker,
+                                                         order.order_list_id))
+        if self.execution_listeners or order.tracked:
             self._report(order, ExecType.TRADE, qty, price, quote, fee, fee_asset, tid, is_maker)
         if self.balance_listeners:
             self._emit_balance(acct, (inst.base_asset, inst.quote_asset))
+        if lst is not None:
+            self._member_traded(st, lst, order, resolved)
 
     def _cancel(self, st: _Symbol, order: WorkingOrder, cancel_client_order_id: str | None) -> None:
         if order.on_book:
@@ -412,21 +456,40 @@ class Engine:
         exec_type = ExecType.CANCELED if status is _S.CANCELED else ExecType.EXPIRED
         self._report(order, exec_type, cancel_client_order_id=cancel_client_order_id, reject_reason=reason)
         self._emit_balance(order.account_id, (asset,))
+        lst = order.order_list
+        if lst is not None and not lst.done and not lst.closing:
+            self._member_closed(st, lst, order)
 
     def _run_triggers(self, st: _Symbol) -> None:
         """Fire the armed stops that the prices traded since the last check reached (every trade counts, not only
-        the last). Fired orders trade in turn; their trades are checked in the next round. A loop, not recursion:
-        each stop fires at most once, so it ends."""
-        while st.high is not None:
-            low, high = st.low, st.high
-            st.low = st.high = None
-            if not len(st.stops):
-                return
-            assert low is not None
-            for order in st.stops.pop_triggered(low, high):
-                self._trigger(st, order)
+        the last, in order), then place the pending orders of lists whose working order filled. Fired and placed
+        orders trade in turn; their trades are checked in the next round. A loop, not recursion: each stop fires
+        and each list's pending orders are placed at most once, so it ends."""
+        while st.high is not None or st.due:
+            if st.high is not None:
+                low, high, path = st.low, st.high, st.path
+                st.low = st.high = None
+                st.path = []
+                if len(st.stops):
+                    assert low is not None
+                    for order in st.stops.fire(low, high, path, self._now):
+                        if order.status.is_open:   # not expired meanwhile by its OCO partner
+                            self._trigger(st, order)
+            if st.due:
+                due, st.due = st.due, []
+                for lst in due:
+                    self._place_pending(st, lst)
 
     def _trigger(self, st: _Symbol, order: WorkingOrder) -> None:
+        lst = order.order_list
+        resolved = lst is not None and self._resolve_pair(st, order)
+        try:
+            self._start_working(st, order)
+        finally:
+            if resolved:
+                self._list_done(lst)
+
+    def _start_working(self, st: _Symbol, order: WorkingOrder) -> None:
         order.is_working = True
         order.working_time = order.update_time = self._now
         if order.limit is None and order.is_buy:   # stop-market BUY: lock the real cost now
@@ -445,7 +508,7 @@ class Engine:
                 last_price: Decimal = ZERO, last_quote: Decimal = ZERO, commission: Decimal = ZERO,
                 commission_asset: str | None = None, trade_id: int = -1, is_maker: bool = False,
                 cancel_client_order_id: str | None = None, reject_reason: str = "NONE") -> None:
-        tracked = order is self._tracked
+        tracked = order.tracked
         if not tracked and not self.execution_listeners:
             return
         execution: Execution = make_execution(order.account_id, order.view(), exec_type, self._now, last_qty,

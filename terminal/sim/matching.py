@@ -10,12 +10,12 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from decimal import Decimal
-from typing import Callable
+from typing import Any, Callable
 
 from terminal.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from terminal.model.numbers import ZERO
 
-from .reports import OrderView, make_view
+from .reports import ExpiryReason, OrderView, make_view
 
 # tuples, not sets: membership is then an identity check (an Enum's __hash__ is a Python call)
 _STOP_TYPES = tuple(t for t in OrderType if t.has_stop)
@@ -27,7 +27,9 @@ class WorkingOrder:
 
     __slots__ = ("order_id", "client_order_id", "account_id", "symbol", "side", "type", "time_in_force", "price",
                  "stop_price", "quantity", "quote_quantity", "executed_qty", "cum_quote", "status", "time",
-                 "update_time", "working_time", "is_working", "on_book", "locked", "limit", "is_buy", "target", "is_stop", "_view")
+                 "update_time", "working_time", "is_working", "on_book", "locked", "limit", "is_buy", "target",
+                 "is_stop", "tracked", "order_list", "order_list_id", "trailing_delta", "trailing_time", "tracking",
+                 "extreme", "expiry_reason", "_view")
 
     def __init__(self, order_id: int, client_order_id: str, account_id: str, symbol: str, side: Side,
                  type: OrderType, time_in_force: TimeInForce | None, price: Decimal, stop_price: Decimal,
@@ -58,6 +60,18 @@ class WorkingOrder:
         self.limit: Decimal | None = price if type in _PRICED_TYPES else None
         #: executed quantity at which the order is FILLED (None: never, it ends EXPIRED)
         self.target: Decimal | None = quantity
+        #: the engine collects this order's executions for the caller of the current place
+        self.tracked = False
+        #: the order list it belongs to (an ``OrderList``; None and -1 for a lone order)
+        self.order_list: Any = None
+        self.order_list_id = -1
+        #: trailing stop: delta in basis points (0: none), when tracking began (-1: not yet), whether it tracks
+        #: and the extreme price so far (highest for a SELL, lowest for a BUY; None until a price is seen)
+        self.trailing_delta = 0
+        self.trailing_time = -1
+        self.tracking = False
+        self.extreme: Decimal | None = None
+        self.expiry_reason = ExpiryReason.NONE
         self._view: OrderView | None = None
 
     @property
@@ -69,12 +83,13 @@ class WorkingOrder:
         v = self._view
         if v is not None and v.status is self.status and v.executed_qty == self.executed_qty \
                 and v.update_time == self.update_time and v.quantity == self.quantity \
-                and v.is_working is self.is_working:
+                and v.is_working is self.is_working and v.trailing_time == self.trailing_time:
             return v
-        v = self._view = make_view(self.order_id, self.client_order_id, self.account_id, self.symbol, self.side, self.type,
-                         self.time_in_force, self.price, self.stop_price, self.quantity, self.quote_quantity,
-                         self.executed_qty, self.cum_quote, self.status, self.time, self.update_time,
-                         self.working_time, self.is_working)
+        v = self._view = make_view(self.order_id, self.client_order_id, self.account_id, self.symbol, self.side,
+                                   self.type, self.time_in_force, self.price, self.stop_price, self.quantity,
+                                   self.quote_quantity, self.executed_qty, self.cum_quote, self.status, self.time,
+                                   self.update_time, self.working_time, self.is_working, self.order_list_id,
+                                   self.trailing_delta, self.trailing_time, self.expiry_reason)
         return v
 
     def __repr__(self) -> str:

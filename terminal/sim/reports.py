@@ -25,6 +25,8 @@ class RejectReason(enum.Enum):
     UNKNOWN_ORDER = "unknown_order"
     INVALID = "invalid"
     UNKNOWN_ACCOUNT = "unknown_account"
+    OCO_BAD_PRICES = "oco_bad_prices"
+    UNKNOWN_LIST = "unknown_list"
 
 
 #: Binance's wording for each engine reject (FILTER adds the filter name, UNKNOWN_ORDER depends on the request).
@@ -36,6 +38,8 @@ REJECT_MESSAGES: dict[RejectReason, str] = {
     RejectReason.DUPLICATE_ORDER: "Duplicate order sent.",
     RejectReason.UNKNOWN_ORDER: "Unknown order sent.",
     RejectReason.UNKNOWN_ACCOUNT: "Unknown account.",
+    RejectReason.OCO_BAD_PRICES: "The relationship of the prices for the orders is not correct.",
+    RejectReason.UNKNOWN_LIST: "Order list does not exist.",
 }
 
 #: ``reject_reason`` text as it appears in an executionReport (``r``).
@@ -43,6 +47,7 @@ REPORT_REASONS: dict[RejectReason, str] = {
     RejectReason.INSUFFICIENT_BALANCE: "INSUFFICIENT_BALANCES",
     RejectReason.WOULD_MATCH: "WOULD_MATCH_IMMEDIATELY",
     RejectReason.WOULD_TRIGGER: "STOP_PRICE_WOULD_TRIGGER_IMMEDIATELY",
+    RejectReason.OCO_BAD_PRICES: "OCO_BAD_PRICES",
 }
 
 
@@ -59,6 +64,18 @@ class EngineReject(Exception):
 
     def __repr__(self) -> str:
         return f"EngineReject({self.reason.name}, {self.message!r})"
+
+
+class ExpiryReason(enum.Enum):
+    """Why an order ended EXPIRED (member names are Binance's ``expiryReason`` words)."""
+
+    NONE = "none"
+    REJECTED = "rejected"                    # an OTO pending order refused when it was due (funds, prices)
+    OCO_TRIGGER = "oco_trigger"              # the other leg of its OCO traded or triggered
+    OTO_PHASE_ONE_EXPIRED = "oto_phase_one"  # the working order of its OTO expired before it filled
+    UNFILLED_IOC_QUANTITY_EXPIRED = "ioc"
+    UNFILLED_FOK_ORDER_EXPIRED = "fok"
+    INSUFFICIENT_LIQUIDITY = "liquidity"     # a MARKET order ran out of book
 
 
 class ExecType(enum.Enum):
@@ -97,6 +114,12 @@ class OrderView:
     update_time: int
     working_time: int
     is_working: bool
+    #: the order list it belongs to (-1: none)
+    order_list_id: int = -1
+    #: trailing delta in basis points (0: not a trailing stop); trailing_time is when tracking began (-1: not yet)
+    trailing_delta: int = 0
+    trailing_time: int = -1
+    expiry_reason: ExpiryReason = ExpiryReason.NONE
 
     @property
     def remaining_qty(self) -> Decimal:
@@ -164,6 +187,7 @@ class AccountTrade:
     time: int
     is_buyer: bool
     is_maker: bool
+    order_list_id: int = -1
 
 
 _R = TypeVar("_R")
@@ -194,6 +218,6 @@ make_account_trade = fast_constructor(AccountTrade)
 make_place_result = fast_constructor(PlaceResult)
 
 __all__ = [
-    "RejectReason", "EngineReject", "ExecType", "OrderView", "Trade", "Execution", "PlaceResult", "AccountTrade",
+    "RejectReason", "EngineReject", "ExecType", "ExpiryReason", "OrderView", "Trade", "Execution", "PlaceResult", "AccountTrade",
     "REJECT_MESSAGES", "REPORT_REASONS",
 ]
