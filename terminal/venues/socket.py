@@ -217,6 +217,14 @@ class ReconnectingConnection:
         await self.tasks.close()
         self._set_state(LinkState.CLOSED)
 
+    def spawn_for_connection(self, coro: Any, *, name: str | None = None) -> "asyncio.Task[Any]":
+        """Run ``coro`` for the current connection only: it is cancelled when the connection ends."""
+        owner = self._connection_tasks
+        if owner is None:
+            coro.close()
+            raise RuntimeError(f"{self.name}: not connected")
+        return owner.spawn(coro, name=name)
+
     def connection_health(self) -> StreamHealth:
         """The connection's health figures, with ``extra['connected']``."""
         snap = self.health.snapshot()
@@ -229,11 +237,11 @@ class ReconnectingConnection:
         while not self._closing:
             reason = "closed"
             fatal: BaseException | None = None
+            self._close_reason = ""
             self._set_state(LinkState.CONNECTING)
             try:
                 async with self._dial() as transport:
                     self._transport = transport
-                    self._close_reason = ""
                     await self._handshake(transport)
                     reason = await self._up(transport)
             except asyncio.CancelledError:
@@ -297,14 +305,6 @@ class ReconnectingConnection:
         self._on_disconnect()
         return was_up
 
-    def spawn_for_connection(self, coro: Any, *, name: str | None = None) -> "asyncio.Task[Any]":
-        """Run ``coro`` for the current connection only: it is cancelled when the connection ends."""
-        owner = self._connection_tasks
-        if owner is None:
-            coro.close()
-            raise RuntimeError(f"{self.name}: not connected")
-        return owner.spawn(coro, name=name)
-
     def _notify(self, is_reconnect: bool) -> None:
         for listener in list(self._listeners):
             try:
@@ -322,6 +322,7 @@ class ReconnectingConnection:
         opened = alive = mono()
         silence, data = self.silence_timeout_s, self.data_timeout_s
         step = max(0.05, min(silence, data or silence) / 4)
+        no_answer: tuple[type[BaseException], ...] = (asyncio.TimeoutError, *self.lost_errors)
         while True:
             await asyncio.sleep(step)
             now = mono()
@@ -339,7 +340,7 @@ class ReconnectingConnection:
             try:
                 await asyncio.wait_for(transport.ping(), silence / 2)
                 alive = mono()
-            except (asyncio.TimeoutError, *self.lost_errors):
+            except no_answer:
                 self._log.warning("%s: no answer to a ping; dropping the connection", self.name)
                 self._close_reason = SILENT
                 transport.abort()  # an orderly close would wait for a peer that does not answer

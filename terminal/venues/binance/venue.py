@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Callable
 
 from ...bus import Bus
 from ...market.bars import backfill
 from ...model import (Balance, Bar, Environment, Fill, Holding, Instrument, Interval, Order, OrderBook, OrderRequest,
                       QuoteTick, Ticker24h)
+from ...tasks import TaskOwner
 from ..ports import AuthError, RateLimited, Rejected, TemporaryError
 from .booksync import BookSync
 from .health import StreamHealth
@@ -59,7 +60,7 @@ class BinanceVenue:
         self.book_depth_limit = book_depth_limit
         self.depth_speed = depth_speed
         self.backfilled_bars = 0
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskOwner(f"binance {self.environment}", log)  # kline backfills after reconnects
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -94,8 +95,7 @@ class BinanceVenue:
             raise
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        await self._tasks.close()
         for sync in self._syncs.values():
             await sync.close()
         if self.user is not None:
@@ -219,7 +219,7 @@ class BinanceVenue:
             return
         for (symbol, interval), last in list(self._bars.items()):
             if last:
-                self._spawn(self._backfill(symbol, interval, last))
+                self._tasks.spawn(self._backfill(symbol, interval, last), name=f"backfill {symbol} {interval.value}")
 
     async def _backfill(self, symbol: str, interval: Interval, since_ms: int) -> None:
         """Publish every bar from ``since_ms`` on (REST), so a reconnect leaves no bar missing."""
@@ -245,11 +245,6 @@ class BinanceVenue:
                 self._bars[key] = bar.open_time
             self.backfilled_bars += 1
             self._publish(bar)
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # ------------------------------------------------------------------ health
 
