@@ -44,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "app" and "--version" in args:
         return print_version()
     if command == "sandbox":
-        from .venues.sandbox.cli import main as run
-    elif command in ("backtest", "optimize"):
+        from .venues.sandbox.cli import main as run_sandbox
+        return int(run_sandbox(rest) or 0)
+    if command in ("backtest", "optimize"):
         from .backtest.cli import main as run_bt
         return int(run_bt([command, *rest]) or 0)
     elif command == "app":

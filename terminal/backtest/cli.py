@@ -117,10 +117,11 @@ def _backtest(args: argparse.Namespace, prog: str) -> int:
     params = parse_assignments(args.param)
     strategy = cls(**params)
     cash = _number(args.cash, "--cash", positive=True)
-    costs = dict(commission=_number(args.commission, "--commission"), slippage=_number(args.slippage, "--slippage"),
-                 lot_size=_number(args.lot_step, "--lot-step", positive=True))
+    commission, slippage = _number(args.commission, "--commission"), _number(args.slippage, "--slippage")
+    lot_size = _number(args.lot_step, "--lot-step", positive=True)
     df = load_csv(args.data)
-    res = run_backtest(df, strategy, cash=cash, finalize_trades=not args.no_finalize, validate=False, **costs)
+    res = run_backtest(df, strategy, cash=cash, finalize_trades=not args.no_finalize, validate=False,
+                       commission=commission, slippage=slippage, lot_size=lot_size)
     if args.trades:
         res.trades.to_csv(args.trades, index=False)
     if args.equity:

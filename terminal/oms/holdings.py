@@ -168,7 +168,8 @@ class Holdings:
         else:
             b = self.balances.get(asset)
             qty, explained = (b.total if b else ZERO), self._flows.get(asset, ZERO)
-        realised, fees_total = lg.realised, lg.fee_value
+        realised = lg.realised
+        fees_total: Decimal | None = lg.fee_value  # None once a fee cannot be valued
         for fee_asset, amount in lg.fees.items():
             if fee_asset in (lg.base, quote):
                 continue
