@@ -30,6 +30,7 @@ from ..oms.manager import OrderManager
 from ..oms.position import Position
 from ..risk.checks import RiskChecks, RiskLimits
 from ..storage.journal import Journal
+from ..tasks import TaskOwner
 from ..venues.ports import AuthError, Venue
 from . import input as arg
 from .health import StreamHealth, collect_health
@@ -66,7 +67,7 @@ class Session:
         self.oms = OrderManager(venue, journal, self.bus, risk=self.risk)  # the venue is the Execution port
         self._watches = Watches(self._start_watch, self._stop_watch)
         self.gapfill = BarGapFiller(_RetryingKlines(self), self.bus.publish)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskOwner("session", log)  # reconciles after reconnects, bar gap fills, the kill switch
         self._started = False
         self._closed = False
         venue.bus.subscribe(None, self._route)
@@ -86,7 +87,7 @@ class Session:
 
     def _on_user_connect(self, is_reconnect: bool) -> None:
         if is_reconnect and not self._closed:
-            self._spawn(self._reconcile_quietly())
+            self._tasks.spawn(self._reconcile_quietly(), name="reconcile")
 
     async def _reconcile_quietly(self) -> None:
         try:
@@ -100,9 +101,7 @@ class Session:
         if self._closed:
             return
         self._closed = True
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
         await self.oms.close()  # scheduled look-ups of orders whose outcome is unknown
         await self.venue.close()
         self.journal.close()
@@ -114,18 +113,6 @@ class Session:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:  # logged here; an awaiting caller still gets it
-            exc = task.exception()
-            log.warning("background task %s failed: %s: %s", task.get_name(), type(exc).__name__, exc)
 
     # ------------------------------------------------------------------ event routing
     def _route(self, event: object) -> None:
@@ -149,7 +136,7 @@ class Session:
             self.gapfill.on_bar(event)
         elif isinstance(event, ConnectionChanged):
             if event.stream == "market" and event.connected and event.reason == "reconnected" and not self._closed:
-                self._spawn(self.gapfill.fill())
+                self._tasks.spawn(self.gapfill.fill(), name="bar gap fill")
         self.bus.publish(event)
 
     def on(self, event_type: type[E], fn: Callable[[E], None]) -> Callable[[], None]:
@@ -416,7 +403,7 @@ class Session:
         self.risk.killed = on
         if not on or not self.has_keys:
             return None
-        return self._spawn(self._cancel_everything())
+        return self._tasks.spawn(self._cancel_everything(), name="kill switch")
 
     async def _cancel_everything(self) -> list[Order]:
         symbols = {o.symbol for o in self.oms.open_orders()}
