@@ -11,6 +11,7 @@ COMMANDS = {
     "sandbox": "run the loopback Binance-compatible sandbox exchange on its own, for your bots",
     "backtest": "backtest a strategy on the bars of a CSV file (statistics, trades; --json for machines)",
     "optimize": "search a strategy's parameters on a CSV file (grid, random or halving; walk-forward)",
+    "audit": "verify the audit trail's hash chain (audit verify [--file F]) or export it (audit export --out x.csv)",
 }
 
 
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "sandbox":
         from .venues.sandbox.cli import main as run_sandbox
         return int(run_sandbox(rest) or 0)
+    if command == "audit":
+        from .storage.audit import main as run_audit
+        return int(run_audit(rest) or 0)
     if command in ("backtest", "optimize"):
         from .backtest.cli import main as run_bt
         return int(run_bt([command, *rest]) or 0)

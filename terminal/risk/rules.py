@@ -25,8 +25,13 @@ def money(value: Decimal, places: int) -> str:
     return format(value.quantize(Decimal(1).scaleb(-places)) if places >= 0 else value, f",.{max(places, 0)}f")
 
 
-def pct(value: Decimal) -> str:
-    return format(value.quantize(Decimal("0.1")), "f")
+def pct(value: Decimal, limit: Decimal | None = None) -> str:
+    """One decimal, more if needed to show a value above ``limit`` as above it (5.00001% against 5%)."""
+    for places in range(1, 7):
+        shown = value.quantize(Decimal(1).scaleb(-places))
+        if limit is None or value <= limit or shown > limit:
+            return format(shown, "f")
+    return format(value, "f")
 
 
 def order_qty(request: OrderRequest, instrument: Instrument, price: Decimal | None) -> Decimal | None:
@@ -89,7 +94,7 @@ def check_band(request: OrderRequest, ins: Instrument, band: PriceBand, market: 
         spread = (market.ask - market.bid) / mid * HUNDRED
         if spread > band.max_spread_pct:
             raise SpreadTooWide(
-                f"the spread is {pct(spread)}% (bid {money(market.bid, ins.price_decimals)}, ask "
+                f"the spread is {pct(spread, band.max_spread_pct)}% (bid {money(market.bid, ins.price_decimals)}, ask "
                 f"{money(market.ask, ins.price_decimals)} {q}), wider than the {fmt(band.max_spread_pct)}% allowed "
                 "for market orders", limit="band.max_spread_pct", value=spread, threshold=band.max_spread_pct,
                 symbol=ins.symbol)
@@ -109,7 +114,7 @@ def check_band(request: OrderRequest, ins: Instrument, band: PriceBand, market: 
     if band.max_pct is not None:
         distance = abs(price - ref) / ref * HUNDRED
         if distance > band.max_pct:
-            raise PriceBandExceeded(f"{said} is {pct(distance)}% {where} {against}; the band is {fmt(band.max_pct)}%",
+            raise PriceBandExceeded(f"{said} is {pct(distance, band.max_pct)}% {where} {against}; the band is {fmt(band.max_pct)}%",
                                     limit="band.max_pct", value=distance, threshold=band.max_pct, symbol=ins.symbol)
     if band.max_ticks is not None and ins.tick_size > 0:
         ticks = abs(price - ref) / ins.tick_size

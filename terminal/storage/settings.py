@@ -42,6 +42,8 @@ class Settings:
     max_order_notional: str | None = None  # Decimal as text, quote asset; None = no limit
     sandbox_url: str | None = None
     reference_currency: str = "USDT"  # positions and the estimated equity are also valued in this asset
+    #: risk limits per venue and environment ("binance/testnet" -> ``risk.limits.to_dict`` form; ``risk.config``)
+    risk_limits: dict[str, Any] = field(default_factory=dict)
     ui: dict[str, Any] = field(default_factory=dict)  # window geometry, splitter states, column widths...
 
     def to_dict(self) -> dict[str, Any]:

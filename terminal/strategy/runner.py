@@ -12,6 +12,10 @@
   taken in the base asset leaves the position off the step, and the venue refuses a quantity off its step; so does
   ``ctx.close_position()``). ``lot_step`` is the instrument's LOT_SIZE step (fractional for crypto, e.g. 0.00001).
   A failed placement comes back to the strategy as a REJECTED order.
+* Risk: a ``StrategyLimitHit`` from the order port, or a ``StrategyLimitReached`` on the bus naming this strategy
+  (``risk.engine``: its loss, capital or order rate went past its own limit), stops this strategy alone: its state
+  becomes FAILED, ``error`` and ``limit_hit`` say which limit. Given an ``audit`` sink, start, stop and failure are
+  recorded in the audit trail.
 """
 from __future__ import annotations
 
@@ -28,6 +32,9 @@ import pandas as pd
 
 from ..bus import Bus
 from ..model import Bar, Fill, Interval, LogRecorded, Order, OrderRequest, OrderStatus, OrderType, OrderUpdated, Side
+from ..risk.errors import StrategyLimitHit
+from ..risk.events import StrategyLimitReached
+from ..storage.audit import AuditSink
 from .base import Strategy
 from .context import Context
 from .series import BarSeries
@@ -76,7 +83,7 @@ class StrategyRunner:
     def __init__(self, strategy: Strategy, bus: Bus, place_order: PlaceOrder, *, symbol: str,
                  cash: Decimal, interval: Interval | None = None, cancel_order: CancelOrder | None = None,
                  base_asset: str = "", budget_s: float = 1.0, history: pd.DataFrame | None = None,
-                 lot_step: Decimal | None = None) -> None:
+                 lot_step: Decimal | None = None, audit: AuditSink | None = None) -> None:
         self.strategy = strategy
         self.name = strategy.name or type(strategy).__name__
         self.symbol = symbol
@@ -84,6 +91,8 @@ class StrategyRunner:
         self.budget_s = budget_s
         self.state = RunnerState.IDLE
         self.error: str | None = None
+        self.limit_hit: str | None = None  # the risk limit that stopped it ("max_loss", "capital"...)
+        self._audit = audit
         self._bus = bus
         self._place_order = place_order
         self._cancel_order = cancel_order
@@ -110,12 +119,17 @@ class StrategyRunner:
         self.strategy.bind(self.ctx)
         self.state = RunnerState.RUNNING
         self._unsubscribe = [self._bus.subscribe(Bar, self._on_bar), self._bus.subscribe(Fill, self._on_fill),
-                             self._bus.subscribe(OrderUpdated, self._on_order)]
+                             self._bus.subscribe(OrderUpdated, self._on_order),
+                             self._bus.subscribe(StrategyLimitReached, self._on_limit)]
+        self._record("strategy.start", symbol=self.symbol, interval=self.interval, cash=self.ctx.cash,
+                     params=dict(getattr(self.strategy.p, "__dict__", {})))
         self._pump_task = asyncio.create_task(self._pump(), name=f"strategy-{self.name}")
         await self._invoke("on_start", self.strategy.on_start)
 
     async def stop(self) -> None:
         """Stop taking events, call on_stop (if still healthy) and release the worker thread."""
+        if self.state is RunnerState.RUNNING:
+            self._record("strategy.stop", symbol=self.symbol)
         self._detach()
         if self.state is RunnerState.RUNNING:
             await self._invoke("on_stop", self.strategy.on_stop)
@@ -154,6 +168,22 @@ class StrategyRunner:
     def _on_order(self, event: OrderUpdated) -> None:
         if event.order.client_order_id in self.ctx._orders:
             self._queue.put_nowait(("order", event.order))
+
+    def _on_limit(self, event: StrategyLimitReached) -> None:
+        if event.strategy == self.name and self.state is RunnerState.RUNNING:
+            self._stop_by_risk(event.limit, event.message)
+
+    def _stop_by_risk(self, limit: str, message: str) -> None:
+        self.limit_hit = limit
+        self._fail(f"strategy {self.name}: stopped by its risk limit ({limit}): {message}", actor="risk")
+
+    def _record(self, action: str, actor: str = "", **details: Any) -> None:
+        if self._audit is None:
+            return
+        try:
+            self._audit.record(action, actor or f"strategy:{self.name}", strategy=self.name, **details)
+        except Exception as exc:  # noqa: BLE001 - the audit trail never stops a strategy
+            log.error("audit of %s failed: %s: %s", action, type(exc).__name__, exc)
 
     async def _pump(self) -> None:
         while True:
@@ -200,7 +230,9 @@ class StrategyRunner:
         except Exception as exc:
             self._fail(f"strategy {self.name}: {what} raised {type(exc).__name__}: {exc}; strategy stopped", exc)
 
-    def _fail(self, message: str, exc: BaseException | None = None) -> None:
+    def _fail(self, message: str, exc: BaseException | None = None, actor: str = "system") -> None:
+        if self.state is RunnerState.RUNNING:
+            self._record("strategy.failed", actor, symbol=self.symbol, error=message)
         self.state = RunnerState.FAILED
         self.error = message
         self._detach()
@@ -223,6 +255,10 @@ class StrategyRunner:
         request = dataclasses.replace(request, origin=self.name)  # journaled: the blotters tell its orders apart
         try:
             order = await self._place_order(request)
+        except StrategyLimitHit as exc:
+            order = Order.from_request(request).with_status(OrderStatus.REJECTED, reject_reason=str(exc))
+            if self.state is RunnerState.RUNNING:
+                self._stop_by_risk(exc.limit, str(exc))
         except Exception as exc:
             order = Order.from_request(request).with_status(OrderStatus.REJECTED, reject_reason=str(exc))
         self._queue.put_nowait(("order", order))
