@@ -45,7 +45,11 @@ class TaskOwner:
         if self._closed:
             coro.close()  # never started: no "coroutine was never awaited" warning
             raise RuntimeError(f"{self.name}: closed, cannot start {name or 'a task'}")
-        task = asyncio.get_running_loop().create_task(coro, name=name)
+        try:
+            task = asyncio.get_running_loop().create_task(coro, name=name)
+        except BaseException:  # e.g. no running loop: the coroutine will never run
+            coro.close()
+            raise
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task

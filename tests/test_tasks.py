@@ -141,3 +141,17 @@ async def test_a_task_may_close_its_own_owner_without_waiting_for_itself() -> No
     owner.spawn(other())
     assert await owner.spawn(closer()) == "closed"
     assert other_cancelled.is_set() and len(owner) == 0
+
+
+def test_spawn_without_a_running_loop_raises_and_leaves_no_never_awaited_coroutine() -> None:
+    owner = TaskOwner("feeds")
+
+    async def release() -> None:
+        raise AssertionError("must never run")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError):
+            owner.spawn(release())
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []

@@ -11,6 +11,7 @@ from collections import deque
 from typing import Any, Awaitable, Callable, Generic, TypeVar
 
 from ..bus import Bus
+from ..tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 E = TypeVar("E")
@@ -25,6 +26,7 @@ class Watches:
         self._stop = stop
         self._counts: dict[Key, int] = {}
         self._lock = asyncio.Lock()
+        self.tasks = TaskOwner("watches", log)  # releases started from sync code (Feed.close)
 
     def count(self, key: Key) -> int:
         return self._counts.get(key, 0)
@@ -52,6 +54,18 @@ class Watches:
                     log.warning("unwatch %s failed: %s", key, type(exc).__name__)
             else:
                 self._counts[key] = n - 1
+
+    def release_soon(self, keys: list[Key]) -> None:
+        """Release ``keys`` in a task owned here (from sync code; needs a running loop)."""
+        self.tasks.spawn(self._release_all(keys), name="release watches")
+
+    async def _release_all(self, keys: list[Key]) -> None:
+        for key in keys:
+            await self.release(key)
+
+    async def close(self) -> None:
+        """End the releases still running (the venue is going away)."""
+        await self.tasks.close()
 
 
 class Feed(Generic[E]):
@@ -123,8 +137,8 @@ class Feed(Generic[E]):
             self._wakeup.set()
         if self._acquired and self._watches is not None:
             try:
-                asyncio.get_running_loop().create_task(self._release())
-            except RuntimeError:
+                self._watches.release_soon(self._keys)
+            except RuntimeError:  # no running loop, or the session is closed: nothing left to release
                 pass
 
     async def aclose(self) -> None:

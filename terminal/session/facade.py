@@ -102,6 +102,7 @@ class Session:
             return
         self._closed = True
         await self._tasks.close()
+        await self._watches.close()
         await self.oms.close()  # scheduled look-ups of orders whose outcome is unknown
         await self.venue.close()
         self.journal.close()
