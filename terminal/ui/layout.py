@@ -86,25 +86,52 @@ def arrange(window: Any, preset: str) -> None:
     for name in front:
         if name in d:
             d[name].raise_()
+    # the window's minimum size was taken while the docks were stacked one above the other (about 800 px tall):
+    # recompute it from the arrangement, or the window cannot be made as small as a laptop screen
+    window.layout().invalidate()
+    window.layout().activate()
+
+
+def allocate(total: int, minimums: list[int], fractions: list[float]) -> list[int]:
+    """Sizes for docks side by side in ``total`` pixels: each its fraction of ``total`` but never under its
+    minimum; what the minimums take beyond the fractions comes from the docks above theirs, in proportion."""
+    want = [max(lo, int(total * f)) for lo, f in zip(minimums, fractions)]
+    excess = sum(want) - total
+    if excess > 0:
+        room = [w - lo for w, lo in zip(want, minimums)]
+        spare = sum(room)
+        if spare > 0:
+            want = [w - min(r, excess * r // spare + (1 if excess * r % spare else 0)) for w, r in zip(want, room)]
+    return want
 
 
 def size(window: Any, preset: str) -> None:
-    """The preset's proportions for the window's current size."""
+    """The preset's proportions for the window's current size, within it: a dock never gets more than the window
+    can give next to its neighbours' minimums (asking more would make the window grow off a laptop screen)."""
     d: dict[str, QDockWidget] = window.docks
-    w, h = max(800, window.width()), max(560, window.height())
+    style = window.style()
+    sep = style.pixelMetric(style.PixelMetric.PM_DockWidgetSeparatorExtent, None, window)
+    bars = window.menuBar().height() + (window.statusBar().height() if window.statusBar() is not None else 0)
+    tabs = 28  # the tab bar under a group of tabbed docks
+    width, height = max(800, window.width()), max(480, window.height() - bars)
 
-    def resize(names: tuple[str, ...], fractions: tuple[float, ...], orientation: Qt.Orientation, total: int) -> None:
+    def run(names: tuple[str, ...], fractions: tuple[float, ...], orientation: Qt.Orientation, total: int,
+            extra: int = 0) -> None:
         pairs = [(d[n], f) for n, f in zip(names, fractions) if n in d and d[n].isVisible()]
-        if len(pairs) > 1:
-            window.resizeDocks([p[0] for p in pairs], [int(total * p[1]) for p in pairs], orientation)
+        if len(pairs) < 2:
+            return
+        avail = total - sep * (len(pairs) - 1) - extra
+        mins = [(p[0].minimumSizeHint().width() if orientation == H else p[0].minimumSizeHint().height())
+                for p in pairs]
+        window.resizeDocks([p[0] for p in pairs], allocate(avail, mins, [p[1] for p in pairs]), orientation)
 
     if preset == TRADING:
         # on a laptop screen the chart and the ticket are at their minimum widths: the book gets what the
         # watchlist can spare (its symbols stay readable, its last prices show from about 1500 px)
-        horizontal = (0.15, 0.50, 0.15, 0.20) if w >= 1500 else (0.05, 0.55, 0.20, 0.20)
-        resize(("watchlist", "chart", "book", "order_entry"), horizontal, H, w)
-        resize(("chart", "blotters"), (0.64, 0.36), V, h)
-        resize(("order_entry", "log"), (0.68, 0.32), V, h)  # the log starts small
+        horizontal = (0.15, 0.50, 0.15, 0.20) if width >= 1500 else (0.05, 0.55, 0.20, 0.20)
+        run(("watchlist", "chart", "book", "order_entry"), horizontal, H, width)
+        run(("chart", "blotters"), (0.64, 0.36), V, height, tabs)
+        run(("order_entry", "log"), (0.68, 0.32), V, height, tabs)  # the log starts small
     else:
-        resize(("watchlist", "chart", "log"), (0.15, 0.55, 0.30), H, w)
-        resize(("chart", "blotters"), (0.42, 0.58), V, h)
+        run(("watchlist", "chart", "log"), (0.15, 0.55, 0.30), H, width)
+        run(("chart", "blotters"), (0.42, 0.58), V, height, tabs)

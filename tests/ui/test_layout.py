@@ -77,10 +77,13 @@ def test_every_ticket_control_is_on_screen_whole_and_under_no_other_dock_title(s
             assert not bar.intersects(r), f"{what} is under the title bar of the {name} dock"
     # the book is readable in its narrow pane: whole prices (Price and Size columns, no ellipsis)
     book = w.book_trades.book
-    qtbot.waitUntil(lambda: bool(w.book_trades.book_model.ladder.bids), timeout=10000)
     from terminal.ui.models.book import SideRole
     mdl = w.book_trades.book_model
-    row = next(r for r in range(mdl.rowCount()) if mdl.index(r, 0).data(SideRole) == -1)  # the best bid
+
+    def bid_rows() -> list[int]:
+        return [r for r in range(mdl.rowCount()) if mdl.index(r, 0).data(SideRole) == -1]
+    qtbot.waitUntil(lambda: bool(bid_rows()), timeout=10000)  # shown, not only received
+    row = bid_rows()[0]  # the best bid
     text = mdl.index(row, 0).data()
     assert book.fontMetrics().horizontalAdvance(text) + 6 <= book.columnWidth(0), (text, book.columnWidth(0))
 
@@ -124,3 +127,13 @@ def test_presets_switch_the_docks_and_keep_each_arrangement_and_reset_restores_t
     qtbot.waitUntil(lambda: again.docks["strategies"].isVisible())
     assert not again.docks["book"].isVisible()
     again.close()
+
+
+def test_allocate_keeps_minimums_and_stays_within_the_total():
+    from terminal.ui.layout import allocate
+    assert allocate(1000, [100, 100], [0.5, 0.5]) == [500, 500]
+    sizes = allocate(1274, [104, 575, 92, 317], [0.05, 0.55, 0.20, 0.20])  # a 1280 px laptop window
+    assert sum(sizes) <= 1274 and all(s >= lo for s, lo in zip(sizes, [104, 575, 92, 317]))
+    assert sizes[2] > 92  # the book still gets more than its minimum
+    assert allocate(700, [512, 115], [0.68, 0.32]) == [512, 188]  # the ticket's minimum first, the log the rest
+    assert allocate(500, [512, 115], [0.68, 0.32]) == [512, 115]  # too small: minimums (Qt's window minimum)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
@@ -18,8 +18,10 @@ from ..models.trades import TradesModel
 from .table import make_table
 
 ROW_PX = 19
-#: Below this width the ladder drops its Total column (Price and Size stay readable in a narrow pane).
+#: Below the width its texts need (at least this) the ladder drops its Total column and takes a smaller font:
+#: Price and Size stay whole in a narrow pane.
 COMPACT_PX = 190
+CELL_PAD_PX = 12
 
 
 class LadderView(QTableView):
@@ -39,12 +41,24 @@ class LadderView(QTableView):
             return
         rows = max(1, self.viewport().height() // max(1, self.verticalHeader().defaultSectionSize()))
         model.set_depth((rows - 1) // 2)
-        compact = self.viewport().width() < COMPACT_PX
+        compact = self.viewport().width() < self.full_width()
         if compact != self.isColumnHidden(2):
             self.setColumnHidden(2, compact)
             model.set_compact(compact)
             self.compact_changed.emit(compact)
         self.span_spread()
+
+    def full_width(self) -> int:
+        """The width the three columns need to show their texts whole (at the full font size)."""
+        model = self.model()
+        if not isinstance(model, BookModel):
+            return COMPACT_PX
+        fm = QFontMetrics(self.parentWidget().font() if self.parentWidget() else self.font())
+        need = 0
+        for col in range(3):
+            texts = [model.index(r, col).data() or "" for r in range(model.rowCount()) if r != model.ladder.spread_row]
+            need += max((fm.horizontalAdvance(t) for t in texts), default=0) + CELL_PAD_PX
+        return max(COMPACT_PX, need)
 
     def span_spread(self) -> None:
         model = self.model()
@@ -122,6 +136,7 @@ class BookTradesWidget(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)
         self.title.setContentsMargins(8, 4, 8, 4)
+        self._fit_pending = True
         self.set_steps(Decimal("0.01"))
 
     def _on_compact(self, compact: bool) -> None:
@@ -157,6 +172,7 @@ class BookTradesWidget(QWidget):
         self.title.setText(f"Order book · {symbol}")
         self.title.setToolTip(symbol)
         self.book_model.set_symbol(symbol, instrument)
+        self._fit_pending = True
         self.set_steps(instrument.tick_size if instrument is not None else Decimal("0.01"))
         self.trades_model.set_symbol(symbol)
 
@@ -166,6 +182,9 @@ class BookTradesWidget(QWidget):
     def flush(self) -> None:
         self.book_model.flush()
         self.trades_model.flush()
+        if self._fit_pending and self.book_model.ladder.bids:  # a symbol's first levels: are they too wide?
+            self._fit_pending = False
+            self.book.fit()
 
     def _on_book_clicked(self, index: QModelIndex) -> None:
         p = self.book_model.price_at(index.row())
