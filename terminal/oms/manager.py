@@ -36,6 +36,7 @@ from ..bus import Bus
 from ..model import (Balance, BalancesUpdated, Fill, Order, OrderRequest, OrderStatus, OrderUpdated)
 from ..risk.checks import RiskChecks
 from ..storage.journal import Journal
+from ..tasks import TaskOwner
 from ..venues.ports import (AuthError, DuplicateOrder, Execution, MayHaveLanded, RateLimited, Rejected,
                             TemporaryError, UnknownOrder, VenueError)
 from .merge import merge
@@ -69,7 +70,8 @@ class OrderManager:
         self._balances: dict[str, Balance] = {}
         self._inflight: set[str] = set()
         self._reconcile_lock = asyncio.Lock()
-        self._rechecks: dict[str, asyncio.Task[None]] = {}
+        self._rechecks: dict[str, asyncio.Task[None]] = {}  # client order id -> its scheduled look-up
+        self._tasks = TaskOwner("oms", log)
         self._closed = False
         self.reconciles = 0
         self._last_reconcile_ms: int | None = None
@@ -352,15 +354,13 @@ class OrderManager:
         cid = order.client_order_id
         if self._closed or cid in self._rechecks:
             return
-        task = asyncio.get_running_loop().create_task(self._recheck(order.symbol, cid), name=f"recheck {cid}")
+        task = self._tasks.spawn(self._recheck(order.symbol, cid), name=f"recheck {cid}")  # a failure is logged
         self._rechecks[cid] = task
         task.add_done_callback(lambda t: self._recheck_done(cid, t))
 
     def _recheck_done(self, cid: str, task: "asyncio.Task[None]") -> None:
         if self._rechecks.get(cid) is task:
             del self._rechecks[cid]
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("re-check of order %s failed: %r", cid, task.exception())
 
     async def _recheck(self, symbol: str, cid: str) -> None:
         """Ask the venue about a PENDING_NEW order it did not know once its landing deadline has passed."""
@@ -390,10 +390,7 @@ class OrderManager:
     async def close(self) -> None:
         """Stop the scheduled look-ups (their orders stay PENDING_NEW in the journal for the next start)."""
         self._closed = True
-        tasks = list(self._rechecks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.close()
 
     # ------------------------------------------------------------------ plumbing
     def _backoff(self, attempt: int) -> float:
