@@ -344,8 +344,8 @@ class RiskEngine:
             ref = self.limits.reference
             if loss_lim.max_daily_loss is not None and loss is not None and loss >= loss_lim.max_daily_loss:
                 self._halt(now, "loss.max_daily_loss",
-                           f"the day's loss {money(loss, 2)} {ref} reached your limit of {fmt(loss_lim.max_daily_loss)} "
-                           f"{ref} (equity {money(self.day.last or ZERO, 2)} from {money(self.day.open or ZERO, 2)} "
+                           f"the day's loss {money(loss, 2)} {ref} reached your limit of "
+                           f"{fmt(loss_lim.max_daily_loss)} {ref} (equity {money(self.day.last or ZERO, 2)} from {money(self.day.open or ZERO, 2)} "
                            "at the day's start)")
             elif loss_lim.max_drawdown is not None and dd is not None and dd >= loss_lim.max_drawdown:
                 self._halt(now, "loss.max_drawdown",

@@ -101,12 +101,13 @@ def check_band(request: OrderRequest, ins: Instrument, band: PriceBand, market: 
         return
     if request.price is None or (band.max_pct is None and band.max_ticks is None):
         return
+    ref: Decimal | None
     if request.type in _STOP_LIMIT and request.stop_price is not None:
         ref, name = request.stop_price, "stop"
     else:
         ref, name = market.reference(request.side), market.reference_name(request.side)
-        if ref is None or ref <= 0:
-            raise NoReferencePrice(ins.symbol, "price band")
+    if ref is None or ref <= 0:
+        raise NoReferencePrice(ins.symbol, "price band")
     price = request.price
     where = "above" if price > ref else "below"
     said = f"price {money(price, ins.price_decimals)} {q}"
@@ -114,8 +115,8 @@ def check_band(request: OrderRequest, ins: Instrument, band: PriceBand, market: 
     if band.max_pct is not None:
         distance = abs(price - ref) / ref * HUNDRED
         if distance > band.max_pct:
-            raise PriceBandExceeded(f"{said} is {pct(distance, band.max_pct)}% {where} {against}; the band is {fmt(band.max_pct)}%",
-                                    limit="band.max_pct", value=distance, threshold=band.max_pct, symbol=ins.symbol)
+            raise PriceBandExceeded(f"{said} is {pct(distance, band.max_pct)}% {where} {against}; the band is "
+                                    f"{fmt(band.max_pct)}%", limit="band.max_pct", value=distance, threshold=band.max_pct, symbol=ins.symbol)
     if band.max_ticks is not None and ins.tick_size > 0:
         ticks = abs(price - ref) / ins.tick_size
         if ticks > band.max_ticks:

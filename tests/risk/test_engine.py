@@ -317,7 +317,8 @@ def test_a_strategy_past_its_loss_is_stopped_alone_and_may_still_close():
     filled(desk, sell, "78000.00", 3)  # -100 realised, -50 unrealised
     reached = [e for e in desk.events if isinstance(e, StrategyLimitReached)]
     assert [(e.strategy, e.limit) for e in reached] == [("Alpha", "max_loss")]
-    assert reached[0].message == "strategy Alpha lost 150.00 USDT, reaching its limit of 100 USDT: the strategy is stopped"
+    assert reached[0].message == ("strategy Alpha lost 150.00 USDT, reaching its limit of 100 USDT: the strategy is "
+                                  "stopped")
     with pytest.raises(StrategyLimitHit) as err:
         desk.check(limit(Side.BUY, "0.01", "79000.00", origin="Alpha"))
     assert err.value.strategy == "Alpha" and err.value.limit == "max_loss"
