@@ -38,6 +38,7 @@ KNOWN = SHOWN[TRADING] | SHOWN[AUTOMATION]
 def arrange(window: Any, preset: str) -> None:
     """Put the window's docks where ``preset`` wants them (floating ones docked again)."""
     d: dict[str, QDockWidget] = window.docks
+    size = window.size()  # while the docks are re-added they stack up and a shown window would grow to fit them
     for dock in d.values():
         dock.setFloating(False)
         window.removeDockWidget(dock)
@@ -90,6 +91,7 @@ def arrange(window: Any, preset: str) -> None:
     # recompute it from the arrangement, or the window cannot be made as small as a laptop screen
     window.layout().invalidate()
     window.layout().activate()
+    window.resize(size)
 
 
 def allocate(total: int, minimums: list[int], fractions: list[float]) -> list[int]:
@@ -128,7 +130,7 @@ def size(window: Any, preset: str) -> None:
     if preset == TRADING:
         # on a laptop screen the chart and the ticket are at their minimum widths: the book gets what the
         # watchlist can spare (its symbols stay readable, its last prices show from about 1500 px)
-        horizontal = (0.15, 0.50, 0.15, 0.20) if width >= 1500 else (0.05, 0.55, 0.20, 0.20)
+        horizontal = (0.18, 0.46, 0.15, 0.21) if width >= 1500 else (0.05, 0.55, 0.20, 0.20)
         run(("watchlist", "chart", "book", "order_entry"), horizontal, H, width)
         run(("chart", "blotters"), (0.64, 0.36), V, height, tabs)
         run(("order_entry", "log"), (0.68, 0.32), V, height, tabs)  # the log starts small

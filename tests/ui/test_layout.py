@@ -91,6 +91,7 @@ def test_every_ticket_control_is_on_screen_whole_and_under_no_other_dock_title(s
 def test_presets_switch_the_docks_and_keep_each_arrangement_and_reset_restores_the_default(window, qtbot):
     w = window
     d = w.docks
+    size = w.size()
     assert w.preset == "Trading" and w.preset_actions["Trading"].isChecked()
     assert all(d[n].isVisible() for n in ("watchlist", "chart", "book", "order_entry", "blotters", "log"))
     assert d["health"] in w.tabifiedDockWidgets(d["log"])  # feed health starts small: a tab behind the log
@@ -104,6 +105,7 @@ def test_presets_switch_the_docks_and_keep_each_arrangement_and_reset_restores_t
     assert not d["book"].isVisible() and not d["order_entry"].isVisible()
     assert d["log"].isVisible()
     assert {d["backtest"], d["blotters"]} <= set(w.tabifiedDockWidgets(d["strategies"]))
+    assert w.size() == size  # re-arranging never grows the window (docks stacked for a moment)
     assert d["strategies"].width() > d["chart"].width() // 2  # the automation docks are wide...
     assert d["strategies"].height() > d["chart"].height() * 0.9  # ...and tall
     # back to Trading: the user's own Trading arrangement (log hidden), not the default
@@ -115,7 +117,7 @@ def test_presets_switch_the_docks_and_keep_each_arrangement_and_reset_restores_t
     w.reset_layout()
     qtbot.waitUntil(lambda: d["log"].isVisible())
     assert not d["book"].isFloating() and d["book"].isVisible()
-    assert w.preset == "Trading"
+    assert w.preset == "Trading" and w.size() == size
     # the preset and its arrangement survive a restart
     w.preset_actions["Automation"].trigger()
     w.save_settings()

@@ -99,6 +99,7 @@ class BookTradesWidget(QWidget):
         self.grouping = QComboBox(self)
         self.grouping.setToolTip("Price grouping: levels summed into steps of this size")
         self.grouping.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.grouping.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.grouping.currentIndexChanged.connect(self._on_grouping)
         theme.style(self.grouping)
         self.book = make_table(self, stretch_last=False, view_class=LadderView)
@@ -124,7 +125,8 @@ class BookTradesWidget(QWidget):
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 4, 0)
         head.addWidget(self.title, 1)
-        head.addWidget(self.grouping)
+        head.addStretch(0)
+        head.addWidget(self.grouping, 0, Qt.AlignmentFlag.AlignRight)
         tl.addLayout(head)
         tl.addWidget(self.book, 1)
         split = QSplitter(Qt.Orientation.Vertical, self)
@@ -169,8 +171,8 @@ class BookTradesWidget(QWidget):
         self.book_model.set_step(None if step is None or step == tick else step)
 
     def set_symbol(self, symbol: str, instrument: m.Instrument | None) -> None:
-        self.title.setText(f"Order book · {symbol}")
-        self.title.setToolTip(symbol)
+        self.title.setText(symbol)  # the dock's title says "Book & trades"
+        self.title.setToolTip(f"Order book of {symbol}")
         self.book_model.set_symbol(symbol, instrument)
         self._fit_pending = True
         self.set_steps(instrument.tick_size if instrument is not None else Decimal("0.01"))
