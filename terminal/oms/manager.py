@@ -265,7 +265,8 @@ class OrderManager:
         instrument = self.risk.instruments.get(old.symbol) if self.risk is not None else None
         if instrument is not None:  # a replacement that cannot be placed is refused before the original is canceled
             instrument.validate_order(old.side, old.type, quantity if quantity is not None else old.remaining_qty,
-                                      price if price is not None else old.price, old.stop_price,
+                                      price if price is not None else old.price,
+                                      stop_price if stop_price is not None else old.stop_price,
                                       time_in_force=old.time_in_force)
         canceled = await self.cancel(symbol, client_order_id)
         if canceled.status is not OrderStatus.CANCELED:

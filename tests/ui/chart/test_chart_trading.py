@@ -48,6 +48,11 @@ def _place(qloop, w, side, otype, qty, price=None, stop=None) -> m.Order:
                                                                stop_price=stop, time_in_force=tif)))
 
 
+def _acked(w) -> list[m.Order]:
+    """The session's open orders the venue has acknowledged (not still on their way)."""
+    return [o for o in w.link.session.open_orders(SYMBOL) if o.status is not m.OrderStatus.PENDING_NEW]
+
+
 def _drag_line(w, qtbot, key, to_price: float) -> Decimal:
     """Drag the order's line to ``to_price``; returns the snapped price the chart emitted."""
     chart, vp = w.chart, w.chart.view.viewport()
@@ -74,7 +79,7 @@ def test_dragging_a_limit_line_replaces_the_order_at_the_venue(qtbot, qloop, win
                     timeout=5000)
     new_price = _drag_line(w, qtbot, cid, float(last) * 0.985)
     assert new_price == ins.snap_price(new_price) and new_price != order.price
-    qtbot.waitUntil(lambda: any(o.price == new_price for o in w.link.session.open_orders(SYMBOL)), timeout=10000)
+    qtbot.waitUntil(lambda: any(o.price == new_price for o in _acked(w)), timeout=10000)
     venue = _venue_orders(qloop, w)
     assert cid not in venue
     (new,) = [o for o in venue.values() if o.side is m.Side.BUY]
@@ -110,7 +115,7 @@ def test_a_drag_asks_first_when_the_ticket_confirms_and_a_no_leaves_the_order(qt
     box = answer_box(OK)  # the same drag, confirmed this time
     _drag_line(w, qtbot, cid, float(last) * 1.015)
     qtbot.waitUntil(lambda: box.clicked, timeout=10000)
-    qtbot.waitUntil(lambda: [o.price for o in w.link.session.open_orders(SYMBOL)] == [new_price], timeout=10000)
+    qtbot.waitUntil(lambda: [o.price for o in _acked(w)] == [new_price], timeout=10000)
     assert [o.price for o in _venue_orders(qloop, w).values()] == [new_price]
 
 
@@ -147,7 +152,7 @@ def test_buy_limit_here_places_the_tickets_amount_at_the_snapped_price(qtbot, ql
     qtbot.waitUntil(lambda: box.clicked, timeout=10000)
     assert box.title == "Confirm order — SANDBOX"
     assert f"BUY LIMIT 0.00400 BTC @ {ins.format_price(price)}" in box.text and "below the last price" in box.text
-    qtbot.waitUntil(lambda: len(w.link.session.open_orders(SYMBOL)) == 1, timeout=10000)
+    qtbot.waitUntil(lambda: len(_acked(w)) == 1, timeout=10000)
     (placed,) = _venue_orders(qloop, w).values()
     assert (placed.side, placed.type, placed.price, placed.quantity) == (m.Side.BUY, m.OrderType.LIMIT, price,
                                                                          Decimal("0.004"))
@@ -166,7 +171,7 @@ def test_a_stop_line_is_drawn_at_its_trigger_and_dragging_it_moves_the_stop(qtbo
     line = w.chart.order_lines.lines[cid]
     assert (line.price, line.kind, line.label) == (float(stop), "stop", "SL SELL 0.00100")
     new_stop = _drag_line(w, qtbot, cid, float(last) * 0.984)
-    qtbot.waitUntil(lambda: [o.stop_price for o in w.link.session.open_orders(SYMBOL)] == [new_stop], timeout=10000)
+    qtbot.waitUntil(lambda: [o.stop_price for o in _acked(w)] == [new_stop], timeout=10000)
     (moved,) = _venue_orders(qloop, w).values()
     assert (moved.type, moved.side, moved.stop_price, moved.quantity) == (m.OrderType.STOP_LOSS, m.Side.SELL,
                                                                           new_stop, Decimal("0.001"))
@@ -183,3 +188,21 @@ def test_an_order_far_from_the_visible_prices_shows_as_an_edge_marker(qtbot, qlo
     assert tag.edge == "bottom" and tag.y is None
     assert tag.text == f"▼ BUY 0.00100  {far:,.{ins.price_decimals}f}"
     assert tag.rect.bottom() > w.chart.price_plot.vb.height() - 24
+
+
+def test_a_stop_moved_to_an_impossible_price_is_refused_and_the_stop_stays(qtbot, qloop, window):
+    """The replacement is checked before the original is cancelled: a position never loses its stop to a move the
+    instrument's filters refuse (here above the symbol's maximum price)."""
+    w = window
+    last = _ready(qtbot, w)
+    ins = w.instruments[SYMBOL]
+    order = _place(qloop, w, m.Side.SELL, m.OrderType.STOP_LOSS, "0.001", stop=ins.snap_price(last * Decimal("0.99")))
+    cid = order.client_order_id
+    qtbot.waitUntil(lambda: cid in w.chart.order_lines.lines and w.chart.order_lines.lines[cid].movable,
+                    timeout=5000)
+    too_high = ins.max_price * 2
+    assert qloop.run(w.link.chart_trading.move(cid, too_high)) is None
+    assert "Modify order failed" in w.status.currentMessage()
+    venue = _venue_orders(qloop, w)
+    assert cid in venue and venue[cid].stop_price == order.stop_price  # still there, unchanged
+    assert not w.chart.order_lines.pending and w.chart.order_lines.lines[cid].price == float(order.stop_price)
