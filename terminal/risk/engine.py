@@ -195,7 +195,7 @@ class RiskEngine:
         self.rates.window(_ALL, MINUTE_MS).add(now)
         if request.origin:
             self.rates.window(request.origin, MINUTE_MS).add(now)
-            self.book.on_request(request, now)
+            self.book.on_request(request)
 
     def check_cancel(self, symbol: str = "", client_order_id: str = "") -> None:
         """Count a cancel asked for by a user or a strategy (a kill switch's cancels are never throttled); raise
@@ -277,8 +277,9 @@ class RiskEngine:
         slim = self.limits.for_strategy(name)
         if slim == StrategyLimits():
             return
+        working = [o for o in (self.account.working_orders() if self.account is not None else ()) if o.origin == name]
         own = self.book.position(name, ins.symbol)
-        own_working = rules.working_qty(self.book.working(name), ins.symbol, request.side, request.client_order_id)
+        own_working = rules.working_qty(working, ins.symbol, request.side, request.client_order_id)
         closing = rules.is_closing(request.side, qty, own, own_working)
         ref = self.limits.reference
         if slim.max_loss is not None and not closing:
@@ -288,7 +289,7 @@ class RiskEngine:
         if slim.capital is not None and not closing:
             if qty is None:
                 raise NoReferencePrice(ins.symbol, f"capital of strategy {name}")
-            value = self.book.value(name, self._price, self._to_ref, (ins.symbol, request.side, qty))
+            value = self.book.value(name, self._price, self._to_ref, working, (ins.symbol, request.side, qty))
             if value is None:
                 raise NoReferencePrice(ins.symbol, f"capital of strategy {name}")
             if value > slim.capital:

@@ -130,11 +130,16 @@ class RiskLimits:
         object.__setattr__(self, "symbols", MappingProxyType({k.strip().upper(): v for k, v in self.symbols.items()}))
         object.__setattr__(self, "strategies", MappingProxyType(dict(self.strategies)))
         object.__setattr__(self, "reference", self.reference.strip().upper() or DEFAULT_REFERENCE)
+        object.__setattr__(self, "_resolved", {})
 
     def for_symbol(self, symbol: str) -> SymbolLimits:
-        base = SymbolLimits(max_order_notional=self.max_order_notional)
-        own = self.symbols.get(symbol)
-        return base if own is None else own.over(base)
+        cache: dict[str, SymbolLimits] = self._resolved  # type: ignore[attr-defined]
+        found = cache.get(symbol)
+        if found is None:
+            base = SymbolLimits(max_order_notional=self.max_order_notional)
+            own = self.symbols.get(symbol)
+            found = cache[symbol] = base if own is None else own.over(base)
+        return found
 
     def for_strategy(self, name: str) -> StrategyLimits:
         own = self.strategies.get(name)

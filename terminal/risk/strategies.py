@@ -7,7 +7,7 @@ unrealised at the market price. Fills of orders with no strategy origin (manual,
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from ..model import ZERO, Fill, Instrument, Order, OrderRequest, Side
 from ..oms.position import Ledger
@@ -19,29 +19,22 @@ ToReference = Callable[[str, Decimal], Decimal | None]
 class StrategyBook:
     def __init__(self, instruments: Mapping[str, Instrument]) -> None:
         self.instruments = instruments
-        self._origin: dict[str, str] = {}  # client order id -> strategy
-        self._orders: dict[str, Order] = {}  # client order id -> the strategy's order as last known
+        self._origin: dict[str, str] = {}  # client order id -> strategy (fills carry no origin)
         self._ledgers: dict[tuple[str, str], Ledger] = {}
         self._seen: set[tuple[str, int]] = set()
 
     def origin(self, client_order_id: str) -> str:
         return self._origin.get(client_order_id, "")
 
-    def on_request(self, request: OrderRequest, ts_ms: int) -> None:
-        """An order of a strategy passed the checks: it is working until the venue says otherwise."""
+    def on_request(self, request: OrderRequest) -> None:
+        """An order of a strategy passed the checks and is sent: its fills will be the strategy's."""
         if request.origin:
             self._origin[request.client_order_id] = request.origin
-            self._orders.setdefault(request.client_order_id, Order.from_request(request, ts_ms))
 
     def on_order(self, order: Order) -> None:
-        origin = order.origin or self._origin.get(order.client_order_id, "")
-        if not origin:
-            return
-        self._origin[order.client_order_id] = origin
-        if order.is_open:
-            self._orders[order.client_order_id] = order
-        else:
-            self._orders.pop(order.client_order_id, None)
+        """An order report (a strategy's order placed before this engine started, or in another session)."""
+        if order.origin:
+            self._origin.setdefault(order.client_order_id, order.origin)
 
     def on_fill(self, fill: Fill) -> str:
         """Book a strategy's fill (once). Returns the strategy's name, "" if it is not a strategy's (or was seen)."""
@@ -58,9 +51,6 @@ class StrategyBook:
 
     def names(self) -> set[str]:
         return {n for n, _ in self._ledgers} | set(self._origin.values())
-
-    def working(self, name: str) -> list[Order]:
-        return [o for cid, o in self._orders.items() if self._origin.get(cid) == name and o.is_open]
 
     def position(self, name: str, symbol: str) -> Decimal:
         lg = self._ledgers.get((name, symbol))
@@ -90,14 +80,14 @@ class StrategyBook:
                     total -= fee_ref
         return total
 
-    def value(self, name: str, price: Price, to_reference: ToReference,
+    def value(self, name: str, price: Price, to_reference: ToReference, working: Iterable[Order] = (),
               extra: tuple[str, Side, Decimal] | None = None) -> Decimal | None:
         """The strategy's capital at work, in the reference currency: per symbol, its position at the worst its
-        working orders (and ``extra``: symbol, side, quantity of an order about to be sent) could make it, at the
-        market price. None if a price is missing."""
+        working orders (those of ``working`` with its origin) and ``extra`` (symbol, side, quantity of an order about
+        to be sent) could make it, at the market price. None if a price is missing."""
         buys: dict[str, Decimal] = {}
         sells: dict[str, Decimal] = {}
-        orders = [(o.symbol, o.side, self._remaining(o, price)) for o in self.working(name)]
+        orders = [(o.symbol, o.side, self._remaining(o, price)) for o in working if o.origin == name and o.is_open]
         if extra is not None:
             orders.append(extra)
         for symbol, side, qty in orders:

@@ -332,11 +332,10 @@ def test_strategy_capital_and_orders_per_minute():
     desk = Desk(RiskLimits(strategies={"Alpha": StrategyLimits(capital=D("4000"), orders_per_minute=2)}))
     first = limit(Side.BUY, "0.025", "80000.00", origin="Alpha")
     desk.check(first)  # 2,000 at work (valued at the mid 80,000.01: 2,000.00025)
+    desk.orders.append(Order.from_request(first).with_status(OrderStatus.NEW))  # working, as the OMS lists it
     with pytest.raises(StrategyLimitHit, match=r"^strategy Alpha would have 4,000.00 USDT at work, above its capital "
                                                r"of 4000 USDT: the strategy is stopped$"):
         desk.check(limit(Side.BUY, "0.025", "80000.00", origin="Alpha"))
-    desk.orders.append(Order("BTCUSDT", Side.BUY, OrderType.LIMIT, first.client_order_id, D("0.025"), D("80000.00"),
-                             status=OrderStatus.NEW, origin="Alpha"))
     desk.check(limit(Side.BUY, "0.0249", "80000.00", origin="Alpha"))
     with pytest.raises(StrategyLimitHit, match="strategy Alpha sent 2 orders in the last minute, its limit is 2 per "
                                                "minute"):
