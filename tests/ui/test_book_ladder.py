@@ -64,7 +64,7 @@ def test_a_tall_pane_shows_more_levels_and_the_spread_row_sits_between_asks_and_
     assert set(sides[:s]) == {1} and set(sides[s + 1:]) == {-1}  # asks above, bids below
     assert mdl.price_at(s - 1) == D("64040.03") and mdl.price_at(s + 1) == D("64040.00")
     assert mdl.index(s, 0).data() == "64040.02"  # the mid (64040.015) at the instrument's precision
-    assert mdl.index(s, 1).data() == "spread 0.03 · 0.00 bp"
+    assert mdl.index(s, 1).data() == "spread 0.03 · 0.005 bp"  # 0.03 / 64040.015 = 0.0047 bp
     assert book.book.columnSpan(s, 1) == 2
 
 

@@ -182,7 +182,8 @@ class BookModel(QAbstractTableModel):
             return f.DASH, ""
         if self.compact:
             return f.price(instr, mid), f.price(instr, spread)
-        bps = (spread / mid * 10000).quantize(Decimal("0.01")) if mid else Decimal(0)
+        bps = spread / mid * 10000 if mid else Decimal(0)
+        bps = bps.quantize(Decimal("0.01") if bps >= 1 else Decimal("0.001"))  # a liquid book's spread is < 1 bp
         return f.price(instr, mid), f"spread {f.price(instr, spread)} · {bps} bp"
 
     def _rebuild(self) -> None:
