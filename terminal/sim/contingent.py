@@ -14,6 +14,7 @@ from terminal.model.enums import OrderStatus
 from terminal.model.numbers import ZERO
 from terminal.model.order import InvalidTransition, can_transition
 
+from . import trailing
 from .entry import Request, check_request, lock_for
 from .lists import (ContingencyType, Leg, ListResult, ListStatusType, ListView, OrderList, WORKING_TYPES,
                     check_pair, check_pair_prices, pair_order)
@@ -112,6 +113,9 @@ class ContingentOrders:
             orders.append(req.order(st.next_order_id, leg.client_order_id or self._new_client_id(), account_id,
                                     symbol, now))
             st.next_order_id += 1
+        for i in live:
+            if orders[i].trailing_delta and not orders[i].stop_price:
+                trailing.start(orders[i], last, now)
         pending = [o for i, o in enumerate(orders) if i not in live]
         for o in pending:
             o.status = _S.PENDING_NEW
@@ -337,6 +341,8 @@ class ContingentOrders:
                     m.locked = lock_for(st.instrument, st.book, r, st.last_price)[1]
         for m in pend:
             _to_new(m, self._now)
+            if m.trailing_delta and not m.stop_price:
+                trailing.start(m, st.last_price, self._now)
             self._report(m, ExecType.NEW)
         self._emit_balance(account_id, (asset,))
         lst.status_type = ListStatusType.EXEC_STARTED

@@ -169,6 +169,8 @@ class Engine(ContingentOrders):
             return make_place_result(order.view(), [])
         order = req.order(st.next_order_id, client_order_id or self._new_client_id(), account_id, symbol, now)
         st.next_order_id += 1
+        if order.trailing_delta and not order.stop_price:
+            trailing.start(order, st.last_price, now)   # no stop price: it trails from the last price at once
         prev = self._tracked_execs
         self._tracked_execs = []
         order.tracked = True
@@ -292,11 +294,9 @@ class Engine(ContingentOrders):
         return st
 
     def _work(self, st: _Symbol, order: WorkingOrder) -> None:
-        """Put a newly accepted order to work: arm a stop (a trailing one without a stop price starts tracking),
-        match anything else. The caller then runs what its trades set off (``_run_triggers``)."""
+        """Put a newly accepted order to work: arm a stop, match anything else. The caller then runs what its trades
+        set off (``_run_triggers``)."""
         if order.is_stop:
-            if order.trailing_delta and not order.stop_price:
-                trailing.start(order, st.last_price, self._now)
             st.stops.arm(order)
         else:
             self._execute(st, order)

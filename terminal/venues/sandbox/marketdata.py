@@ -11,6 +11,7 @@ from terminal.model.instrument import Instrument
 from . import errors
 from .orders import agg_trade, public_trade
 from .params import Params
+from .rules import DEFAULT_RULES, SymbolRules
 from .venue import Venue
 from .wire import INTERVAL_FROM_WIRE, TYPE_TO_WIRE, num
 
@@ -27,7 +28,7 @@ def depth_weight(limit: int) -> int:
     return 250
 
 
-def symbol_entry(inst: Instrument) -> dict[str, Any]:
+def symbol_entry(inst: Instrument, rules: SymbolRules = DEFAULT_RULES) -> dict[str, Any]:
     market_step = inst.market_step_size if inst.market_step_size is not None else Decimal(0)
     market_min = inst.market_min_qty if inst.market_min_qty is not None else Decimal(0)
     market_max = inst.market_max_qty if inst.market_max_qty is not None else inst.max_qty
@@ -37,8 +38,9 @@ def symbol_entry(inst: Instrument) -> dict[str, Any]:
         "quotePrecision": inst.quote_precision, "quoteAssetPrecision": inst.quote_precision,
         "baseCommissionPrecision": inst.base_precision, "quoteCommissionPrecision": inst.quote_precision,
         "orderTypes": [TYPE_TO_WIRE[t] for t in _TYPE_ORDER if t in inst.order_types],
-        "icebergAllowed": False, "ocoAllowed": False, "otoAllowed": False,
-        "quoteOrderQtyMarketAllowed": inst.quote_order_qty_market_allowed, "allowTrailingStop": False,
+        "icebergAllowed": False, "ocoAllowed": rules.oco_allowed, "otoAllowed": rules.oto_allowed,
+        "quoteOrderQtyMarketAllowed": inst.quote_order_qty_market_allowed,
+        "allowTrailingStop": rules.allow_trailing_stop,
         "cancelReplaceAllowed": False, "amendAllowed": False, "isSpotTradingAllowed": True,
         "isMarginTradingAllowed": False,
         "filters": [
@@ -51,6 +53,7 @@ def symbol_entry(inst: Instrument) -> dict[str, Any]:
             {"filterType": "NOTIONAL", "minNotional": num(inst.min_notional),
              "applyMinToMarket": inst.apply_min_to_market, "maxNotional": num(inst.max_notional),
              "applyMaxToMarket": inst.apply_max_to_market, "avgPriceMins": 5},
+            *rules.filters(),
         ],
         "permissions": [], "permissionSets": [["SPOT"]], "defaultSelfTradePreventionMode": "NONE",
         "allowedSelfTradePreventionModes": ["NONE"],
@@ -109,7 +112,7 @@ class MarketData:
             insts = [i for i in insts if i.status == status]
         return {"timezone": "UTC", "serverTime": self.venue.now_ms(),
                 "rateLimits": self.venue.limiter.limits.exchange_info(), "exchangeFilters": [],
-                "symbols": [symbol_entry(i) for i in insts]}
+                "symbols": [symbol_entry(i, self.venue.rules_for(i.symbol)) for i in insts]}
 
     def depth(self, p: Params) -> Any:
         symbol = p.text("symbol", required=True)

@@ -75,8 +75,18 @@ class RateLimiter:
             raise errors.too_many_requests(max(1, ((window + 1) * MINUTE_MS - now_ms + 999) // 1000))
         return state.used
 
-    def count_order(self, account_id: str, now_ms: int) -> tuple[int, int]:
-        """Count one new order; raise -1015 beyond a limit. Return (count 10 s, count 1 day)."""
+    def refund(self, ip: str, weight: int, now_ms: int) -> int:
+        """Give back ``weight`` charged this minute (a successful placement or cancel costs 0). Return the weight
+        used this minute."""
+        state = self._ips.get(ip)
+        if state is None or state.window != now_ms // MINUTE_MS:
+            return 0
+        state.used = max(0, state.used - weight)
+        return state.used
+
+    def count_order(self, account_id: str, now_ms: int, n: int = 1) -> tuple[int, int]:
+        """Count ``n`` new orders (an OCO or OTO counts 2, an OTOCO 3); raise -1015 beyond a limit. Return
+        (count 10 s, count 1 day)."""
         state = self._orders.setdefault(account_id, _OrderState())
         counts = []
         for span, limit, label in ((TEN_S_MS, self.limits.orders_per_10s, "10 SECOND"),
@@ -85,9 +95,9 @@ class RateLimiter:
             prev_start, count = state.windows.get(span, (start, 0))
             if prev_start != start:
                 count = 0
-            if count + 1 > limit:
+            if count + n > limit:
                 raise errors.too_many_orders(limit, label)
-            counts.append((span, start, count + 1))
+            counts.append((span, start, count + n))
         for span, start, count in counts:
             state.windows[span] = (start, count)
         return counts[0][2], counts[1][2]

@@ -15,6 +15,7 @@ from . import errors
 from .accounts import ApiKey
 from .intake import read_body
 from .marketdata import MarketData, depth_weight
+from .orderlists import OrderLists
 from .params import Params, strip_signature
 from .trading import Trading
 from .venue import Venue
@@ -22,7 +23,8 @@ from .venue import Venue
 log = logging.getLogger(__name__)
 
 NONE, USER_STREAM, SIGNED = "NONE", "USER_STREAM", "SIGNED"
-ORDER_PATHS = frozenset({"/api/v3/order"})
+ORDER_PATHS = frozenset({"/api/v3/order", "/api/v3/orderList/oco", "/api/v3/orderList/oto",
+                         "/api/v3/orderList/otoco", "/api/v3/order/oco"})
 
 
 def _count(p: Params, one: int, few: int, many: int, all_: int) -> int:
@@ -52,13 +54,15 @@ class Route:
     handler: Callable[..., Any]
     security: str
     weight: int
+    #: a successful call costs no weight (placements and cancels since 2026-04-02; a refused one pays ``weight``)
+    free_when_ok: bool = False
 
 
 class RestApi:
     def __init__(self, venue: Venue) -> None:
         self.venue = venue
-        md, tr = MarketData(venue), Trading(venue)
-        self.market_data, self.trading = md, tr
+        md, tr, ol = MarketData(venue), Trading(venue), OrderLists(venue)
+        self.market_data, self.trading, self.order_lists = md, tr, ol
         self.routes: dict[tuple[str, str], Route] = {}
         for path, handler, weight in [
             ("ping", md.ping, 1), ("time", md.time, 1), ("exchangeInfo", md.exchange_info, 20),
@@ -81,15 +85,21 @@ class RestApi:
         self._add("POST", "userDataStream", tr.listen_key_open, USER_STREAM, 2)
         self._add("PUT", "userDataStream", tr.listen_key_keepalive, USER_STREAM, 2)
         self._add("DELETE", "userDataStream", tr.listen_key_close, USER_STREAM, 2)
-        for method, path in [("POST", "orderList/oco"), ("POST", "order/oco"), ("DELETE", "orderList"),
-                             ("GET", "orderList"), ("GET", "allOrderList"), ("GET", "openOrderList"),
-                             ("POST", "order/cancelReplace")]:
-            self._add(method, path, self._unsupported, SIGNED, 1)
+        self._add("POST", "orderList/oco", ol.new_oco, SIGNED, 1, free_when_ok=True)
+        self._add("POST", "orderList/oto", ol.new_oto, SIGNED, 1, free_when_ok=True)
+        self._add("POST", "orderList/otoco", ol.new_otoco, SIGNED, 1, free_when_ok=True)
+        self._add("POST", "order/oco", ol.new_legacy_oco, SIGNED, 1, free_when_ok=True)
+        self._add("DELETE", "orderList", ol.cancel, SIGNED, 1, free_when_ok=True)
+        self._add("GET", "orderList", ol.get, SIGNED, 4)
+        self._add("GET", "allOrderList", ol.all, SIGNED, 20)
+        self._add("GET", "openOrderList", ol.open, SIGNED, 6)
+        self._add("POST", "order/cancelReplace", self._unsupported, SIGNED, 1)
 
-    def _add(self, method: str, path: str, handler: Callable[..., Any], security: str, weight: int) -> None:
-        self.routes[(method, "/api/v3/" + path)] = Route(handler, security, weight)
+    def _add(self, method: str, path: str, handler: Callable[..., Any], security: str, weight: int, *,
+             free_when_ok: bool = False) -> None:
+        self.routes[(method, "/api/v3/" + path)] = Route(handler, security, weight, free_when_ok)
         if path == "userDataStream":  # some clients still use the v1 paths for listenKeys
-            self.routes[(method, "/api/v1/" + path)] = Route(handler, security, weight)
+            self.routes[(method, "/api/v1/" + path)] = Route(handler, security, weight, free_when_ok)
 
     @staticmethod
     def _unsupported(p: Params, key: ApiKey) -> Any:
@@ -158,6 +168,8 @@ class RestApi:
                 key = venue.auth.verify(request.headers.get("X-MBX-APIKEY"), query_payload + body_payload,
                                         signature, params, now, replay_check=request.method != "GET")
             result = route.handler(params, key) if key is not None else route.handler(params)
+            if route.free_when_ok:
+                used = venue.limiter.refund(ip, weight, now)
         except errors.ApiError as exc:
             if exc.status in (429, 418):
                 used = venue.limiter.used_weight(ip, venue.now_ms())

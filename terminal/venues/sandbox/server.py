@@ -4,8 +4,10 @@ listenKey user data streams and the WebSocket API, plus ``/sandbox/*`` admin rou
 
 Routes:
 - ``/api/v3/...``: ping, time, exchangeInfo, depth, trades, aggTrades, klines, uiKlines, avgPrice, ticker,
-  ticker/price, ticker/bookTicker, ticker/24hr; order (POST/GET/DELETE), order/test, openOrders (GET/DELETE),
-  allOrders, account, myTrades; userDataStream (POST/PUT/DELETE, also under ``/api/v1``).
+  ticker/price, ticker/bookTicker, ticker/24hr; order (POST/GET/DELETE, trailingDelta too), order/test, openOrders
+  (GET/DELETE), allOrders, account, myTrades; order lists: orderList/oco, orderList/oto, orderList/otoco, the legacy
+  order/oco, orderList (DELETE/GET), allOrderList, openOrderList; userDataStream (POST/PUT/DELETE, also under
+  ``/api/v1``).
 - ``/ws[/<stream>...]``, ``/stream[?streams=a/b]``: market streams, listenKeys, the live control protocol.
 - ``/ws-api/v3``: ping, time, session.status, userDataStream.subscribe.signature / unsubscribe, and the signed
   trading and market methods mirroring the REST routes (order.place, order.cancel, account.status, depth...).
@@ -38,6 +40,7 @@ from .feeds import Feeds
 from .intake import MAX_BODY_BYTES, JsonErrorSite, json_errors
 from .ratelimit import Limits, RateLimiter
 from .rest import RestApi
+from .rules import SymbolRules
 from .seed import seed_books
 from .streams import MarketSockets, StreamNames
 from .userdata import UserStreams
@@ -53,7 +56,7 @@ class SandboxServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 7,
                  replay: Mapping[str, str] | None = None, *, limits: Limits | None = None,
                  maker_fee: Decimal = Decimal("0.001"), taker_fee: Decimal = Decimal("0.001"),
-                 simulate: bool = True) -> None:
+                 simulate: bool = True, rules: Mapping[str, SymbolRules] | None = None) -> None:
         self.host = host
         self.port = port
         self.seed = seed
@@ -71,9 +74,11 @@ class SandboxServer:
         self.venue = Venue(
             engine=self.engine, market=self.market, instruments=dict(self.engine.instruments),
             accounts=self.accounts, auth=Authenticator(self.accounts), limiter=RateLimiter(limits),
-            faults=self.faults, hub=self.hub, now_ms=self.clock.now_ms, maker_fee=maker_fee, taker_fee=taker_fee)
+            faults=self.faults, hub=self.hub, now_ms=self.clock.now_ms, maker_fee=maker_fee, taker_fee=taker_fee,
+            rules=dict(rules or {}))
         self.rest = RestApi(self.venue)
         self.users = UserStreams(self.engine, self.accounts, self.hub, self.clock.now_ms)
+        self.venue.user_listeners.append(self.users.deliver)   # events the server itself raises (listStatus REJECT)
         self.feeds = Feeds(self.engine, self.rest.market_data, self.hub, self.faults, self.clock.now_ms)
         names = StreamNames(self.engine.instruments, self.accounts.is_listen_key)
         self.market_sockets = MarketSockets(self.hub, names, lambda conn, name: None)

@@ -7,8 +7,9 @@ import secrets
 from typing import Any
 
 from terminal.model.enums import OrderType
+from terminal.sim.stops import fires_on_rise
 
-from . import errors
+from . import errors, listwire
 from .accounts import ApiKey
 from .orders import account_trade, cancel_report, order_ack, order_full, order_query, order_result
 from .params import Params
@@ -50,7 +51,7 @@ def engine_error(exc: Any) -> errors.ApiError:
     return errors.order_rejected(exc.message)
 
 
-def _is_reject(exc: BaseException) -> bool:
+def is_reject(exc: BaseException) -> bool:
     return type(exc).__name__ == "EngineReject"
 
 
@@ -89,16 +90,15 @@ class Trading:
             raise errors.mandatory("price")
         if not needs_price and price is not None:
             raise errors.not_required("price")
-        if needs_stop and stop_price is None:
-            if p.has("trailingDelta"):
-                raise errors.unsupported()
+        trailing_delta = p.integer("trailingDelta")
+        if needs_stop and stop_price is None and trailing_delta is None:
             raise errors.mandatory("stopPrice")
         if not needs_stop and stop_price is not None:
             raise errors.not_required("stopPrice")
+        if not needs_stop and trailing_delta is not None:
+            raise errors.not_required("trailingDelta")
         if p.has("icebergQty") and (p.decimal("icebergQty") or 0) > 0:
             raise errors.ApiError(-1013, "Iceberg orders are not supported for this symbol.")
-        if p.has("trailingDelta"):
-            raise errors.unsupported()
         stp = p.text("selfTradePreventionMode")
         if stp is not None and stp != "NONE":
             raise errors.ApiError(-1013, "Self trade prevention mode not allowed for this symbol; only NONE.")
@@ -113,13 +113,20 @@ class Trading:
         if resp is None:
             resp = "FULL" if otype in (OrderType.MARKET, OrderType.LIMIT) else "ACK"
         self.venue.instrument(symbol)
+        if trailing_delta is not None:
+            assert side is not None and symbol is not None
+            self.venue.rules_for(symbol).check_trailing(trailing_delta, fires_on_rise(otype, side))
         return dict(symbol=symbol, side=side, type=otype, quantity=quantity, quote_quantity=quote_qty, price=price,
-                    stop_price=stop_price, time_in_force=tif, client_order_id=cid, resp=resp)
+                    stop_price=stop_price, time_in_force=tif, client_order_id=cid, trailing_delta=trailing_delta,
+                    resp=resp)
 
     def new_order(self, p: Params, key: ApiKey) -> Any:
         args = self.parse_order(p)
         resp = args.pop("resp")
         now = self.venue.now_ms()
+        engine = self.venue.engine
+        self.venue.rules_for(args["symbol"]).check_counts(
+            engine.open_orders(key.account_id, args["symbol"]), 0, orders=1, algo=int(args["type"].has_stop), lists=0)
         self.venue.limiter.count_order(key.account_id, now)
         if args["client_order_id"] is None:
             args["client_order_id"] = new_client_id()
@@ -127,7 +134,7 @@ class Trading:
         try:
             result = self.venue.engine.place(key.account_id, symbol, side, otype, **args)
         except Exception as exc:
-            if _is_reject(exc):
+            if is_reject(exc):
                 raise engine_error(exc) from None
             raise
         order = result.order
@@ -144,7 +151,7 @@ class Trading:
         try:
             self.venue.engine.place(key.account_id, symbol, side, otype, test=True, **args)
         except Exception as exc:
-            if _is_reject(exc):
+            if is_reject(exc):
                 raise engine_error(exc) from None
             raise
         if not p.boolean("computeCommissionRates"):
@@ -174,7 +181,7 @@ class Trading:
         try:
             order = self.venue.engine.get_order(key.account_id, symbol, order_id=order_id, client_order_id=orig)
         except Exception as exc:
-            if _is_reject(exc):
+            if is_reject(exc):
                 raise errors.no_such_order() from None
             raise
         if order is None:
@@ -195,17 +202,20 @@ class Trading:
         engine = self.venue.engine
         cancel_id = cancel_id or new_client_id()
         try:
-            if restriction is not None:
-                current = engine.get_order(key.account_id, symbol, order_id=order_id, client_order_id=orig)
-                if current is not None and current.status.name != ("NEW" if restriction == "ONLY_NEW"
-                                                                    else "PARTIALLY_FILLED"):
-                    raise errors.cancel_rejected("Order was not canceled due to cancel restrictions.")
+            current = engine.get_order(key.account_id, symbol, order_id=order_id, client_order_id=orig)
+            if restriction is not None and current.status.name != ("NEW" if restriction == "ONLY_NEW"
+                                                                   else "PARTIALLY_FILLED"):
+                raise errors.cancel_rejected("Order was not canceled due to cancel restrictions.")
+            if self._in_live_list(key.account_id, current):   # a member takes its whole list: answer the list
+                view = engine.cancel_list(key.account_id, symbol, order_list_id=current.order_list_id,
+                                          cancel_client_order_id=cancel_id)
+                return listwire.cancelled(view, cancel_id)
             order = engine.cancel(key.account_id, symbol, order_id=order_id, client_order_id=orig,
                                   cancel_client_order_id=cancel_id)
         except errors.ApiError:
             raise
         except Exception as exc:
-            if _is_reject(exc):
+            if is_reject(exc):
                 raise errors.cancel_rejected() from None
             raise
         return cancel_report(order, cancel_id, self.venue.now_ms())
@@ -214,20 +224,32 @@ class Trading:
         symbol = p.text("symbol", required=True)
         self.venue.instrument(symbol)
         engine = self.venue.engine
-        reports = []
+        reports: list[Any] = []
         for order in engine.open_orders(key.account_id, symbol):
             cancel_id = new_client_id()
             try:
+                if self._in_live_list(key.account_id, order):   # lists answer as list objects (§9)
+                    view = engine.cancel_list(key.account_id, symbol, order_list_id=order.order_list_id,
+                                              cancel_client_order_id=cancel_id)
+                    reports.append(listwire.cancelled(view, cancel_id))
+                    continue
                 done = engine.cancel(key.account_id, symbol, order_id=order.order_id,
                                      cancel_client_order_id=cancel_id)
             except Exception as exc:
-                if _is_reject(exc):
-                    continue  # filled or cancelled meanwhile
+                if is_reject(exc):
+                    continue  # filled or cancelled meanwhile, or taken by its list's cancel
                 raise
             reports.append(cancel_report(done, cancel_id, self.venue.now_ms()))
         if not reports:
             raise errors.cancel_rejected()
         return reports
+
+    def _in_live_list(self, account_id: str, order: Any) -> bool:
+        """True if ``order`` is open and a member of a list still executing (cancelling it cancels the list)."""
+        if order.order_list_id < 0 or not order.status.is_open:
+            return False
+        view = self.venue.engine.get_list(account_id, order_list_id=order.order_list_id)
+        return bool(view.list_order_status.name == "EXECUTING")
 
     def open_orders(self, p: Params, key: ApiKey) -> Any:
         symbol = p.text("symbol")

@@ -1,5 +1,5 @@
-"""User data events (executionReport, outboundAccountPosition, balanceUpdate, listenKeyExpired) routed to
-listenKey streams and to WS API subscriptions of the account."""
+"""User data events (executionReport, listStatus, outboundAccountPosition, balanceUpdate, listenKeyExpired) routed
+to listenKey streams and to WS API subscriptions of the account."""
 from __future__ import annotations
 
 import itertools
@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from .accounts import Accounts
 from .fanout import Connection, Hub, dumps, text_frame
+from .listwire import list_status
 from .orders import tif_text
 from .wire import SIDE_TO_WIRE, STATUS_TO_WIRE, TYPE_TO_WIRE, enum_name, num
 
@@ -23,7 +24,7 @@ def execution_report(e: Any, now: int, execution_id: int) -> dict[str, Any]:
         "e": "executionReport", "E": now, "s": o.symbol,
         "c": e.cancel_client_order_id if canceled else o.client_order_id,
         "S": SIDE_TO_WIRE[o.side], "o": TYPE_TO_WIRE[o.type], "f": tif_text(o), "q": num(o.quantity),
-        "p": num(o.price), "P": num(o.stop_price), "F": num(None), "g": -1,
+        "p": num(o.price), "P": num(o.stop_price), "F": num(None), "g": o.order_list_id,
         "C": o.client_order_id if canceled else "", "x": enum_name(e.exec_type), "X": STATUS_TO_WIRE[o.status],
         "r": e.reject_reason or "NONE", "i": o.order_id, "l": num(e.last_qty), "z": num(o.executed_qty),
         "L": num(e.last_price), "n": num(e.commission), "N": e.commission_asset, "T": e.time, "t": e.trade_id,
@@ -32,6 +33,12 @@ def execution_report(e: Any, now: int, execution_id: int) -> dict[str, Any]:
     }
     if o.working_time is not None and o.working_time >= 0 and o.type.name != "MARKET":
         report["W"] = o.working_time
+    if o.trailing_delta:
+        report["d"] = o.trailing_delta
+        if o.trailing_time >= 0:   # only once tracking has begun
+            report["D"] = o.trailing_time
+    if o.status.name == "EXPIRED":
+        report["eR"] = enum_name(o.expiry_reason)
     return report
 
 
@@ -57,10 +64,15 @@ class UserStreams:
         self.ws_api: dict[str, set[tuple[Connection, int]]] = {}
         engine.execution_listeners.append(self.on_execution)
         engine.balance_listeners.append(self.on_balances)
+        engine.list_listeners.append(self.on_list)
 
     def on_execution(self, e: Any) -> None:
         if self._wanted(e.account_id):
             self.deliver(e.account_id, execution_report(e, self.now_ms(), next(self._exec_ids)))
+
+    def on_list(self, view: Any) -> None:
+        if self._wanted(view.account_id):
+            self.deliver(view.account_id, list_status(view, self.now_ms()))
 
     def on_balances(self, account_id: str, balances: dict[str, tuple[Decimal, Decimal]]) -> None:
         if self._wanted(account_id):

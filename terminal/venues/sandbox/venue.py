@@ -13,6 +13,7 @@ from .auth import Authenticator
 from .fanout import Hub
 from .faults import Faults
 from .ratelimit import RateLimiter
+from .rules import DEFAULT_RULES, SymbolRules
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Venue:
     maker_fee: Decimal
     taker_fee: Decimal
     user_listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
+    #: per-symbol order lists, trailing stops and count filters (DEFAULT_RULES for a symbol not listed)
+    rules: dict[str, SymbolRules] = field(default_factory=dict)
 
     def instrument(self, symbol: str | None) -> Instrument:
         if symbol is None:
@@ -37,6 +40,9 @@ class Venue:
         if inst is None:
             raise errors.bad_symbol()
         return inst
+
+    def rules_for(self, symbol: str) -> SymbolRules:
+        return self.rules.get(symbol, DEFAULT_RULES)
 
     def publish_user_event(self, account_id: str, event: dict[str, Any]) -> None:
         for listener in self.user_listeners:

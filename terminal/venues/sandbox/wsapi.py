@@ -1,5 +1,7 @@
 """The WebSocket API subset on ``/ws-api/v3``: ping, time, session.status, userDataStream.subscribe.signature
-(HMAC over the sorted params), userDataStream.unsubscribe. Events arrive as ``{"subscriptionId": N, "event": ...}``."""
+(HMAC over the sorted params), userDataStream.unsubscribe, and the signed trading methods that mirror REST routes
+(order.*, openOrders.*, orderList.place[.oco|.oto|.otoco], orderList.cancel/status, openOrderLists.status,
+allOrderLists, account.status...). Events arrive as ``{"subscriptionId": N, "event": ...}``."""
 from __future__ import annotations
 
 import logging
@@ -31,6 +33,14 @@ ROUTES: dict[str, tuple[str, str, bool]] = {
     "allOrders": ("GET", "allOrders", True),
     "myTrades": ("GET", "myTrades", True),
     "account.status": ("GET", "account", True),
+    "orderList.place.oco": ("POST", "orderList/oco", True),
+    "orderList.place.oto": ("POST", "orderList/oto", True),
+    "orderList.place.otoco": ("POST", "orderList/otoco", True),
+    "orderList.place": ("POST", "order/oco", True),
+    "orderList.cancel": ("DELETE", "orderList", True),
+    "orderList.status": ("GET", "orderList", True),
+    "openOrderLists.status": ("GET", "openOrderList", True),
+    "allOrderLists": ("GET", "allOrderList", True),
     "exchangeInfo": ("GET", "exchangeInfo", False),
     "depth": ("GET", "depth", False),
     "trades.recent": ("GET", "trades", False),
@@ -47,10 +57,8 @@ ROUTES: dict[str, tuple[str, str, bool]] = {
 
 # documented WS API methods (§18) the sandbox does not serve: -1020, where an unknown name is -1102
 UNSERVED = frozenset({
-    "order.cancelReplace", "order.amend.keepPriority", "orderList.place", "orderList.place.oco",
-    "orderList.place.oto", "orderList.place.otoco", "orderList.cancel", "orderList.status", "openOrderLists.status",
-    "allOrderLists", "account.commission", "account.rateLimits.orders", "session.logon", "session.logout",
-    "userDataStream.start", "userDataStream.ping", "userDataStream.stop",
+    "order.cancelReplace", "order.amend.keepPriority", "account.commission", "account.rateLimits.orders",
+    "session.logon", "session.logout", "userDataStream.start", "userDataStream.ping", "userDataStream.stop",
 })
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -193,7 +201,10 @@ class WsApi:
         key = self.venue.accounts.by_account(account_id)
         assert key is not None
         values = {k: _text(v) for k, v in params.items() if k not in ("apiKey", "signature")}
-        return entry.handler(Params(values), key)
+        result = entry.handler(Params(values), key)
+        if entry.free_when_ok:
+            self.venue.limiter.refund(f"ws:{conn.id}", entry.weight, now)
+        return result
 
     def _verify(self, params: dict[str, Any], now: int, replay_check: bool = True) -> str:
         for name in ("apiKey", "timestamp", "signature"):
