@@ -100,6 +100,16 @@ class RiskChecks:
         return request.type is OrderType.MARKET or band.max_pct is not None or band.max_ticks is not None
 
     def check(self, request: OrderRequest) -> None:
+        """Raise what refuses ``request``; else count it as sent. Both are audited (given an audit trail)."""
+        try:
+            self._check(request)
+        except (PreTradeError, OrderValidationError, InvalidArgument) as exc:
+            self.engine.audit_order("order.refused", request, reason=str(exc), error=type(exc).__name__)
+            raise
+        self.engine.record(request)  # passed: counted by the throttle, attributed to its strategy
+        self.engine.audit_order("order.sent", request)
+
+    def _check(self, request: OrderRequest) -> None:
         if self.killed:
             raise KillSwitchActive()
         inst = resolve_symbol(request.symbol, self.instruments)
@@ -114,11 +124,13 @@ class RiskChecks:
         self.engine.check(request, inst, self.notional(request, ref, inst), ref)
         if self.limits.check_balance:
             self._check_balance(request, inst, ref)
-        self.engine.record(request)  # passed: counted by the throttle, attributed to its strategy
 
-    def check_cancel(self, order: Order | None = None) -> None:
-        """A cancel asked for by a user or a strategy: CancelRateExceeded past the cancels-per-minute limit."""
-        self.engine.check_cancel(order.symbol if order else "", order.client_order_id if order else "")
+    def check_cancel(self, order: Order | None = None, symbol: str = "", client_order_id: str = "") -> None:
+        """A cancel asked for by a user or a strategy (audited): CancelRateExceeded past the cancels-per-minute
+        limit. ``order``: the order as known locally (None: ``symbol`` and ``client_order_id`` name it)."""
+        if order is not None:
+            symbol, client_order_id = order.symbol, order.client_order_id
+        self.engine.check_cancel(symbol, client_order_id, order.origin if order is not None else "")
 
     @staticmethod
     def notional(request: OrderRequest, reference_price: Decimal | None,

@@ -197,19 +197,33 @@ class RiskEngine:
             self.rates.window(request.origin, MINUTE_MS).add(now)
             self.book.on_request(request)
 
-    def check_cancel(self, symbol: str = "", client_order_id: str = "") -> None:
+    def check_cancel(self, symbol: str = "", client_order_id: str = "", origin: str = "") -> None:
         """Count a cancel asked for by a user or a strategy (a kill switch's cancels are never throttled); raise
-        CancelRateExceeded past ``throttle.cancels_per_minute``."""
+        CancelRateExceeded past ``throttle.cancels_per_minute``. Audited either way (``origin``: whose order)."""
         cap = self.limits.throttle.cancels_per_minute
         window = self.rates.window(_CANCELS, MINUTE_MS)
         now = self.now_ms()
         if cap is not None and window.count(now) >= cap:
             wait = window.free_in_ms(now, cap)
-            raise CancelRateExceeded(
+            refused = CancelRateExceeded(
                 f"{window.count(now)} cancels in the last minute: your limit is {cap} per minute (next one in "
                 f"{wait / 1000:.1f} s)", limit="throttle.cancels_per_minute", value=Decimal(window.count(now)),
                 threshold=Decimal(cap), symbol=symbol)
+            self._audit("order.cancel_refused", "user", symbol=symbol, client_order_id=client_order_id,
+                        origin=origin, reason=refused.message)
+            raise refused
         window.add(now)
+        self._audit("order.cancel", "user", symbol=symbol, client_order_id=client_order_id, origin=origin)
+
+    def audit_order(self, action: str, request: OrderRequest, **extra: Any) -> None:
+        """Record an order action in the audit trail, by its origin ("user" or "strategy:<name>")."""
+        if self.audit is None:
+            return
+        r = request
+        self._audit(action, f"strategy:{r.origin}" if r.origin else "user", symbol=r.symbol, side=r.side,
+                    type=r.type, quantity=r.quantity, price=r.price, stop_price=r.stop_price,
+                    quote_quantity=r.quote_quantity, time_in_force=r.time_in_force,
+                    client_order_id=r.client_order_id, origin=r.origin, **extra)
 
     def _check_rate(self, now: int) -> None:
         t = self.limits.throttle

@@ -11,6 +11,7 @@ from ..model import Environment
 from ..model.numbers import InvalidArgument, describe
 from ..risk.checks import RiskLimits
 from ..storage import redaction, secrets
+from ..storage.audit import AuditLog
 from ..storage.journal import Journal
 from ..storage.secrets import Credentials, SecretsUnavailable
 from ..storage.settings import data_dir as default_data_dir
@@ -114,6 +115,15 @@ def _journal(provider: str, env: str, data_dir: str | Path | None, fresh: bool) 
     return Journal(base / f"journal-{name}.sqlite3")
 
 
+def _audit(provider: str, env: str, data_dir: str | Path | None, fresh: bool) -> tuple[AuditLog, Path | None]:
+    """The audit trail and the risk engine's day state, beside the journal (in memory when the journal is)."""
+    name = env if provider == registry.DEFAULT else f"{provider}-{env}"
+    if fresh or (env == "sandbox" and data_dir is None):
+        return AuditLog(None, name), None
+    base = Path(data_dir) if data_dir is not None else default_data_dir()
+    return AuditLog.for_environment(name, base), base / f"risk-{name}.json"
+
+
 def _kind(spec: EnvironmentSpec) -> Environment:
     """The money class of an environment, as the window shows it (LIVE in red)."""
     if spec.live:
@@ -166,11 +176,13 @@ async def connect(environment: Environment | str = "sandbox", *, env: Environmen
     try:
         instruments = await opened.venue.instruments()
         journal = _journal(provider, env_name, data_dir, opened.fresh)
+        audit, risk_state = _audit(provider, env_name, data_dir, opened.fresh)
         has_keys = bool(opened.credentials) or not adapter.credentials.fields
         session = Session(_kind(spec), opened.venue, journal, instruments, bus=bus, has_keys=has_keys,
                           keys_problem="" if has_keys else problem, server=opened.server, limits=risk_limits,
                           provider=provider, env=env_name,
-                          credentials_source=BUILT_IN if opened.builtin_credentials else source)
+                          credentials_source=BUILT_IN if opened.builtin_credentials else source, audit=audit,
+                          risk_state=risk_state)
         await session._start()
         return session
     except BaseException:

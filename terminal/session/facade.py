@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from ..bus import Bus
@@ -29,6 +30,7 @@ from ..oms.holdings import DEFAULT_REFERENCE, Equity, Holdings
 from ..oms.manager import OrderManager
 from ..oms.position import Position
 from ..risk.checks import RiskChecks, RiskLimits
+from ..storage.audit import AuditSink
 from ..storage.journal import Journal
 from ..tasks import TaskOwner
 from ..venues.ports import AuthError, Venue
@@ -47,7 +49,8 @@ class Session:
     def __init__(self, environment: Environment, venue: Venue, journal: Journal, instruments: dict[str, Instrument], *,
                  bus: Bus | None = None, has_keys: bool = False, keys_problem: str = "", server: Any = None,
                  limits: RiskLimits | None = None, provider: str = "", env: str = "",
-                 credentials_source: str | None = None) -> None:
+                 credentials_source: str | None = None, audit: AuditSink | None = None,
+                 risk_state: str | Path | None = None) -> None:
         self.environment = environment  # the money class the window shows (SANDBOX, TESTNET, LIVE)
         self.provider = provider or venue.info.name  # registry name, e.g. "binance"
         self.env = env or venue.environment  # the adapter's environment, e.g. "testnet"
@@ -65,6 +68,9 @@ class Session:
         self.last_prices: dict[str, Decimal] = {}
         self.risk = RiskChecks(instruments, self._balances_for_risk, self._reference_price, limits)
         self.oms = OrderManager(venue, journal, self.bus, risk=self.risk)  # the venue is the Execution port
+        self.audit = audit  # what users and strategies did (storage.audit); the risk checks record every order
+        self.risk.attach(self.bus, quote=self._quote_of, last=self.last_prices.get, open_orders=self.oms.open_orders,
+                         now_ms=venue.now_ms, audit=audit, state_path=risk_state)
         self._watches = Watches(self._start_watch, self._stop_watch)
         self.gapfill = BarGapFiller(_RetryingKlines(self), self.bus.publish)
         self._tasks = TaskOwner("session", log)  # reconciles after reconnects, bar gap fills, the kill switch
@@ -285,6 +291,10 @@ class Session:
             return q.ask if side is Side.BUY else q.bid
         return self.last_prices.get(symbol)
 
+    def _quote_of(self, symbol: str) -> tuple[Decimal, Decimal] | None:
+        q = self.quotes_cache.get(symbol)
+        return None if q is None else (q.bid, q.ask)
+
     async def place_order(self, request: OrderRequest) -> Order:
         """Check, journal, send. Raises InvalidArgument (OrderValidationError, NumberError, UnknownSymbol) or
         PreTradeError before anything is journaled or sent, OrderRejected with the venue's message, AuthError without
@@ -292,10 +302,11 @@ class Session:
         request = arg.checked_request(request, self.instruments)
         self._require_keys()
         sym = request.symbol
-        if request.type is OrderType.MARKET and self._reference_price(sym, request.side) is None:
+        if self.risk.needs_reference(request) and self._reference_price(sym, request.side) is None:
             # the static filters first: no quote is fetched for an order that cannot pass them
-            self.instrument(sym).validate_order(request.side, request.type, request.quantity, None, None,
-                                                request.quote_quantity, time_in_force=request.time_in_force)
+            self.instrument(sym).validate_order(request.side, request.type, request.quantity, request.price,
+                                                request.stop_price, request.quote_quantity,
+                                                time_in_force=request.time_in_force)
             try:
                 await self.quote(sym)
             except Exception as exc:  # noqa: BLE001 - the venue still checks the order
@@ -323,6 +334,7 @@ class Session:
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
         sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)
         self._require_keys()
+        self.risk.check_cancel(self.oms.order(cid), sym, cid)  # the cancels-per-minute limit; audited
         return await self.oms.cancel(sym, cid)
 
     async def cancel_all(self, symbol: str) -> list[Order]:
@@ -338,6 +350,9 @@ class Session:
         qty, px = arg.amount(quantity, "quantity"), arg.amount(price, "price")
         stop = arg.amount(stop_price, "stop_price")
         self._require_keys()
+        if self.audit is not None:
+            self.audit.record("order.modify", "user", symbol=sym, client_order_id=cid, quantity=qty, price=px,
+                              stop_price=stop)
         return await self.oms.replace(sym, cid, quantity=qty, price=px, stop_price=stop)
 
     async def query_order(self, symbol: str, client_order_id: str) -> Order:
@@ -401,6 +416,8 @@ class Session:
     def kill_switch(self, on: bool = True) -> asyncio.Task[list[Order]] | None:
         """On: block new orders and cancel every open order (returns the cancelling task). Off: allow orders again."""
         on = arg.flag(on, "on")
+        if self.audit is not None and on != self.risk.killed:
+            self.audit.record("kill_switch", "user", on=on)
         self.risk.killed = on
         if not on or not self.has_keys:
             return None

@@ -19,11 +19,17 @@ SYMBOL = "BTCUSDT"
 TICK = D("0.01")
 
 
+def sandbox_account(server: Any, balances: dict[str, str] | None = None) -> tuple[str, str]:
+    """A new account at the sandbox exchange: its API key and secret."""
+    key, secret = secrets.token_hex(32), secrets.token_hex(32)
+    server.create_account(key, secret, balances or {"USDT": "100000", "BTC": "1"})
+    return key, secret
+
+
 async def open_session(server: Any, limits: RiskLimits,
                        balances: dict[str, str] | None = None) -> tuple[Any, SimClock]:
     """A session on its own sandbox account, the engine on a simulated clock, the symbol's quote fetched once."""
-    key, secret = secrets.token_hex(32), secrets.token_hex(32)
-    server.create_account(key, secret, balances or {"USDT": "100000", "BTC": "1"})
+    key, secret = sandbox_account(server, balances)
     session = await terminal.connect("sandbox", sandbox_url=server.url, api_key=key, api_secret=secret,
                                      risk_limits=limits)
     clock = SimClock(int(time.time() * 1000))

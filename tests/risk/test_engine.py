@@ -246,7 +246,12 @@ def test_daily_loss_halts_opening_orders_lets_closing_ones_through_until_the_nex
         desk.check(limit(Side.SELL, "0.10001", "75000.00"))  # beyond it would open a short
     halted = [e for e in desk.events if isinstance(e, RiskHalted)]
     assert len(halted) == 1 and halted[0].flatten and desk.engine.flatten_requested
-    assert [r.action for r in desk.audit.records()] == ["risk.halt"]
+    assert [(r.action, r.actor) for r in desk.audit.records()] == [
+        ("order.sent", "user"), ("risk.halt", "risk"), ("order.refused", "user"), ("order.sent", "user"),
+        ("order.refused", "user")]
+    refused = list(desk.audit.records())[2].details
+    assert refused["error"] == "DailyLossLimitHit" and refused["reason"].startswith("trading is halted")
+    assert (refused["side"], refused["quantity"], refused["price"]) == ("BUY", "0.001", "74000.00")
     assert desk.engine.status().summary().startswith("risk: HALTED (the day's loss 500.00 USDT")
 
     # a restart keeps the day's open and the halt
@@ -280,7 +285,7 @@ def test_drawdown_from_the_days_peak_equity():
         desk.check(limit(Side.BUY, "0.001", "95000.00"))
     desk.engine.resume("tester")  # the user lifts it: the drawdown is measured from the peak of the day again
     desk.check(limit(Side.BUY, "0.001", "95000.00"))
-    assert [r.action for r in desk.audit.records()] == ["risk.halt", "risk.resume"]
+    assert [r.action for r in desk.audit.records() if r.action.startswith("risk.")] == ["risk.halt", "risk.resume"]
 
 
 def test_equity_unknown_while_an_asset_has_no_price_is_never_a_loss():

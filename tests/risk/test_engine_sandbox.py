@@ -10,15 +10,17 @@ from typing import Any, Callable, Union
 
 import pytest
 
+import terminal
 from terminal.model import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
-from terminal.risk.errors import (DailyLossLimitHit, ExposureLimitExceeded, LimitExceeded, NotionalLimitExceeded,
+from terminal.risk.errors import (CancelRateExceeded, DailyLossLimitHit, ExposureLimitExceeded, LimitExceeded, NotionalLimitExceeded,
                                   OrderRateExceeded, PositionLimitExceeded, PriceBandExceeded, QuantityLimitExceeded,
                                   SpreadTooWide)
 from terminal.risk.events import RiskHalted
 from terminal.risk.limits import LossLimits, PriceBand, RiskLimits, SymbolLimits, Throttle
+from terminal.storage.audit import AuditLog
 
 from session_helpers import wait_for_event
-from .sandbox_setup import SYMBOL, TICK, at_venue, ceil_tick, floor_tick, open_session, touch
+from .sandbox_setup import SYMBOL, TICK, at_venue, ceil_tick, floor_tick, open_session, sandbox_account, touch
 
 D = Decimal
 
@@ -170,3 +172,71 @@ async def test_the_daily_loss_halt_blocks_opening_orders_and_lets_closing_orders
     finally:
         await session.close()
 
+
+
+async def test_cancels_per_minute_through_the_library(sandbox):
+    session, clock = await open_session(sandbox, RiskLimits(throttle=Throttle(cancels_per_minute=2)))
+    try:
+        low = Market(*touch(session)).low
+        orders = [await session.place_order(buy("0.001", low)) for _ in range(3)]
+        for o in orders[:2]:
+            assert (await session.cancel_order(SYMBOL, o.client_order_id)).status is OrderStatus.CANCELED
+        with pytest.raises(CancelRateExceeded, match="2 cancels in the last minute: your limit is 2 per minute"):
+            await session.cancel_order(SYMBOL, orders[2].client_order_id)
+        assert (await session.venue.query_order(SYMBOL, orders[2].client_order_id)).status is OrderStatus.NEW
+        clock.advance(60_000)
+        assert (await session.cancel_order(SYMBOL, orders[2].client_order_id)).status is OrderStatus.CANCELED
+        task = session.kill_switch(True)  # the kill switch's cancels are never throttled
+        assert task is not None and await task == []
+    finally:
+        await session.close()
+
+
+async def test_a_price_band_fetches_the_quote_it_needs_before_checking(sandbox):
+    key, secret = sandbox_account(sandbox)
+    session = await terminal.connect("sandbox", sandbox_url=sandbox.url, api_key=key, api_secret=secret,
+                                     risk_limits=RiskLimits(band=PriceBand(max_pct=D("20"))))
+    try:
+        assert SYMBOL not in session.quotes_cache
+        ticker = await session.venue.ticker(SYMBOL)
+        order = await session.buy(SYMBOL, "0.001", price=floor_tick(ticker.last * D("0.85")))
+        assert order.status is OrderStatus.NEW and SYMBOL in session.quotes_cache
+        with pytest.raises(PriceBandExceeded):
+            await session.buy(SYMBOL, "0.001", price=floor_tick(ticker.last * D("0.5")))
+    finally:
+        await session.close()
+
+
+async def test_the_session_audits_orders_cancels_modifications_and_the_kill_switch(sandbox, tmp_path):
+    key, secret = sandbox_account(sandbox)
+    session = await terminal.connect("sandbox", sandbox_url=sandbox.url, api_key=key, api_secret=secret,
+                                     data_dir=tmp_path, risk_limits=RiskLimits(max_order_notional=D("1000")))
+    try:
+        await session.quote(SYMBOL)
+        low = Market(*touch(session)).low
+        placed = await session.place_order(buy("0.001", low))
+        with pytest.raises(NotionalLimitExceeded):
+            await session.place_order(buy("0.1", low))
+        await session.place_order(OrderRequest(SYMBOL, Side.BUY, OrderType.LIMIT, quantity=D("0.001"), price=low,
+                                               time_in_force=TimeInForce.GTC, origin="SmaCross"))
+        replaced = await session.replace_order(SYMBOL, placed.client_order_id, price=low - TICK)
+        await session.cancel_order(SYMBOL, replaced.client_order_id)
+        task = session.kill_switch(True)
+        assert task is not None
+        await task
+        session.kill_switch(False)
+    finally:
+        await session.close()
+    path = tmp_path / "audit-sandbox.jsonl"
+    log = AuditLog(path, read_only=True)
+    assert log.verify().ok
+    got = [(r.action, r.actor, r.details.get("origin", "")) for r in log.records()]
+    assert got == [("order.sent", "user", ""), ("order.refused", "user", ""),
+                   ("order.sent", "strategy:SmaCross", "SmaCross"), ("order.modify", "user", ""),
+                   ("order.sent", "user", ""),  # the replacement
+                   ("order.cancel", "user", ""), ("kill_switch", "user", ""), ("kill_switch", "user", "")]
+    recs = list(log.records())
+    assert recs[1].details["error"] == "NotionalLimitExceeded" and "above your limit of 1000 USDT" in \
+        recs[1].details["reason"]
+    assert recs[3].details["price"] == format(low - TICK, "f") and recs[6].details == {"on": True}
+    assert secret not in path.read_text() and key not in path.read_text()
