@@ -157,8 +157,7 @@ class OrderManager:
         cid, symbol = request.client_order_id, request.symbol
         last: VenueError | None = None
         for attempt in range(self.max_attempts):
-            sent_ms = self.execution.now_ms()
-            self.journal.record_send(cid, sent_ms, self.execution.settle_ms())  # before it leaves
+            self.journal.record_send(cid, self.execution.now_ms(), self.execution.settle_ms())  # before it leaves
             try:
                 placed, fills = await self.execution.submit(request)
             except RateLimited as exc:
@@ -175,7 +174,7 @@ class OrderManager:
                     # the request may still be on its way: once it can no longer be accepted, a "not found" is
                     # final and resending the same id is safe
                     await self._sleep_until(max(self.landing_deadline_ms(cid),
-                                                sent_ms + exc.settle_ms + self.landing_margin_ms))
+                                                self.execution.now_ms() + exc.settle_ms + self.landing_margin_ms))
                 try:
                     found = await self.retrying(lambda: self.execution.query_order(symbol, cid))
                 except UnknownOrder:

@@ -9,7 +9,7 @@ errors into the outcomes below.
 Outcomes (exceptions), from the caller's point of view:
 
 ``MayHaveLanded``   the request may or may not have reached the venue (timeout, 5xx, dropped socket): look the order
-                    up by its client id after ``settle_ms`` before any retry.
+                    up by its client id, ``settle_ms`` from now, before any retry.
 ``RateLimited``     nothing happened; try again after ``retry_after_s``.
 ``DuplicateOrder``  the client order id already exists at the venue: an earlier attempt landed; adopt it.
 ``Rejected``        the venue refused the request; ``reason`` is its message, in words.
@@ -49,9 +49,10 @@ class TemporaryError(VenueError):
 
 
 class MayHaveLanded(TemporaryError):
-    """A state-changing request whose outcome is unknown: it may still land within ``settle_ms`` of being sent (e.g.
-    Binance's recvWindow plus the clock offset). Query by client id before any retry; "unknown to the venue" is only
-    final once ``settle_ms`` has passed since the send."""
+    """A state-changing request whose outcome is unknown: it may still land during the next ``settle_ms`` (counted
+    from when this is raised; e.g. what is left of Binance's recvWindow, plus the clock offset, counted from the
+    request's own timestamp). 0: whatever happened has happened. Query by client id before any retry; "unknown to the
+    venue" is only final once ``settle_ms`` has passed."""
 
     def __init__(self, message: str, code: int | None = None, http_status: int | None = None,
                  settle_ms: int = 0) -> None:
@@ -247,7 +248,7 @@ class Execution(Protocol):
     ``start_user_stream`` has run. Every call raises only the outcomes above."""
 
     def now_ms(self) -> int: ...
-    def settle_ms(self) -> int: ...  # how long after a send an unanswered request may still land
+    def settle_ms(self) -> int: ...  # how long after it is sent an unanswered request may still land
     async def submit(self, request: "OrderRequest") -> "tuple[Order, list[Fill]]": ...
     async def test_order(self, request: "OrderRequest") -> None: ...
     async def cancel_order(self, symbol: str, client_order_id: str) -> "Order": ...

@@ -7,7 +7,8 @@ Binance's answers become the ports' outcomes here, and only here (``_handle``/``
 
 - a state-changing request (POST/DELETE) without an answer (read timeout, dropped connection), answered -1007
   ("Timeout waiting for response from backend server") or 504, or 503 "Unknown error, please check your request..."
-  -> ``MayHaveLanded(settle_ms=settle_ms())``: it may still be processed until its recvWindow has passed;
+  -> ``MayHaveLanded(settle_ms=...)``: it may still be processed until the recvWindow counted from its own
+  ``timestamp`` has passed; ``settle_ms`` is what is left of that when the error is raised;
 - any other 5xx / -1000-style failure of a state-changing request -> ``MayHaveLanded(settle_ms=0)``: it may have
   been processed, and a look-up now tells;
 - the same on a read, or a request that never left (connection refused, connect timeout) -> ``TemporaryError``;
@@ -186,10 +187,11 @@ class BinanceRest:
     def _send(self, method: str, path: str, params: dict[str, Any], signed: bool) -> Any:
         """Runs on a pool thread."""
         clean = {k: (fmt_wire(v) if isinstance(v, Decimal) else v) for k, v in params.items() if v is not None}
+        stamped: int | None = None
         if signed:
             if self.recv_window != 5000:
                 clean["recvWindow"] = self.recv_window
-            clean["timestamp"] = self.now_ms()
+            clean["timestamp"] = stamped = self.now_ms()
         encoded = encode_params(clean)
         in_body = self.params_in_body and method != "GET"
         if signed:
@@ -207,13 +209,13 @@ class BinanceRest:
         try:
             resp = self._session().request(method, url, **kwargs)
         except requests.RequestException as exc:
-            raise self._no_answer(method, path, exc) from None
+            raise self._no_answer(method, path, exc, stamped) from None
         finally:
             self.requests_sent += 1
         self._latencies_ms.append((time.perf_counter() - t0) * 1000)
-        return self._handle(method, path, resp)
+        return self._handle(method, path, resp, stamped)
 
-    def _handle(self, method: str, path: str, resp: requests.Response) -> Any:
+    def _handle(self, method: str, path: str, resp: requests.Response, stamped: int | None = None) -> Any:
         weight = resp.headers.get("X-MBX-USED-WEIGHT-1M") or resp.headers.get("X-MBX-USED-WEIGHT")
         if weight and weight.isdigit():
             self.used_weight = int(weight)
@@ -244,7 +246,7 @@ class BinanceRest:
             in_flight = (code in _STILL_IN_FLIGHT_CODES or status == 504
                          or msg.lower().startswith(_STILL_IN_FLIGHT_TEXT))
             raise MayHaveLanded(what + " (outcome unknown)", code, status,
-                                settle_ms=self.settle_ms() if in_flight else 0)
+                                settle_ms=self._settle_left_ms(stamped) if in_flight else 0)
         if code in AUTH_CODES or status in (401, 403):
             raise AuthError(what, code, status)
         if code in UNKNOWN_ORDER_CODES and (code == -2013 or "unknown order" in msg.lower()):
@@ -257,7 +259,14 @@ class BinanceRest:
             raise Rejected(msg or what, code, status)
         raise VenueError(what, code, status)
 
-    def _no_answer(self, method: str, path: str, exc: requests.RequestException) -> TemporaryError:
+    def _settle_left_ms(self, stamped: int | None) -> int:
+        """How much longer from now a request stamped ``stamped`` (venue ms) may still be accepted."""
+        if stamped is None:
+            return self.settle_ms()
+        return max(0, stamped + self.settle_ms() - self.now_ms())
+
+    def _no_answer(self, method: str, path: str, exc: requests.RequestException,
+                   stamped: int | None = None) -> TemporaryError:
         """The outcome of a request that got no HTTP answer. One that never reached the venue (refused, connect
         timeout) did nothing; a state-changing one that may have been sent may still land within ``settle_ms``."""
         if isinstance(exc, requests.Timeout) and not isinstance(exc, requests.ConnectTimeout):
@@ -266,7 +275,7 @@ class BinanceRest:
             what = f"{method} {path}: connection failed ({type(exc).__name__})"
         if method == "GET" or _never_sent(exc):
             return TemporaryError(what)
-        return MayHaveLanded(what + " (outcome unknown)", settle_ms=self.settle_ms())
+        return MayHaveLanded(what + " (outcome unknown)", settle_ms=self._settle_left_ms(stamped))
 
     async def close(self) -> None:
         """Shut the pool down (waiting for calls in flight, off the loop thread) and close sessions."""
