@@ -234,6 +234,22 @@ def test_oto_and_otoco_answer_pending_members_and_refuse_bad_shapes(quiet) -> No
         assert body(resp) == {"code": code, "msg": msg}, (path, params)
 
 
+def test_an_oto_filled_at_placement_answers_its_fills_and_a_pending_new_it_has_placed(quiet) -> None:
+    me = new_account(quiet.server, {"USDT": "10000", "BTC": "0.001"})
+    key, secret = quiet.maker
+    signed(quiet.server, "POST", "/api/v3/order", {"symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT",
+                                                   "timeInForce": "GTC", "quantity": "0.01", "price": "99000.00"},
+           key=key, secret=secret)
+    placed = body(_call(quiet, "POST", "/api/v3/orderList/oto", {**OTO, "workingPrice": "100000.00",
+                                                                  "newOrderRespType": "FULL"}, me))
+    working, pending = placed["orderReports"]
+    assert (working["status"], working["fills"][0]["price"], working["fills"][0]["qty"]) == (
+        "FILLED", "99000.00000000", "0.01000000")
+    assert (pending["status"], pending["fills"]) == ("PENDING_NEW", [])   # as Binance answers: query it again
+    now = body(_call(quiet, "GET", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": pending["orderId"]}, me))
+    assert (now["status"], now["isWorking"]) == ("NEW", True)
+
+
 def test_the_legacy_order_oco_places_a_stop_limit_and_a_limit_maker(quiet) -> None:
     me = new_account(quiet.server, {"BTC": "1"})
     resp = _call(quiet, "POST", "/api/v3/order/oco", {
