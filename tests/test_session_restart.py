@@ -17,6 +17,7 @@ from terminal.model import OrderStatus, OrderUpdated
 from terminal.oms.manager import NEVER_LANDED
 from terminal.venues.ports import UnknownOrder
 
+from children import python_code
 from session_helpers import wait_for_event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +46,8 @@ asyncio.run(main(*sys.argv[1:]))
 def _start_doomed(server, data_dir: Path, cid: str, kind: str, window_ms: int) -> subprocess.Popen:
     log = open(data_dir / f"{cid}.log", "wb")
     try:
-        return subprocess.Popen([sys.executable, "-c", DOOMED_TERMINAL, server.url, str(data_dir), cid, kind,
-                                 str(window_ms)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(python_code(DOOMED_TERMINAL, server.url, str(data_dir), cid, kind, str(window_ms)),
+                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     finally:
         log.close()
 

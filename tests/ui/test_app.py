@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from children import python_module
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,7 +20,7 @@ def test_app_starts_connects_and_exits_cleanly_on_sigterm(tmp_path):
     """Stopped once it has connected (a condition, not a time: --exit-after N raced a slow start), by SIGTERM,
     which closes the window like a user would: settings saved, exit 0."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), XDG_DATA_HOME=str(tmp_path / "data"))
-    proc = subprocess.Popen([sys.executable, "-m", "terminal", "--settings-dir", str(tmp_path)], cwd=ROOT, env=env,
+    proc = subprocess.Popen(python_module("terminal", "--settings-dir", str(tmp_path)), cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         seen = []

@@ -189,7 +189,8 @@ def test_live_start_asks_first_and_a_window_closed_unanswered_quits_without_conn
 
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root), XDG_DATA_HOME=str(tmp_path / "data"))
-    proc = subprocess.run([sys.executable, "-m", "terminal", "--env", "live", "--settings-dir", str(tmp_path),
-                           "--exit-after", "3"], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    from children import python_module
+    proc = subprocess.run(python_module("terminal", "--env", "live", "--settings-dir", str(tmp_path),
+                                        "--exit-after", "3"), cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "connect" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from children import python_module
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_app(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), XDG_DATA_HOME=str(tmp_path / "data"),
                XDG_CONFIG_HOME=str(tmp_path / "config"))
-    return subprocess.run([sys.executable, "-m", "terminal", "--settings-dir", str(tmp_path), *args],
+    return subprocess.run(python_module("terminal", "--settings-dir", str(tmp_path), *args),
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
 
 
