@@ -18,6 +18,7 @@ from ..models.trades import TradesModel
 from .table import make_table
 
 ROW_PX = 19
+MIN_ROW_PX = 17
 #: Below the width its texts need (at least this) the ladder drops its Total column and takes a smaller font:
 #: Price and Size stay whole in a narrow pane.
 COMPACT_PX = 190
@@ -35,12 +36,27 @@ class LadderView(QTableView):
         super().resizeEvent(event)
         self.fit()
 
+    def updateGeometries(self) -> None:  # the header changed height (a font change): the viewport did too
+        super().updateGeometries()
+        if not getattr(self, "_fitting", False):
+            self._fitting = True
+            try:
+                self.fit()
+            finally:
+                self._fitting = False
+
     def fit(self) -> None:
         model = self.model()
         if not isinstance(model, BookModel):
             return
-        rows = max(1, self.viewport().height() // max(1, self.verticalHeader().defaultSectionSize()))
-        model.set_depth((rows - 1) // 2)
+        height = self.viewport().height()
+        depth = (max(1, height // ROW_PX) - 1) // 2
+        rows = 2 * max(depth, 1) + 1
+        # the rows grow a little (up to ROW_PX + 3) to fill the pane: an odd number of rows leaves no gap
+        row_px = min(ROW_PX + 3, max(MIN_ROW_PX, height // rows))
+        if self.verticalHeader().defaultSectionSize() != row_px:
+            self.verticalHeader().setDefaultSectionSize(row_px)
+        model.set_depth(depth)
         compact = self.viewport().width() < self.full_width()
         if compact != self.isColumnHidden(2):
             self.setColumnHidden(2, compact)
@@ -104,6 +120,7 @@ class BookTradesWidget(QWidget):
         theme.style(self.grouping)
         self.book = make_table(self, stretch_last=False, view_class=LadderView)
         self.book.setModel(self.book_model)
+        self.book.verticalHeader().setMinimumSectionSize(MIN_ROW_PX)  # else the font's height clamps the rows
         self.book.verticalHeader().setDefaultSectionSize(ROW_PX)
         self.book.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.book.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
