@@ -1,7 +1,8 @@
-"""Capture the main window on the embedded sandbox, dark and light.
+"""Capture the main window on the embedded sandbox: dark at 1600x1000, light at 1280x720 (a laptop screen, laid
+out as the window lays itself out at that size), and the API keys dialog.
 
-    Xvfb :99 -screen 0 1600x1000x24 &
-    DISPLAY=:99 /work/venv/bin/python resources/screenshots/capture.py
+    Xvfb :98 -screen 0 2560x1440x24 &
+    DISPLAY=:98 .venv/bin/python resources/screenshots/capture.py
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ OUT = Path(__file__).resolve().parent
 async def run(app: QApplication) -> None:
     from terminal import session as session_mod
     window = MainWindow(Path(tempfile.mkdtemp()), m.Environment.SANDBOX)
-    window.resize(1600, 960)
+    window.resize(1600, 1000)
     window.show()
     window.move(0, 0)
     window.order_entry.confirm_box.setChecked(False)  # no confirmation box in these pictures
@@ -46,7 +47,11 @@ async def run(app: QApplication) -> None:
     await asyncio.sleep(4)
     window.grab().save(str(OUT / "main-dark.png"))
     window.set_theme("light")
+    window.resize(1280, 720)
+    await asyncio.sleep(0.5)
+    window.reset_layout()  # the proportions a window started at 1280x720 gets
     await asyncio.sleep(1.5)
+    assert (window.width(), window.height()) == (1280, 720), window.size()
     window.grab().save(str(OUT / "main-light.png"))
     window.set_theme("dark")
     from terminal.ui.dialogs.keys import KeysDialog
