@@ -16,7 +16,8 @@ from .blocking import BlockingSession, connect_blocking
 from .connecting import connect
 from .facade import Session
 from .health import StreamHealth
+from .workspace import FxTable, VenueEvent, Workspace
 
 __all__ = ["Session", "BlockingSession", "connect", "connect_blocking", "UnknownSymbol", "InsufficientBalance",
            "KillSwitchActive", "NotionalLimitExceeded", "PreTradeError", "CancelFailed", "Position", "StreamHealth",
-           "RiskLimits", "InvalidArgument"]
+           "RiskLimits", "InvalidArgument", "Workspace", "VenueEvent", "FxTable"]
