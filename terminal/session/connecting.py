@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..bus import Bus
+from ..market.history_cache import HistoryCache, cache_path
 from ..model import Environment
 from ..model.numbers import InvalidArgument, describe
 from ..risk.checks import RiskLimits
@@ -115,6 +116,17 @@ def _journal(provider: str, env: str, data_dir: str | Path | None, fresh: bool) 
     return Journal(base / f"journal-{name}.sqlite3")
 
 
+def _history_cache(provider: str, env: str, data_dir: str | Path | None, fresh: bool,
+                   cache: HistoryCache | bool) -> HistoryCache | None:
+    """The kline cache: the one given, none (False), or one per provider and environment beside the journal (in
+    memory when the journal is: an exchange created for this run has a history of its own)."""
+    if isinstance(cache, HistoryCache) or cache is False:
+        return cache or None
+    if fresh or (env == "sandbox" and data_dir is None):
+        return HistoryCache(":memory:")
+    return HistoryCache(cache_path(provider, env, data_dir if data_dir is not None else default_data_dir()))
+
+
 def _audit(provider: str, env: str, data_dir: str | Path | None, fresh: bool) -> tuple[AuditLog, Path | None]:
     """The audit trail and the risk engine's day state, beside the journal (in memory when the journal is)."""
     name = env if provider == registry.DEFAULT else f"{provider}-{env}"
@@ -135,7 +147,8 @@ async def connect(environment: Environment | str = "sandbox", *, env: Environmen
                   api_key: str | None = None, api_secret: str | None = None,
                   credentials: Credentials | Mapping[str, str] | None = None, sandbox_url: str | None = None,
                   data_dir: str | Path | None = None, confirm_live: bool = False, bus: Bus | None = None,
-                  risk_limits: RiskLimits | None = None, **options: Any) -> Session:
+                  risk_limits: RiskLimits | None = None, history_cache: HistoryCache | bool = True,
+                  **options: Any) -> Session:
     """Connect and return a started Session.
 
     ``environment`` is a provider from the registry (``"binance"``, ``"paper"``; ``env=`` picks its environment,
@@ -147,7 +160,8 @@ async def connect(environment: Environment | str = "sandbox", *, env: Environmen
     paper: simulated US equities in this process (no network, no keys); ``options`` go to its factory
     (e.g. ``always_open=True``).
 
-    A live environment needs ``confirm_live=True``.
+    A live environment needs ``confirm_live=True``. Closed klines are read through ``history_cache`` (by default
+    a cache per provider and environment in the data dir; False: none).
     """
     provider, env_name = _target(environment, env)
     _text(sandbox_url, "sandbox_url")
@@ -182,7 +196,8 @@ async def connect(environment: Environment | str = "sandbox", *, env: Environmen
                           keys_problem="" if has_keys else problem, server=opened.server, limits=risk_limits,
                           provider=provider, env=env_name,
                           credentials_source=BUILT_IN if opened.builtin_credentials else source, audit=audit,
-                          risk_state=risk_state)
+                          risk_state=risk_state,
+                          history_cache=_history_cache(provider, env_name, data_dir, opened.fresh, history_cache))
         await session._start()
         return session
     except BaseException:

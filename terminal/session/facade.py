@@ -22,6 +22,7 @@ from ..bus import Bus
 from ..market.feeds import Feed, Watches
 from ..market.gapfill import BarGapFiller
 from ..market.history import BarsRequest, klines_frame, load_bars, to_ms
+from ..market.history_cache import HistoryCache, cacheable, load_cached
 from ..model import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Environment, Fill, Instrument,
                     Interval, Order, OrderBook, OrderRequest, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h,
                     TradeTick)
@@ -50,7 +51,7 @@ class Session:
                  bus: Bus | None = None, has_keys: bool = False, keys_problem: str = "", server: Any = None,
                  limits: RiskLimits | None = None, provider: str = "", env: str = "",
                  credentials_source: str | None = None, audit: AuditSink | None = None,
-                 risk_state: str | Path | None = None) -> None:
+                 risk_state: str | Path | None = None, history_cache: HistoryCache | None = None) -> None:
         self.environment = environment  # the money class the window shows (SANDBOX, TESTNET, LIVE)
         self.provider = provider or venue.info.name  # registry name, e.g. "binance"
         self.env = env or venue.environment  # the adapter's environment, e.g. "testnet"
@@ -73,6 +74,8 @@ class Session:
                          now_ms=venue.now_ms, audit=audit, state_path=risk_state)
         self._watches = Watches(self._start_watch, self._stop_watch)
         self.gapfill = BarGapFiller(_RetryingKlines(self), self.bus.publish)
+        #: closed klines are read through this cache when set (market.history_cache): asked of the venue once
+        self.history_cache = history_cache
         self._tasks = TaskOwner("session", log)  # reconciles after reconnects, bar gap fills, the kill switch
         self._started = False
         self._closed = False
@@ -112,6 +115,8 @@ class Session:
         await self.oms.close()  # scheduled look-ups of orders whose outcome is unknown
         await self.venue.close()
         self.journal.close()
+        if self.history_cache is not None:
+            self.history_cache.close()
         if self.server is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
 
@@ -206,6 +211,9 @@ class Session:
 
     async def _history(self, symbol: str, interval: Interval, start_ms: int | None, end_ms: int | None,
                        limit: int | None) -> list[Bar]:
+        if self.history_cache is not None and cacheable(interval):
+            return await load_cached(self.history_cache, _RetryingKlines(self), symbol, interval, start_ms, end_ms,
+                                     limit, self.venue.now_ms())
         return await load_bars(_RetryingKlines(self), symbol, interval, start_ms, end_ms, limit)
 
     # ------------------------------------------------------------------ streams

@@ -4,6 +4,7 @@ fault injection (``faults.py``: delays, 429, 5xx, requests held before processin
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -61,6 +62,8 @@ class Route:
 class RestApi:
     def __init__(self, venue: Venue) -> None:
         self.venue = venue
+        #: every REST request as it arrived, (method, path, query string), the newest 10,000 (tests assert on it)
+        self.request_log: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=10_000)
         md, tr, ol = MarketData(venue), Trading(venue), OrderLists(venue)
         self.market_data, self.trading, self.order_lists = md, tr, ol
         self.routes: dict[tuple[str, str], Route] = {}
@@ -101,11 +104,16 @@ class RestApi:
         if path == "userDataStream":  # some clients still use the v1 paths for listenKeys
             self.routes[(method, "/api/v1/" + path)] = Route(handler, security, weight, free_when_ok)
 
+    def requests(self, method: str, path: str) -> list[str]:
+        """The query strings of the logged requests to ``method`` ``path`` (e.g. ``"GET"``, ``"/api/v3/klines"``)."""
+        return [q for m, p, q in list(self.request_log) if m == method and p == path]
+
     @staticmethod
     def _unsupported(p: Params, key: ApiKey) -> Any:
         raise errors.unsupported()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.request_log.append((request.method, request.path, request.query_string))
         faults = self.venue.faults
         held = faults.take_request_hold(request.method, request.path)
         if held is not None:
