@@ -29,7 +29,6 @@ that overrides ``on_order`` / ``on_trade``, ``ctx.order()`` / ``ctx.open_orders`
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import NamedTuple
 
@@ -43,6 +42,7 @@ from ..strategy.series import BarSeries
 _ONE = Decimal(1)
 _BUY = Side.BUY
 _MARKET = OrderType.MARKET
+_TAKER = Liquidity.TAKER
 _NEW, _FILLED, _REJECTED, _CANCELED = OrderStatus.NEW, OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELED
 
 
@@ -93,16 +93,11 @@ class SimOrder:
                      self.filled_qty, self.filled_quote, self.ts_created, self.ts_updated, self.reject_reason)
 
 
-@dataclass(slots=True)
-class OpenTrade:
-    size: Decimal  # signed
-    entry_price: Decimal
-    entry_bar: int
-    entry_float: float = 0.0  # float(entry_price), kept for the trade's return
-    # value and fee of the opening fill while the trade is whole (None once partly closed): a close of the whole
-    # trade reuses them instead of multiplying again (the same Decimals: size x entry price, x commission)
-    entry_value: Decimal | None = None
-    entry_fee: Decimal | None = None
+# An open trade is a list (made and changed on the hot path; a list costs a fraction of an object):
+# [size (signed Decimal), entry price (Decimal), entry bar, entry price as a float (for the trade's return),
+#  value and fee of the opening fill while the trade is whole (None once partly closed: a close of the whole trade
+#  reuses them instead of multiplying again, the same Decimals: size x entry price, x commission)]
+OT_SIZE, OT_PRICE, OT_BAR, OT_FLOAT, OT_VALUE, OT_FEE = range(6)
 
 
 class ClosedTrade(NamedTuple):
@@ -116,6 +111,10 @@ class ClosedTrade(NamedTuple):
     return_pct: float  # a fraction, as backtesting.py's ReturnPct
     entry_float: float = float("nan")  # float(entry_price), float(exit_price): for the trades' float columns
     exit_float: float = float("nan")
+
+
+_new_object = object.__new__  # SimOrder records made field by field in SimBroker.accept
+_new_tuple = tuple.__new__  # ClosedTrade(...) without NamedTuple's Python-level __new__ (the same tuple)
 
 
 class Shortfall(NamedTuple):
@@ -146,10 +145,11 @@ class SimBroker:
         self.pending: list[SimOrder] = []
         self.events: list[Order | Fill] = []  # for the engine to deliver to the strategy
         self.collect_events = True
-        self.open_trades: list[OpenTrade] = []
+        self.open_trades: list[list] = []  # see OT_SIZE...
         self.closed_trades: list[ClosedTrade] = []
         self._fills: list[Fill | tuple] = []  # Fill, or the tuple of its fields until someone asks
-        self.marks: list[tuple[int, float, float]] = []  # (bar, cash, position) after fills on that bar
+        self.marks: list[tuple[int, Decimal, Decimal]] = []  # (bar, cash, position) after fills on that bar
+        self._waiting = 0  # pending orders that are not MARKET (limits and stops wait for their price)
         self._triggered: set[str] = set()
         self.shortfall: Shortfall | None = None  # the first order rejected for insufficient cash
         self._ids = itertools.count(1)
@@ -179,10 +179,27 @@ class SimBroker:
                quote_quantity: Decimal | None = None, time_in_force: TimeInForce | None = None,
                symbol: str | None = None) -> SimOrder:
         """``submit`` without the request record (what the context calls in backtests)."""
-        order = SimOrder(symbol or self.symbol, side, type_, client_order_id,
-                         quantity if quantity is not None else ZERO, price, stop_price, quote_quantity,
-                         time_in_force, next(self._ids), self._now())
+        n = self._series.n if self._series is not None else 0
+        ts = int(self._times[n - 1]) if n else 0  # _now()
+        # SimOrder(...) field by field: a Python __init__ costs about twice as much, once per order
+        order = _new_object(SimOrder)
+        order.symbol = symbol or self.symbol
+        order.side = side
+        order.type = type_
+        order.client_order_id = client_order_id
+        order.quantity = quantity if quantity is not None else ZERO
+        order.price = price
+        order.stop_price = stop_price
+        order.quote_quantity = quote_quantity
+        order.time_in_force = time_in_force
+        order.status = _NEW
+        order.venue_order_id = next(self._ids)
+        order.filled_qty = order.filled_quote = ZERO
+        order.ts_created = order.ts_updated = ts
+        order.reject_reason = None
         self.pending.append(order)
+        if type_ is not _MARKET:
+            self._waiting += 1
         if self.collect_events:
             self.events.append(order.freeze())
         return order
@@ -191,6 +208,8 @@ class SimBroker:
         for k, order in enumerate(self.pending):
             if order.client_order_id == client_order_id:
                 del self.pending[k]
+                if order.type is not _MARKET:
+                    self._waiting -= 1
                 order.set_status(_CANCELED)
                 order.ts_updated = self._now()
                 self._update(order)
@@ -215,22 +234,24 @@ class SimBroker:
     def process(self, i: int) -> None:
         """Try every pending order (in submission order) against bar ``i``."""
         o = float(self._open[i])
-        pending = self.pending
-        if self.slippage or any(order.type is not _MARKET for order in pending):
+        if self.slippage or self._waiting:  # limit or stop orders wait: the general path
             self._process(i, o, float(self._high[i]), float(self._low[i]))
             return
         # only market orders (the common case): each fills at the open, in submission order
+        pending = self.pending
         t = int(self._times[i])
         price = Decimal(repr(o))  # dec(o)
         orders = pending[:]
         pending.clear()
         filled = False
+        execute = self._execute
         for order in orders:
-            filled = self._execute(order, price, i, t) or filled
+            if execute(order, price, i, t, o):
+                filled = True
         if filled:
             ctx = self.ctx
             assert ctx is not None
-            self.marks.append((i, float(ctx._cash), float(ctx._position)))
+            self.marks.append((i, ctx._cash, ctx._position))
 
     def _process(self, i: int, o: float, h: float, l: float) -> None:
         filled = False
@@ -244,10 +265,11 @@ class SimBroker:
             if self._triggered:
                 self._triggered.discard(order.client_order_id)
             filled = self._execute(order, price, i, t) or filled
+        self._waiting = sum(order.type is not _MARKET for order in pending)
         if filled:
             ctx = self.ctx
             assert ctx is not None
-            self.marks.append((i, float(ctx._cash), float(ctx._position)))
+            self.marks.append((i, ctx._cash, ctx._position))
 
     def close_all(self, i: int, o: float) -> None:
         """Close what is still open at ``o`` (end of a backtest with finalize_trades)."""
@@ -289,16 +311,20 @@ class SimBroker:
             return price
         return price * (_ONE + self.slippage) if buy else price * (_ONE - self.slippage)
 
-    def _execute(self, order: SimOrder, price: Decimal, i: int, t: int) -> bool:
+    def _execute(self, order: SimOrder, price: Decimal, i: int, t: int, fprice: float | None = None) -> bool:
+        """Fill ``order`` at ``price`` (``fprice``: the same price as a float, when the caller has it) on bar ``i``,
+        or reject it for want of cash."""
         ctx = self.ctx
         assert ctx is not None
         buy = order.side is _BUY
         pos, cash = ctx._position, ctx._cash
+        qty = order.quantity
+        if pos and not ctx.base_asset and len(self.open_trades) == 1 and qty > ZERO:
+            if self._close_whole(order, buy, pos, cash, qty, price, i, t, fprice):
+                return True
         unit_cost = price * self._unit
-        all_in = not order.quantity > 0
-        if not all_in:
-            qty = order.quantity
-        else:
+        all_in = not qty > ZERO
+        if all_in:
             budget = order.quote_quantity if order.quote_quantity is not None else (
                 cash if not pos else max(ZERO, cash + pos * price - abs(pos) * price))
             if self._unit_lots:
@@ -310,9 +336,9 @@ class SimBroker:
         fee = value * self.commission
         avail, opening = cash, qty
         if not pos:
-            ok = qty > 0 and qty * unit_cost <= cash
+            ok = qty > ZERO and qty * unit_cost <= cash
         else:  # exposure added beyond what closes the opposite position must be paid for
-            closing = min(qty, abs(pos)) if (pos < 0) == buy else ZERO
+            closing = min(qty, abs(pos)) if (pos < ZERO) == buy else ZERO
             opening = qty - closing
             if closing is qty:  # the whole order closes: its value and fee are the closing part's
                 close_value, close_fee = value, fee
@@ -324,7 +350,7 @@ class SimBroker:
             # flat after the close: pos x price - |pos| x price is 0 (only compared below)
             avail = cash_after_close + pos_after_close * price - abs(pos_after_close) * price \
                 if pos_after_close else cash_after_close
-            ok = qty > 0 and opening * unit_cost <= avail
+            ok = qty > ZERO and opening * unit_cost <= avail
         if not ok:  # NEW -> REJECTED
             if self.shortfall is None:
                 need = (self.lot_size if all_in else opening) * unit_cost
@@ -334,15 +360,17 @@ class SimBroker:
             order.reject_reason = "insufficient cash"
             self._update(order)
             return False
-        row = (self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), order.side, price, qty,
-               value, fee, self.quote_asset, Liquidity.TAKER, t)
-        ctx.book_fill(buy, qty, price, value, fee, self.quote_asset)
-        self._book(qty if buy else -qty, price, i, value, fee)  # value, fee: of |signed| units
+        quote = self.quote_asset
+        ctx.book_fill(buy, qty, price, value, fee, quote)
+        # value, fee: of |signed| units; float(Decimal(repr(x))) == x, so a caller's float is the price's
+        self._book(qty if buy else -qty, price, i, value, fee, float(price) if fprice is None else fprice)
         # NEW -> FILLED
         order.quantity = order.filled_qty = qty
         order.filled_quote = value
         order.status = _FILLED
         order.ts_updated = t
+        row = (self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), order.side, price, qty,
+               value, fee, quote, _TAKER, t)
         if self.collect_events:
             fill = Fill(*row)
             self._fills.append(fill)
@@ -352,41 +380,95 @@ class SimBroker:
             self._fills.append(row)
         return True
 
-    def _book(self, signed: Decimal, price: Decimal, i: int, value: Decimal, fee: Decimal) -> None:
-        """Match a fill of ``signed`` units (``value`` = |signed| x price, ``fee`` = value x commission) FIFO."""
-        rate = self.commission
+    def _close_whole(self, order: SimOrder, buy: bool, pos: Decimal, cash: Decimal, qty: Decimal, price: Decimal,
+                     i: int, t: int, fprice: float | None) -> bool:
+        """The common close: ``order`` (a quantity, the other side) closes the whole position, which is one whole
+        open trade. Books it with the same Decimal operations as ``_execute``, ``Context.book_fill`` and ``_book``
+        (so the same numbers), without their general bookkeeping; False (nothing done) if it is not that case or
+        the cash after it would be negative (the general path then rejects it)."""
+        trade = self.open_trades[0]
+        t_size = trade[OT_SIZE]
+        entry_fee, entry_value = trade[OT_FEE], trade[OT_VALUE]
+        if entry_fee is None or entry_value is None or t_size != pos or (pos < ZERO) is not buy:
+            return False
+        n = abs(t_size)  # min(size, wanted) of _book: the size itself
+        if qty != n:
+            return False
+        value = qty * price
+        fee = value * self.commission
+        new_cash = cash - (value if buy else -value)
+        if fee:
+            new_cash -= fee
+        if new_cash < ZERO:  # _execute's check: 0 x unit cost <= the cash after the close
+            return False
+        ctx = self.ctx
+        assert ctx is not None
+        ctx._position = pos + (qty if buy else -qty)  # 0: Context.book_fill with the entry price cleared
+        ctx._entry_price = None
+        ctx._cash = new_cash
+        if fprice is None:
+            fprice = float(price)
+        part = n if t_size > ZERO else -n
+        entry_price, entry_float = trade[OT_PRICE], trade[OT_FLOAT]
+        comm = fee + entry_fee
+        pnl = part * (price - entry_price) - comm
+        ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
+        if comm:
+            ret -= float(comm / entry_value)
+        self.closed_trades.append(_new_tuple(ClosedTrade, (part, trade[OT_BAR], i, entry_price, price, pnl, comm, ret,
+                                                           entry_float, fprice)))
+        self.open_trades.clear()
+        order.quantity = order.filled_qty = qty
+        order.filled_quote = value
+        order.status = _FILLED
+        order.ts_updated = t
+        row = (self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), order.side, price, qty,
+               value, fee, self.quote_asset, _TAKER, t)
+        if self.collect_events:
+            fill = Fill(*row)
+            self._fills.append(fill)
+            self.events.append(order.freeze())
+            self.events.append(fill)
+        else:
+            self._fills.append(row)
+        return True
+
+    def _book(self, signed: Decimal, price: Decimal, i: int, value: Decimal, fee: Decimal, fprice: float) -> None:
+        """Match a fill of ``signed`` units (``value`` = |signed| x price, ``fee`` = value x commission, ``fprice`` =
+        float(price)) FIFO against the open trades (lists: see OT_SIZE...)."""
         open_trades = self.open_trades
-        fprice = float(price)
         whole_fill = True  # signed is still the whole fill: value and fee are its own
-        while signed and open_trades and (open_trades[0].size > 0) != (signed > 0):
+        while signed and open_trades and (open_trades[0][OT_SIZE] > ZERO) != (signed > ZERO):
             t = open_trades[0]
-            size = abs(t.size)
-            n = min(size, abs(signed))
-            part = n if t.size > 0 else -n
-            if whole_fill and t.entry_fee is not None and t.entry_value is not None and size == abs(signed):
+            t_size, entry_price, entry_float = t[OT_SIZE], t[OT_PRICE], t[OT_FLOAT]
+            size, wanted = abs(t_size), abs(signed)
+            n = min(size, wanted)
+            part = n if t_size > ZERO else -n
+            entry_fee, entry_value = t[OT_FEE], t[OT_VALUE]
+            if whole_fill and entry_fee is not None and entry_value is not None and size == wanted:
                 # the whole fill closes the whole trade (n = size = fill qty = entry qty):
                 # n x price x rate + n x entry x rate and n x entry are the fills' own products
-                comm = fee + t.entry_fee
-                cost = t.entry_value
+                comm = fee + entry_fee
+                cost = entry_value
             else:
-                comm = n * price * rate + n * t.entry_price * rate
-                cost = n * t.entry_price
-            pnl = part * (price - t.entry_price) - comm
-            direction = 1 if part > 0 else -1
-            ret = direction * (fprice / t.entry_float - 1) - float(comm / cost)
-            self.closed_trades.append(ClosedTrade(part, t.entry_bar, i, t.entry_price, price, pnl, comm, ret,
-                                                  t.entry_float, fprice))
-            t.size -= part
-            t.entry_value = t.entry_fee = None
+                rate = self.commission
+                comm = n * price * rate + n * entry_price * rate
+                cost = n * entry_price
+            pnl = part * (price - entry_price) - comm
+            ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
+            if comm:  # x - float(0 / cost) is x: the division is only made for a commission
+                ret -= float(comm / cost)
+            self.closed_trades.append(_new_tuple(ClosedTrade, (part, t[OT_BAR], i, entry_price, price, pnl, comm, ret,
+                                                               entry_float, fprice)))
+            t[OT_SIZE] = left = t_size - part
+            t[OT_VALUE] = t[OT_FEE] = None
             signed += part
             whole_fill = False
-            if t.size == 0:
+            if not left:
                 open_trades.pop(0)
         if signed:
-            if whole_fill:
-                open_trades.append(OpenTrade(signed, price, i, fprice, value, fee))
-            else:
-                open_trades.append(OpenTrade(signed, price, i, fprice))
+            open_trades.append([signed, price, i, fprice, value, fee] if whole_fill else
+                               [signed, price, i, fprice, None, None])
 
     def _update(self, order: SimOrder) -> None:
         if self.collect_events:

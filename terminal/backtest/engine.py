@@ -178,8 +178,10 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
                           list(ctx._orders.values()), broker._fills, strategy, note)
 
 
-def equity_curve(marks: list[tuple[int, float, float]], cash: float, close: np.ndarray) -> np.ndarray:
-    """cash + position x close per bar, from the (bar, cash, position) marks left after fills."""
+def equity_curve(marks: "list[tuple[int, Decimal | float, Decimal | float]]", cash: float,
+                 close: np.ndarray) -> np.ndarray:
+    """cash + position x close per bar, from the (bar, cash, position) marks left after fills (Decimals are made
+    floats here, in one pass: the same float() of each)."""
     if not marks:
         return np.full(len(close), cash)
     arr = np.array(marks, dtype=np.float64)  # bar numbers are exact in float64
