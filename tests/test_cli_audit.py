@@ -17,7 +17,7 @@ def make_log(directory: Path, env: str = "testnet", n: int = 4) -> Path:
     log = AuditLog.for_environment(env, directory)
     for i in range(n):
         log.record("order.sent", "user", symbol="BTCUSDT", n=i)
-    assert log.path is not None
+    assert log.path is not None and log.flush()
     return log.path
 
 

@@ -111,15 +111,25 @@ def clean(value: Any, depth: int = 0) -> Any:
 
 
 class AuditLog:
-    """Append-only; thread-safe. ``path`` None keeps the records in memory (an embedded sandbox's session)."""
+    """Append-only; thread-safe. ``path`` None keeps the records in memory (an embedded sandbox's session).
+
+    ``record`` numbers, chains and queues a record at once (microseconds: it runs on the event loop); a writer
+    thread of the log's own appends what is queued with one write and one fsync, then replaces the head file (also
+    fsync'd): about 6 ms per batch on this machine, which the caller never waits for. ``flush()`` waits until
+    everything recorded is on disk; reading the log (``lines``, ``verify``...) flushes first. The writer is not a
+    daemon: records queued when the program ends are still written."""
 
     def __init__(self, path: str | Path | None, env: str = "", *, now_ms: Any = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.env = env
         self._now_ms = now_ms or (lambda: int(time.time() * 1000))
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._memory: list[str] = []
         self._seq, self._last = 0, GENESIS
+        self._pending: list[str] = []
+        self._writer: threading.Thread | None = None
+        self._written = 0  # the last record number on disk
+        self.write_error: str = ""  # why the last write failed ("" = it did not)
         self.read_only = read_only  # verify and export only: no head check, nothing appended
         if self.path is not None and not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,6 +156,7 @@ class AuditLog:
                 self._seq, self._last = int(rec["seq"]), str(rec["hash"])
             except (ValueError, KeyError, TypeError):
                 self._seq, self._last = _count_lines(self.path), _sha(tail)
+        self._written = self._seq
         head = _read_head(self.head_path)
         if head is not None and (head.get("seq"), head.get("hash")) != (self._seq, self._last):
             log.error("audit log %s: its end (record %d) does not match its head (record %s): records were removed "
@@ -154,7 +165,7 @@ class AuditLog:
                         found_seq=self._seq, found_hash=self._last)
 
     def record(self, action: str, actor: str = "user", **details: Any) -> AuditRecord:
-        """Append one record (fsync'd before returning) and return it."""
+        """Number, chain and queue one record (written and fsync'd by the writer thread); return it."""
         if self.read_only:
             raise PermissionError(f"audit log {self.path} was opened read-only")
         with self._lock:
@@ -162,20 +173,47 @@ class AuditLog:
                     "action": str(action), "details": clean(details), "prev": self._last}
             digest = _digest(body)
             line = _canonical({**body, "hash": digest})
+            self._seq, self._last = body["seq"], digest
             if self.path is None:
                 self._memory.append(line)
             else:
-                self._append(line)
-            self._seq, self._last = body["seq"], digest
-            if self.path is not None:
-                self._write_head()
+                self._pending.append(line)
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._write_queued, name=f"audit-{self.env}")
+                    self._writer.start()
         return AuditRecord(**{**body, "hash": digest})  # type: ignore[arg-type]
 
-    def _append(self, line: str) -> None:
+    def _write_queued(self) -> None:
+        """The writer thread: append every queued record (one write, one fsync), then the head; until none is left."""
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._writer = None
+                    self._lock.notify_all()
+                    return
+                batch, self._pending = self._pending, []
+                seq, last = self._seq, self._last  # the batch holds every record up to this one
+            try:
+                self._append(batch)
+                self._write_head(seq, last)
+                error = ""
+            except OSError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                log.error("audit log %s: cannot write %d record(s): %s", self.path, len(batch), error)
+            with self._lock:
+                self._written, self.write_error = seq, error
+                self._lock.notify_all()
+
+    def flush(self, timeout_s: float | None = 10.0) -> bool:
+        """Wait until every record so far is on disk (or its write failed). False if the wait timed out."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._writer is None and not self._pending, timeout_s)
+
+    def _append(self, lines: list[str]) -> None:
         assert self.path is not None
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            data = line.encode("utf-8") + b"\n"
+            data = "".join(line + "\n" for line in lines).encode("utf-8")
             if os.fstat(fd).st_size and not _ends_with_newline(self.path):
                 data = b"\n" + data  # a torn last line stays a bad record of its own
             os.write(fd, data)
@@ -183,18 +221,20 @@ class AuditLog:
         finally:
             os.close(fd)
 
-    def _write_head(self) -> None:
+    def _write_head(self, seq: int, last: str) -> None:
         head = self.head_path
         assert head is not None
         tmp = head.with_name(head.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write(json.dumps({"seq": self._seq, "hash": self._last}))
+            f.write(json.dumps({"seq": seq, "hash": last}))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, head)
 
     # ---- reading ------------------------------------------------------------------------------------------
     def lines(self) -> Iterator[str]:
+        if self.path is None or not self.read_only:
+            self.flush()
         if self.path is None:
             yield from list(self._memory)
             return

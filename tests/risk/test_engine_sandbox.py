@@ -227,6 +227,7 @@ async def test_the_session_audits_orders_cancels_modifications_and_the_kill_swit
         session.kill_switch(False)
     finally:
         await session.close()
+    assert session.audit.flush()
     path = tmp_path / "audit-sandbox.jsonl"
     log = AuditLog(path, read_only=True)
     assert log.verify().ok

@@ -24,6 +24,7 @@ def write(path: Path, n: int = 3) -> AuditLog:
     for i in range(n):
         log.record("order.sent", "strategy:SmaCross" if i % 2 else "user", symbol="BTCUSDT", side=Side.BUY,
                    qty=Decimal("0.00100000"), price=Decimal("64000.5"), n=i)
+    assert log.flush()  # on disk: the writer thread has appended and fsync'd them
     return log
 
 
@@ -32,6 +33,7 @@ def test_records_chain_each_to_the_one_before_and_continue_after_a_reopen(tmp_pa
     write(path, 2)
     again = AuditLog(path, "testnet")
     third = again.record("kill_switch", "user", on=True)
+    again.flush()
     lines = path.read_text().splitlines()
     recs = [json.loads(x) for x in lines]
     assert [r["seq"] for r in recs] == [1, 2, 3] and recs[0]["prev"] == GENESIS
@@ -95,6 +97,7 @@ def test_opening_a_log_cut_at_the_end_records_the_evidence(tmp_path, caplog):
     log = AuditLog(path, "testnet")  # the app starts again on the cut file
     assert "does not match its head" in caplog.text
     log.record("kill_switch", on=False)
+    log.flush()
     result = AuditLog(path, read_only=True).verify()
     assert (result.ok, result.bad_record) == (False, 3)
     assert "its head said record 3, the file ended at 2" in result.reason
@@ -108,6 +111,7 @@ def test_secrets_never_reach_the_file(tmp_path):
     log.record("keys.saved", "user", env="live", api_key="vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuI",
                api_secret=secret, note=f"saved with secret={secret}", nested={"password": "hunter2", "ok": "yes"},
                key_hint="…h8A")
+    log.flush()
     text = path.read_text()
     assert secret not in text and "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuI" not in text and "hunter2" not in text
     details = json.loads(text)["details"]
@@ -139,3 +143,28 @@ def test_in_memory_log_for_a_session_without_a_data_dir():
     log.record("order.sent", symbol="BTCUSDT")
     log.record("order.cancelled", symbol="BTCUSDT")
     assert [r.action for r in log.records()] == ["order.sent", "order.cancelled"] and log.verify().ok
+
+
+def test_records_from_several_threads_make_one_valid_chain(tmp_path):
+    import threading
+
+    log = AuditLog(tmp_path / "a.jsonl", "testnet")
+    threads = [threading.Thread(target=lambda k=k: [log.record("order.sent", f"strategy:S{k}", n=i)
+                                                    for i in range(50)]) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert log.flush() and log.write_error == ""
+    result = AuditLog(tmp_path / "a.jsonl", read_only=True).verify()
+    assert (result.ok, result.records) == (True, 200)
+
+
+def test_a_failed_write_is_reported_and_never_raised_at_the_caller(tmp_path, caplog):
+    folder = tmp_path / "logs"
+    log = AuditLog(folder / "a.jsonl", "testnet")
+    folder.rmdir()
+    folder.write_text("not a folder any more")
+    log.record("kill_switch", on=True)  # returns at once; the writer thread meets the error
+    assert log.flush()
+    assert log.write_error.startswith("NotADirectoryError") and "cannot write 1 record(s)" in caplog.text

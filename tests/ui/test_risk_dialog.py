@@ -104,6 +104,7 @@ def test_saved_from_the_dialog_for_a_real_session(qtbot, qloop, sandbox, tmp_pat
             qloop.run(session.buy("BTCUSDT", "0.001", price=ask * 2))
     finally:
         qloop.run(session.close(), 20)
+    assert session.audit.flush()
     records = list(AuditLog(tmp_path / "audit-sandbox.jsonl", read_only=True).records())
     assert [(r.action, r.actor, r.details.get("changes")) for r in records][0] == (
         "risk.limits", "user", [["band.max_pct", None, "5"]])
