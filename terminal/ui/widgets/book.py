@@ -69,7 +69,8 @@ class LadderView(QTableView):
         model = self.model()
         if not isinstance(model, BookModel):
             return COMPACT_PX
-        fm = QFontMetrics(self.parentWidget().font() if self.parentWidget() else self.font())
+        parent = self.parentWidget()  # its font is the full size (the view's own shrinks when compact)
+        fm = QFontMetrics(parent.font() if parent is not None else self.font())
         need = 0
         for col in range(3):
             texts = [model.index(r, col).data() or "" for r in range(model.rowCount()) if r != model.ladder.spread_row]
