@@ -9,8 +9,11 @@ DISTRIBUTION = "trading-terminal"
 COMMANDS = {
     "app": "the desktop window, connected to an embedded sandbox exchange unless told otherwise (the default)",
     "sandbox": "run the loopback Binance-compatible sandbox exchange on its own, for your bots",
-    "backtest": "backtest a strategy on the bars of a CSV file (statistics, trades; --json for machines)",
-    "optimize": "search a strategy's parameters on a CSV file (grid, random or halving; walk-forward)",
+    "backtest": "backtest a strategy on the bars of a CSV file or cached history (statistics, trades; --json)",
+    "optimize": "search a strategy's parameters on a CSV file or cached history (grid, random or halving; "
+                "walk-forward)",
+    "export": "orders, fills (fees, realised P&L) or a daily statement from the journal as CSV/XLSX (export --help)",
+    "data": "the kline history cache: data download binance:BTCUSDT 1m --from 2025-01-01, data list, data delete",
     "audit": "verify the audit trail's hash chain (audit verify [--file F]) or export it (audit export --out x.csv)",
 }
 
@@ -47,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     if command == "sandbox":
         from .venues.sandbox.cli import main as run_sandbox
         return int(run_sandbox(rest) or 0)
+    if command == "export":
+        from .records.cli import main as run_export
+        return int(run_export(rest) or 0)
+    if command == "data":
+        from .records.history_cli import main as run_data
+        return int(run_data(rest) or 0)
     if command == "audit":
         from .storage.audit import main as run_audit
         return int(run_audit(rest) or 0)
