@@ -58,7 +58,7 @@ class Desk:
                 self.errors[request.client_order_id] = exc
                 raise
         runner = StrategyRunner(strategy, self.session.bus, place, symbol=SYMBOL, cash=D(10_000),
-                                cancel_order=self.session.cancel_order, budget_s=5.0)
+                                cancel_order=self.session.cancel_order, budget_s=5.0, audit=self.session.audit)
         await runner.start()
         self.runners.append(runner)
         return runner, strategy
@@ -173,6 +173,12 @@ async def test_a_strategy_losing_past_its_limit_is_stopped_alone_while_another_k
         assert beta.state is RunnerState.RUNNING
     finally:
         await desk.close()
+    trail = [(r.action, r.actor) for r in session.audit.records() if not r.action.startswith("order.")]
+    assert trail == [("strategy.start", "strategy:Alpha"), ("strategy.start", "strategy:Beta"),
+                     ("risk.strategy_stopped", "risk"), ("strategy.failed", "risk"),
+                     ("strategy.stop", "strategy:Beta")]
+    sent = [r.actor for r in session.audit.records() if r.action == "order.sent"]
+    assert sorted(sent) == ["strategy:Alpha", "strategy:Beta", "strategy:Beta"]  # both sent on the same bar
 
 
 async def test_strategy_loss_limit_one_step_inside_passes_at_the_limit_stops(sandbox):
