@@ -27,6 +27,7 @@ from ..strategy.base import Strategy
 from ..strategy.loader import StrategyLoadError, resolve
 from ..strategy.params import ParamError, parse_assignments
 from .data import DataError, load_csv
+from .history import cached_frame, parse_spec
 from .engine import StrategyError, run_backtest
 
 NA = "n/a"  # a statistic that is not a result (optimize.NA; optimize is imported only when optimising)
@@ -56,7 +57,9 @@ def _parser() -> _Parser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = _Parser(add_help=False)
     common.add_argument("--strategy", required=True, help="built-in name, NAME from --strategies-dir, or file.py[:Class]")
-    common.add_argument("--data", required=True, help="CSV with a date/time column and open, high, low, close, volume")
+    common.add_argument("--data", required=True,
+                        help="CSV with a date/time column and open, high, low, close, volume; or cached history "
+                             "VENUE:SYMBOL:INTERVAL:FROM..TO (trading-terminal data download fills the cache)")
     common.add_argument("--cash", default="10000")
     common.add_argument("--commission", default="0", help="fraction of traded value per side, e.g. 0.002")
     common.add_argument("--slippage", default="0", help="fraction of price against market/stop fills")
@@ -112,6 +115,12 @@ def _strategy(args: argparse.Namespace, prog: str) -> type[Strategy]:
             print(f"{prog}: warning: {message.splitlines()[0]}", file=sys.stderr)
 
 
+def _bars(data: str) -> pd.DataFrame:
+    """``--data``: a CSV file, or a spec of cached history (``binance:BTCUSDT:1m:2025-01-01..2025-06-30``)."""
+    spec = parse_spec(data)
+    return load_csv(data) if spec is None else cached_frame(spec)
+
+
 def _backtest(args: argparse.Namespace, prog: str) -> int:
     cls = _strategy(args, prog)
     params = parse_assignments(args.param)
@@ -119,7 +128,7 @@ def _backtest(args: argparse.Namespace, prog: str) -> int:
     cash = _number(args.cash, "--cash", positive=True)
     commission, slippage = _number(args.commission, "--commission"), _number(args.slippage, "--slippage")
     lot_size = _number(args.lot_step, "--lot-step", positive=True)
-    df = load_csv(args.data)
+    df = _bars(args.data)
     res = run_backtest(df, strategy, cash=cash, finalize_trades=not args.no_finalize, validate=False,
                        commission=commission, slippage=slippage, lot_size=lot_size)
     if args.trades:
@@ -176,7 +185,7 @@ def _optimize(args: argparse.Namespace, prog: str) -> int:
                               slippage=float(_number(args.slippage, "--slippage")),
                               lot_size=_number(args.lot_step, "--lot-step", positive=True),
                               finalize_trades=not args.no_finalize)
-    df = load_csv(args.data)
+    df = _bars(args.data)
     res = optimize(df, cls, grid, **kw)
     if res.results.empty:
         raise UsageError(f"no valid parameter set in the grid ({res.skipped} refused by the strategy)")

@@ -76,8 +76,8 @@ class DataSpec:
 
 def parse_spec(text: str) -> DataSpec | None:
     """A ``--data`` value naming cached history, or None when it is a file path."""
-    parts = text.split(":")
-    if len(parts) != 4 or Path(text).exists() or "/" in parts[0] or "\\" in parts[0]:
+    parts = text.split(":", 3)  # the range may hold times (2025-01-01T12:00..)
+    if len(parts) != 4 or Path(text).exists() or "/" in parts[0] or "\\" in parts[0] or "." in parts[0]:
         return None
     venue, symbol, iv, span = parts
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..storage.journal import Journal
-from .export import ExportError, export_fills, export_orders, export_statement
+from .export import ExportError, can_plot, export_fills, export_orders, export_statement
 from .tables import journal_path
 
 
@@ -107,11 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows = export_statement(journal, args.start, args.end, args.out, symbol=symbol,
                                         capital=_capital(args.capital), plot=args.plot)
                 n = len(rows)
-                if args.plot:
-                    try:
-                        import matplotlib  # noqa: F401
-                    except ImportError:
-                        print(f"{prog}: note: matplotlib is not installed; no plot written", file=sys.stderr)
+                if args.plot and not can_plot():
+                    print(f"{prog}: note: matplotlib is not installed; no plot written", file=sys.stderr)
         finally:
             journal.close()
         print(f"{n} {args.what if args.what != 'statement' else 'statement rows'} of {venue} -> {args.out}")

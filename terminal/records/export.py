@@ -7,6 +7,8 @@ Decimal's own digits (openpyxl writes a Decimal's text into the file); the XLSX 
 from __future__ import annotations
 
 import csv
+import importlib
+import importlib.util
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -45,10 +47,8 @@ def write_table(rows: Iterable[Mapping[str, Any]], columns: list[str], path: str
             writer.writerow(columns)
             writer.writerows([_cell(r.get(c)) for c in columns] for r in rows)
         return path
-    try:
-        import openpyxl  # noqa: F401 - pandas' xlsx writer
-    except ImportError:
-        raise ExportError("writing .xlsx needs openpyxl ('pip install openpyxl'); .csv works without it") from None
+    if importlib.util.find_spec("openpyxl") is None:  # pandas' xlsx writer
+        raise ExportError("writing .xlsx needs openpyxl ('pip install openpyxl'); .csv works without it")
     import pandas as pd
     frame = pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=columns, dtype=object)
     frame.to_excel(path, index=False, engine="openpyxl")
@@ -99,14 +99,17 @@ def export_statement(journal: Journal, start: Any, end: Any, path: str | Path, *
     return rows
 
 
+def can_plot() -> bool:
+    """Whether matplotlib (optional) is installed."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def equity_plot(rows: list[DayRow], path: str | Path) -> bool:
     """Closing equity per day and quote asset as a PNG. False (nothing written) without matplotlib."""
-    try:
-        import matplotlib
-    except ImportError:
+    if not can_plot():
         return False
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    importlib.import_module("matplotlib").use("Agg")
+    plt: Any = importlib.import_module("matplotlib.pyplot")
     fig, ax = plt.subplots(figsize=(8, 4))
     for quote in sorted({r.quote for r in rows}):
         mine = [r for r in rows if r.quote == quote]

@@ -126,7 +126,7 @@ def _list(args: argparse.Namespace) -> int:
         print(f"{name}  ({size / 1e6:.1f} MB, {path})")
         with HistoryCache(path) as cache:
             for s in cache.series():
-                held = f"{iso(s.first_ms)} .. {iso(s.last_ms)}" if s.first_ms is not None else "-"
+                held = f"{iso(s.first_ms)} .. {iso(s.last_ms)}" if s.first_ms is not None and s.last_ms else "-"
                 print(f"  {s.symbol:<12} {s.interval.value:>4} {s.count:>10} bars  {held}")
     return 0
 
