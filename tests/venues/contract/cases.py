@@ -1,0 +1,126 @@
+"""How to build each registered adapter with its loopback server, for the port-contract suite.
+
+One ``VenueCase`` per registry name. A case says how to connect a Session to the adapter against its loopback
+exchange (``connect``), which symbols to trade, a sensible quantity and how far from the market a resting order goes,
+and which of the loopback server's fault switches exist (``drop``, ``rate_limit_next``, ``fail_next_send``). A switch
+that is None makes the tests that need it skip, naming the reason.
+
+Adding a provider (IB, Kite, ...) = one more case in ``CASES``; the suite fails for a registered adapter without one.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Awaitable, Callable
+
+import pytest
+
+import terminal
+from terminal.model import Interval
+from terminal.session import Session
+
+from ..binance.recorder import Recorder
+
+D = Decimal
+
+
+@dataclass
+class Connection:
+    """A started Session on the adapter under test, its venue (the port) and every event the venue published."""
+
+    case: "VenueCase"
+    session: Session
+    rec: Recorder
+    server: Any = None  # the loopback exchange, when it runs apart from the adapter
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def venue(self) -> Any:
+        return self.session.venue
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+Switch = Callable[[Connection], None]
+
+
+@dataclass
+class VenueCase:
+    name: str  # registry name
+    symbol: str  # traded by the tests
+    other_symbol: str  # a second listed symbol (subscription markers)
+    quantity: Decimal  # a sensible order size on ``symbol``
+    price_offset: Decimal  # a resting order goes this fraction away from the market (0.1 = 10 %)
+    connect: Callable[[pytest.FixtureRequest], Awaitable[Connection]]
+    interval: Interval = Interval.M1  # for history paging and bar subscriptions
+    #: the venue refuses a client order id already used by one of the account's open orders
+    detects_duplicates: bool = True
+    #: drop the connection(s) as a network failure would; the adapter must come back by itself
+    drop: Switch | None = None
+    why_no_drop: str = ""
+    #: the next request is refused for its rate (429 and the like)
+    rate_limit_next: Switch | None = None
+    #: the next two order sends get no usable answer: the first never reaches the matching engine, the second does
+    fail_next_two_sends: Switch | None = None
+    why_no_faults: str = ""
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ------------------------------------------------------------------------------------------------- binance + sandbox
+SANDBOX_BALANCES = {"USDT": "100000", "BTC": "1", "ETH": "10"}
+
+
+async def _connect_binance(request: pytest.FixtureRequest) -> Connection:
+    """The Binance adapter through the registry against the suite's sandbox exchange, on a new funded account."""
+    server = request.getfixturevalue("contract_sandbox")
+    key, secret = "k" + secrets.token_hex(31), secrets.token_hex(32)
+    server.create_account(key, secret, SANDBOX_BALANCES)
+    session = await terminal.connect("binance", env="sandbox", sandbox_url=server.url, api_key=key, api_secret=secret)
+    rec = Recorder()
+    session.venue.bus.subscribe(None, rec)
+    return Connection(BINANCE, session, rec, server)
+
+
+def _sandbox_drop(conn: Connection) -> None:
+    conn.server.faults.drop_websockets()
+
+
+def _sandbox_rate_limit(conn: Connection) -> None:
+    conn.server.faults.rate_limit_next(1, retry_after=1)
+
+
+def _sandbox_fail_two(conn: Connection) -> None:
+    conn.server.faults.fail_next(2, 500)  # 1st answered 500 before processing, 2nd processed then answered 500
+
+
+BINANCE = VenueCase(
+    name="binance", symbol="BTCUSDT", other_symbol="ETHUSDT", quantity=D("0.001"), price_offset=D("0.1"),
+    connect=_connect_binance, drop=_sandbox_drop, rate_limit_next=_sandbox_rate_limit,
+    fail_next_two_sends=_sandbox_fail_two)
+
+
+# ------------------------------------------------------------------------------------------------------------- paper
+async def _connect_paper(request: pytest.FixtureRequest) -> Connection:
+    """The paper venue through the registry, hours lifted (the tests run at any time of day)."""
+    session = await terminal.connect("paper", always_open=True)
+    rec = Recorder()
+    session.venue.bus.subscribe(None, rec)
+    return Connection(PAPER, session, rec)
+
+
+def _paper_drop(conn: Connection) -> None:
+    conn.venue.drop_connection()
+
+
+PAPER = VenueCase(
+    name="paper", symbol="AAPL", other_symbol="MSFT", quantity=D("2"), price_offset=D("0.1"),
+    connect=_connect_paper, drop=_paper_drop,
+    why_no_faults="the paper exchange runs in this process: no request can be lost or in doubt (settle_ms is 0) "
+                  "and it has no request-rate limit to hit")
+
+
+CASES: dict[str, VenueCase] = {c.name: c for c in (BINANCE, PAPER)}
