@@ -54,7 +54,8 @@ class VenueCase:
     quantity: Decimal  # a sensible order size on ``symbol``
     price_offset: Decimal  # a resting order goes this fraction away from the market (0.1 = 10 %)
     connect: Callable[[pytest.FixtureRequest], Awaitable[Connection]]
-    interval: Interval = Interval.M1  # for history paging and bar subscriptions
+    interval: Interval = Interval.M1  # for history paging
+    bar_interval: Interval = Interval.S1  # for bar subscriptions (the venue's quickest)
     #: the venue refuses a client order id already used by one of the account's open orders
     detects_duplicates: bool = True
     #: drop the connection(s) as a network failure would; the adapter must come back by itself
