@@ -58,6 +58,8 @@ class RiskChecks:
             instruments, balances, self._touch, lambda symbol: None, reference=limits.reference),
             instruments=instruments)
         self.killed = False
+        #: client order ids the kill switch itself sends while it is on (the orders closing the positions)
+        self.kill_exempt: set[str] = set()
 
     @property
     def limits(self) -> RiskLimits:
@@ -110,7 +112,7 @@ class RiskChecks:
         self.engine.audit_order("order.sent", request)
 
     def _check(self, request: OrderRequest) -> None:
-        if self.killed:
+        if self.killed and request.client_order_id not in self.kill_exempt:
             raise KillSwitchActive()
         inst = resolve_symbol(request.symbol, self.instruments)
         qq = request.quote_quantity

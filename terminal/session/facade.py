@@ -431,6 +431,49 @@ class Session:
             return None
         return self._tasks.spawn(self._cancel_everything(), name="kill switch")
 
+    @property
+    def trading_locked(self) -> bool:
+        """True while the kill switch is on: every new order is refused (KillSwitchActive) until it is turned off."""
+        return self.risk.killed
+
+    async def flatten_positions(self, reference: str = DEFAULT_REFERENCE) -> tuple[list[Order], list[str]]:
+        """Close every position with MARKET orders, snapped down to the lot step (what is under one step or under the
+        venue's minimums stays). These orders pass the kill switch: it is how the switch closes the positions.
+        Returns the orders and, per symbol that could not be closed, why."""
+        self._require_keys()
+        orders: list[Order] = []
+        problems: list[str] = []
+        balances = self.oms.balances()
+        for sym, pos in sorted(self.positions(reference).items()):
+            ins = self.instruments.get(sym)
+            if ins is None or not pos.qty:
+                continue
+            held = balances.get(ins.base_asset)
+            qty = -pos.qty if pos.qty < 0 else (min(pos.qty, held.free) if held is not None else pos.qty)
+            qty = ins.snap_qty(qty, "down", market=True)
+            if qty <= 0:
+                continue
+            side = Side.SELL if pos.qty > 0 else Side.BUY
+            request = OrderRequest(sym, side, OrderType.MARKET, qty)
+            try:
+                ins.validate_order(side, OrderType.MARKET, qty, None, None, None,
+                                   reference_price=self._reference_price(sym, side))
+            except InvalidArgument as exc:  # dust under the minimums: nothing a market order can close
+                log.info("flatten: %s %s left (%s)", ins.format_qty(qty), sym, exc)
+                continue
+            self.risk.kill_exempt.add(request.client_order_id)
+            try:
+                orders.append(await self.place_order(request))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one symbol refused never stops the others from closing
+                problems.append(f"{sym}: {type(exc).__name__}: {getattr(exc, 'message', exc)}")
+            finally:
+                self.risk.kill_exempt.discard(request.client_order_id)
+        if self.audit is not None:
+            self.audit.record("flatten", "user", orders=len(orders), refused=len(problems))
+        return orders, problems
+
     async def _cancel_everything(self) -> list[Order]:
         symbols = {o.symbol for o in self.oms.open_orders()}
         symbols |= {o.symbol for o in await self.oms.retrying(lambda: self.venue.open_orders(None))}

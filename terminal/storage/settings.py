@@ -44,6 +44,8 @@ class Settings:
     reference_currency: str = "USDT"  # positions and the estimated equity are also valued in this asset
     #: risk limits per venue and environment ("binance/testnet" -> ``risk.limits.to_dict`` form; ``risk.config``)
     risk_limits: dict[str, Any] = field(default_factory=dict)
+    #: the kill switch was engaged and not unlocked yet: every start locks trading again until the user unlocks it
+    trading_locked: bool = False
     ui: dict[str, Any] = field(default_factory=dict)  # window geometry, splitter states, column widths...
 
     def to_dict(self) -> dict[str, Any]:

@@ -133,8 +133,13 @@ def main(argv: list[str] | None = None) -> int:
 
     async def connect() -> Any:
         from .. import session as session_mod
+        from ..risk import config as risk_config
+        from ..venues import registry
+        provider, env_name = registry.resolve(env.value)  # the limits saved for this venue and environment
+        limits = risk_config.limits_for(window.settings, provider, env_name)
         return await session_mod.connect(env, sandbox_url=args.sandbox_url or prefs.sandbox_url,
-                                         data_dir=args.data_dir, confirm_live=env is m.Environment.LIVE)
+                                         data_dir=args.data_dir, confirm_live=env is m.Environment.LIVE,
+                                         risk_limits=limits)
 
     if args.exit_after:
         QTimer.singleShot(int(args.exit_after * 1000), window.close)

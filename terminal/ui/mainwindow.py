@@ -38,6 +38,7 @@ SHORTCUTS = [
     ("Ctrl+Shift+S", "Sell at the ask: a limit sell of the ticket's amount at the best ask"),
     ("Ctrl+Shift+F", "Flatten the selected symbol: sell its free balance at market"),
     ("Esc", "Cancel all open orders (asks first)"),
+    ("Ctrl+Shift+K", "Kill switch: cancel every order, stop every strategy, lock trading (asks about positions)"),
     ("Ctrl+K", "API keys"),
     ("Ctrl+T", "Switch dark / light theme"),
     ("Ctrl+Shift+R", "Reset the layout"),
@@ -92,6 +93,8 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_menus()
         self._build_shortcuts()
+        from .protection import Protection  # the kill switch, its lock, Risk… and Audit trail…
+        self.protection = Protection(self)
         self._restored = self._restore_layout()
         self._sized = False
         logging.getLogger().addHandler(self.bridge.log_buffer)  # the log dock shows the app's own records
@@ -379,6 +382,7 @@ class MainWindow(QMainWindow):
             return False
         self.link = SessionLink(self, session)
         await self.link.attach()
+        self.protection.attach(session)
         self.status.set_connection("ok", "● connected")
         log.info("connected to %s (%d instruments)", self.environment.value, len(session.instruments))
         return True
@@ -390,6 +394,7 @@ class MainWindow(QMainWindow):
             return False
         if self.link is not None:
             await self.automation.session_closing()  # live strategies stop before their session goes
+            self.protection.detach()
             link, self.link = self.link, None
             await link.close()
         self.status.streams.clear()
@@ -403,6 +408,7 @@ class MainWindow(QMainWindow):
         self.bridge.stop()
         await self.automation.shutdown()
         if self.link is not None:
+            self.protection.detach()
             link, self.link = self.link, None
             self.settings.watchlist = self.watchlist.symbols()
             await link.close()

@@ -17,13 +17,20 @@ class TerminalStatusBar(QStatusBar):
         self.trading_label = QLabel("", self)
         self.trading_label.setObjectName("connBad")
         self.trading_label.hide()
+        self.lock_label = QLabel("", self)  # the kill switch's lock, in red until the user unlocks trading
+        self.lock_label.setObjectName("connBad")
+        self.lock_label.hide()
+        self.risk_label = QLabel("", self)  # the risk engine's summary ("risk: 34% of daily loss used")
+        self.risk_label.hide()
         self.latency_label = QLabel("latency —", self)
         self.offset_label = QLabel("clock —", self)
         self.rate_label = QLabel("weight —", self)
         self.clock_label = QLabel("", self)
         for w in (self.env_label, self.conn_label, self.trading_label):
             self.addWidget(w)
-        for w in (self.latency_label, self.offset_label, self.rate_label, self.clock_label):
+        # the lock and the risk summary are permanent widgets: a status message never hides them
+        for w in (self.lock_label, self.risk_label, self.latency_label, self.offset_label, self.rate_label,
+                  self.clock_label):
             self.addPermanentWidget(w)
         self.set_connection("connecting", "connecting…")
         theme.style(self)
@@ -48,6 +55,21 @@ class TerminalStatusBar(QStatusBar):
         self.trading_label.setText("" if enabled else "TRADING DISABLED")
         self.trading_label.setToolTip(reason)
         self.trading_label.setVisible(not enabled)
+
+    def set_locked(self, locked: bool, reason: str = "") -> None:
+        """The kill switch's lock: "TRADING LOCKED" in red while every new order is refused."""
+        self.lock_label.setText("TRADING LOCKED (kill switch)" if locked else "")
+        self.lock_label.setToolTip(reason or "Trade > Unlock trading… to trade again")
+        self.lock_label.setVisible(locked)
+
+    def set_risk(self, summary: str, halted: bool) -> None:
+        """The risk engine's summary (``RiskStatus.summary()``), red while opening orders are halted."""
+        name = "connBad" if halted else ""
+        if self.risk_label.text() != summary or self.risk_label.objectName() != name:
+            self.risk_label.setText(summary)
+            self.risk_label.setObjectName(name)
+            self._repolish(self.risk_label)
+        self.risk_label.setVisible(bool(summary))
 
     def on_connections(self, events: list[m.ConnectionChanged]) -> None:
         for e in events:  # one at a time, so a drop and its recovery in the same frame both show
