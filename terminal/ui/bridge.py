@@ -7,6 +7,7 @@ apply batches to their models, then ``frame`` tells every model to emit its row-
 from __future__ import annotations
 
 import collections
+import dataclasses
 import logging
 import time
 from typing import Any, Callable
@@ -26,14 +27,16 @@ class LogBuffer(logging.Handler):
 
     def __init__(self, maxlen: int = 5000, level: int = logging.INFO) -> None:
         super().__init__(level)
-        self.records: collections.deque[tuple[int, str, str, str]] = collections.deque(maxlen=maxlen)
+        #: (ts_ms, level, source, message, venue): ``venue`` from ``extra={"venue": ...}``, else ""
+        self.records: collections.deque[tuple[int, str, str, str, str]] = collections.deque(maxlen=maxlen)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             msg = record.getMessage()
             if record.exc_info and record.exc_info[0] is not None:
                 msg = f"{msg} ({record.exc_info[0].__name__})"
-            self.records.append((int(record.created * 1000), record.levelname, record.name, msg))
+            self.records.append((int(record.created * 1000), record.levelname, record.name, msg,
+                                 str(getattr(record, "venue", ""))))
         except Exception:  # a broken record must never break logging
             self.handleError(record)
 
@@ -48,7 +51,7 @@ class Bridge(QObject):
     fills = Signal(list)           # list[Fill]
     balances = Signal(list)        # list[Balance]
     connections = Signal(list)     # list[ConnectionChanged]
-    logs = Signal(list)            # list[(ts_ms, level, source, message)]
+    logs = Signal(list)            # list[(ts_ms, level, source, message, venue)]
     frame = Signal()               # after the batches: models emit their changes now
 
     def __init__(self, parent: QObject | None = None, frame_ms: int = FRAME_MS) -> None:
@@ -61,7 +64,7 @@ class Bridge(QObject):
         self._bars: dict[tuple[str, m.Interval, int], m.Bar] = {}
         self._orders: dict[str, m.Order] = {}
         self._fills: list[m.Fill] = []
-        self._balances: dict[str, m.Balance] = {}
+        self._balances: dict[tuple[str, str], m.Balance] = {}  # (venue, asset): "" for the first venue
         self._connections: list[m.ConnectionChanged] = []
         self.events = 0
         self.log_buffer = LogBuffer()
@@ -80,6 +83,24 @@ class Bridge(QObject):
             sub(m.Fill, self._on_fill), sub(m.BalancesUpdated, self._on_balances),
             sub(m.ConnectionChanged, self._on_connection), sub(m.LogRecorded, self._on_log),
         ]
+
+    def attach_workspace(self, bus: Bus, primary: str) -> None:
+        """Every venue of a workspace (``VenueEvent``s on its bus). The primary venue's events pass as they are; the
+        others' name their instrument by qualified id (``AAPL@paper``) and their balances carry the venue
+        (``VenueBalance``), so one window can hold both."""
+        from ..session.workspace import VenueEvent
+        self.detach()
+        handlers: dict[type, Callable[[Any], None]] = {
+            m.QuoteTick: self._on_quote, m.Ticker24h: self._on_ticker, m.TradeTick: self._on_trade,
+            m.BookUpdated: self._on_book, m.Bar: self._on_bar, m.OrderUpdated: self._on_order, m.Fill: self._on_fill,
+            m.BalancesUpdated: self._on_balances, m.ConnectionChanged: self._on_connection,
+            m.LogRecorded: self._on_log}
+
+        def deliver(e: VenueEvent) -> None:
+            handler = handlers.get(type(e.event))
+            if handler is not None:
+                handler(e.event if e.venue == primary else tag(e.event, e.venue))
+        self._unsubs = [bus.subscribe(VenueEvent, deliver)]
 
     def detach(self) -> None:
         for u in self._unsubs:
@@ -129,14 +150,14 @@ class Bridge(QObject):
 
     def _on_balances(self, e: m.BalancesUpdated) -> None:
         for b in e.balances:
-            self._balances[b.asset] = b
+            self._balances[(getattr(b, "venue", ""), b.asset)] = b
         self._user(e.ts_recv)
 
-    def _on_connection(self, e: m.ConnectionChanged) -> None:
+    def _on_connection(self, e: m.ConnectionChanged) -> None:  # a stream of another venue is "stream@venue"
         self._connections.append(e)
 
     def _on_log(self, e: m.LogRecorded) -> None:
-        self.log_buffer.records.append((e.ts_recv or int(time.time() * 1000), e.level, e.source, e.message))
+        self.log_buffer.records.append((e.ts_recv or int(time.time() * 1000), e.level, e.source, e.message, ""))
 
     # ---- the frame ---------------------------------------------------------------------------------------
     def flush(self) -> None:
@@ -176,3 +197,25 @@ class Bridge(QObject):
             self.logs.emit(rows)
         self.frame.emit()
 
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VenueBalance(m.Balance):
+    """A balance of a venue other than the window's first (its rows are keyed by venue and asset)."""
+
+    venue: str = ""
+
+
+def tag(event: Any, venue: str) -> Any:
+    """``event`` of ``venue`` as the window holds it: instruments by qualified id, balances with their venue."""
+    if isinstance(event, m.OrderUpdated):
+        return dataclasses.replace(event, order=dataclasses.replace(event.order,
+                                                                      symbol=f"{event.order.symbol}@{venue}"))
+    if isinstance(event, m.BalancesUpdated):
+        return dataclasses.replace(event, balances=tuple(VenueBalance(b.asset, b.free, b.locked, venue)
+                                                         for b in event.balances))
+    if isinstance(event, m.ConnectionChanged):
+        return dataclasses.replace(event, stream=f"{event.stream}@{venue}")
+    if isinstance(event, m.LogRecorded):
+        return dataclasses.replace(event, source=f"{event.source}@{venue}")
+    return dataclasses.replace(event, symbol=f"{event.symbol}@{venue}")

@@ -1,4 +1,9 @@
-"""Wires a connected session to the window: bridge batches into models, user actions into awaited session calls.
+"""Wires the window's venues to the window: bridge batches into models, user actions into awaited session calls.
+
+The link holds a ``Workspace``: the session the window connected to (its instruments keep their bare symbols) and
+any venue added with ``add_venue`` (File > Add venue…; instruments by qualified id, ``AAPL@paper``). Orders, cancels
+and subscriptions go through ``WindowVenues`` to the right session; every venue's events reach the bridge through
+the workspace's bus, and an order reaches the blotters only that way (once).
 
 Everything here runs on the GUI thread's asyncio loop (qasync). Session calls are awaited in tasks the link owns;
 expected failures become a status message, anything else is logged with its type.
@@ -14,7 +19,9 @@ import numpy as np
 
 from .. import model as m
 from ..model import ZERO
+from ..session.workspace import Workspace
 from ..storage.settings import Settings
+from .venues import WindowVenues
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
@@ -35,6 +42,13 @@ class SessionLink:
         self._select_gen = 0
         self.last_prices: dict[str, Decimal] = {}
         self._connections: list[tuple[Any, Any]] = []
+        self.workspace = Workspace(window.settings.reference_currency or "USDT")
+        self.workspace.attach(session.provider, session)
+        self.venues = WindowVenues(self.workspace, session.provider)
+        self.chart_lines: list[Any] = []
+        self.chart_markers: list[tuple[float, float, str]] = []
+        self._lines_dirty = False
+        self._oe_dirty = False
 
     # ---- tasks ---------------------------------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str = "") -> asyncio.Task[Any]:
@@ -59,45 +73,47 @@ class SessionLink:
 
     # ---- attach --------------------------------------------------------------------------------------------
     async def attach(self) -> None:
-        s, w = self.session, self.w
-        w.instruments = dict(s.instruments)
+        s, w, v = self.session, self.w, self.venues
+        w.instruments = v.instruments()
         w.watchlist.set_instruments(w.instruments)
         w.status.set_environment(s.environment)
         w.order_entry.set_environment(s.environment)
-        w.order_entry.placer = s.place_order
+        w.order_entry.placer = v.place_order
         w.order_entry.balance_of = self._free
         w.order_entry.set_trading_enabled(bool(s.has_keys), s.keys_problem or "no API keys")
         w.status.set_trading(bool(s.has_keys), s.keys_problem)
         if not s.has_keys:
             w.status.showMessage(f"Trading disabled: {s.keys_problem}", 15000)
-        w.blotters.canceller = s.cancel_order
-        w.blotters.cancel_all_fn = s.cancel_all
+        w.blotters.canceller = v.cancel_order
+        w.blotters.cancel_all_fn = v.cancel_all
         if hasattr(w.chart, "set_trading_enabled"):  # trading from the chart: drag, x, right-click menu
             from .chart.trading import ChartTrading
-            self.chart_trading = ChartTrading(w, s, self.spawn, lambda: self.symbol, lambda o: self._on_orders([o]))
+            # its orders reach the blotters and the lines through the bus like every other order
+            self.chart_trading = ChartTrading(w, v, self.spawn, lambda: self.symbol, self._mark_lines)
             w.chart.set_trading_enabled(bool(s.has_keys), s.keys_problem or "no API keys")
             self._connect(*self.chart_trading.connections())
-        w.blotters.replacer = s.replace_order  # modify = cancel-replace, with the ticket's confirmation rules
+        w.blotters.replacer = v.replace_order  # modify = cancel-replace, with the ticket's confirmation rules
         w.blotters.environment = s.environment
         w.blotters.needs_confirmation = w.order_entry.needs_confirmation
         w.blotters.confirm = lambda text: w.order_entry.confirm(text)
         w.blotters.set_instruments(w.instruments)
         w.blotters.set_reference(w.settings.reference_currency)
+        w.blotters.balances_model.venue = v.primary
+        w.blotters.venues_model.fx_note = f"FX: {self.workspace.fx.describe()}"
         b = w.bridge
         self._connect(
             (b.quotes, self._on_quotes), (b.tickers, self._on_tickers), (b.trades, self._on_trades),
             (b.books, w.book_trades.on_books), (b.bars, self._on_bars), (b.orders, self._on_orders),
             (b.fills, self._on_fills), (b.balances, self._on_balances), (b.frame, self._on_frame),
             (w.watchlist.symbol_selected, self.select),
-            (w.watchlist.symbol_added, lambda sym: self.spawn(s.watch(sym), f"watch {sym}")),
-            (w.watchlist.symbol_removed, lambda sym: self.spawn(s.unwatch(sym), f"unwatch {sym}")),
+            (w.watchlist.symbol_added, lambda sym: self.spawn(v.watch(sym), f"watch {sym}")),
+            (w.watchlist.symbol_removed, lambda sym: self.spawn(v.unwatch(sym), f"unwatch {sym}")),
             (w.book_trades.price_clicked, w.order_entry.set_price),
             (w.chart.price_clicked, lambda p: w.order_entry.set_price(Decimal(repr(p)))),
             (w.chart.timeframe_changed, self.set_interval),
             (w.chart.range_requested, self._on_history_needed),
-            (w.order_entry.order_placed, lambda o: self._on_orders([o])),
-            (w.blotters.reference_changed, lambda asset: setattr(w.settings, "reference_currency", asset)))
-        b.attach(s.bus)
+            (w.blotters.reference_changed, self._on_reference))
+        b.attach_workspace(self.workspace.bus, v.primary)
         # seed the blotters from the session's state (bus events after this point update them)
         for mdl in w.blotters.models():
             mdl.reset([])
@@ -106,8 +122,8 @@ class SessionLink:
         w.blotters.on_orders(s.open_orders())
         w.blotters.flush()
         for sym in w.watchlist.symbols():  # already listed (a reconnect): watch them on this session
-            if sym in s.instruments:
-                self.spawn(s.watch(sym), f"watch {sym}")
+            if sym in w.instruments:
+                self.spawn(v.watch(sym), f"watch {sym}")
         wanted = [x for x in (w.settings.watchlist or []) if x in s.instruments]
         if w.settings.watchlist == Settings().watchlist or not wanted:
             for sym in list(s.instruments):  # a first run shows the venue's first dozen symbols
@@ -118,13 +134,45 @@ class SessionLink:
         first = w.settings.chart_symbol if w.settings.chart_symbol in s.instruments else wanted[0]
         w.watchlist.select(first)
         self.select(first)
-        self.spawn(self._load_history(), "order history")
+        self.spawn(self._load_history(v.primary), "order history")
         self._health_timer_start()
 
-    async def _load_history(self) -> None:
-        s, w = self.session, self.w
-        orders = await s.order_history()
-        fills = await s.fills()
+    async def add_venue(self, provider: str, **options: Any) -> str:
+        """Connect ``provider`` next to the window's venues (``Workspace.add``); its instruments join the watchlist's
+        choices by qualified id, its orders, fills and balances the blotters (with a Venue column). Returns its name."""
+        w, v = self.w, self.venues
+        session = await self.workspace.add(provider, **options)
+        name = next(n for n, x in self.workspace.sessions.items() if x is session)
+        w.instruments = v.instruments()
+        w.watchlist.set_instruments(w.instruments)
+        w.blotters.set_instruments(w.instruments)
+        w.blotters.set_multi_venue(True)
+        if session.has_keys:
+            w.blotters.on_balances([self._venue_balance(b, name) for b in session.balances().values()])
+        w.blotters.on_orders([o for n, o in self.workspace.open_orders() if n == name])
+        w.blotters.flush()
+        self.spawn(self._load_history(name), f"{name} order history")
+        log.info("added venue %s (%s %s, %d instruments)", name, session.provider, session.env,
+                 len(session.instruments))
+        self.refresh_health()
+        return name
+
+    def _venue_balance(self, b: m.Balance, venue: str) -> m.Balance:
+        from .bridge import VenueBalance
+        return VenueBalance(b.asset, b.free, b.locked, venue)
+
+    def _on_reference(self, asset: str) -> None:
+        self.w.settings.reference_currency = asset
+        self.workspace.reference = asset
+        self.refresh_health()
+
+    def _mark_lines(self, _order: object = None) -> None:
+        self._lines_dirty = True
+
+    async def _load_history(self, venue: str) -> None:
+        w = self.w
+        orders = await self.venues.order_history(venue)
+        fills = await self.venues.fills(venue)
         w.blotters.load_history(orders, fills)
         w.blotters.on_prices(dict(self.last_prices))
         w.blotters.flush()
@@ -148,9 +196,31 @@ class SessionLink:
         extra = getattr(mk, "extra", {}) if mk is not None else {}
         self.w.status.set_health(extra.get("rest_latency_p50_ms"), extra.get("clock_offset_ms"),
                                  extra.get("rate_used"), extra.get("rate_limit"))  # the venue's request budget
+        self._refresh_venues()
+
+    def _refresh_venues(self) -> None:
+        """Each venue's connection in the status bar and its equity in the Venues tab (several venues only)."""
+        ws = self.workspace
+        states: dict[str, tuple[bool, str]] = {}
+        for name in ws.sessions:
+            down = sorted(st for (v, st), c in ws.connection_states.items() if v == name and not c.connected)
+            states[name] = (not down, f"reconnecting {', '.join(down)}" if down else "connected")
+        self.w.status.set_venues(states)
+        if len(ws.sessions) < 2:
+            return
+        try:
+            equity = ws.equity()
+        except Exception as exc:  # advisory, like health
+            log.debug("equity failed: %s", type(exc).__name__)
+            return
+        self.w.blotters.on_venues(equity, {n: x.env for n, x in ws.sessions.items()},
+                                  {n: text for n, (_, text) in states.items()})
 
     def _free(self, asset: str) -> Decimal:
-        b = self.w.blotters.balances_model.balance(asset) or self.session.balances().get(asset)
+        venue = self.venues.target(self.symbol)[0] if self.symbol else self.venues.primary
+        shown = "" if venue == self.venues.primary else venue
+        b = self.w.blotters.balances_model.balance(asset, shown) or \
+            self.workspace.session(venue).balances().get(asset)
         return b.free if b is not None else ZERO
 
     # ---- selection -----------------------------------------------------------------------------------------
@@ -166,7 +236,7 @@ class SessionLink:
         w.chart.set_symbol(symbol, ins.price_decimals, snap=ins.snap_price)  # clears it until its bars come
         if hasattr(w.chart, "set_timeframe"):
             w.chart.set_timeframe(self.interval)
-        w.docks["chart"].setWindowTitle(f"Chart · {symbol} · {self.interval}")
+        self._chart_title()
         self._select_gen += 1
         self.spawn(self._switch_streams(symbol, self.interval, self._select_gen), f"load {symbol}")
         self._chart_lines()
@@ -176,12 +246,19 @@ class SessionLink:
         if interval == self.interval:
             return
         self.interval = interval
-        self.w.docks["chart"].setWindowTitle(f"Chart · {self.symbol} · {interval}")
+        self._chart_title()
         self._select_gen += 1
         self.spawn(self._switch_streams(self.symbol, interval, self._select_gen), f"load {interval}")
 
+    def _chart_title(self) -> None:
+        """"Chart · AAPL@paper · 1m · data: paper" (the data source once the window holds several venues)."""
+        title = f"Chart · {self.symbol} · {self.interval}"
+        if len(self.workspace.sessions) > 1:
+            title += f" · data: {self.venues.data_source(self.symbol)}"
+        self.w.docks["chart"].setWindowTitle(title)
+
     async def _switch_streams(self, symbol: str, interval: str, gen: int) -> None:
-        s = self.session
+        s = self.venues
         if self._book_symbol != symbol:
             old, self._book_symbol = self._book_symbol, symbol
             if old:
@@ -206,7 +283,7 @@ class SessionLink:
 
     async def _load_older(self, key: tuple[str, str], gen: int) -> None:
         first_ms = int(self.w.chart.series.t[0] * 1000)
-        bars = await self.session.bars(key[0], key[1], end=first_ms - 1, limit=BARS)
+        bars = await self.venues.bars(key[0], key[1], end=first_ms - 1, limit=BARS)
         if gen == self._select_gen and key == self._bars_key and bars:
             self.w.chart.prepend_bars(*bars_to_arrays(bars), symbol=key[0], timeframe=key[1])
 
@@ -248,7 +325,7 @@ class SessionLink:
             price = f" @ {ins.format_price(o.price) if ins else o.price}" if o.price is not None else ""
             qty = ins.format_qty(o.quantity) if ins else o.quantity
             log.info("%s %s %s %s%s: %s (filled %s) [%s]", o.symbol, o.side.name, o.type.name, qty, price,
-                     o.status.name, m.fmt(o.filled_qty), o.client_order_id)
+                     o.status.name, m.fmt(o.filled_qty), o.client_order_id, extra={"venue": self._venue_of(o.symbol)})
         self.w.blotters.on_orders(orders)
         if any(o.symbol == self.symbol for o in orders):
             self._lines_dirty = True
@@ -256,12 +333,17 @@ class SessionLink:
     def _on_fills(self, fills: list[m.Fill]) -> None:
         for x in fills:
             log.info("fill %s %s %s @ %s, fee %s %s [%s]", x.symbol, x.side.name, m.fmt(x.qty),
-                     m.fmt(x.price), m.fmt(x.commission), x.commission_asset, x.client_order_id)
+                     m.fmt(x.price), m.fmt(x.commission), x.commission_asset, x.client_order_id,
+                     extra={"venue": self._venue_of(x.symbol)})
         self.w.blotters.on_fills(fills)
         mine = [(x.ts_event / 1000, float(x.price), x.side.value) for x in fills if x.symbol == self.symbol]
         if mine:
             self.w.chart.add_fill_markers(mine)
-            self.chart_markers = getattr(self, "chart_markers", []) + mine
+            self.chart_markers = self.chart_markers + mine
+
+    def _venue_of(self, key: str) -> str:
+        ins = self.w.instruments.get(key)
+        return ins.venue if ins is not None else ""
 
     def _on_balances(self, balances: list[m.Balance]) -> None:
         self.w.blotters.on_balances(balances)
@@ -276,10 +358,10 @@ class SessionLink:
             return
         w.watchlist.model.flush()
         w.blotters.flush()
-        if getattr(self, "_lines_dirty", False):
+        if self._lines_dirty:
             self._lines_dirty = False
             self._chart_lines()
-        if getattr(self, "_oe_dirty", False):
+        if self._oe_dirty:
             self._oe_dirty = False
             w.order_entry.refresh()
 
@@ -289,7 +371,7 @@ class SessionLink:
         from .chart.trading import line_kind, line_label, line_price
         ins = self.w.instruments.get(self.symbol)
         lines = []
-        for o in self.w.blotters.open_model.orders() + list(self.w.blotters.open_model._pending_new.values()):
+        for o in self.w.blotters.open_model.all_rows():
             price = line_price(o)  # stops and take-profits at their trigger
             if o.symbol != self.symbol or price is None:
                 continue
@@ -299,8 +381,7 @@ class SessionLink:
         self.w.chart.set_order_lines(lines)
 
     def _chart_markers(self) -> None:
-        fm = self.w.blotters.fills_model
-        rows = [fm.store.rows[k] for k in fm.store.keys] + list(fm._pending_new.values())
+        rows = self.w.blotters.fills_model.all_rows()
         mine = [(x.ts_event / 1000, float(x.price), x.side.value) for x in rows if x.symbol == self.symbol]
         self.w.chart.clear_markers()
         if mine:
@@ -327,7 +408,7 @@ class SessionLink:
         for t in list(self._tasks):
             t.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        await self.session.close()
+        await self.workspace.close()  # every venue's session
 
 
 def bars_to_arrays(bars: list[m.Bar]) -> tuple[np.ndarray, ...]:

@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         reconnect = file_menu.addAction("&Reconnect")
         reconnect.setShortcut(QKeySequence("Ctrl+Shift+C"))
         reconnect.triggered.connect(self._on_reconnect)
+        self.add_venue_action = file_menu.addAction("Add &venue…")  # another connection next to this one
+        self.add_venue_action.triggered.connect(self._on_add_venue)
         env_menu = file_menu.addMenu("&Environment")
         env_group = QActionGroup(self)
         self.env_actions: dict[m.Environment, QAction] = {}
@@ -403,6 +405,40 @@ class MainWindow(QMainWindow):
     @asyncSlot()
     async def _on_reconnect(self) -> None:
         await self.reconnect()
+
+    @asyncSlot()
+    async def _on_add_venue(self) -> None:
+        await self.ask_add_venue()
+
+    async def ask_add_venue(self) -> str | None:
+        """File > Add venue…: a non-modal dialog (the window keeps working), then ``add_venue``."""
+        from .dialogs.run import run_dialog
+        from .dialogs.venue import AddVenueDialog
+        present = tuple(self.link.workspace.sessions) if self.link is not None else ()
+        dlg = self.add_venue_dialog = AddVenueDialog(self, present)
+        try:
+            if await run_dialog(dlg, modal=False) != QDialog.DialogCode.Accepted.value:
+                return None
+            choice = dlg.choice()
+        finally:
+            dlg.deleteLater()
+        return await self.add_venue(choice.provider, env=choice.env, **choice.options)
+
+    async def add_venue(self, provider: str, **options: Any) -> str | None:
+        """Connect ``provider`` next to the window's venues (see ``SessionLink.add_venue``); None if it failed."""
+        if self.link is None:
+            self.status.showMessage("Connect first: the added venue joins the window's connection.", 8000)
+            return None
+        try:
+            name = await self.link.add_venue(provider, **options)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # expected: a duplicate, an option it does not take, a venue that cannot connect
+            log.error("cannot add %s: %s: %s", provider, type(exc).__name__, getattr(exc, "message", exc))
+            self.status.showMessage(f"Cannot add {provider}: {getattr(exc, 'message', exc)}", 10000)
+            return None
+        self.status.showMessage(f"Added {name}: watch its instruments as SYMBOL@{name}.", 8000)
+        return name
 
     async def shutdown(self) -> None:
         self.bridge.stop()

@@ -53,7 +53,7 @@ def test_log_records_from_any_thread_are_drained_per_frame(qtbot):
     finally:
         logger.removeHandler(br.log_buffer)
     br.flush()
-    assert rows and rows[0][1:] == ("WARNING", "terminal.test.bridge", "hello world")
+    assert rows and rows[0][1:] == ("WARNING", "terminal.test.bridge", "hello world", "")  # no venue
 
 
 def test_the_frame_timer_runs_when_started(qtbot):

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from ... import model as m
 from .assets import AssetFormat
 from .positions import PositionsModel
+from .orders import VENUE, VENUE_TIP
 from .table import LEFT, Column, RowTableModel
 
 __all__ = ["BalancesModel", "PositionsModel"]
@@ -34,22 +35,25 @@ class BalancesModel(RowTableModel[m.Balance]):
             Column(VALUE, lambda b: a.amount(self.value_of(b.asset, b.total), self.reference),
                    raw=lambda b: self.value_of(b.asset, b.total), width=12,
                    tip="The total in the reference currency at the last prices"),
+            Column(VENUE, lambda b: getattr(b, "venue", "") or self.venue, LEFT, width=8, tip=VENUE_TIP),
         ]
+        self.venue = ""  # the name of the window's first venue (its balances carry none)
         self.value_column = self.column_index(VALUE)
 
     def key(self, row: m.Balance) -> Hashable:
-        return row.asset
+        return (getattr(row, "venue", ""), row.asset)  # another venue's balances are VenueBalances
 
     def on_balances(self, balances: list[m.Balance]) -> None:
         for b in balances:
-            old = self.lookup(b.asset)
+            old = self.lookup(self.key(b))
             if old is None and not b.total:
                 continue
             if old != b:
                 self.put(b)
 
-    def balance(self, asset: str) -> m.Balance | None:
-        return self.lookup(asset)
+    def balance(self, asset: str, venue: str = "") -> m.Balance | None:
+        """The balance of ``asset`` on ``venue`` ("": the window's first venue)."""
+        return self.lookup((venue, asset))
 
     def set_reference(self, asset: str) -> None:
         if asset != self.reference:

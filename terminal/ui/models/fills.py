@@ -7,7 +7,7 @@ from typing import Any, Callable, Hashable
 from ... import model as m
 from .. import format as f
 from .assets import AssetFormat
-from .orders import source
+from .orders import VENUE, VENUE_TIP, source, venue
 from .table import LEFT, Column, RowTableModel
 
 
@@ -38,6 +38,7 @@ class FillsModel(RowTableModel[m.Fill]):
             Column("Role", lambda x: x.liquidity.name.title(), LEFT, width=5),
             Column("Source", lambda x: source(self.origin_of(x.client_order_id)), LEFT, width=8),
             Column("Order", lambda x: x.client_order_id, LEFT, width=16),
+            Column(VENUE, lambda x: venue(i(x.symbol)), LEFT, width=8, tip=VENUE_TIP),
         ]
 
     def key(self, row: m.Fill) -> Hashable:

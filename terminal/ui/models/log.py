@@ -21,10 +21,11 @@ class LogRow:
     source: str
     message: str
     seq: int = 0
+    venue: str = ""
 
     @staticmethod
-    def make(ts_ms: int, level: str, source: str, message: str) -> "LogRow":
-        return LogRow(ts_ms, level, source, message, next(_ids))
+    def make(ts_ms: int, level: str, source: str, message: str, venue: str = "") -> "LogRow":
+        return LogRow(ts_ms, level, source, message, next(_ids), venue)
 
 
 def _level_color(r: LogRow) -> str | None:
@@ -39,6 +40,7 @@ class LogModel(RowTableModel[LogRow]):
         Column("Level", lambda r: r.level, LEFT, color=_level_color),
         Column("Message", lambda r: r.message, LEFT),
         Column("Source", lambda r: r.source, LEFT),
+        Column("Venue", lambda r: r.venue, LEFT),
     ]
 
     def key(self, row: LogRow) -> Hashable:

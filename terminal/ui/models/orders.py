@@ -17,6 +17,14 @@ ACTIONS = ""  # title of the action column
 MANUAL = "manual"
 
 
+VENUE = "Venue"
+VENUE_TIP = "The venue (connection) the order went to; shown when the window holds several"
+
+
+def venue(ins: "m.Instrument | None") -> str:
+    return ins.venue if ins is not None else ""
+
+
 def source(origin: str) -> str:
     return origin or MANUAL
 
@@ -58,6 +66,7 @@ def order_columns(instr: InstrumentOf, *, actions: bool = False) -> list[Column[
         Column("Source", lambda o: source(o.origin), LEFT, width=8,
                tip="Who placed the order: manual (the ticket, the chart, a script) or the strategy's name"),
         Column("Client id", lambda o: o.client_order_id, LEFT, width=16),
+        Column(VENUE, lambda o: venue(instr(o.symbol)), LEFT, width=8, tip=VENUE_TIP),
     ]
 
 

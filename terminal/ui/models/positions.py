@@ -18,6 +18,7 @@ from ...oms.holdings import DEFAULT_REFERENCE, Equity, Holdings
 from ...oms.position import Position
 from .. import format as f
 from .assets import AssetFormat
+from .orders import VENUE, VENUE_TIP, venue
 from .table import LEFT, Column, RowTableModel
 
 VALUE_REF = "Value (ref)"
@@ -70,6 +71,7 @@ class PositionsModel(RowTableModel[Position]):
             Column("History", lambda p: p.history_note(), LEFT, width=22,
                    tip="What the average price and P&L rest on when the fills do not explain the whole holding"),
             Column("Symbol", lambda p: p.symbol, LEFT, width=8),
+            Column(VENUE, lambda p: venue(ins(p.symbol)), LEFT, width=8, tip=VENUE_TIP),
         ]
         self._value_ref_col = self.column_index(VALUE_REF)
 

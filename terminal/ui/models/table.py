@@ -119,6 +119,10 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         row = self.store.rows.get(key)
         return row if row is not None else self._pending_new.get(key)
 
+    def all_rows(self) -> list[R]:
+        """Every row, those not yet shown (inserted at the next flush) last."""
+        return [self.store.rows[k] for k in self.store.keys] + list(self._pending_new.values())
+
     def pending(self) -> bool:
         return bool(self._pending_new or self.store.dirty)
 

@@ -32,10 +32,11 @@ from ..dialogs.run import run_dialog
 from ..models.assets import AssetFormat
 from ..models.balances import BalancesModel
 from ..models.fills import FillsModel
-from ..models.orders import MANUAL, OpenOrdersModel, OrderHistoryModel
+from ..models.orders import MANUAL, VENUE, OpenOrdersModel, OrderHistoryModel
 from ..models.positions import PositionsModel
 from ..models.proxy import SortProxy
 from ..models.table import RowTableModel
+from ..models.venues import TOTAL, VenuesModel
 from .row_actions import Action, RowActions
 from .table import RowMenu, make_table, size_columns
 
@@ -132,6 +133,9 @@ class BlottersWidget(QTabWidget):
         self.open_model.rowsInserted.connect(self._count)
         self.open_model.rowsRemoved.connect(self._count)
         self.open_model.modelReset.connect(self._count)
+        self.venues_model = VenuesModel(self, self.assets)  # a "Venues" tab once the window holds several
+        self.venues_view: QTableView | None = None
+        self.set_multi_venue(False)
 
     # ---- construction --------------------------------------------------------------------------------------
     def _table(self, name: str, file_name: str, model: RowTableModel[Any], skip: tuple[int, ...] = (),
@@ -240,6 +244,17 @@ class BlottersWidget(QTabWidget):
         self._show_equity()
 
     def _show_equity(self) -> None:
+        total = self.venues_model.row_of(TOTAL) if self.multi_venue else None
+        if total is not None:
+            text = f"≈ {self.assets.amount(total.value, total.reference)} {total.reference}" + \
+                f" · {self.venues_model.rowCount() - 1} venues" + ("*" if total.note.startswith("*") else "")
+            tip = "Estimated equity over every venue, in the reference currency" + \
+                (f"\n{total.note}" if total.note else "")
+            if self.equity_label.toolTip() != tip:
+                self.equity_label.setToolTip(tip)
+            if self.equity_label.text() != text:
+                self.equity_label.setText(text)
+            return
         eq = self.positions_model.equity
         if eq is None:
             text = ""
@@ -250,6 +265,25 @@ class BlottersWidget(QTabWidget):
                 self.equity_label.setToolTip(tip)
         if self.equity_label.text() != text:
             self.equity_label.setText(text)
+
+    # ---- several venues ------------------------------------------------------------------------------------
+    def set_multi_venue(self, on: bool) -> None:
+        """Show the Venue column of every table and the Venues tab (equity per venue and in total) when the window
+        holds more than one venue."""
+        self.multi_venue = on
+        for name, view in self.views.items():
+            col = self.proxies[name].sourceModel().column_index(VENUE)
+            if col >= 0:
+                view.setColumnHidden(col, not on)
+        if on and self.venues_view is None:
+            self.venues_view = self._table("venues", "venues", self.venues_model)
+            self.addTab(self._page(self.venues_view), "Venues")
+
+    def on_venues(self, equity: Any, environments: dict[str, str], connections: dict[str, str]) -> None:
+        """``equity`` is a ``WorkspaceEquity``; the corner then shows the total over every venue."""
+        self.venues_model.update(equity, environments, connections)
+        self.venues_model.flush()
+        self._show_equity()
 
     def _count(self, *_: object) -> None:
         self.setTabText(0, f"Open orders ({self.open_model.rowCount()})")

@@ -42,7 +42,7 @@ class LogWidget(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
 
-    def on_logs(self, rows: list[tuple[int, str, str, str]]) -> None:
+    def on_logs(self, rows: list[tuple[int, str, str, str, str]]) -> None:
         self.model.on_records([LogRow.make(*r) for r in rows])
 
     def flush(self) -> None:

@@ -36,6 +36,7 @@ class TerminalStatusBar(QStatusBar):
         theme.style(self)
         self.streams: dict[str, bool] = {}
         self.drops = 0
+        self.venue_labels: dict[str, QLabel] = {}  # one per venue once the window holds several
 
     def set_environment(self, env: m.Environment) -> None:
         self.env_label.setText(env.name)
@@ -83,6 +84,30 @@ class TerminalStatusBar(QStatusBar):
             else:
                 extra = f" · {self.drops} drop{'s' if self.drops != 1 else ''} recovered" if self.drops else ""
                 self.set_connection("ok", f"● connected{extra}")
+
+    def set_venues(self, states: dict[str, tuple[bool, str]]) -> None:
+        """Each venue's connection, when the window holds several: ``{venue: (all streams up, text)}``."""
+        for venue in [v for v in self.venue_labels if v not in states]:
+            label = self.venue_labels.pop(venue)
+            self.removeWidget(label)
+            label.deleteLater()
+        if len(states) < 2:
+            for label in self.venue_labels.values():
+                label.hide()
+            self.conn_label.show()
+            return
+        self.conn_label.hide()
+        for venue, (up, text) in states.items():
+            label = self.venue_labels.get(venue)
+            if label is None:
+                label = self.venue_labels[venue] = QLabel(self)
+                self.addPermanentWidget(label)  # on the right: a status message cannot cover it
+            label.show()
+            shown = f"● {venue}: {text}"
+            if label.text() != shown:
+                label.setText(shown)
+                label.setObjectName("connOk" if up else "connWait")
+                self._repolish(label)
 
     def set_health(self, latency_ms: float | None, offset_ms: float | None, weight_used: int | None,
                    weight_limit: int | None) -> None:

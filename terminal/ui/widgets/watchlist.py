@@ -78,8 +78,26 @@ class WatchlistWidget(QWidget):
     def symbols(self) -> list[str]:
         return self.model.symbols()
 
+    def resolve(self, text: str) -> str:
+        """The watchlist key for what the user typed: a listed key (``AAPL@paper``, ``BTCUSDT``), a qualified id
+        (``BTCUSDT@binance``), or a bare symbol exactly one venue lists; case does not matter."""
+        text = text.strip()
+        wanted = text.upper()
+        if not self.instruments or text in self.instruments:
+            return text.upper() if "@" not in text else text
+        by_name: dict[str, str] = {}
+        bare: dict[str, list[str]] = {}
+        for key, ins in self.instruments.items():
+            by_name[key.upper()] = key
+            by_name.setdefault(ins.qualified_id.upper(), key)
+            bare.setdefault(key.partition("@")[0].upper(), []).append(key)
+        if wanted in by_name:
+            return by_name[wanted]
+        keys = bare.get(wanted, [])
+        return keys[0] if len(keys) == 1 else wanted
+
     def add_symbol(self, symbol: str) -> bool:
-        symbol = symbol.strip().upper()
+        symbol = self.resolve(symbol)
         if not symbol or (self.instruments and symbol not in self.instruments):
             return False
         if not self.model.add(symbol, self.instruments.get(symbol)):
@@ -107,7 +125,7 @@ class WatchlistWidget(QWidget):
         text = self.entry.text()
         if self.add_symbol(text):
             self.entry.clear()
-            self.select(text.strip().upper())
+            self.select(self.resolve(text))
         elif text.strip():
             self.entry.setToolTip(f"{text.strip().upper()} is not a listed instrument or is already watched")
             self.entry.selectAll()

@@ -1,0 +1,137 @@
+"""Several venues in one window: the sandbox (Binance) and the paper equity venue side by side; an order reaches the
+blotters and the log once."""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+
+from terminal import model as m
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow,
+              pytest.mark.qt_log_ignore("propagateSizeHints")]  # the offscreen plugin says this on every show()
+
+D = Decimal
+
+
+def _inserted(model) -> list[int]:
+    counts = [0]
+    model.rowsInserted.connect(lambda _parent, first, last: counts.__setitem__(0, counts[0] + last - first + 1))
+    return counts
+
+
+def _order_lines(caplog, cid: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "terminal.ui.link" and cid in r.getMessage()
+            and not r.getMessage().startswith("fill ")]
+
+
+def _buy_limit(qtbot, w, symbol: str, qty: str, below: str = "0.97") -> None:
+    qtbot.waitUntil(lambda: w.link.last_prices.get(symbol) is not None, timeout=15000)
+    w.watchlist.select(symbol)
+    qtbot.waitUntil(lambda: w.link.symbol == symbol, timeout=3000)
+    ins = w.instruments[symbol]
+    oe = w.order_entry
+    oe.type_combo.setCurrentIndex(0)
+    oe.buy_tab.setChecked(True)
+    oe.price_edit.setText(ins.format_price(ins.snap_price(w.link.last_prices[symbol] * D(below))))
+    oe.qty_edit.setText(qty)
+    qtbot.waitUntil(oe.submit.isEnabled, timeout=3000)
+    qtbot.mouseClick(oe.submit, Qt.MouseButton.LeftButton)
+
+
+def test_an_order_from_the_ticket_reaches_the_blotters_and_the_log_once(qtbot, window, caplog):
+    caplog.set_level(logging.INFO, logger="terminal.ui.link")
+    w = window
+    bl = w.blotters
+    open_inserts, history_inserts = _inserted(bl.open_model), _inserted(bl.history_model)
+    _buy_limit(qtbot, w, "BTCUSDT", "0.01")
+    qtbot.waitUntil(lambda: bl.open_model.rowCount() == 1, timeout=10000)
+    order = bl.open_model.row_at(0)
+    qtbot.waitUntil(lambda: w.order_entry.status.text().startswith("Sent:"), timeout=5000)
+    frames = w.bridge.frames
+    qtbot.waitUntil(lambda: w.bridge.frames >= frames + 4, timeout=3000)  # whatever was on its way has arrived
+    lines = _order_lines(caplog, order.client_order_id)
+    assert len(lines) == len(set(lines)) and any(": NEW " in x for x in lines), lines  # each state logged once
+    assert (open_inserts[0], history_inserts[0]) == (1, 1)
+    assert bl.open_model.rowCount() == 1 and bl.history_model.lookup(order.client_order_id).status is m.OrderStatus.NEW
+
+
+def _add_paper_from_the_file_menu(qtbot, w) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from terminal.ui.dialogs.venue import AddVenueDialog
+
+    w.add_venue_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(getattr(w, "add_venue_dialog", None), AddVenueDialog)
+                    and w.add_venue_dialog.isVisible(), timeout=5000)
+    dlg = w.add_venue_dialog
+    assert not dlg.isModal()  # the window keeps working meanwhile
+    assert dlg.provider.currentData() == "paper"  # binance is connected already: the next provider is offered
+    assert dlg.env.currentData() == "paper" and dlg.always_open.isChecked()
+    qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "paper" in w.link.workspace.sessions, timeout=15000)
+
+
+def test_one_window_trades_the_sandbox_and_the_paper_venue_side_by_side(qtbot, window):
+    w = window
+    bl = w.blotters
+    assert not bl.multi_venue and w.status.conn_label.isVisible()
+    _add_paper_from_the_file_menu(qtbot, w)
+    assert "AAPL@paper" in w.instruments and w.instruments["AAPL@paper"].currency == "USD"
+    # the watchlist takes the paper venue's symbols by bare symbol (one venue lists it) or qualified id
+    w.watchlist.entry.setText("aapl")
+    qtbot.keyClick(w.watchlist.entry, Qt.Key.Key_Return)
+    assert "AAPL@paper" in w.watchlist.symbols() and "BTCUSDT" in w.watchlist.symbols()
+    assert w.watchlist.add_symbol("MSFT@PAPER") and "MSFT@paper" in w.watchlist.symbols()
+    qtbot.waitUntil(lambda: w.watchlist.model.lookup("AAPL@paper").bid is not None, timeout=10000)
+    # an order on each venue, from the ticket
+    _buy_limit(qtbot, w, "BTCUSDT", "0.01")
+    qtbot.waitUntil(lambda: bl.open_model.rowCount() == 1, timeout=10000)
+    assert w.docks["chart"].windowTitle() == "Chart · BTCUSDT · 1m · data: binance"
+    _buy_limit(qtbot, w, "AAPL@paper", "5", below="0.99")
+    qtbot.waitUntil(lambda: bl.open_model.rowCount() == 2, timeout=10000)
+    assert w.docks["chart"].windowTitle() == "Chart · AAPL@paper · 1m · data: paper"
+    venue_col = bl.open_model.column_index("Venue")
+    assert not bl.open_view.isColumnHidden(venue_col)
+    shown = {bl.open_model.index(r, 1).data(): bl.open_model.index(r, venue_col).data()
+             for r in range(bl.open_model.rowCount())}
+    assert shown == {"BTCUSDT": "binance", "AAPL@paper": "paper"}
+    aapl = next(o for o in bl.open_model.all_rows() if o.symbol == "AAPL@paper")
+    assert w.link.workspace.session("paper").open_orders()[0].client_order_id == aapl.client_order_id
+    # a market buy on the paper venue fills: a fill and a USD balance with the paper venue
+    oe = w.order_entry
+    oe.type_combo.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: oe.type_combo.currentText().lower().startswith("market"), timeout=2000)
+    oe.qty_edit.setText("2")
+    qtbot.waitUntil(oe.submit.isEnabled, timeout=3000)
+    qtbot.mouseClick(oe.submit, Qt.MouseButton.LeftButton)
+    fm = bl.fills_model
+    qtbot.waitUntil(lambda: any(fm.row_at(r).symbol == "AAPL@paper" for r in range(fm.rowCount())), timeout=10000)
+    row = next(r for r in range(fm.rowCount()) if fm.row_at(r).symbol == "AAPL@paper")
+    assert fm.index(row, fm.column_index("Venue")).data() == "paper"
+    bm = bl.balances_model
+    qtbot.waitUntil(lambda: bm.balance("USD", "paper") is not None and bm.balance("USDT") is not None,
+                    timeout=10000)
+    venues = {bm.index(r, bm.column_index("Asset")).data(): bm.index(r, bm.column_index("Venue")).data()
+              for r in range(bm.rowCount())}
+    assert venues["USD"] == "paper" and venues["USDT"] == "binance" and venues["AAPL"] == "paper"
+    # equity per venue and in total (USD at the FX table's 1 USDT), and one connection per venue in the status bar
+    vm = bl.venues_model
+    w.link.refresh_health()
+    qtbot.waitUntil(lambda: vm.row_of("paper") is not None and vm.row_of("paper").value is not None, timeout=5000)
+    eq = w.link.workspace.equity()
+    paper, total = vm.row_of("paper"), vm.row_of("Total")
+    assert paper.currency == "USD" and paper.value == eq.venues["paper"].value and total.value == eq.total
+    assert total.value == sum(v.value for v in eq.venues.values() if v.value is not None)
+    assert bl.tabText(bl.count() - 1) == "Venues" and "2 venues" in bl.equity_label.text()
+    assert "1 USD = 1 USDT" in total.note or total.note.startswith("*")
+    labels = w.status.venue_labels
+    assert set(labels) == {"binance", "paper"} and not w.status.conn_label.isVisible()
+    assert labels["binance"].text() == "● binance: connected" and labels["paper"].text() == "● paper: connected"
+    assert all(lb.isVisible() for lb in labels.values())
+    # the paper venue's connection drops: only its label says so
+    w.link.workspace.session("paper").bus.publish(m.ConnectionChanged("market", False, "dropped"))
+    w.link.refresh_health()
+    assert labels["paper"].text() == "● paper: reconnecting market" and labels["binance"].text().endswith("connected")
