@@ -1,4 +1,10 @@
-"""API keys per environment: entered masked, stored only through ``terminal.storage.secrets`` (the keyring).
+"""API keys per provider and environment, as each adapter's ``CredentialSpec`` declares them: entered masked,
+stored only through ``terminal.storage.secrets`` (the keyring).
+
+The fields' labels come from the spec. When the spec's environment variables supply the credentials
+(``BINANCE_API_KEY``/``BINANCE_SECRET_KEY``), the page says "from environment": they are used for this run and never
+stored (``connect`` prefers them to the keyring). Every other provider of the registry gets a tab generated from its
+spec: "needs no credentials" (paper), or its fields and the environment variables that supply them.
 
 Without a secure keyring backend the dialog says so plainly, disables saving, and trading stays disabled on that
 environment. Nothing is ever written to a settings file or a log. Keyring calls run off the GUI thread.
@@ -7,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 from typing import Any, Callable
 from urllib.parse import urlparse
@@ -20,7 +27,7 @@ from ...model import Environment
 from .. import theme
 from ...storage import secrets
 from ...storage.secrets import Credentials, KeyType, SecretsUnavailable
-from ...venues.ports import AuthError, RateLimited, Rejected, TemporaryError
+from ...venues.ports import AdapterInfo, AuthError, CredentialSpec, RateLimited, Rejected, TemporaryError
 from ...venues import registry
 from .pick import pick_file
 
@@ -64,6 +71,19 @@ def describe_failure(exc: BaseException, host: str) -> str:
     return f"unexpected failure ({type(exc).__name__}): {text}"
 
 
+def from_environment_text(spec: CredentialSpec) -> str:
+    """"from environment (A, B): …" when the spec's variables supply the credentials for this run, else ""."""
+    if spec.from_environment(os.environ) is None:
+        return ""
+    names = ", ".join(f.env_var for f in spec.fields if f.env_var and os.environ.get(f.env_var))
+    return f"from environment ({names}): used for this run only, never stored"
+
+
+def _env_hint(spec: CredentialSpec) -> str:
+    names = [f.env_var for f in spec.fields if f.env_var]
+    return f"or set {' and '.join(names)} for one run (never stored)" if names else ""
+
+
 async def _off_thread(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
@@ -79,7 +99,10 @@ class EnvironmentKeys(QWidget):
         self.available = available
         self.tester: Callable[[Environment, Credentials], Any] | None = None
         #: the server a test connects to (named in a failure); a test may point it elsewhere
-        self.url = registry.info(registry.DEFAULT).environment(env.value).address  # "" for the sandbox
+        adapter = registry.info(registry.DEFAULT)
+        self.url = adapter.environment(env.value).address  # "" for the sandbox
+        self.spec = adapter.credentials
+        fields = {f.name: f for f in self.spec.fields}
         self.kind = QComboBox(self)
         self.kind.addItem("HMAC (API key + secret)", KeyType.HMAC)
         self.kind.addItem("Ed25519 (API key + private key)", KeyType.ED25519)
@@ -106,14 +129,26 @@ class EnvironmentKeys(QWidget):
         self.save_button.clicked.connect(self._on_save)
         self.delete_button.clicked.connect(self._on_delete)
         self.test_button.clicked.connect(self._on_test)
+        self.from_env = QLabel("", self)  # "from environment (…)" when the variables supply the keys
+        self.from_env.setWordWrap(True)
+        self.from_env.hide()
         form = QFormLayout()
         form.addRow("Key type", self.kind)
-        form.addRow("API key", self.api_key)
+        self.field_labels: dict[str, str] = {}
+        for name, edit in (("api_key", self.api_key), ("api_secret", self.secret)):
+            spec_field = fields.get(name)
+            label = spec_field.label if spec_field is not None else name
+            self.field_labels[name] = label
+            if spec_field is not None and spec_field.env_var:
+                edit.setToolTip(f"{label}; {spec_field.env_var} supplies it for one run instead (never stored)")
+        self.api_key.setPlaceholderText(self.field_labels["api_key"])
+        form.addRow(self.field_labels["api_key"].split(" (")[0], self.api_key)
         sec = QHBoxLayout()
         sec.addWidget(self.secret, 1)
         sec.addWidget(self.pem_button)
-        form.addRow("Secret", sec)
+        form.addRow(self.field_labels["api_secret"].split(" (")[0], sec)
         form.addRow("Stored", self.stored)
+        form.addRow("", self.from_env)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.delete_button)
@@ -144,6 +179,9 @@ class EnvironmentKeys(QWidget):
         return Credentials(self.api_key.text().strip(), secret, kind)
 
     async def load(self) -> None:
+        env_text = from_environment_text(self.spec) if self.env is not Environment.SANDBOX else ""
+        self.from_env.setText(env_text)
+        self.from_env.setVisible(bool(env_text))
         if not self.available:
             return
         try:
@@ -300,6 +338,12 @@ class KeysDialog(QDialog):
             self.pages[env] = page
             self.tab_of[env] = page
             self.tabs.addTab(page, env.name)
+        self.provider_pages: dict[str, ProviderCredentials] = {}
+        for name in registry.names():  # every other provider, from its CredentialSpec
+            if name != registry.DEFAULT:
+                provider_page = ProviderCredentials(registry.info(name), self)
+                self.provider_pages[name] = provider_page
+                self.tabs.addTab(provider_page, name.upper())
         if current in self.tab_of:
             self.tabs.setCurrentWidget(self.tab_of[current])  # type: ignore[index]
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -313,3 +357,49 @@ class KeysDialog(QDialog):
     async def load(self) -> None:
         for page in self.pages.values():
             await page.load()
+        for provider_page in self.provider_pages.values():
+            provider_page.load()
+
+
+class ProviderCredentials(QWidget):
+    """A provider's credentials as its ``CredentialSpec`` declares them: its fields (secret ones masked) with the
+    environment variables that supply them, "from environment" when they do, or "needs no credentials"."""
+
+    def __init__(self, adapter: AdapterInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.adapter = adapter
+        spec = adapter.credentials
+        lay = QVBoxLayout(self)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        lay.addWidget(self.summary)
+        self.edits: dict[str, QLineEdit] = {}
+        if spec.fields:
+            form = QFormLayout()
+            for f in spec.fields:
+                edit = QLineEdit(self)
+                edit.setEchoMode(QLineEdit.EchoMode.Password if f.secret else QLineEdit.EchoMode.Normal)
+                edit.setPlaceholderText(f"from {f.env_var}" if f.env_var else f.label)
+                edit.setReadOnly(True)  # this provider's keys come from the environment (see the summary)
+                form.addRow(f.label + (" (optional)" if f.optional else ""), edit)
+                self.edits[f.name] = edit
+            lay.addLayout(form)
+        self.from_env = QLabel("", self)
+        self.from_env.setWordWrap(True)
+        lay.addWidget(self.from_env)
+        lay.addStretch(1)
+        self.load()
+
+    def load(self) -> None:
+        spec, title = self.adapter.credentials, self.adapter.title
+        envs = ", ".join(e.name for e in self.adapter.environments)
+        if not spec.fields:
+            self.summary.setText(f"{title} ({envs}) needs no credentials.")
+            return
+        self.summary.setText(f"{title} ({envs}) takes {', '.join(f.label for f in spec.fields)}: {_env_hint(spec)}.")
+        text = from_environment_text(spec)
+        self.from_env.setText(text or "not set in the environment")
+        for f in spec.fields:
+            supplied = bool(f.env_var and os.environ.get(f.env_var))
+            value = os.environ.get(f.env_var or "", "") if supplied else ""
+            self.edits[f.name].setText(("•" * 8 if f.secret else mask(value)) if value else "")  # never in full
