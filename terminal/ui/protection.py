@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KILL_KEY = "Ctrl+Shift+K"
+LOCKED = "trading is locked by the kill switch: Trade > Unlock trading… to trade again"
 KILL_STYLE = ("QToolButton#killSwitch { background: #c62828; color: white; font-weight: 800; padding: 4px 14px;"
               " border-radius: 3px; } QToolButton#killSwitch:pressed { background: #8e0000; }")
 
@@ -99,8 +100,18 @@ class Protection:
         self.w.status.set_risk(status.summary(), bool(status.halted))
 
     def _show_lock(self) -> None:
-        self.w.status.set_locked(self.locked)
-        self.unlock_action.setEnabled(self.locked)
+        """The lock in red in the status bar; the ticket's and the chart's order actions off while it holds (the
+        session refuses orders anyway: this says so before the user tries)."""
+        w, locked = self.w, self.locked
+        w.status.set_locked(locked)
+        self.unlock_action.setEnabled(locked)
+        if self.session is None:
+            return
+        enabled = bool(self.session.has_keys) and not locked
+        reason = LOCKED if locked else (self.session.keys_problem or "no API keys")
+        w.order_entry.set_trading_enabled(enabled, reason)
+        if hasattr(w.chart, "set_trading_enabled"):
+            w.chart.set_trading_enabled(enabled, reason)
 
     def _save(self) -> None:
         try:
