@@ -15,6 +15,18 @@ YES = QMessageBox.StandardButton.Yes
 SHOWS_A_BOX = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen plugin says this on every show()
 
 
+IDLE_STRATEGY = """
+from terminal.strategy.base import Strategy
+
+class Idle(Strategy):
+    name = "idle"
+    parameters = {}
+
+    def on_bar(self, bar):
+        pass
+"""
+
+
 def _ready(qtbot, w, symbol="BTCUSDT"):
     row = w.watchlist.model.lookup(symbol)
     qtbot.waitUntil(lambda: row.bid is not None and row.ask is not None and row.last is not None, timeout=15000)
@@ -114,9 +126,23 @@ def test_kill_button_cancels_flattens_and_locks_until_unlocked_even_across_a_new
 @pytest.mark.gui
 @pytest.mark.slow
 @SHOWS_A_BOX
-def test_hotkey_engages_the_kill_switch_and_answering_no_keeps_the_positions(qtbot, qloop, window, answer_box):
+def test_hotkey_engages_the_kill_switch_stops_the_strategies_and_answering_no_keeps_the_positions(
+        qtbot, qloop, window, answer_box, tmp_path):
+    from terminal.ui.automation.host import InstanceState
+
     w = window
     _ready(qtbot, w)
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "idle.py").write_text(IDLE_STRATEGY)
+    dock = w.automation.strategies
+    w.automation.backtest.setup.load_folder(folder)
+    dock.refresh_strategies()
+    dock.select_strategy("idle")
+    dock.symbol_combo.setCurrentText("BTCUSDT")
+    dock.interval_combo.setCurrentText("1s")
+    inst = qloop.run(dock.add_and_start(), 20)
+    assert inst.state is InstanceState.RUNNING, inst.error
     held = _held_on_sandbox(w, "BTC")
     box = answer_box(QMessageBox.StandardButton.No)
     w.activateWindow()
@@ -125,3 +151,4 @@ def test_hotkey_engages_the_kill_switch_and_answering_no_keeps_the_positions(qtb
     qtbot.waitUntil(lambda: box.clicked, timeout=15000)
     qtbot.waitUntil(lambda: "trading locked" in w.status.currentMessage(), timeout=10000)
     assert w.link.session.trading_locked and _held_on_sandbox(w, "BTC") == held
+    assert inst.state is InstanceState.STOPPED
