@@ -112,7 +112,10 @@ class SessionLink:
             (w.chart.price_clicked, lambda p: w.order_entry.set_price(Decimal(repr(p)))),
             (w.chart.timeframe_changed, self.set_interval),
             (w.chart.range_requested, self._on_history_needed),
-            (w.blotters.reference_changed, self._on_reference))
+            (w.blotters.reference_changed, self._on_reference),
+            (w.watchlist.data_source_chosen, lambda sym, venue: self.spawn(self.route(sym, venue), f"route {sym}")))
+        w.watchlist.data_sources = lambda sym: v.data_sources(sym) if sym in w.instruments else []
+        w.watchlist.data_source_of = lambda sym: v.data_source(sym) if sym in w.instruments else ""
         b.attach_workspace(self.workspace.bus, v.primary)
         # seed the blotters from the session's state (bus events after this point update them)
         for mdl in w.blotters.models():
@@ -156,6 +159,34 @@ class SessionLink:
                  len(session.instruments))
         self.refresh_health()
         return name
+
+    async def route(self, key: str, data_venue: str) -> None:
+        """Take ``key``'s market data from ``data_venue`` (the watchlist's "Market data from" menu): its quotes, book
+        and bars move to that venue's session; its orders still go to its own venue."""
+        v = self.venues
+        if v.data_source(key) == data_venue:
+            return
+        watched = key in self.w.watchlist.symbols()
+        selected = key == self.symbol
+        if watched:
+            await v.unwatch(key)
+        if selected:
+            if self._book_symbol == key:
+                await v.unwatch_book(key)
+                self._book_symbol = ""
+            if self._bars_key is not None and self._bars_key[0] == key:
+                await v.unwatch_bars(*self._bars_key)
+                self._bars_key = None
+        venue, _, sym = v.target(key)
+        self.workspace.route(v.qualified(key), data=None if data_venue == venue else data_venue, symbol=sym)
+        log.info("%s: market data from %s, orders to %s", v.qualified(key), data_venue, venue,
+                 extra={"venue": venue})
+        if watched:
+            await v.watch(key)
+        if selected:
+            self._chart_title()
+            self._select_gen += 1
+            await self._switch_streams(key, self.interval, self._select_gen)
 
     def _venue_balance(self, b: m.Balance, venue: str) -> m.Balance:
         from .bridge import VenueBalance

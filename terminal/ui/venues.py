@@ -56,6 +56,11 @@ class WindowVenues:
         """The venue the market data of ``key`` comes from (the chart header names it)."""
         return self.workspace.data_source(self.qualified(key))[0]
 
+    def data_sources(self, key: str) -> list[str]:
+        """The venues whose session lists ``key``'s symbol (its own first): where its market data can come from."""
+        venue, _, sym = self.target(key)
+        return [venue] + [n for n, s in self.workspace.sessions.items() if n != venue and sym in s.instruments]
+
     def _ui(self, venue: str, order: m.Order) -> m.Order:
         return order if venue == self.primary else dataclasses.replace(order, symbol=self.key(venue, order.symbol))
 

@@ -135,3 +135,29 @@ def test_one_window_trades_the_sandbox_and_the_paper_venue_side_by_side(qtbot, w
     w.link.workspace.session("paper").bus.publish(m.ConnectionChanged("market", False, "dropped"))
     w.link.refresh_health()
     assert labels["paper"].text() == "● paper: reconnecting market" and labels["binance"].text().endswith("connected")
+
+
+def test_market_data_for_an_instrument_from_another_session_chosen_in_the_watchlist(qtbot, qloop, window):
+    from terminal.session.workspace import VenueEvent
+
+    w = window
+    qtbot.waitUntil(lambda: w.link.symbol == "BTCUSDT", timeout=10000)
+    assert qloop.run(w.add_venue("sandbox", name="feed"), 30) == "feed"  # a second sandbox as a data provider
+    ws = w.link.workspace
+    routed: list[VenueEvent] = []
+    ws.bus.subscribe(VenueEvent, lambda e: routed.append(e) if e.source == "feed" and e.venue == "binance" else None)
+    w.watchlist.select("BTCUSDT")
+    menu = w.watchlist.source_menu
+    menu.aboutToShow.emit()  # what the right-click shows: the venues listing BTCUSDT, its own checked
+    entries = {a.text(): a for a in menu.actions()}
+    assert list(entries) == ["binance", "feed"] and entries["binance"].isChecked()
+    entries["feed"].trigger()
+    qtbot.waitUntil(lambda: w.docks["chart"].windowTitle() == "Chart · BTCUSDT · 1m · data: feed", timeout=10000)
+    assert ws.data_source("BTCUSDT@binance") == ("feed", "BTCUSDT")
+    qtbot.waitUntil(lambda: any(e.event.__class__.__name__ == "QuoteTick" for e in routed), timeout=10000)
+    menu.aboutToShow.emit()
+    assert {a.text(): a.isChecked() for a in menu.actions()} == {"binance": False, "feed": True}
+    # orders still go to the instrument's own venue
+    _buy_limit(qtbot, w, "BTCUSDT", "0.01")
+    qtbot.waitUntil(lambda: w.blotters.open_model.rowCount() == 1, timeout=10000)
+    assert len(ws.session("binance").open_orders()) == 1 and ws.session("feed").open_orders() == []

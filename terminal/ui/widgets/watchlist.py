@@ -1,9 +1,12 @@
 """Watchlist: add (with completion over the instruments) and remove symbols; selecting one links the other docks."""
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import QModelIndex, QStringListModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCompleter, QHeaderView, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCompleter, QHeaderView, QHBoxLayout, QLineEdit, QMenu, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from ... import model as m
 from .. import theme
@@ -15,6 +18,7 @@ class WatchlistWidget(QWidget):
     symbol_selected = Signal(str)
     symbol_added = Signal(str)
     symbol_removed = Signal(str)
+    data_source_chosen = Signal(str, str)  # (symbol, venue its market data should come from)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +45,13 @@ class WatchlistWidget(QWidget):
         remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         remove.triggered.connect(self.remove_selected)
         self.view.addAction(remove)
+        #: market-data routing (several venues): the venues that can serve a symbol's data, and the current one
+        self.data_sources: Callable[[str], list[str]] = lambda symbol: []
+        self.data_source_of: Callable[[str], str] = lambda symbol: ""
+        self.source_menu = QMenu("Market data from", self)
+        self.source_menu.aboutToShow.connect(self._fill_sources)
+        self.source_action = self.source_menu.menuAction()
+        self.view.addAction(self.source_action)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
         self.view.clicked.connect(self._on_current)
         top = QHBoxLayout()
@@ -129,6 +140,24 @@ class WatchlistWidget(QWidget):
         elif text.strip():
             self.entry.setToolTip(f"{text.strip().upper()} is not a listed instrument or is already watched")
             self.entry.selectAll()
+
+    def current_symbol(self) -> str:
+        idx = self.view.currentIndex()
+        return self.model.row_at(idx.row()).symbol if idx.isValid() and idx.row() < len(self.model.store) else ""
+
+    def _fill_sources(self) -> None:
+        """The right-click submenu: one checkable entry per venue that lists the current row's symbol."""
+        self.source_menu.clear()
+        symbol = self.current_symbol()
+        venues = self.data_sources(symbol) if symbol else []
+        current = self.data_source_of(symbol) if symbol else ""
+        for venue in venues:
+            a = self.source_menu.addAction(venue)
+            a.setCheckable(True)
+            a.setChecked(venue == current)
+            a.triggered.connect(lambda _=False, sym=symbol, v=venue: self.data_source_chosen.emit(sym, v))
+        if not venues:
+            self.source_menu.addAction("only its own venue lists it").setEnabled(False)
 
     def _on_current(self, current: QModelIndex, *_: object) -> None:
         if current.isValid() and current.row() < len(self.model.store):
