@@ -90,15 +90,15 @@ def credentials_for(adapter: AdapterInfo, env: EnvironmentSpec, *, api_key: str 
     if from_env is not None:
         return from_env, ENVIRONMENT, ""
     where = env.name if adapter.name == registry.DEFAULT else f"{adapter.name} {env.name}"
-    if env.name not in {e.value for e in Environment}:  # the keyring is keyed by environment (issue 11, part F)
-        return None, None, f"no API keys for {where}: set {_env_vars(adapter.credentials)}"
-    try:
-        stored = secrets.load_credentials(env.name)
+    try:  # the keyring holds each provider's CredentialSpec fields per environment
+        stored = secrets.load_fields(adapter.name, env.name)
     except SecretsUnavailable as exc:
         return None, None, f"no API keys for {where}: {exc}"
-    if stored is None:
+    required = [f.name for f in adapter.credentials.fields if not f.optional]
+    if stored is None or not all(stored.get(n) for n in required):
         return None, None, f"no API keys for {where}: add them in Accounts"
-    return {"api_key": stored.api_key, "api_secret": stored.secret, "key_type": stored.key_type.value}, KEYRING, ""
+    known = {f.name for f in adapter.credentials.fields} | {"key_type"}
+    return {k: v for k, v in stored.items() if k in known}, KEYRING, ""
 
 
 def _env_vars(spec: CredentialSpec) -> str:

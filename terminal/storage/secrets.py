@@ -1,7 +1,11 @@
 """API credentials in the system keyring, and nowhere else.
 
-One keyring entry per environment (service ``trading-terminal``, user = environment name) holding a small
-JSON document: api key, secret (HMAC secret or Ed25519 private key in PEM) and the key type.
+One keyring entry per provider and environment: service ``trading-terminal/<provider>/<environment>``, user
+``credentials``, holding a small JSON document of the fields the provider's ``CredentialSpec`` declares
+(``save_fields``/``load_fields``/``delete_fields``). Binance's key pair (``Credentials``: api key, secret (HMAC secret
+or Ed25519 private key in PEM) and key type) is the ``binance`` provider's entry; entries written before there were
+several providers (service ``trading-terminal``, user = environment name) are still read for Binance, and replaced
+by the new entry the next time its keys are saved.
 When no secure backend is usable this module raises ``SecretsUnavailable`` with a message a person can act on.
 There is deliberately no plaintext fallback.
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
+from typing import Mapping
 
 import keyring
 import keyring.errors
@@ -18,6 +23,10 @@ from ..model import Environment
 from . import redaction
 
 SERVICE = "trading-terminal"
+#: the user name of a provider entry (the service names the provider and environment)
+FIELDS_USER = "credentials"
+#: the provider whose entries predate providers (service ``SERVICE``, user = environment name)
+LEGACY_PROVIDER = "binance"
 
 
 class SecretsUnavailable(RuntimeError):
@@ -100,35 +109,97 @@ def available() -> tuple[bool, str]:
     return True, f"Keys are stored in {type(kr).__name__}."
 
 
-def save_credentials(environment: Environment | str, credentials: Credentials) -> None:
-    kr = _backend()
-    payload = json.dumps({"api_key": credentials.api_key, "secret": credentials.secret,
-                          "key_type": credentials.key_type.value})
-    _call(kr.set_password, SERVICE, _user(environment), payload)
+def service_name(provider: str, environment: Environment | str) -> str:
+    """The keyring service of ``provider``'s credentials for ``environment``: ``trading-terminal/kite/live``."""
+    return f"{SERVICE}/{provider.strip().lower()}/{_env_name(environment)}"
 
 
-def load_credentials(environment: Environment | str) -> Credentials | None:
-    """The stored credentials, or None if there are none for this environment."""
+def _env_name(environment: Environment | str) -> str:
+    return environment.value if isinstance(environment, Environment) else str(environment).strip().lower()
+
+
+def save_fields(provider: str, environment: Environment | str, values: Mapping[str, str]) -> None:
+    """Store ``values`` (CredentialSpec field name -> text) for ``provider`` and ``environment``, replacing what was
+    there (and Binance's entry of the old layout)."""
+    if not values or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in values.items()):
+        raise ValueError("credentials: every field needs a value")
     kr = _backend()
-    raw = _call(kr.get_password, SERVICE, _user(environment))
-    if not raw:
+    _call(kr.set_password, service_name(provider, environment), FIELDS_USER, json.dumps(dict(values)))
+    if provider.strip().lower() == LEGACY_PROVIDER:
+        _delete(kr, SERVICE, _env_name(environment))
+
+
+def load_fields(provider: str, environment: Environment | str) -> dict[str, str] | None:
+    """The stored fields of ``provider`` for ``environment``, or None. Binance falls back to its old entry."""
+    kr = _backend()
+    where = f"{provider} {_env_name(environment)}"
+    raw = _call(kr.get_password, service_name(provider, environment), FIELDS_USER)
+    if raw:
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+                raise ValueError("not a mapping of texts")
+        except ValueError:
+            raise SecretsUnavailable(f"the stored {where} credentials are unreadable: enter them again") from None
+        redaction.register(*data.values())
+        return dict(data)
+    if provider.strip().lower() != LEGACY_PROVIDER:
+        return None
+    legacy = _call(kr.get_password, SERVICE, _env_name(environment))
+    if not legacy:
         return None
     try:
-        data = json.loads(raw)
-        creds = Credentials(data["api_key"], data["secret"], KeyType(data.get("key_type", "hmac")))
+        old = json.loads(legacy)
+        values = {"api_key": old["api_key"], "api_secret": old["secret"],
+                  "key_type": KeyType(old.get("key_type", "hmac")).value}
+        if not all(isinstance(v, str) and v for v in values.values()):
+            raise ValueError("empty field")
     except (ValueError, KeyError, TypeError):
-        raise SecretsUnavailable(f"the stored {_user(environment)} credentials are unreadable: enter them again") from None
-    redaction.register(creds.api_key, creds.secret)
-    return creds
+        raise SecretsUnavailable(f"the stored {where} credentials are unreadable: enter them again") from None
+    redaction.register(values["api_key"], values["api_secret"])
+    return values
 
 
-def delete_credentials(environment: Environment | str) -> bool:
-    """Remove the credentials; returns False if there were none."""
+def delete_fields(provider: str, environment: Environment | str) -> bool:
+    """Remove ``provider``'s credentials for ``environment`` (Binance: the old entry too); False if there were none."""
     kr = _backend()
+    gone = _delete(kr, service_name(provider, environment), FIELDS_USER)
+    if provider.strip().lower() == LEGACY_PROVIDER:
+        gone = _delete(kr, SERVICE, _env_name(environment)) or gone
+    return gone
+
+
+def _delete(kr: keyring.backend.KeyringBackend, service: str, user: str) -> bool:
     try:
-        kr.delete_password(SERVICE, _user(environment))
+        if kr.get_password(service, user) is None:  # some backends delete nothing without complaint
+            return False
+        kr.delete_password(service, user)
     except keyring.errors.PasswordDeleteError:
         return False
     except keyring.errors.KeyringError as exc:
         raise SecretsUnavailable(_explain(exc)) from None
     return True
+
+
+def save_credentials(environment: Environment | str, credentials: Credentials) -> None:
+    """Binance's key pair for ``environment``."""
+    _user(environment)  # ValueError for an environment Binance does not have
+    save_fields(LEGACY_PROVIDER, environment, {"api_key": credentials.api_key, "api_secret": credentials.secret,
+                                               "key_type": credentials.key_type.value})
+
+
+def load_credentials(environment: Environment | str) -> Credentials | None:
+    """Binance's stored key pair for ``environment``, or None if there is none."""
+    values = load_fields(LEGACY_PROVIDER, _user(environment))
+    if values is None:
+        return None
+    try:
+        return Credentials(values["api_key"], values["api_secret"], KeyType(values.get("key_type", "hmac")))
+    except (ValueError, KeyError):
+        raise SecretsUnavailable(f"the stored {_user(environment)} credentials are unreadable: "
+                                 "enter them again") from None
+
+
+def delete_credentials(environment: Environment | str) -> bool:
+    """Remove Binance's key pair for ``environment``; returns False if there was none."""
+    return delete_fields(LEGACY_PROVIDER, _user(environment))

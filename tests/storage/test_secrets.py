@@ -57,7 +57,8 @@ def test_save_load_delete_round_trip_per_environment(use_backend):
     assert secrets.load_credentials(Environment.TESTNET) == creds
     assert secrets.load_credentials(Environment.LIVE).key_type is KeyType.ED25519
     assert secrets.load_credentials(Environment.SANDBOX) is None
-    assert [k[1] for k in kr.store] == ["testnet", "live"]
+    assert list(kr.store) == [("trading-terminal/binance/testnet", "credentials"),
+                              ("trading-terminal/binance/live", "credentials")]
     assert secrets.delete_credentials(Environment.TESTNET) is True
     assert secrets.delete_credentials(Environment.TESTNET) is False
     assert secrets.load_credentials(Environment.TESTNET) is None
