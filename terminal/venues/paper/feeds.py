@@ -101,6 +101,18 @@ class PaperFeeds:
             for key in list(self._bars):
                 self._publish_bar(key, now_ms)
 
+    def resync(self) -> None:
+        """Publish everything watched afresh (after a reconnect: the events in between were lost)."""
+        now = self._clock.now_ms()
+        self._last_best.clear()
+        self._last_bar.clear()
+        for symbol in list(self._quotes):
+            self._publish_quote(symbol, now)
+        for symbol, book in list(self._books.items()):
+            self._publish_book(symbol, book, now, snapshot=True)
+        for key in list(self._bars):
+            self._publish_bar(key, now)
+
     def refresh(self, now_ms: int | None = None) -> None:
         """Publish the quotes and books that changed (after a step or an order)."""
         now = self._clock.now_ms() if now_ms is None else now_ms

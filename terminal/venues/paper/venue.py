@@ -7,10 +7,15 @@ flagged ``extended_hours`` during pre-market or after-hours; ``always_open`` lif
 Engine refusals become the ports' outcomes (``convert.outcome``); an order the instrument's filters refuse is rejected
 with the instrument's own message. Nothing is ever in doubt in-process: ``settle_ms`` is 0 and no call raises
 ``MayHaveLanded``.
+
+``drop_connection()`` is the fault switch that stands for a network failure (the sandbox's ``drop_websockets``): the
+streams go down, their events are lost until they come back at the next market step, and the user stream's connect
+listeners then hear ``is_reconnect=True`` (a session reconciles what it missed).
 """
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from decimal import Decimal
 from typing import Any, Callable, Iterable, TypeVar
@@ -30,6 +35,7 @@ from .exchange import ACCOUNT, STEP_MS, PaperExchange
 from .feeds import PaperFeeds
 from .info import INFO, NAME
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_DEPTH = 5000
 HISTORY_ALL = 1_000_000  # "every trade the engine still keeps" for average prices
@@ -53,8 +59,12 @@ class PaperVenue:
         self.feeds = PaperFeeds(self.exchange, self._publish, self.clock, book_top_n=book_top_n)
         self._instruments = {s: dataclasses.replace(i, venue=NAME) for s, i in self.exchange.instruments.items()}
         self._user_stream = False
+        self._connect_listeners: list[Callable[[bool], None]] = []
         self._last_publish_mono = 0.0
         self._closed = False
+        self._connected = True  # False between drop_connection() and the next market step
+        self.reconnects = 0
+        self.lost_events = 0  # published while the connection was down
 
     @property
     def always_open(self) -> bool:
@@ -65,8 +75,48 @@ class PaperVenue:
         self.exchange.always_open = bool(value)
 
     def _publish(self, event: object) -> None:
+        if not self._connected:
+            self.lost_events += 1
+            return
         self._last_publish_mono = time.monotonic()
         self.bus.publish(event)
+
+    # ------------------------------------------------------------------ fault switch (tests, demos)
+    @property
+    def connected(self) -> bool:
+        return self._connected and not self._closed
+
+    def drop_connection(self) -> None:
+        """As if the network dropped: ConnectionChanged(False, "dropped") for the market stream and, once started,
+        the user stream; every event until the next market step is lost. Then both come back (ConnectionChanged
+        "reconnected"), watched quotes, books and bars are published afresh, and the user stream's connect listeners
+        run with ``is_reconnect=True``. Requests (orders, look-ups, history) keep working meanwhile, as REST does
+        while a websocket is down."""
+        if not self._connected or self._closed:
+            return
+        now = self.now_ms()
+        for stream in self._streams():
+            self.bus.publish(ConnectionChanged(stream, False, "dropped", self.reconnects, now))
+        self._connected = False
+        self.exchange.step_listeners.append(self._reconnect)
+
+    def _streams(self) -> tuple[str, ...]:
+        return ("market", "user") if self._user_stream else ("market",)
+
+    def _reconnect(self, now_ms: int) -> None:
+        self.exchange.step_listeners.remove(self._reconnect)
+        if self._closed:
+            return
+        self._connected = True
+        self.reconnects += 1
+        for stream in self._streams():
+            self._publish(ConnectionChanged(stream, True, "reconnected", self.reconnects, now_ms))
+        self.feeds.resync()
+        for fn in list(self._connect_listeners):
+            try:
+                fn(True)
+            except Exception:  # noqa: BLE001 - one listener must not stop the others
+                log.exception("paper connect listener %r failed", fn)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -141,9 +191,10 @@ class PaperVenue:
 
     def health(self) -> dict[str, StreamHealth]:
         now = self.now_ms()
-        return {"market": StreamHealth("market", self.feeds.published, self._last_publish_mono, extra={
-            "connected": not self._closed, "trading": self.exchange.is_trading(now),
-            "always_open": self.always_open, "steps": self.exchange.steps, **self.feeds.watching()})}
+        extra = {"connected": self.connected, "trading": self.exchange.is_trading(now),
+                 "always_open": self.always_open, "steps": self.exchange.steps, **self.feeds.watching()}
+        return {"market": StreamHealth("market", self.feeds.published, self._last_publish_mono, self.reconnects,
+                                       extra=extra)}
 
     # ------------------------------------------------------------------ execution
     def now_ms(self) -> int:
@@ -276,6 +327,7 @@ class PaperVenue:
             self.exchange.engine.balance_listeners.append(self._on_balance)
             self._publish(ConnectionChanged("user", True, "connected", ts_recv=self.now_ms()))
         if on_connect is not None:
+            self._connect_listeners.append(on_connect)
             on_connect(False)
 
     def _on_execution(self, execution: Execution) -> None:
