@@ -73,7 +73,7 @@ def test_keys_are_masked_stored_only_in_the_keyring_and_never_in_settings_logs_o
     assert all(SECRET not in t and API_KEY not in t for t in _texts(dlg))
     page.tester = None
     assert qloop.run(page.save())
-    stored = memory_keyring.store[("trading-terminal", "testnet")]
+    stored = memory_keyring.store[("trading-terminal/binance/testnet", "credentials")]
     assert SECRET in stored and API_KEY in stored
     assert page.api_key.text() == "" and page.secret.text() == ""
     assert "TEST…wC" in page.stored.text()

@@ -341,7 +341,8 @@ class KeysDialog(QDialog):
         self.provider_pages: dict[str, ProviderCredentials] = {}
         for name in registry.names():  # every other provider, from its CredentialSpec
             if name != registry.DEFAULT:
-                provider_page = ProviderCredentials(registry.info(name), self)
+                provider_page = ProviderCredentials(registry.info(name), self, ok)
+                provider_page.changed.connect(self.keys_changed)
                 self.provider_pages[name] = provider_page
                 self.tabs.addTab(provider_page, name.upper())
         if current in self.tab_of:
@@ -359,36 +360,73 @@ class KeysDialog(QDialog):
             await page.load()
         for provider_page in self.provider_pages.values():
             provider_page.load()
+            await provider_page.load_stored()
 
 
 class ProviderCredentials(QWidget):
     """A provider's credentials as its ``CredentialSpec`` declares them: its fields (secret ones masked) with the
-    environment variables that supply them, "from environment" when they do, or "needs no credentials"."""
+    environment variables that supply them, "from environment" when they do, or "needs no credentials". The fields
+    are saved to (and deleted from) the keyring per environment (``secrets.save_fields``), off the GUI thread."""
 
-    def __init__(self, adapter: AdapterInfo, parent: QWidget | None = None) -> None:
+    changed = Signal(str)  # provider name
+
+    def __init__(self, adapter: AdapterInfo, parent: QWidget | None = None, available: bool = True) -> None:
         super().__init__(parent)
         self.adapter = adapter
+        self.available = available
         spec = adapter.credentials
         lay = QVBoxLayout(self)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
         self.edits: dict[str, QLineEdit] = {}
+        self.environment = QComboBox(self)  # the environments that take credentials
+        for env in adapter.environments:
+            if env.needs_credentials:
+                self.environment.addItem(env.label + (" (LIVE)" if env.live else ""), env.name)
+        self.environment.currentIndexChanged.connect(self._on_environment)
+        self.stored = QLabel("", self)
+        self.stored.setObjectName("muted")
+        self.message = QLabel("", self)
+        self.message.setWordWrap(True)
+        self.save_button = QPushButton("Save to keyring", self)
+        self.delete_button = QPushButton("Delete", self)
+        self.save_button.clicked.connect(self._on_save)
+        self.delete_button.clicked.connect(self._on_delete)
         if spec.fields:
             form = QFormLayout()
+            if self.environment.count():
+                form.addRow("Environment", self.environment)
             for f in spec.fields:
                 edit = QLineEdit(self)
                 edit.setEchoMode(QLineEdit.EchoMode.Password if f.secret else QLineEdit.EchoMode.Normal)
                 edit.setPlaceholderText(f"from {f.env_var}" if f.env_var else f.label)
-                edit.setReadOnly(True)  # this provider's keys come from the environment (see the summary)
                 form.addRow(f.label + (" (optional)" if f.optional else ""), edit)
                 self.edits[f.name] = edit
+            form.addRow("Stored", self.stored)
             lay.addLayout(form)
         self.from_env = QLabel("", self)
         self.from_env.setWordWrap(True)
         lay.addWidget(self.from_env)
+        if spec.fields and self.environment.count():
+            buttons = QHBoxLayout()
+            buttons.addWidget(self.save_button)
+            buttons.addWidget(self.delete_button)
+            buttons.addStretch(1)
+            lay.addLayout(buttons)
+            lay.addWidget(self.message)
+        else:
+            for w in (self.environment, self.save_button, self.delete_button, self.stored, self.message):
+                w.hide()
+        if not available:
+            for w in (self.environment, self.save_button, self.delete_button):
+                w.setEnabled(False)
+            self.stored.setText("unavailable")
         lay.addStretch(1)
         self.load()
+
+    def env_name(self) -> str:
+        return str(self.environment.currentData() or "")
 
     def load(self) -> None:
         spec, title = self.adapter.credentials, self.adapter.title
@@ -402,4 +440,81 @@ class ProviderCredentials(QWidget):
         for f in spec.fields:
             supplied = bool(f.env_var and os.environ.get(f.env_var))
             value = os.environ.get(f.env_var or "", "") if supplied else ""
-            self.edits[f.name].setText(("•" * 8 if f.secret else mask(value)) if value else "")  # never in full
+            edit = self.edits[f.name]
+            if value:  # shown masked, read-only: the environment supplies it for this run (never stored)
+                edit.setText("•" * 8 if f.secret else mask(value))  # never in full
+                edit.setReadOnly(True)
+            elif edit.isReadOnly():
+                edit.clear()
+                edit.setReadOnly(not self.available)
+            else:
+                edit.setReadOnly(not self.available)
+
+    async def load_stored(self) -> None:
+        """What the keyring holds for the chosen environment (the non-secret fields masked, secrets not shown)."""
+        env = self.env_name()
+        if not self.adapter.credentials.fields or not env or not self.available:
+            return
+        try:
+            values = await _off_thread(secrets.load_fields, self.adapter.name, env)
+        except SecretsUnavailable as exc:
+            self.message.setText(str(exc))
+            return
+        if not values:
+            self.stored.setText("nothing stored")
+            return
+        shown = [mask(values[f.name]) for f in self.adapter.credentials.fields if not f.secret and f.name in values]
+        self.stored.setText(f"{', '.join(shown) or 'stored'} — secrets stored, not shown")
+
+    def values(self) -> dict[str, str]:
+        """The typed fields; ValueError naming a required one left empty."""
+        out: dict[str, str] = {}
+        for f in self.adapter.credentials.fields:
+            edit = self.edits[f.name]
+            text = "" if edit.isReadOnly() else edit.text().strip()
+            if text:
+                out[f.name] = text
+            elif not f.optional:
+                raise ValueError(f"{f.label} is required")
+        return out
+
+    @asyncSlot()
+    async def _on_environment(self) -> None:
+        self.message.setText("")
+        await self.load_stored()
+
+    @asyncSlot()
+    async def _on_save(self) -> None:
+        await self.save()
+
+    async def save(self) -> bool:
+        env = self.env_name()
+        try:
+            values = self.values()
+            await _off_thread(secrets.save_fields, self.adapter.name, env, values)
+        except (ValueError, SecretsUnavailable) as exc:
+            self.message.setText(str(exc))
+            return False
+        log.info("saved %s %s credentials to the keyring", self.adapter.name, env)
+        for edit in self.edits.values():
+            if not edit.isReadOnly():
+                edit.clear()
+        self.message.setText("Saved to the keyring.")
+        await self.load_stored()
+        self.changed.emit(self.adapter.name)
+        return True
+
+    @asyncSlot()
+    async def _on_delete(self) -> None:
+        await self.delete()
+
+    async def delete(self) -> bool:
+        try:
+            gone = await _off_thread(secrets.delete_fields, self.adapter.name, self.env_name())
+        except SecretsUnavailable as exc:
+            self.message.setText(str(exc))
+            return False
+        self.message.setText("Deleted." if gone else "There was nothing to delete.")
+        await self.load_stored()
+        self.changed.emit(self.adapter.name)
+        return gone
