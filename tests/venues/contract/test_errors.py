@@ -1,6 +1,8 @@
 """Contract: the venue's refusals and failures arrive as the ports' typed outcomes, never as a bare error."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from terminal.model import OrderStatus, Side
@@ -22,7 +24,7 @@ async def test_cancel_and_look_up_of_an_unknown_client_id_raise_unknown_order(co
 async def test_order_beyond_the_balance_is_rejected_with_a_reason_in_words(conn: Connection) -> None:
     venue, sym = conn.venue, conn.case.symbol
     inst = await instrument(conn)
-    held = {b.asset: b.free for b in await venue.balances()}.get(inst.base_asset, inst.step_size * 0)
+    held = {b.asset: b.free for b in await venue.balances()}.get(inst.base_asset, Decimal(0))
     qty = inst.snap_qty(held + conn.case.quantity, "up")
     request = limit(sym, Side.SELL, qty, await resting_price(conn, Side.SELL))
     with pytest.raises(Rejected) as refused:
