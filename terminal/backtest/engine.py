@@ -37,7 +37,7 @@ in the broker as mutable records and tuples; ``result.orders`` / ``result.fills`
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -178,7 +178,7 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
                           list(ctx._orders.values()), broker._fills, strategy, note)
 
 
-def equity_curve(marks: "list[tuple[int, Decimal | float, Decimal | float]]", cash: float,
+def equity_curve(marks: "Sequence[tuple[int, Decimal | float, Decimal | float]]", cash: float,
                  close: np.ndarray) -> np.ndarray:
     """cash + position x close per bar, from the (bar, cash, position) marks left after fills (Decimals are made
     floats here, in one pass: the same float() of each)."""
