@@ -45,6 +45,8 @@ class SessionLink:
         self.workspace = Workspace(window.settings.reference_currency or "USDT")
         self.workspace.attach(session.provider, session)
         self.venues = WindowVenues(self.workspace, session.provider)
+        #: the venues added with ``add_venue`` (provider, options), in order: File > Reconnect adds them again
+        self.added: list[tuple[str, dict[str, Any]]] = []
         self.chart_lines: list[Any] = []
         self.chart_markers: list[tuple[float, float, str]] = []
         self._lines_dirty = False
@@ -154,6 +156,10 @@ class SessionLink:
             w.blotters.on_balances([self._venue_balance(b, name) for b in session.balances().values()])
         w.blotters.on_orders([o for n, o in self.workspace.open_orders() if n == name])
         w.blotters.flush()
+        self.added.append((provider, dict(options)))
+        for key in w.watchlist.symbols():  # already listed (the venue comes back after a reconnect): watch them
+            if key in w.instruments and v.target(key)[0] == name:
+                self.spawn(v.watch(key), f"watch {key}")
         self.spawn(self._load_history(name), f"{name} order history")
         log.info("added venue %s (%s %s, %d instruments)", name, session.provider, session.env,
                  len(session.instruments))

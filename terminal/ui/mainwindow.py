@@ -394,13 +394,19 @@ class MainWindow(QMainWindow):
         connect = getattr(self, "_connect_fn", None)
         if connect is None:
             return False
+        added: list[tuple[str, dict[str, Any]]] = []
         if self.link is not None:
+            added = list(self.link.added)
             await self.automation.session_closing()  # live strategies stop before their session goes
             self.protection.detach()
             link, self.link = self.link, None
             await link.close()
         self.status.streams.clear()
-        return await self.start_session(connect)
+        if not await self.start_session(connect):
+            return False
+        for provider, options in added:  # the venues added with File > Add venue… come back with it
+            await self.add_venue(provider, **options)
+        return True
 
     @asyncSlot()
     async def _on_reconnect(self) -> None:

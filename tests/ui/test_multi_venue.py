@@ -161,3 +161,24 @@ def test_market_data_for_an_instrument_from_another_session_chosen_in_the_watchl
     _buy_limit(qtbot, w, "BTCUSDT", "0.01")
     qtbot.waitUntil(lambda: w.blotters.open_model.rowCount() == 1, timeout=10000)
     assert len(ws.session("binance").open_orders()) == 1 and ws.session("feed").open_orders() == []
+
+
+def test_file_reconnect_adds_again_the_venues_added_with_add_venue(qtbot, window):
+    from PySide6.QtGui import QAction
+
+    w = window
+    _add_paper_from_the_file_menu(qtbot, w)
+    assert w.watchlist.add_symbol("AAPL@paper")
+    old_link, old_paper = w.link, w.link.workspace.session("paper")
+    reconnect = next(a for a in w.findChildren(QAction) if a.text() == "&Reconnect")
+    reconnect.trigger()
+    qtbot.waitUntil(lambda: w.link is not None and w.link is not old_link
+                    and "paper" in w.link.workspace.sessions, timeout=20000)
+    assert list(w.link.workspace.sessions) == ["binance", "paper"]
+    assert w.link.workspace.session("paper") is not old_paper and "AAPL@paper" in w.instruments
+    assert w.blotters.multi_venue
+    # the watchlist's paper symbol is watched on the new paper session: its quotes come again
+    w.watchlist.model.lookup("AAPL@paper").bid = None
+    qtbot.waitUntil(lambda: w.watchlist.model.lookup("AAPL@paper").bid is not None, timeout=10000)
+    w.link.refresh_health()
+    assert set(w.status.venue_labels) == {"binance", "paper"}
