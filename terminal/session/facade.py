@@ -13,10 +13,11 @@ republishes them) and passes market data straight on to ``session.bus``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 from ..bus import Bus
 from ..market.feeds import Feed, Watches
@@ -34,14 +35,17 @@ from ..risk.checks import RiskChecks, RiskLimits
 from ..storage.audit import AuditSink
 from ..storage.journal import Journal
 from ..tasks import TaskOwner
-from ..venues.ports import AuthError, Venue
+from ..venues.ports import AuthError, SessionExpired, Venue
 from . import input as arg
 from .health import StreamHealth, collect_health
 
 log = logging.getLogger(__name__)
 E = TypeVar("E")
 
-__all__ = ["Session"]
+__all__ = ["Session", "SESSION_STREAM"]
+
+#: the ConnectionChanged stream that says the venue's login expired (reason: "<venue>: session expired — log in again")
+SESSION_STREAM = "session"
 
 
 class Session:
@@ -64,6 +68,9 @@ class Session:
         self.bus = bus or Bus()
         self.has_keys = has_keys
         self.keys_problem = keys_problem
+        #: "<venue>: session expired — log in again" once the venue raised SessionExpired (a daily login ran out):
+        #: orders are refused and nothing retries until a new session logs in again (File > Reconnect)
+        self.expired = ""
         self.server = server  # the embedded SandboxServer, if this session started one
         self.quotes_cache: dict[str, QuoteTick] = {}
         self.last_prices: dict[str, Decimal] = {}
@@ -85,8 +92,11 @@ class Session:
     async def _start(self) -> None:
         if self.has_keys:
             try:
-                await self.venue.start_user_stream(self._on_user_connect)
-                await self.oms.reconcile()
+                with self._expiry():
+                    await self.venue.start_user_stream(self._on_user_connect)
+                    await self.oms.reconcile()
+            except SessionExpired:
+                pass  # expired, said once: no retry until the user logs in again
             except AuthError as exc:
                 self.has_keys = False
                 self.keys_problem = (f"the venue refused the {self.env} API keys ({exc.message}): "
@@ -95,14 +105,17 @@ class Session:
         self._started = True
 
     def _on_user_connect(self, is_reconnect: bool) -> None:
-        if is_reconnect and not self._closed:
+        if is_reconnect and not self._closed and not self.expired:
             self._tasks.spawn(self._reconcile_quietly(), name="reconcile")
 
     async def _reconcile_quietly(self) -> None:
         try:
-            await self.oms.reconcile()
+            with self._expiry():
+                await self.oms.reconcile()
         except asyncio.CancelledError:
             raise
+        except SessionExpired:
+            return  # said once by _expire; no retry
         except Exception as exc:  # noqa: BLE001 - the next (re)connect tries again
             log.warning("reconciliation failed (%s: %s)", type(exc).__name__, exc)
 
@@ -286,7 +299,25 @@ class Session:
         return Feed(self.bus, ConnectionChanged, lambda e: True, None, [])
 
     # ------------------------------------------------------------------ trading
+    @contextlib.contextmanager
+    def _expiry(self) -> Iterator[None]:
+        """Marks the session expired when the venue says its login expired (and lets the error go on)."""
+        try:
+            yield
+        except SessionExpired as exc:
+            self._expire(exc)
+            raise
+
+    def _expire(self, exc: SessionExpired) -> None:
+        if self.expired:
+            return
+        self.expired = f"{self.provider}: session expired — log in again"
+        log.error("%s (%s)", self.expired, exc.message)
+        self.bus.publish(ConnectionChanged(SESSION_STREAM, False, self.expired, ts_recv=self.venue.now_ms()))
+
     def _require_keys(self) -> None:
+        if self.expired:
+            raise SessionExpired(f"{self.expired}: File > Reconnect")
         if not self.has_keys:
             raise AuthError(self.keys_problem or f"no API keys for {self.environment.value}: add them in Accounts")
 
@@ -319,7 +350,8 @@ class Session:
                 await self.quote(sym)
             except Exception as exc:  # noqa: BLE001 - the venue still checks the order
                 log.info("no reference price for %s (%s)", sym, type(exc).__name__)
-        return await self.oms.place(request)
+        with self._expiry():
+            return await self.oms.place(request)
 
     async def buy(self, symbol: str, quantity: Any = None, price: Any = None, *, type: Any = None,
                   time_in_force: Any = None, stop_price: Any = None, quote_quantity: Any = None,
@@ -343,12 +375,14 @@ class Session:
         sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)
         self._require_keys()
         self.risk.check_cancel(self.oms.order(cid), sym, cid)  # the cancels-per-minute limit; audited
-        return await self.oms.cancel(sym, cid)
+        with self._expiry():
+            return await self.oms.cancel(sym, cid)
 
     async def cancel_all(self, symbol: str) -> list[Order]:
         sym = self._sym(symbol)
         self._require_keys()
-        return await self.oms.cancel_all(sym)
+        with self._expiry():
+            return await self.oms.cancel_all(sym)
 
     async def replace_order(self, symbol: str, client_order_id: str, *, quantity: Any = None,
                             price: Any = None, stop_price: Any = None) -> Order:
@@ -361,7 +395,8 @@ class Session:
         if self.audit is not None:
             self.audit.record("order.modify", "user", symbol=sym, client_order_id=cid, quantity=qty, price=px,
                               stop_price=stop)
-        return await self.oms.replace(sym, cid, quantity=qty, price=px, stop_price=stop)
+        with self._expiry():
+            return await self.oms.replace(sym, cid, quantity=qty, price=px, stop_price=stop)
 
     async def query_order(self, symbol: str, client_order_id: str) -> Order:
         sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)
