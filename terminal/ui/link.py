@@ -84,6 +84,7 @@ class SessionLink:
         w.order_entry.balance_of = self._free
         w.order_entry.set_trading_enabled(bool(s.has_keys), s.keys_problem or "no API keys")
         w.status.set_trading(bool(s.has_keys), s.keys_problem)
+        w.status.set_expired(s.expired)  # said before the window was listening (while connecting), or ""
         if not s.has_keys:
             w.status.showMessage(f"Trading disabled: {s.keys_problem}", 15000)
         w.blotters.canceller = v.cancel_order
@@ -157,6 +158,8 @@ class SessionLink:
         w.blotters.on_orders([o for n, o in self.workspace.open_orders() if n == name])
         w.blotters.flush()
         self.added.append((provider, dict(options)))
+        if session.expired:
+            w.status.set_expired(session.expired)
         for key in w.watchlist.symbols():  # already listed (the venue comes back after a reconnect): watch them
             if key in w.instruments and v.target(key)[0] == name:
                 self.spawn(v.watch(key), f"watch {key}")
@@ -242,6 +245,8 @@ class SessionLink:
         for name in ws.sessions:
             down = sorted(st for (v, st), c in ws.connection_states.items() if v == name and not c.connected)
             states[name] = (not down, f"reconnecting {', '.join(down)}" if down else "connected")
+            if ws.sessions[name].expired:  # its login ran out: nothing reconnects until File > Reconnect
+                states[name] = (False, "session expired — log in again")
         self.w.status.set_venues(states)
         if len(ws.sessions) < 2:
             return

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.health = HealthWidget(self)
         self.status = TerminalStatusBar(self)
         self.setStatusBar(self.status)
+        self.status.reconnect_requested.connect(self._on_reconnect)  # "Log in again" after a session expired
         self.status.set_environment(environment)
         self.order_entry.set_environment(environment)
         self.order_entry.confirm_box.setChecked(self.settings.confirm_orders or environment is m.Environment.LIVE)

@@ -182,3 +182,42 @@ def test_file_reconnect_adds_again_the_venues_added_with_add_venue(qtbot, window
     qtbot.waitUntil(lambda: w.watchlist.model.lookup("AAPL@paper").bid is not None, timeout=10000)
     w.link.refresh_health()
     assert set(w.status.venue_labels) == {"binance", "paper"}
+
+
+@pytest.fixture
+def expiring(monkeypatch):
+    """A provider "expiring": the paper venue whose daily login runs out where ``state["on"]`` says."""
+    from terminal.venues import paper, registry
+    from test_session_expired import ExpiringVenue
+
+    state = {"on": "submit"}
+
+    def create(environment: str = "paper", *, bus=None, **options):
+        return ExpiringVenue(environment, bus=bus, always_open=True, expire_on=state["on"], **options)
+
+    monkeypatch.setitem(registry.ADAPTERS, "expiring", lambda: (paper.INFO, create))
+    return state
+
+
+def test_a_session_that_expired_says_log_in_again_in_amber_and_the_button_reconnects(qtbot, qloop, window, expiring):
+    w = window
+    assert qloop.run(w.add_venue("expiring")) == "expiring"
+    assert w.watchlist.add_symbol("AAPL@expiring")
+    assert w.status.expired_label.isHidden() and w.status.login_button.isHidden()
+    _buy_limit(qtbot, w, "AAPL@expiring", "1", below="0.99")  # the venue says the login expired
+    text = "expiring: session expired — log in again"
+    qtbot.waitUntil(lambda: w.status.expired_label.isVisible(), timeout=10000)
+    assert w.status.expired_label.text() == text and w.status.expired_label.objectName() == "connWait"  # amber
+    assert w.status.login_button.isVisible()
+    w.link.refresh_health()
+    assert w.status.venue_labels["expiring"].text() == f"● {text}"
+    assert w.status.venue_labels["binance"].text() == "● binance: connected"
+    old_link = w.link
+    expiring["on"] = ""  # logged in again: the next session works
+    qtbot.mouseClick(w.status.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.link is not None and w.link is not old_link
+                    and "expiring" in w.link.workspace.sessions, timeout=20000)
+    assert w.link.workspace.session("expiring").expired == ""
+    assert w.status.expired_label.isHidden() and w.status.login_button.isHidden()
+    w.link.refresh_health()
+    assert w.status.venue_labels["expiring"].text() == "● expiring: connected"

@@ -3,15 +3,30 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
 from ... import model as m
 from .. import theme
 
 
+#: the ConnectionChanged stream of an expired login (session.facade.SESSION_STREAM; "session@venue" for another venue)
+SESSION_STREAM = "session"
+
+
 class TerminalStatusBar(QStatusBar):
+    #: "Log in again" clicked: the window reconnects (File > Reconnect)
+    reconnect_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.expired_label = QLabel("", self)  # "<venue>: session expired — log in again", in amber
+        self.expired_label.setObjectName("connWait")
+        self.expired_label.hide()
+        self.login_button = QPushButton("Log in again", self)
+        self.login_button.setToolTip("File > Reconnect: connect again with a new login")
+        self.login_button.clicked.connect(self.reconnect_requested)
+        self.login_button.hide()
         self.env_label = QLabel("—", self)
         self.conn_label = QLabel("connecting…", self)
         self.trading_label = QLabel("", self)
@@ -29,7 +44,7 @@ class TerminalStatusBar(QStatusBar):
         for w in (self.env_label, self.conn_label, self.trading_label):
             self.addWidget(w)
         # the lock and the risk summary are permanent widgets: a status message never hides them
-        for w in (self.lock_label, self.risk_label, self.latency_label, self.offset_label, self.rate_label,
+        for w in (self.expired_label, self.login_button, self.lock_label, self.risk_label, self.latency_label, self.offset_label, self.rate_label,
                   self.clock_label):
             self.addPermanentWidget(w)
         self.set_connection("connecting", "connecting…")
@@ -72,8 +87,17 @@ class TerminalStatusBar(QStatusBar):
             self._repolish(self.risk_label)
         self.risk_label.setVisible(bool(summary))
 
+    def set_expired(self, text: str) -> None:
+        """A venue's login expired: its words in amber and a "Log in again" button; "" hides both."""
+        self.expired_label.setText(text)
+        self.expired_label.setVisible(bool(text))
+        self.login_button.setVisible(bool(text))
+
     def on_connections(self, events: list[m.ConnectionChanged]) -> None:
         for e in events:  # one at a time, so a drop and its recovery in the same frame both show
+            if e.stream.partition("@")[0] == SESSION_STREAM:  # not a stream: the login itself
+                self.set_expired("" if e.connected else e.reason)
+                continue
             if self.streams.get(e.stream, True) and not e.connected:
                 self.drops += 1
             self.streams[e.stream] = e.connected
