@@ -238,6 +238,14 @@ async def test_live_round_trip_on_the_sandbox_sells_the_position_floored_to_the_
         await runner.drain()
         held = runner.ctx.position
         assert 0 < held < bought.filled_qty and held % step != 0  # the fee came out of the BTC bought
+        # the account's balance event follows the fill on the user stream: the pre-trade balance check reads it, so
+        # the sell waits until the session's BTC balance has caught up (a sell sent before it was refused locally)
+        from session_helpers import wait_for_event
+
+        def btc_known() -> bool:
+            btc = session.balances().get(inst.base_asset)
+            return btc is not None and btc.free >= held
+        await wait_for_event(session.bus, None, btc_known)
 
         session.bus.publish(bars[1])
         await runner.drain()  # the placement has returned: a refusal is already back as a REJECTED update
