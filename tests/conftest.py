@@ -14,10 +14,16 @@ API_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 
 @pytest.fixture(scope="session")
 def sandbox():
-    """One sandbox server for the whole run (background thread, own event loop). Faults are reset per test."""
-    from terminal.venues.sandbox import SandboxServer
+    """One sandbox server for the whole run (background thread, own event loop). Faults are reset per test.
 
-    server = SandboxServer(host="127.0.0.1", port=0, seed=7)
+    Every test reaches it from 127.0.0.1, so the whole run shares one request-weight minute and one account's order
+    counts: with Binance's 6000 weight/min and 50 orders/10 s, a test could land in a minute the others had spent and
+    wait out the rest of it (seen: 31 s) or be refused. Its limits are ten times Binance's; the limits themselves are
+    tested on private sandboxes (``fresh_sandbox``)."""
+    from terminal.venues.sandbox import SandboxServer
+    from terminal.venues.sandbox.ratelimit import Limits
+
+    server = SandboxServer(host="127.0.0.1", port=0, seed=7, limits=Limits(weight_per_minute=60_000, orders_per_10s=500))
     server.start()
     try:
         yield server
