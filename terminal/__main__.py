@@ -8,7 +8,7 @@ DISTRIBUTION = "trading-terminal"
 #: command -> one line of help; "app" is the default when the first argument is an option or absent
 COMMANDS = {
     "app": "the desktop window, connected to an embedded sandbox exchange unless told otherwise (the default)",
-    "sandbox": "run the loopback Binance-compatible sandbox exchange on its own, for your bots",
+    "sandbox": "run a loopback paper server on its own, for your bots (--venue binance|ib|kite|finnhub|truedata)",
     "backtest": "backtest a strategy on the bars of a CSV file or cached history (statistics, trades; --json)",
     "optimize": "search a strategy's parameters on a CSV file or cached history (grid, random or halving; "
                 "walk-forward)",
@@ -38,6 +38,28 @@ def print_version() -> int:
     return 0
 
 
+#: the paper servers ``trading-terminal sandbox --venue NAME`` runs (each speaks its provider's wire protocol)
+SANDBOX_VENUES = ("binance", "ib", "kite", "finnhub", "truedata")
+
+
+def _sandbox_venue(args: list[str]) -> tuple[str | None, list[str]]:
+    """``--venue NAME`` (or ``--venue=NAME``) taken out of the sandbox's options; ``binance`` when absent."""
+    out: list[str] = []
+    venue = "binance"
+    it = iter(args)
+    for arg in it:
+        if arg == "--venue" or arg.startswith("--venue="):
+            value = arg.partition("=")[2] if "=" in arg else next(it, "")
+            venue = value.strip().lower()
+        else:
+            out.append(arg)
+    if venue not in SANDBOX_VENUES:
+        print(f"trading-terminal sandbox: error: --venue must be one of {', '.join(SANDBOX_VENUES)}, got {venue!r}",
+              file=sys.stderr)
+        return None, out
+    return venue, out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] in (["-h"], ["--help"]):
@@ -48,6 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     if command == "app" and "--version" in args:
         return print_version()
     if command == "sandbox":
+        venue, rest = _sandbox_venue(rest)
+        if venue is None:
+            return 2
+        if venue != "binance":
+            import importlib
+            server_cli = importlib.import_module(f".servers.{venue}.cli", __package__)
+            return int(server_cli.main(rest) or 0)
         from .venues.sandbox.cli import main as run_sandbox
         return int(run_sandbox(rest) or 0)
     if command == "export":

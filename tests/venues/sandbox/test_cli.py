@@ -156,3 +156,11 @@ def test_cli_says_in_one_line_that_the_port_is_in_use(procs: Procs) -> None:
     assert proc.returncode == 2, err
     assert err.count("\n") == 1 and f"port {port} on 127.0.0.1 is already in use" in err, err
     assert "Sandbox exchange running" not in out
+
+
+def test_sandbox_with_an_unknown_venue_says_which_venues_exist_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from terminal.__main__ import main
+
+    assert main(["sandbox", "--venue", "nyse"]) == 2
+    err = capsys.readouterr().err
+    assert "--venue must be one of binance, ib, kite, finnhub, truedata" in err and "'nyse'" in err

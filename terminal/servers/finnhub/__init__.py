@@ -1,0 +1,1 @@
+"""The finnhub paper server (work in progress)."""

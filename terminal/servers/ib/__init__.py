@@ -1,0 +1,1 @@
+"""The ib paper server (work in progress)."""

@@ -1,0 +1,1 @@
+"""The kite paper server (work in progress)."""

@@ -1,0 +1,1 @@
+"""The truedata paper server (work in progress)."""

@@ -1,0 +1,1 @@
+"""The finnhub adapter (work in progress)."""

@@ -1,0 +1,1 @@
+"""The ib adapter (work in progress)."""

@@ -1,0 +1,1 @@
+"""The kite adapter (work in progress)."""

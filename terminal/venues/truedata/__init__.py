@@ -1,0 +1,1 @@
+"""The truedata adapter (work in progress)."""
