@@ -137,11 +137,43 @@ async def open(name: str, environment: str | None = None, *, bus: Bus | None = N
         raise ValueError(f"{adapter.title} {env} uses real money: pass confirm_live=True to connect to it")
     if provider == "binance" and env == "sandbox":
         return await _open_binance_sandbox(bus, credentials, **options)
+    if env == "sandbox" and provider in SERVERS:
+        return await _open_embedded(provider, bus, credentials, **options)
     if credentials:
         options["credentials"] = credentials
     venue = create(provider, env, bus=bus, **options)
     await _start(venue)
     return Opened(venue, provider, env, fresh=spec.in_process, credentials=dict(credentials or {}))
+
+
+#: providers whose ``sandbox`` environment is their paper server (``terminal/servers/<name>``) started in this
+#: process for the connection. A server package exports ``PaperServer(host, port, *, always_open=False)`` with
+#: ``start()``/``stop()`` (blocking; it runs on its own thread), ``builtin_credentials()`` (what the adapter needs to
+#: log in to it) and ``adapter_options()`` (how the adapter reaches it: host/port or a URL, as its factory takes them).
+SERVERS: dict[str, Callable[[], Any]] = {}
+
+
+def _server_module(provider: str) -> Any:
+    return SERVERS[provider]()
+
+
+async def _open_embedded(provider: str, bus: Bus | None, credentials: Mapping[str, str] | None, *,
+                         always_open: bool = False, **options: Any) -> Opened:
+    """The adapter against its paper server, started in this process on 127.0.0.1 (a free port); without
+    credentials, the server's built-in ones. ``always_open`` lifts the server's market hours (demos, tests)."""
+    server_module = _server_module(provider)
+    loop = asyncio.get_running_loop()
+    server = server_module.PaperServer(host="127.0.0.1", port=0, always_open=always_open)
+    await loop.run_in_executor(None, server.start)
+    builtin = not credentials
+    creds = dict(server.builtin_credentials()) if builtin else dict(credentials or {})
+    try:
+        venue = create(provider, "sandbox", bus=bus, credentials=creds, **{**server.adapter_options(), **options})
+        await _start(venue)
+    except BaseException:
+        await loop.run_in_executor(None, server.stop)
+        raise
+    return Opened(venue, provider, "sandbox", server=server, fresh=True, credentials=creds, builtin_credentials=builtin)
 
 
 async def _start(venue: Venue) -> None:
