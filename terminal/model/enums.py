@@ -43,6 +43,13 @@ class TimeInForce(enum.Enum):
     GTC = "gtc"
     IOC = "ioc"
     FOK = "fok"
+    DAY = "day"  # until the end of the trading day (brokers: IB, Kite)
+    GTD = "gtd"  # good till a date: ``OrderOptions.expire_ms``
+
+    @property
+    def crypto(self) -> bool:
+        """One of the three every crypto venue knows (the others only where the venue declares them)."""
+        return self in (TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK)
 
 
 class OrderStatus(enum.Enum):

@@ -34,6 +34,7 @@ from typing import Awaitable, Callable, TypeVar
 
 from ..bus import Bus
 from ..model import (Balance, BalancesUpdated, Fill, Order, OrderRequest, OrderStatus, OrderUpdated)
+from ..model.numbers import InvalidArgument
 from ..risk.checks import RiskChecks
 from ..storage.journal import Journal
 from ..tasks import TaskOwner
@@ -145,7 +146,8 @@ class OrderManager:
             self.risk.check(request)
         cid = request.client_order_id
         if self.order(cid) is not None:
-            raise ValueError(f"client order id {cid!r} was already used")
+            raise InvalidArgument(f"client_order_id: {cid!r} was already used by an order of this account; leave it "
+                                  "out for a new order", "client_order_id")
         self._store(Order.from_request(request, self.execution.now_ms()))  # journal BEFORE send
         self._inflight.add(cid)
         try:

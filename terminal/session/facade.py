@@ -339,6 +339,9 @@ class Session:
         PreTradeError before anything is journaled or sent, OrderRejected with the venue's message, AuthError without
         keys."""
         request = arg.checked_request(request, self.instruments)
+        info = getattr(self.venue, "info", None)
+        if info is not None:
+            arg.check_supported(request, info.capabilities, info.title)
         self._require_keys()
         sym = request.symbol
         if self.risk.needs_reference(request) and self._reference_price(sym, request.side) is None:

@@ -133,6 +133,41 @@ def checked_request(request: object, instruments: Mapping[str, Instrument]) -> O
     return out
 
 
+def check_supported(request: OrderRequest, caps: Any, venue_title: str) -> None:
+    """InvalidArgument when the order uses a time in force, an option or a venue parameter ``caps`` (the venue's
+    Capabilities) does not declare: refused here, in words, before anything is journaled or sent."""
+    tifs: frozenset[str] = getattr(caps, "time_in_force", frozenset())
+    if request.time_in_force is not None and tifs and request.time_in_force.name not in tifs:
+        raise InvalidArgument(f"time_in_force: {venue_title} does not take {request.time_in_force.name}; it takes "
+                              f"{', '.join(sorted(tifs))}", "time_in_force")
+    opts = request.options
+    if opts.empty:
+        return
+    taken: frozenset[str] = getattr(caps, "order_options", frozenset())
+    used = [f.name for f in dataclasses.fields(opts) if getattr(opts, f.name) not in (None, False, ())]
+    missing = [n for n in used if n not in taken]
+    if missing:
+        raise InvalidArgument(f"options: {venue_title} does not take {', '.join(missing)} on an order",
+                              f"options.{missing[0]}")
+    allowed = getattr(caps, "order_params", {})
+    for name, value in opts.params:
+        if name not in allowed:
+            raise InvalidArgument(f"options.params: {venue_title} has no order parameter {name!r}"
+                                  + (f" (it takes {', '.join(sorted(allowed))})" if allowed else ""),
+                                  f"options.params.{name}")
+        if allowed[name] and value not in allowed[name]:
+            raise InvalidArgument(f"options.params: {name} must be one of {', '.join(allowed[name])}, got {value!r}",
+                                  f"options.params.{name}")
+    if opts.expire_ms is not None and request.time_in_force is not TimeInForce.GTD:
+        raise InvalidArgument("options.expire_ms: an expiry needs time_in_force GTD", "options.expire_ms")
+    if opts.trail_amount is not None and opts.trail_percent is not None:
+        raise InvalidArgument("options: give trail_amount or trail_percent, not both", "options.trail_amount")
+    for name in ("trail_amount", "trail_percent"):
+        value = getattr(opts, name)
+        if value is not None and (not isinstance(value, Decimal) or not value.is_finite() or value <= 0):
+            raise InvalidArgument(f"options.{name}: must be a positive Decimal, got {value!r}", f"options.{name}")
+
+
 def _tif(otype: OrderType, value: object) -> TimeInForce | None:
     if value is None:
         return TimeInForce.GTC if otype.has_tif else None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from ..model import Fill, Liquidity, Order, OrderStatus, OrderType, Side, TimeInForce
+from ..model import Fill, Liquidity, Order, OrderOptions, OrderStatus, OrderType, Side, TimeInForce
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS orders (
     ts_created INTEGER NOT NULL,
     ts_updated INTEGER NOT NULL,
     reject_reason TEXT,
-    origin TEXT NOT NULL DEFAULT ''
+    origin TEXT NOT NULL DEFAULT '',
+    options TEXT
 );
 CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
 CREATE TABLE IF NOT EXISTS fills (
@@ -98,6 +99,8 @@ class Journal:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
         if "origin" not in columns:  # a journal written before orders carried their origin: all manual
             self._db.execute("ALTER TABLE orders ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
+        if "options" not in columns:  # written before orders carried options (trailing, brackets...): plain orders
+            self._db.execute("ALTER TABLE orders ADD COLUMN options TEXT")
         sends = [row[1] for row in self._db.execute("PRAGMA table_info(sends)")]
         if "settle_ms" not in sends:  # an older journal: same three columns, the last one named after one venue
             self._db.executescript(
@@ -117,11 +120,11 @@ class Journal:
             _s(order.price), _s(order.stop_price), _s(order.quote_quantity),
             order.time_in_force.value if order.time_in_force else None, order.status.value, order.venue_order_id,
             _s(order.filled_qty), _s(order.filled_quote), order.ts_created, order.ts_updated, order.reject_reason,
-            order.origin,
+            order.origin, order.options.to_json(),
         )
         with self._lock:
             self._db.execute(
-                "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(client_order_id) DO UPDATE SET "
                 "quantity=excluded.quantity, status=excluded.status, venue_order_id=excluded.venue_order_id, "
                 "filled_qty=excluded.filled_qty, filled_quote=excluded.filled_quote, ts_updated=excluded.ts_updated, "
@@ -212,7 +215,7 @@ def _order(r: tuple) -> Order:
         price=_d(r[5]), stop_price=_d(r[6]), quote_quantity=_d(r[7]),
         time_in_force=TimeInForce(r[8]) if r[8] else None, status=OrderStatus(r[9]), venue_order_id=r[10],
         filled_qty=Decimal(r[11]), filled_quote=Decimal(r[12]), ts_created=r[13], ts_updated=r[14], reject_reason=r[15],
-        origin=r[16] or "",
+        origin=r[16] or "", options=OrderOptions.from_json(r[17]),
     )
 
 

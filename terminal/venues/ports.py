@@ -126,6 +126,11 @@ class Capabilities:
     trading: bool = True  # False for a data-only provider
     cancel_on_disconnect: bool = False
     native_replace: bool = False  # modify in place (IB); otherwise the OMS cancels and places a copy
+    #: the ``OrderOptions`` fields the venue takes (e.g. "trail_amount", "trail_percent", "expire_ms", "at_close",
+    #: "parent_id", "oca_group", "params"); an order using another one is refused before sending
+    order_options: frozenset[str] = frozenset()
+    #: the names of venue-specific ``OrderOptions.params`` it takes, with their allowed values (Kite: product, variety)
+    order_params: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +267,18 @@ class Execution(Protocol):
     async def replace_order(self, symbol: str, client_order_id: str, quantity: Decimal | None = None,
                             price: Decimal | None = None) -> "Order": ...  # native modify; Rejected if unsupported
     async def start_user_stream(self, on_connect: Callable[[bool], None] | None = None) -> None: ...
+
+
+@runtime_checkable
+class NativeProtection(Protocol):
+    """Protective order groups held by the venue itself (declared by ``Capabilities.native_bracket``/``native_oco``).
+    Each leg is an OrderRequest with its own client order id (journaled before the group is sent); the answer is every
+    leg's Order. The legs of a bracket carry ``options.parent_id`` = the entry's client id; an OCO's legs share
+    ``options.oca_group``."""
+
+    async def submit_bracket(self, entry: "OrderRequest", take_profit: "OrderRequest | None",
+                             stop_loss: "OrderRequest | None") -> "list[Order]": ...
+    async def submit_oco(self, first: "OrderRequest", second: "OrderRequest") -> "list[Order]": ...
 
 
 @runtime_checkable

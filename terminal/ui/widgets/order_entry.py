@@ -73,7 +73,8 @@ class OrderEntryWidget(QWidget):
             self.type_combo.addItem(label, t)
         self.tif_combo = QComboBox(self)
         for tif in m.TimeInForce:
-            self.tif_combo.addItem(tif.name, tif)
+            if tif.crypto:  # DAY/GTD only where a venue declares them
+                self.tif_combo.addItem(tif.name, tif)
         self.price_edit = QLineEdit(self); self.price_edit.setPlaceholderText("Price")
         self.stop_edit = QLineEdit(self); self.stop_edit.setPlaceholderText("Stop price")
         self.qty_edit = QLineEdit(self); self.qty_edit.setPlaceholderText("Amount")
