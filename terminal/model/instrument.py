@@ -89,6 +89,10 @@ class Instrument:
     strike: Decimal | None = None  # options
     right: OptionRight | None = None  # options
     hours: TradingHours | None = None  # None: always open (crypto)
+    #: what the user reads in a search result or a title ("Apple Inc", "E-mini S&P 500"); see ``title``
+    description: str = ""
+    #: the venue's own id for it where it has one (IB conId, Kite instrument_token), as text
+    venue_id: str = ""
 
     def __post_init__(self) -> None:
         if not (self.multiplier.is_finite() and self.multiplier > 0):
@@ -103,6 +107,26 @@ class Instrument:
         """``symbol@venue`` (else ``symbol@exchange``, else the symbol): unique across the venues of a workspace."""
         where = self.venue or self.exchange
         return f"{self.symbol}@{where}" if where else self.symbol
+
+    @property
+    def title(self) -> str:
+        """A one-line name for lists and searches: "ES Dec26 CME future", "NIFTY 24 DEC 24000 CE (NFO option)",
+        "AAPL Apple Inc (NASDAQ)", "BTCUSDT"."""
+        where = self.exchange or self.venue
+        if self.asset_class in (AssetClass.FUTURE, AssetClass.OPTION) and self.expiry is not None:
+            root = self.base_asset or self.symbol
+            month = self.expiry.strftime("%b%y")
+            if self.asset_class is AssetClass.FUTURE:
+                return f"{root} {month} {where} future".replace("  ", " ").strip()
+            right = self.right.name.lower() if self.right is not None else ""
+            strike = format(self.strike.normalize(), "f") if self.strike is not None else ""
+            return f"{root} {month} {strike} {right} {where} option".replace("  ", " ").strip()
+        text = self.symbol
+        if self.description and self.description.upper() != self.symbol.upper():
+            text += f" {self.description}"
+        if where and self.asset_class is not AssetClass.CRYPTO_SPOT:
+            text += f" ({where})"
+        return text
 
     @property
     def currency(self) -> str:

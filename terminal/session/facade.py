@@ -38,6 +38,7 @@ from ..tasks import TaskOwner
 from ..venues.ports import AuthError, SessionExpired, Venue
 from . import input as arg
 from .health import StreamHealth, collect_health
+from .search import rank as search_rank
 
 log = logging.getLogger(__name__)
 E = TypeVar("E")
@@ -179,6 +180,24 @@ class Session:
 
     def _sym(self, symbol: str) -> str:
         return arg.symbol(symbol, self.instruments)
+
+    async def search(self, text: str, limit: int = 20) -> list[Instrument]:
+        """Instruments matching ``text`` (a symbol, its start, or words of its name: "ES", "NIFTY 24 DEC FUT",
+        "apple"), best first. A venue with its own search (IB's contract search, Kite's instrument dump) is asked and
+        what it finds becomes tradable in this session; the others are searched in ``instruments``."""
+        if not isinstance(text, str):
+            raise InvalidArgument(f"text: expected a string to search for, got {type(text).__name__}", "text")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 500:
+            raise InvalidArgument(f"limit: expected 1 to 500 results, got {limit!r}", "limit")
+        finder = getattr(self.venue, "search", None)
+        found: list[Instrument] = []
+        if callable(finder) and text.strip():
+            found = list(await self.oms.retrying(lambda: finder(text)))
+            for ins in found:
+                self.instruments.setdefault(ins.symbol, ins)
+        local = search_rank(self.instruments.values(), text, limit)
+        seen = {ins.symbol for ins in found}
+        return (found + [ins for ins in local if ins.symbol not in seen])[:limit]
 
     async def ticker(self, symbol: str) -> Ticker24h:
         sym = self._sym(symbol)

@@ -234,6 +234,21 @@ class Workspace:
         _, session, symbol = self.resolve(qualified_id)
         return session.instruments[symbol]
 
+    async def search(self, text: str, limit: int = 20) -> list[tuple[str, Instrument]]:
+        """``(workspace id, instrument)`` matching ``text`` on every venue (see ``Session.search``), each venue's best
+        first, venues in the order they were added. A venue whose search fails is left out (logged)."""
+        out: list[tuple[str, Instrument]] = []
+        for venue, session in list(self.sessions.items()):
+            try:
+                found = await session.search(text, limit)
+            except InvalidArgument:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one venue down does not spoil the others' answers
+                log.warning("search on %s failed: %s", venue, type(exc).__name__)
+                continue
+            out += [(self.qualified(venue, ins.symbol), ins) for ins in found]
+        return out
+
     def _venue_of(self, qualified_id: str) -> str:
         return qualified_id.rpartition("@")[2]
 

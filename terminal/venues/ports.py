@@ -270,6 +270,15 @@ class Execution(Protocol):
 
 
 @runtime_checkable
+class InstrumentSearch(Protocol):
+    """A venue whose instruments are found by asking (IB's contract search, Kite's daily dump): ``search`` answers
+    instruments matching ``text`` ("ES", "NIFTY 24 DEC FUT", "apple"), best first, ready to trade and subscribe (the
+    venue keeps what it found); ``Session.search`` adds them to the session's instruments."""
+
+    async def search(self, text: str) -> "list[Instrument]": ...
+
+
+@runtime_checkable
 class NativeProtection(Protocol):
     """Protective order groups held by the venue itself (declared by ``Capabilities.native_bracket``/``native_oco``).
     Each leg is an OrderRequest with its own client order id (journaled before the group is sent); the answer is every
