@@ -116,7 +116,8 @@ class SessionLink:
             (w.chart.timeframe_changed, self.set_interval),
             (w.chart.range_requested, self._on_history_needed),
             (w.blotters.reference_changed, self._on_reference),
-            (w.watchlist.data_source_chosen, lambda sym, venue: self.spawn(self.route(sym, venue), f"route {sym}")))
+            (w.watchlist.data_source_chosen, lambda sym, venue: self.spawn(self.route(sym, venue), f"route {sym}")),
+            (w.watchlist.search_requested, lambda text: self.spawn(self.search(text), f"search {text}")))
         w.watchlist.data_sources = lambda sym: v.data_sources(sym) if sym in w.instruments else []
         w.watchlist.data_source_of = lambda sym: v.data_source(sym) if sym in w.instruments else ""
         b.attach_workspace(self.workspace.bus, v.primary)
@@ -168,6 +169,22 @@ class SessionLink:
                  len(session.instruments))
         self.refresh_health()
         return name
+
+    async def search(self, text: str) -> list[tuple[str, str]]:
+        """The watchlist's search: every venue asked (``Workspace.search``); what they found joins the window's
+        instruments (by the window's keys) and is offered under the entry."""
+        w, v = self.w, self.venues
+        found = await self.workspace.search(text)
+        results: list[tuple[str, str]] = []
+        for qualified, ins in found:
+            symbol, _, venue = qualified.rpartition("@")
+            key = v.key(venue, symbol)
+            w.instruments.setdefault(key, ins)
+            results.append((key, ins.title))
+        w.watchlist.set_instruments(w.instruments)
+        w.blotters.set_instruments(w.instruments)
+        w.watchlist.show_results(text, results)
+        return results
 
     async def route(self, key: str, data_venue: str) -> None:
         """Take ``key``'s market data from ``data_venue`` (the watchlist's "Market data from" menu): its quotes, book

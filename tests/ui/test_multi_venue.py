@@ -68,7 +68,8 @@ def _add_paper_from_the_file_menu(qtbot, w) -> None:
                     and w.add_venue_dialog.isVisible(), timeout=5000)
     dlg = w.add_venue_dialog
     assert not dlg.isModal()  # the window keeps working meanwhile
-    assert dlg.provider.currentData() == "paper"  # binance is connected already: the next provider is offered
+    assert dlg.provider.currentData() not in (None, "binance")  # binance is connected already: another is offered
+    dlg.provider.setCurrentIndex(dlg.provider.findData("paper"))
     assert dlg.env.currentData() == "paper" and dlg.always_open.isChecked()
     qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "paper" in w.link.workspace.sessions, timeout=15000)
@@ -221,3 +222,31 @@ def test_a_session_that_expired_says_log_in_again_in_amber_and_the_button_reconn
     assert w.status.expired_label.isHidden() and w.status.login_button.isHidden()
     w.link.refresh_health()
     assert w.status.venue_labels["expiring"].text() == "● expiring: connected"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise", "does not support grabbing")  # offscreen popup
+def test_the_watchlist_searches_the_venues_for_what_it_does_not_list_and_offers_the_answers(qtbot, window):
+    """Typing a part of a name searches every venue (IB contracts, Kite's dump: their own search; the others: their
+    lists); one answer is added at once, several open a menu under the entry whose choice is added."""
+    w = window
+    _add_paper_from_the_file_menu(qtbot, w)
+    wl = w.watchlist
+    wl.entry.setText("nvd")  # no venue lists "NVD": searched, one answer
+    qtbot.keyClick(wl.entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "NVDA@paper" in wl.symbols(), timeout=10000)
+    assert wl.entry.text() == ""
+    wl.entry.setText("a")  # AAPL@paper, NVDA@paper and the sandbox's pairs with an A: a menu
+    qtbot.keyClick(wl.entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wl.results_menu.isVisible(), timeout=10000)
+    keys = [a.data() for a in wl.results_menu.actions()]
+    assert "AAPL@paper" in keys and len(keys) > 1, keys
+    chosen = next(a for a in wl.results_menu.actions() if a.data() == "AAPL@paper")
+    assert "AAPL" in chosen.text()
+    chosen.trigger()
+    assert "AAPL@paper" in wl.symbols() and wl.current_symbol() == "AAPL@paper"
+    wl.results_menu.hide()
+    wl.entry.setText("qqqzzz")  # nothing anywhere: said, nothing added
+    before = wl.symbols()
+    qtbot.keyClick(wl.entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "No instrument matches" in wl.entry.toolTip(), timeout=10000)
+    assert wl.symbols() == before

@@ -19,13 +19,15 @@ class WatchlistWidget(QWidget):
     symbol_added = Signal(str)
     symbol_removed = Signal(str)
     data_source_chosen = Signal(str, str)  # (symbol, venue its market data should come from)
+    #: what the user typed matches no listed instrument: ask the venues (IB contract search, Kite's dump...)
+    search_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = WatchlistModel(self)
         self.instruments: dict[str, m.Instrument] = {}
         self.entry = QLineEdit(self)
-        self.entry.setPlaceholderText("Add symbol…")
+        self.entry.setPlaceholderText("Add symbol… (or search: ES, NIFTY FUT, apple)")
         self.entry.setClearButtonEnabled(True)
         self._names = QStringListModel(self)
         self.completer = QCompleter(self._names, self)
@@ -48,6 +50,9 @@ class WatchlistWidget(QWidget):
         #: market-data routing (several venues): the venues that can serve a symbol's data, and the current one
         self.data_sources: Callable[[str], list[str]] = lambda symbol: []
         self.data_source_of: Callable[[str], str] = lambda symbol: ""
+        #: the venues' answers to the last search, shown under the entry (a popup menu, never a nested loop)
+        self.results_menu = QMenu(self)
+        self.results_menu.setObjectName("searchResults")
         self.source_menu = QMenu("Market data from", self)
         self.source_menu.aboutToShow.connect(self._fill_sources)
         self.source_action = self.source_menu.menuAction()
@@ -137,9 +142,36 @@ class WatchlistWidget(QWidget):
         if self.add_symbol(text):
             self.entry.clear()
             self.select(self.resolve(text))
-        elif text.strip():
-            self.entry.setToolTip(f"{text.strip().upper()} is not a listed instrument or is already watched")
+        elif text.strip() and self.resolve(text) in self.model.store.pos:
+            self.select(self.resolve(text))
+            self.entry.setToolTip(f"{text.strip().upper()} is already watched")
             self.entry.selectAll()
+        elif text.strip():
+            self.entry.setToolTip(f"Searching for {text.strip()!r}…")
+            self.search_requested.emit(text.strip())
+
+    def show_results(self, text: str, results: list[tuple[str, str]]) -> None:
+        """The venues' answers to a search: ``(key, title)`` best first. One answer is added at once; several open a
+        menu under the entry (choosing one adds it); none says so."""
+        self.results_menu.clear()
+        if not results:
+            self.entry.setToolTip(f"No instrument matches {text!r} on the connected venues")
+            self.entry.selectAll()
+            return
+        if len(results) == 1 and self.add_symbol(results[0][0]):
+            self.entry.clear()
+            self.select(results[0][0])
+            return
+        for key, title in results:
+            action = self.results_menu.addAction(f"{title}   {key}" if key not in title else title)
+            action.setData(key)
+            action.triggered.connect(lambda _=False, k=key: self._on_result(k))
+        self.results_menu.popup(self.entry.mapToGlobal(self.entry.rect().bottomLeft()))
+
+    def _on_result(self, key: str) -> None:
+        if self.add_symbol(key) or key in self.model.store.pos:
+            self.entry.clear()
+            self.select(key)
 
     def current_symbol(self) -> str:
         idx = self.view.currentIndex()
