@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
@@ -35,8 +36,9 @@ from ..risk.checks import RiskChecks, RiskLimits
 from ..storage.audit import AuditSink
 from ..storage.journal import Journal
 from ..tasks import TaskOwner
-from ..venues.ports import AuthError, SessionExpired, Venue
+from ..venues.ports import AuthError, Rejected, SessionExpired, Venue
 from . import input as arg
+from . import research
 from .health import StreamHealth, collect_health
 from .search import rank as search_rank
 
@@ -72,6 +74,12 @@ class Session:
         #: "<venue>: session expired — log in again" once the venue raised SessionExpired (a daily login ran out):
         #: orders are refused and nothing retries until a new session logs in again (File > Reconnect)
         self.expired = ""
+        #: False for a data-only provider (``Capabilities.trading``): market data only, every trading call refused
+        #: in words (``data_only``), no user stream, no reconciliation, no balances
+        self.trading = bool(getattr(getattr(getattr(venue, "info", None), "capabilities", None), "trading", True))
+        self.data_only = "" if self.trading else f"{self.provider} provides market data only: route orders to a broker"
+        if not self.trading:
+            self.has_keys, self.keys_problem = False, self.data_only
         self.server = server  # the embedded SandboxServer, if this session started one
         self.quotes_cache: dict[str, QuoteTick] = {}
         self.last_prices: dict[str, Decimal] = {}
@@ -79,7 +87,7 @@ class Session:
         self.oms = OrderManager(venue, journal, self.bus, risk=self.risk)  # the venue is the Execution port
         self.audit = audit  # what users and strategies did (storage.audit); the risk checks record every order
         self.risk.attach(self.bus, quote=self._quote_of, last=self.last_prices.get, open_orders=self.oms.open_orders,
-                         now_ms=venue.now_ms, audit=audit, state_path=risk_state)
+                         now_ms=self._now_ms, audit=audit, state_path=risk_state)
         self._watches = Watches(self._start_watch, self._stop_watch)
         self.gapfill = BarGapFiller(_RetryingKlines(self), self.bus.publish)
         #: closed klines are read through this cache when set (market.history_cache): asked of the venue once
@@ -89,9 +97,14 @@ class Session:
         self._closed = False
         venue.bus.subscribe(None, self._route)
 
+    def _now_ms(self) -> int:
+        """The venue's clock (a data-only provider may have none: the local clock then)."""
+        now = getattr(self.venue, "now_ms", None)
+        return int(now()) if callable(now) else int(time.time() * 1000)
+
     # ------------------------------------------------------------------ lifecycle
     async def _start(self) -> None:
-        if self.has_keys:
+        if self.has_keys and self.trading:
             try:
                 with self._expiry():
                     await self.venue.start_user_stream(self._on_user_connect)
@@ -245,8 +258,21 @@ class Session:
                        limit: int | None) -> list[Bar]:
         if self.history_cache is not None and cacheable(interval):
             return await load_cached(self.history_cache, _RetryingKlines(self), symbol, interval, start_ms, end_ms,
-                                     limit, self.venue.now_ms())
+                                     limit, self._now_ms())
         return await load_bars(_RetryingKlines(self), symbol, interval, start_ms, end_ms, limit)
+
+    # ------------------------------------------------------------------ news and fundamentals
+    async def news(self, symbol: str | None = None) -> Any:
+        """Company news of ``symbol`` (market news without one), newest first, from a provider that serves news:
+        records (``.to_frame()`` gives a DataFrame). Rejected from a provider that serves none."""
+        if symbol is None:
+            return await research.ask(self.venue, self.provider, "market_news", "news", self.oms.retrying)
+        return await research.ask(self.venue, self.provider, "news", "news", self.oms.retrying, self._sym(symbol))
+
+    async def fundamentals(self, symbol: str) -> Any:
+        """Profile, key metrics and next earnings of ``symbol`` (``.to_frame()`` gives a DataFrame)."""
+        return await research.ask(self.venue, self.provider, "fundamentals", "fundamentals", self.oms.retrying,
+                                  self._sym(symbol))
 
     # ------------------------------------------------------------------ streams
     async def _start_watch(self, key: tuple[str, ...]) -> None:
@@ -332,9 +358,14 @@ class Session:
             return
         self.expired = f"{self.provider}: session expired — log in again"
         log.error("%s (%s)", self.expired, exc.message)
-        self.bus.publish(ConnectionChanged(SESSION_STREAM, False, self.expired, ts_recv=self.venue.now_ms()))
+        self.bus.publish(ConnectionChanged(SESSION_STREAM, False, self.expired, ts_recv=self._now_ms()))
+
+    def _require_trading(self) -> None:
+        if not self.trading:
+            raise Rejected(self.data_only)
 
     def _require_keys(self) -> None:
+        self._require_trading()
         if self.expired:
             raise SessionExpired(f"{self.expired}: File > Reconnect")
         if not self.has_keys:
@@ -356,7 +387,8 @@ class Session:
     async def place_order(self, request: OrderRequest) -> Order:
         """Check, journal, send. Raises InvalidArgument (OrderValidationError, NumberError, UnknownSymbol) or
         PreTradeError before anything is journaled or sent, OrderRejected with the venue's message, AuthError without
-        keys."""
+        keys, Rejected at once from a data-only provider."""
+        self._require_trading()
         request = arg.checked_request(request, self.instruments)
         info = getattr(self.venue, "info", None)
         if info is not None:
@@ -381,6 +413,7 @@ class Session:
         """LIMIT (GTC) if ``price`` is given, else MARKET. ``quote_quantity=`` buys for an amount of quote asset
         (MARKET only, instead of ``quantity``). Amounts are str, int or Decimal (never float); ``type`` and
         ``time_in_force`` an OrderType/TimeInForce or its name."""
+        self._require_trading()
         return await self.place_order(arg.order_request(
             self._sym(symbol), Side.BUY, quantity, price, type=type, time_in_force=time_in_force,
             stop_price=stop_price, quote_quantity=quote_quantity, cid=client_order_id))
@@ -389,6 +422,7 @@ class Session:
                    time_in_force: Any = None, stop_price: Any = None, quote_quantity: Any = None,
                    client_order_id: str | None = None) -> Order:
         """As ``buy``."""
+        self._require_trading()
         return await self.place_order(arg.order_request(
             self._sym(symbol), Side.SELL, quantity, price, type=type, time_in_force=time_in_force,
             stop_price=stop_price, quote_quantity=quote_quantity, cid=client_order_id))

@@ -5,6 +5,11 @@ exchange (``connect``), which symbols to trade, a sensible quantity and how far 
 and which of the loopback server's fault switches exist (``drop``, ``rate_limit_next``, ``fail_next_send``). A switch
 that is None makes the tests that need it skip, naming the reason.
 
+A data-only provider (``Capabilities(trading=False)``: Finnhub, TrueData) has a case with ``trading=False``: the order,
+balance and order-error tests skip for it naming why; the market-data half (instruments, quotes, history,
+subscriptions, reconnect of market data, rate limits) runs. Its quotes may be last trades (``quotes_from_trades``:
+bid = ask = the last price) and it may serve no depth (``Capabilities.depth_levels`` empty, ``streaming_depth`` off).
+
 Adding a provider (IB, Kite, ...) = one more case in ``CASES``; the suite fails for a registered adapter without one.
 """
 from __future__ import annotations
@@ -66,6 +71,14 @@ class VenueCase:
     #: the next two order sends get no usable answer: the first never reaches the matching engine, the second does
     fail_next_two_sends: Switch | None = None
     why_no_faults: str = ""
+    #: False for a data-only provider: the trading tests skip, naming why
+    trading: bool = True
+    #: its L1 is the last trade (no quote stream): bid = ask = the last price
+    quotes_from_trades: bool = False
+
+    def skip_unless_trading(self) -> None:
+        if not self.trading:
+            pytest.skip(f"{self.name} provides market data only (Capabilities.trading=False): no orders to test")
 
     def __str__(self) -> str:
         return self.name

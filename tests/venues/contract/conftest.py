@@ -35,6 +35,8 @@ def venue_case(request: pytest.FixtureRequest) -> VenueCase:
 
 @pytest.fixture
 async def conn(venue_case: VenueCase, request: pytest.FixtureRequest) -> AsyncIterator[Connection]:
+    if getattr(request.module, "NEEDS_TRADING", False):  # a module of trading tests: skipped for a data-only case
+        venue_case.skip_unless_trading()
     c = await venue_case.connect(request)
     try:
         yield c

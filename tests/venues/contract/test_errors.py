@@ -13,6 +13,7 @@ from .kit import in_words, instrument, limit, new_cid, resting_price
 
 
 async def test_cancel_and_look_up_of_an_unknown_client_id_raise_unknown_order(conn: Connection) -> None:
+    conn.case.skip_unless_trading()
     sym = conn.case.symbol
     with pytest.raises(UnknownOrder) as canceled:
         await conn.venue.cancel_order(sym, new_cid())
@@ -22,6 +23,7 @@ async def test_cancel_and_look_up_of_an_unknown_client_id_raise_unknown_order(co
 
 
 async def test_order_beyond_the_balance_is_rejected_with_a_reason_in_words(conn: Connection) -> None:
+    conn.case.skip_unless_trading()
     venue, sym = conn.venue, conn.case.symbol
     inst = await instrument(conn)
     held = {b.asset: b.free for b in await venue.balances()}.get(inst.base_asset, Decimal(0))
@@ -34,6 +36,7 @@ async def test_order_beyond_the_balance_is_rejected_with_a_reason_in_words(conn:
 
 
 async def test_reused_client_id_of_an_open_order_raises_duplicate_order_and_leaves_it_alone(conn: Connection) -> None:
+    conn.case.skip_unless_trading()
     if not conn.case.detects_duplicates:
         pytest.skip(f"{conn.case.name} does not detect a reused client order id")
     venue, sym = conn.venue, conn.case.symbol
@@ -63,6 +66,7 @@ async def test_send_without_an_answer_raises_may_have_landed_and_the_look_up_tel
     """The first send never reached the matching engine (unknown to the venue), the second did (found by its client
     id): the caller cannot tell them apart from the outcome, only by looking up."""
     case, venue = conn.case, conn.venue
+    case.skip_unless_trading()
     if case.fail_next_two_sends is None:
         pytest.skip(f"{case.name}: its loopback exchange has no switch to lose an answer ({case.why_no_faults})")
     price = await resting_price(conn, Side.BUY)

@@ -9,7 +9,7 @@ import pytest
 from terminal.model import OrderStatus, Side
 from terminal.model.instrument import parse_qualified_id
 from terminal.venues import registry
-from terminal.venues.ports import DuplicateOrder, Rejected, UnknownOrder, Venue
+from terminal.venues.ports import DuplicateOrder, MarketData, Rejected, UnknownOrder, Venue
 
 from .cases import Connection
 from .kit import in_words, instrument, limit, resting_price
@@ -19,7 +19,8 @@ D = Decimal
 
 async def test_adapter_from_the_registry_implements_the_venue_port_with_its_declared_info(conn: Connection) -> None:
     venue = conn.venue
-    assert isinstance(venue, Venue)
+    assert isinstance(venue, Venue if conn.case.trading else MarketData)
+    assert venue.info.capabilities.trading is conn.case.trading
     assert venue.info is registry.info(conn.case.name) and conn.session.provider == conn.case.name
     assert venue.environment in {e.name for e in venue.info.environments}
     assert venue.info.capabilities.history_limit >= 1 and venue.settle_ms() >= 0
@@ -48,6 +49,7 @@ async def test_price_and_quantity_snapped_by_the_model_are_accepted_exactly_and_
     """The model's snapping is the venue's grid: a snapped order rests at exactly that price and size (the port's
     answer and a look-up by client id agree), the same price a fraction of a tick off is refused in words."""
     case, venue = conn.case, conn.venue
+    case.skip_unless_trading()
     inst = await instrument(conn)
     base = await resting_price(conn, Side.BUY)
     off_grid = base - inst.tick_size * D(nudge)

@@ -12,6 +12,8 @@ from terminal.venues.ports import Rejected
 from .cases import Connection
 from .kit import in_words, instrument, limit, market, resting_price, wait_until
 
+NEEDS_TRADING = True  # every test here skips for a data-only provider (conftest)
+
 
 def _reported(conn: Connection, cid: str, status: OrderStatus) -> bool:
     return any(isinstance(e, OrderUpdated) and e.order.client_order_id == cid and e.order.status is status

@@ -25,6 +25,7 @@ async def test_after_a_drop_the_venue_reconnects_and_the_session_reconciles_orde
     case, venue, session = conn.case, conn.venue, conn.session
     if case.drop is None:
         pytest.skip(f"{case.name}: no switch to drop the connection ({case.why_no_drop})")
+    case.skip_unless_trading()
     sym = case.symbol
     inst = await instrument(conn)
     price = await resting_price(conn, Side.BUY)
@@ -57,3 +58,23 @@ async def test_after_a_drop_the_venue_reconnects_and_the_session_reconciles_orde
         conn, lambda e: isinstance(e, (QuoteTick, TradeTick)) and e.symbol == sym, up) is not None)
     assert venue.health()["market"].reconnects >= 1
     await session.cancel_all(sym)
+
+
+async def test_after_a_drop_market_data_comes_back_by_itself(conn: Connection) -> None:
+    """The market-data half (what a data-only provider has): the market stream says it is down, then up again, and
+    the watched symbol's quotes or trades resume."""
+    case, venue, session = conn.case, conn.venue, conn.session
+    if case.drop is None:
+        pytest.skip(f"{case.name}: no switch to drop the connection ({case.why_no_drop})")
+    sym = case.symbol
+    await session.watch(sym)
+    ticked = lambda after: _index(conn, lambda e: isinstance(e, (QuoteTick, TradeTick)) and e.symbol == sym, after)
+    await wait_until(venue.bus, lambda: ticked(0) is not None)
+    mark = len(conn.rec.events)
+    case.drop(conn)
+    await wait_until(venue.bus, lambda: _index(conn, _link("market", False), mark) is not None)
+    await wait_until(venue.bus, lambda: _index(conn, _link("market", True), mark) is not None)
+    up = _index(conn, _link("market", True), mark)
+    assert up is not None
+    await wait_until(venue.bus, lambda: ticked(up) is not None)
+    assert venue.health()["market"].reconnects >= 1
