@@ -161,6 +161,15 @@ class MainWindow(QMainWindow):
         reconnect.triggered.connect(self._on_reconnect)
         self.add_venue_action = file_menu.addAction("Add &venue…")  # another connection next to this one
         self.add_venue_action.triggered.connect(self._on_add_venue)
+        from ..venues import registry
+        #: File > Connect to <provider>…: the Add venue dialog with that provider chosen (only registered ones)
+        self.connect_actions: dict[str, QAction] = {}
+        for provider, title in (("ib", "Interactive Brokers"), ("kite", "Zerodha Kite"),
+                                ("finnhub", "Finnhub (market data)"), ("truedata", "TrueData (market data)")):
+            if provider in registry.ADAPTERS:
+                action = file_menu.addAction(f"Connect to {title}…")
+                action.triggered.connect(lambda _=False, p=provider: self._on_connect_to(p))
+                self.connect_actions[provider] = action
         env_menu = file_menu.addMenu("&Environment")
         env_group = QActionGroup(self)
         self.env_actions: dict[m.Environment, QAction] = {}
@@ -417,19 +426,31 @@ class MainWindow(QMainWindow):
     async def _on_add_venue(self) -> None:
         await self.ask_add_venue()
 
-    async def ask_add_venue(self) -> str | None:
-        """File > Add venue…: a non-modal dialog (the window keeps working), then ``add_venue``."""
+    @asyncSlot()
+    async def _on_connect_to(self, provider: str) -> None:
+        await self.ask_add_venue(provider)
+
+    async def ask_add_venue(self, provider: str | None = None) -> str | None:
+        """File > Add venue… (or Connect to <provider>…): a non-modal dialog (the window keeps working), a second
+        question for a LIVE environment, then ``add_venue``."""
         from .dialogs.run import run_dialog
         from .dialogs.venue import AddVenueDialog
         present = tuple(self.link.workspace.sessions) if self.link is not None else ()
-        dlg = self.add_venue_dialog = AddVenueDialog(self, present)
+        dlg = self.add_venue_dialog = AddVenueDialog(self, present, provider)
         try:
             if await run_dialog(dlg, modal=False) != QDialog.DialogCode.Accepted.value:
                 return None
             choice = dlg.choice()
         finally:
             dlg.deleteLater()
-        return await self.add_venue(choice.provider, env=choice.env, **choice.options)
+        options = dict(choice.options)
+        if choice.live:
+            if not await self.confirm("LIVE trading", f"Connect to {choice.provider} LIVE (real money)? Orders will "
+                                                      "always ask for confirmation."):
+                self.status.showMessage(f"{choice.provider} LIVE: not connected.", 5000)
+                return None
+            options["confirm_live"] = True
+        return await self.add_venue(choice.provider, env=choice.env, **options)
 
     async def add_venue(self, provider: str, **options: Any) -> str | None:
         """Connect ``provider`` next to the window's venues (see ``SessionLink.add_venue``); None if it failed."""

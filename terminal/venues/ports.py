@@ -176,6 +176,40 @@ class EnvironmentSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectOption:
+    """An option the user gives when connecting (IB's host, port and client id), offered by File > Add venue… for
+    the environments it applies to (``()`` = all) and passed to ``connect(provider, name=value)``."""
+
+    name: str
+    label: str
+    default: str = ""
+    kind: str = "text"  # "text" | "int" | "decimal" (a positive amount)
+    environments: tuple[str, ...] = ()
+    help: str = ""
+
+    def applies_to(self, environment: str) -> bool:
+        return not self.environments or environment in self.environments
+
+    def parse(self, text: str) -> Any:
+        """The value for ``connect``; ValueError naming the option for a bad one."""
+        text = text.strip() or self.default
+        if self.kind == "int":
+            try:
+                return int(text)
+            except ValueError:
+                raise ValueError(f"{self.label}: expected a whole number, got {text!r}") from None
+        if self.kind == "decimal":
+            try:
+                value = Decimal(text)
+            except ArithmeticError:
+                value = Decimal("NaN")
+            if not value.is_finite() or value <= 0:
+                raise ValueError(f"{self.label}: expected a positive amount such as {self.default}, got {text!r}")
+            return value
+        return text
+
+
+@dataclass(frozen=True, slots=True)
 class AdapterInfo:
     """What the registry knows about a provider before connecting."""
 
@@ -185,6 +219,8 @@ class AdapterInfo:
     credentials: CredentialSpec
     capabilities: Capabilities
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: what the user may give when connecting (host, port, client id...): File > Add venue… asks for them
+    options: tuple[ConnectOption, ...] = ()
 
     def environment(self, name: str) -> EnvironmentSpec:
         for env in self.environments:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...model import AssetClass, Interval, OrderType, TimeInForce
 from ...sim.equities import CURRENCY
-from ..ports import AdapterInfo, Capabilities, CredentialSpec, EnvironmentSpec
+from ..ports import ConnectOption, AdapterInfo, Capabilities, CredentialSpec, EnvironmentSpec
 
 NAME = "paper"
 
@@ -23,6 +23,8 @@ INFO = AdapterInfo(
         market_hours=True,
         native_replace=False,
     ),
+    options=(ConnectOption("cash", "Starting cash (USD)", "100000", kind="decimal",
+                           help="The paper account's cash when the simulated exchange starts"),),
     extra={"currency": CURRENCY,
            "extended_hours": "LIMIT orders flagged extended_hours, in pre-market and after-hours"},
 )
