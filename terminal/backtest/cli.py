@@ -3,13 +3,19 @@
     trading-terminal backtest --strategy sma_cross --param fast=10 --param slow=20 --data FILE.csv \\
         --cash 10000 --commission 0.002 [--lot-step 0.00001] [--json] [--trades out.csv] [--equity out.csv]
     trading-terminal optimize --strategy sma_cross --grid fast=5:30:5 --grid slow=10:60:10 --data FILE.csv \\
-        [--maximize "Sharpe Ratio"] [--jobs N] [--method grid|random|halving] [--max-tries N] [--walk-forward K]
+        [--maximize "Sharpe Ratio"] [--jobs N] [--method grid|random|halving] [--max-tries N] [--walk-forward K] \\
+        [--scheduler tcp://host:8786] [--no-progress]
 
 Bad input gives one line on stderr and exit code 2, never a traceback. ``--lot-step``: "all in" orders buy whole
 multiples of it (default 1, whole units as backtesting.py; 0.00001 for BTC). A backtest without trades says why.
 Strategy files in ``--strategies-dir`` that fail to load are listed on stderr (the run goes on if the strategy
 asked for is found). An exhaustive grid above ``grid.MAX_GRID_SIZE`` combinations is refused before the data
 is read; statistics that are NaN or absurd print as "n/a" and rank last.
+
+``optimize`` runs on Dask: ``--jobs N`` (N > 1) a local cluster of N worker processes when the work is worth its
+start-up, ``--scheduler ADDRESS`` an existing cluster (a scheduler that cannot be reached: one line naming it, exit
+2). A progress bar goes to stderr (``--no-progress``: none); Ctrl-C cancels the cluster's work and exits 130. A run
+that raises is reported with its parameters.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import json
 import math
 import os
 import sys
+from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 from typing import Any, Sequence
 
@@ -26,9 +33,11 @@ import pandas as pd
 from ..strategy.base import Strategy
 from ..strategy.loader import StrategyLoadError, resolve
 from ..strategy.params import ParamError, parse_assignments
+from .cluster import Cluster, TaskFailed
 from .data import DataError, load_csv
 from .history import cached_frame, parse_spec
 from .engine import StrategyError, run_backtest
+from .progress import ProgressBar
 
 NA = "n/a"  # a statistic that is not a result (optimize.NA; optimize is imported only when optimising)
 
@@ -78,7 +87,12 @@ def _parser() -> _Parser:
     op.add_argument("--maximize", default="Sharpe Ratio")
     op.add_argument("--method", default="grid", choices=("grid", "random", "halving"))
     op.add_argument("--max-tries", type=int, default=None)
-    op.add_argument("--jobs", type=int, default=1)
+    op.add_argument("--jobs", type=int, default=1, help="worker processes of a local Dask cluster (default 1: none)")
+    op.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="run on an existing Dask cluster, e.g. tcp://host:8786 (default: this machine)")
+    op.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
+                    help="how long to try to reach --scheduler (default 10)")
+    op.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     op.add_argument("--walk-forward", type=int, default=0, metavar="K", help="K-fold rolling walk-forward")
     op.add_argument("--top", type=int, default=10, help="rows of the results table to print")
     return p
@@ -186,10 +200,17 @@ def _optimize(args: argparse.Namespace, prog: str) -> int:
                               lot_size=_number(args.lot_step, "--lot-step", positive=True),
                               finalize_trades=not args.no_finalize)
     df = _bars(args.data)
-    res = optimize(df, cls, grid, **kw)
-    if res.results.empty:
-        raise UsageError(f"no valid parameter set in the grid ({res.skipped} refused by the strategy)")
-    wf = walk_forward(df, cls, grid, args.walk_forward, **kw) if args.walk_forward else None
+    bar = None if args.no_progress else ProgressBar(prog.rsplit(" ", 1)[-1])
+    try:
+        with Cluster(args.scheduler, args.jobs, connect_timeout_s=args.connect_timeout) if args.scheduler or args.jobs > 1 else nullcontext() as cluster:
+            kw.update(cluster=cluster, progress=bar)
+            res = optimize(df, cls, grid, **kw)
+            if res.results.empty:
+                raise UsageError(f"no valid parameter set in the grid ({res.skipped} refused by the strategy)")
+            wf = walk_forward(df, cls, grid, args.walk_forward, **kw) if args.walk_forward else None
+    finally:
+        if bar is not None:
+            bar.close()
     if args.json:
         out: dict[str, Any] = {"best": res.best, "maximize": res.maximize, "value": _jsonable(res.best_value),
                                "skipped": res.skipped,
@@ -228,7 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except (UsageError, DataError, ParamError, StrategyLoadError, StrategyError, ValueError, OSError) as exc:
+    except (UsageError, DataError, ParamError, StrategyLoadError, StrategyError, TaskFailed, ValueError,
+            OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"{prog}: error: {message}", file=sys.stderr)
         return 2

@@ -11,37 +11,47 @@ Size (``grid``): the grid is never materialised beyond ``MAX_GRID_SIZE`` combina
 
 Ranking: a statistic that is NaN, infinite or absurd (a ratio beyond ``RATIO_LIMIT``, or a Sharpe Ratio over a
 volatility at floating-point noise level, e.g. -1e20 from an equity curve with no variance) is not a result: it is
-stored as NaN, ranked last and shown as "n/a". Work is split into chunks; ``progress(done, total)`` is called after each chunk and setting ``cancel``
-(a threading.Event) stops after the chunks in flight, returning what was finished.
+stored as NaN, ranked last and shown as "n/a". Work is split into chunks; ``progress(done, total)`` is called as
+chunks finish and setting ``cancel`` (a threading or multiprocessing Event) stops the search (on a cluster, its
+queued and running chunks are cancelled), returning what was finished. A run that raises stops the search with
+``cluster.TaskFailed`` naming its parameters.
 
 SmaCross grids share their work: the closes' cumulative sum is taken once and each distinct window's SMA is
 derived from it once (the same floats ``sma`` gives), one ``StatsPlan`` serves every run, and each run is scored
 by ``StatsPlan.numbers`` (the statistics' values without building a Series). Only the trade walk is per run.
 
-Processes: ``jobs`` is an upper bound. A worker process costs an interpreter start and the imports (about a
-second), so the work is spread over processes only when the estimated in-process time is well above that
-(``_worth_processes``). Workers are started with ``start_method`` (default "forkserver" where available, else
-"spawn"): never "fork" by default, since forking a process that runs threads (a Qt app, asyncio executors) can
-deadlock the child. They receive the bars once, through a picklable initialiser; strategies loaded from a file
-are re-loaded from it in the worker.
+Where runs go (``cluster.Cluster``, Dask): an existing cluster by its scheduler's address (``scheduler``, every run
+goes there), or with ``jobs`` > 1 a local cluster of ``jobs`` worker processes, started only when the estimated
+in-process time is well above its start-up (about a second a worker: ``_worth_processes``), so small jobs run in
+this process. The bars are scattered once to every worker (one copy a worker for every round of successive
+halving and every walk-forward fold, which pass a window of bar positions, not a slice); each worker prepares the
+statistics' plan and SMA cache once per window. Strategies are pickled by reference (their module must be
+importable on the workers); strategies loaded from a file travel as the file's source. Rows come back in the order
+of the combinations, so a cluster run ranks and scores exactly as a run in this process.
 """
 from __future__ import annotations
 
-import concurrent.futures
+import contextlib
+import hashlib
 import math
 import multiprocessing
 import random
 import sys
+import tempfile
 import threading
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..strategy.base import ParamError, Strategy
 from ..strategy.builtin import SmaCross
+from .cluster import Cluster, TaskFailed
 from .engine import equity_from_marks, run_backtest
 from .grid import MAX_GRID_SIZE, GridTooLarge, grid_size, parse_grid_spec  # noqa: F401 - re-exported
 from .grid import check_grid, combination, expand, sample_indices
@@ -113,34 +123,36 @@ def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-# ---- evaluation (in workers) ---------------------------------------------------------------------------------
-_W: dict[str, Any] = {}
-
-
-def _portable(cls: type[Strategy]) -> "type[Strategy] | tuple[str, str, str]":
+# ---- evaluation (here or on the cluster's workers) ---------------------------------------------------------------
+def _portable(cls: type[Strategy]) -> "type[Strategy] | tuple[str, str, str, str]":
     """What a worker needs to find ``cls``: the class itself (pickled by reference) if its module can be imported
-    by name, else the file it was loaded from (strategies from ``strategy.loader``)."""
+    by name, else the file it was loaded from (strategies from ``strategy.loader``) with its source, so a worker on
+    another machine, where that path does not exist, loads the same code."""
     from ..strategy import loader
     mod = sys.modules.get(cls.__module__)
     path = getattr(mod, "__file__", None)
     if cls.__module__.startswith(loader._MODULE_PREFIX + ".") and path:
-        return ("file", str(path), cls.__qualname__)
+        return ("file", str(path), cls.__qualname__, Path(path).read_text(encoding="utf-8"))
     return cls
 
 
-def _resolve(ref: "type[Strategy] | tuple[str, str, str]") -> type[Strategy]:
-    if isinstance(ref, tuple):
-        from ..strategy.loader import load_file
-        _, path, qualname = ref
-        return next(c for c in load_file(path) if c.__qualname__ == qualname)
-    return ref
+_RESOLVED: dict[tuple[str, str], type[Strategy]] = {}
 
 
-def _init_worker(df: pd.DataFrame, cls: "type[Strategy] | tuple[str, str, str]", cfg: RunConfig) -> None:
-    _W.clear()
-    close = df["Close"].to_numpy(dtype=np.float64)
-    _W.update(df=df, cls=_resolve(cls), cfg=cfg, plan=StatsPlan(pd.DatetimeIndex(df.index), close),
-              cache=SmaCache(close))
+def _resolve(ref: "type[Strategy] | tuple[str, ...]") -> type[Strategy]:
+    if not isinstance(ref, tuple):
+        return ref
+    from ..strategy.loader import load_file
+    _, path, qualname, source = ref
+    key = (path, hashlib.sha1(source.encode()).hexdigest())
+    cls = _RESOLVED.get(key)
+    if cls is None:
+        p = Path(path)
+        if not (p.is_file() and p.read_text(encoding="utf-8") == source):  # another machine, or the file changed
+            p = Path(tempfile.mkdtemp(prefix="terminal-strategy-")) / p.name
+            p.write_text(source, encoding="utf-8")
+        cls = _RESOLVED[key] = next(c for c in load_file(p) if c.__qualname__ == qualname)
+    return cls
 
 
 class SmaCache:
@@ -167,11 +179,48 @@ class SmaCache:
         return out
 
 
-def _evaluate(params: dict[str, Any]) -> dict[str, Any]:
-    df, cls, cfg, plan = _W["df"], _W["cls"], _W["cfg"], _W["plan"]
+@dataclass
+class _Bench:
+    """What every run over one window of bars shares: the bars, the strategy, the costs, the statistics' plan and
+    the SMA cache."""
+    df: pd.DataFrame
+    cls: type[Strategy]
+    cfg: RunConfig
+    plan: StatsPlan
+    cache: SmaCache
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _bench(data: pd.DataFrame, window: tuple[int, int], cls: type[Strategy], cfg: RunConfig) -> _Bench:
+    df = data.iloc[window[0]:window[1]]
+    close = df["Close"].to_numpy(dtype=np.float64)
+    return _Bench(df, cls, cfg, StatsPlan(pd.DatetimeIndex(df.index), close), SmaCache(close))
+
+
+#: benches kept by a worker process (most recent last), keyed by the job's data token, window, strategy and costs
+_BENCHES: "OrderedDict[tuple[Any, ...], _Bench]" = OrderedDict()
+_BENCHES_LOCK = threading.Lock()
+_BENCHES_KEPT = 4
+
+
+def _worker_bench(data: pd.DataFrame, window: tuple[int, int], ref: Any, cfg: RunConfig, token: str) -> _Bench:
+    key = (token, window, ref if not isinstance(ref, tuple) else ref[:3], cfg)
+    with _BENCHES_LOCK:
+        bench = _BENCHES.get(key)
+        if bench is None:
+            bench = _BENCHES[key] = _bench(data, window, _resolve(ref), cfg)
+            while len(_BENCHES) > _BENCHES_KEPT:
+                _BENCHES.popitem(last=False)
+        _BENCHES.move_to_end(key)
+    return bench
+
+
+def _evaluate(params: dict[str, Any], bench: _Bench) -> dict[str, Any]:
+    df, cls, cfg, plan = bench.df, bench.cls, bench.cfg, bench.plan
     p = cls.validate(params)
     if cls is SmaCross and not cfg.slippage:
-        stats: Any = _sma_cross_stats(df, p.fast, p.slow, p.long_short, cfg, plan, _W["cache"])
+        with bench.lock:  # the SMA cache is shared by the threads of a worker
+            stats: Any = _sma_cross_stats(df, p.fast, p.slow, p.long_short, cfg, plan, bench.cache)
     else:
         res = run_backtest(df, cls(**dict(p)), cash=cfg.cash, commission=cfg.commission, slippage=cfg.slippage,
                            lot_size=cfg.lot_size, finalize_trades=cfg.finalize_trades, validate=False, plan=plan)
@@ -197,13 +246,26 @@ def _sma_cross_stats(df: pd.DataFrame, fast: int, slow: int, long_short: bool, c
     return plan.numbers(equity, cols, warmup)
 
 
-def _eval_chunk(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [_evaluate(p) for p in chunk]
+def _eval_rows(chunk: list[dict[str, Any]], bench: _Bench) -> list[dict[str, Any]]:
+    rows = []
+    for params in chunk:
+        try:
+            rows.append(_evaluate(params, bench))
+        except Exception as exc:  # noqa: BLE001 - reported with the parameters that failed
+            raise TaskFailed(params, f"{type(exc).__name__}: {exc}") from exc
+    return rows
+
+
+def _eval_chunk(chunk: list[dict[str, Any]], data: pd.DataFrame, window: tuple[int, int], ref: Any, cfg: RunConfig,
+                token: str) -> list[dict[str, Any]]:
+    """A chunk of runs on a worker (the bars arrive as the worker's copy of the scattered frame)."""
+    return _eval_rows(chunk, _worker_bench(data, window, ref, cfg, token))
 
 
 #: rough in-process cost of one run per bar (seconds): the vectorised SmaCross, and the event-driven engine
 _SECONDS_PER_BAR = {"vectorised": 5e-8, "event": 2e-6}
-#: starting a worker (interpreter, imports, the bars) costs about this much; processes must save several times it
+#: starting a local cluster's worker (interpreter, imports, the bars) costs about this much; processes must save
+#: several times it
 _WORKER_START_S = 1.0
 
 
@@ -221,44 +283,60 @@ def _worth_processes(cls: type[Strategy], cfg: RunConfig, runs: int, bars: int, 
     return in_process - in_process / jobs > 3 * _WORKER_START_S
 
 
-def _run_all(df: pd.DataFrame, cls: type[Strategy], combos: list[dict[str, Any]], cfg: RunConfig, jobs: int,
-             chunksize: int | None, progress: Progress | None, cancel: threading.Event | None,
-             start_method: str | None = None, force_processes: bool = False) -> tuple[list[dict], bool]:
+@dataclass
+class _Job:
+    """One optimisation's data and where its runs go: ``cluster`` None runs everything here; a local cluster is
+    used (and started) only for work worth it (``_worth_processes``, or ``force``), a remote one always."""
+    data: pd.DataFrame
+    cls: type[Strategy]
+    cfg: RunConfig
+    cluster: Cluster | None
+    force: bool = False
+    chunksize: int | None = None
+    progress: Progress | None = None
+    cancel: Any = None
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def uses_cluster(self, runs: int, bars: int) -> bool:
+        c = self.cluster
+        if c is None or runs < 1:
+            return False
+        return c.remote or (c.workers > 1 and (self.force or _worth_processes(self.cls, self.cfg, runs, bars,
+                                                                               c.workers)))
+
+
+def _run_all(job: _Job, window: tuple[int, int], combos: list[dict[str, Any]]) -> tuple[list[dict], bool]:
+    """Every run of ``combos`` on the bars ``window`` (start, stop) of the job's data: (rows in the order of
+    ``combos``, cancelled)."""
     total = len(combos)
     if not total:
         return [], False
-    jobs = max(1, jobs)
-    if not force_processes and not _worth_processes(cls, cfg, total, len(df), jobs):
-        jobs = 1
-    size = chunksize or max(1, math.ceil(total / (jobs * 4)))
-    chunks = [combos[k:k + size] for k in range(0, total, size)]
-    rows: list[dict[str, Any]] = []
-    if jobs == 1 or len(chunks) == 1:
-        _init_worker(df, cls, cfg)
-        for chunk in chunks:
+    cancel, progress = job.cancel, job.progress
+    if not job.uses_cluster(total, window[1] - window[0]):
+        bench = _bench(job.data, window, job.cls, job.cfg)
+        size = job.chunksize or max(1, math.ceil(total / 4))
+        rows: list[dict[str, Any]] = []
+        for k in range(0, total, size):
             if cancel is not None and cancel.is_set():
                 return rows, True
-            rows.extend(_eval_chunk(chunk))
+            rows.extend(_eval_rows(combos[k:k + size], bench))
             if progress:
                 progress(len(rows), total)
         return rows, False
-    mp = multiprocessing.get_context(start_method or default_start_method())
-    cancelled = False
-    with concurrent.futures.ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=mp, initializer=_init_worker,
-                                                initargs=(df, _portable(cls), cfg)) as ex:
-        futures = [ex.submit(_eval_chunk, c) for c in chunks]
-        for fut in concurrent.futures.as_completed(futures):
-            if fut.cancelled():
-                continue
-            rows.extend(fut.result())
-            if progress:
-                progress(len(rows), total)
-            if cancel is not None and cancel.is_set():
-                cancelled = True
-                for f in futures:
-                    f.cancel()
-                break
-    return rows, cancelled
+    cluster = job.cluster
+    assert cluster is not None
+    size = job.chunksize or max(1, math.ceil(total / (cluster.nworkers() * 4)))
+    chunks = [combos[k:k + size] for k in range(0, total, size)]
+    done = [0]
+
+    def finished(_: int, rows: list[dict[str, Any]]) -> None:
+        done[0] += len(rows)
+        if progress:
+            progress(done[0], total)
+
+    results, cancelled = cluster.map(_eval_chunk, chunks, cluster.share(job.data), window, _portable(job.cls),
+                                     job.cfg, job.token, progress=finished, cancel=cancel)
+    return [row for rows in results if rows is not None for row in rows], bool(cancelled)
 
 
 def sanitise(stats: pd.DataFrame) -> pd.DataFrame:
@@ -293,14 +371,17 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Se
              maximize: str = "Sharpe Ratio", method: str = "grid", max_tries: int | None = None, jobs: int = 1,
              chunksize: int | None = None, cash: float = 10_000.0, commission: float = 0.0, slippage: float = 0.0,
              finalize_trades: bool = True, constraint: Callable[[dict[str, Any]], bool] | None = None,
-             progress: Progress | None = None, cancel: threading.Event | None = None, seed: int = 0,
+             progress: Progress | None = None, cancel: Any = None, seed: int = 0,
              halving_eta: int = 3, start_method: str | None = None, processes: str = "auto",
-             lot_size: float | Decimal = 1) -> OptimizeResult:
+             lot_size: float | Decimal = 1, scheduler: str | None = None,
+             cluster: Cluster | None = None) -> OptimizeResult:
     """Search ``grid`` (name -> values) for the parameters maximising ``maximize``.
 
-    ``jobs``: at most this many processes; with ``processes="auto"`` they are used only when the estimated saving
-    beats their start-up ("always" uses them whenever jobs > 1). ``start_method``: multiprocessing start method
-    for the workers (default: ``default_start_method()``, never "fork").
+    Where the runs go: ``scheduler`` (``tcp://host:8786``) sends every run to that Dask cluster; ``cluster`` (a
+    ``Cluster`` the caller opened and closes) to that one; otherwise ``jobs`` > 1 starts a local Dask cluster of
+    ``jobs`` worker processes (``start_method``: their multiprocessing start method, never "fork") when the
+    estimated saving beats its start-up (``processes="auto"``) or whenever jobs > 1 (``"always"``), and closes it
+    at the end. The results are the same wherever the runs go.
 
     ``method``: "grid" (every combination), "random" (``max_tries`` of them, drawn without replacement and
     without building the grid; parameter sets the strategy refuses do not count as tries), or "halving" (successive
@@ -308,12 +389,43 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Se
     survivors to all of them; rows carry the number of bars they were scored on in ``bars``). An exhaustive
     method over more than ``MAX_GRID_SIZE`` combinations raises GridTooLarge before any run.
 
+    ``progress(done, total)`` is called as chunks of runs finish; ``cancel`` (a threading or multiprocessing Event)
+    stops the search (the cluster's queued and running work is cancelled) and returns the runs finished. A run
+    that raises stops the search with ``TaskFailed`` naming its parameters.
+
     ``lot_size``: "all in" orders buy whole multiples of it (1 = whole units; e.g. 0.00001 for BTC).
     """
-    if maximize not in STAT_KEYS:
-        raise ValueError(f"cannot maximise {maximize!r}; choose one of: {', '.join(STAT_KEYS)}")
     if processes not in ("auto", "always"):
         raise ValueError(f"processes must be 'auto' or 'always', not {processes!r}")
+    cfg = RunConfig(float(cash), float(commission), float(slippage), finalize_trades, float(lot_size))
+    with _placement(cluster, scheduler, jobs, start_method) as where:
+        job = _Job(data, strategy, cfg, where, processes == "always", chunksize, progress, cancel)
+        return _search(job, (0, len(data)), grid, maximize=maximize, method=method, max_tries=max_tries,
+                       constraint=constraint, seed=seed, halving_eta=halving_eta)
+
+
+@contextlib.contextmanager
+def _placement(cluster: Cluster | None, scheduler: str | None, jobs: int,
+               start_method: str | None) -> Iterator[Cluster | None]:
+    """The cluster runs go to: the caller's (left open), one at ``scheduler`` or a local one of ``jobs`` workers
+    (closed at the end; a local one is only started if a search asks for it), or None (everything here)."""
+    if cluster is not None:
+        yield cluster
+        return
+    if not scheduler and jobs <= 1:
+        yield None
+        return
+    with Cluster(scheduler, jobs, start_method=start_method) as own:
+        yield own
+
+
+def _search(job: _Job, window: tuple[int, int], grid: Mapping[str, Sequence[Any]], *, maximize: str, method: str,
+            max_tries: int | None, constraint: Callable[[dict[str, Any]], bool] | None, seed: int,
+            halving_eta: int) -> OptimizeResult:
+    """``optimize`` on the bars ``window`` (start, stop) of the job's data."""
+    strategy = job.cls
+    if maximize not in STAT_KEYS:
+        raise ValueError(f"cannot maximise {maximize!r}; choose one of: {', '.join(STAT_KEYS)}")
     if method not in ("grid", "random", "halving"):
         raise ValueError(f"unknown method {method!r}; use grid, random or halving")
     names = list(grid)
@@ -353,19 +465,17 @@ def optimize(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str, Se
                 skipped += 1
             else:
                 combos.append(coerced)
-    cfg = RunConfig(float(cash), float(commission), float(slippage), finalize_trades, float(lot_size))
     if method != "halving":
-        rows, cancelled = _run_all(data, strategy, combos, cfg, jobs, chunksize, progress, cancel, start_method,
-                                   processes == "always")
+        rows, cancelled = _run_all(job, window, combos)
         return OptimizeResult(_frame(rows, names, maximize), maximize, names, skipped, cancelled)
     # successive halving on growing, most recent slices of the data
-    n = len(data)
+    start, stop = window
+    n = stop - start
     rounds = max(1, math.ceil(math.log(max(len(combos), 1), halving_eta)))
     candidates, all_rows, cancelled = combos, [], False
     for r in range(rounds, -1, -1):
         bars = n if r == 0 else max(200, n // (halving_eta ** r))
-        rows, cancelled = _run_all(data.iloc[n - bars:], strategy, candidates, cfg, jobs, chunksize, progress, cancel,
-                                   start_method, processes == "always")
+        rows, cancelled = _run_all(job, (stop - min(bars, n), stop), candidates)
         for row in rows:
             row["bars"] = bars
         all_rows.extend(rows)
@@ -383,7 +493,8 @@ def walk_forward(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str
                  maximize: str = "Sharpe Ratio", **kwargs: Any) -> pd.DataFrame:
     """Rolling walk-forward: the bars are cut into ``folds + 1`` equal segments; for fold k the grid is optimised
     on segment k (in-sample) and the best parameters are backtested on segment k + 1 (out-of-sample, indicators
-    warming up inside the segment). One row per fold."""
+    warming up inside the segment). One row per fold. ``kwargs`` are ``optimize``'s; with a cluster (``scheduler``,
+    ``cluster`` or ``jobs``) one cluster serves every fold and the bars are shipped to it once."""
     if folds < 1:
         raise ValueError("walk-forward needs at least 1 fold")
     n = len(data)
@@ -392,20 +503,37 @@ def walk_forward(data: pd.DataFrame, strategy: type[Strategy], grid: Mapping[str
         raise ValueError(f"walk-forward with {folds} folds leaves {seg} bars per segment; need at least 50")
     cfg_keys = {k: kwargs[k] for k in ("cash", "commission", "slippage", "finalize_trades", "lot_size")
                 if k in kwargs}
+    defaults = RunConfig()
+    cfg = RunConfig(float(cfg_keys.get("cash", defaults.cash)), float(cfg_keys.get("commission", defaults.commission)),
+                    float(cfg_keys.get("slippage", defaults.slippage)),
+                    bool(cfg_keys.get("finalize_trades", defaults.finalize_trades)),
+                    float(cfg_keys.get("lot_size", defaults.lot_size)))
+    search = {k: kwargs[k] for k in ("method", "max_tries", "constraint", "seed", "halving_eta") if k in kwargs}
+    search = {"method": "grid", "max_tries": None, "constraint": None, "seed": 0, "halving_eta": 3, **search}
+    unknown = set(kwargs) - set(cfg_keys) - set(search) - {"jobs", "chunksize", "progress", "cancel", "start_method",
+                                                          "processes", "scheduler", "cluster"}
+    if unknown:
+        raise TypeError(f"walk_forward() got an unexpected keyword argument {sorted(unknown)[0]!r}")
     rows = []
-    for k in range(folds):
-        train = data.iloc[k * seg:(k + 1) * seg]
-        test = data.iloc[(k + 1) * seg:(k + 2) * seg if k + 1 < folds else n]
-        res = optimize(train, strategy, grid, maximize=maximize, **kwargs)
-        if res.results.empty:
-            raise ValueError("walk-forward: no valid parameter set in the grid")
-        best = res.best
-        oos = run_backtest(test, strategy(**best), validate=False, **cfg_keys)
-        oos_stats = sanitise(pd.DataFrame([{k: float(oos.stats.get(k, np.nan)) for k in STAT_KEYS}])).iloc[0]
-        rows.append({"fold": k + 1, "train_start": train.index[0], "train_end": train.index[-1],
-                     "test_start": test.index[0], "test_end": test.index[-1], **best,
-                     f"{maximize} (in-sample)": res.best_value,
-                     f"{maximize} (out-of-sample)": float(oos_stats[maximize]),
-                     "Return [%] (out-of-sample)": float(oos_stats["Return [%]"]),
-                     "# Trades (out-of-sample)": int(oos.stats["# Trades"])})
+    with _placement(kwargs.get("cluster"), kwargs.get("scheduler"), kwargs.get("jobs", 1),
+                    kwargs.get("start_method")) as where:
+        job = _Job(data, strategy, cfg, where, kwargs.get("processes", "auto") == "always", kwargs.get("chunksize"),
+                   kwargs.get("progress"), kwargs.get("cancel"))
+        for k in range(folds):
+            train = (k * seg, (k + 1) * seg)
+            test = data.iloc[(k + 1) * seg:(k + 2) * seg if k + 1 < folds else n]
+            res = _search(job, train, grid, maximize=maximize, **search)
+            if res.cancelled:
+                break
+            if res.results.empty:
+                raise ValueError("walk-forward: no valid parameter set in the grid")
+            best = res.best
+            oos = run_backtest(test, strategy(**best), validate=False, **cfg_keys)
+            oos_stats = sanitise(pd.DataFrame([{k: float(oos.stats.get(k, np.nan)) for k in STAT_KEYS}])).iloc[0]
+            rows.append({"fold": k + 1, "train_start": data.index[train[0]], "train_end": data.index[train[1] - 1],
+                         "test_start": test.index[0], "test_end": test.index[-1], **best,
+                         f"{maximize} (in-sample)": res.best_value,
+                         f"{maximize} (out-of-sample)": float(oos_stats[maximize]),
+                         "Return [%] (out-of-sample)": float(oos_stats["Return [%]"]),
+                         "# Trades (out-of-sample)": int(oos.stats["# Trades"])})
     return pd.DataFrame(rows)
