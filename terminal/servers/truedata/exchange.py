@@ -1,0 +1,160 @@
+"""The TrueData paper server's market: the shared ``terminal.sim`` engine and living market for its listing, and the
+tape of what traded (day statistics per symbol and a bounded tick history with the touch at each trade).
+
+Runs on the server's loop: ``step(now_ms)`` moves the market (only in NSE's regular session unless ``always_open``),
+then ``take_ticks()`` hands the ticks of that step to the streams and ``closed_bars(now_ms)`` the 1- and 5-minute bars
+that just closed.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from terminal.clock import Clock
+from terminal.model import Interval
+from terminal.model.hours import REGULAR
+from terminal.sim.engine import Engine
+from terminal.sim.klines import KlineRow, KlineStore
+from terminal.sim.market import MarketSimulator
+from terminal.sim.reports import Trade
+
+from .listing import IST, Listed, listing
+
+MINUTE_MS = 60_000
+TICKS_KEPT = 50_000
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    ts_ms: int
+    price: Decimal
+    qty: Decimal
+    bid: Decimal
+    bid_qty: Decimal
+    ask: Decimal
+    ask_qty: Decimal
+    oi: int
+    seq: int
+
+
+@dataclass(slots=True)
+class Day:
+    """A symbol's session figures, as the touchline and trade frames carry them."""
+
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    prev_close: Decimal
+    last: Decimal
+    last_qty: Decimal = ZERO
+    last_ms: int = 0
+    volume: Decimal = ZERO
+    turnover: Decimal = ZERO
+    oi: int = 0
+    prev_oi: int = 0
+    seq: int = 0
+    tag: str = ""
+    ticks: deque[Tick] = field(default_factory=lambda: deque(maxlen=TICKS_KEPT))
+
+    @property
+    def atp(self) -> Decimal:
+        return (self.turnover / self.volume).quantize(Decimal("0.01")) if self.volume else self.last
+
+
+def ist_midnight(ts_ms: int) -> int:
+    day = datetime.fromtimestamp(ts_ms / 1000, IST).replace(hour=0, minute=0, second=0, microsecond=0)
+    return int(day.timestamp() * 1000)
+
+
+class Exchange:
+    def __init__(self, clock: Clock, *, seed: int = 7, always_open: bool = False, history_days: int = 20) -> None:
+        self.clock = clock
+        self.always_open = always_open
+        self.listed: tuple[Listed, ...] = listing(clock.now_ms())
+        self.by_name = {item.name: item for item in self.listed}
+        self.by_id = {item.symbol_id: item for item in self.listed}
+        specs = [item.spec for item in self.listed]
+        self.engine = Engine([s.instrument for s in specs], clock, maker_fee=ZERO, taker_fee=ZERO)
+        self.market = MarketSimulator(self.engine, specs, seed, clock, days=history_days)
+        self.days: dict[str, Day] = {}
+        self._pending: dict[str, list[Tick]] = {}
+        self._minute = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    def bootstrap(self) -> None:
+        now = self.clock.now_ms()
+        self.market.bootstrap(now)
+        midnight = ist_midnight(now)
+        for item in self.listed:
+            store = self.store(item.name)
+            last = store.last_price or item.spec.start_price
+            before = store.klines(Interval.M1, end_ms=midnight - 1, limit=1)
+            today = [r for r in store.klines(Interval.M1, midnight, now, limit=1500) if r.open_time >= midnight]
+            oi = 0 if item.segment != "fo" else 10_000 * item.lot
+            day = Day(open=today[0].open if today else last, high=max((r.high for r in today), default=last),
+                      low=min((r.low for r in today), default=last),
+                      prev_close=before[-1].close if before else last, last=last,
+                      volume=sum((r.volume for r in today), ZERO), turnover=sum((r.quote_volume for r in today), ZERO),
+                      oi=oi, prev_oi=oi, last_ms=now)
+            self.days[item.name] = day
+        self.engine.trade_listeners.append(self._on_trade)
+        self._minute = now // MINUTE_MS
+
+    def is_open(self, now_ms: int) -> bool:
+        hours = self.listed[0].spec.instrument.hours
+        return self.always_open or hours is None or hours.is_open(now_ms, REGULAR)
+
+    def step(self, now_ms: int) -> None:
+        if self.is_open(now_ms):
+            self.market.step(now_ms)
+
+    # ------------------------------------------------------------------ the tape
+    def _on_trade(self, trade: Trade) -> None:
+        day = self.days.get(trade.symbol)
+        if day is None:
+            return
+        day.tag = "H" if trade.price > day.high else "L" if trade.price < day.low else ""
+        day.high, day.low = max(day.high, trade.price), min(day.low, trade.price)
+        day.last, day.last_qty, day.last_ms = trade.price, trade.qty, trade.time
+        day.volume += trade.qty
+        day.turnover += trade.quote_qty
+        day.seq += 1
+        bid, ask = self.engine.best(trade.symbol)
+        tick = Tick(trade.time, trade.price, trade.qty, *(bid or (ZERO, ZERO)), *(ask or (ZERO, ZERO)), day.oi, day.seq)
+        day.ticks.append(tick)
+        self._pending.setdefault(trade.symbol, []).append(tick)
+
+    def take_ticks(self) -> dict[str, list[Tick]]:
+        pending, self._pending = self._pending, {}
+        return pending
+
+    def closed_bars(self, now_ms: int) -> list[tuple[str, str, KlineRow]]:
+        """``(name, "1min"|"5min", bar)`` for the bars that closed since the last call."""
+        minute = now_ms // MINUTE_MS
+        if minute <= self._minute:
+            return []
+        out: list[tuple[str, str, KlineRow]] = []
+        last, self._minute = self._minute, minute
+        if not self.is_open((minute - 1) * MINUTE_MS):
+            return out
+        for item in self.listed:
+            store = self.store(item.name)
+            store.roll(now_ms)
+            out.append((item.name, "1min", store.bar(Interval.M1, last * MINUTE_MS)))
+            if minute // 5 > last // 5:
+                out.append((item.name, "5min", store.bar(Interval.M5, (last // 5) * 5 * MINUTE_MS)))
+        return out
+
+    # ------------------------------------------------------------------ look-ups
+    def store(self, name: str) -> KlineStore:
+        return self.market.klines(name)
+
+    def depth(self, name: str, levels: int = 5) -> tuple[int, list[tuple[Decimal, Decimal]],
+                                                        list[tuple[Decimal, Decimal]]]:
+        return self.engine.depth(name, levels)
+
+    def status(self, now_ms: int) -> str:
+        return f"NSE_EQ:{'OPEN' if self.is_open(now_ms) else 'CLOSED'}"
