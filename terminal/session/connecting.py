@@ -13,6 +13,7 @@ from ..model.numbers import InvalidArgument, describe
 from ..risk.checks import RiskLimits
 from ..storage import redaction, secrets
 from ..storage.audit import AuditLog
+from .keycheck import check_key
 from ..storage.journal import Journal
 from ..storage.secrets import Credentials, SecretsUnavailable
 from ..storage.settings import data_dir as default_data_dir
@@ -199,6 +200,7 @@ async def connect(environment: Environment | str = "sandbox", *, env: Environmen
                           risk_state=risk_state,
                           history_cache=_history_cache(provider, env_name, data_dir, opened.fresh, history_cache))
         await session._start()
+        await check_key(session)  # key hygiene: what the key may do, said in red when it is too much
         return session
     except BaseException:
         await opened.close()

@@ -40,6 +40,7 @@ from ..venues.ports import AuthError, Rejected, SessionExpired, Venue
 from . import input as arg
 from . import research
 from .health import StreamHealth, collect_health
+from .protection import ProtectionMixin, make_engine
 from .search import rank as search_rank
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ __all__ = ["Session", "SESSION_STREAM"]
 SESSION_STREAM = "session"
 
 
-class Session:
+class Session(ProtectionMixin):
     """Use ``await terminal.connect(...)`` to make one."""
 
     def __init__(self, environment: Environment, venue: Venue, journal: Journal, instruments: dict[str, Instrument], *,
@@ -74,6 +75,9 @@ class Session:
         #: "<venue>: session expired — log in again" once the venue raised SessionExpired (a daily login ran out):
         #: orders are refused and nothing retries until a new session logs in again (File > Reconnect)
         self.expired = ""
+        #: what the venue said the API key may do (``keycheck``), and what the user should change, in words
+        self.key_permissions: Any = None
+        self.key_warnings: list[str] = []
         #: False for a data-only provider (``Capabilities.trading``): market data only, every trading call refused
         #: in words (``data_only``), no user stream, no reconciliation, no balances
         self.trading = bool(getattr(getattr(getattr(venue, "info", None), "capabilities", None), "trading", True))
@@ -95,6 +99,8 @@ class Session:
         self._tasks = TaskOwner("session", log)  # reconciles after reconnects, bar gap fills, the kill switch
         self._started = False
         self._closed = False
+        #: brackets, OCO groups, trailing stops (session.protection: the app-held engine; the venue's native forms)
+        self.protection = make_engine(self)
         venue.bus.subscribe(None, self._route)
 
     def _now_ms(self) -> int:
@@ -116,6 +122,8 @@ class Session:
                 self.keys_problem = (f"the venue refused the {self.env} API keys ({exc.message}): "
                                      "fix them in Accounts")
                 log.error(self.keys_problem)
+        if self.has_keys and not self.expired:
+            await self.protection.start()  # after reconciliation: re-armed before the first quote is acted on
         self._started = True
 
     def _on_user_connect(self, is_reconnect: bool) -> None:
@@ -137,6 +145,7 @@ class Session:
         if self._closed:
             return
         self._closed = True
+        await self.protection.close()
         await self._tasks.close()
         await self._watches.close()
         await self.oms.close()  # scheduled look-ups of orders whose outcome is unknown

@@ -85,6 +85,7 @@ class SessionLink:
         w.order_entry.set_trading_enabled(bool(s.has_keys), s.keys_problem or "no API keys")
         w.status.set_trading(bool(s.has_keys), s.keys_problem)
         w.status.set_expired(s.expired)  # said before the window was listening (while connecting), or ""
+        self.show_key_warnings()
         if not s.has_keys:
             w.status.showMessage(f"Trading disabled: {s.keys_problem}", 15000)
         w.blotters.canceller = v.cancel_order
@@ -161,6 +162,7 @@ class SessionLink:
         self.added.append((provider, dict(options)))
         if session.expired:
             w.status.set_expired(session.expired)
+        self.show_key_warnings()
         for key in w.watchlist.symbols():  # already listed (the venue comes back after a reconnect): watch them
             if key in w.instruments and v.target(key)[0] == name:
                 self.spawn(v.watch(key), f"watch {key}")
@@ -169,6 +171,11 @@ class SessionLink:
                  len(session.instruments))
         self.refresh_health()
         return name
+
+    def show_key_warnings(self) -> None:
+        """Key hygiene: what each venue said of its API key, in red in the status bar (Session.key_warnings)."""
+        self.w.status.set_key_warnings({name: list(getattr(s, "key_warnings", []))
+                                        for name, s in self.workspace.sessions.items()})
 
     async def search(self, text: str) -> list[tuple[str, str]]:
         """The watchlist's search: every venue asked (``Workspace.search``); what they found joins the window's

@@ -343,6 +343,7 @@ class MainWindow(QMainWindow):
             return False
         self.settings.environment = env.value
         self.save_settings()
+        self._audit("environment.chosen", environment=env.value, takes_effect="next start")
         if env is not self.environment:
             self.status.showMessage(f"{env.name} takes effect when the terminal restarts.", 10000)
         return True
@@ -366,7 +367,9 @@ class MainWindow(QMainWindow):
 
     def show_keys(self) -> None:
         from .dialogs.keys import KeysDialog
-        dlg = KeysDialog(self, self.environment)
+        warnings = ({name: list(getattr(s, "key_warnings", [])) for name, s in self.link.workspace.sessions.items()}
+                    if self.link is not None else {})
+        dlg = KeysDialog(self, self.environment, warnings)
         dlg.keys_changed.connect(self._on_keys_changed)
         dlg.setModal(False)
         dlg.show()
@@ -477,7 +480,14 @@ class MainWindow(QMainWindow):
             self.settings.watchlist = self.watchlist.symbols()
             await link.close()
 
+    def _audit(self, action: str, **details: Any) -> None:
+        """A user action on the window's settings, in the audit trail of the window's session (never a secret)."""
+        audit = getattr(self.link.session, "audit", None) if self.link is not None else None
+        if audit is not None:
+            audit.record(action, "user", **details)
+
     def _on_keys_changed(self, env_value: str) -> None:
+        self._audit("keys.changed", keys=env_value)  # which keys (an environment or a provider), never the keys
         if env_value == self.environment.value and self.link is not None:
             self.status.showMessage("New API keys: File > Reconnect (Ctrl+Shift+C) to use them.", 15000)
 

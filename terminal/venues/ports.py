@@ -305,6 +305,49 @@ class Execution(Protocol):
     async def start_user_stream(self, on_connect: Callable[[bool], None] | None = None) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class KeyPermissions:
+    """What a venue says about the API key in use (Binance's apiRestrictions). ``None`` fields: not said."""
+
+    ip_restricted: bool | None = None
+    can_read: bool | None = None
+    can_trade: bool | None = None
+    can_withdraw: bool | None = None
+    can_transfer: bool | None = None  # internal / universal transfers between accounts or wallets
+    other_products: tuple[str, ...] = ()  # margin, futures, options... enabled on the key
+    created_ms: int | None = None
+    trading_expires_ms: int | None = None
+
+    def warnings(self, now_ms: int, *, trading: bool = True) -> list[str]:
+        """What the user should change at the venue, most serious first, in words."""
+        out: list[str] = []
+        if self.can_withdraw:
+            out.append("this key can WITHDRAW funds: a trading terminal never needs that — turn off withdrawals "
+                       "for this key at the exchange (API management)")
+        if self.can_transfer:
+            out.append("this key can move funds between accounts or wallets: turn off transfers for this key")
+        if self.ip_restricted is False and (trading or self.can_trade):
+            out.append("this key is not restricted to your IP addresses: restrict it at the exchange, so a leaked key "
+                       "cannot be used from elsewhere")
+        if trading and self.can_trade is False:
+            out.append("this key cannot trade (spot trading is off for it): orders will be refused")
+        if self.other_products:
+            out.append(f"this key also enables {', '.join(self.other_products)}: turn off what you do not use")
+        if self.trading_expires_ms is not None and self.trading_expires_ms - now_ms < 7 * 86_400_000:
+            days = max(0, (self.trading_expires_ms - now_ms) // 86_400_000)
+            out.append(f"the key's trading permission expires in {days} day(s): renew it at the exchange")
+        if self.created_ms and now_ms - self.created_ms > 365 * 86_400_000:
+            out.append("this key is more than a year old: consider rotating it")
+        return out
+
+
+@runtime_checkable
+class KeyInspection(Protocol):
+    """A venue that can say what its API key may do (``None``: it cannot tell in this environment, e.g. testnet)."""
+
+    async def key_permissions(self) -> KeyPermissions | None: ...
+
+
 @runtime_checkable
 class InstrumentSearch(Protocol):
     """A venue whose instruments are found by asking (IB's contract search, Kite's daily dump): ``search`` answers

@@ -310,7 +310,8 @@ async def test_credentials(env: Environment, creds: Credentials, url: str | None
 class KeysDialog(QDialog):
     keys_changed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, current: Environment | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, current: Environment | None = None,
+                 key_warnings: dict[str, list[str]] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("API keys")
         self.setMinimumWidth(560)
@@ -350,8 +351,16 @@ class KeysDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         theme.style(self)
+        #: key hygiene: what each connected venue said of the key in use (Session.key_warnings), in red
+        said = [f"• {venue}: {text}" for venue, texts in (key_warnings or {}).items() for text in texts]
+        self.key_warnings = QLabel("What the exchange says of the key in use — change it there (API management), "
+                                   "then File > Reconnect:\n" + "\n".join(said), self)
+        self.key_warnings.setObjectName("fieldError")
+        self.key_warnings.setWordWrap(True)
+        self.key_warnings.setVisible(bool(said))
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
+        lay.addWidget(self.key_warnings)
         lay.addWidget(self.tabs, 1)
         lay.addWidget(buttons)
 

@@ -35,6 +35,9 @@ class TerminalStatusBar(QStatusBar):
         self.lock_label = QLabel("", self)  # the kill switch's lock, in red until the user unlocks trading
         self.lock_label.setObjectName("connBad")
         self.lock_label.hide()
+        self.key_label = QLabel("", self)  # key hygiene: "key can withdraw" in red (details in the tooltip)
+        self.key_label.setObjectName("connBad")
+        self.key_label.hide()
         self.risk_label = QLabel("", self)  # the risk engine's summary ("risk: 34% of daily loss used")
         self.risk_label.hide()
         self.latency_label = QLabel("latency —", self)
@@ -44,7 +47,7 @@ class TerminalStatusBar(QStatusBar):
         for w in (self.env_label, self.conn_label, self.trading_label):
             self.addWidget(w)
         # the lock and the risk summary are permanent widgets: a status message never hides them
-        for w in (self.expired_label, self.login_button, self.lock_label, self.risk_label, self.latency_label, self.offset_label, self.rate_label,
+        for w in (self.expired_label, self.login_button, self.lock_label, self.key_label, self.risk_label, self.latency_label, self.offset_label, self.rate_label,
                   self.clock_label):
             self.addPermanentWidget(w)
         self.set_connection("connecting", "connecting…")
@@ -86,6 +89,22 @@ class TerminalStatusBar(QStatusBar):
             self.risk_label.setObjectName(name)
             self._repolish(self.risk_label)
         self.risk_label.setVisible(bool(summary))
+
+    def set_key_warnings(self, warnings: dict[str, list[str]]) -> None:
+        """Each venue's key hygiene warnings (``Session.key_warnings``): a red "⚠ key: ..." with the first problem
+        in short, every warning in the tooltip; nothing when every key is fine."""
+        shown = {venue: w for venue, w in warnings.items() if w}
+        if not shown:
+            self.key_label.hide()
+            return
+        venue, first = next(iter(shown.items()))
+        short = ("can withdraw" if "WITHDRAW" in first[0] else "not IP-restricted" if "IP" in first[0]
+                 else "can move funds" if "move funds" in first[0] else "check its permissions")
+        more = sum(len(w) for w in shown.values()) - 1
+        self.key_label.setText(f"⚠ {venue} API key {short}" + (f" (+{more})" if more else ""))
+        self.key_label.setToolTip("\n".join(f"{v}: {t}" for v, ws in shown.items() for t in ws)
+                                  + "\n\nChange it at the exchange (API management), then File > Reconnect.")
+        self.key_label.show()
 
     def set_expired(self, text: str) -> None:
         """A venue's login expired: its words in amber and a "Log in again" button; "" hides both."""

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping
 from ...model import (Balance, BalancesUpdated, Bar, Fill, Instrument, Interval, Liquidity, Order, OrderRequest,
                       OrderStatus, QuoteTick, Side, Ticker24h, TradeTick)
 from ...model.numbers import WIRE_NUMBER, NumberError
+from ..ports import KeyPermissions
 from .enums import ORDER_TYPE_FROM_WIRE, SIDE_FROM_WIRE, STATUS_FROM_WIRE, TIF_FROM_WIRE
 from ...model.enums import AssetClass
 
@@ -524,4 +525,27 @@ __all__ = ["dec", "sdec", "levels", "WireError", "wire_number", "wire_signed", "
            "instrument", "request_weight_limit", "kline_row", "kline_event", "trade", "checked_trade", "book_ticker",
            "book_ticker_event", "checked_book_ticker", "ticker", "DepthDiff", "DepthSnapshot", "depth_update",
            "depth_snapshot", "order", "response_fills", "my_trade", "balances", "execution_report",
-           "account_position"]
+           "account_position", "key_permissions"]
+
+
+_OTHER_PRODUCTS = {"enableMargin": "margin", "enableFutures": "futures", "enableVanillaOptions": "options",
+                   "enablePortfolioMarginTrading": "portfolio margin"}
+
+
+def key_permissions(raw: Mapping[str, Any]) -> KeyPermissions:
+    """``GET /sapi/v1/account/apiRestrictions`` -> KeyPermissions (every field optional, reference §19)."""
+    def flag(name: str) -> bool | None:
+        value = raw.get(name)
+        return value if isinstance(value, bool) else None
+
+    def ms(name: str) -> int | None:
+        value = raw.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+    transfer = [flag("enableInternalTransfer"), flag("permitsUniversalTransfer")]
+    return KeyPermissions(
+        ip_restricted=flag("ipRestrict"), can_read=flag("enableReading"),
+        can_trade=flag("enableSpotAndMarginTrading"), can_withdraw=flag("enableWithdrawals"),
+        can_transfer=True if any(transfer) else (False if all(t is False for t in transfer) else None),
+        other_products=tuple(label for name, label in _OTHER_PRODUCTS.items() if raw.get(name) is True),
+        created_ms=ms("createTime"), trading_expires_ms=ms("tradingAuthorityExpirationTime"))

@@ -385,6 +385,12 @@ class BinanceRest:
     async def account(self) -> list[Balance]:
         return parse.balances(await self.call("GET", "/api/v3/account", signed=True, weight_hint=20))
 
+    async def api_restrictions(self) -> dict[str, Any]:
+        """``GET /sapi/v1/account/apiRestrictions``: what the signing key may do (a wallet endpoint; live and the
+        sandbox serve it, the testnet does not)."""
+        answer = await self.call("GET", "/sapi/v1/account/apiRestrictions", signed=True, weight_hint=1)
+        return answer if isinstance(answer, dict) else {}
+
     def __repr__(self) -> str:
         return f"BinanceRest({self.base_url!r}, keys={'yes' if self.has_keys else 'no'})"
 

@@ -17,7 +17,8 @@ from ...market.bars import backfill
 from ...model import (Balance, Bar, Environment, Fill, Holding, Instrument, Interval, Order, OrderBook, OrderRequest,
                       QuoteTick, Ticker24h)
 from ...tasks import TaskOwner
-from ..ports import AuthError, RateLimited, Rejected, TemporaryError
+from . import parse
+from ..ports import AuthError, KeyPermissions, RateLimited, Rejected, TemporaryError
 from .booksync import BookSync
 from .health import StreamHealth
 from .info import INFO, NAME
@@ -318,6 +319,13 @@ class BinanceVenue:
 
     async def balances(self) -> list[Balance]:
         return await self.rest.account()
+
+    async def key_permissions(self) -> KeyPermissions | None:
+        """What the API key may do (apiRestrictions); None on the testnet, which has no such endpoint (its keys must
+        never be sent to the live host to ask)."""
+        if self.environment == "testnet" or not self.rest.has_keys:
+            return None
+        return parse.key_permissions(await self.rest.api_restrictions())
 
     async def positions(self) -> list[Holding]:
         """Spot holdings: every asset held (free + locked) that is the base of a listed symbol, under the symbol that

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 
 from . import errors
@@ -22,6 +23,17 @@ class ApiKey:
     secret: str
     account_id: str
     uid: int
+    create_ms: int = 0
+
+
+#: what ``GET /sapi/v1/account/apiRestrictions`` says of a sandbox key (reference §19): loopback only, read and spot
+#: trading, nothing else
+DEFAULT_RESTRICTIONS: dict[str, object] = {
+    "ipRestrict": True, "enableReading": True, "enableSpotAndMarginTrading": True, "enableWithdrawals": False,
+    "enableInternalTransfer": False, "permitsUniversalTransfer": False, "enableMargin": False,
+    "enableFutures": False, "enableVanillaOptions": False, "enablePortfolioMarginTrading": False,
+    "enableFixApiTrade": False, "enableFixReadOnly": False,
+}
 
 
 @dataclass(slots=True)
@@ -38,6 +50,20 @@ class Accounts:
         self._by_key: dict[str, ApiKey] = {}
         self._listen: dict[str, ListenKey] = {}
         self._next_uid = 354937868
+        #: per-key overrides of DEFAULT_RESTRICTIONS (tests: a key that can withdraw, one without IP restriction)
+        self._restrictions: dict[str, dict[str, object]] = {}
+
+    def restrictions(self, api_key: str) -> dict[str, object]:
+        entry = self._by_key[api_key]
+        return {**DEFAULT_RESTRICTIONS, "createTime": entry.create_ms, **self._restrictions.get(api_key, {})}
+
+    def set_restrictions(self, api_key: str, **fields: object) -> None:
+        """Override what apiRestrictions says of ``api_key`` (unknown field names are refused)."""
+        self._by_key[api_key]  # KeyError for an unknown key
+        unknown = set(fields) - set(DEFAULT_RESTRICTIONS) - {"createTime", "tradingAuthorityExpirationTime"}
+        if unknown:
+            raise ValueError(f"unknown apiRestrictions fields: {', '.join(sorted(unknown))}")
+        self._restrictions.setdefault(api_key, {}).update(fields)
 
     def add(self, api_key: str, secret: str, account_id: str | None = None) -> ApiKey:
         if not KEY_FORMAT.match(api_key):
@@ -47,7 +73,8 @@ class Accounts:
         if api_key in self._by_key:
             raise ValueError("api key already exists")
         self._next_uid += 1
-        entry = ApiKey(api_key, secret, account_id or f"acct-{self._next_uid}", self._next_uid)
+        entry = ApiKey(api_key, secret, account_id or f"acct-{self._next_uid}", self._next_uid,
+                       int(time.time() * 1000))
         self._by_key[api_key] = entry
         return entry
 

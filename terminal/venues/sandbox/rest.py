@@ -97,6 +97,8 @@ class RestApi:
         self._add("GET", "allOrderList", ol.all, SIGNED, 20)
         self._add("GET", "openOrderList", ol.open, SIGNED, 6)
         self._add("POST", "order/cancelReplace", self._unsupported, SIGNED, 1)
+        # a wallet (SAPI) endpoint the testnet lacks and live Binance serves: what the signing key may do (§19)
+        self.routes[("GET", "/sapi/v1/account/apiRestrictions")] = Route(self._api_restrictions, SIGNED, 1, False)
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], security: str, weight: int, *,
              free_when_ok: bool = False) -> None:
@@ -107,6 +109,9 @@ class RestApi:
     def requests(self, method: str, path: str) -> list[str]:
         """The query strings of the logged requests to ``method`` ``path`` (e.g. ``"GET"``, ``"/api/v3/klines"``)."""
         return [q for m, p, q in list(self.request_log) if m == method and p == path]
+
+    def _api_restrictions(self, p: Params, key: ApiKey) -> Any:
+        return self.venue.accounts.restrictions(key.api_key)
 
     @staticmethod
     def _unsupported(p: Params, key: ApiKey) -> Any:

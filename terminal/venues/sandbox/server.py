@@ -117,6 +117,13 @@ class SandboxServer:
             return entry.account_id
         return self.call(make) if self._loop is not None else make()
 
+    def set_key_restrictions(self, api_key: str, **fields: Any) -> None:
+        """What ``GET /sapi/v1/account/apiRestrictions`` says of ``api_key`` from now on (e.g. enableWithdrawals=True,
+        ipRestrict=False). Thread-safe."""
+        def run() -> None:
+            self.accounts.set_restrictions(api_key, **fields)
+        self.call(run) if self._loop is not None else run()
+
     def deposit(self, api_key: str, asset: str, amount: Any) -> None:
         """Faucet: credit (or debit, if negative) an account; emits balanceUpdate + outboundAccountPosition."""
         def run() -> None:
@@ -152,6 +159,7 @@ class SandboxServer:
     def _app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
         app.router.add_route("*", "/api/{tail:.*}", self.rest.handle)
+        app.router.add_route("*", "/sapi/{tail:.*}", self.rest.handle)
         app.router.add_get("/ws", self.market_sockets.handle)
         app.router.add_get("/ws/{streams:.*}", self.market_sockets.handle)
         app.router.add_get("/stream", self.market_sockets.handle)
