@@ -46,7 +46,19 @@ def describe(item: Any) -> str:
     """Parameters as ``a=1, b=2`` (a dict), anything else by its repr."""
     if isinstance(item, dict):
         return ", ".join(f"{k}={v}" for k, v in item.items())
+    if isinstance(item, list) and item and all(isinstance(i, dict) for i in item):  # a chunk of runs
+        return "; ".join(describe(i) for i in item)
     return repr(item)
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for an error Dask raised about a task (not one the task raised)."""
+    text = str(exc)
+    if "deserializ" in text:  # the scheduler or a worker could not unpickle the task
+        return ("the cluster cannot load the task: the strategy's module must be importable on the scheduler and "
+                "the workers (same packages and versions as here)")
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 class Cluster:
@@ -95,7 +107,9 @@ class Cluster:
         method = self.start_method or "spawn"  # never fork: this process may run threads (Qt, asyncio executors)
         with dask.config.set({"distributed.worker.multiprocessing-method": method}):
             self._local = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=None, silence_logs=logging.ERROR,
+                                       # its HTTP routes (health, metrics) on a free loopback port, not :8787
+                                       scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         try:
             return Client(self._local, set_as_default=False)
         except BaseException:
@@ -149,7 +163,7 @@ class Cluster:
                     i = index[future.key]
                     if isinstance(exc, TaskFailed):
                         raise exc
-                    raise TaskFailed(items[i], f"{type(exc).__name__}: {exc}")
+                    raise TaskFailed(items[i], _reason(exc))
                 i = index[future.key]
                 results[i] = future.result()
                 if progress is not None:

@@ -132,7 +132,11 @@ def _portable(cls: type[Strategy]) -> "type[Strategy] | tuple[str, str, str, str
     mod = sys.modules.get(cls.__module__)
     path = getattr(mod, "__file__", None)
     if cls.__module__.startswith(loader._MODULE_PREFIX + ".") and path:
-        return ("file", str(path), cls.__qualname__, Path(path).read_text(encoding="utf-8"))
+        try:
+            source = Path(path).read_text(encoding="utf-8")
+        except OSError:  # gone since it was loaded: the workers look for it by its path
+            source = ""
+        return ("file", str(path), cls.__qualname__, source)
     return cls
 
 
@@ -148,7 +152,7 @@ def _resolve(ref: "type[Strategy] | tuple[str, ...]") -> type[Strategy]:
     cls = _RESOLVED.get(key)
     if cls is None:
         p = Path(path)
-        if not (p.is_file() and p.read_text(encoding="utf-8") == source):  # another machine, or the file changed
+        if source and not (p.is_file() and p.read_text(encoding="utf-8") == source):  # another machine, or changed
             p = Path(tempfile.mkdtemp(prefix="terminal-strategy-")) / p.name
             p.write_text(source, encoding="utf-8")
         cls = _RESOLVED[key] = next(c for c in load_file(p) if c.__qualname__ == qualname)
