@@ -203,3 +203,38 @@ def load_credentials(environment: Environment | str) -> Credentials | None:
 def delete_credentials(environment: Environment | str) -> bool:
     """Remove Binance's key pair for ``environment``; returns False if there was none."""
     return delete_fields(LEGACY_PROVIDER, _user(environment))
+
+
+# ------------------------------------------------------------------ login sessions that expire (Kite's daily token)
+SESSION_USER = "session"
+
+
+def save_session_token(provider: str, environment: Environment | str, token: str, expires_ms: int) -> None:
+    """Keep a login's access token until ``expires_ms`` (epoch ms), beside the provider's credentials (same service,
+    user ``session``)."""
+    if not token or not isinstance(expires_ms, int):
+        raise ValueError("a session token needs a value and an expiry")
+    kr = _backend()
+    _call(kr.set_password, service_name(provider, environment), SESSION_USER,
+          json.dumps({"token": token, "expires_ms": expires_ms}))
+
+
+def load_session_token(provider: str, environment: Environment | str, now_ms: int | None = None) -> str | None:
+    """The stored access token while it has not expired (an expired or unreadable one is removed), else None."""
+    import time
+
+    kr = _backend()
+    service = service_name(provider, environment)
+    raw = _call(kr.get_password, service, SESSION_USER)
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        token, expires = str(data["token"]), int(data["expires_ms"])
+    except (ValueError, KeyError, TypeError):
+        token, expires = "", 0
+    if not token or expires <= (int(time.time() * 1000) if now_ms is None else now_ms):
+        _delete(kr, service, SESSION_USER)
+        return None
+    redaction.register(token)
+    return token
