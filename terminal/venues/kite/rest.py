@@ -13,7 +13,7 @@ Kite's failures become the ports' outcomes here, and only here (``outcome``/``_n
 - 5xx, ``NetworkException``/``DataException``/``GeneralException`` or no answer at all on a state-changing request
   (place/modify/cancel/GTT) -> ``MayHaveLanded`` (look the order up by its tag before any retry); on a read, or a
   request that never left (connection refused) -> ``TemporaryError``;
-- ``OrderException``/``InputException`` naming a missing order -> ``UnknownOrder``; other ``InputException``,
+- a 4xx naming a missing order, or 404 on an order or GTT route -> ``UnknownOrder``; other ``InputException``,
   ``OrderException``, ``MarginException``, ``HoldingException`` and 4xx -> ``Rejected`` with Kite's message.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from urllib3.exceptions import NewConnectionError
 
 from ..ports import (AuthError, MayHaveLanded, RateLimited, Rejected, SessionExpired, TemporaryError, UnknownOrder,
                      VenueError)
-from .enums import AUTH_EXCEPTIONS, INPUT_EXCEPTION, NETWORK_EXCEPTION, ORDER_EXCEPTION, TOKEN_EXCEPTION
+from .enums import AUTH_EXCEPTIONS, NETWORK_EXCEPTION, TOKEN_EXCEPTION
 from .limiter import HISTORY, ORDER, OTHER, QUOTE, Limiter
 
 log = logging.getLogger(__name__)
@@ -63,13 +63,13 @@ def outcome(method: str, path: str, status: int, body: Any, retry_after: str | N
         except ValueError:
             wait = 1.0
         return RateLimited(what, http_status=status, retry_after_s=wait)
-    if status >= 500 or kind in (NETWORK_EXCEPTION, "DataException", "GeneralException"):
+    missing = any(t in message.lower() for t in _MISSING_ORDER)
+    if status < 500 and ((missing and kind != NETWORK_EXCEPTION)
+                         or (status == 404 and ("/orders/" in path or "/gtt/" in path))):
+        return UnknownOrder(message, http_status=status)
+    if status >= 500 or kind in (NETWORK_EXCEPTION, "DataException"):
         return (MayHaveLanded(what + " (outcome unknown)", http_status=status) if mutating
                 else TemporaryError(what, http_status=status))
-    if kind in (ORDER_EXCEPTION, INPUT_EXCEPTION) and any(t in message.lower() for t in _MISSING_ORDER):
-        return UnknownOrder(message, http_status=status)
-    if status == 404 and "/orders/" in path:
-        return UnknownOrder(message, http_status=status)
     if 400 <= status < 500 or kind:
         return Rejected(message, http_status=status)
     return VenueError(what, http_status=status)
