@@ -124,3 +124,37 @@ def test_control_messages_match_the_documented_json():
     assert json.loads(parse.subscribe_message([408065, 884737])) == {"a": "subscribe", "v": [408065, 884737]}
     assert json.loads(parse.mode_message("full", [408065])) == {"a": "mode", "v": ["full", [408065]]}
     assert json.loads(parse.unsubscribe_message([1])) == {"a": "unsubscribe", "v": [1]}
+
+
+def test_the_official_clients_parser_reads_the_same_frame_the_same_way():
+    """kiteconnect's own KiteTicker._parse_binary (in a child process: importing it installs Twisted's reactor) on a
+    frame with every packet kind agrees with ours on every price, quantity and depth level."""
+    import subprocess
+
+    from tests.children import python_code
+
+    data = frame(ltp_packet(INFY, 157370), quote_packet(779521), full_packet(), index_packet(False),
+                 index_packet(True), ltp_packet(USDINR, 745_025_000))
+    code = ("import json, sys\nfrom kiteconnect.ticker import KiteTicker\n"
+            "t = KiteTicker.__new__(KiteTicker)\nticks = t._parse_binary(bytes.fromhex(sys.argv[1]))\n"
+            "print(json.dumps(ticks, default=str))\n")
+    out = subprocess.run(python_code(code, data.hex()), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    official = json.loads(out.stdout)
+    ours = parse.parse_frame(data).ticks
+    assert len(official) == len(ours) == 6
+    for theirs, mine in zip(official, ours):
+        assert theirs["instrument_token"] == mine.token and theirs["mode"] == mine.mode
+        assert theirs["tradable"] == mine.tradable
+        assert D(str(theirs["last_price"])) == mine.last_price
+        if mine.mode == "ltp":
+            continue
+        ohlc = theirs["ohlc"]
+        assert [D(str(ohlc[k])) for k in ("open", "high", "low", "close")] == [mine.open, mine.high, mine.low,
+                                                                              mine.close]
+        if mine.tradable:
+            assert theirs["volume_traded"] == mine.volume and theirs["last_traded_quantity"] == mine.last_qty
+            assert D(str(theirs["average_traded_price"])) == mine.avg_price
+        if mine.bids:
+            assert [(D(str(l["price"])), l["quantity"], l["orders"]) for l in theirs["depth"]["buy"]] == list(mine.bids)
+            assert [(D(str(l["price"])), l["quantity"], l["orders"]) for l in theirs["depth"]["sell"]] == list(mine.asks)
