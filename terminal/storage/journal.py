@@ -61,6 +61,16 @@ CREATE TABLE IF NOT EXISTS sends (
     ts_sent INTEGER NOT NULL,
     settle_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS protections (
+    group_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    held_by TEXT NOT NULL,
+    state TEXT NOT NULL,
+    data TEXT NOT NULL,
+    ts_created INTEGER NOT NULL,
+    ts_updated INTEGER NOT NULL
+);
 """
 
 _OPEN = tuple(s.value for s in OrderStatus if s.is_open)
@@ -178,6 +188,24 @@ class Journal:
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT symbol FROM orders UNION SELECT DISTINCT symbol FROM fills").fetchall()
         return sorted(r[0] for r in rows)
+
+    # -- protective order groups (brackets, OCO, trailing stops: oms.protective_store) ----------------------
+    def record_protection(self, group_id: str, kind: str, symbol: str, held_by: str, state: str, data: str,
+                          ts_created: int, ts_updated: int) -> None:
+        """Insert or replace one protective group (``data``: its legs as JSON); committed before this returns."""
+        with self._lock:
+            self._db.execute("INSERT INTO protections VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(group_id) DO UPDATE SET "
+                             "state=excluded.state, data=excluded.data, ts_updated=excluded.ts_updated",
+                             (group_id, kind, symbol, held_by, state, data, ts_created, ts_updated))
+
+    def protections(self, states: tuple[str, ...] | None = None) -> list[tuple[str, str, str, str, str, str, int, int]]:
+        """Rows (group_id, kind, symbol, held_by, state, data, ts_created, ts_updated), oldest first; only those in
+        ``states`` when given."""
+        sql, args = "SELECT * FROM protections", list(states or ())
+        if states:
+            sql += f" WHERE state IN ({','.join('?' * len(states))})"
+        with self._lock:
+            return list(self._db.execute(sql + " ORDER BY ts_created, rowid", args).fetchall())
 
     # -- fills ----------------------------------------------------------------------------------------
     def record_fill(self, fill: Fill) -> bool:
