@@ -40,10 +40,17 @@ def _paper() -> tuple[AdapterInfo, Factory]:
     return paper.INFO, paper.create
 
 
+def _truedata() -> tuple[AdapterInfo, Factory]:
+    from . import truedata
+
+    return truedata.INFO, truedata.create
+
+
 #: name -> loader of (info, factory)
 ADAPTERS: dict[str, Callable[[], tuple[AdapterInfo, Factory]]] = {
     "binance": _binance,
     "paper": _paper,
+    "truedata": _truedata,
 }
 
 
@@ -150,7 +157,9 @@ async def open(name: str, environment: str | None = None, *, bus: Bus | None = N
 #: process for the connection. A server package exports ``PaperServer(host, port, *, always_open=False)`` with
 #: ``start()``/``stop()`` (blocking; it runs on its own thread), ``builtin_credentials()`` (what the adapter needs to
 #: log in to it) and ``adapter_options()`` (how the adapter reaches it: host/port or a URL, as its factory takes them).
-SERVERS: dict[str, Callable[[], Any]] = {}
+SERVERS: dict[str, Callable[[], Any]] = {
+    "truedata": lambda: __import__("terminal.servers.truedata", fromlist=["PaperServer"]),
+}
 
 
 def _server_module(provider: str) -> Any:
