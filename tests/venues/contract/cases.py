@@ -137,4 +137,28 @@ PAPER = VenueCase(
                   "and it has no request-rate limit to hit")
 
 
-CASES: dict[str, VenueCase] = {c.name: c for c in (BINANCE, PAPER)}
+# ----------------------------------------------------------------------------------------- finnhub (market data only)
+async def _connect_finnhub(request: pytest.FixtureRequest) -> Connection:
+    """The Finnhub adapter through the registry against its paper server started for the connection (US stocks
+    trade at any hour: always_open)."""
+    session = await terminal.connect("finnhub", always_open=True)
+    rec = Recorder()
+    session.venue.bus.subscribe(None, rec)
+    return Connection(FINNHUB, session, rec, session.server)
+
+
+def _finnhub_drop(conn: Connection) -> None:
+    conn.server.faults.drop_websockets()
+
+
+def _finnhub_rate_limit(conn: Connection) -> None:
+    conn.server.faults.rate_limit_next(1)
+
+
+FINNHUB = VenueCase(
+    name="finnhub", symbol="AAPL", other_symbol="MSFT", quantity=D("1"), price_offset=D("0.1"),
+    connect=_connect_finnhub, bar_interval=Interval.M1, drop=_finnhub_drop, rate_limit_next=_finnhub_rate_limit,
+    trading=False, quotes_from_trades=True)
+
+
+CASES: dict[str, VenueCase] = {c.name: c for c in (BINANCE, PAPER, FINNHUB)}
