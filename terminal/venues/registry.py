@@ -46,10 +46,17 @@ def _finnhub() -> tuple[AdapterInfo, Factory]:
     return finnhub.INFO, finnhub.create
 
 
+def _truedata() -> tuple[AdapterInfo, Factory]:
+    from . import truedata
+
+    return truedata.INFO, truedata.create
+
+
 #: name -> loader of (info, factory)
 ADAPTERS: dict[str, Callable[[], tuple[AdapterInfo, Factory]]] = {
     "binance": _binance,
     "paper": _paper,
+    "truedata": _truedata,
     "finnhub": _finnhub,
 }
 
@@ -158,6 +165,7 @@ async def open(name: str, environment: str | None = None, *, bus: Bus | None = N
 #: ``start()``/``stop()`` (blocking; it runs on its own thread), ``builtin_credentials()`` (what the adapter needs to
 #: log in to it) and ``adapter_options()`` (how the adapter reaches it: host/port or a URL, as its factory takes them).
 SERVERS: dict[str, Callable[[], Any]] = {
+    "truedata": lambda: __import__("terminal.servers.truedata", fromlist=["PaperServer"]),
     "finnhub": lambda: __import__("terminal.servers.finnhub", fromlist=["PaperServer"]),
 }
 
