@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pytest
 
 import terminal
-from terminal.model import OrderRequest, OrderStatus, OrderType, Side
+from terminal.model import OrderRequest, OrderStatus, OrderType, QuoteTick, Side
 from terminal.model.numbers import InvalidArgument
 from terminal.oms.protective_group import GroupState, HeldBy, ProtectionChanged
 from terminal.venues.sandbox import SandboxServer
@@ -204,7 +204,7 @@ PROTECTING_TERMINAL = r"""
 import asyncio, sys
 from decimal import Decimal
 import terminal
-from terminal.model import OrderRequest, OrderStatus, OrderType, Side
+from terminal.model import OrderRequest, OrderStatus, OrderType, QuoteTick, Side
 from terminal.oms.protective_group import GroupState
 
 async def main(url, data_dir):
@@ -277,3 +277,80 @@ async def test_a_take_profit_that_filled_while_the_app_was_down_concludes_the_br
         assert group.leg("stop_loss").client_order_id not in await venue_orders(session)
     finally:
         await session.close()
+
+
+# ------------------------------------------------------------------------------------ one quote, stale quotes
+async def test_oco_with_both_legs_crossed_by_one_quote_fires_the_first_and_never_sends_the_other(quiet):
+    """The feed delivers one quote that crosses both legs (published where the venue's stream publishes it)."""
+    await asyncio.to_thread(book, quiet)
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    try:
+        first = OrderRequest(SYMBOL, Side.SELL, OrderType.STOP_LOSS, QTY, stop_price=Decimal("98000.00"))
+        second = OrderRequest(SYMBOL, Side.BUY, OrderType.STOP_LOSS, QTY, stop_price=Decimal("101000.00"))
+        group = await session.place_oco(first, second, held_by="app")
+        await until(session, lambda: state(session, group.group_id) is GroupState.ACTIVE)
+        now = session.venue.now_ms()
+        session.venue.bus.publish(QuoteTick(SYMBOL, Decimal("97900"), Decimal("1"), Decimal("101100"), Decimal("1"),
+                                            ts_event=now, ts_recv=now))
+        await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
+        at_venue = await venue_orders(session)
+        assert at_venue[first.client_order_id] == (S.FILLED, QTY)  # sold into the real 99000 bid
+        assert second.client_order_id not in at_venue
+        assert session.protection.group(group.group_id).fired == "first"
+    finally:
+        await session.close()
+
+
+async def test_a_stale_quote_pauses_the_triggers_and_says_how_stale_then_a_fresh_one_acts(quiet):
+    await asyncio.to_thread(book, quiet)
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    try:
+        group = await session.place_bracket(buy_market(), stop_loss="98000.00", held_by="app")
+        await until(session, lambda: state(session, group.group_id) is GroupState.ACTIVE)
+        now = session.venue.now_ms()
+        session.venue.bus.publish(QuoteTick(SYMBOL, Decimal("97000"), Decimal("1"), Decimal("97100"), Decimal("1"),
+                                            ts_event=now - 60_000, ts_recv=now))  # a minute old: under the stop
+        paused = session.protection.group(group.group_id)
+        assert paused.state is GroupState.ACTIVE and paused.paused.startswith("the quote for BTCUSDT is 60.")
+        assert "s old (over 10 s): not acting on it" in paused.paused
+        assert group.leg("stop_loss").client_order_id not in await venue_orders(session)
+        await asyncio.to_thread(quiet.hit, "SELL", "0.001")  # a real, fresh fall under the stop
+        await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
+        assert session.protection.group(group.group_id).paused == ""
+        assert (await venue_orders(session))[group.leg("stop_loss").client_order_id] == (S.FILLED, QTY)
+    finally:
+        await session.close()
+
+
+# ---------------------------------------------------------------------------------- attach, cancel, blocking
+async def test_attach_stop_to_an_existing_position_held_by_the_app_and_cancel_it(quiet):
+    await asyncio.to_thread(book, quiet)
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    try:
+        await session.refresh_balances()
+        free = session.balances()["BTC"].free  # the account's BTC: the position to protect
+        with pytest.raises(InvalidArgument, match=r"stop_price: 99500 must be below the market price 99000"):
+            await session.attach_stop(SYMBOL, "99500.00", held_by="app")
+        group = await session.attach_stop(SYMBOL, "98000.00", take_profit="105000.00", held_by="app")
+        assert group.kind.value == "oco" and group.quantity == free
+        tp = group.leg("first")
+        await until(session, lambda: order_status(session, tp.client_order_id) is S.NEW)
+        assert [g.group_id for g in session.protective_orders(open_only=True)] == [group.group_id]
+        canceled = await session.cancel_protection(group.group_id)
+        assert canceled.state is GroupState.CANCELED and canceled.reason == "cancelled by the user"
+        assert (await venue_orders(session))[tp.client_order_id] == (S.CANCELED, 0)
+        assert session.protective_orders(open_only=True) == []
+    finally:
+        await session.close()
+
+
+def test_the_blocking_session_places_and_lists_a_bracket(quiet):
+    book(quiet)
+    session = terminal.connect_blocking("sandbox", sandbox_url=quiet.server.url)
+    try:
+        group = session.place_bracket(buy_market(), take_profit="110000.00", stop_loss="98000.00", held_by="app")
+        listed = session.protective_orders()
+        assert [g.group_id for g in listed] == [group.group_id] and listed[0].held_by is HeldBy.APP
+        assert session.cancel_protection(group.group_id).state is GroupState.CANCELED
+    finally:
+        session.close()

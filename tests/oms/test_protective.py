@@ -1,0 +1,116 @@
+"""The protective-order API takes the venue's native form when the venue declares it (a paper venue that implements
+the NativeProtection port: the only fake here), the app-held form otherwise or when asked; and the journal form of a
+group reads back as it was written."""
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+
+from terminal.model import Environment, Order, OrderRequest, OrderStatus, OrderType, Side
+from terminal.model.numbers import InvalidArgument
+from terminal.oms.protective_group import GroupState, HeldBy, Kind, Leg, ProtectionGroup
+from terminal.oms.protective_store import ProtectionStore
+from terminal.session.facade import Session
+from terminal.storage.journal import Journal
+from terminal.venues.paper import INFO, PaperVenue
+from terminal.venues.ports import NativeProtection
+
+NATIVE_INFO = dataclasses.replace(INFO, capabilities=dataclasses.replace(INFO.capabilities, native_bracket=True,
+                                                                        native_oco=True))
+
+
+class NativePaper(PaperVenue):
+    """The paper venue declaring native brackets/OCO: the entry goes to its exchange, the exits are acknowledged."""
+
+    info = NATIVE_INFO
+
+    def __init__(self) -> None:
+        super().__init__(always_open=True)
+        self.calls: list[tuple[str, ...]] = []
+        self.legs: list[OrderRequest] = []
+
+    async def submit_bracket(self, entry, take_profit, stop_loss):  # type: ignore[no-untyped-def]
+        self.calls.append(("bracket", entry.client_order_id))
+        self.legs += [r for r in (entry, take_profit, stop_loss) if r is not None]
+        placed, _ = await self.submit(entry)
+        return [placed] + [Order.from_request(r, self.now_ms()).with_status(OrderStatus.NEW)
+                           for r in (take_profit, stop_loss) if r is not None]
+
+    async def submit_oco(self, first, second):  # type: ignore[no-untyped-def]
+        self.calls.append(("oco", first.client_order_id, second.client_order_id))
+        self.legs += [first, second]
+        return [Order.from_request(r, self.now_ms()).with_status(OrderStatus.NEW) for r in (first, second)]
+
+
+async def _session(venue: PaperVenue) -> Session:
+    await venue.start()
+    session = Session(Environment.SANDBOX, venue, Journal(":memory:"), await venue.instruments(), has_keys=True)
+    await session._start()
+    return session
+
+
+async def test_a_venue_declaring_native_brackets_gets_the_group_through_submit_bracket_not_the_app():
+    venue = NativePaper()
+    assert isinstance(venue, NativeProtection)
+    session = await _session(venue)
+    try:
+        bid = (await session.quote("AAPL")).bid
+        price = session.instrument("AAPL").snap_price(bid * Decimal("0.9"), "down")  # rests
+        entry = OrderRequest("AAPL", Side.BUY, OrderType.LIMIT, Decimal("1"), price=price)
+        group = await session.place_bracket(entry, take_profit=price + 10, stop_loss=price - 10)
+        assert group.held_by is HeldBy.VENUE and group.held_by.label == "held by the exchange"
+        assert venue.calls == [("bracket", entry.client_order_id)]
+        tp, sl = venue.legs[1], venue.legs[2]
+        assert (tp.type, tp.side, tp.price, tp.options.parent_id) == (OrderType.LIMIT, Side.SELL, price + 10,
+                                                                      entry.client_order_id)
+        assert (sl.type, sl.stop_price, sl.options.parent_id) == (OrderType.STOP_LOSS, price - 10,
+                                                                 entry.client_order_id)
+        for leg in venue.legs:  # every leg journaled by the order manager
+            assert session.journal.order(leg.client_order_id) is not None
+        assert not any(leg.held for leg in group.legs)  # nothing watched by the app
+
+        oco = await session.place_oco(
+            OrderRequest("AAPL", Side.BUY, OrderType.LIMIT, Decimal("1"), price=price),
+            OrderRequest("AAPL", Side.BUY, OrderType.STOP_LOSS, Decimal("1"), stop_price=price + 50))
+        assert oco.held_by is HeldBy.VENUE and venue.calls[-1][0] == "oco"
+
+        hidden = await session.place_bracket(dataclasses.replace(entry, client_order_id="hidden-1"),
+                                             stop_loss=price - 10, held_by="app")
+        assert hidden.held_by is HeldBy.APP and len(venue.calls) == 2  # "app": never the native form
+        assert [g.group_id for g in session.protective_orders()] == [group.group_id, oco.group_id, hidden.group_id]
+    finally:
+        await session.close()
+
+
+async def test_a_venue_without_native_brackets_refuses_held_by_venue_in_words_and_holds_auto_in_the_app():
+    session = await _session(PaperVenue(always_open=True))
+    try:
+        bid = (await session.quote("AAPL")).bid
+        price = session.instrument("AAPL").snap_price(bid * Decimal("0.9"), "down")
+        entry = OrderRequest("AAPL", Side.BUY, OrderType.LIMIT, Decimal("1"), price=price)
+        with pytest.raises(InvalidArgument, match="held_by: Paper.* has no native brackets; use held_by='app'"):
+            await session.place_bracket(entry, stop_loss=price - 10, held_by="venue")
+        with pytest.raises(InvalidArgument, match="held_by: expected 'auto', 'venue' or 'app'"):
+            await session.place_bracket(entry, stop_loss=price - 10, held_by="exchange")
+        group = await session.place_bracket(entry, take_profit=price + 10, stop_loss=price - 10)
+        assert group.held_by is HeldBy.APP and group.state is GroupState.PENDING  # the entry rests: nothing to guard
+        assert session.oms.order(entry.client_order_id).status is OrderStatus.NEW
+        canceled = await session.cancel_protection(group.group_id)
+        assert canceled.state is GroupState.CANCELED
+        assert session.oms.order(entry.client_order_id).status is OrderStatus.CANCELED
+    finally:
+        await session.close()
+
+
+def test_a_group_reads_back_from_the_journal_as_it_was_written():
+    store = ProtectionStore(Journal(":memory:"))
+    group = ProtectionGroup("pg-1", Kind.TRAILING, "BTCUSDT", HeldBy.APP, GroupState.ACTIVE, (
+        Leg("trailing", Side.SELL, OrderType.STOP_LOSS, Decimal("0.001"), "tt-1", stop_price=Decimal("98800.00"),
+            held=True, trigger=Decimal("98800.00"), trail_amount=Decimal("1000"), best=Decimal("99800.00")),),
+        Decimal("0.001"), ts_created=1, ts_updated=2, reason="", origin="strategy-a")
+    store.save(group)
+    assert store.open_groups() == [group]
+    store.save(group.replace(state=GroupState.DONE, ts_updated=3))
+    assert store.open_groups() == [] and store.all_groups()[0].state is GroupState.DONE
