@@ -156,7 +156,9 @@ class Cluster:
         from distributed import as_completed
         try:
             for future in as_completed(futures, loop=client.loop):
-                if future.cancelled() or stopped.is_set():
+                if stopped.is_set():
+                    break
+                if future.cancelled():
                     continue
                 if future.status == "error":
                     exc = future.exception()

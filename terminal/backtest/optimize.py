@@ -287,6 +287,17 @@ def _worth_processes(cls: type[Strategy], cfg: RunConfig, runs: int, bars: int, 
     return in_process - in_process / jobs > 3 * _WORKER_START_S
 
 
+#: a chunk of runs on a cluster aims at about this much work: progress and cancel at that grain, and a task's round
+#: trip (a few ms) small beside it
+_CHUNK_S = 0.25
+
+
+def _chunk_size(cls: type[Strategy], cfg: RunConfig, runs: int, bars: int, workers: int) -> int:
+    """Runs per task: at least 4 tasks a worker, each about ``_CHUNK_S`` of estimated work or less."""
+    per_run = bars * _SECONDS_PER_BAR["vectorised" if cls is SmaCross and not cfg.slippage else "event"]
+    return max(1, min(math.ceil(runs / (workers * 4)), int(_CHUNK_S / max(per_run, 1e-9))))
+
+
 @dataclass
 class _Job:
     """One optimisation's data and where its runs go: ``cluster`` None runs everything here; a local cluster is
@@ -329,7 +340,7 @@ def _run_all(job: _Job, window: tuple[int, int], combos: list[dict[str, Any]]) -
         return rows, False
     cluster = job.cluster
     assert cluster is not None
-    size = job.chunksize or max(1, math.ceil(total / (cluster.nworkers() * 4)))
+    size = job.chunksize or _chunk_size(job.cls, job.cfg, total, window[1] - window[0], cluster.nworkers())
     chunks = [combos[k:k + size] for k in range(0, total, size)]
     done = [0]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import psutil
 import pytest
+from distributed import get_task_stream
 
 from terminal.backtest.cli import main
 from terminal.backtest.cluster import Cluster, ClusterUnreachable, TaskFailed
@@ -156,11 +157,15 @@ def test_cancel_in_the_middle_leaves_no_task_on_the_cluster_and_keeps_the_finish
     def progress(done: int, total: int) -> None:
         cancel.set()  # after the first finished chunk
 
-    res = optimize(data, RsiReversion, grid, scheduler=address, chunksize=1, progress=progress, cancel=cancel,
-                   maximize="Return [%]")
-    assert res.cancelled
-    assert 1 <= len(res.results) < len(grid["window"])
-    assert _idle(watch)
+    with get_task_stream(client=watch) as stream:  # every task the workers ran, as the scheduler saw it
+        res = optimize(data, RsiReversion, grid, scheduler=address, chunksize=1, progress=progress, cancel=cancel,
+                       maximize="Return [%]")
+        assert res.cancelled
+        assert 1 <= len(res.results) < len(grid["window"])
+        assert _idle(watch)
+    ran = [t for t in stream.data if "_eval_chunk" in str(t["key"])]
+    print(f"{len(ran)} of {len(grid['window'])} tasks ran")
+    assert len(ran) < len(grid["window"]) // 2  # the work stopped: the queued runs never ran
 
 
 FRAGILE = """

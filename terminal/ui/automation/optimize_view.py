@@ -1,5 +1,6 @@
-"""The Optimize tab: a grid per parameter, a statistic to maximise, a run across processes with progress and
-cancel; results as a table, a heatmap over two chosen parameters, and the walk-forward (out-of-sample) folds."""
+"""The Optimize tab: a grid per parameter, a statistic to maximise, a run on a Dask cluster (local processes, or
+the scheduler named in "Scheduler") with progress and cancel; results as a table, a heatmap over two chosen
+parameters, and the walk-forward (out-of-sample) folds."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +12,7 @@ from typing import Any
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ...backtest.grid import check_grid
 from ...backtest.optimize import NA, STAT_KEYS
@@ -82,9 +83,17 @@ class OptimizeView(JobHost, QWidget):
         self.jobs_spin = QSpinBox()
         self.jobs_spin.setRange(1, max(1, os.cpu_count() or 1) * 2)
         self.jobs_spin.setValue(max(1, os.cpu_count() or 1))
+        self.jobs_spin.setToolTip("Worker processes of a local Dask cluster (started only for work worth it)")
+        self.scheduler_edit = QLineEdit()
+        self.scheduler_edit.setPlaceholderText("local (this machine)")
+        self.scheduler_edit.setToolTip("A Dask scheduler to run on, e.g. tcp://host:8786; empty: this machine "
+                                       "(Processes workers). The strategy must be importable on its workers; a "
+                                       "strategy file travels as its source.")
+        self.scheduler_edit.textChanged.connect(lambda text: self.jobs_spin.setEnabled(not text.strip()))
         form.addRow("Maximise", self.metric_combo)
         form.addRow("Walk-forward folds", self.folds_spin)
         form.addRow("Processes", self.jobs_spin)
+        form.addRow("Scheduler", self.scheduler_edit)
         cl.addWidget(box)
         self.runbar = RunBar("Optimize")
         cl.addWidget(self.runbar)
@@ -165,7 +174,7 @@ class OptimizeView(JobHost, QWidget):
     def cancel(self) -> None:
         if self.job is not None:
             super().cancel()
-            self.runbar.info("cancelling… (finishing the runs in flight)")
+            self.runbar.info("cancelling… (stopping the runs in flight)")
 
     async def run(self) -> Outcome | None:
         bar = self.runbar
@@ -191,7 +200,8 @@ class OptimizeView(JobHost, QWidget):
         bar.busy(True, f"optimising {combos:,} combinations…")
         self.job = ProcessJob("optimize", strategy=self.setup.strategy_ref(), grid=grid, data=data,
                               maximize=self.metric_combo.currentData(), cash=cash, commission=commission,
-                              jobs=self.jobs_spin.value(), folds=self.folds_spin.value())
+                              jobs=self.jobs_spin.value(), folds=self.folds_spin.value(),
+                              scheduler=self.scheduler_edit.text().strip())
         try:
             outcome = await self.job.run(bar.report)
         finally:

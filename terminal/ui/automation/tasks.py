@@ -7,6 +7,7 @@ while they run, then ``("done", result)`` or ``("error", message)`` with a one-l
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from ...backtest import data as data_mod
+from ...backtest.cluster import Cluster, ClusterUnreachable, TaskFailed
 from ...backtest.data import DataError
 from ...backtest.engine import StrategyError, run_backtest
 from ...strategy.base import ParamError, Strategy
@@ -23,7 +25,7 @@ from ...strategy.loader import StrategyLoadError, load_file, strategy_name
 
 Send = Callable[..., None]
 #: Errors whose message is meant for the user as it is (no type name in front).
-EXPECTED = (DataError, ParamError, StrategyError, StrategyLoadError, ValueError)
+EXPECTED = (DataError, ParamError, StrategyError, StrategyLoadError, ValueError, ClusterUnreachable, TaskFailed)
 
 
 class Cancelled(Exception):
@@ -120,20 +122,25 @@ class OptimizeOutput:
 
 
 def optimize(send: Send, cancel: threading.Event | Any, strategy: StrategyRef, grid: dict[str, list[Any]],
-             data: DataRef, maximize: str, cash: float, commission: float, jobs: int, folds: int) -> OptimizeOutput:
+             data: DataRef, maximize: str, cash: float, commission: float, jobs: int, folds: int,
+             scheduler: str = "") -> OptimizeOutput:
+    """The search (and walk-forward) on one Dask cluster: the one at ``scheduler``, or ``jobs`` local processes."""
     from ...backtest.optimize import optimize as run_optimize, walk_forward
 
     cls = strategy.resolve()
     bars = data.load()
-    kw: dict[str, Any] = dict(maximize=maximize, cash=cash, commission=commission, jobs=jobs, lot_size=data.lot_step)
-    res = run_optimize(bars, cls, grid, progress=lambda d, t: send("progress", d, t, "optimize"), cancel=cancel, **kw)
-    if res.results.empty and not res.cancelled:
-        raise ValueError(f"no valid parameter set in the grid ({res.skipped} refused by the strategy)")
-    wf = None
-    if folds and not res.cancelled and not cancel.is_set():
-        send("progress", 0, folds, "walk-forward")
-        wf = walk_forward(bars, cls, grid, folds, **kw)
-        send("progress", folds, folds, "walk-forward")
+    with Cluster(scheduler or None, jobs) if scheduler or jobs > 1 else nullcontext() as cluster:
+        kw: dict[str, Any] = dict(maximize=maximize, cash=cash, commission=commission, lot_size=data.lot_step,
+                                  cluster=cluster)
+        res = run_optimize(bars, cls, grid, progress=lambda d, t: send("progress", d, t, "optimize"), cancel=cancel,
+                           **kw)
+        if res.results.empty and not res.cancelled:
+            raise ValueError(f"no valid parameter set in the grid ({res.skipped} refused by the strategy)")
+        wf = None
+        if folds and not res.cancelled and not cancel.is_set():
+            send("progress", 0, folds, "walk-forward")
+            wf = walk_forward(bars, cls, grid, folds, cancel=cancel, **kw)
+            send("progress", folds, folds, "walk-forward")
     return OptimizeOutput(res, wf, len(bars))
 
 
