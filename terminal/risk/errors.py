@@ -37,6 +37,11 @@ class InsufficientBalance(PreTradeError):
         self.asset, self.need, self.available = asset, need, available
 
 
+class AccountStreamDown(PreTradeError):
+    """The account stream (fills, order reports) has been down past the fail-safe's threshold: an order sent now
+    would be sent blind, so it is refused until the stream is back."""
+
+
 class KillSwitchActive(PreTradeError):
     def __init__(self) -> None:
         super().__init__("the kill switch is on: new orders are blocked (turn it off to trade again)")

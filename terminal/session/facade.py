@@ -33,6 +33,8 @@ from ..oms.holdings import DEFAULT_REFERENCE, Equity, Holdings
 from ..oms.manager import OrderManager
 from ..oms.position import Position
 from ..risk.checks import RiskChecks, RiskLimits
+from ..risk.errors import AccountStreamDown
+from ..risk.failsafe import FailSafe
 from ..storage.audit import AuditSink
 from ..storage.journal import Journal
 from ..tasks import TaskOwner
@@ -92,6 +94,8 @@ class Session(ProtectionMixin):
         self.audit = audit  # what users and strategies did (storage.audit); the risk checks record every order
         self.risk.attach(self.bus, quote=self._quote_of, last=self.last_prices.get, open_orders=self.oms.open_orders,
                          now_ms=self._now_ms, audit=audit, state_path=risk_state)
+        #: fail-safes: strategies on stale data or a dead stream are paused; no order goes out blind (risk.failsafe)
+        self.failsafe = FailSafe(self.bus, audit=audit, is_trading=self._symbol_trading, now_ms=self._now_ms)
         self._watches = Watches(self._start_watch, self._stop_watch)
         self.gapfill = BarGapFiller(_RetryingKlines(self), self.bus.publish)
         #: closed klines are read through this cache when set (market.history_cache): asked of the venue once
@@ -146,6 +150,7 @@ class Session(ProtectionMixin):
             return
         self._closed = True
         await self.protection.close()
+        await self.failsafe.close()
         await self._tasks.close()
         await self._watches.close()
         await self.oms.close()  # scheduled look-ups of orders whose outcome is unknown
@@ -380,6 +385,11 @@ class Session(ProtectionMixin):
         if not self.has_keys:
             raise AuthError(self.keys_problem or f"no API keys for {self.environment.value}: add them in Accounts")
 
+    def _symbol_trading(self, symbol: str) -> bool:
+        """The symbol's market is open now (a closed market's silence is not a failure)."""
+        ins = self.instruments.get(symbol)
+        return ins is None or ins.is_open(self._now_ms())
+
     def _balances_for_risk(self) -> dict[str, Balance]:
         return self.oms.balances()
 
@@ -403,6 +413,10 @@ class Session(ProtectionMixin):
         if info is not None:
             arg.check_supported(request, info.capabilities, info.title)
         self._require_keys()
+        blind = self.failsafe.account_stream_problem()
+        if blind is not None:
+            raise AccountStreamDown(f"order refused: {blind}; an order sent now could not be followed (its fills "
+                                    "would not be seen). It will be accepted again once the stream is back.")
         sym = request.symbol
         if self.risk.needs_reference(request) and self._reference_price(sym, request.side) is None:
             # the static filters first: no quote is fetched for an order that cannot pass them

@@ -92,6 +92,9 @@ class StrategyRunner:
         self.state = RunnerState.IDLE
         self.error: str | None = None
         self.limit_hit: str | None = None  # the risk limit that stopped it ("max_loss", "capital"...)
+        #: why it is paused (a fail-safe: stale data, a stream down), or None. Paused: its on_bar is not called (the
+        #: bars still feed its series) and every order it sends is refused with this reason; fills still reach it
+        self.paused: str | None = None
         self._audit = audit
         self._bus = bus
         self._place_order = place_order
@@ -145,6 +148,23 @@ class StrategyRunner:
             except asyncio.CancelledError:
                 pass
         self._worker.shutdown(wait=False, cancel_futures=True)
+
+    def pause(self, reason: str) -> None:
+        """Stop acting (no on_bar, orders refused with ``reason``) until ``resume``; fills and reports still arrive."""
+        if self.paused is None:
+            self._record("strategy.paused", "system", symbol=self.symbol, reason=reason)
+        self.paused = reason
+        self._bus.publish(LogRecorded("WARNING", f"strategy.{self.name}", f"strategy {self.name} paused: {reason}"))
+
+    def resume(self) -> None:
+        if self.paused is not None:
+            self._record("strategy.resumed", "system", symbol=self.symbol)
+            self._bus.publish(LogRecorded("INFO", f"strategy.{self.name}", f"strategy {self.name} resumed"))
+        self.paused = None
+
+    def open_orders(self) -> list[Order]:
+        """Its working orders, as it knows them."""
+        return [o for o in self.ctx.open_orders if isinstance(o, Order)]
 
     async def drain(self) -> None:
         """Wait until every queued event has been handled and every order call has returned."""
@@ -210,7 +230,8 @@ class StrategyRunner:
                                  time.strftime("%H:%M:%S", time.localtime(bar.open_time / 1000)))
             return
         s.append(bar.open_time, float(bar.open), float(bar.high), float(bar.low), float(bar.close), float(bar.volume))
-        self.strategy.on_bar(bar)
+        if self.paused is None:  # paused: its series stays current, it does not act
+            self.strategy.on_bar(bar)
 
     def _handle_fill(self, fill: Fill) -> None:
         if self.ctx.apply_fill(fill):
@@ -253,6 +274,12 @@ class StrategyRunner:
 
     async def _place(self, request: OrderRequest) -> None:
         request = dataclasses.replace(request, origin=self.name)  # journaled: the blotters tell its orders apart
+        if self.paused is not None:
+            reason = f"strategy {self.name} is paused: {self.paused}; order not sent"
+            self.ctx.log.warning(reason)
+            self._queue.put_nowait(("order", Order.from_request(request).with_status(OrderStatus.REJECTED,
+                                                                                     reject_reason=reason)))
+            return
         try:
             order = await self._place_order(request)
         except StrategyLimitHit as exc:

@@ -145,6 +145,9 @@ class StrategyHost:
             inst.runner = runner
             inst.orders = 0
             await runner.start()
+            failsafe = getattr(session, "failsafe", None)
+            if failsafe is not None:  # stale data or a dead stream pauses it (risk.failsafe)
+                failsafe.guard(runner, cancel=getattr(session, "cancel_order", None))
             if hasattr(session, "watch_bars"):
                 await session.watch_bars(inst.symbol, inst.interval)
                 inst.watching = True
@@ -230,6 +233,9 @@ class StrategyHost:
     async def _release(self, inst: StrategyInstance) -> None:
         """Stop the runner (idempotent) and drop this run's bar watch."""
         if inst.runner is not None:
+            failsafe = getattr(inst.session, "failsafe", None)
+            if failsafe is not None:
+                failsafe.unguard(inst.runner)
             await inst.runner.stop()
         if inst.watching:
             inst.watching = False
@@ -254,4 +260,23 @@ class StrategyHost:
             inst.state, inst.error = InstanceState.ERROR, runner.error or "failed"
             inst.note(inst.error)
             return True
+        paused = f"paused: {runner.paused}" if getattr(runner, "paused", None) else ""
+        if paused != inst.error and (paused or inst.error.startswith("paused: ")):
+            inst.error = paused
+            inst.note(paused or "resumed")
+            return True
         return False
+
+    def paused(self, inst: StrategyInstance) -> bool:
+        return inst.state is InstanceState.RUNNING and bool(getattr(inst.runner, "paused", None))
+
+    def resume(self, inst: StrategyInstance) -> bool:
+        """The user resumes a strategy a fail-safe paused (refused while the cause lasts)."""
+        failsafe = getattr(inst.session, "failsafe", None)
+        if inst.runner is None or failsafe is None:
+            return False
+        ok = bool(failsafe.resume(inst.runner))
+        if not ok:
+            inst.note("cannot resume yet: " + (failsafe.problem(inst.symbol) or "the fail-safe still holds it"))
+        self.sync(inst)
+        return ok

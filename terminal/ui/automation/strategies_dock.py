@@ -304,7 +304,10 @@ class StrategiesDock(QWidget):
 
     async def start_selected(self) -> None:
         inst = self.selected()
-        if inst is not None:
+        if inst is not None and self.host.paused(inst):  # the button says "Resume": a fail-safe paused it
+            self.host.resume(inst)
+            self.refresh()
+        elif inst is not None:
             await self.start(inst)
 
     async def stop_selected(self) -> None:
@@ -338,7 +341,9 @@ class StrategiesDock(QWidget):
         errors = sum(1 for i in self.host.instances if i.state is InstanceState.ERROR)
         self.status.setText(f"{running} running" + (f", {errors} in error" if errors else ""))
         busy = inst is not None and inst.state in (InstanceState.STARTING, InstanceState.STOPPING)
-        self.start_button.setEnabled(inst is not None and not busy and inst.state in (InstanceState.STOPPED,
+        paused = inst is not None and self.host.paused(inst)
+        self.start_button.setText("Resume" if paused else "Start")
+        self.start_button.setEnabled(paused or inst is not None and not busy and inst.state in (InstanceState.STOPPED,
                                                                                        InstanceState.ERROR))
         self.stop_button.setEnabled(inst is not None and inst.state in (InstanceState.RUNNING, InstanceState.ERROR))
         self.remove_button.setEnabled(inst is not None and inst.state in (InstanceState.STOPPED, InstanceState.ERROR))

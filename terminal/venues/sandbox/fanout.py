@@ -133,6 +133,8 @@ class Hub:
         self.connections: set[Connection] = set()
         self.published = 0
         self.flusher = Flusher()
+        #: a fault: market data stops (connections stay up, pings are answered, nothing is published)
+        self.silenced = False
 
     def connection(self, ws: web.WebSocketResponse, kind: str, combined: bool = False) -> Connection:
         conn = Connection(ws, kind, self.flusher, combined)
@@ -165,7 +167,7 @@ class Hub:
     def publish(self, name: str, payload: Any) -> int:
         """Serialize ``payload`` once and send it to every subscriber of ``name``; return deliveries."""
         subs = self.subs.get(name)
-        if not subs:
+        if not subs or (self.silenced and "@" in name):  # market streams only (user data is keyed by listenKey)
             return 0
         data = dumps(payload)
         raw_frame: bytes | None = None

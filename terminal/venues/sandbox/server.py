@@ -117,6 +117,13 @@ class SandboxServer:
             return entry.account_id
         return self.call(make) if self._loop is not None else make()
 
+    def silence_market_data(self, on: bool = True) -> None:
+        """A fault: the market streams go quiet (sockets stay open and answer pings; no trade, quote, depth or kline
+        is published) until called again with ``on=False``. Thread-safe."""
+        def run() -> None:
+            self.hub.silenced = on
+        self.call(run) if self._loop is not None else run()
+
     def set_key_restrictions(self, api_key: str, **fields: Any) -> None:
         """What ``GET /sapi/v1/account/apiRestrictions`` says of ``api_key`` from now on (e.g. enableWithdrawals=True,
         ipRestrict=False). Thread-safe."""
