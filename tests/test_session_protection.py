@@ -354,3 +354,22 @@ def test_the_blocking_session_places_and_lists_a_bracket(quiet):
         assert session.cancel_protection(group.group_id).state is GroupState.CANCELED
     finally:
         session.close()
+
+
+async def test_a_partly_filled_take_profit_shrinks_the_stop_and_the_stop_sells_only_what_is_left(quiet):
+    await asyncio.to_thread(book, quiet)
+    await asyncio.to_thread(rest, quiet, "SELL", "100000.00")  # 0.002 at 100000 for a 0.002 entry
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    try:
+        entry = OrderRequest(SYMBOL, Side.BUY, OrderType.MARKET, Decimal("0.002"))
+        group = await session.place_bracket(entry, take_profit="100500.00", stop_loss="98000.00", held_by="app")
+        tp, sl = group.leg("take_profit").client_order_id, group.leg("stop_loss").client_order_id
+        await until(session, lambda: order_status(session, tp) is S.NEW)
+        await asyncio.to_thread(quiet.hit, "BUY", "0.001")  # half the take-profit
+        await until(session, lambda: session.protection.group(group.group_id).leg("stop_loss").quantity == QTY)
+        await asyncio.to_thread(quiet.hit, "SELL", "0.001")  # the bid falls to 97500: the stop fires
+        await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
+        at_venue = await venue_orders(session)
+        assert at_venue[tp] == (S.CANCELED, QTY) and at_venue[sl] == (S.FILLED, QTY)  # 0.002 out, never more
+    finally:
+        await session.close()
