@@ -12,7 +12,7 @@ prices are per unit). Indices are listed (for quotes and charts) with no order t
 Search (``Catalog.search``): the text is split into words and each word must occur in the tradingsymbol or the name;
 month names and four-digit years are folded to Kite's spelling ("NIFTY 24 DEC FUT", "nifty dec 2024 fut" and
 "NIFTY24DECFUT" all find NIFTY24DECFUT). Best first: exact symbol, the words joined being the symbol or its start,
-equities and indices before derivatives, nearest expiry, shortest symbol. One pass over ~100k precomputed strings.
+a symbol starting with the first word, equities and indices before derivatives, nearest expiry, shortest symbol. One pass over ~100k precomputed strings.
 """
 from __future__ import annotations
 
@@ -109,13 +109,14 @@ class Catalog:
         hits.sort(key=lambda s: self._rank(s, words, joined))
         return [self.instruments[s] for s in hits[:limit]]
 
-    def _rank(self, symbol: str, words: list[str], joined: str) -> tuple[int, int, int, date, int, str]:
+    def _rank(self, symbol: str, words: list[str], joined: str) -> tuple[int, int, int, int, date, int, str]:
         inst = self.instruments[symbol]
         bare = symbol.split(":")[-1].upper()
         exact = 0 if bare == joined else 1 if bare.startswith(joined) else 2
+        leading = 0 if bare.startswith(words[0]) else 1  # "NIFTY FUT": NIFTY's futures before BANKNIFTY's
         derivative = 1 if inst.asset_class in (AssetClass.FUTURE, AssetClass.OPTION) else 0
-        return (exact, derivative, 0 if inst.exchange in ("NSE", "NFO") else 1, inst.expiry or date.min, len(bare),
-                symbol)
+        return (exact, leading, derivative, 0 if inst.exchange in ("NSE", "NFO") else 1, inst.expiry or date.min,
+                len(bare), symbol)
 
 
 def query_words(text: str) -> list[str]:

@@ -5,7 +5,8 @@
 default, product ``CNC`` for cash equity and ``NRML`` for F&O unless given), then reads the order's latest state and
 its trades. Once Kite has answered with an order id the order exists: a failing read afterwards returns it as NEW
 (the stream and reconciliation bring the rest), never an error that would make the order manager send it again.
-``query_order`` finds an order by the order id it was given or, failing that (a lost answer, a restart), by its tag
+An order Kite's risk checks reject (it exists, REJECTED, with ``status_message``) raises ``Rejected`` with that
+message. ``query_order`` finds an order by the order id it was given or, failing that (a lost answer, a restart), by its tag
 in the day's order book: that is the query before any retry.
 
 An OCO pair (``submit_oco``) is one GTT ``two-leg`` trigger: the leg with the lower trigger price (a stop's
@@ -68,6 +69,8 @@ class KiteOrders:
             raise Rejected("Kite orders need a quantity (in units; F&O in multiples of the lot size)")
         inst.validate_order(request.side, request.type, request.quantity, request.price, request.stop_price,
                             time_in_force=request.time_in_force)
+        if request.time_in_force is not None and request.time_in_force not in TIF_TO_WIRE:
+            raise Rejected(f"Kite has no {request.time_in_force.name} orders: use DAY, IOC or GTD (TTL validity)")
         opts = request.options
         variety = opts.param("variety") or DEFAULT_VARIETY
         derivative = inst.asset_class in (AssetClass.FUTURE, AssetClass.OPTION)
@@ -111,6 +114,8 @@ class KiteOrders:
             ts = self._now_ms()
             placed = Order.from_request(request, ts).with_status(OrderStatus.NEW, venue_order_id=int(order_id))
             fills = []
+        if placed.status is OrderStatus.REJECTED:  # Kite's RMS refused it: the order exists, rejected, with why
+            raise Rejected(placed.reject_reason or "rejected by Kite")
         return placed, fills
 
     async def _state(self, order_id: str) -> Order:

@@ -19,6 +19,7 @@ ROWS = """408065,1594,INFY,INFOSYS,0,,0,0.05,1,EQ,NSE,NSE
 8960259,35002,NIFTY25JANFUT,NIFTY,0,2025-01-30,0,0.1,75,FUT,NFO-FUT,NFO
 8960514,35003,NIFTY24DEC24000CE,NIFTY,0,2024-12-26,24000,0.05,75,CE,NFO-OPT,NFO
 8960770,35004,NIFTY24DEC24000PE,NIFTY,0,2024-12-26,24000,0.05,75,PE,NFO-OPT,NFO
+8961000,35010,BANKNIFTY24DECFUT,BANKNIFTY,0,2024-12-24,0,0.2,30,FUT,NFO-FUT,NFO
 8960000,35000,NIFTY24NOVFUT,NIFTY,0,2024-11-28,0,0.1,75,FUT,NFO-FUT,NFO
 412675,1612,USDINR24DECFUT,USDINR,0,2024-12-27,0,0.0025,1,FUT,CDS-FUT,CDS
 bad,row,without,a,token,,0,0.05,1,EQ,NSE,NSE
@@ -57,7 +58,7 @@ def test_second_listing_of_a_tradingsymbol_is_exchange_prefixed_and_lookups_take
 def test_unreadable_rows_are_skipped_and_expired_contracts_left_out():
     cat = catalog()
     assert "NIFTY24NOVFUT" not in cat.instruments  # expired 2024-11-28
-    assert "without" not in cat.instruments and len(cat) == 9
+    assert "without" not in cat.instruments and len(cat) == 10
 
 
 def test_part_of_a_lot_is_refused_by_the_instrument_before_sending():
@@ -78,6 +79,7 @@ def test_search_as_people_type_it():
     assert [i.symbol for i in cat.search("NIFTY 24 DEC 24000 CE")] == ["NIFTY24DEC24000CE"]
     assert cat.search("infosys")[0].symbol == "INFY"  # by name; NSE before BSE
     assert cat.search("nifty")[0].symbol == "NIFTY 50"  # the index before the derivatives
+    assert cat.search("NIFTY FUT")[0].symbol == "NIFTY24DECFUT"  # nearest expiry, before BANKNIFTY's
     assert cat.search("") == [] and query_words("Dec 2024") == ["DEC", "24"]
 
 
