@@ -123,12 +123,13 @@ class Cluster:
             return self.workers
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
-    def share(self, obj: Any) -> Any:
-        """A future of ``obj`` held by every worker (scattered once; the same object is shared once)."""
+    def share(self, obj: Any, broadcast: bool = True) -> Any:
+        """A future of ``obj`` on the cluster, scattered once (the same object is shared once): held by every worker,
+        or with ``broadcast=False`` by one (data that one task needs; the task then runs there)."""
         hit = self._shared.get(id(obj))
         if hit is not None and hit[0] is obj:
             return hit[1]
-        future = self.client.scatter(obj, broadcast=True, hash=False)
+        future = self.client.scatter(obj, broadcast=broadcast, hash=False)
         self._shared[id(obj)] = (obj, future)
         return future
 

@@ -3,7 +3,8 @@ on 127.0.0.1 (and stopped by it), and the default local cluster.
 
 Results on the cluster are identical to an in-process run (same ranking, same figures, for every method and for
 walk-forward); the bars are scattered to the workers once per job; progress reaches 100%; cancel leaves no task on
-the cluster; a run that raises names its parameters; a scheduler that cannot be reached is one line naming it.
+the cluster; a run that raises names its parameters; a scheduler that cannot be reached is one line naming it; a
+multi-symbol backtest gives the same figures with each symbol's bars on one worker.
 """
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ import psutil
 import pytest
 from distributed import get_task_stream
 
+from terminal.backtest.batch import backtest_many
 from terminal.backtest.cli import main
+from terminal.backtest.engine import run_backtest
 from terminal.backtest.cluster import Cluster, ClusterUnreachable, TaskFailed
 from terminal.backtest.optimize import _resolve, optimize, walk_forward
 from terminal.backtest.synthetic import random_walk
@@ -240,3 +243,22 @@ def test_the_local_cluster_gives_the_same_results_and_is_closed_with_its_process
     assert seen[-1] == (len(here.results), len(here.results))
     assert not cluster.started
     assert not any(psutil.pid_exists(pid) for pid in pids)
+
+
+def test_a_multi_symbol_backtest_on_the_cluster_equals_the_one_here_and_ships_each_symbol_once(dask_cluster):
+    address, watch = dask_cluster
+    data = {f"S{k}": random_walk(1500 + 100 * k, seed=30 + k) for k in range(5)}
+    seen: list[tuple[int, int]] = []
+    here = backtest_many(data, SmaCross, {"fast": 10, "slow": 30}, commission=0.001)
+    with Cluster(address) as cluster:
+        there = backtest_many(data, SmaCross, {"fast": 10, "slow": 30}, commission=0.001, cluster=cluster,
+                              progress=lambda d, t: seen.append((d, t)))
+        held = watch.run_on_scheduler(lambda dask_scheduler: [len(ts.who_has or ()) for k, ts in
+                                                              dask_scheduler.tasks.items()
+                                                              if str(k).startswith("DataFrame-")])
+    pd.testing.assert_frame_equal(here.stats, there.stats, check_exact=True)
+    assert list(there.stats.index) == list(data) and not there.cancelled
+    assert seen[-1] == (5, 5)
+    assert held == [1] * 5  # each symbol's bars on one worker, not broadcast
+    direct = run_backtest(data["S2"], SmaCross(fast=10, slow=30), commission=0.001)
+    assert there.stats.at["S2", "Return [%]"] == pytest.approx(direct.stats["Return [%]"], rel=1e-12)
