@@ -77,8 +77,6 @@ class ProtectiveEngine:
         self._unsubscribe.append(self.bus.subscribe(OrderUpdated, self.on_order))
         for group in self.store.open_groups():
             self._index(group)
-            log.info("protection %s (%s %s, %s): re-armed from the journal", group.group_id, group.kind.value,
-                     group.symbol, group.held_by.value)
             self._publish(group, "re-armed")
         for gid in list(self._groups):
             await self._advance(gid)
@@ -112,8 +110,6 @@ class ProtectiveEngine:
         entry fails the group and raises the refusal."""
         self._index(group)
         self._save(group)
-        log.info("protection %s: %s %s placed (%s)", group.group_id, group.kind.value, group.symbol,
-                 group.held_by.label)
         self._publish(group, "placed")
         await self._watch_quietly(group.symbol)
         entry = group.entry
@@ -199,7 +195,6 @@ class ProtectiveEngine:
             shown = ins.format_price(price) if ins else format(price, "f")
             group = self._set(group.replace(state=GroupState.TRIGGERED, fired=leg.role,
                                             reason=f"{leg.role.replace('_', ' ')} fired at {shown}"), "fired")
-            log.info("protection %s: %s", group.group_id, group.reason)
             self._tasks.spawn(self._advance(group.group_id), name=f"protection {group.group_id}")
         elif trailed:
             self._set(group, "trailed", save=False)
@@ -434,7 +429,6 @@ class ProtectiveEngine:
             log.warning("protection: cannot watch %s quotes (%s: %s)", symbol, type(exc).__name__, exc)
 
     def _conclude(self, group: ProtectionGroup, state: GroupState, reason: str) -> ProtectionGroup:
-        log.info("protection %s: %s (%s)", group.group_id, state.value, reason)
         return self._set(group.replace(state=state, reason=reason, paused=""), state.value)
 
     def _set(self, group: ProtectionGroup, what: str, *, save: bool = True) -> ProtectionGroup:
@@ -462,4 +456,11 @@ class ProtectiveEngine:
                 wait_ms / 1000, lambda: self._save(self._groups[gid]))
 
     def _publish(self, group: ProtectionGroup, what: str) -> None:
+        """Log the transition (a trailed stop at debug level) and publish it."""
+        legs = ", ".join(f"{leg.role} {leg.side.value} {leg.quantity}"
+                         + (f" @{leg.trigger}" if leg.held and leg.trigger is not None else "")
+                         + (" sent" if leg.sent else "") for leg in group.legs)
+        log.log(logging.DEBUG if what == "trailed" else logging.INFO, "protection %s %s %s (%s, %s): %s [%s]%s%s",
+                group.group_id, group.kind.value, group.symbol, group.held_by.value, group.state.value, what, legs,
+                f" — {group.reason}" if group.reason else "", f" — paused: {group.paused}" if group.paused else "")
         self.bus.publish(ProtectionChanged(group, what, ts_recv=self.now_ms()))

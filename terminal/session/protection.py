@@ -43,7 +43,7 @@ def make_engine(session: "Session") -> ProtectiveEngine:
             session.risk.kill_exempt.discard(request.client_order_id)
 
     engine = ProtectiveEngine(ProtectionStore(session.journal), session.bus, session.instruments,
-                              now_ms=session.venue.now_ms, place=place, cancel=session.oms.cancel,
+                              now_ms=session._now_ms, place=place, cancel=session.oms.cancel,
                               order=session.oms.order, watch=session.watch)
     return engine
 
@@ -251,7 +251,7 @@ class ProtectionMixin:
 
     def _group(self, kind: Kind, symbol: str, native: bool, legs: list[Leg], qty: Decimal,
                origin: str) -> ProtectionGroup:
-        now = self._s().venue.now_ms()
+        now = self._s()._now_ms()
         return ProtectionGroup(f"pg-{new_client_order_id('')[1:]}", kind, symbol,
                                HeldBy.VENUE if native else HeldBy.APP, GroupState.PENDING, tuple(legs), qty,
                                ts_created=now, ts_updated=now, origin=origin)
