@@ -42,7 +42,7 @@ class PaperServer:
         self.clock = LiveClock()
         self.exchange = Exchange(self.clock, seed=seed, always_open=always_open)
         self.request_log: list[str] = []
-        self.streams = Streams(self.exchange, self._check_login, self.clock.now_ms, self.request_log.append)
+        self.streams = Streams(self.exchange, self._check_ws_login, self.clock.now_ms, self.request_log.append)
         self.history = History(self.exchange, self._check_login, self.clock.now_ms, self.request_log.append)
         self._refuse_next = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -66,10 +66,13 @@ class PaperServer:
     def always_open(self) -> bool:
         return self.exchange.always_open
 
-    def _check_login(self, user: str, password: str) -> str | None:
+    def _check_ws_login(self, user: str, password: str) -> str | None:
         if self._refuse_next > 0:
             self._refuse_next -= 1
             return "Invalid user or password"
+        return self._check_login(user, password)
+
+    def _check_login(self, user: str, password: str) -> str | None:
         if not user or self.users.get(user) != password:
             return "Invalid user or password"
         return None
