@@ -99,7 +99,7 @@ class ProtectiveEngine:
 
     # ------------------------------------------------------------------ reading
     def groups(self) -> list[ProtectionGroup]:
-        return sorted(self._groups.values(), key=lambda g: (g.ts_created, g.group_id))
+        return list(self._groups.values())  # in the order they were made (the journal's order at start-up)
 
     def group(self, group_id: str) -> ProtectionGroup | None:
         return self._groups.get(group_id)
