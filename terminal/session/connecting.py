@@ -128,6 +128,15 @@ def _history_cache(provider: str, env: str, data_dir: str | Path | None, fresh: 
     return HistoryCache(cache_path(provider, env, data_dir if data_dir is not None else default_data_dir()))
 
 
+def _alerts_path(provider: str, env: str, data_dir: str | Path | None, fresh: bool) -> Path | None:
+    """Where the session's alerts are kept (none for an in-process exchange without a data_dir: the window then
+    keeps them in its own folder, see AlertBook.use_file)."""
+    if fresh or (env == "sandbox" and data_dir is None):
+        return None
+    base = Path(data_dir) if data_dir is not None else default_data_dir()
+    return base / f"alerts-{provider}-{env}.json"
+
+
 def _audit(provider: str, env: str, data_dir: str | Path | None, fresh: bool) -> tuple[AuditLog, Path | None]:
     """The audit trail and the risk engine's day state, beside the journal (in memory when the journal is)."""
     name = env if provider == registry.DEFAULT else f"{provider}-{env}"
@@ -197,7 +206,7 @@ async def connect(environment: Environment | str = "sandbox", *, env: Environmen
                           keys_problem="" if has_keys else problem, server=opened.server, limits=risk_limits,
                           provider=provider, env=env_name,
                           credentials_source=BUILT_IN if opened.builtin_credentials else source, audit=audit,
-                          risk_state=risk_state,
+                          risk_state=risk_state, alerts_path=_alerts_path(provider, env_name, data_dir, opened.fresh),
                           history_cache=_history_cache(provider, env_name, data_dir, opened.fresh, history_cache))
         await session._start()
         await check_key(session)  # key hygiene: what the key may do, said in red when it is too much

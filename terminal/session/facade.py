@@ -35,6 +35,7 @@ from ..oms.position import Position
 from ..risk.checks import RiskChecks, RiskLimits
 from ..risk.errors import AccountStreamDown
 from ..risk.failsafe import FailSafe
+from ..market.alerts import AlertBook
 from ..storage.audit import AuditSink
 from ..storage.journal import Journal
 from ..tasks import TaskOwner
@@ -61,6 +62,7 @@ class Session(ProtectionMixin):
                  bus: Bus | None = None, has_keys: bool = False, keys_problem: str = "", server: Any = None,
                  limits: RiskLimits | None = None, provider: str = "", env: str = "",
                  credentials_source: str | None = None, audit: AuditSink | None = None,
+                 alerts_path: Path | None = None,
                  risk_state: str | Path | None = None, history_cache: HistoryCache | None = None) -> None:
         self.environment = environment  # the money class the window shows (SANDBOX, TESTNET, LIVE)
         self.provider = provider or venue.info.name  # registry name, e.g. "binance"
@@ -96,6 +98,8 @@ class Session(ProtectionMixin):
                          now_ms=self._now_ms, audit=audit, state_path=risk_state)
         #: fail-safes: strategies on stale data or a dead stream are paused; no order goes out blind (risk.failsafe)
         self.failsafe = FailSafe(self.bus, audit=audit, is_trading=self._symbol_trading, now_ms=self._now_ms)
+        #: price and condition alerts (market.alerts): AlertTriggered on the bus, ``alerts.on_trigger(fn)`` for scripts
+        self.alerts = AlertBook(self.bus, alerts_path, now_ms=self._now_ms)
         self._watches = Watches(self._start_watch, self._stop_watch)
         self.gapfill = BarGapFiller(_RetryingKlines(self), self.bus.publish)
         #: closed klines are read through this cache when set (market.history_cache): asked of the venue once
@@ -151,6 +155,7 @@ class Session(ProtectionMixin):
         self._closed = True
         await self.protection.close()
         await self.failsafe.close()
+        self.alerts.close()
         await self._tasks.close()
         await self._watches.close()
         await self.oms.close()  # scheduled look-ups of orders whose outcome is unknown
