@@ -1,0 +1,86 @@
+"""Market data from the IB paper server through the adapter: search and qualification, L1 quotes and trades (one
+event per ticker batch), depth, history for several intervals (paged), live bars, the pacing limiter."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from terminal.model import AssetClass, Bar, BookUpdated, Interval, QuoteTick
+from terminal.venues.ports import RateLimited
+
+
+async def test_search_es_offers_the_futures_as_es_month_cme_future_and_keeps_them(ib):
+    venue, _ = ib
+    found = await venue.search("ES")
+    futures = [i for i in found if i.asset_class is AssetClass.FUTURE]
+    assert futures, [i.title for i in found]
+    es = futures[0]
+    assert es.title.startswith("ES ") and es.title.endswith("CME future") and es.multiplier == 50
+    assert es.venue_id and es.symbol in await venue.instruments()
+
+
+async def test_an_unknown_contract_is_rejected_as_unknown_contract(ib):
+    from ib_async import Stock
+
+    from terminal.venues.ports import Rejected
+    venue, _ = ib
+    with pytest.raises(Rejected, match="unknown contract"):
+        await venue._qualify(Stock("NOSUCH", "SMART", "USD"))
+
+
+async def test_quotes_stream_as_quote_ticks_with_bid_below_ask(ib):
+    venue, rec = ib
+    await venue.watch_quotes("AAPL")
+    q = await rec.wait_for(lambda e: isinstance(e, QuoteTick) and e.symbol == "AAPL", timeout=15)
+    assert 0 < q.bid < q.ask and q.bid_qty > 0 and q.ask_qty > 0
+    snap = await venue.quote("MSFT")
+    assert 0 < snap.bid < snap.ask
+    assert not venue.is_delayed("AAPL")
+
+
+async def test_depth_streams_as_book_snapshots_with_sorted_levels(ib):
+    venue, rec = ib
+    book = await venue.watch_book("AAPL")
+    ev = await rec.wait_for(lambda e: isinstance(e, BookUpdated) and e.symbol == "AAPL" and e.bids and e.asks,
+                            timeout=15)
+    assert ev.bids[0][0] < ev.asks[0][0]
+    assert [p for p, _ in ev.bids] == sorted((p for p, _ in ev.bids), reverse=True)
+    assert book.best_bid() is not None
+
+
+@pytest.mark.parametrize("interval", [Interval.M1, Interval.M5, Interval.H1, Interval.D1])
+async def test_history_comes_oldest_first_on_the_interval_grid(ib, interval):
+    venue, _ = ib
+    bars = await venue.klines("AAPL", interval, limit=50)
+    assert bars and len(bars) <= 50
+    times = [b.open_time for b in bars]
+    assert times == sorted(set(times))
+    assert all(b.low <= min(b.open, b.close) and b.high >= max(b.open, b.close) for b in bars)
+
+
+async def test_history_older_than_one_request_is_paged_transparently(ib):
+    venue, _ = ib
+    bars = await venue.klines("AAPL", Interval.M1, limit=1000)  # more than one day of minutes: several pages
+    latest = await venue.klines("AAPL", Interval.M1, limit=10)
+    older = await venue.klines("AAPL", Interval.M1, end_ms=bars[0].open_time - 1, limit=100)
+    assert len(bars) == 1000 and latest[-1].open_time >= bars[-1].open_time - 60_000
+    assert older and older[-1].open_time < bars[0].open_time
+
+
+async def test_identical_history_requests_are_coalesced_and_the_budget_refuses_without_sending(ib):
+    venue, _ = ib
+    a, b = await asyncio.gather(venue.klines("MSFT", Interval.M5, limit=20),
+                                venue.klines("MSFT", Interval.M5, limit=20))
+    assert a == b and venue.pacer.coalesced >= 1
+    venue.pacer.penalise(30)  # as after IB's pacing violation: the window is spent for 30 s
+    with pytest.raises(RateLimited) as exc:
+        await venue.klines("NVDA", Interval.M5, limit=20)
+    assert 0 < exc.value.retry_after_s <= 30
+
+
+async def test_watch_bars_publishes_the_forming_bar(ib):
+    venue, rec = ib
+    await venue.watch_bars("AAPL", Interval.M1)
+    b = await rec.wait_for(lambda e: isinstance(e, Bar) and e.symbol == "AAPL", timeout=20)
+    assert b.interval is Interval.M1 and b.high >= b.low
