@@ -39,6 +39,7 @@ class RateBudget:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window_s = window_s
+        self.per_second = per_second
         self._windows = [_Window(limit, window_s)] + ([_Window(per_second, 1.0)] if per_second else [])
         self._clock = clock
         self._lock = threading.Lock()
@@ -78,11 +79,11 @@ _shared: dict[tuple[str, str], RateBudget] = {}
 _shared_lock = threading.Lock()
 
 
-def shared(url: str, token: str, limit: int, window_s: float) -> RateBudget:
+def shared(url: str, token: str, limit: int, window_s: float, per_second: int | None = 30) -> RateBudget:
     """The budget of ``token`` at ``url`` (one per token and server in this process)."""
     with _shared_lock:
         key = (url, token)
         budget = _shared.get(key)
-        if budget is None or (budget.limit, budget.window_s) != (limit, window_s):
-            budget = _shared[key] = RateBudget(limit, window_s)
+        if budget is None or (budget.limit, budget.window_s, budget.per_second) != (limit, window_s, per_second):
+            budget = _shared[key] = RateBudget(limit, window_s, per_second)
         return budget

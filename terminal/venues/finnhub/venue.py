@@ -18,7 +18,7 @@ from ..ports import AuthError, Rejected, StreamHealth
 from . import parse
 from .bars import BarBuilder
 from .budget import shared
-from .info import FREE_PER_MINUTE, INFO, LIVE_REST, LIVE_WS
+from .info import FREE_PER_MINUTE, INFO, LIVE_REST, LIVE_WS, PER_SECOND
 from .records import Fundamentals, NewsList
 from .rest import FinnhubRest
 from .stream import TradeStream
@@ -44,6 +44,7 @@ class FinnhubVenue:
     def __init__(self, environment: str = "sandbox", *, bus: Bus | None = None,
                  credentials: Mapping[str, str] | None = None, rest_url: str | None = None,
                  ws_url: str | None = None, rate_limit: int = FREE_PER_MINUTE, rate_window_s: float = 60.0,
+                 rate_per_second: int = PER_SECOND,
                  forex_exchanges: tuple[str, ...] = ("oanda",), crypto_exchanges: tuple[str, ...] = ("binance",),
                  stocks_exchange: str = "US") -> None:
         INFO.environment(environment)
@@ -57,7 +58,7 @@ class FinnhubVenue:
                              "(terminal.connect('finnhub') starts one)")
         self.environment = environment
         self.bus = bus or Bus()
-        self.budget = shared(rest_url, token, rate_limit, rate_window_s)
+        self.budget = shared(rest_url, token, rate_limit, rate_window_s, rate_per_second)
         self.rest = FinnhubRest(rest_url, token, self.budget)
         self.stream = TradeStream(ws_url, token, self.bus.publish, self._on_trades)
         self.bars = BarBuilder(self.bus.publish)
