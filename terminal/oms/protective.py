@@ -28,9 +28,11 @@ from decimal import Decimal
 from typing import Awaitable, Callable, Mapping
 
 from ..bus import Bus
-from ..model import ConnectionChanged, Instrument, Order, OrderRequest, OrderStatus, OrderUpdated, QuoteTick, Side, TradeTick
+from ..model import (ConnectionChanged, Instrument, Order, OrderRequest, OrderStatus, OrderUpdated, QuoteTick, Side,
+                     TradeTick, new_client_order_id)
 from ..model.numbers import ZERO
 from ..tasks import TaskOwner
+from .manager import NEVER_LANDED
 from .protective_group import GroupState, HeldBy, Leg, ProtectionChanged, ProtectionGroup
 from .protective_store import ProtectionStore
 
@@ -325,6 +327,12 @@ class ProtectiveEngine:
             await self._send(group, dataclasses.replace(leg, sent=False), leg.quantity, conclude=True)
         elif order.status is OrderStatus.FILLED:
             self._conclude(group, GroupState.DONE, f"{group.reason}; its order filled")
+        elif order.status is OrderStatus.REJECTED and order.reject_reason == NEVER_LANDED and order.filled_qty == 0:
+            # journaled by a process that died before (or while) sending it, and it never landed: send it again
+            fresh = dataclasses.replace(leg, client_order_id=new_client_order_id(), sent=False)
+            group = group.with_leg(fresh)
+            self._index(group)
+            await self._send(group, fresh, leg.quantity, conclude=True)
         elif not order.is_open:
             self._conclude(group, GroupState.FAILED, f"{group.reason}, but its order was {order.status.name.lower()}"
                                                      f"{': ' + order.reject_reason if order.reject_reason else ''}"
