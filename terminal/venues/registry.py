@@ -167,6 +167,7 @@ async def open(name: str, environment: str | None = None, *, bus: Bus | None = N
 SERVERS: dict[str, Callable[[], Any]] = {
     "truedata": lambda: __import__("terminal.servers.truedata", fromlist=["PaperServer"]),
     "finnhub": lambda: __import__("terminal.servers.finnhub", fromlist=["PaperServer"]),
+    "kite": lambda: __import__("terminal.servers.kite", fromlist=["PaperServer"]),
 }
 
 

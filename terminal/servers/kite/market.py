@@ -1,0 +1,142 @@
+"""The Kite paper server's market: the shared ``terminal.sim`` engine and living market over the listing, the day's
+figures per instrument (OHLC against the previous close, volume, average price, OI) and market hours.
+
+Runs on the server loop. ``step(now_ms)`` moves the market while a listed segment is in its regular session (NSE/NFO
+09:15-15:30 IST, MCX 09:00-23:30 IST) or always with ``always_open``; trading listeners (orders, GTT, ticker) are
+called after each step. Orders are gated per exchange by ``accepts``/``matching``, not here.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Callable
+
+from terminal.clock import Clock
+from terminal.model import Interval
+from terminal.model.hours import REGULAR, Phase
+from terminal.sim.engine import Engine
+from terminal.sim.klines import KlineStore
+from terminal.sim.market import MarketSimulator
+from terminal.sim.reports import Trade
+
+from .listing import IST, Listed, listing
+
+log = logging.getLogger(__name__)
+ZERO = Decimal(0)
+
+
+@dataclass(slots=True)
+class Day:
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    prev_close: Decimal
+    last: Decimal
+    last_qty: Decimal = ZERO
+    last_ms: int = 0
+    volume: Decimal = ZERO
+    turnover: Decimal = ZERO
+    oi: int = 0
+    oi_high: int = 0
+    oi_low: int = 0
+    changed: int = 0  # bumped on every trade: the ticker sends what changed
+
+    @property
+    def average(self) -> Decimal:
+        return (self.turnover / self.volume).quantize(Decimal("0.01")) if self.volume else self.last
+
+
+def ist_midnight(ts_ms: int) -> int:
+    day = datetime.fromtimestamp(ts_ms / 1000, IST).replace(hour=0, minute=0, second=0, microsecond=0)
+    return int(day.timestamp() * 1000)
+
+
+class Market:
+    def __init__(self, clock: Clock, *, seed: int = 7, always_open: bool = False, history_days: int = 30) -> None:
+        self.clock = clock
+        self.always_open = always_open
+        self.listed: tuple[Listed, ...] = listing(clock.now_ms())
+        self.by_key = {item.key: item for item in self.listed}
+        self.by_token = {item.token: item for item in self.listed}
+        specs = [item.spec for item in self.listed]
+        self.engine = Engine([s.instrument for s in specs], clock, maker_fee=ZERO, taker_fee=ZERO)
+        self.sim = MarketSimulator(self.engine, specs, seed, clock, days=history_days)
+        self.days: dict[str, Day] = {}
+        self.step_listeners: list[Callable[[int], None]] = []
+        self.bootstrapped = False
+
+    def bootstrap(self) -> None:
+        if self.bootstrapped:
+            return
+        now = self.clock.now_ms()
+        self.sim.bootstrap(now)
+        midnight = ist_midnight(now)
+        for item in self.listed:
+            store = self.sim.klines(item.key)
+            last = store.last_price or item.spec.start_price
+            before = store.klines(Interval.M1, end_ms=midnight - 1, limit=1)
+            today = [r for r in store.klines(Interval.M1, midnight, now, limit=1500) if r.open_time >= midnight]
+            oi = 10_000 * item.lot if item.derivative else 0
+            self.days[item.key] = Day(
+                open=today[0].open if today else last, high=max((r.high for r in today), default=last),
+                low=min((r.low for r in today), default=last), prev_close=before[-1].close if before else last,
+                last=last, last_ms=now, volume=sum((r.volume for r in today), ZERO),
+                turnover=sum((r.quote_volume for r in today), ZERO), oi=oi, oi_high=oi, oi_low=oi)
+        self.engine.trade_listeners.append(self._on_trade)
+        self.bootstrapped = True
+
+    # ------------------------------------------------------------------ hours
+    def is_open(self, item: Listed, now_ms: int) -> bool:
+        """Continuous trading (orders match)."""
+        return self.always_open or item.hours.is_open(now_ms, REGULAR)
+
+    def in_pre_open(self, item: Listed, now_ms: int) -> bool:
+        """NSE equity pre-open order collection (09:00-09:08 IST): orders accepted, matched from 09:15."""
+        return not self.always_open and item.hours.phase_at(now_ms) is Phase.PRE_OPEN
+
+    def moving(self, now_ms: int) -> bool:
+        return self.always_open or any(item.hours.is_open(now_ms, REGULAR) for item in self.listed)
+
+    def step(self, now_ms: int) -> None:
+        if self.moving(now_ms):
+            self.sim.step(now_ms)
+        for fn in list(self.step_listeners):
+            try:
+                fn(now_ms)
+            except Exception:  # noqa: BLE001 - one listener must not stop the market
+                log.exception("Kite paper market step listener %r failed", fn)
+
+    # ------------------------------------------------------------------ the tape
+    def _on_trade(self, trade: Trade) -> None:
+        day = self.days.get(trade.symbol)
+        if day is None:
+            return
+        day.high, day.low = max(day.high, trade.price), min(day.low, trade.price)
+        day.last, day.last_qty, day.last_ms = trade.price, trade.qty, trade.time
+        day.volume += trade.qty
+        day.turnover += trade.quote_qty
+        day.changed += 1
+
+    def move_price(self, key: str, price: Decimal) -> None:
+        """Test switch: set the last traded price of ``key`` (stops and GTTs see it at once)."""
+        day = self.days[key]
+        self.engine.set_last_price(key, price)
+        day.last, day.last_ms = price, self.clock.now_ms()
+        day.high, day.low = max(day.high, price), min(day.low, price)
+        day.changed += 1
+
+    # ------------------------------------------------------------------ look-ups
+    def find(self, exchange: str, tradingsymbol: str) -> Listed | None:
+        return self.by_key.get(f"{exchange}:{tradingsymbol}")
+
+    def ltp(self, key: str) -> Decimal:
+        return self.days[key].last
+
+    def depth(self, key: str, levels: int = 5) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        _, bids, asks = self.engine.depth(key, levels)
+        return bids, asks
+
+    def store_for(self, key: str) -> KlineStore:
+        return self.sim.klines(key)

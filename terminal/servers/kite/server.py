@@ -1,0 +1,269 @@
+"""``PaperServer``: the Kite Connect-compatible paper server on 127.0.0.1 — REST at the host root (the official client
+drops any path in ``root``), the login page, and the binary ticker WebSocket at ``/ws`` — over the shared simulated
+market, on its own thread and loop (``start()``/``stop()`` block).
+
+Every REST answer is Kite's JSON envelope (404/405 and unexpected errors included: never an HTML page nor a
+traceback). A request passes, in order: the request log, the fault switches, the rate limits of its api_key, the
+session check (``Authorization: token api_key:access_token``), then its handler.
+
+Fault switches (thread-safe): ``drop_ticker()``, ``rate_limit_next(n)``, ``fail_next(n, status, after_processing,
+path)``, ``delay_next(n, delay_ms)``, ``expire_tokens()``; market switches for tests: ``move_price(key, price)``,
+``square_off_now()``. ``request_log`` lists ``(method, path)`` of every request.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import Future
+from decimal import Decimal
+from typing import Any, Awaitable, Callable, TypeVar
+
+from aiohttp import web
+
+from terminal.clock import LiveClock
+
+from .auth import DEFAULT_API_KEY, DEFAULT_API_SECRET, Auth
+from .envelope import KiteError, error, from_error, success
+from .faults import Failure, Faults, failure_type
+from .instruments import response as instruments_response
+from .limits import Limits, RateLimiter
+from .login import SESSION, Login
+from .market import Market
+from .portfolio import Portfolio
+from .quotes import Quotes
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+STEP_S = 0.1
+PUBLIC = {("POST", "/session/token"), ("DELETE", "/session/token")}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class PaperServer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, always_open: bool = False, seed: int = 7,
+                 limits: Limits | None = None, history_days: int = 30) -> None:
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self.clock = LiveClock()
+        self.market = Market(self.clock, seed=seed, always_open=always_open, history_days=history_days)
+        self.auth = Auth(self.clock.now_ms)
+        self.builtin = self.auth.new_session(DEFAULT_API_KEY)
+        self.faults = Faults()
+        self.limiter = RateLimiter(limits)
+        self.portfolio = Portfolio(self.market.ltp, lambda key: self.market.days[key].prev_close)
+        self.portfolio.seed(self.market.by_key)
+        self.quotes = Quotes(self.market)
+        self.login = Login(self.auth)
+        self.request_log: list[tuple[str, str]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ what an adapter needs
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ticker_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/ws"
+
+    @property
+    def always_open(self) -> bool:
+        return self.market.always_open
+
+    def login_url(self, api_key: str = DEFAULT_API_KEY) -> str:
+        return f"{self.url}/connect/login?api_key={api_key}&v=3"
+
+    def builtin_credentials(self) -> dict[str, str]:
+        """A pre-logged-in session of the default app (valid until 06:00 IST, like any Kite token)."""
+        return {"api_key": DEFAULT_API_KEY, "api_secret": DEFAULT_API_SECRET,
+                "access_token": self.builtin.access_token}
+
+    def adapter_options(self) -> dict[str, Any]:
+        return {"root": self.url, "ticker_url": self.ticker_url, "login_url": f"{self.url}/connect/login"}
+
+    def register_app(self, api_key: str, api_secret: str, redirect_url: str) -> None:
+        """Another app (its own key, secret and registered redirect URL)."""
+        self.call(lambda: self.auth.register_app(api_key, api_secret, redirect_url))
+
+    # ------------------------------------------------------------------ faults and switches
+    def rate_limit_next(self, n: int = 1) -> None:
+        self.call(lambda: setattr(self.faults, "rate_limited", n))
+
+    def fail_next(self, n: int = 1, status: int = 500, after_processing: bool = False,
+                  path: str | None = None) -> None:
+        self.call(lambda: self.faults.failures.extend(Failure(status, after_processing, path) for _ in range(n)))
+
+    def delay_next(self, n: int = 1, delay_ms: int = 2000) -> None:
+        def arm() -> None:
+            self.faults.delay_count, self.faults.delay_ms = n, delay_ms
+        self.call(arm)
+
+    def clear_faults(self) -> None:
+        self.call(self.faults.clear)
+
+    def expire_tokens(self) -> None:
+        """Every access token issued so far now answers 403 TokenException (and its ticker is closed)."""
+        self.call(self.auth.expire_all)
+
+    def move_price(self, key: str, price: Decimal | str) -> None:
+        """Set the last traded price of ``EXCHANGE:TRADINGSYMBOL`` (stops and GTT triggers react at once)."""
+        self.call(lambda: self.market.move_price(key, Decimal(price)))
+
+    # ------------------------------------------------------------------ HTTP
+    def _app(self) -> web.Application:
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_routes(self.login.routes())
+        app.router.add_routes(self.quotes.routes())
+        app.router.add_routes([
+            web.get("/instruments", self._instruments), web.get("/instruments/{exchange}", self._instruments),
+            web.get("/user/margins", self._margins), web.get("/user/margins/{segment}", self._margins),
+        ])
+        return app
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.request_log.append((request.method, request.path))
+        path = request.path
+        if path.startswith("/connect/") or path == "/ws":
+            return await handler(request)
+        try:
+            header = request.headers.get("Authorization", "")
+            api_key = header[6:].partition(":")[0] if header.startswith("token ") else request.remote or "-"
+            if self.faults.take_rate_limit() or not self.limiter.allow(api_key, request.method, path,
+                                                                       self.clock.now_ms()):
+                return error("NetworkException", "Too many requests", 429)
+            delay = self.faults.take_delay()
+            if delay:
+                await asyncio.sleep(delay / 1000)  # the fault itself: a slow answer
+            failure = self.faults.take_failure(path)
+            if failure is not None and not failure.after_processing:
+                return self._failure(failure)
+            if (request.method, path) not in PUBLIC:
+                request[SESSION] = self.auth.check(header)
+            response = await handler(request)
+            return self._failure(failure) if failure is not None else response
+        except KiteError as exc:
+            return from_error(exc)
+        except web.HTTPNotFound:
+            return error("GeneralException", "Route not found", 404)
+        except web.HTTPMethodNotAllowed:
+            return error("GeneralException", "Method not allowed", 405)
+        except web.HTTPException as exc:
+            return error("GeneralException", exc.reason, exc.status)
+        except Exception as exc:  # noqa: BLE001 - an envelope, never a traceback
+            log.exception("Kite paper server: %s %s failed", request.method, path)
+            return error("GeneralException", f"Unexpected error ({type(exc).__name__})", 500)
+
+    @staticmethod
+    def _failure(failure: Failure) -> web.Response:
+        return error(failure_type(failure.status), f"Simulated failure (HTTP {failure.status})", failure.status)
+
+    async def _instruments(self, request: web.Request) -> web.Response:
+        items = [(item, self.market.days[item.key].prev_close) for item in self.market.listed]
+        return instruments_response(request, items, request.match_info.get("exchange"))
+
+    def open_orders(self) -> list[Any]:
+        return []
+
+    async def _margins(self, request: web.Request) -> web.Response:
+        segment = request.match_info.get("segment")
+        if segment is not None:
+            if segment not in ("equity", "commodity"):
+                raise KiteError("InputException", "Invalid segment.", 400)
+            return success(self.portfolio.margins(self.open_orders(), segment))
+        return success({seg: self.portfolio.margins(self.open_orders(), seg) for seg in ("equity", "commodity")})
+
+    # ------------------------------------------------------------------ running
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn()`` on the server loop and return its result (directly when not started)."""
+        loop = self._loop
+        if loop is None:
+            return fn()
+        fut: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                fut.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                fut.set_exception(exc)
+        loop.call_soon_threadsafe(run)
+        return fut.result(timeout=30)
+
+    async def start_async(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.market.bootstrap()
+        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = getattr(site, "_server", None)
+        if self.port == 0 and server is not None and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
+        self._tasks = [asyncio.create_task(self._steps())]
+        log.info("Kite paper server listening on %s", self.url)
+
+    async def stop_async(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _steps(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            next_at = max(next_at + STEP_S, loop.time() - 1.0)
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            try:
+                self.market.step(self.clock.now_ms())
+            except Exception:  # noqa: BLE001 - the market must keep going
+                log.exception("Kite paper server step failed")
+
+    def start(self) -> None:
+        """Start the server thread and its loop; return once listening."""
+        ready: Future[None] = Future()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start_async())
+            except BaseException as exc:  # noqa: BLE001
+                ready.set_exception(exc)
+                loop.close()
+                return
+            ready.set_result(None)
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self.stop_async())
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name=f"kite-paper-{self.seed}", daemon=True)
+        self._thread.start()
+        ready.result(timeout=60)
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=15)
+        self._thread = None
+        self._loop = None
+
+    def __enter__(self) -> "PaperServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
