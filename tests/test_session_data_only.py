@@ -84,3 +84,63 @@ async def test_a_provider_without_news_refuses_news_and_fundamentals_in_words(fe
             await session.fundamentals("AAPL")
     finally:
         await session.close()
+
+
+# ------------------------------------------------------------------------------------------- Finnhub on its server
+FINNHUB_ONLY = "finnhub provides market data only: route orders to a broker"
+
+
+async def test_finnhub_session_offline_serves_market_data_news_and_fundamentals_and_refuses_orders() -> None:
+    from terminal.model import Bar, TradeTick
+
+    session = await terminal.connect("finnhub", always_open=True)  # its paper server, in this process
+    try:
+        assert session.provider == "finnhub" and session.env == "sandbox" and session.trading is False
+        assert session.credentials_source == "built-in" and session.server is not None
+        assert {"AAPL", "OANDA:EUR_USD", "BINANCE:BTCUSDT"} <= set(session.instruments)
+        q = await session.quote("aapl")
+        assert q.symbol == "AAPL" and q.bid == q.ask > 0
+        frame = await session.klines("OANDA:EUR_USD", "15m", limit=8)
+        assert len(frame) == 8 and list(frame.columns)[:4] == ["open", "high", "low", "close"]
+        ticks: asyncio.Future[TradeTick] = asyncio.get_running_loop().create_future()
+        bars: asyncio.Future[Bar] = asyncio.get_running_loop().create_future()
+        session.on(TradeTick, lambda e: ticks.done() or ticks.set_result(e))
+        session.on(Bar, lambda e: bars.done() or bars.set_result(e))
+        await session.watch("BINANCE:BTCUSDT")
+        await session.watch_bars("BINANCE:BTCUSDT", "1m")
+        assert (await asyncio.wait_for(ticks, 10)).symbol == "BINANCE:BTCUSDT"
+        assert (await asyncio.wait_for(bars, 10)).interval.value == "1m"
+        news = await session.news("AAPL")
+        assert news and news[0].related == "AAPL" and len(news.to_frame()) == len(news)
+        assert (await session.news())[0].related == ""
+        f = await session.fundamentals("AAPL")
+        assert f.symbol == "AAPL" and f.pe_ttm and f.to_frame().loc["name", "AAPL"] == "Apple Inc"
+        with pytest.raises(Rejected) as refused:
+            await session.buy("AAPL", "1")
+        assert refused.value.reason == FINNHUB_ONLY
+        extra = session.health()["market"].extra
+        assert extra["rate_limit"] == 60 and 0 < extra["rate_used"] <= 60 and extra["quotes_from_trades"] is True
+    finally:
+        await session.close()
+
+
+async def test_a_paper_stock_takes_finnhub_quotes_while_its_orders_go_to_the_paper_venue() -> None:
+    from terminal.session.workspace import VenueEvent, Workspace
+
+    w = Workspace()
+    try:
+        await w.add("paper", always_open=True)
+        await w.add("finnhub", always_open=True)
+        w.route("AAPL@paper", data="finnhub")
+        assert w.data_source("AAPL@paper") == ("finnhub", "AAPL")
+        got: asyncio.Future[VenueEvent] = asyncio.get_running_loop().create_future()
+        w.bus.subscribe(VenueEvent, lambda e: got.done() or not isinstance(e.event, QuoteTick)
+                        or e.venue != "paper" or got.set_result(e))
+        await w.watch("AAPL@paper")
+        routed = await asyncio.wait_for(got, 10)
+        assert (routed.venue, routed.source) == ("paper", "finnhub") and routed.event.bid == routed.event.ask
+        order = await w.buy("AAPL@paper", "1")
+        assert order.symbol == "AAPL" and w.session("finnhub").open_orders() == []
+        assert [o.client_order_id for o in w.session("paper").journal.orders("AAPL")] == [order.client_order_id]
+    finally:
+        await w.close()
