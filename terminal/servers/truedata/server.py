@@ -95,6 +95,19 @@ class PaperServer:
     def silence_streams(self) -> None:
         self.call(self.streams.mute_all)
 
+    def clear_faults(self) -> None:
+        """Disarm every pending switch (silenced sessions stay silent until they reconnect)."""
+        def clear() -> None:
+            self._refuse_next = 0
+            self.history.faults.fail_next = 0
+            self.streams.malformed_next = 0
+        self.call(clear)
+
+    @property
+    def faults(self) -> "Faults":
+        """The switches as one object (``faults.clear()``, ``faults.drop_connections()``...), as test kits reach them."""
+        return Faults(self)
+
     # ------------------------------------------------------------------ running
     def call(self, fn: Callable[[], T]) -> T:
         """Run ``fn()`` on the server loop and return its result (directly when not started)."""
@@ -202,3 +215,15 @@ class PaperServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Faults:
+    """``PaperServer``'s fault switches under one name, ``clear()`` disarming them."""
+
+    def __init__(self, server: PaperServer) -> None:
+        self.drop_connections = server.drop_connections
+        self.refuse_login_next = server.refuse_login_next
+        self.fail_history_next = server.fail_history_next
+        self.send_malformed_next = server.send_malformed_next
+        self.silence_streams = server.silence_streams
+        self.clear = server.clear_faults

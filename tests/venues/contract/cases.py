@@ -161,4 +161,28 @@ FINNHUB = VenueCase(
     trading=False, quotes_from_trades=True)
 
 
-CASES: dict[str, VenueCase] = {c.name: c for c in (BINANCE, PAPER, FINNHUB)}
+# ---------------------------------------------------------------------------------------- truedata (market data only)
+async def _connect_truedata(request: pytest.FixtureRequest) -> Connection:
+    """The TrueData adapter through the registry against its paper server started for the connection (NSE hours
+    lifted: always_open)."""
+    session = await terminal.connect("truedata", always_open=True)
+    rec = Recorder()
+    session.venue.bus.subscribe(None, rec)
+    return Connection(TRUEDATA, session, rec, session.server)
+
+
+def _truedata_drop(conn: Connection) -> None:
+    conn.server.drop_connections()
+
+
+def _truedata_rate_limit(conn: Connection) -> None:
+    conn.server.fail_history_next(1, 429)  # TrueData's 429, its text base64 in the body
+
+
+TRUEDATA = VenueCase(
+    name="truedata", symbol="RELIANCE", other_symbol="TCS", quantity=D("1"), price_offset=D("0.1"),
+    connect=_connect_truedata, bar_interval=Interval.M1, drop=_truedata_drop, rate_limit_next=_truedata_rate_limit,
+    trading=False)
+
+
+CASES: dict[str, VenueCase] = {c.name: c for c in (BINANCE, PAPER, FINNHUB, TRUEDATA)}
