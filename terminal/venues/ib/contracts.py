@@ -40,6 +40,12 @@ def decimal(value: Any, default: Decimal | None = None) -> Decimal | None:
     return out if out.is_finite() else default
 
 
+def quantity(value: Any) -> Decimal:
+    """A quantity from ib_async (a float such as 10.0) as a Decimal without a spurious fraction (``10``)."""
+    out = decimal(value, Decimal(0)) or Decimal(0)
+    return out.quantize(ONE) if out == out.to_integral_value() else out.normalize()
+
+
 def instrument_key(contract: Any) -> str:
     """The stable, unique symbol of an IB contract (see the module doc)."""
     sec = contract.secType

@@ -17,10 +17,13 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
 
+from ib_async.wrapper import RequestError
+
 from ...model import Bar, BookUpdated, Interval, OrderBook, QuoteTick, Side, Ticker24h, TradeTick
 from ...model.numbers import ZERO
 from ..ports import Rejected, StreamHealth
-from .contracts import decimal
+from . import errors
+from .contracts import decimal, quantity
 from .enums import BAR_SIZE, DELAYED_DATA, DELAYED_FROZEN_DATA, MAX_SPAN_S, duration
 from .pacing import HistoryPacer
 
@@ -35,6 +38,10 @@ def _num(value: Any) -> Decimal | None:
     return decimal(value)
 
 
+def _size(value: Any) -> Decimal | None:
+    return None if _num(value) is None else quantity(value)
+
+
 def bar_open_ms(value: date | datetime) -> int:
     if isinstance(value, datetime):
         if value.tzinfo is None:
@@ -44,7 +51,7 @@ def bar_open_ms(value: date | datetime) -> int:
 
 
 def bar(symbol: str, interval: Interval, row: Any, now_ms: int, closed: bool = True) -> Bar:
-    vol = decimal(row.volume, ZERO) or ZERO
+    vol = quantity(row.volume)
     close = decimal(row.close, ZERO) or ZERO
     return Bar(symbol=symbol, interval=interval, open_time=bar_open_ms(row.date),
                open=decimal(row.open, ZERO) or ZERO, high=decimal(row.high, ZERO) or ZERO,
@@ -98,7 +105,8 @@ class IbMarket:
     async def unwatch_quotes(self, symbol: str) -> None:
         ticker = self._quotes.pop(symbol, None)
         if ticker is not None:
-            self._by_ticker.pop(id(ticker), None)
+            if symbol not in self._books:
+                self._by_ticker.pop(id(ticker), None)
             self._last.pop(symbol, None)
             if self.ib.isConnected():
                 self.ib.cancelMktData(ticker.contract)
@@ -119,7 +127,8 @@ class IbMarket:
     async def unwatch_book(self, symbol: str) -> None:
         held = self._books.pop(symbol, None)
         if held is not None:
-            self._by_ticker.pop(id(held[0]), None)
+            if symbol not in self._quotes:
+                self._by_ticker.pop(id(held[0]), None)
             if self.ib.isConnected():
                 self.ib.cancelMktDepth(held[0].contract)
 
@@ -204,9 +213,11 @@ class IbMarket:
             if symbol is None:
                 continue
             try:
-                if symbol in self._books and self._books[symbol][0] is ticker:
+                # ib_async keeps one Ticker per contract: quotes and depth of a symbol arrive on the same one
+                held = self._books.get(symbol)
+                if held is not None and held[0] is ticker and ticker.domTicks:
                     self._on_depth(symbol, ticker, now)
-                else:
+                if self._quotes.get(symbol) is ticker:
                     self._on_quote(symbol, ticker, now)
             except Exception:  # noqa: BLE001 - one bad ticker must not stop the batch
                 self.errors += 1
@@ -216,8 +227,8 @@ class IbMarket:
         if ticker.marketDataType in (DELAYED_DATA, DELAYED_FROZEN_DATA):
             self.delayed.add(symbol)
         bid, ask = _num(ticker.bid), _num(ticker.ask)
-        bid_qty, ask_qty = _num(ticker.bidSize) or ZERO, _num(ticker.askSize) or ZERO
-        last, last_qty = _num(ticker.last), _num(ticker.lastSize) or ZERO
+        bid_qty, ask_qty = _size(ticker.bidSize) or ZERO, _size(ticker.askSize) or ZERO
+        last, last_qty = _num(ticker.last), _size(ticker.lastSize) or ZERO
         first = symbol not in self._last  # the subscription's first batch: its last price is no new trade
         previous = self._last.get(symbol, (None, None, None, None, None))
         ts = int(ticker.time.timestamp() * 1000) if ticker.time is not None else now
@@ -227,7 +238,7 @@ class IbMarket:
         if trades:
             self._tick_by_tick.add(symbol)  # from now on trades come from tick-by-tick only (no double count)
             for t in trades:
-                price, qty = _num(t.price), _num(t.size) or ZERO
+                price, qty = _num(t.price), _size(t.size) or ZERO
                 if price:
                     self._trade(symbol, price, qty, bid, ask, ts, now)
         last_key = (last, last_qty, ticker.lastTimestamp, ticker.rtTime)
@@ -243,8 +254,8 @@ class IbMarket:
 
     def _on_depth(self, symbol: str, ticker: Any, now: int) -> None:
         book = self._books[symbol][1]
-        bids = [(p, q) for p, q in ((_num(lv.price), _num(lv.size)) for lv in ticker.domBids) if p and q]
-        asks = [(p, q) for p, q in ((_num(lv.price), _num(lv.size)) for lv in ticker.domAsks) if p and q]
+        bids = [(p, q) for p, q in ((_num(lv.price), _size(lv.size)) for lv in ticker.domBids) if p and q]
+        asks = [(p, q) for p, q in ((_num(lv.price), _size(lv.size)) for lv in ticker.domAsks) if p and q]
         book.load_snapshot(book.update_id + 1, bids, asks)
         self._emit(BookUpdated(symbol, book.update_id, tuple(book.bids(self.book_rows)),
                                tuple(book.asks(self.book_rows)), is_snapshot=True, ts_event=now, ts_recv=now))
@@ -275,14 +286,14 @@ class IbMarket:
     async def quote(self, symbol: str) -> QuoteTick:
         t = await self._snapshot(symbol, lambda t: bool(_num(t.bid)) and bool(_num(t.ask)))
         now = self.now_ms()
-        return QuoteTick(symbol, _num(t.bid) or ZERO, _num(t.bidSize) or ZERO, _num(t.ask) or ZERO,
-                         _num(t.askSize) or ZERO, ts_event=now, ts_recv=now)
+        return QuoteTick(symbol, _num(t.bid) or ZERO, _size(t.bidSize) or ZERO, _num(t.ask) or ZERO,
+                         _size(t.askSize) or ZERO, ts_event=now, ts_recv=now)
 
     async def ticker(self, symbol: str) -> Ticker24h:
         t = await self._snapshot(symbol, lambda t: bool(_num(t.last) or _num(t.close)))
         last = _num(t.last) or _num(t.close) or ZERO
         prior = _num(t.close) or _num(t.open) or last
-        volume = _num(t.volume) or ZERO
+        volume = _size(t.volume) or ZERO
         change = ((last - prior) / prior * 100) if prior else ZERO
         now = self.now_ms()
         return Ticker24h(symbol, last, _num(t.open) or prior, _num(t.high) or last, _num(t.low) or last, volume,
@@ -323,8 +334,13 @@ class IbMarket:
             span = max(step_s, min(MAX_SPAN_S[interval], wanted_s))
             end_arg = "" if end >= now - 1000 else _ib_end(end)
             key = ("hist", symbol, interval, str(end_arg), span)
-            rows = await self.pacer.run(key, lambda: self.ib.reqHistoricalDataAsync(
-                contract, end_arg, duration(span), size, "TRADES", False, 2))
+            try:
+                rows = await self.pacer.run(key, lambda: self.ib.reqHistoricalDataAsync(
+                    contract, end_arg, duration(span), size, "TRADES", False, 2))
+            except RequestError as exc:
+                if exc.code == errors.HISTORICAL and not errors.is_pacing(exc.message):
+                    break  # "HMDS query returned no data": nothing older
+                raise errors.outcome(exc.code, exc.message, what=f"{symbol} history") from None
             page = [bar(symbol, interval, r, now) for r in rows]
             fresh = [b for b in page if b.open_time not in found and b.open_time <= end]
             for b in fresh:

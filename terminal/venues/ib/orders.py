@@ -17,7 +17,7 @@ from ib_async import Order as IbOrder
 from ...model import Fill, Liquidity, Order, OrderOptions, OrderRequest, OrderStatus, OrderType, TimeInForce
 from ...model.numbers import ZERO
 from ..ports import Rejected
-from .contracts import decimal, instrument_key
+from .contracts import decimal, instrument_key, quantity
 from .enums import (AT_CLOSE_TO_WIRE, ORDER_TYPE_FROM_WIRE, ORDER_TYPE_TO_WIRE, SIDE_FROM_WIRE, SIDE_TO_WIRE,
                     STATUS_FROM_WIRE, TIF_FROM_WIRE, TIF_TO_WIRE, TRAILING_TO_WIRE)
 
@@ -127,10 +127,10 @@ def order(trade: Any, *, cid_of: Callable[[int], str | None], now_ms: int, known
     ``known`` is what we had (origin, created time and options the wire does not echo)."""
     o, st = trade.order, trade.orderStatus
     kind = ORDER_TYPE_FROM_WIRE.get(o.orderType, OrderType.LIMIT)
-    qty = decimal(o.totalQuantity, ZERO) or ZERO
-    filled = decimal(st.filled, ZERO) or ZERO
+    qty = quantity(o.totalQuantity)
+    filled = quantity(st.filled)
     if not filled and trade.fills:
-        filled = sum((decimal(f.execution.shares, ZERO) or ZERO for f in trade.fills), ZERO)
+        filled = sum((quantity(f.execution.shares) for f in trade.fills), ZERO)
     avg = decimal(st.avgFillPrice) or ZERO
     if not avg and trade.fills and filled:
         avg = sum(((decimal(f.execution.price, ZERO) or ZERO) * (decimal(f.execution.shares, ZERO) or ZERO)
@@ -174,7 +174,7 @@ def fill(ib_fill: Any, cid: str, *, now_ms: int) -> Fill:
     """Our ``Fill`` for an ib_async ``Fill`` (commission from its report, 0 until the report arrives)."""
     e, report = ib_fill.execution, ib_fill.commissionReport
     price = decimal(e.price, ZERO) or ZERO
-    qty = decimal(e.shares, ZERO) or ZERO
+    qty = quantity(e.shares)
     commission = decimal(report.commission, ZERO) if report is not None else ZERO
     ts = int(e.time.timestamp() * 1000) if getattr(e, "time", None) is not None else now_ms
     return Fill(symbol=instrument_key(ib_fill.contract), client_order_id=cid or e.orderRef,

@@ -35,7 +35,7 @@ from ...tasks import TaskOwner
 from ..ports import AuthError, Rejected, StreamHealth, TemporaryError, VenueError
 from ..socket import Backoff
 from . import contracts, errors
-from .contracts import decimal, instrument_key
+from .contracts import decimal, instrument_key, quantity
 from .info import DEFAULT_CLIENT_ID, HISTORY_IDENTICAL_S, HISTORY_REQUESTS, HISTORY_WINDOW_S, INFO, NAME
 from .market import IbMarket
 from .pacing import HistoryPacer
@@ -485,7 +485,7 @@ class IbVenue:
     async def positions(self) -> list[Holding]:
         out = []
         for p in self.ib.positions(self.account):
-            qty = decimal(p.position, ZERO) or ZERO
+            qty = quantity(p.position)
             if not qty:
                 continue
             key = instrument_key(p.contract)
