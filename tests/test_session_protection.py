@@ -109,6 +109,9 @@ async def test_app_held_bracket_stop_fires_on_the_fall_sells_the_position_and_ca
         assert whats[0] == "placed" and "armed" in whats and whats.index("fired") < whats.index("done")
         row = [g for g in session.protection.store.all_groups() if g.group_id == group.group_id]
         assert [g.state for g in row] == [GroupState.DONE]  # journaled
+        (placed,) = [r for r in session.audit.records() if r.action == "protection.place"]
+        assert placed.details["group_id"] == group.group_id and placed.details["held_by"] == "app"
+        assert placed.details["legs"][2] == "stop_loss sell STOP_LOSS 0.001 stop 98000"
     finally:
         await session.close()
 
@@ -371,5 +374,27 @@ async def test_a_partly_filled_take_profit_shrinks_the_stop_and_the_stop_sells_o
         await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
         at_venue = await venue_orders(session)
         assert at_venue[tp] == (S.CANCELED, QTY) and at_venue[sl] == (S.FILLED, QTY)  # 0.002 out, never more
+    finally:
+        await session.close()
+
+
+async def test_a_take_profit_the_risk_band_refuses_is_held_by_the_app_and_the_stop_still_protects(quiet):
+    from terminal.risk.limits import PriceBand, RiskLimits
+    await asyncio.to_thread(book, quiet)
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url,
+                                     risk_limits=RiskLimits(band=PriceBand(max_pct=Decimal("5"))))
+    try:
+        group = await session.place_bracket(buy_market(), take_profit="110000.00", stop_loss="98000.00",
+                                            held_by="app")
+        await until(session, lambda: session.protection.group(group.group_id).leg("take_profit").held)
+        armed = session.protection.group(group.group_id)
+        assert armed.state is GroupState.ACTIVE and armed.leg("take_profit").trigger == Decimal("110000.00")
+        assert armed.reason.startswith("the take profit order was refused: ")
+        assert armed.reason.endswith("; held by this app at its price instead")
+        await asyncio.to_thread(quiet.hit, "SELL", "0.001")  # the bid falls under the stop
+        await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
+        at_venue = await venue_orders(session)
+        assert at_venue[armed.leg("stop_loss").client_order_id] == (S.FILLED, QTY)
+        assert armed.leg("take_profit").client_order_id not in at_venue
     finally:
         await session.close()

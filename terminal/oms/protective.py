@@ -301,7 +301,7 @@ class ProtectiveEngine:
                 group = self._set(group.with_leg(dataclasses.replace(leg, quantity=remaining)), "resized")
         for leg in group.exits:
             if not leg.held and not leg.sent and not entry_open and remaining > 0:
-                group = await self._send(group, leg, remaining, conclude=True)
+                group = await self._send(group, leg, remaining, conclude=True, hold_if_refused=True)
         if group.state is GroupState.PENDING and group.state.is_open:
             self._set(group.replace(state=GroupState.ACTIVE), "armed")
 
@@ -348,8 +348,10 @@ class ProtectiveEngine:
                 if final.is_open:
                     raise RuntimeError(f"the {other.role} order is still open after its cancel")
 
-    async def _send(self, group: ProtectionGroup, leg: Leg, quantity: Decimal, *, conclude: bool) -> ProtectionGroup:
-        """Journal the leg as sent, then hand its order to the session (risk checks, journal, send)."""
+    async def _send(self, group: ProtectionGroup, leg: Leg, quantity: Decimal, *, conclude: bool,
+                    hold_if_refused: bool = False) -> ProtectionGroup:
+        """Journal the leg as sent, then hand its order to the session (risk checks, journal, send). A resting leg
+        the venue or the risk checks refuse (``hold_if_refused``) is held by the app at its price instead."""
         if not leg.sent:
             leg = dataclasses.replace(leg, sent=True, quantity=quantity)
             group = self._set(group.with_leg(leg), "sending")
@@ -369,6 +371,11 @@ class ProtectiveEngine:
                 log.warning("protection %s: %s order outcome unknown (%s)", group.group_id, leg.role, exc)
                 return self._groups[group.group_id]
             reason = f"the {leg.role.replace('_', ' ')} order was refused: {getattr(exc, 'message', exc)}"
+            if hold_if_refused and leg.price is not None:
+                held = dataclasses.replace(leg, held=True, trigger=leg.price, fires_below=leg.side is Side.BUY,
+                                           sent=False, client_order_id=new_client_order_id())
+                group = self._groups[group.group_id].with_leg(held)
+                return self._set(group.replace(reason=reason + "; held by this app at its price instead"), "held")
             if conclude:  # an exit: the group says it (the caller of the entry gets the refusal itself)
                 self._conclude(self._groups[group.group_id], GroupState.FAILED,
                                reason + " — the position is NOT protected")

@@ -67,6 +67,8 @@ class ProtectionMixin:
         s._require_keys()
         if not isinstance(group_id, str) or self.protection.group(group_id) is None:
             raise InvalidArgument(f"group_id: no protective group {group_id!r}", "group_id")
+        if s.audit is not None:
+            s.audit.record("protection.cancel", "user", group_id=group_id)
         return await self.protection.cancel(group_id)
 
     # ------------------------------------------------------------------ placing
@@ -107,7 +109,7 @@ class ProtectionMixin:
                             trigger=None if native else sl, fires_below=exit_side is Side.SELL))
         group = self._group(Kind.BRACKET, entry.symbol, native, legs, qty, entry.origin)
         if not native:
-            return await self.protection.open(group)
+            return await self._open_app(group)
         requests = {leg.role: self._leg_request(group, leg, parent=entry.client_order_id) for leg in group.exits}
         requests["entry"] = entry
         return await self._open_native(group, requests, lambda: s.venue.submit_bracket(  # type: ignore[attr-defined]
@@ -149,7 +151,7 @@ class ProtectionMixin:
                         leg.role)
         group = self._group(Kind.OCO, a.symbol, native, legs, a.quantity, a.origin)
         if not native:
-            return await self.protection.open(group)
+            return await self._open_app(group)
         return await self._open_native(group, {"first": a, "second": b},
                                        lambda: s.venue.submit_oco(a, b))  # type: ignore[attr-defined]
 
@@ -183,7 +185,7 @@ class ProtectionMixin:
                       trail_percent=pct)
         group = self._group(Kind.TRAILING, sym, native, [leg], qty, "")
         if not native:
-            return await self.protection.open(group)
+            return await self._open_app(group)
         request = OrderRequest(sym, side, OrderType.STOP_LOSS, qty, client_order_id=leg.client_order_id,
                                options=OrderOptions(trail_amount=amount, trail_percent=pct))
         return await self._open_native(group, {"trailing": request}, lambda: _one(s.place_order(request)),
@@ -231,12 +233,29 @@ class ProtectionMixin:
                       fires_below=exit_side is Side.SELL)
             group = self._group(Kind.BRACKET, sym, native, [leg], qty, "")
             if not native:
-                return await self.protection.open(group)
+                return await self._open_app(group)
             return await self._open_native(group, {"stop_loss": stop_req}, lambda: _one(s.place_order(stop_req)),
                                            journal=False)
         return await self.place_oco(OrderRequest(sym, exit_side, OrderType.LIMIT, qty, price=tp), stop_req, held_by)
 
     # ------------------------------------------------------------------ helpers
+    async def _open_app(self, group: ProtectionGroup) -> ProtectionGroup:
+        self._audit(group)
+        return await self.protection.open(group)
+
+    def _audit(self, group: ProtectionGroup) -> None:
+        audit = self._s().audit
+        if audit is not None:
+            audit.record("protection.place", f"strategy:{group.origin}" if group.origin else "user",
+                         group_id=group.group_id, kind=group.kind.value,
+                         symbol=group.symbol, held_by=group.held_by.value,
+                         legs=[f"{leg.role} {leg.side.value} {leg.type.name} {fmt(leg.quantity)}"
+                               + (f" price {fmt(leg.price)}" if leg.price is not None else "")
+                               + (f" stop {fmt(leg.stop_price)}" if leg.stop_price is not None else "")
+                               + (f" trail {fmt(leg.trail_amount or leg.trail_percent or Decimal(0))}"
+                                  + ("%" if leg.trail_percent is not None else "") if leg.trailing else "")
+                               for leg in group.legs])
+
     def _s(self) -> "Session":
         return self  # type: ignore[return-value]
 
@@ -271,6 +290,7 @@ class ProtectionMixin:
         entry = requests.get("entry")
         if entry is not None:
             s.risk.check(entry)  # the exits only close what it opens
+        self._audit(group)
         await self.protection.open(group, send_entry=False)
         now = s.venue.now_ms()
         if journal:
