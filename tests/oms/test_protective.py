@@ -114,3 +114,22 @@ def test_a_group_reads_back_from_the_journal_as_it_was_written():
     assert store.open_groups() == [group]
     store.save(group.replace(state=GroupState.DONE, ts_updated=3))
     assert store.open_groups() == [] and store.all_groups()[0].state is GroupState.DONE
+
+
+def test_exit_prices_from_percent_and_ticks_snap_away_from_the_entry():
+    from terminal.oms.protective_prices import exit_price
+    ins = dataclasses.replace(_instrument(), tick_size=Decimal("0.01"))
+    ref = Decimal("100.005")
+    assert exit_price(ins, Side.BUY, ref, take_profit=True, percent=Decimal("1")) == Decimal("101.01")  # 101.00505 up
+    assert exit_price(ins, Side.BUY, ref, take_profit=False, percent=Decimal("1")) == Decimal("99.00")  # 99.00495 down
+    assert exit_price(ins, Side.SELL, Decimal("100"), take_profit=True, ticks=30) == Decimal("99.70")
+    assert exit_price(ins, Side.SELL, Decimal("100"), take_profit=False, ticks=30) == Decimal("100.30")
+    with pytest.raises(InvalidArgument, match="give a percent or a number of ticks"):
+        exit_price(ins, Side.BUY, ref, take_profit=True)
+    with pytest.raises(InvalidArgument, match="ticks: must be a whole number above 0"):
+        exit_price(ins, Side.BUY, ref, take_profit=True, ticks=0)
+
+
+def _instrument():
+    from terminal.sim.symbols import DEFAULT_SYMBOLS
+    return DEFAULT_SYMBOLS[0].instrument
