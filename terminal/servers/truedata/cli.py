@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
 
 from .server import PaperServer
@@ -25,13 +26,16 @@ def main(argv: list[str] | None = None) -> int:
           f"  history    {options['history_url']} (token: POST {options['auth_url']})\n"
           f"  login      {creds['username']} / {creds['password']}\n"
           f"  connect    terminal.connect('truedata', ws_url=..., history_url=..., auth_url=..., api_url=...)\n"
-          "Ctrl-C stops it.", flush=True)
+          "Ctrl-C (or SIGTERM) stops it.", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        threading.Event().wait()
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+    print("TrueData paper server stopped", flush=True)
     return 0
 
 
