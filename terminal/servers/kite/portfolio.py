@@ -95,6 +95,11 @@ class Portfolio:
                 from_day = max(0, min(qty, pos.buy_qty - (pos.sell_qty - qty)))
                 holding.used_quantity += min(qty - from_day, holding.quantity - holding.used_quantity)
 
+    def convert(self, item: Listed, old: str, new: str, qty: int, buy: bool) -> bool:
+        """Move ``qty`` of today's position from product ``old`` to ``new`` (``PUT /portfolio/positions``)."""
+        _move(self.position(item, old), self.position(item, new), qty, buy)
+        return True
+
     # ------------------------------------------------------------------ margins
     def rate_margin(self, item: Listed, product: str, qty: int, price: Decimal) -> tuple[Decimal, Decimal, Decimal]:
         """(span, exposure, premium-or-cash) to carry ``qty`` (signed: + long) at ``price``."""
@@ -246,3 +251,14 @@ def _money(value: Decimal) -> Decimal:
 
 def _price(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
+
+
+def _move(src: Position, dst: Position, qty: int, buy: bool) -> None:
+    if buy:
+        price = src.buy_value / src.buy_qty if src.buy_qty else ZERO
+        src.buy_qty, src.buy_value = src.buy_qty - qty, src.buy_value - price * qty
+        dst.buy_qty, dst.buy_value = dst.buy_qty + qty, dst.buy_value + price * qty
+    else:
+        price = src.sell_value / src.sell_qty if src.sell_qty else ZERO
+        src.sell_qty, src.sell_value = src.sell_qty - qty, src.sell_value - price * qty
+        dst.sell_qty, dst.sell_value = dst.sell_qty + qty, dst.sell_value + price * qty

@@ -24,14 +24,16 @@ from aiohttp import web
 from terminal.clock import LiveClock
 
 from .auth import DEFAULT_API_KEY, DEFAULT_API_SECRET, Auth
-from .envelope import KiteError, error, from_error, success
+from .envelope import KiteError, error, from_error
 from .faults import Failure, Faults, failure_type
 from .instruments import response as instruments_response
 from .limits import Limits, RateLimiter
 from .login import SESSION, Login
 from .market import Market
 from .portfolio import Portfolio
+from .orders import Orders
 from .quotes import Quotes
+from .trading import Trading
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,6 +57,8 @@ class PaperServer:
         self.portfolio = Portfolio(self.market.ltp, lambda key: self.market.days[key].prev_close)
         self.portfolio.seed(self.market.by_key)
         self.quotes = Quotes(self.market)
+        self.orders = Orders(self.market, self.portfolio)
+        self.trading = Trading(self.orders, self.portfolio)
         self.login = Login(self.auth)
         self.request_log: list[tuple[str, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -110,6 +114,10 @@ class PaperServer:
         """Every access token issued so far now answers 403 TokenException (and its ticker is closed)."""
         self.call(self.auth.expire_all)
 
+    def square_off_now(self, exchange: str | None = None) -> None:
+        """Zerodha's intraday auto square-off now: open MIS/CO orders cancelled, MIS/CO positions closed at market."""
+        self.call(lambda: self.orders.square_off(exchange))
+
     def move_price(self, key: str, price: Decimal | str) -> None:
         """Set the last traded price of ``EXCHANGE:TRADINGSYMBOL`` (stops and GTT triggers react at once)."""
         self.call(lambda: self.market.move_price(key, Decimal(price)))
@@ -121,8 +129,8 @@ class PaperServer:
         app.router.add_routes(self.quotes.routes())
         app.router.add_routes([
             web.get("/instruments", self._instruments), web.get("/instruments/{exchange}", self._instruments),
-            web.get("/user/margins", self._margins), web.get("/user/margins/{segment}", self._margins),
         ])
+        app.router.add_routes(self.trading.routes())
         return app
 
     @web.middleware
@@ -166,17 +174,6 @@ class PaperServer:
     async def _instruments(self, request: web.Request) -> web.Response:
         items = [(item, self.market.days[item.key].prev_close) for item in self.market.listed]
         return instruments_response(request, items, request.match_info.get("exchange"))
-
-    def open_orders(self) -> list[Any]:
-        return []
-
-    async def _margins(self, request: web.Request) -> web.Response:
-        segment = request.match_info.get("segment")
-        if segment is not None:
-            if segment not in ("equity", "commodity"):
-                raise KiteError("InputException", "Invalid segment.", 400)
-            return success(self.portfolio.margins(self.open_orders(), segment))
-        return success({seg: self.portfolio.margins(self.open_orders(), seg) for seg in ("equity", "commodity")})
 
     # ------------------------------------------------------------------ running
     def call(self, fn: Callable[[], T]) -> T:
