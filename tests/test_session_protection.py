@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pytest
 
 import terminal
-from terminal.model import OrderRequest, OrderStatus, OrderType, QuoteTick, Side
+from terminal.model import ConnectionChanged, OrderRequest, OrderStatus, OrderType, QuoteTick, Side
 from terminal.model.numbers import InvalidArgument
 from terminal.oms.protective_group import GroupState, HeldBy, ProtectionChanged
 from terminal.venues.sandbox import SandboxServer
@@ -207,7 +207,7 @@ PROTECTING_TERMINAL = r"""
 import asyncio, sys
 from decimal import Decimal
 import terminal
-from terminal.model import OrderRequest, OrderStatus, OrderType, QuoteTick, Side
+from terminal.model import ConnectionChanged, OrderRequest, OrderStatus, OrderType, QuoteTick, Side
 from terminal.oms.protective_group import GroupState
 
 async def main(url, data_dir):
@@ -396,5 +396,24 @@ async def test_a_take_profit_the_risk_band_refuses_is_held_by_the_app_and_the_st
         at_venue = await venue_orders(session)
         assert at_venue[armed.leg("stop_loss").client_order_id] == (S.FILLED, QTY)
         assert armed.leg("take_profit").client_order_id not in at_venue
+    finally:
+        await session.close()
+
+
+async def test_market_data_down_pauses_the_triggers_in_words_and_the_stop_fires_after_the_reconnect(quiet):
+    await asyncio.to_thread(book, quiet)
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    try:
+        group = await session.place_bracket(buy_market(), stop_loss="98000.00", held_by="app")
+        await until(session, lambda: state(session, group.group_id) is GroupState.ACTIVE)
+        back: list[ConnectionChanged] = []
+        session.on(ConnectionChanged, lambda e: back.append(e) if e.stream == "market" and e.connected else None)
+        quiet.server.faults.drop_websockets()
+        await until(session, lambda: session.protection.group(group.group_id).paused.startswith(
+            "market data disconnected"))
+        await until(session, lambda: bool(back))  # reconnected
+        await asyncio.to_thread(quiet.hit, "SELL", "0.001")  # the bid falls under the stop once the feed is back
+        await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
+        assert (await venue_orders(session))[group.leg("stop_loss").client_order_id] == (S.FILLED, QTY)
     finally:
         await session.close()
