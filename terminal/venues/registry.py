@@ -168,6 +168,7 @@ SERVERS: dict[str, Callable[[], Any]] = {
     "truedata": lambda: __import__("terminal.servers.truedata", fromlist=["PaperServer"]),
     "finnhub": lambda: __import__("terminal.servers.finnhub", fromlist=["PaperServer"]),
     "kite": lambda: __import__("terminal.servers.kite", fromlist=["PaperServer"]),
+    "ib": lambda: __import__("terminal.servers.ib", fromlist=["PaperServer"]),
 }
 
 
