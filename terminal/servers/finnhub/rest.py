@@ -3,6 +3,7 @@ official Python client sends, ``/api/v1//quote``, routes too), the token by ``to
 documented limits (429 with Finnhub's body), fault switches, and a log of every call."""
 from __future__ import annotations
 
+import calendar
 import html
 import json
 import re
@@ -186,10 +187,9 @@ class RestApi:
         if start is None or end is None:
             raise BadRequest("Wrong from/to parameter: use YYYY-MM-DD.")
         self.news.watch(symbol)
-        from_s = int(time.mktime(start.timetuple())) - 86400
-        to_s = int(time.mktime(end.timetuple())) + 2 * 86400
-        items = [i for i in self.news.company(symbol, from_s, to_s)
-                 if start.isoformat() <= _utc_day(i.datetime) <= end.isoformat()]
+        from_s = calendar.timegm(start.timetuple())
+        to_s = calendar.timegm(end.timetuple()) + 86400 - 1
+        items = self.news.company(symbol, from_s, to_s)
         return [i.wire(self.base_url()) for i in items]
 
     async def market_news(self, request: web.Request) -> Any:
@@ -219,6 +219,3 @@ class RestApi:
 def _raise(message: str) -> Any:
     raise BadRequest(message)
 
-
-def _utc_day(ts_s: int) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(ts_s))

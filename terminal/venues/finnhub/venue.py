@@ -35,6 +35,7 @@ RESOLUTION: dict[Interval, tuple[str, Interval]] = {
 }
 CANDLES = {AssetClass.EQUITY: "/stock/candle", AssetClass.FOREX: "/forex/candle",
            AssetClass.CRYPTO_SPOT: "/crypto/candle"}
+CALENDAR = (Interval.W1, Interval.MO1)
 NO_BOOK = "finnhub serves no order book (trades and L1 from trades only)"
 
 
@@ -128,12 +129,13 @@ class FinnhubVenue:
         resolution, native = RESOLUTION[interval]
         now = self.now_ms()
         limit = max(1, min(int(limit), INFO.capabilities.history_limit))
+        calendar = interval in CALENDAR  # week/month buckets are not multiples of their length since the epoch
         if start_ms is not None:
-            lo = start_ms - start_ms % interval.ms
+            lo = start_ms if calendar else start_ms - start_ms % interval.ms
             hi = min(end_ms if end_ms is not None else now, lo + limit * interval.ms - 1)
         else:
             hi = end_ms if end_ms is not None else now
-            lo = hi - hi % interval.ms - (limit - 1) * interval.ms
+            lo = hi - hi % interval.ms - (limit - 1 + calendar) * interval.ms
         body = await self.rest.get(CANDLES.get(ins.asset_class, "/stock/candle"),
                                    {"symbol": symbol, "resolution": resolution, "from": lo // 1000,
                                     "to": hi // 1000})

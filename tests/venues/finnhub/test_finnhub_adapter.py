@@ -168,6 +168,13 @@ async def test_candles_for_every_chart_interval_are_aligned_ascending_and_aggreg
             sum((p.volume for p in parts), Decimal(0)))
 
 
+async def test_week_and_month_candles_count_calendar_buckets_not_epoch_multiples(venue: FinnhubVenue) -> None:
+    weeks = await venue.klines("BINANCE:BTCUSDT", Interval.W1, limit=2)
+    months = await venue.klines("BINANCE:BTCUSDT", Interval.MO1, limit=1)
+    assert len(weeks) == 2 and weeks[1].open_time - weeks[0].open_time == Interval.W1.ms
+    assert len(months) == 1 and months[0].open_time <= venue.now_ms()
+
+
 async def test_candles_of_forex_and_crypto_and_an_interval_finnhub_cannot_serve(venue: FinnhubVenue) -> None:
     fx = await venue.klines("OANDA:EUR_USD", Interval.M15, limit=4)
     btc = await venue.klines("BINANCE:BTCUSDT", Interval.H1, limit=4)
