@@ -417,3 +417,20 @@ async def test_market_data_down_pauses_the_triggers_in_words_and_the_stop_fires_
         assert (await venue_orders(session))[group.leg("stop_loss").client_order_id] == (S.FILLED, QTY)
     finally:
         await session.close()
+
+
+async def test_attach_stop_auto_takes_the_exchanges_own_stop_order_and_follows_it_to_its_fill(quiet):
+    await asyncio.to_thread(book, quiet)
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    try:
+        await session.refresh_balances()
+        group = await session.attach_stop(SYMBOL, "98000.00", quantity="0.001")  # auto: the venue has STOP_LOSS
+        leg = group.leg("stop_loss")
+        assert group.held_by is HeldBy.VENUE and not leg.held
+        assert (await venue_orders(session))[leg.client_order_id] == (S.NEW, 0)  # resting at the exchange
+        await asyncio.to_thread(quiet.hit, "SELL", "0.002")  # trades at 99000 then 97500: the exchange's stop fires
+        await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
+        assert session.protection.group(group.group_id).reason == "stop loss filled (at the exchange)"
+        assert (await venue_orders(session))[leg.client_order_id] == (S.FILLED, QTY)
+    finally:
+        await session.close()
