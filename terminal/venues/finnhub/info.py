@@ -33,5 +33,7 @@ INFO = AdapterInfo(
         streaming_quotes=True, streaming_depth=False, trading=False,
     ),
     extra={"quotes": "L1 from trades: Finnhub streams trades, not quotes (bid = ask = the last trade)",
+           "candles": "1m 5m 15m 30m 1h 1d 1w 1M are Finnhub resolutions; 3m is aggregated from 1m, 2h 4h 6h 8h 12h "
+                      "from 1h, 3d from 1d; 1s bars are built from live trades only (no history)",
            "news": True, "fundamentals": True},
 )
