@@ -33,6 +33,7 @@ from .market import Market
 from .portfolio import Portfolio
 from .orders import Orders
 from .quotes import Quotes
+from .stream import Stream
 from .trading import Trading
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ class PaperServer:
         self.quotes = Quotes(self.market)
         self.orders = Orders(self.market, self.portfolio)
         self.trading = Trading(self.orders, self.portfolio)
+        self.stream = Stream(self.market, self.auth, self.clock.now_ms)
+        self.orders.listeners.append(self.stream.on_order)
         self.login = Login(self.auth)
         self.request_log: list[tuple[str, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -112,7 +115,12 @@ class PaperServer:
 
     def expire_tokens(self) -> None:
         """Every access token issued so far now answers 403 TokenException (and its ticker is closed)."""
-        self.call(self.auth.expire_all)
+        gone = self.call(self.auth.expire_all)
+        self.call_async(self.stream.drop(gone))
+
+    def drop_ticker(self) -> None:
+        """Close every ticker connection (the clients reconnect)."""
+        self.call_async(self.stream.drop())
 
     def square_off_now(self, exchange: str | None = None) -> None:
         """Zerodha's intraday auto square-off now: open MIS/CO orders cancelled, MIS/CO positions closed at market."""
@@ -131,6 +139,7 @@ class PaperServer:
             web.get("/instruments", self._instruments), web.get("/instruments/{exchange}", self._instruments),
         ])
         app.router.add_routes(self.trading.routes())
+        app.router.add_get("/ws", self.stream.handle)
         return app
 
     @web.middleware
@@ -191,6 +200,13 @@ class PaperServer:
         loop.call_soon_threadsafe(run)
         return fut.result(timeout=30)
 
+    def call_async(self, coro: Any) -> Any:
+        loop = self._loop
+        if loop is None:
+            coro.close()
+            return None
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=30)
+
     async def start_async(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.market.bootstrap()
@@ -209,6 +225,7 @@ class PaperServer:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        await self.stream.drop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -221,6 +238,7 @@ class PaperServer:
             await asyncio.sleep(max(0.0, next_at - loop.time()))
             try:
                 self.market.step(self.clock.now_ms())
+                await self.stream.publish()
             except Exception:  # noqa: BLE001 - the market must keep going
                 log.exception("Kite paper server step failed")
 
