@@ -434,3 +434,30 @@ async def test_attach_stop_auto_takes_the_exchanges_own_stop_order_and_follows_i
         assert (await venue_orders(session))[leg.client_order_id] == (S.FILLED, QTY)
     finally:
         await session.close()
+
+
+async def test_moving_the_legs_of_an_app_held_bracket_refuses_a_reached_price_and_keeps_one_cancels_other(quiet):
+    await asyncio.to_thread(book, quiet)
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    try:
+        group = await session.place_bracket(buy_market(), take_profit="110000.00", stop_loss="98000.00",
+                                            held_by="app")
+        old_tp = group.leg("take_profit").client_order_id
+        await until(session, lambda: order_status(session, old_tp) is S.NEW)
+        with pytest.raises(InvalidArgument, match=r"price: 99500.00 is already reached \(the bid is 99000"):
+            await session.modify_protection(group.group_id, "stop_loss", "99500.00")
+        moved = await session.modify_protection(group.group_id, "stop_loss", "98500.00")
+        assert moved.leg("stop_loss").trigger == Decimal("98500.00")
+        moved = await session.modify_protection(group.group_id, "take_profit", "108000.00")
+        new_tp = moved.leg("take_profit").client_order_id
+        assert new_tp != old_tp and moved.leg("take_profit").price == Decimal("108000.00")
+        at_venue = await venue_orders(session)
+        assert at_venue[old_tp] == (S.CANCELED, 0) and at_venue[new_tp] == (S.NEW, 0)
+        await asyncio.to_thread(quiet.hit, "SELL", "0.001")  # bid 97500: under the moved stop
+        await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
+        at_venue = await venue_orders(session)
+        assert at_venue[new_tp] == (S.CANCELED, 0) and at_venue[group.leg("stop_loss").client_order_id] == (S.FILLED,
+                                                                                                             QTY)
+        assert [g.leg("take_profit").client_order_id for g in session.protection.store.all_groups()] == [new_tp]
+    finally:
+        await session.close()

@@ -28,8 +28,8 @@ from decimal import Decimal
 from typing import Awaitable, Callable, Mapping
 
 from ..bus import Bus
-from ..model import (ConnectionChanged, Instrument, Order, OrderRequest, OrderStatus, OrderUpdated, QuoteTick, Side,
-                     TradeTick, new_client_order_id)
+from ..model import (ConnectionChanged, Instrument, Order, OrderRequest, OrderStatus, OrderType, OrderUpdated,
+                     QuoteTick, Side, TradeTick, new_client_order_id)
 from ..model.numbers import ZERO
 from ..tasks import TaskOwner
 from .manager import NEVER_LANDED
@@ -138,6 +138,44 @@ class ProtectiveEngine:
                 if order is not None and order.is_open:
                     await self._cancel(group.symbol, leg.client_order_id)
             return self._groups[group_id]
+
+    async def move(self, group_id: str, role: str, price: Decimal, bid: Decimal, ask: Decimal) -> ProtectionGroup:
+        """Move an app-held leg to ``price`` (a dragged line): a held leg's trigger (and price, for a held LIMIT), a
+        resting leg by cancelling its order and sending a new one (journaled first) for what is left. Refused in
+        words if the price is already reached at ``bid``/``ask``, or if the group is not the app's or not open."""
+        async with self._lock(group_id):
+            group = self._groups[group_id]
+            leg = group.leg(role)
+            if group.held_by is HeldBy.VENUE:
+                raise ValueError("it is held by the exchange: cancel it and place it again to change it")
+            if not group.state.is_open or group.state is GroupState.TRIGGERED or leg.role == "entry":
+                raise ValueError(f"the {role.replace('_', ' ')} cannot move now (the group is {group.state.value})")
+            market = bid if leg.side is Side.SELL else ask
+            if leg.held:
+                if leg.type in (OrderType.LIMIT, OrderType.LIMIT_MAKER):
+                    moved = dataclasses.replace(leg, trigger=price, price=price)
+                elif leg.price is not None and leg.stop_price is not None:  # a stop-limit keeps its limit's offset
+                    moved = dataclasses.replace(leg, trigger=price, stop_price=price,
+                                                price=leg.price + (price - leg.stop_price))
+                else:
+                    moved = dataclasses.replace(leg, trigger=price, stop_price=price)
+                if moved.crossed(market):
+                    raise ValueError(f"{price} is already reached (the {'bid' if leg.side is Side.SELL else 'ask'} is "
+                                     f"{market}): it would fire at once")
+                return self._set(group.with_leg(moved), "moved")
+            if (price <= market) if leg.side is Side.SELL else (price >= market):
+                raise ValueError(f"{price} would trade at once (the {'bid' if leg.side is Side.SELL else 'ask'} is "
+                                 f"{market})")
+            order = self._order(leg.client_order_id) if leg.sent else None
+            if order is not None and order.is_open:
+                final = await self._cancel(group.symbol, leg.client_order_id)
+                if final.is_open or final.status is OrderStatus.FILLED:
+                    self._tasks.spawn(self._advance(group_id), name=f"protection {group_id}")
+                    raise ValueError(f"its order is {final.status.name.lower()}: not moved")
+            fresh = dataclasses.replace(leg, price=price, client_order_id=new_client_order_id(), sent=False)
+            group = self._set(self._groups[group_id].with_leg(fresh), "moved")
+        await self._advance(group_id)  # sends the new order (journaled first) for what is left
+        return self._groups[group_id]
 
     # ------------------------------------------------------------------ inbound events
     def on_order(self, event: OrderUpdated) -> None:

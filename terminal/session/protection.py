@@ -71,6 +71,29 @@ class ProtectionMixin:
             s.audit.record("protection.cancel", "user", group_id=group_id)
         return await self.protection.cancel(group_id)
 
+    async def modify_protection(self, group_id: str, role: str, price: Any) -> ProtectionGroup:
+        """Move one exit of an app-held group (a line dragged on the chart): ``role`` "take_profit", "stop_loss",
+        "first", "second" or "trailing"; ``price`` on the tick and not already reached (refused in words)."""
+        s = self._s()
+        s._require_keys()
+        group = self.protection.group(group_id) if isinstance(group_id, str) else None
+        if group is None:
+            raise InvalidArgument(f"group_id: no protective group {group_id!r}", "group_id")
+        roles = [leg.role for leg in group.exits]
+        if role not in roles:
+            raise InvalidArgument(f"role: the group has {', '.join(roles)}, not {role!r}", "role")
+        value = arg.amount(price, "price")
+        if value is None:
+            raise InvalidArgument("price: required", "price")
+        _on_tick(s.instrument(group.symbol), value, "price")
+        bid, ask = await self._quote_now(group.symbol)
+        if s.audit is not None:
+            s.audit.record("protection.modify", "user", group_id=group_id, role=role, price=value)
+        try:
+            return await self.protection.move(group_id, role, value, bid, ask)
+        except ValueError as exc:
+            raise InvalidArgument(f"price: {exc}", "price") from None
+
     # ------------------------------------------------------------------ placing
     async def place_bracket(self, entry: OrderRequest, take_profit: Any = None, stop_loss: Any = None, *,
                             stop_limit: Any = None, held_by: str = "auto") -> ProtectionGroup:
