@@ -461,3 +461,22 @@ async def test_moving_the_legs_of_an_app_held_bracket_refuses_a_reached_price_an
         assert [g.leg("take_profit").client_order_id for g in session.protection.store.all_groups()] == [new_tp]
     finally:
         await session.close()
+
+
+async def test_a_take_profit_cancelled_at_the_venue_is_dropped_and_the_stop_still_protects(quiet):
+    await asyncio.to_thread(book, quiet)
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    try:
+        group = await session.place_bracket(buy_market(), take_profit="110000.00", stop_loss="98000.00",
+                                            held_by="app")
+        tp = group.leg("take_profit").client_order_id
+        await until(session, lambda: order_status(session, tp) is S.NEW)
+        await session.cancel_order(SYMBOL, tp)  # the user cancels it in the orders blotter
+        await until(session, lambda: session.protection.group(group.group_id).leg("take_profit").dropped)
+        assert state(session, group.group_id) is GroupState.ACTIVE
+        assert session.protection.group(group.group_id).reason == "its take profit order was canceled at the venue"
+        await asyncio.to_thread(quiet.hit, "SELL", "0.001")
+        await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
+        assert (await venue_orders(session))[group.leg("stop_loss").client_order_id] == (S.FILLED, QTY)
+    finally:
+        await session.close()

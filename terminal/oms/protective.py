@@ -148,7 +148,7 @@ class ProtectiveEngine:
             leg = group.leg(role)
             if group.held_by is HeldBy.VENUE:
                 raise ValueError("it is held by the exchange: cancel it and place it again to change it")
-            if not group.state.is_open or group.state is GroupState.TRIGGERED or leg.role == "entry":
+            if not group.state.is_open or group.state is GroupState.TRIGGERED or leg.role == "entry" or leg.dropped:
                 raise ValueError(f"the {role.replace('_', ' ')} cannot move now (the group is {group.state.value})")
             market = bid if leg.side is Side.SELL else ask
             if leg.held:
@@ -220,7 +220,7 @@ class ProtectiveEngine:
         fired: tuple[Leg, Decimal] | None = None
         trailed = False
         for leg in sorted(group.exits, key=lambda x: x.role != "stop_loss"):
-            if not leg.held or leg.sent:
+            if not leg.held or leg.sent or leg.dropped:
                 continue
             price = bid if leg.side is Side.SELL else ask
             if leg.trailing:
@@ -328,17 +328,21 @@ class ProtectiveEngine:
                 self._conclude(self._groups[group.group_id], GroupState.DONE,
                                f"{leg.role.replace('_', ' ')} filled")
                 return
-            if not leg.held:  # a resting exit cancelled or refused at the venue: the user's call, the group ends
-                await self._cancel_others(group, leg.role)
-                self._conclude(self._groups[group.group_id], GroupState.CANCELED,
-                               f"its {leg.role.replace('_', ' ')} order was {order.status.name.lower()} at the venue")
-                return
+            if not leg.held and not leg.dropped:
+                # a resting exit cancelled at the venue, not by this group (the user, the kill switch): that leg is
+                # gone, the others still protect (what it filled still counts)
+                group = self._set(group.with_leg(dataclasses.replace(leg, dropped=True)).replace(
+                    reason=f"its {leg.role.replace('_', ' ')} order was {order.status.name.lower()} at the venue"),
+                    "dropped")
         group = self._groups[group.group_id]
+        if all(leg.dropped for leg in group.exits):
+            self._conclude(group, GroupState.CANCELED, group.reason or "no exit is left")
+            return
         for leg in group.exits:  # held legs show what they would send now
-            if leg.held and not leg.sent and leg.quantity != remaining and remaining > 0:
+            if leg.held and not leg.sent and not leg.dropped and leg.quantity != remaining and remaining > 0:
                 group = self._set(group.with_leg(dataclasses.replace(leg, quantity=remaining)), "resized")
         for leg in group.exits:
-            if not leg.held and not leg.sent and not entry_open and remaining > 0:
+            if not leg.held and not leg.sent and not leg.dropped and not entry_open and remaining > 0:
                 group = await self._send(group, leg, remaining, conclude=True, hold_if_refused=True)
         if group.state is GroupState.PENDING and group.state.is_open:
             self._set(group.replace(state=GroupState.ACTIVE), "armed")
@@ -462,7 +466,8 @@ class ProtectiveEngine:
 
     def _held_groups(self, symbol: str | None = None) -> list[ProtectionGroup]:
         return [g for g in list(self._groups.values()) if g.state is GroupState.ACTIVE and g.held_by is HeldBy.APP
-                and (symbol is None or g.symbol == symbol) and any(leg.held and not leg.sent for leg in g.exits)]
+                and (symbol is None or g.symbol == symbol)
+                and any(leg.held and not leg.sent and not leg.dropped for leg in g.exits)]
 
     # ------------------------------------------------------------------ plumbing
     def _lock(self, gid: str) -> asyncio.Lock:

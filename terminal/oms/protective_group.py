@@ -78,6 +78,8 @@ class Leg:
     trail_percent: Decimal | None = None
     best: Decimal | None = None  # a trailing stop's best price so far (the high for a sell stop, the low for a buy)
     sent: bool = False
+    #: its resting order was cancelled at the venue by someone else (the user, the kill switch): the others go on
+    dropped: bool = False
 
     @property
     def exit_type(self) -> OrderType:
@@ -168,5 +170,8 @@ class ProtectionChanged:
     leg has an order at the venue: ``oms.order(leg.client_order_id)``) and label it with ``group.held_by.label``."""
 
     group: ProtectionGroup
-    what: str  # "placed", "armed", "paused", "resumed", "trailed", "fired", "done", "canceled", "failed", "re-armed"
+    #: "placed", "re-armed", "sending", "armed", "resized", "moved", "held" (a refused take-profit now held by the
+    #: app), "dropped" (a leg cancelled at the venue), "paused", "resumed", "trailed", "fired", then one of "done",
+    #: "canceled", "failed"
+    what: str
     ts_recv: int = 0
