@@ -36,6 +36,10 @@ def is_pacing(message: str) -> bool:
     return "pacing" in text or "max rate" in text
 
 
+def is_no_data(message: str) -> bool:
+    return "no data" in message.lower()
+
+
 def cannot_connect(host: str, port: int) -> str:
     return (f"cannot connect to TWS/Gateway at {host}:{port}: is it running with the API enabled on port {port}? "
             f"(TWS: Edit > Global Configuration > API > Settings, 'Enable ActiveX and Socket Clients')")

@@ -338,7 +338,7 @@ class IbMarket:
                 rows = await self.pacer.run(key, lambda: self.ib.reqHistoricalDataAsync(
                     contract, end_arg, duration(span), size, "TRADES", False, 2))
             except RequestError as exc:
-                if exc.code == errors.HISTORICAL and not errors.is_pacing(exc.message):
+                if exc.code == errors.HISTORICAL and errors.is_no_data(exc.message):
                     break  # "HMDS query returned no data": nothing older
                 raise errors.outcome(exc.code, exc.message, what=f"{symbol} history") from None
             page = [bar(symbol, interval, r, now) for r in rows]

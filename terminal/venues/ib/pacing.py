@@ -26,6 +26,7 @@ class HistoryPacer:
         self._recent: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
         self.coalesced = 0
         self.refused = 0
+        self._blocked_until = 0.0
 
     @property
     def used(self) -> int:
@@ -39,11 +40,8 @@ class HistoryPacer:
             del self._recent[key]
 
     def penalise(self, retry_after_s: float) -> None:
-        """The venue said we went too fast: count the window as spent for ``retry_after_s``."""
-        now = self.clock()
-        stamp = now - self.window_s + retry_after_s
-        while len(self._sent) < self.limit:
-            self._sent.append(stamp)
+        """The venue said we went too fast: send nothing for ``retry_after_s``."""
+        self._blocked_until = max(self._blocked_until, self.clock() + retry_after_s)
 
     async def run(self, key: Hashable, make: Callable[[], Awaitable[Any]]) -> Any:
         now = self.clock()
@@ -52,6 +50,10 @@ class HistoryPacer:
         if earlier is not None and not (earlier[1].done() and earlier[1].exception() is not None):
             self.coalesced += 1
             return await asyncio.shield(earlier[1])
+        if now < self._blocked_until:
+            self.refused += 1
+            wait = self._blocked_until - now
+            raise RateLimited(f"IB historical data pacing violation: try again in {wait:.0f} s", retry_after_s=wait)
         if len(self._sent) >= self.limit:
             self.refused += 1
             wait = max(0.0, self.window_s - (now - self._sent[0]))

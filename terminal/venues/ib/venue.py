@@ -349,7 +349,7 @@ class IbVenue:
         try:
             return await self.market.klines(symbol, interval, start_ms, end_ms, limit)
         except RequestError as exc:
-            if exc.code == errors.HISTORICAL and not errors.is_pacing(exc.message):
+            if exc.code == errors.HISTORICAL and errors.is_no_data(exc.message):
                 return []  # "HMDS query returned no data"
             raise errors.outcome(exc.code, exc.message, what=f"{symbol} history") from None
 

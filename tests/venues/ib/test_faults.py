@@ -48,7 +48,7 @@ async def test_orders_survive_1100_1102_and_a_dropped_socket_with_none_lost_or_d
         await rec.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and "restored" in e.reason)
 
         ib_server.drop_connections()
-        await rec.wait_for(lambda e: isinstance(e, ConnectionChanged) and not e.connected and "lost" in e.reason)
+        await rec.wait_for(lambda e: isinstance(e, ConnectionChanged) and not e.connected and "reconnecting" in e.reason)
         with pytest.raises(Rejected, match="not connected"):
             await session.buy("AAPL", "1", price=low, time_in_force="DAY")
         await rec.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and e.reason == "reconnected",

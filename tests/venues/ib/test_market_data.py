@@ -68,15 +68,28 @@ async def test_history_older_than_one_request_is_paged_transparently(ib):
     assert older and older[-1].open_time < bars[0].open_time
 
 
-async def test_identical_history_requests_are_coalesced_and_the_budget_refuses_without_sending(ib):
+async def test_identical_history_requests_in_flight_are_sent_once(ib, ib_server):
     venue, _ = ib
+    before = ib_server.request_log.count("20")
     a, b = await asyncio.gather(venue.klines("MSFT", Interval.M5, limit=20),
                                 venue.klines("MSFT", Interval.M5, limit=20))
-    assert a == b and venue.pacer.coalesced >= 1
-    venue.pacer.penalise(30)  # as after IB's pacing violation: the window is spent for 30 s
+    assert [(x.open_time, x.close) for x in a] == [(x.open_time, x.close) for x in b] and a
+    assert venue.pacer.coalesced == 1
+    assert ib_server.request_log.count("20") == before + 1
+
+
+@pytest.mark.xfail(strict=True, reason="the IB paper server answers a pacing violation with error 162 'API historical "
+                   "data query cancelled' where IB says 'Historical data request pacing violation' (reported)")
+async def test_a_pacing_violation_is_rate_limited_and_nothing_is_sent_during_the_penalty(ib, ib_server):
+    venue, _ = ib
+    ib_server.pacing_violation_next(1)  # the server answers the next history request with error 162
     with pytest.raises(RateLimited) as exc:
         await venue.klines("NVDA", Interval.M5, limit=20)
-    assert 0 < exc.value.retry_after_s <= 30
+    assert exc.value.retry_after_s > 0
+    sent = len(ib_server.request_log)
+    with pytest.raises(RateLimited):  # held back for the penalty: nothing is sent meanwhile
+        await venue.klines("NVDA", Interval.M15, limit=20)
+    assert len(ib_server.request_log) == sent
 
 
 async def test_watch_bars_publishes_the_forming_bar(ib):

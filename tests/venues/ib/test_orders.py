@@ -115,13 +115,16 @@ async def test_a_bracket_waits_for_its_entry_then_the_take_profit_filling_cancel
                            and e.order.status is s, timeout=20)
 
 
-async def test_an_oco_pair_shares_a_group_and_one_filling_cancels_the_other(ib):
+async def test_an_oco_pair_shares_a_group_and_one_filling_cancels_the_other(ib, ib_server):
     venue, rec = ib
-    low, high, ask = await _away(venue)
+    bid = (await venue.quote("AAPL")).bid
     ins = (await venue.instruments())["AAPL"]
-    first = req(side=Side.BUY, price=ins.snap_price(ask * D("1.5"), "up"))  # marketable: fills at once
-    second = req(side=Side.BUY, price=low)
+    first = req(side=Side.BUY, price=ins.snap_price(bid * D("0.95"), "down"))
+    second = req(side=Side.BUY, price=ins.snap_price(bid * D("0.90"), "down"))
     a, b = await venue.submit_oco(first, second)
     assert a.options.oca_group and a.options.oca_group == b.options.oca_group
-    await rec.wait_for(lambda e: isinstance(e, OrderUpdated) and e.order.client_order_id == second.client_order_id
-                       and e.order.status is OrderStatus.CANCELED, timeout=20)
+    assert a.status is b.status is OrderStatus.NEW
+    ib_server.move_price("AAPL", ins.snap_price(bid * D("0.93")))  # the first fills, the second must go
+    for cid, status in ((first.client_order_id, OrderStatus.FILLED), (second.client_order_id, OrderStatus.CANCELED)):
+        await rec.wait_for(lambda e, c=cid, s=status: isinstance(e, OrderUpdated) and e.order.client_order_id == c
+                           and e.order.status is s, timeout=20)
