@@ -26,6 +26,8 @@ from terminal.clock import LiveClock
 from .auth import DEFAULT_API_KEY, DEFAULT_API_SECRET, Auth
 from .envelope import KiteError, error, from_error
 from .faults import Failure, Faults, failure_type
+from .gtt import Gtt
+from .history import History
 from .instruments import response as instruments_response
 from .limits import Limits, RateLimiter
 from .login import SESSION, Login
@@ -58,8 +60,10 @@ class PaperServer:
         self.portfolio = Portfolio(self.market.ltp, lambda key: self.market.days[key].prev_close)
         self.portfolio.seed(self.market.by_key)
         self.quotes = Quotes(self.market)
+        self.history = History(self.market)
         self.orders = Orders(self.market, self.portfolio)
         self.trading = Trading(self.orders, self.portfolio)
+        self.gtt = Gtt(self.market, self.orders, self.clock.now_ms)
         self.stream = Stream(self.market, self.auth, self.clock.now_ms)
         self.orders.listeners.append(self.stream.on_order)
         self.login = Login(self.auth)
@@ -128,17 +132,22 @@ class PaperServer:
 
     def move_price(self, key: str, price: Decimal | str) -> None:
         """Set the last traded price of ``EXCHANGE:TRADINGSYMBOL`` (stops and GTT triggers react at once)."""
-        self.call(lambda: self.market.move_price(key, Decimal(price)))
+        def move() -> None:
+            self.market.move_price(key, Decimal(price))
+            self.gtt.check()
+        self.call(move)
 
     # ------------------------------------------------------------------ HTTP
     def _app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_routes(self.login.routes())
         app.router.add_routes(self.quotes.routes())
+        app.router.add_routes(self.history.routes())
         app.router.add_routes([
             web.get("/instruments", self._instruments), web.get("/instruments/{exchange}", self._instruments),
         ])
         app.router.add_routes(self.trading.routes())
+        app.router.add_routes(self.gtt.routes())
         app.router.add_get("/ws", self.stream.handle)
         return app
 
