@@ -102,6 +102,16 @@ class Alert:
         return cls(**{k: v for k, v in raw.items() if k in cls.__dataclass_fields__})
 
 
+def _num(x: Decimal) -> str:
+    """A price for a message: no trailing zeros, never an exponent."""
+    text = format(x, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _pct(x: Decimal) -> str:
+    return f"{x:.2f}" if abs(x) >= Decimal("0.01") else f"{x:.4f}"
+
+
 @dataclass(frozen=True, slots=True)
 class AlertTriggered:
     """``alert`` fired (its state after firing); ``message`` says what happened, in words."""
@@ -254,8 +264,8 @@ class AlertBook:
                 w = self._watch.setdefault(alert.id, _Watch())
                 wide = spread_pct > (alert.value or 0)
                 if wide and not w.wide:
-                    self._fire(alert, f"{event.symbol} spread {spread_pct:.3f}% is wider than {alert.value}% "
-                                      f"(bid {event.bid}, ask {event.ask})")
+                    self._fire(alert, f"{event.symbol} spread {_pct(spread_pct)}% is wider than {alert.value}% "
+                                      f"(bid {_num(event.bid)}, ask {_num(event.ask)})")
                 w.wide = wide
             if event.symbol not in self._traded:  # no trades seen: the mid is the price
                 self._on_price(event.symbol, mid)
@@ -274,7 +284,7 @@ class AlertBook:
                 w.last = price
                 if crossed:
                     word = "above" if above else "below"
-                    self._fire(alert, f"{symbol} crossed {word} {target}: last {price}")
+                    self._fire(alert, f"{symbol} crossed {word} {_num(target)}: last {_num(price)}")
             elif alert.kind is AlertKind.MOVE_PCT:
                 w = self._watch.setdefault(alert.id, _Watch())
                 while w.window and now - w.window[0][0] > alert.window_s:
@@ -284,17 +294,17 @@ class AlertBook:
                 hi = max(p for _, p in w.window)
                 pct = alert.value or Decimal(0)
                 if lo > 0 and (price - lo) / lo * 100 >= pct:
-                    self._fire(alert, f"{symbol} rose {((price - lo) / lo * 100):.2f}% within "
-                                      f"{alert.window_s} s: {lo} -> {price}")
+                    self._fire(alert, f"{symbol} rose {_pct((price - lo) / lo * 100)}% within "
+                                      f"{alert.window_s} s: {_num(lo)} -> {_num(price)}")
                     w.window = collections.deque([(now, price)])  # the next move is measured from here
                 elif hi > 0 and (hi - price) / hi * 100 >= pct:
-                    self._fire(alert, f"{symbol} fell {((hi - price) / hi * 100):.2f}% within "
-                                      f"{alert.window_s} s: {hi} -> {price}")
+                    self._fire(alert, f"{symbol} fell {_pct((hi - price) / hi * 100)}% within "
+                                      f"{alert.window_s} s: {_num(hi)} -> {_num(price)}")
                     w.window = collections.deque([(now, price)])
 
     def _on_fill(self, fill: Fill) -> None:
         for alert in self._active(AlertKind.FILL, fill.symbol, any_symbol=True):
-            self._fire(alert, f"fill: {fill.side.name} {fill.qty} {fill.symbol} @ {fill.price}")
+            self._fire(alert, f"fill: {fill.side.name} {_num(fill.qty)} {fill.symbol} @ {_num(fill.price)}")
 
     def _on_connection(self, event: ConnectionChanged) -> None:
         if not event.connected:

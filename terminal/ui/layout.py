@@ -30,8 +30,9 @@ DESCRIPTIONS = {TRADING: "Chart, book, order entry and blotters in front",
 Area = Qt.DockWidgetArea
 H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
 #: The docks each preset shows; every other known dock is hidden (the View menu brings it back).
-SHOWN = {TRADING: {"watchlist", "chart", "book", "order_entry", "blotters", "log", "health", "strategies", "backtest"},
-         AUTOMATION: {"watchlist", "chart", "blotters", "log", "health", "strategies", "backtest"}}
+SHOWN = {TRADING: {"watchlist", "chart", "book", "order_entry", "blotters", "log", "health", "alerts", "strategies",
+                   "backtest"},
+         AUTOMATION: {"watchlist", "chart", "blotters", "log", "health", "alerts", "strategies", "backtest"}}
 KNOWN = SHOWN[TRADING] | SHOWN[AUTOMATION]
 
 
@@ -78,6 +79,7 @@ def arrange(window: Any, preset: str) -> None:
             split("chart", "book", H)
         front = ("strategies", "log")
     tab("log", "health")
+    tab("log", "alerts")
     for name in ("strategies", "backtest"):
         tab("blotters", name)
     for name, dock in d.items():  # another package's dock: with the blotters, shown as it was added

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Coroutine
 
 import numpy as np
@@ -86,6 +87,7 @@ class SessionLink:
         w.status.set_trading(bool(s.has_keys), s.keys_problem)
         w.status.set_expired(s.expired)  # said before the window was listening (while connecting), or ""
         self.show_key_warnings()
+        self._attach_alerts(s)
         if not s.has_keys:
             w.status.showMessage(f"Trading disabled: {s.keys_problem}", 15000)
         w.blotters.canceller = v.cancel_order
@@ -118,7 +120,10 @@ class SessionLink:
             (w.chart.range_requested, self._on_history_needed),
             (w.blotters.reference_changed, self._on_reference),
             (w.watchlist.data_source_chosen, lambda sym, venue: self.spawn(self.route(sym, venue), f"route {sym}")),
-            (w.watchlist.search_requested, lambda text: self.spawn(self.search(text), f"search {text}")))
+            (w.watchlist.search_requested, lambda text: self.spawn(self.search(text), f"search {text}")),
+            (w.watchlist.alert_requested, self._on_alert_symbol))
+        if hasattr(w.chart, "alert_requested"):
+            self._connect((w.chart.alert_requested, self._on_alert_price))
         w.watchlist.data_sources = lambda sym: v.data_sources(sym) if sym in w.instruments else []
         w.watchlist.data_source_of = lambda sym: v.data_source(sym) if sym in w.instruments else ""
         b.attach_workspace(self.workspace.bus, v.primary)
@@ -171,6 +176,34 @@ class SessionLink:
                  len(session.instruments))
         self.refresh_health()
         return name
+
+    def _attach_alerts(self, s: Any) -> None:
+        """The Alerts dock on the session's AlertBook; alerts kept in the window's folder when the session keeps
+        none (an in-process exchange): they survive restarts either way."""
+        w = self.w
+        book = getattr(s, "alerts", None)
+        if book is None:
+            return
+        if book.path is None and w.settings_dir is not None:
+            book.use_file(Path(w.settings_dir) / f"alerts-{s.provider}-{s.env}.json")
+        w.alerts.status_message = w.status.showMessage
+        w.alerts.set_book(book)
+        self._alerts_fired: list[Any] = []
+        from ..market.alerts import AlertTriggered
+        self._alerts_unsub = s.bus.subscribe(AlertTriggered, self._alerts_fired.append)
+
+    def _on_alert_symbol(self, key: str) -> None:
+        """Watchlist right-click: the Alerts dock's form with the symbol and its last price, in front."""
+        w = self.w
+        w.alerts.prefill(key, self.last_prices.get(key))
+        if "alerts" in w.docks:
+            w.docks["alerts"].show()
+            w.docks["alerts"].raise_()
+
+    def _on_alert_price(self, price: Any) -> None:
+        """Chart right-click: an alert at that price on the chart's symbol (above the last price: crosses above)."""
+        if self.symbol:
+            self.w.alerts.add_price_alert(self.symbol, Decimal(str(price)), self.last_prices.get(self.symbol))
 
     def show_key_warnings(self) -> None:
         """Key hygiene: what each venue said of its API key, in red in the status bar (Session.key_warnings)."""
@@ -419,6 +452,10 @@ class SessionLink:
         # The bridge ticks at ~60 Hz; the views are split into two phases so each repaints at ~30 Hz and no
         # single frame pays for every table (text painting costs ~50-100 us per cell).
         w = self.w
+        fired = getattr(self, "_alerts_fired", None)
+        if fired:  # rare: shown on the next frame, never from the bus callback
+            batch, fired[:] = list(fired), []
+            w.alerts.on_triggered(batch)
         if w.bridge.frames % 2:
             w.book_trades.flush()
             return
@@ -465,6 +502,9 @@ class SessionLink:
         if hasattr(self, "_health_timer"):
             self._health_timer.stop()
         self.w.bridge.detach()
+        if getattr(self, "_alerts_unsub", None) is not None:
+            self._alerts_unsub()
+            self.w.alerts.set_book(None)
         for signal, slot in self._connections:
             try:
                 signal.disconnect(slot)

@@ -25,6 +25,7 @@ from .widgets.health import HealthWidget
 from .widgets.log import LogWidget
 from .widgets.order_entry import OrderEntryWidget
 from .widgets.statusbar import TerminalStatusBar
+from .widgets.alerts import AlertsWidget
 from .widgets.watchlist import WatchlistWidget
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.bridge = Bridge(self)
         self.docks: dict[str, QDockWidget] = {}
         self.watchlist = WatchlistWidget(self)
+        self.alerts = AlertsWidget(self)  # price and condition alerts of the session (market.alerts)
         self.chart: Any = make_chart(self)  # ChartWidget (terminal.ui.chart) or its placeholder
         if hasattr(self.chart, "set_indicator_store"):  # each symbol's indicators, saved with the settings
             from .chart.store import SettingsStore
@@ -138,7 +140,7 @@ class MainWindow(QMainWindow):
                                     ("book", self.book_trades, "Book && trades"),
                                     ("order_entry", self.order_entry, "Order entry"),
                                     ("blotters", self.blotters, "Orders && positions"), ("log", self.log_widget, "Log"),
-                                    ("health", self.health, "Feed health")):
+                                    ("health", self.health, "Feed health"), ("alerts", self.alerts, "Alerts")):
             self.add_dock(name, widget, Area.LeftDockWidgetArea, title)
         self.view_menu.addSeparator()
         from .automation import install_automation_docks  # backtest and strategies, tabbed with the blotters

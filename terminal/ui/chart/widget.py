@@ -50,6 +50,7 @@ class ChartWidget(QWidget):
     order_moved = Signal(object, object)  # key, Decimal: an order line was dragged to a new (snapped) price
     order_cancel_requested = Signal(object)  # key: the x of an order line was clicked
     order_requested = Signal(str, object)  # one of ORDER_KINDS, Decimal price (the chart's right-click menu)
+    alert_requested = Signal(object)  # a price (Decimal): the right-click "Alert when the price crosses"
 
     def __init__(self, parent: QWidget | None = None, theme: str = "dark",
                  store: IndicatorStore | None = None) -> None:
@@ -310,6 +311,11 @@ class ChartWidget(QWidget):
         if not self.trading_enabled and self.trading_reason:
             menu.addSeparator()
             menu.addAction(f"Trading disabled: {self.trading_reason}").setEnabled(False)
+        menu.addSeparator()
+        alert = QAction(f"Alert when the price crosses {text}", menu)  # alerts need no keys
+        alert.setData("alert")
+        alert.triggered.connect(lambda _=False, p=price: self.alert_requested.emit(p))
+        menu.addAction(alert)
         return menu
 
     # ---- indicators --------------------------------------------------------------------------------------------

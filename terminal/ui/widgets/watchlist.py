@@ -21,6 +21,8 @@ class WatchlistWidget(QWidget):
     data_source_chosen = Signal(str, str)  # (symbol, venue its market data should come from)
     #: what the user typed matches no listed instrument: ask the venues (IB contract search, Kite's dump...)
     search_requested = Signal(str)
+    #: right-click "Alert on SYMBOL…": the Alerts dock's form, filled in
+    alert_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +55,9 @@ class WatchlistWidget(QWidget):
         #: the venues' answers to the last search, shown under the entry (a popup menu, never a nested loop)
         self.results_menu = QMenu(self)
         self.results_menu.setObjectName("searchResults")
+        alert = QAction("Alert on this symbol…", self.view)
+        alert.triggered.connect(lambda: self.current_symbol() and self.alert_requested.emit(self.current_symbol()))
+        self.view.addAction(alert)
         self.source_menu = QMenu("Market data from", self)
         self.source_menu.aboutToShow.connect(self._fill_sources)
         self.source_action = self.source_menu.menuAction()
