@@ -207,8 +207,8 @@ def head_timestamp(server: "PaperServer", conn: Connection, f: Fields) -> None:
         return
     f.skip(3)  # includeExpired, useRTH, whatToShow
     fmt = f.int(1)
-    rows = server.market.store(item).klines(Interval.D1, 0, server.clock.now_ms(), limit=1)
-    first = rows[0].open_time if rows else server.clock.now_ms()
+    closed = server.market.store(item).m1.closed
+    first = int(closed[0, 0]) if len(closed) else server.clock.now_ms()
     text = str(first // 1000) if fmt == 2 else datetime.fromtimestamp(first / 1000, NY).strftime(
         "%Y%m%d %H:%M:%S ") + TZ_ID
     conn.send(88, req_id, text)

@@ -49,6 +49,8 @@ class OrderBook:
         #: called after every fill (account streams)
         self.fill_listeners: list[Callable[[Fill], None]] = []
         self._open_sessions: dict[int, bool] = {}
+        #: OCA groups (client id, group) of type 1 where an order filled: a later member is cancelled at once
+        self.oca_done: set[tuple[int, str]] = set()
 
     def attach(self) -> None:
         self.server.market.engine.execution_listeners.append(self._on_execution)
@@ -94,6 +96,8 @@ class OrderBook:
             self._release(o)
         o.status = self.desired_status(o)
         self.report(o)
+        if o.oca_group and o.oca_type not in (2, 3) and (o.client_id, o.oca_group) in self.oca_done:
+            self.cancel(o, "OCA group already filled")
 
     def _family(self, o: Order) -> list[Order]:
         root = self.orders.get((o.client_id, o.parent_id)) if o.parent_id else o
@@ -325,6 +329,8 @@ class OrderBook:
                     else:
                         self._reduce(sib, qty)
         if o.oca_group:
+            if o.oca_type not in (2, 3):
+                self.oca_done.add((o.client_id, o.oca_group))
             for other in self.live():
                 if other is o or other.oca_group != o.oca_group or other.client_id != o.client_id:
                     continue
