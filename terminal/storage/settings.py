@@ -47,6 +47,8 @@ class Settings:
     #: the kill switch was engaged and not unlocked yet: every start locks trading again until the user unlocks it
     trading_locked: bool = False
     ui: dict[str, Any] = field(default_factory=dict)  # window geometry, splitter states, column widths...
+    #: the Strategies dock's instances when the window closed (ui.automation.persist): added back at the next start
+    strategies: list[Any] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _scrub(dataclasses.asdict(self))
@@ -64,7 +66,7 @@ class Settings:
             value = data[f.name]
             default = getattr(defaults, f.name)
             if _fits(value, default, f.name):
-                setattr(out, f.name, _scrub(value) if isinstance(value, dict) else value)
+                setattr(out, f.name, _scrub(value) if isinstance(value, (dict, list)) else value)
             else:
                 log.warning("settings: ignoring %s (expected %s)", f.name, type(default).__name__)
         return out
@@ -73,6 +75,8 @@ class Settings:
 def _fits(value: Any, default: Any, name: str) -> bool:
     if name in ("max_order_notional", "sandbox_url"):
         return value is None or isinstance(value, str)
+    if name == "strategies":
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
     if isinstance(default, bool):
         return isinstance(value, bool)
     if isinstance(default, list):

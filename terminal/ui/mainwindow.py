@@ -294,6 +294,9 @@ class MainWindow(QMainWindow):
         ui["preset"] = self.preset
         self.settings.ui = ui
         self.settings.theme = theme.colors().name
+        automation = getattr(self, "automation", None)
+        if automation is not None and getattr(self, "_strategies_restored", False):
+            self.settings.strategies = automation.snapshot()  # (not before they were restored: none would be kept)
         self.settings.confirm_orders = self.order_entry.confirm_box.isChecked()
         if self.link is not None:
             self.settings.watchlist = self.watchlist.symbols()
@@ -402,6 +405,9 @@ class MainWindow(QMainWindow):
         self.protection.attach(session)
         self.status.set_connection("ok", "● connected")
         log.info("connected to %s (%d instruments)", self.environment.value, len(session.instruments))
+        if not getattr(self, "_strategies_restored", False) and getattr(self, "automation", None) is not None:
+            self._strategies_restored = True  # once per window: a reconnect keeps the dock's instances
+            await self.automation.restore(list(self.settings.strategies))
         return True
 
     async def reconnect(self) -> bool:

@@ -31,6 +31,29 @@ class AutomationDocks:
         """The session is about to close (reconnect, environment switch): stop the strategies trading on it."""
         await self.strategies.host.stop_all()
 
+    def snapshot(self) -> list[dict[str, Any]]:
+        """The Strategies dock's instances, for the settings (``persist.snapshot``)."""
+        from .persist import snapshot
+        return snapshot(self.strategies.host.instances, self.strategies.catalog.paths)
+
+    async def restore(self, records: list[Any]) -> list[str]:
+        """Add the saved instances back (stopped), then start again those that were running (on LIVE through the
+        dock's own question, one strategy at a time). Returns the problems, in words."""
+        from .persist import restore
+        added, running, problems = restore(self.strategies, records)
+        self.strategies.refresh_strategies()
+        self.strategies.refresh()
+        for inst in running:
+            await self.strategies.start(inst)
+        if added:
+            self.strategies._info(f"restored {len(added)} strateg{'y' if len(added) == 1 else 'ies'} after the "
+                                  f"restart ({len(running)} running again)" + (f"; {'; '.join(problems)}"
+                                                                                if problems else ""),
+                                  error=bool(problems))
+        elif problems:
+            self.strategies._info("; ".join(problems), error=True)
+        return problems
+
     async def shutdown(self) -> None:
         """The window closes: end running backtests/optimisations and stop every strategy."""
         from .jobs import kill_all
