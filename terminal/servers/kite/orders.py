@@ -72,6 +72,7 @@ class Order:
     trades: list[dict[str, Any]] = field(default_factory=list)
     stop_loss: Decimal | None = None  # cover order: the stop of its second leg
     iceberg: tuple[int, int] | None = None  # (legs, total quantity)
+    queued: bool = False  # collected in the pre-open, sent to the engine when the session opens
 
     @property
     def buy(self) -> bool:
@@ -275,8 +276,14 @@ class Orders:
             self._snap(order, "REJECTED", reason)
             return
         now = self.now()
-        if order.variety == "amo" or not self.market.is_open(order.item, now):
+        if order.variety == "amo" or not (self.market.is_open(order.item, now)
+                                          or self.market.in_pre_open(order.item, now)):
             self._snap(order, "AMO REQ RECEIVED")
+            return
+        if not self.market.is_open(order.item, now):  # NSE pre-open: collected, matched from 09:15
+            order.queued = True
+            self._snap(order, "OPEN PENDING")
+            self._snap(order, "TRIGGER PENDING" if order.order_type in ("SL", "SL-M") else "OPEN")
             return
         self._send(order)
 
@@ -322,7 +329,9 @@ class Orders:
         engine_type = ORDER_TYPES[order.order_type]
         tif = TimeInForce.IOC if order.validity == "IOC" else TimeInForce.GTC
         stop = order.trigger_price if order.order_type in ("SL", "SL-M") else None
-        self._snap(order, "TRIGGER PENDING" if stop is not None else "OPEN", notify=False)
+        target = "TRIGGER PENDING" if stop is not None else "OPEN"
+        if order.status != target:
+            self._snap(order, target, notify=False)
         remaining = order.quantity - order.filled
         cid = f"{order.order_id}-{order.modifications}"
         self.by_cid[cid] = order
@@ -447,6 +456,8 @@ class Orders:
         self._notify(order)
         if engine_open:
             self._send(order, fresh=False)
+        elif order.queued:
+            self._snap(order, "TRIGGER PENDING" if order.order_type in ("SL", "SL-M") else "OPEN", notify=False)
         else:
             self._snap(order, "AMO REQ RECEIVED", notify=False)
         return order
@@ -496,6 +507,9 @@ class Orders:
         for order in list(self.orders.values()):
             if order.status == "AMO REQ RECEIVED" and self.market.is_open(order.item, now):
                 self._send(order)
+            elif order.queued and order.status in OPEN_STATES and self.market.is_open(order.item, now):
+                order.queued = False
+                self._send(order, fresh=False)
             elif order.status == "TRIGGER PENDING" and order.engine_id is not None:
                 view = self.market.engine.get_order(ACCOUNT, order.item.key, order_id=order.engine_id)
                 if view.is_working and view.status.is_open:

@@ -1,6 +1,6 @@
 """The paper user's money and holdings: cash, positions per (exchange, tradingsymbol, product), demat holdings, and
 the margins Kite reports (``/user/margins``), kept consistently: ``net == live_balance == opening_balance -
-utilised + realised M2M``.
+utilised + realised M2M`` over one unified pool (equity and commodity share the cash).
 
 Margin model (a paper approximation, stated so tests and users can reason about it): CNC buys use their full value;
 MIS equity 20 % of the value (5x); index futures NRML/MIS 12 % of the notional (9 % SPAN + 3 % exposure); MCX
@@ -156,12 +156,14 @@ class Portfolio:
         return {"span": span, "exposure": exposure, "option_premium": premium, "delivery": cash}
 
     def margins(self, open_orders: list[tuple[Listed, str, bool, int, Decimal]], segment: str) -> dict[str, Any]:
+        """One segment's block. The account is unified (one pool of cash for equity and commodity, as Zerodha's
+        now is): ``net`` is the same in both blocks; ``utilised`` shows the segment's own use."""
         used = self.utilised(open_orders, segment)
         realised = self.realised_in(segment)
-        opening = self.opening_balance if segment == "equity" else ZERO
         debits = sum(used.values(), ZERO) - min(realised, ZERO)
-        net = opening + max(realised, ZERO) - debits
+        net = self.net(open_orders)
         zero: Decimal = ZERO
+        opening = self.opening_balance
         return {
             "enabled": True, "net": _money(net),
             "available": {"adhoc_margin": zero, "cash": _money(opening), "opening_balance": _money(opening),
@@ -173,8 +175,16 @@ class Portfolio:
                          "liquid_collateral": zero, "stock_collateral": zero, "delivery": _money(used["delivery"])},
         }
 
+    def net(self, open_orders: list[tuple[Listed, str, bool, int, Decimal]]) -> Decimal:
+        """Opening balance + realised profit - every segment's utilised margin and realised loss."""
+        net = self.opening_balance
+        for segment in ("equity", "commodity"):
+            used = sum(self.utilised(open_orders, segment).values(), ZERO)
+            net += self.realised_in(segment) - used
+        return net
+
     def available(self, open_orders: list[tuple[Listed, str, bool, int, Decimal]], item: Listed) -> Decimal:
-        return Decimal(str(self.margins(open_orders, _segment(item))["net"]))
+        return self.net(open_orders)
 
     def realised_in(self, segment: str) -> Decimal:
         return sum((self.record(p)["realised"] for p in self.positions.values() if _segment(p.item) == segment), ZERO)
