@@ -67,8 +67,8 @@ def test_registry_resolves_providers_and_the_default_providers_environment_names
     assert registry.resolve("live") == ("binance", "live")
     assert registry.resolve("paper") == ("paper", "paper")
     assert {"binance", "paper"} <= set(registry.names())
-    with pytest.raises(ValueError, match="unknown provider or environment 'kite'"):
-        registry.resolve("kite")
+    with pytest.raises(ValueError, match="unknown provider or environment 'nasdaq'"):
+        registry.resolve("nasdaq")
     assert all(not e.default for e in registry.info("binance").environments if e.live)
 
 
