@@ -476,7 +476,8 @@ class Orders:
         finally:
             self.market.always_open = saved
 
-    def cancel(self, variety: str, order_id: str, parent_order_id: str | None = None) -> Order:
+    def cancel(self, variety: str, order_id: str, parent_order_id: str | None = None,
+               message: str | None = None) -> Order:
         order = self.get(order_id)
         if order.variety != variety:
             raise input_error(f"Order {order_id} is a {order.variety} order, not {variety}.")
@@ -491,7 +492,7 @@ class Orders:
         if order.status == "COMPLETE":
             return order
         order.cancelled = order.quantity - order.filled
-        self._snap(order, "CANCELLED")
+        self._snap(order, "CANCELLED", message)
         if order.variety == "co" and order.parent_order_id is not None:
             # exiting a cover order: its stop-loss leg goes out at market
             exit_leg = Order(self._new_id(), "co", order.item, order.product, order.side, "MARKET",
@@ -516,7 +517,10 @@ class Orders:
                     self._snap(order, "OPEN")
             if order.validity == "TTL" and order.status in OPEN_STATES \
                     and now - order.placed_ms >= order.validity_ttl * 60_000:
-                self.cancel(order.variety, order.order_id)
+                self.cancel(order.variety, order.order_id, message="Order expired: its TTL validity ran out.")
+            elif order.status in ("OPEN", "TRIGGER PENDING") and order.engine_id is not None \
+                    and not self.market.is_open(order.item, now):
+                self.cancel(order.variety, order.order_id, message="Order expired at the end of the session.")
         if not self.market.always_open:
             for exchange in SQUARE_OFF:
                 items = [i for i in self.market.listed if i.exchange == exchange]

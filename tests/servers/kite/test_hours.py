@@ -3,6 +3,7 @@ server's market and order book driven directly, so the time of day is chosen, no
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -91,3 +92,36 @@ def test_mcx_trades_in_the_evening_when_nse_is_closed():
     assert order.status == "COMPLETE"
     with pytest.raises(KiteError):
         orders.place("regular", BUY_SBIN)
+
+
+def _far_limit(market: Market, key: str, below: bool = True) -> str:
+    last = market.ltp(key)
+    return str(((last * (Decimal("0.9") if below else Decimal("1.1"))) / Decimal("0.05")).to_integral_value()
+               * Decimal("0.05"))
+
+
+def test_a_day_order_left_open_expires_at_the_close():
+    clock = SimClock(_at(15, 0))
+    market, orders = _book(clock)
+    order = orders.place("regular", {**BUY_SBIN, "product": "CNC", "order_type": "LIMIT",
+                                     "price": _far_limit(market, "NSE:SBIN")})
+    assert order.status == "OPEN"
+    clock.set(_at(15, 29))
+    market.step(clock.now_ms())
+    assert order.status == "OPEN"
+    clock.set(_at(15, 31))
+    market.step(clock.now_ms())
+    assert order.status == "CANCELLED" and order.cancelled == 5 and "end of the session" in order.status_message
+
+
+def test_a_ttl_order_is_cancelled_when_its_minutes_run_out():
+    clock = SimClock(_at(11, 0))
+    market, orders = _book(clock)
+    order = orders.place("regular", {**BUY_SBIN, "product": "CNC", "order_type": "LIMIT", "validity": "TTL",
+                                     "validity_ttl": "2", "price": _far_limit(market, "NSE:SBIN")})
+    clock.set(_at(11, 1))
+    market.step(clock.now_ms())
+    assert order.status == "OPEN"
+    clock.set(_at(11, 2))
+    market.step(clock.now_ms())
+    assert order.status == "CANCELLED" and "TTL" in order.status_message
