@@ -7,7 +7,8 @@ steps of 2, sampled without replacement to exactly ``--runs``) on ``--bars`` hou
   in-process   optimize(...) with no cluster: every run in this process (after a small warm-up call)
   N workers    the same call on a LocalCluster of N single-threaded worker processes (started and warmed before
                the clock starts: the start-up and the scatter of the bars are printed separately); the results are
-               checked identical to the in-process run
+               checked identical to the in-process run. CPU time per run (this process's, the workers' summed)
+               tells work from waiting: on a machine shared with other load, N workers get fewer than N cores
   overhead     an empty task's round trip (submit + result, one at a time; median) and per task in a batch of
                1,000 empty tasks (submitted together, gathered with as_completed)
 
@@ -67,6 +68,15 @@ def overhead(cluster: Cluster, rounds: int = 200, batch: int = 1000) -> tuple[fl
     return statistics.median(trips), (time.perf_counter() - t) / batch
 
 
+def _cpu() -> float:
+    return time.process_time()
+
+
+def cluster_cpu(cluster: Cluster) -> float:
+    """CPU seconds used so far by the cluster's worker processes."""
+    return float(sum(cluster.client.run(_cpu).values()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=1000)
@@ -78,11 +88,12 @@ def main() -> None:
     kw = dict(method="random", max_tries=args.runs, seed=0, commission=0.002)
     print(f"SmaCross grid of {args.runs:,} runs on {args.bars:,} bars; {load()}")
     optimize(df.iloc[:5000], SmaCross, {"fast": [5], "slow": [20]})  # first-call costs (imports) off the clock
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     here = optimize(df, SmaCross, grid, **kw)
-    base = time.perf_counter() - t
+    base, base_cpu = time.perf_counter() - t, time.process_time() - c
     assert len(here.results) == args.runs
-    print(f"{'in-process':>12}: {base:8.2f} s  {args.runs / base:8.1f} runs/s")
+    print(f"{'in-process':>12}: {base:8.2f} s  {args.runs / base:8.1f} runs/s  "
+          f"(CPU {base_cpu / args.runs * 1e3:.1f} ms per run)")
     for n in (int(w) for w in args.workers.split(",")):
         t = time.perf_counter()
         with Cluster(workers=n) as cluster:
@@ -92,14 +103,14 @@ def main() -> None:
             cluster.share(df)
             cluster.client.run(len, [])  # every worker up
             shipped = time.perf_counter() - t
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cluster_cpu(cluster)
             there = optimize(df, SmaCross, grid, cluster=cluster, processes="always", **kw)
-            took = time.perf_counter() - t
+            took, cpu = time.perf_counter() - t, cluster_cpu(cluster) - c
             same = there.results.equals(here.results)
             trip, per_task = overhead(cluster)
         print(f"{f'{n} worker' + ('s' if n > 1 else ''):>12}: {took:8.2f} s  {args.runs / took:8.1f} runs/s  "
-              f"x{base / took:.2f} vs in-process  (cluster start {started:.2f} s, scatter {shipped:.2f} s; "
-              f"results identical: {'yes' if same else 'NO'})")
+              f"x{base / took:.2f} vs in-process  (workers' CPU {cpu / args.runs * 1e3:.1f} ms per run; cluster "
+              f"start {started:.2f} s, scatter {shipped:.2f} s; results identical: {'yes' if same else 'NO'})")
         print(f"{'overhead':>12}: empty task round trip {trip * 1e3:.2f} ms (median of 200), "
               f"{per_task * 1e3:.2f} ms per task in a batch of 1,000; {load()}")
         if not same:

@@ -316,8 +316,8 @@ class _Job:
         c = self.cluster
         if c is None or runs < 1:
             return False
-        return c.remote or (c.workers > 1 and (self.force or _worth_processes(self.cls, self.cfg, runs, bars,
-                                                                               c.workers)))
+        return c.remote or self.force or (c.workers > 1 and _worth_processes(self.cls, self.cfg, runs, bars,
+                                                                             c.workers))
 
 
 def _run_all(job: _Job, window: tuple[int, int], combos: list[dict[str, Any]]) -> tuple[list[dict], bool]:

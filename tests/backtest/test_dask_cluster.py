@@ -262,3 +262,37 @@ def test_a_multi_symbol_backtest_on_the_cluster_equals_the_one_here_and_ships_ea
     assert held == [1] * 5  # each symbol's bars on one worker, not broadcast
     direct = run_backtest(data["S2"], SmaCross(fast=10, slow=30), commission=0.001)
     assert there.stats.at["S2", "Return [%]"] == pytest.approx(direct.stats["Return [%]"], rel=1e-12)
+
+
+CLI = """
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, whatever this test run inherited
+from terminal.backtest.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_in_the_command_line_cancels_the_work_on_the_cluster(dask_cluster, tmp_path):
+    address, watch = dask_cluster
+    path = tmp_path / "long.csv"
+    random_walk(40_000, seed=12).to_csv(path, index_label="Date")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with get_task_stream(client=watch) as stream:
+        proc = subprocess.Popen(python_code(CLI, "optimize", "--strategy", "rsi_reversion", "--grid", "window=2:41",
+                                            "--data", str(path), "--scheduler", address), cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            first = proc.stderr.readline()  # the first progress line: the cluster is working
+            assert first.startswith("optimize [") and "/40 runs" in first, first
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == 130, err
+        assert err.splitlines()[-1] == "trading-terminal optimize: interrupted" and "Traceback" not in err, err
+        assert out == ""
+        assert _idle(watch)
+    ran = [t for t in stream.data if "_eval_chunk" in str(t["key"])]
+    assert len(ran) < 20, len(ran)  # the queued runs never ran

@@ -62,7 +62,8 @@ class ProcessJob:
         if self._cancel_requested:
             return Outcome("cancelled")
         reader, writer = self._ctx.Pipe(duplex=False)
-        # non-daemonic: the core's optimiser starts its own pool of processes inside this one
+        # non-daemonic: an optimisation starts a local Dask cluster's worker processes inside this one (or connects
+        # to the scheduler in the Optimize tab's Scheduler field); cancel() stops the cluster's work through it
         self._process = self._ctx.Process(target=tasks.child_main, args=(writer, self._cancel, self.job, self.kwargs),
                                           name=f"terminal-{self.job}", daemon=False)
         self._conn = reader
