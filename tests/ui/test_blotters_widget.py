@@ -144,7 +144,8 @@ def test_copy_row_from_the_right_click_menu_puts_the_row_as_shown_on_the_clipboa
     click_header(qtbot, bl.open_view, bl.open_model.column_index("Price"))  # descending: "b" first
     QApplication.clipboard().clear()
     menu = right_click_menu(qtbot, bl.open_view, 0)
-    assert [a.text() for a in menu.actions()] == ["Modify…", "Cancel order", "", "Copy row", "Export CSV…"]
+    assert [a.text() for a in menu.actions()] == ["Modify…", "Cancel order", "", "Copy row", "Export CSV…",
+                                                  "Export XLSX…"]
     click_menu(qtbot, menu, "Copy row")
     qtbot.waitUntil(lambda: QApplication.clipboard().text() != "", timeout=3000)
     cells = QApplication.clipboard().text().split("\t")
@@ -186,6 +187,37 @@ def test_export_csv_writes_the_table_as_shown_through_the_save_dialog(qtbot, qlo
     assert rows[0] == [model.headerData(c, Qt.Orientation.Horizontal) for c in shown]
     assert rows[1:] == [[proxy.index(r, c).data() for c in shown] for r in range(proxy.rowCount())]
     assert [r[model.column_index("Client id")] for r in rows[1:]] == ["a", "c"]  # filtered and sorted as shown
+
+
+def test_export_xlsx_writes_the_fills_as_shown_and_pandas_reads_them(qtbot, qloop, bl, tmp_path):
+    import pandas as pd
+
+    bl.on_fills([fill(1, "s1", "100", "0.1", "0.01", "USDT"), fill(2, "m1", "101.5", "0.2", "0", "USDT")])
+    bl.flush()
+    bl.setCurrentIndex(2)
+    view = bl.views["fills"]
+    done: list[str] = []
+    bl.menus["fills"].exported.connect(done.append)
+    menu = right_click_menu(qtbot, view, 0)
+    click_menu(qtbot, menu, "Export XLSX…")
+    qtbot.waitUntil(lambda: any(isinstance(x, QFileDialog) and x.isVisible() for x in QApplication.topLevelWidgets()),
+                    timeout=5000)
+    dialog = next(x for x in QApplication.topLevelWidgets() if isinstance(x, QFileDialog) and x.isVisible())
+    edit = dialog.findChild(QLineEdit, "fileNameEdit")
+    edit.clear()
+    qtbot.keyClicks(edit, str(tmp_path / "fills"))
+    box = dialog.findChild(QDialogButtonBox)
+    ok = next(b for b in box.buttons() if box.buttonRole(b) is QDialogButtonBox.ButtonRole.AcceptRole)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    assert done == [str(tmp_path / "fills") + ".xlsx"]
+    frame = pd.read_excel(done[0])
+    model, proxy = bl.fills_model, bl.proxies["fills"]
+    shown = [c for c in range(model.columnCount()) if not view.isColumnHidden(c)]
+    assert list(frame.columns) == [model.headerData(c, Qt.Orientation.Horizontal) for c in shown]
+    assert len(frame) == 2
+    price = model.column_index("Price")
+    assert sorted(frame[model.headerData(price, Qt.Orientation.Horizontal)]) == [100.0, 101.5]
 
 
 def test_the_source_column_names_the_strategy_and_the_filter_keeps_one_source(qtbot, bl):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -62,6 +63,21 @@ def write_csv(path: str | Path, rows: list[list[str]]) -> None:
         csv.writer(fh).writerows(rows)
 
 
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def write_xlsx(path: str, rows: list[list[str]]) -> None:
+    """Write ``rows`` (the first is the header) as an Excel sheet (runs on a worker thread); cells that are plain
+    numbers as shown ("0.01000", "-12") become numbers, the rest stay text."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for i, row in enumerate(rows):
+        sheet.append([float(c) if i and _NUMBER.fullmatch(c) else c for c in row])
+    book.save(path)
+
+
 class RowMenu(QObject):
     """Right-click on a table: "Copy row" (its cells as shown, tab-separated) and "Export CSV…" (the table as shown:
     the rows in their sorted and filtered order, every column but ``skip``). The file is picked with an awaited
@@ -94,9 +110,13 @@ class RowMenu(QObject):
         copy = menu.addAction("Copy row")
         copy.setEnabled(row >= 0)
         copy.triggered.connect(lambda: self.copy_row(row))
+        rows = self.view.model() is not None and self.view.model().rowCount() > 0
         export = menu.addAction("Export CSV…")
-        export.setEnabled(self.view.model() is not None and self.view.model().rowCount() > 0)
+        export.setEnabled(rows)
         export.triggered.connect(self._on_export)
+        xlsx = menu.addAction("Export XLSX…")
+        xlsx.setEnabled(rows)
+        xlsx.triggered.connect(self._on_export_xlsx)
         menu.popup(self.view.viewport().mapToGlobal(pos))  # never exec(): no nested event loop
 
     def _columns(self) -> list[int]:
@@ -126,14 +146,22 @@ class RowMenu(QObject):
         except OSError as exc:
             log.warning("export of %s failed: %s", self.name, exc)
 
-    async def export(self) -> str | None:
-        start = str(Path(self.last_dir or Path.home()) / f"{self.name}.csv")
-        path = await pick_save_file(self.view, f"Export {self.name.replace('-', ' ')}", start,
-                                    "CSV (*.csv);;All files (*)", suffix="csv")
+    @asyncSlot()
+    async def _on_export_xlsx(self) -> None:
+        try:
+            await self.export("xlsx")
+        except OSError as exc:
+            log.warning("export of %s failed: %s", self.name, exc)
+
+    async def export(self, kind: str = "csv") -> str | None:
+        start = str(Path(self.last_dir or Path.home()) / f"{self.name}.{kind}")
+        filters = "CSV (*.csv);;All files (*)" if kind == "csv" else "Excel (*.xlsx);;All files (*)"
+        path = await pick_save_file(self.view, f"Export {self.name.replace('-', ' ')}", start, filters, suffix=kind)
         if not path:
             return None
         rows = self.table()  # read on the GUI thread, written on a worker
-        await asyncio.get_running_loop().run_in_executor(None, write_csv, path, rows)
+        writer = write_csv if kind == "csv" else write_xlsx
+        await asyncio.get_running_loop().run_in_executor(None, writer, path, rows)
         self.last_dir = str(Path(path).parent)
         self.exported.emit(path)
         return path
