@@ -62,32 +62,34 @@ class Ledger:
 
     # ------------------------------------------------------------------ fills
     def apply_fill(self, item: Listed, buy: bool, qty: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
-        """Book one fill; returns ``(commission, realized P&L of this fill)``."""
+        """Book one fill; returns ``(commission, realized P&L of this fill)``. As at IB, the average cost includes
+        the commission of the opening fills and the realized P&L of a closing fill is net of both commissions."""
         fee = commission(item, qty, price)
         signed = qty if buy else -qty
         pos = self.positions.setdefault(item.con_id, Position(item))
         unit_cost = price * item.mult
+        gross = ZERO
         realized = ZERO
         if pos.qty and (pos.qty > 0) != (signed > 0):  # reducing (maybe flipping)
             closed = min(abs(pos.qty), qty)
             direction = 1 if pos.qty > 0 else -1
-            realized = (unit_cost - pos.avg_cost) * closed * direction
+            gross = (unit_cost - pos.avg_cost) * closed * direction
+            realized = gross - fee
             new_qty = pos.qty + signed
             if new_qty == 0:
                 pos.avg_cost = ZERO
             elif (new_qty > 0) != (pos.qty > 0):
                 pos.avg_cost = unit_cost
             pos.qty = new_qty
+            pos.realized += realized
+            self.realized_today += realized
         else:
             total = abs(pos.qty) + qty
-            pos.avg_cost = (pos.avg_cost * abs(pos.qty) + unit_cost * qty) / total
+            pos.avg_cost = (pos.avg_cost * abs(pos.qty) + unit_cost * qty + (fee if buy else -fee)) / total
             pos.qty += signed
-        realized -= fee
-        pos.realized += realized
-        self.realized_today += realized
         self.commissions += fee
         if item.sec_type == "FUT":  # cash-settled: only realized P&L moves cash
-            self._cash("USD", realized + fee)  # fee is charged below
+            self._cash("USD", gross)
         elif item.sec_type == "CASH":
             self._cash(item.symbol, signed)
             self._cash(item.currency, -signed * price)
