@@ -251,6 +251,10 @@ class Orders:
             raise input_error("Invalid `price`.")
         if order.order_type in ("SL", "SL-M") and order.trigger_price <= 0:
             raise input_error("Invalid `trigger_price`.")
+        if order.order_type == "SL" and (order.price < order.trigger_price if order.buy
+                                         else order.price > order.trigger_price):
+            raise input_error(f"Trigger price for stoploss {order.side.lower()} orders should be "
+                              f"{'lower' if order.buy else 'higher'} than or equal to the price.")
         for price in (order.price, order.trigger_price):
             if price and price % item.tick:
                 raise input_error(f"Tick size for this script is {item.tick}. Kindly enter price in the multiple of "

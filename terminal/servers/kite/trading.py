@@ -40,6 +40,7 @@ class Trading:
             web.get("/orders/{order_id}", self.history), web.get("/orders/{order_id}/trades", self.order_trades),
             web.get("/trades", self.trades), web.get("/portfolio/positions", self.positions),
             web.put("/portfolio/positions", self.convert), web.get("/portfolio/holdings", self.holdings),
+            web.get("/portfolio/holdings/auctions", self.auctions),
             web.get("/user/margins", self.margins), web.get("/user/margins/{segment}", self.margins),
         ]
 
@@ -74,6 +75,9 @@ class Trading:
 
     async def holdings(self, request: web.Request) -> web.Response:
         return success(self.portfolio.holdings_payload())
+
+    async def auctions(self, request: web.Request) -> web.Response:
+        return success([])  # no exchange auctions on the paper market
 
     async def margins(self, request: web.Request) -> web.Response:
         open_orders = self.orders.open_margin_orders()

@@ -81,3 +81,13 @@ def test_malformed_requests_get_input_exceptions_not_tracebacks(kite_server, kit
 def test_request_log_records_method_and_path(kite_server, kite):
     kite.profile()
     assert ("GET", "/user/profile") in kite_server.request_log
+
+
+def test_a_delayed_answer_runs_past_the_clients_timeout(kite_server, kite):
+    from kiteconnect import KiteConnect
+
+    impatient = KiteConnect(DEFAULT_API_KEY, root=kite_server.url, access_token=kite.access_token, timeout=1)
+    kite_server.delay_next(1, delay_ms=3000)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        impatient.profile()
+    assert impatient.profile()["user_id"] == "PA0001"

@@ -147,3 +147,13 @@ def test_mis_positions_are_squared_off_by_the_switch(fresh_kite):
     mis = [p for p in kite.positions()["net"] if p["tradingsymbol"] == "SBIN" and p["product"] == "MIS"]
     assert mis and mis[0]["quantity"] == 0 and mis[0]["sell_quantity"] == 5
     assert any(o["tag"] == "squareoff" and o["status"] == "COMPLETE" for o in kite.orders())
+
+
+def test_an_sl_buy_whose_price_is_below_its_trigger_is_an_input_exception(kite):
+    last = _ltp(kite, "NSE:LT")
+    trigger = float((last * Decimal("1.05") / Decimal("0.05")).to_integral_value() * Decimal("0.05"))
+    with pytest.raises(InputException) as exc:
+        kite.place_order(variety="regular", exchange="NSE", tradingsymbol="LT", transaction_type="BUY", quantity=1,
+                         product="MIS", order_type="SL", price=trigger - 1, trigger_price=trigger)
+    assert "Trigger price" in str(exc.value)
+    assert kite.get_auction_instruments() == []
