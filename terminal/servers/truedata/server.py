@@ -18,7 +18,7 @@ from typing import Any, Callable, TypeVar
 
 from aiohttp import web
 
-from terminal.clock import LiveClock
+from terminal.clock import Clock, LiveClock
 
 from .exchange import Exchange
 from .history import History
@@ -33,13 +33,13 @@ STEP_S = 0.1
 
 class PaperServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, always_open: bool = False, seed: int = 7,
-                 heartbeat_s: float = 5.0, users: dict[str, str] | None = None) -> None:
+                 heartbeat_s: float = 5.0, users: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         self.host = host
         self.port = port
         self.seed = seed
         self.heartbeat_s = heartbeat_s
         self.users = dict(users or {USERNAME: PASSWORD})
-        self.clock = LiveClock()
+        self.clock: Clock = clock or LiveClock()  # a SimClock lets a test move the market across hours
         self.exchange = Exchange(self.clock, seed=seed, always_open=always_open)
         self.request_log: list[str] = []
         self.streams = Streams(self.exchange, self._check_ws_login, self.clock.now_ms, self.request_log.append)

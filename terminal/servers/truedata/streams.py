@@ -148,7 +148,8 @@ class Streams:
     async def publish(self, ticks: dict[str, list[Tick]], bars: list[tuple[str, str, Any]]) -> None:
         now = self.now_ms()
         is_open = self.exchange.is_open(now)
-        status = None if is_open == self._open else wire.market_status(self.exchange.status(now))
+        changed = self._open is not None and is_open != self._open  # a session learns the status at login
+        status = wire.market_status(self.exchange.status(now)) if changed else None
         self._open = is_open
         if not self.clients:
             return

@@ -12,6 +12,7 @@ import pytest
 import requests
 from websockets.sync.client import ClientConnection, connect
 
+from terminal.clock import SimClock
 from terminal.servers.truedata import PASSWORD, USERNAME, PaperServer
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -133,3 +134,30 @@ def test_symbol_master_lists_stocks_indices_and_futures(server: PaperServer) -> 
     assert resp["status"] == "Success" and len(names) >= 17
     assert names["NIFTY-I"][2] == "XX" and names["NIFTY-I"][5] == 75 and names["NIFTY 50"][2] == "IN"
     assert any(n.startswith("NIFTY") and n.endswith("FUT") for n in names)
+
+
+def test_on_nse_hours_completed_bars_stream_and_the_close_is_announced() -> None:
+    """A simulated clock at Monday 15:29 IST: at 15:30 the 15:29 bar goes out as ``bar1min`` and the market status
+    says CLOSED (always_open off)."""
+    start = int(datetime(2026, 12, 7, 15, 29, tzinfo=IST).timestamp() * 1000)
+    clock = SimClock(start)
+    srv = PaperServer("127.0.0.1", 0, heartbeat_s=0.2, clock=clock)
+    srv.start()
+    try:
+        with login(srv) as ws:
+            assert json.loads(ws.recv(timeout=10))["success"] is True
+            assert recv_until(ws, lambda m: m.get("message") == "marketstatus")["data"] == "NSE_EQ:OPEN"
+            ws.send(json.dumps({"method": "addsymbol", "symbols": ["SBIN"]}))
+            sbin = recv_until(ws, lambda m: m.get("message") == "symbols added")["symbollist"][0][1]
+            clock.set(start + 45_000)
+            recv_until(ws, lambda m: "trade" in m and m["trade"][0] == sbin)  # the market moves in session
+            clock.set(start + 60_000)  # 15:30:00: the 15:29 bar is complete and the regular session over
+            seen: dict[str, Any] = {}
+            recv_until(ws, lambda m: seen.update({k: m for k in ("bar1min", "marketstatus") if k in m or
+                                                  m.get("message") == k}) or len(seen) == 2)
+            bar = seen["bar1min"]["bar1min"]
+            assert bar[0] == sbin and bar[1] == "2026-12-07T15:29:00" and len(bar) == 8
+            assert float(bar[4]) <= float(bar[2]) <= float(bar[3]) and int(bar[6]) > 0
+            assert seen["marketstatus"]["data"] == "NSE_EQ:CLOSED"
+    finally:
+        srv.stop()

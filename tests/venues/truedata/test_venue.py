@@ -4,17 +4,22 @@ history requests)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from terminal.clock import SimClock
 from terminal.model import Bar, BookUpdated, ConnectionChanged, Interval, QuoteTick, TradeTick
 from terminal.servers.truedata import PaperServer
 from terminal.venues.ports import AuthError, RateLimited, Rejected, TemporaryError
 from terminal.venues.socket import LinkState
 
+from ..binance.recorder import Recorder
 from .conftest import make
+
+IST = timezone(timedelta(hours=5, minutes=30))
 
 
 def _of(symbol: str, *kinds: type) -> Any:
@@ -63,19 +68,33 @@ async def test_depth_and_the_watched_book_have_five_sorted_uncrossed_levels(venu
     assert len(update.bids) == 5 and book.best_bid() is not None and book.best_bid()[0] < book.best_ask()[0]
 
 
-async def test_bars_the_forming_one_from_trades_then_truedatas_completed_bar1min(venue: Any,
-                                                                                server: PaperServer) -> None:
-    await venue.watch_bars("SBIN", Interval.M1)
-    forming = await venue.rec.wait_for(lambda e: isinstance(e, Bar) and e.symbol == "SBIN" and not e.closed)
-    assert forming.interval is Interval.M1 and forming.low <= forming.close <= forming.high
-    minute = forming.open_time - 60_000
-    row = server.call(lambda: server.exchange.store("SBIN").bar(Interval.M1, minute))
-    server.call_async(server.streams.publish({}, [("SBIN", "1min", row)]))  # the server's own bar1min frame
-    done = await venue.rec.wait_for(lambda e: isinstance(e, Bar) and e.symbol == "SBIN" and e.closed)
-    assert (done.open_time, done.open, done.high, done.low, done.close, done.volume) == (
-        minute, row.open, row.high, row.low, row.close, row.volume)
-    with pytest.raises(Rejected, match="1m and 5m"):
-        await venue.watch_bars("SBIN", Interval.M15)
+async def test_bars_the_forming_one_from_trades_then_truedatas_completed_bar1min() -> None:
+    """On a simulated clock (Monday 10:00:30 IST): trades make the forming 10:00 bar, and at 10:01 TrueData's
+    ``bar1min`` for 10:00 arrives, closed, with the server's figures."""
+    start = int(datetime(2026, 12, 7, 10, 0, 30, tzinfo=IST).timestamp() * 1000)
+    clock = SimClock(start)
+    server = PaperServer("127.0.0.1", 0, heartbeat_s=0.2, clock=clock)
+    server.start()
+    venue = make(server)
+    rec = Recorder()
+    venue.bus.subscribe(Bar, rec)
+    try:
+        await venue.start()
+        await venue.watch_bars("SBIN", Interval.M1)
+        clock.set(start + 15_000)
+        forming = await rec.wait_for(lambda e: e.symbol == "SBIN" and not e.closed)
+        assert forming.interval is Interval.M1 and forming.open_time == start - 30_000
+        assert forming.low <= forming.close <= forming.high
+        clock.set(start + 30_000)
+        done = await rec.wait_for(lambda e: e.symbol == "SBIN" and e.closed)
+        row = server.call(lambda: server.exchange.store("SBIN").bar(Interval.M1, start - 30_000))
+        assert (done.open_time, done.open, done.high, done.low, done.close, done.volume) == (
+            start - 30_000, row.open, row.high, row.low, row.close, row.volume)
+        with pytest.raises(Rejected, match="1m and 5m"):
+            await venue.watch_bars("SBIN", Interval.M15)
+    finally:
+        await venue.close()
+        server.stop()
 
 
 async def test_history_pages_a_range_in_ist_and_continues_without_overlap(venue: Any, server: PaperServer) -> None:
@@ -130,10 +149,10 @@ async def test_after_drop_connections_the_adapter_reconnects_and_resubscribes(ve
     await venue.rec.wait_for(_link(False))
     up = await venue.rec.wait_for(_link(True), past=False)
     mark = venue.rec.events.index(up)
-    resent = [line for line in server.request_log if "addsymbol" in line]
-    assert len(resent) >= 2 and "RELIANCE" in resent[-1] and "INFY" in resent[-1]
     await venue.rec.wait_for(lambda e: venue.rec.events.index(e) > mark and _of("RELIANCE", TradeTick)(e))
     await venue.rec.wait_for(lambda e: venue.rec.events.index(e) > mark and _of("INFY", BookUpdated)(e))
+    resent = [line for line in server.request_log if "addsymbol" in line]
+    assert len(resent) == 3 and "RELIANCE" in resent[-1] and "INFY" in resent[-1]  # both, in one message
     assert venue.health()["market"].reconnects == 1
 
 
