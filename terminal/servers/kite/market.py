@@ -65,7 +65,10 @@ class Market:
         self.sim = MarketSimulator(self.engine, specs, seed, clock, days=history_days)
         self.days: dict[str, Day] = {}
         self.step_listeners: list[Callable[[int], None]] = []
+        #: called once per new IST day (after the figures rolled), before that step's listeners
+        self.day_listeners: list[Callable[[int], None]] = []
         self.bootstrapped = False
+        self.day_start_ms = 0
 
     def bootstrap(self) -> None:
         if self.bootstrapped:
@@ -85,6 +88,7 @@ class Market:
                 last=last, last_ms=now, volume=sum((r.volume for r in today), ZERO),
                 turnover=sum((r.quote_volume for r in today), ZERO), oi=oi, oi_high=oi, oi_low=oi)
         self.engine.trade_listeners.append(self._on_trade)
+        self.day_start_ms = midnight
         self.bootstrapped = True
 
     # ------------------------------------------------------------------ hours
@@ -100,6 +104,8 @@ class Market:
         return self.always_open or any(item.hours.is_open(now_ms, REGULAR) for item in self.listed)
 
     def step(self, now_ms: int) -> None:
+        if self.bootstrapped and ist_midnight(now_ms) > self.day_start_ms:
+            self.roll_day(now_ms)
         if self.moving(now_ms):
             self.sim.step(now_ms)
         for fn in list(self.step_listeners):
@@ -107,6 +113,20 @@ class Market:
                 fn(now_ms)
             except Exception:  # noqa: BLE001 - one listener must not stop the market
                 log.exception("Kite paper market step listener %r failed", fn)
+
+    def roll_day(self, now_ms: int) -> None:
+        """A new IST day: yesterday's last price becomes the previous close, the day's figures start again."""
+        self.day_start_ms = ist_midnight(now_ms)
+        for day in self.days.values():
+            day.prev_close = day.open = day.high = day.low = day.last
+            day.volume = day.turnover = day.last_qty = ZERO
+            day.oi_high = day.oi_low = day.oi
+            day.changed += 1
+        for fn in list(self.day_listeners):
+            try:
+                fn(now_ms)
+            except Exception:  # noqa: BLE001
+                log.exception("Kite paper market day listener %r failed", fn)
 
     # ------------------------------------------------------------------ the tape
     def _on_trade(self, trade: Trade) -> None:

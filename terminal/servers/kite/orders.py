@@ -156,6 +156,7 @@ class Orders:
         engine.add_account(ACCOUNT, {asset: HUGE for asset in assets})
         engine.execution_listeners.append(self._on_execution)
         market.step_listeners.append(self.on_step)
+        market.day_listeners.append(self.roll_day)
 
     # ------------------------------------------------------------------ helpers
     def now(self) -> int:
@@ -534,6 +535,15 @@ class Orders:
                         and self.market.is_open(items[0], now):
                     self._squared.add(tag)
                     self.square_off(exchange)
+
+    def roll_day(self, now: int) -> None:
+        """A new IST day: yesterday's finished orders and trades leave the book (Kite shows today's only); AMOs
+        and orders still open stay; the portfolio settles."""
+        self.orders = {oid: o for oid, o in self.orders.items() if o.status in OPEN_STATES}
+        for order in self.orders.values():
+            order.trades = []
+        self.by_cid = {cid: o for cid, o in self.by_cid.items() if o.order_id in self.orders}
+        self.portfolio.roll_day()
 
     def square_off(self, exchange: str | None = None) -> list[Order]:
         """Cancel open MIS/CO orders and close MIS/CO positions at market (Zerodha's intraday auto square-off)."""

@@ -100,6 +100,33 @@ class Portfolio:
         _move(self.position(item, old), self.position(item, new), qty, buy)
         return True
 
+    def roll_day(self) -> None:
+        """Overnight: CNC positions settle into holdings, NRML positions carry forward at the previous close, MIS
+        ones (squared off already) and closed ones are gone; sold holdings leave the demat account."""
+        for holding in list(self.holdings.values()):
+            holding.quantity -= holding.used_quantity
+            holding.used_quantity = 0
+            if holding.quantity <= 0:
+                del self.holdings[holding.item.key]
+        carried: dict[tuple[str, str], Position] = {}
+        for (key, product), pos in self.positions.items():
+            qty = pos.quantity
+            if product == "CNC":
+                bought = pos.buy_qty - pos.sell_qty
+                if bought > 0:
+                    price = pos.buy_value / pos.buy_qty
+                    held = self.holdings.get(key)
+                    if held is None:
+                        self.holdings[key] = Holding(pos.item, "", bought, price.quantize(Decimal("0.01")))
+                    else:
+                        total = held.quantity + bought
+                        held.average_price = ((held.average_price * held.quantity + price * bought) / total
+                                              ).quantize(Decimal("0.01"))
+                        held.quantity = total
+            elif qty and product == "NRML":
+                carried[(key, product)] = Position(pos.item, product, qty, self.prev_close(key))
+        self.positions = carried
+
     # ------------------------------------------------------------------ margins
     def rate_margin(self, item: Listed, product: str, qty: int, price: Decimal) -> tuple[Decimal, Decimal, Decimal]:
         """(span, exposure, premium-or-cash) to carry ``qty`` (signed: + long) at ``price``."""

@@ -21,13 +21,21 @@ INDEX_SEGMENT = 9
 Level = tuple[int, Decimal, int]  # quantity, price, orders
 
 
+U32 = 0xFFFF_FFFF
+
+
+def u32(value: int) -> int:
+    """Clamped into an unsigned 32-bit field (the client reads every field unsigned)."""
+    return min(max(int(value), 0), U32)
+
+
 def divisor(token: int) -> int:
     segment = token & 0xFF
     return 10_000_000 if segment == 3 else 10_000 if segment in (6, 12) else 100
 
 
 def wire_price(price: Decimal, token: int) -> int:
-    return int((price * divisor(token)).to_integral_value(ROUND_HALF_EVEN))
+    return u32(int((price * divisor(token)).to_integral_value(ROUND_HALF_EVEN)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,28 +70,31 @@ def ltp_packet(s: Snapshot) -> bytes:
 
 def quote_packet(s: Snapshot) -> bytes:
     p = lambda v: wire_price(v, s.token)  # noqa: E731
-    return struct.pack(">11I", s.token, p(s.last), s.last_qty, p(s.average), s.volume, s.buy_qty, s.sell_qty,
-                       p(s.open), p(s.high), p(s.low), p(s.close))
+    return struct.pack(">11I", s.token, p(s.last), u32(s.last_qty), p(s.average), u32(s.volume), u32(s.buy_qty),
+                       u32(s.sell_qty), p(s.open), p(s.high), p(s.low), p(s.close))
 
 
 def _levels(levels: tuple[Level, ...], token: int) -> bytes:
     padded = list(levels[:5]) + [(0, Decimal(0), 0)] * (5 - min(len(levels), 5))
-    return b"".join(struct.pack(">IIH2x", qty, wire_price(price, token), orders) for qty, price, orders in padded)
+    return b"".join(struct.pack(">IIH2x", u32(qty), wire_price(price, token), min(max(orders, 0), 0xFFFF))
+                    for qty, price, orders in padded)
 
 
 def full_packet(s: Snapshot) -> bytes:
-    return (quote_packet(s) + struct.pack(">5I", s.last_trade_s, s.oi, s.oi_high, s.oi_low, s.exchange_s)
+    return (quote_packet(s) + struct.pack(">5I", u32(s.last_trade_s), u32(s.oi), u32(s.oi_high), u32(s.oi_low),
+                                          u32(s.exchange_s))
             + _levels(s.bids, s.token) + _levels(s.asks, s.token))
 
 
 def index_quote_packet(s: Snapshot) -> bytes:
     p = lambda v: wire_price(v, s.token)  # noqa: E731
+    change = p(s.last) - p(s.close)
     return struct.pack(">6Ii", s.token, p(s.last), p(s.high), p(s.low), p(s.open), p(s.close),
-                       p(s.last) - p(s.close))
+                       max(min(change, 0x7FFF_FFFF), -0x8000_0000))
 
 
 def index_full_packet(s: Snapshot) -> bytes:
-    return index_quote_packet(s) + struct.pack(">I", s.exchange_s)
+    return index_quote_packet(s) + struct.pack(">I", u32(s.exchange_s))
 
 
 def packet(s: Snapshot, mode: str) -> bytes:

@@ -125,3 +125,24 @@ def test_a_ttl_order_is_cancelled_when_its_minutes_run_out():
     clock.set(_at(11, 2))
     market.step(clock.now_ms())
     assert order.status == "CANCELLED" and "TTL" in order.status_message
+
+
+def test_a_new_ist_day_rolls_the_close_settles_cnc_into_holdings_and_carries_nrml():
+    clock = SimClock(_at(14, 0))
+    market, orders = _book(clock)
+    future = next(i for i in market.listed if i.segment == "NFO-FUT")
+    orders.place("regular", {**BUY_SBIN, "product": "CNC"})
+    orders.place("regular", {"exchange": "NFO", "tradingsymbol": future.tradingsymbol, "transaction_type": "BUY",
+                             "quantity": str(future.lot), "product": "NRML", "order_type": "MARKET"})
+    orders.place("regular", {"exchange": "NSE", "tradingsymbol": "INFY", "transaction_type": "SELL",
+                             "quantity": "4", "product": "CNC", "order_type": "MARKET"})
+    last_sbin = market.ltp("NSE:SBIN")
+    clock.set(_at(14, 0) + 86_400_000)  # Saturday, same time
+    market.step(clock.now_ms())
+    assert market.days["NSE:SBIN"].prev_close == last_sbin and market.days["NSE:SBIN"].volume == 0
+    assert orders.orders == {} and orders.all_trades() == []
+    holdings = orders.portfolio.holdings
+    assert holdings["NSE:SBIN"].quantity == 55 and holdings["NSE:INFY"].quantity == 6
+    carried = orders.portfolio.positions[(future.key, "NRML")]
+    assert carried.overnight_qty == future.lot and carried.buy_qty == 0
+    assert list(orders.portfolio.positions) == [(future.key, "NRML")]
