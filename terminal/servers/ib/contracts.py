@@ -195,22 +195,33 @@ def matches(item: Listed, q: Query) -> bool:
 
 def hours_text(hours: TradingHours, now_ms: int, always_open: bool, phases: frozenset[Phase] = REGULAR,
                days: int = 7) -> str:
-    """``20240105:0930-20240105:1600;20240106:CLOSED`` for ``days`` local days from today (New York time)."""
+    """``20240105:0930-20240105:1600;20240106:CLOSED`` for ``days`` local days from today (New York time): sessions
+    by the day they start (an overnight one still running today first), a day that none covers is CLOSED."""
     zone = hours.zone
     today = datetime.fromtimestamp(now_ms / 1000, timezone.utc).astimezone(zone).date()
+    if always_open:
+        return ";".join(f"{d:%Y%m%d}:0000-{d:%Y%m%d}:2359" for d in (today + timedelta(days=i) for i in range(days)))
+    day_start = int(datetime.combine(today, time(0, 0), tzinfo=zone).timestamp() * 1000)
+    merged: list[list[int]] = []
+    for start, end, sess in hours._windows(today - timedelta(days=1), days + 1):
+        if sess.phase not in phases or end <= day_start:
+            continue
+        if merged and merged[-1][1] == start:
+            merged[-1][1] = end  # pre-market, regular and after-hours as one trading day
+        else:
+            merged.append([start, end])
+
+    def local(ms: int) -> datetime:
+        return datetime.fromtimestamp(ms / 1000, timezone.utc).astimezone(zone)
+
     parts: list[str] = []
     for i in range(days):
         day = today + timedelta(days=i)
-        if always_open:
-            parts.append(f"{day:%Y%m%d}:0000-{day:%Y%m%d}:2359")
-            continue
-        windows = [(s, e) for s, e, sess in hours._windows(day, 1) if sess.phase in phases]
-        if not windows:
+        starting = [w for w in merged if local(w[0]).date() == day or (i == 0 and w[0] < day_start)]
+        covered = any(local(w[0]).date() <= day <= local(w[1]).date() for w in merged)
+        if not starting and not covered:
             parts.append(f"{day:%Y%m%d}:CLOSED")
-            continue
-        start = datetime.fromtimestamp(min(w[0] for w in windows) / 1000, timezone.utc).astimezone(zone)
-        end = datetime.fromtimestamp(max(w[1] for w in windows) / 1000, timezone.utc).astimezone(zone)
-        parts.append(f"{start:%Y%m%d:%H%M}-{end:%Y%m%d:%H%M}")
+        parts += [f"{local(a):%Y%m%d:%H%M}-{local(b):%Y%m%d:%H%M}" for a, b in starting]
     return ";".join(parts)
 
 

@@ -32,11 +32,13 @@ STEP_S = 0.1
 
 
 class PaperServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, always_open: bool = False, seed: int = 7) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, always_open: bool = False, seed: int = 7,
+                 clock: LiveClock | None = None) -> None:
         self.host = host
         self.port = port
         self.seed = seed
-        self.clock = LiveClock()
+        #: wall time, or shifted by ``clock.offset_ms`` (tests and demos of market hours)
+        self.clock = clock or LiveClock()
         self.market = Market(self.clock, seed=seed, always_open=always_open)
         eurusd = self.market.by_key["EUR.USD"]
         self.ledger = Ledger(self.market.mark, lambda: self.market.mark(eurusd))
