@@ -15,16 +15,17 @@ import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from terminal.model.enums import OrderType, Side, TimeInForce
 from terminal.sim.reports import EngineReject, Execution, ExecType
 
 from .auth import USER_ID, ist_text
-from .envelope import input_error, order_error
+from .envelope import KiteError, input_error, order_error
 from .listing import IST, Listed
 from .market import Market
+from .params import choice as _choice, integer as _int, price as _price
 from .portfolio import Portfolio
 from .quotes import circuit_limits
 
@@ -105,42 +106,6 @@ class Order:
         }
 
 
-def _int(params: Mapping[str, str], name: str, default: int | None = None) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        if default is None:
-            raise input_error(f"Missing `{name}`.")
-        return default
-    try:
-        value = int(str(raw))
-    except ValueError:
-        raise input_error(f"Invalid `{name}`.") from None
-    if value < 0:
-        raise input_error(f"Invalid `{name}`.")
-    return value
-
-
-def _price(params: Mapping[str, str], name: str) -> Decimal:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return Decimal(0)
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise input_error(f"Invalid `{name}`.") from None
-    if not value.is_finite() or value < 0:
-        raise input_error(f"Invalid `{name}`.")
-    return value
-
-
-def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...] | dict[str, Any],
-            default: str | None = None) -> str:
-    value = str(params.get(name) or default or "")
-    if value not in allowed:
-        raise input_error(f"Invalid `{name}`." if value else f"Missing `{name}`.")
-    return value
-
-
 class Orders:
     def __init__(self, market: Market, portfolio: Portfolio) -> None:
         self.market = market
@@ -184,7 +149,7 @@ class Orders:
     def get(self, order_id: str) -> Order:
         order = self.orders.get(order_id)
         if order is None:
-            raise order_error("Couldn't find that `order_id`.")
+            raise KiteError("OrderException", "Couldn't find that `order_id`.", 404)
         return order
 
     def open_margin_orders(self) -> list[tuple[Listed, str, bool, int, Decimal]]:

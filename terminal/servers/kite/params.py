@@ -1,0 +1,44 @@
+"""Form parameters of the order routes, parsed strictly: a missing or malformed value is an InputException naming
+the parameter (Kite's wording: ``Invalid `quantity`.``, ``Missing `price`.``), never a 500."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+from .envelope import input_error
+
+
+def integer(params: Mapping[str, str], name: str, default: int | None = None) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise input_error(f"Missing `{name}`.")
+        return default
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise input_error(f"Invalid `{name}`.") from None
+    if value < 0:
+        raise input_error(f"Invalid `{name}`.")
+    return value
+
+
+def price(params: Mapping[str, str], name: str) -> Decimal:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return Decimal(0)
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise input_error(f"Invalid `{name}`.") from None
+    if not value.is_finite() or value < 0:
+        raise input_error(f"Invalid `{name}`.")
+    return value
+
+
+def choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...] | dict[str, Any],
+            default: str | None = None) -> str:
+    value = str(params.get(name) or default or "")
+    if value not in allowed:
+        raise input_error(f"Invalid `{name}`." if value else f"Missing `{name}`.")
+    return value
