@@ -157,3 +157,11 @@ def test_an_sl_buy_whose_price_is_below_its_trigger_is_an_input_exception(kite):
                          product="MIS", order_type="SL", price=trigger - 1, trigger_price=trigger)
     assert "Trigger price" in str(exc.value)
     assert kite.get_auction_instruments() == []
+
+
+def test_an_unknown_order_id_is_an_order_exception_with_404(kite):
+    with pytest.raises(OrderException) as exc:
+        kite.order_history("999999999999999")
+    assert exc.value.code == 404
+    with pytest.raises(OrderException):
+        kite.cancel_order(variety="regular", order_id="999999999999999")
