@@ -82,6 +82,9 @@ class SessionLink:
         w.status.set_environment(s.environment)
         w.order_entry.set_environment(s.environment)
         w.order_entry.placer = v.place_order
+        w.order_entry.capabilities_of = v.capabilities
+        w.order_entry.bracket_placer = v.place_bracket
+        w.order_entry.trailing_placer = v.place_trailing_stop
         w.order_entry.balance_of = self._free
         w.order_entry.set_trading_enabled(bool(s.has_keys), s.keys_problem or "no API keys")
         w.status.set_trading(bool(s.has_keys), s.keys_problem)
@@ -127,6 +130,8 @@ class SessionLink:
         w.watchlist.data_sources = lambda sym: v.data_sources(sym) if sym in w.instruments else []
         w.watchlist.data_source_of = lambda sym: v.data_source(sym) if sym in w.instruments else ""
         b.attach_workspace(self.workspace.bus, v.primary)
+        w.news.bind(self)  # headlines and fundamentals from the window's news provider (Finnhub), if any
+        w.fundamentals.bind(self)
         # seed the blotters from the session's state (bus events after this point update them)
         for mdl in w.blotters.models():
             mdl.reset([])
@@ -174,6 +179,8 @@ class SessionLink:
         self.spawn(self._load_history(name), f"{name} order history")
         log.info("added venue %s (%s %s, %d instruments)", name, session.provider, session.env,
                  len(session.instruments))
+        w.news.sources_changed()  # a news provider may have come
+        w.fundamentals.sources_changed()
         self.refresh_health()
         return name
 
@@ -249,8 +256,10 @@ class SessionLink:
                  extra={"venue": venue})
         if watched:
             await v.watch(key)
+        self.w.news.sources_changed()  # the symbol's news provider ticker may be the routed one
         if selected:
             self._chart_title()
+            self.w.fundamentals.sources_changed()
             self._select_gen += 1
             await self._switch_streams(key, self.interval, self._select_gen)
 
@@ -291,9 +300,33 @@ class SessionLink:
         self.w.health.on_health(health)
         mk = health.get("market")
         extra = getattr(mk, "extra", {}) if mk is not None else {}
+        budgets = self._request_budgets(health)
+        weight = self.session.provider not in {b[0] for b in budgets}  # a request budget is said as such, not weight
         self.w.status.set_health(extra.get("rest_latency_p50_ms"), extra.get("clock_offset_ms"),
-                                 extra.get("rate_used"), extra.get("rate_limit"))  # the venue's request budget
+                                 extra.get("rate_used") if weight else None,
+                                 extra.get("rate_limit") if weight else None)  # the venue's request weight
+        self.w.status.set_budgets(budgets)
         self._refresh_venues()
+
+    def _request_budgets(self, primary_health: Any) -> list[tuple[str, int, int, float]]:
+        """``(venue, used, limit, window_s)`` of each venue whose adapter declares a per-minute request budget and
+        reports its use (Finnhub's ``rate_used``/``rate_limit``: requests, not Binance's weight)."""
+        from ..venues import registry
+        out: list[tuple[str, int, int, float]] = []
+        for name, s in self.workspace.sessions.items():
+            try:
+                limits = registry.info(s.provider).capabilities.rate_limits
+                per_minute = next((r for r in limits if r.kind == "requests" and r.interval_s == 60), None)
+                if per_minute is None:
+                    continue
+                health = primary_health if s is self.session else s.health()
+                extra = getattr(health.get("market"), "extra", {})
+            except Exception as exc:  # health is advisory
+                log.debug("budget of %s: %s", name, type(exc).__name__)
+                continue
+            if extra.get("rate_used") is not None and extra.get("rate_limit"):
+                out.append((name, int(extra["rate_used"]), int(extra["rate_limit"]), per_minute.interval_s))
+        return out
 
     def _refresh_venues(self) -> None:
         """Each venue's connection in the status bar and its equity in the Venues tab (several venues only)."""
@@ -332,6 +365,8 @@ class SessionLink:
         w.order_entry.set_instrument(ins)
         w.order_entry.set_last_price(self.last_prices.get(symbol))
         w.book_trades.set_symbol(symbol, ins)
+        w.news.set_symbol(symbol)
+        w.fundamentals.set_symbol(symbol)
         w.chart.set_symbol(symbol, ins.price_decimals, snap=ins.snap_price)  # clears it until its bars come
         if hasattr(w.chart, "set_timeframe"):
             w.chart.set_timeframe(self.interval)
@@ -458,6 +493,8 @@ class SessionLink:
             w.alerts.on_triggered(batch)
         if w.bridge.frames % 2:
             w.book_trades.flush()
+            w.news.flush()
+            w.fundamentals.flush()
             return
         w.watchlist.model.flush()
         w.blotters.flush()
@@ -502,6 +539,8 @@ class SessionLink:
         if hasattr(self, "_health_timer"):
             self._health_timer.stop()
         self.w.bridge.detach()
+        self.w.news.unbind()
+        self.w.fundamentals.unbind()
         if getattr(self, "_alerts_unsub", None) is not None:
             self._alerts_unsub()
             self.w.alerts.set_book(None)

@@ -69,6 +69,26 @@ class WindowVenues:
         venue, session, sym = self.target(request.symbol)
         return self._ui(venue, await session.place_order(dataclasses.replace(request, symbol=sym)))
 
+    def capabilities(self, key: str) -> Any:
+        """The Capabilities of the venue that trades ``key`` (None when unknown)."""
+        try:
+            _, session, _ = self.target(key)
+        except ValueError:
+            return None
+        info = getattr(session.venue, "info", None)
+        return getattr(info, "capabilities", None)
+
+    async def place_bracket(self, request: m.OrderRequest, take_profit: Any = None, stop_loss: Any = None,
+                            **kwargs: Any) -> Any:
+        """An entry with its take-profit and stop (``Session.place_bracket``; native where the venue holds them)."""
+        venue, session, sym = self.target(request.symbol)
+        return await session.place_bracket(dataclasses.replace(request, symbol=sym), take_profit, stop_loss,
+                                           **kwargs)
+
+    async def place_trailing_stop(self, key: str, side: m.Side, quantity: Any, **kwargs: Any) -> Any:
+        venue, session, sym = self.target(key)
+        return await session.place_trailing_stop(sym, side, quantity, **kwargs)
+
     async def cancel_order(self, key: str, client_order_id: str) -> m.Order:
         venue, session, sym = self.target(key)
         return self._ui(venue, await session.cancel_order(sym, client_order_id))

@@ -10,6 +10,7 @@ Hotkey actions: buy at the bid, sell at the ask, flatten (sell the free base bal
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from decimal import Decimal
 from typing import Any, Awaitable, Callable
@@ -29,11 +30,13 @@ from .. import format as f
 from .. import theme
 from ..dialogs.ask import OK, OK_CANCEL, ask
 from .message_row import MessageRow
+from .ticket_options import TicketOptions
 
 log = logging.getLogger(__name__)
 FEE_RATE = DEFAULT_FEE_RATE  # estimate shown before sending (Binance spot default taker/maker)
 TYPES = [("Limit", m.OrderType.LIMIT), ("Market", m.OrderType.MARKET), ("Stop-limit", m.OrderType.STOP_LOSS_LIMIT),
          ("Stop-market", m.OrderType.STOP_LOSS), ("Take-profit limit", m.OrderType.TAKE_PROFIT_LIMIT)]
+TRAILING = "Trailing stop"  # a STOP_LOSS whose stop follows the market (Session.place_trailing_stop)
 UNKNOWN_OUTCOME = ("TemporaryError", "MayHaveLanded")  # the order may have landed: the venue is asked again later
 
 
@@ -47,6 +50,11 @@ class OrderEntryWidget(QWidget):
         self.balance_of: Callable[[str], Decimal] = lambda asset: ZERO
         self.quote_of: Callable[[str], tuple[Decimal | None, Decimal | None] | None] = lambda symbol: None  # bid/ask
         self.placer: Callable[[m.OrderRequest], Awaitable[m.Order]] | None = None
+        #: the venue's Capabilities for a symbol (time in force, parameters, hours, native protection), or None
+        self.capabilities_of: Callable[[str], Any] = lambda symbol: None
+        #: an entry with its exits (Session.place_bracket) and a trailing stop (Session.place_trailing_stop)
+        self.bracket_placer: Callable[..., Awaitable[Any]] | None = None
+        self.trailing_placer: Callable[..., Awaitable[Any]] | None = None
         self.confirm: Callable[[str], Awaitable[bool]] = self._confirm_dialog  # asks the user; never blocks
         self.fee_rate = FEE_RATE
         self.environment = m.Environment.SANDBOX
@@ -71,6 +79,8 @@ class OrderEntryWidget(QWidget):
         self.type_combo = QComboBox(self)
         for label, t in TYPES:
             self.type_combo.addItem(label, t)
+        self.type_combo.addItem(TRAILING, m.OrderType.STOP_LOSS)
+        self.options_panel = TicketOptions(self)
         self.tif_combo = QComboBox(self)
         for tif in m.TimeInForce:
             if tif.crypto:  # DAY/GTD only where a venue declares them
@@ -114,6 +124,7 @@ class OrderEntryWidget(QWidget):
         self.side_group.buttonToggled.connect(self._on_edit)
         self.type_combo.currentIndexChanged.connect(self._on_type_changed)
         self.tif_combo.currentIndexChanged.connect(self._on_edit)
+        self.options_panel.changed.connect(self._on_edit)
         self.unit_combo.currentIndexChanged.connect(self._on_edit)
         for e in (self.price_edit, self.stop_edit, self.qty_edit):
             e.textChanged.connect(self._on_edit)
@@ -144,6 +155,7 @@ class OrderEntryWidget(QWidget):
             pcts.addWidget(b)
         form.addRow("", pcts)
         form.addRow("TIF", self.tif_combo)
+        form.addRow(self.options_panel)
         summary = QGridLayout(); summary.setVerticalSpacing(2)
         for r, (name, w) in enumerate((("Notional", self.notional_label), ("Est. fee", self.fee_label))):
             lab = QLabel(name, self); lab.setObjectName("muted")
@@ -175,10 +187,32 @@ class OrderEntryWidget(QWidget):
             self.unit_combo.addItem(instrument.base_asset, "base")
             self.unit_combo.addItem(instrument.quote_asset, "quote")
         self.unit_combo.blockSignals(False)
+        caps = self.capabilities_of(instrument.symbol) if instrument else None
+        self.options_panel.set_venue(caps, instrument)
+        self._fill_tifs(caps)
         self._limit_price_text = ""
         self.price_edit.clear(); self.stop_edit.clear(); self.qty_edit.clear()
         self.status.setText("")
         self.refresh()
+
+    def _fill_tifs(self, caps: Any) -> None:
+        """The times in force the venue declares (GTC/IOC/FOK when it declares none)."""
+        names = set(getattr(caps, "time_in_force", ()) or ())
+        wanted = [t for t in m.TimeInForce if (t.name in names if names else t.crypto)]
+        if [self.tif_combo.itemData(i) for i in range(self.tif_combo.count())] == wanted:
+            return
+        current = self.tif_combo.currentData()
+        self.tif_combo.blockSignals(True)
+        self.tif_combo.clear()
+        for tif in wanted:
+            self.tif_combo.addItem(tif.name, tif)
+        keep = self.tif_combo.findData(current) if current is not None else -1
+        self._tif_index = keep if keep >= 0 else 0
+        self.tif_combo.setCurrentIndex(self._tif_index if self.tif_combo.isEnabled() else -1)
+        self.tif_combo.blockSignals(False)
+
+    def trailing(self) -> bool:
+        return self.type_combo.currentText() == TRAILING
 
     def set_last_price(self, price: Decimal | None) -> None:
         self.last_price = price
@@ -230,6 +264,10 @@ class OrderEntryWidget(QWidget):
     def _on_type_changed(self, *_: object) -> None:
         """Market clears and disables the price and TIF (kept aside, given back when a priced type returns)."""
         otype = self.order_type()
+        trailing = self.trailing()
+        self.options_panel.set_trailing(trailing)
+        if trailing:  # no fixed price or stop: the trail distance (in the options) says where it stops
+            otype = m.OrderType.MARKET
         if otype.has_price and not self.price_edit.isEnabled():
             self.price_edit.setEnabled(True)
             self.price_edit.setPlaceholderText("Price")
@@ -252,6 +290,8 @@ class OrderEntryWidget(QWidget):
         self.stop_edit.setVisible(otype.has_stop)
         self.form.setRowVisible(self.stop_edit, otype.has_stop)
         self.form.setRowVisible(self.messages[STOP], otype.has_stop)
+        self.form.setRowVisible(self.price_edit, not trailing)
+        self.form.setRowVisible(self.messages[PRICE], not trailing)
         self._on_edit()
 
     def _on_edit(self, *_: object) -> None:
@@ -287,10 +327,35 @@ class OrderEntryWidget(QWidget):
         if ins is None:
             return Draft(None, {GENERAL: "select a symbol"})
         balances = {a: self.balance_of(a) for a in (ins.base_asset, ins.quote_asset)}
-        return draft_order(ins, self.side(), self.order_type(), self.qty_edit.text(), self.price_edit.text(),
-                           self.stop_edit.text(), self.market(), balances, self.fee_rate,
-                           qty_in_quote=self.unit_combo.currentData() == "quote",
-                           time_in_force=self.tif_combo.currentData())
+        otype = m.OrderType.MARKET if self.trailing() else self.order_type()
+        d = draft_order(ins, self.side(), otype, self.qty_edit.text(), self.price_edit.text(),
+                        self.stop_edit.text(), self.market(), balances, self.fee_rate,
+                        qty_in_quote=self.unit_combo.currentData() == "quote",
+                        time_in_force=self.tif_combo.currentData())
+        if d.request is None:
+            return d
+        problem = ""
+        if self.trailing():
+            problem = self.options_panel.trail()[1] or (
+                "a trailing stop needs an amount in the base asset" if d.request.quantity is None else "")
+        elif self.options_panel.attached():
+            problem = self.options_panel.exits(self.side(), self._reference(d.request))[2] or (
+                "a bracket's entry needs an amount in the base asset" if d.request.quantity is None else "")
+        if problem:
+            return Draft(None, {**d.errors, GENERAL: problem})
+        outside, options = self.options_panel.options()
+        if outside or not options.empty:
+            d = dataclasses.replace(d, request=dataclasses.replace(d.request, extended_hours=outside,
+                                                                   options=options))
+        return d
+
+    def _reference(self, req: m.OrderRequest) -> Decimal | None:
+        """What a bracket's exits are measured from: the entry's price, else the market's."""
+        if req.price is not None:
+            return req.price
+        market = self.market()
+        near = market.ask if req.side is m.Side.BUY else market.bid
+        return near or self.last_price
 
     def describe(self, req: m.OrderRequest) -> str:
         """The order by side, type, amount and price: what the user sees, never the internal client id."""
@@ -309,6 +374,22 @@ class OrderEntryWidget(QWidget):
             parts.append(f"stop {ins.format_price(req.stop_price)}")
         if req.time_in_force:
             parts.append(req.time_in_force.name)
+        if req.extended_hours:
+            parts.append("outside RTH")
+        for name, value in req.options.params:
+            parts.append(f"{name} {value}")
+        if self.trailing():
+            trail, _ = self.options_panel.trail()
+            pct = trail.get("trail_percent")
+            distance = f"{m.fmt(pct)}%" if pct is not None else ins.format_price(trail.get("trail_amount", ZERO))
+            return f"{req.side.name} TRAILING STOP {ins.format_qty(req.quantity or ZERO)} {ins.base_asset} " \
+                   f"trailing {distance}"
+        if self.options_panel.attached():
+            tp, sl, _ = self.options_panel.exits(req.side, self._reference(req))
+            if tp is not None:
+                parts.append(f"· take-profit {ins.format_price(tp)}")
+            if sl is not None:
+                parts.append(f"· stop-loss {ins.format_price(sl)}")
         return " ".join(parts)
 
     def details(self, d: Draft) -> list[str]:
@@ -501,7 +582,17 @@ class OrderEntryWidget(QWidget):
         error: tuple[str, str] | None = None
         unknown = False
         try:
-            order = await self.placer(d.request)
+            if self.trailing() and self.trailing_placer is not None:
+                trail, _ = self.options_panel.trail()
+                group = await self.trailing_placer(d.request.symbol, d.request.side, d.request.quantity, **trail)
+                order = None
+            elif self.options_panel.attached() and self.bracket_placer is not None:
+                tp, sl, _ = self.options_panel.exits(d.request.side, self._reference(d.request))
+                group = await self.bracket_placer(d.request, tp, sl)
+                order = None
+            else:
+                group = None
+                order = await self.placer(d.request)
         except m.OrderValidationError as exc:
             error = (exc.field or "", exc.message)
         except Exception as exc:  # venue rejections, rate limits, balance: shown in place, logged without secrets
@@ -518,6 +609,11 @@ class OrderEntryWidget(QWidget):
             message = error[1].replace(d.request.client_order_id, "the order")  # never an internal id
             self._show_error(error[0], message)
             self.status.setText(f"{text}: {'not confirmed yet' if unknown else 'not sent'}")
+            return None
+        if order is None:  # a protective group: its legs reach the blotters through the bus
+            held = getattr(getattr(group, "held_by", None), "value", "")
+            self.status.setText(f"Sent: {text}" + (f" — held by {'the exchange' if held == 'venue' else 'this app'}"
+                                                    if held else ""))
             return None
         self.status.setText(f"Sent: {text} — {f.enum_label(order.status)}")
         self.order_placed.emit(order)
