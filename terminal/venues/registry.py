@@ -40,6 +40,12 @@ def _paper() -> tuple[AdapterInfo, Factory]:
     return paper.INFO, paper.create
 
 
+def _ib() -> tuple[AdapterInfo, Factory]:
+    from . import ib
+
+    return ib.INFO, ib.create
+
+
 def _finnhub() -> tuple[AdapterInfo, Factory]:
     from . import finnhub
 
@@ -58,6 +64,7 @@ ADAPTERS: dict[str, Callable[[], tuple[AdapterInfo, Factory]]] = {
     "paper": _paper,
     "truedata": _truedata,
     "finnhub": _finnhub,
+    "ib": _ib,
 }
 
 

@@ -22,6 +22,7 @@ from .enums import (AT_CLOSE_TO_WIRE, ORDER_TYPE_FROM_WIRE, ORDER_TYPE_TO_WIRE, 
                     STATUS_FROM_WIRE, TIF_FROM_WIRE, TIF_TO_WIRE, TRAILING_TO_WIRE)
 
 OCA_CANCEL_WITH_BLOCK = 1
+ONE = Decimal(1)
 GTD_FORMAT = "%Y%m%d %H:%M:%S"
 #: ib_async's order types whose auxPrice is the stop (STP) or the trail amount (TRAIL)
 _STOP_AUX = frozenset({"STP", "STP LMT"})
@@ -175,11 +176,13 @@ def fill(ib_fill: Any, cid: str, *, now_ms: int) -> Fill:
     e, report = ib_fill.execution, ib_fill.commissionReport
     price = decimal(e.price, ZERO) or ZERO
     qty = quantity(e.shares)
+    multiplier = decimal(ib_fill.contract.multiplier, ONE) or ONE
     commission = decimal(report.commission, ZERO) if report is not None else ZERO
     ts = int(e.time.timestamp() * 1000) if getattr(e, "time", None) is not None else now_ms
     return Fill(symbol=instrument_key(ib_fill.contract), client_order_id=cid or e.orderRef,
                 venue_order_id=e.orderId or None, trade_id=trade_id(e.execId),
-                side=SIDE_FROM_WIRE.get(e.side, SIDE_FROM_WIRE["BOT"]), price=price, qty=qty, quote_qty=price * qty,
+                side=SIDE_FROM_WIRE.get(e.side, SIDE_FROM_WIRE["BOT"]), price=price, qty=qty,
+                quote_qty=price * qty * multiplier,
                 commission=commission or ZERO,
                 commission_asset=(report.currency if report is not None and report.currency else ""),
                 liquidity=Liquidity.MAKER if e.lastLiquidity == 1 else Liquidity.TAKER, ts_event=ts, ts_recv=now_ms)

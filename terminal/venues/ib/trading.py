@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Awaitable, Callable, Iterable, Sequence
 
 from ...model import Fill, Order, OrderRequest, OrderStatus, OrderUpdated
 from ..ports import MayHaveLanded, Rejected, TemporaryError, UnknownOrder
@@ -28,13 +28,16 @@ UNACKED = frozenset({"PendingSubmit", ""})
 
 class IbTrading:
     def __init__(self, ib: Any, publish: Callable[[object], None], contract: Callable[[str], Any],
-                 now_ms: Callable[[], int], connected: Callable[[], bool], *, account: str = "",
+                 now_ms: Callable[[], int], connected: Callable[[], bool],
+                 reconnected: Callable[[float], Awaitable[bool]], *, account: str = "", reconnect_wait_s: float = 5.0,
                  ack_timeout_s: float = 10.0, settle_ms: int = 5000, commission_wait_s: float = 2.0) -> None:
         self.ib = ib
         self.publish = publish
         self.contract = contract
         self.now_ms = now_ms
         self.connected = connected
+        self.reconnected = reconnected
+        self.reconnect_wait_s = reconnect_wait_s
         self.account = account
         self.ack_timeout_s = ack_timeout_s
         self.settle_ms = settle_ms
@@ -97,6 +100,7 @@ class IbTrading:
 
     def _on_commission(self, trade: Any, fill: Any, report: Any) -> None:
         self._send_fill(trade, fill)
+        self._changed.set()
 
     def _send_fill(self, trade: Any, fill: Any) -> None:
         exec_id = fill.execution.execId
@@ -124,10 +128,13 @@ class IbTrading:
         self._fill_timers.clear()
 
     # ------------------------------------------------------------------ helpers
-    def _require_connected(self, what: str) -> None:
-        if not self.connected():
-            raise Rejected(f"{what}: not connected to TWS/Gateway (the connection is down; reconnecting): "
-                           f"nothing was sent")
+    async def _require_connected(self, what: str) -> None:
+        """Connected now, or again within ``reconnect_wait_s`` (a short outage is bridged: the request leaves once
+        the connection is back); else Rejected, nothing sent."""
+        if self.connected() or await self.reconnected(self.reconnect_wait_s):
+            return
+        raise Rejected(f"{what}: not connected to TWS/Gateway (the connection is down; reconnecting): "
+                       f"nothing was sent")
 
     async def _wait(self, trades: Iterable[Any], settled: Callable[[Any], bool], timeout_s: float) -> bool:
         trades = list(trades)
@@ -176,7 +183,7 @@ class IbTrading:
     # ------------------------------------------------------------------ orders
     async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]:
         cid = request.client_order_id
-        self._require_connected(f"order {cid}")
+        await self._require_connected(f"order {cid}")
         self._check_new(cid)
         contract = await self.contract(request.symbol)
         parent = 0
@@ -189,12 +196,24 @@ class IbTrading:
         trade = self._place(contract, ib_order, request)
         if not await self._wait([trade], _acked, self.ack_timeout_s):
             raise self._unanswered(cid)
-        return self._outcome(trade, cid), []
+        order = self._outcome(trade, cid)
+        return order, await self._fills_of(trade, cid)
+
+    async def _fills_of(self, trade: Any, cid: str) -> list[Fill]:
+        """The fills of an order that filled at once, with their commissions (IB reports them just after)."""
+        if not trade.fills:
+            return []
+        await self._wait([trade], lambda t: all(f.commissionReport.execId for f in t.fills), self.commission_wait_s)
+        out = []
+        for f in trade.fills:
+            self._send_fill(trade, f)  # on the bus once, with its commission, before the caller hears of it
+            out.append(orders.fill(f, cid, now_ms=self.now_ms()))
+        return out
 
     async def submit_group(self, legs: Sequence[tuple[OrderRequest, int, bool, str | None]]) -> list[Order]:
         """Place several orders together: (request, parent leg index or -1, transmit, oca group)."""
         for request, *_ in legs:
-            self._require_connected(f"order {request.client_order_id}")
+            await self._require_connected(f"order {request.client_order_id}")
             self._check_new(request.client_order_id)
         contracts = [await self.contract(r.symbol) for r, *_ in legs]
         ids = [self.ib.client.getReqId() for _ in legs]
@@ -220,14 +239,18 @@ class IbTrading:
         trade = self._trade(cid)
         if trade.orderStatus.status in DONE:
             return self.adopt(trade) or self._order(trade, cid)
-        self._require_connected(f"cancel {cid}")
+        if not self.connected():
+            await self._require_connected(f"cancel {cid}")
+            trade = self._trade(cid)  # ib_async knows it afresh after a reconnect
+            if trade.orderStatus.status in DONE:
+                return self.adopt(trade) or self._order(trade, cid)
         self.ib.cancelOrder(trade.order)
         await self._wait([trade], lambda t: t.orderStatus.status in DONE, self.ack_timeout_s)
         return self.adopt(trade) or self._order(trade, cid)
 
     async def cancel_all(self, symbol: str | None) -> list[Order]:
         """Cancel every working order (on ``symbol``; all of them with None, through IB's global cancel)."""
-        self._require_connected("cancel all")
+        await self._require_connected("cancel all")
         if symbol is None:
             targets = [t for t in self.ib.openTrades()]
             self.ib.reqGlobalCancel()
@@ -248,10 +271,10 @@ class IbTrading:
     async def replace(self, symbol: str, cid: str, quantity: Decimal | None, price: Decimal | None) -> Order:
         """Native modify: the same orderId placed again with the new quantity and/or price (limit price; the stop
         of a stop order)."""
+        await self._require_connected(f"modify {cid}")
         trade = self._trade(cid)
         if trade.orderStatus.status in DONE:
             raise Rejected(f"order {cid} is {trade.orderStatus.status}: nothing to modify")
-        self._require_connected(f"modify {cid}")
         ib_order = trade.order
         if quantity is not None:
             ib_order.totalQuantity = quantity
@@ -268,6 +291,8 @@ class IbTrading:
         return order
 
     async def query(self, symbol: str, cid: str) -> Order:
+        if not self.connected():
+            await self.reconnected(self.reconnect_wait_s)
         if cid not in self._trades and self.connected():
             await self.ib.reqAllOpenOrdersAsync()
             self.sweep()

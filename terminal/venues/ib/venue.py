@@ -28,7 +28,7 @@ from ib_async.wrapper import RequestError
 
 from ...bus import Bus
 from ...clock import Clock, LiveClock
-from ...model import (Balance, Bar, ConnectionChanged, Fill, Holding, Instrument, Interval, Order, OrderBook,
+from ...model import (Balance, BalancesUpdated, Bar, ConnectionChanged, Fill, Holding, Instrument, Interval, Order, OrderBook,
                       OrderRequest, QuoteTick, Ticker24h)
 from ...model.numbers import ZERO
 from ...tasks import TaskOwner
@@ -60,7 +60,7 @@ class IbVenue:
                  port: int = 7497, client_id: int = DEFAULT_CLIENT_ID, account: str = "", readonly: bool = False,
                  clock: Clock | None = None, connect_timeout_s: float = 4.0, ack_timeout_s: float = 10.0,
                  default_contracts: tuple[Contract, ...] | None = None, tick_by_tick: bool = True,
-                 credentials: Any = None, always_open: bool = False) -> None:
+                 credentials: Any = None, always_open: bool = False, reconnect_wait_s: float = 5.0) -> None:
         INFO.environment(environment)
         self.environment = environment
         self.bus = bus or Bus()
@@ -80,7 +80,9 @@ class IbVenue:
         self.market = IbMarket(self.ib, self._publish, self.contract, self.now_ms, self.pacer,
                                tick_by_tick=tick_by_tick)
         self.trading = IbTrading(self.ib, self._publish, self.contract, self.now_ms, self._can_send,
-                                 account=account, ack_timeout_s=ack_timeout_s)
+                                 self._wait_up, account=account, ack_timeout_s=ack_timeout_s,
+                                 reconnect_wait_s=reconnect_wait_s)
+        self._up_event = asyncio.Event()
         self.tasks = TaskOwner("ib")
         self.backoff = Backoff(0.5, 30.0)
         self._connect_listeners: list[Callable[[bool], None]] = []
@@ -92,6 +94,11 @@ class IbVenue:
         self.reconnects = 0
         self.farms: dict[str, str] = {}
         self._pnl: Any = None
+        self._positions_lock = asyncio.Lock()
+        self._account_lock = asyncio.Lock()
+        self._balances_pending = False
+        self.ib.accountValueEvent += self._on_account_change
+        self.ib.positionEvent += self._on_account_change
 
     # ------------------------------------------------------------------ lifecycle
     def _publish(self, event: object) -> None:
@@ -138,6 +145,7 @@ class IbVenue:
                                             ts_recv=self.now_ms()))
         await self._qualify_defaults()
         self.trading.sweep()
+        self._up_event.set()
 
     async def _qualify_defaults(self) -> None:
         for contract in self.default_contracts:
@@ -216,6 +224,7 @@ class IbVenue:
         if self._closed or not self._up:
             return
         self._up = False
+        self._up_event.clear()
         self.backoff.disconnected()
         now = self.now_ms()
         for s in self._streams():
@@ -238,8 +247,19 @@ class IbVenue:
                 self._publish(ConnectionChanged(s, True, "reconnected", self.reconnects, now))
             await self.market.resubscribe()
             self.trading.sweep()
+            self._up_event.set()
             self._notify(True)
             return
+
+    async def _wait_up(self, timeout_s: float) -> bool:
+        """True once the connection is back (reconnected and reconciled) within ``timeout_s``."""
+        if self._closed or timeout_s <= 0:
+            return self._can_send()
+        try:
+            await asyncio.wait_for(self._up_event.wait(), timeout_s)
+        except asyncio.TimeoutError:
+            return False
+        return self._can_send()
 
     def drop_connection(self) -> None:
         """Test/demo switch: close the API socket as a network failure would (the venue reconnects by itself)."""
@@ -463,9 +483,38 @@ class IbVenue:
         return out
 
     async def balances(self) -> list[Balance]:
-        """Cash per currency (IB's CashBalance), all free (IB holds no cash aside for orders)."""
+        """Cash per currency (IB's CashBalance) and the contracts held (asset = the instrument's key, e.g. AAPL:
+        10), asked afresh while connected, so a fill just reported is in them. All free: IB sets nothing aside."""
+        if self._can_send():
+            try:
+                async with self._account_lock:  # ib_async keys the request by name: one at a time
+                    await asyncio.wait_for(self.ib.reqAccountUpdatesAsync(self.account), self.connect_timeout_s * 2)
+            except (RequestError, ConnectionError, asyncio.TimeoutError) as exc:
+                log.info("IB: account values not refreshed: %r", exc)
+            await self.positions()
+        return self._balances_now()
+
+    def _balances_now(self) -> list[Balance]:
         cash = self._values("CashBalance") or self._values("TotalCashValue")
-        return [Balance(currency, value, ZERO) for currency, value in sorted(cash)]
+        out = [Balance(currency, value, ZERO) for currency, value in sorted(cash)]
+        for p in self.ib.positions(self.account):
+            qty = quantity(p.position)
+            if qty:
+                out.append(Balance(instrument_key(p.contract), qty, ZERO))
+        return out
+
+    def _on_account_change(self, *args: Any) -> None:
+        """A cash value or a position changed (IB streams them after fills): BalancesUpdated, once per packet."""
+        if args and hasattr(args[0], "tag") and args[0].tag not in ("CashBalance", "TotalCashValue"):
+            return
+        if self.trading.user_stream and not self._balances_pending:
+            self._balances_pending = True
+            asyncio.get_running_loop().call_soon(self._publish_balances)
+
+    def _publish_balances(self) -> None:
+        self._balances_pending = False
+        if not self._closed:
+            self._publish(BalancesUpdated(tuple(self._balances_now()), ts_recv=self.now_ms()))
 
     async def account_summary(self) -> dict[str, Any]:
         """Net liquidation, cash, buying power, margins, available funds (Decimals in ``currency``) and the P&L
@@ -483,6 +532,13 @@ class IbVenue:
         return out
 
     async def positions(self) -> list[Holding]:
+        """IB's positions, asked afresh (reqPositions) while connected: a fill just reported is in them."""
+        if self._can_send():
+            try:
+                async with self._positions_lock:  # ib_async keys the request by name: one at a time
+                    await asyncio.wait_for(self.ib.reqPositionsAsync(), self.connect_timeout_s * 2)
+            except (RequestError, ConnectionError, asyncio.TimeoutError) as exc:
+                log.info("IB: positions not refreshed: %r", exc)
         out = []
         for p in self.ib.positions(self.account):
             qty = quantity(p.position)

@@ -75,6 +75,8 @@ class VenueCase:
     trading: bool = True
     #: its L1 is the last trade (no quote stream): bid = ask = the last price
     quotes_from_trades: bool = False
+    #: why a sell beyond the holding is no error there (a margin account sells short), or "" where it is refused
+    sells_short: str = ""
 
     def skip_unless_trading(self) -> None:
         if not self.trading:
@@ -185,4 +187,39 @@ TRUEDATA = VenueCase(
     trading=False)
 
 
-CASES: dict[str, VenueCase] = {c.name: c for c in (BINANCE, PAPER, FINNHUB, TRUEDATA)}
+# ------------------------------------------------------------------------------------------ ib + IB paper server
+async def _connect_ib(request: pytest.FixtureRequest) -> Connection:
+    """The IB adapter through the registry against the IB paper server started for the connection (US hours
+    lifted: always_open)."""
+    session = await terminal.connect("ib", always_open=True)
+    rec = Recorder()
+    session.venue.bus.subscribe(None, rec)
+    return Connection(IB, session, rec, _IbServer(session.server))
+
+
+class _IbServer:
+    """The IB paper server as the suite uses it: its switches, and ``faults.clear()`` (fills flow again)."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.faults = self
+
+    def clear(self) -> None:
+        self.server.release_fills()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.server, name)
+
+
+def _ib_drop(conn: Connection) -> None:
+    conn.server.drop_connections()
+
+
+IB = VenueCase(
+    name="ib", symbol="AAPL", other_symbol="MSFT", quantity=D("1"), price_offset=D("0.1"), connect=_connect_ib,
+    drop=_ib_drop, sells_short="an IB margin account sells short what it does not hold",
+    why_no_faults="IB paces historical data only (tests/venues/ib covers its pacing error) and the IB paper server "
+                  "has no switch to lose an order's answer")
+
+
+CASES: dict[str, VenueCase] = {c.name: c for c in (BINANCE, PAPER, FINNHUB, TRUEDATA, IB)}
