@@ -27,6 +27,8 @@ PACING_WINDOW_MS = 600_000
 PACING_LIMIT = 60
 MAX_BARS = 20_000
 HMDS = "Historical Market Data Service error message:"
+#: TWS's words for a pacing violation ("API historical data query cancelled" is its answer to a cancelled query)
+PACING = "Historical data request pacing violation"
 _UNITS = {"sec": 1, "secs": 1, "min": 60, "mins": 60, "hour": 3600, "hours": 3600}
 _DURATION = {"S": 1, "D": 86400, "W": 7 * 86400, "M": 30 * 86400, "Y": 365 * 86400}
 _WHAT = {"TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK", "ADJUSTED_LAST", "HISTORICAL_VOLATILITY",
@@ -145,7 +147,7 @@ def _paced(server: "PaperServer", conn: Connection, req_id: int) -> bool:
     server.pacing[:] = [t for t in server.pacing if t > now - PACING_WINDOW_MS]
     if server.faults.pacing_next > 0 or len(server.pacing) >= PACING_LIMIT:
         server.faults.pacing_next = max(0, server.faults.pacing_next - 1)
-        conn.error(req_id, 162, HMDS + "API historical data query cancelled: " + str(req_id))
+        conn.error(req_id, 162, HMDS + PACING)
         return False
     server.pacing.append(now)
     return True

@@ -118,7 +118,7 @@ async def test_more_than_60_historical_requests_in_ten_minutes_is_a_pacing_viola
     assert 162 not in errors.codes()
     assert len(await ib.reqHistoricalDataAsync(aapl, "", "300 S", "1 min", "TRADES", False)) == 0
     [(req, code, msg)] = [e for e in errors if e[1] == 162]
-    assert "API historical data query cancelled" in msg
+    assert msg == "Historical Market Data Service error message:Historical data request pacing violation"
 
 
 async def test_the_pacing_fault_switch_refuses_the_next_requests(server, connect):

@@ -78,8 +78,6 @@ async def test_identical_history_requests_in_flight_are_sent_once(ib, ib_server)
     assert ib_server.request_log.count("20") == before + 1
 
 
-@pytest.mark.xfail(strict=True, reason="the IB paper server answers a pacing violation with error 162 'API historical "
-                   "data query cancelled' where IB says 'Historical data request pacing violation' (reported)")
 async def test_a_pacing_violation_is_rate_limited_and_nothing_is_sent_during_the_penalty(ib, ib_server):
     venue, _ = ib
     ib_server.pacing_violation_next(1)  # the server answers the next history request with error 162
