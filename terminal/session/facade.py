@@ -27,7 +27,7 @@ from ..market.history import BarsRequest, klines_frame, load_bars, to_ms
 from ..market.history_cache import HistoryCache, cacheable, load_cached
 from ..model import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Environment, Fill, Instrument,
                     Interval, Order, OrderBook, OrderRequest, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h,
-                    TradeTick)
+                    TimeInForce, TradeTick)
 from ..model.numbers import InvalidArgument
 from ..oms.holdings import DEFAULT_REFERENCE, Equity, Holdings
 from ..oms.manager import OrderManager
@@ -413,7 +413,7 @@ class Session(ProtectionMixin):
         PreTradeError before anything is journaled or sent, OrderRejected with the venue's message, AuthError without
         keys, Rejected at once from a data-only provider."""
         self._require_trading()
-        request = arg.checked_request(request, self.instruments)
+        request = arg.checked_request(request, self.instruments, self._default_tif())
         info = getattr(self.venue, "info", None)
         if info is not None:
             arg.check_supported(request, info.capabilities, info.title)
@@ -435,6 +435,14 @@ class Session(ProtectionMixin):
         with self._expiry():
             return await self.oms.place(request)
 
+    def _default_tif(self) -> TimeInForce:
+        """The time in force of an order that names none: GTC where the venue has it, else DAY (a broker without GTC,
+        e.g. Kite), else the first the venue declares."""
+        declared = getattr(getattr(getattr(self.venue, "info", None), "capabilities", None), "time_in_force", None)
+        if not declared or TimeInForce.GTC.name in declared:
+            return TimeInForce.GTC
+        return TimeInForce.DAY if TimeInForce.DAY.name in declared else TimeInForce[sorted(declared)[0]]
+
     async def buy(self, symbol: str, quantity: Any = None, price: Any = None, *, type: Any = None,
                   time_in_force: Any = None, stop_price: Any = None, quote_quantity: Any = None,
                   client_order_id: str | None = None) -> Order:
@@ -444,7 +452,8 @@ class Session(ProtectionMixin):
         self._require_trading()
         return await self.place_order(arg.order_request(
             self._sym(symbol), Side.BUY, quantity, price, type=type, time_in_force=time_in_force,
-            stop_price=stop_price, quote_quantity=quote_quantity, cid=client_order_id))
+            stop_price=stop_price, quote_quantity=quote_quantity, cid=client_order_id,
+            default_tif=self._default_tif()))
 
     async def sell(self, symbol: str, quantity: Any = None, price: Any = None, *, type: Any = None,
                    time_in_force: Any = None, stop_price: Any = None, quote_quantity: Any = None,
@@ -453,7 +462,8 @@ class Session(ProtectionMixin):
         self._require_trading()
         return await self.place_order(arg.order_request(
             self._sym(symbol), Side.SELL, quantity, price, type=type, time_in_force=time_in_force,
-            stop_price=stop_price, quote_quantity=quote_quantity, cid=client_order_id))
+            stop_price=stop_price, quote_quantity=quote_quantity, cid=client_order_id,
+            default_tif=self._default_tif()))
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
         sym, cid = self._sym(symbol), arg.client_order_id(client_order_id)

@@ -100,15 +100,16 @@ def client_order_id(value: object, *, new: bool = False, name: str = "client_ord
 
 def order_request(sym: str, side: Side, quantity: object = None, price: object = None, *, type: object = None,
                   time_in_force: object = None, stop_price: object = None, quote_quantity: object = None,
-                  cid: object = None) -> OrderRequest:
+                  cid: object = None, default_tif: TimeInForce = TimeInForce.GTC) -> OrderRequest:
     """Build a checked OrderRequest from ``buy``/``sell`` arguments. The type defaults to LIMIT with a price, else
-    MARKET; the time in force to GTC for the types that have one."""
+    MARKET; the time in force to ``default_tif`` (the venue's: GTC, or DAY at a broker without GTC) for the types
+    that have one."""
     otype = OrderType.LIMIT if type is None and price is not None else (
         OrderType.MARKET if type is None else choice(type, OrderType, "type"))
     fields: dict[str, Any] = dict(symbol=sym, side=side, type=otype, quantity=amount(quantity, "quantity"),
                                   price=amount(price, "price"), stop_price=amount(stop_price, "stop_price"),
                                   quote_quantity=amount(quote_quantity, "quote_quantity"),
-                                  time_in_force=_tif(otype, time_in_force))
+                                  time_in_force=_tif(otype, time_in_force, default_tif))
     if cid is not None:
         fields["client_order_id"] = client_order_id(cid, new=True)
     request = OrderRequest(**fields)
@@ -116,9 +117,11 @@ def order_request(sym: str, side: Side, quantity: object = None, price: object =
     return request
 
 
-def checked_request(request: object, instruments: Mapping[str, Instrument]) -> OrderRequest:
+def checked_request(request: object, instruments: Mapping[str, Instrument],
+                    default_tif: TimeInForce = TimeInForce.GTC) -> OrderRequest:
     """Every field of a caller-built OrderRequest through the same parsers (so ``"0.001"`` works and ``"١"`` or a
-    float does not); the symbol in the venue's spelling, the time in force defaulted to GTC where the type needs one."""
+    float does not); the symbol in the venue's spelling, the time in force defaulted to ``default_tif`` where the type
+    needs one."""
     if not isinstance(request, OrderRequest):
         raise InvalidArgument(f"request: expected an OrderRequest, got {type(request).__name__}", "request")
     otype = choice(request.type, OrderType, "type")
@@ -127,7 +130,7 @@ def checked_request(request: object, instruments: Mapping[str, Instrument]) -> O
         quantity=amount(request.quantity, "quantity"), price=amount(request.price, "price"),
         stop_price=amount(request.stop_price, "stop_price"), quote_quantity=amount(request.quote_quantity,
                                                                                    "quote_quantity"),
-        time_in_force=_tif(otype, request.time_in_force),
+        time_in_force=_tif(otype, request.time_in_force, default_tif),
         client_order_id=client_order_id(request.client_order_id, new=True))
     _check_shape(out)
     return out
@@ -168,9 +171,9 @@ def check_supported(request: OrderRequest, caps: Any, venue_title: str) -> None:
             raise InvalidArgument(f"options.{name}: must be a positive Decimal, got {value!r}", f"options.{name}")
 
 
-def _tif(otype: OrderType, value: object) -> TimeInForce | None:
+def _tif(otype: OrderType, value: object, default: TimeInForce = TimeInForce.GTC) -> TimeInForce | None:
     if value is None:
-        return TimeInForce.GTC if otype.has_tif else None
+        return default if otype.has_tif else None
     return choice(value, TimeInForce, "time_in_force")
 
 

@@ -102,7 +102,7 @@ class ProtectionMixin:
         it fires, else a MARKET order). A buy entry's stop is below its price and its take-profit above (mirrored for
         a sell). Prices are Decimal/str/int on the instrument's tick."""
         s = self._s()
-        entry = arg.checked_request(entry, s.instruments)
+        entry = arg.checked_request(entry, s.instruments, s._default_tif())
         mode = _held_by(held_by)
         if entry.type not in _ENTRY_TYPES:
             raise InvalidArgument(f"entry: a bracket's entry is a LIMIT or MARKET order, got {entry.type.name}", "entry")
@@ -143,7 +143,7 @@ class ProtectionMixin:
         both filled. Legs: LIMIT, STOP_LOSS(_LIMIT), TAKE_PROFIT(_LIMIT). App-held: the first LIMIT leg rests at the
         venue, the others are watched by the app and sent when the market reaches them."""
         s = self._s()
-        a, b = arg.checked_request(first, s.instruments), arg.checked_request(second, s.instruments)
+        a, b = (arg.checked_request(r, s.instruments, s._default_tif()) for r in (first, second))
         mode = _held_by(held_by)
         if a.symbol != b.symbol:
             raise InvalidArgument(f"second: an OCO's legs are on one symbol ({a.symbol} and {b.symbol})", "second")

@@ -52,6 +52,12 @@ def _finnhub() -> tuple[AdapterInfo, Factory]:
     return finnhub.INFO, finnhub.create
 
 
+def _kite() -> tuple[AdapterInfo, Factory]:
+    from . import kite
+
+    return kite.INFO, kite.create
+
+
 def _truedata() -> tuple[AdapterInfo, Factory]:
     from . import truedata
 
@@ -62,6 +68,7 @@ def _truedata() -> tuple[AdapterInfo, Factory]:
 ADAPTERS: dict[str, Callable[[], tuple[AdapterInfo, Factory]]] = {
     "binance": _binance,
     "paper": _paper,
+    "kite": _kite,
     "truedata": _truedata,
     "finnhub": _finnhub,
     "ib": _ib,

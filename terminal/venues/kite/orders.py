@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from ...model import (AssetClass, Fill, Instrument, Order, OrderRequest, OrderStatus, OrderType, OrderValidationError,
-                      TimeInForce)
+                      Side, TimeInForce)
 from ..ports import Rejected, TemporaryError, UnknownOrder, VenueError
 from . import records
 from .enums import DEFAULT_VARIETY, ORDER_TYPE_TO_WIRE, SIDE_TO_WIRE, TIF_TO_WIRE
@@ -63,12 +63,12 @@ class KiteOrders:
         return records.order(rec, self._catalog().symbol_of, self.tags.client_id)
 
     def wire_params(self, request: OrderRequest) -> tuple[str, dict[str, Any]]:
-        """(variety, form fields) for ``request``; OrderValidationError for what does not fit the instrument."""
+        """(variety, form fields) for ``request``; ``Rejected`` (in the filter's words) for what does not fit."""
         inst, listing = self._listing(request.symbol)
         if request.quantity is None:
             raise Rejected("Kite orders need a quantity (in units; F&O in multiples of the lot size)")
-        inst.validate_order(request.side, request.type, request.quantity, request.price, request.stop_price,
-                            time_in_force=request.time_in_force)
+        _check(inst, request.side, request.type, request.quantity, request.price, request.stop_price,
+               request.time_in_force)
         if request.time_in_force is not None and request.time_in_force not in TIF_TO_WIRE:
             raise Rejected(f"Kite has no {request.time_in_force.name} orders: use DAY, IOC or GTD (TTL validity)")
         opts = request.options
@@ -85,17 +85,17 @@ class KiteOrders:
         }
         if request.time_in_force is TimeInForce.GTD:
             if opts.expire_ms is None:
-                raise OrderValidationError("PARAMETERS", "a GTD (TTL) order needs options.expire_ms", "options")
+                raise Rejected("a GTD (TTL) order needs options.expire_ms")
             minutes = math.ceil((opts.expire_ms - self._now_ms()) / 60_000)
             if minutes < 1:
-                raise OrderValidationError("PARAMETERS", "options.expire_ms is in the past", "options")
+                raise Rejected("options.expire_ms is in the past")
             params["validity_ttl"] = minutes
         if variety == "iceberg":
             legs = int(opts.param("iceberg_legs") or "2")
             leg_qty = request.quantity / legs
             if leg_qty != leg_qty.to_integral_value() or leg_qty % listing.lot_size:
-                raise OrderValidationError("LOT_SIZE", f"an iceberg of {legs} legs needs a quantity that splits into "
-                                           f"{legs} equal legs of whole lots ({listing.lot_size})", "quantity")
+                raise Rejected(f"an iceberg of {legs} legs needs a quantity that splits into {legs} equal legs of "
+                               f"whole lots ({listing.lot_size})")
             params.update(iceberg_legs=legs, iceberg_quantity=int(leg_qty))
         return variety, params
 
@@ -108,7 +108,7 @@ class KiteOrders:
         try:
             placed = await self._state(order_id)
             fills = await self.order_fills(placed, order_id) if placed.filled_qty else []
-        except VenueError as exc:  # it exists at Kite: report it, never raise (a raise would send it again)
+        except Exception as exc:  # noqa: BLE001 - it exists at Kite: report it, never raise (that would resend it)
             log.info("order %s placed as %s; reading it back failed (%s)", request.client_order_id, order_id,
                      type(exc).__name__)
             ts = self._now_ms()
@@ -183,8 +183,8 @@ class KiteOrders:
         rec = await self.find(client_order_id)
         current = self._order(rec)
         inst, _ = self._listing(current.symbol)
-        inst.validate_order(current.side, current.type, quantity if quantity is not None else current.quantity,
-                            price if price is not None else current.price, current.stop_price)
+        _check(inst, current.side, current.type, quantity if quantity is not None else current.quantity,
+               price if price is not None else current.price, current.stop_price)
         order_id = str(rec["order_id"])
         await self.rest.modify_order(str(rec.get("variety") or DEFAULT_VARIETY), order_id, {
             "quantity": int(quantity) if quantity is not None else None, "price": price,
@@ -234,7 +234,7 @@ class KiteOrders:
             if leg.quantity is None:
                 raise Rejected("GTT legs need a quantity")
             price = leg.price if leg.price is not None else _trigger(leg)
-            inst.validate_order(leg.side, OrderType.LIMIT, leg.quantity, price)
+            _check(inst, leg.side, OrderType.LIMIT, leg.quantity, price, None)
             wire_orders.append({"exchange": listing.exchange, "tradingsymbol": listing.tradingsymbol,
                                 "transaction_type": SIDE_TO_WIRE[leg.side], "quantity": int(leg.quantity),
                                 "order_type": "LIMIT", "product": legs[0].options.param("product")
@@ -276,6 +276,16 @@ class KiteOrders:
         order_id = str(placed["order_id"])
         self.tags.link(client_order_id, order_id)
         return await self._state(order_id)
+
+
+def _check(inst: Instrument, side: Side, kind: OrderType, quantity: Decimal | None, price: Decimal | None,
+           stop_price: Decimal | None, time_in_force: TimeInForce | None = None) -> None:
+    """The instrument's filters (tick, lot, order types) before anything is sent; a misfit is ``Rejected`` in the
+    filter's words, as Kite would refuse it ("quantity 50 is not a multiple of the step size 75")."""
+    try:
+        inst.validate_order(side, kind, quantity, price, stop_price, time_in_force=time_in_force)
+    except OrderValidationError as exc:
+        raise Rejected(str(exc)) from None
 
 
 def _trigger(leg: OrderRequest) -> Decimal:

@@ -34,6 +34,7 @@ from .ticker import KiteTicker
 log = logging.getLogger(__name__)
 Levels = list[tuple[Decimal, Decimal]]
 DAY_MS = 86_400_000
+MAX_CALLS = 40  # historical requests per klines() call at most (3 a second)
 
 
 class KiteVenue:
@@ -174,6 +175,7 @@ class KiteVenue:
         end = min(end_ms if end_ms is not None else now, now)
         start = start_ms if start_ms is not None else end - limit * _span_ms(interval)
         span = MAX_DAYS_PER_CALL[wire] * DAY_MS
+        start = max(start, end - MAX_CALLS * span)  # a range from long before any data costs no more than this
         bars: list[Bar] = []
         cursor = start
         while cursor <= end and len(bars) < limit:

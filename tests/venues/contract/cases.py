@@ -22,7 +22,7 @@ from typing import Any, Awaitable, Callable
 import pytest
 
 import terminal
-from terminal.model import Interval
+from terminal.model import Interval, TimeInForce
 from terminal.session import Session
 
 from ..binance.recorder import Recorder
@@ -77,6 +77,10 @@ class VenueCase:
     quotes_from_trades: bool = False
     #: why a sell beyond the holding is no error there (a margin account sells short), or "" where it is refused
     sells_short: str = ""
+    #: the time in force of a resting LIMIT order (a broker without GTC, e.g. Kite: DAY)
+    resting_tif: TimeInForce = TimeInForce.GTC
+    #: a broker's margin account: fills move positions and the margin in use, not per-asset balances
+    positions_account: bool = False
 
     def skip_unless_trading(self) -> None:
         if not self.trading:
@@ -163,6 +167,36 @@ FINNHUB = VenueCase(
     trading=False, quotes_from_trades=True)
 
 
+# --------------------------------------------------------------------------------------------- kite + paper server
+async def _connect_kite(request: pytest.FixtureRequest) -> Connection:
+    """The Kite adapter through the registry against its paper server started for the connection (logged in with the
+    server's built-in app; NSE hours lifted: always_open)."""
+    session = await terminal.connect("kite", always_open=True)
+    rec = Recorder()
+    session.venue.bus.subscribe(None, rec)
+    return Connection(KITE, session, rec, session.server)
+
+
+def _kite_drop(conn: Connection) -> None:
+    conn.server.drop_ticker()
+
+
+def _kite_rate_limit(conn: Connection) -> None:
+    conn.server.rate_limit_next(1)
+
+
+def _kite_fail_two(conn: Connection) -> None:
+    conn.server.fail_next(1, 500, path="/orders")  # refused before processing
+    conn.server.fail_next(1, 500, after_processing=True, path="/orders")  # placed, then answered 500
+
+
+KITE = VenueCase(
+    name="kite", symbol="INFY", other_symbol="TCS", quantity=D("1"), price_offset=D("0.05"), connect=_connect_kite,
+    bar_interval=Interval.M1, detects_duplicates=False, drop=_kite_drop, rate_limit_next=_kite_rate_limit,
+    fail_next_two_sends=_kite_fail_two, resting_tif=TimeInForce.DAY, positions_account=True,
+    sells_short="a Kite margin account sells short intraday (MIS): there is no balance to sell beyond")
+
+
 # ---------------------------------------------------------------------------------------- truedata (market data only)
 async def _connect_truedata(request: pytest.FixtureRequest) -> Connection:
     """The TrueData adapter through the registry against its paper server started for the connection (NSE hours
@@ -222,4 +256,4 @@ IB = VenueCase(
                   "has no switch to lose an order's answer")
 
 
-CASES: dict[str, VenueCase] = {c.name: c for c in (BINANCE, PAPER, FINNHUB, TRUEDATA, IB)}
+CASES: dict[str, VenueCase] = {c.name: c for c in (BINANCE, PAPER, FINNHUB, TRUEDATA, KITE, IB)}

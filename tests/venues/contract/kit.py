@@ -37,8 +37,10 @@ async def resting_price(conn: Connection, side: Side = Side.BUY, symbol: str | N
     return inst.snap_price(q.ask * (1 + off), "up")
 
 
-def limit(symbol: str, side: Side, quantity: Decimal, price: Decimal, cid: str | None = None) -> OrderRequest:
-    return OrderRequest(symbol, side, OrderType.LIMIT, quantity, price=price, time_in_force=TimeInForce.GTC,
+def limit(symbol: str, side: Side, quantity: Decimal, price: Decimal, cid: str | None = None,
+          tif: TimeInForce = TimeInForce.GTC) -> OrderRequest:
+    """A LIMIT order; ``tif``: the case's ``resting_tif`` (a broker without GTC rests a DAY order)."""
+    return OrderRequest(symbol, side, OrderType.LIMIT, quantity, price=price, time_in_force=tif,
                         client_order_id=cid or new_cid())
 
 

@@ -30,7 +30,7 @@ async def test_order_beyond_the_balance_is_rejected_with_a_reason_in_words(conn:
     inst = await instrument(conn)
     held = {b.asset: b.free for b in await venue.balances()}.get(inst.base_asset, Decimal(0))
     qty = inst.snap_qty(held + conn.case.quantity, "up")
-    request = limit(sym, Side.SELL, qty, await resting_price(conn, Side.SELL))
+    request = limit(sym, Side.SELL, qty, await resting_price(conn, Side.SELL), tif=conn.case.resting_tif)
     with pytest.raises(Rejected) as refused:
         await venue.submit(request)
     assert type(refused.value) is Rejected and in_words(refused.value.reason)
@@ -43,10 +43,11 @@ async def test_reused_client_id_of_an_open_order_raises_duplicate_order_and_leav
         pytest.skip(f"{conn.case.name} does not detect a reused client order id")
     venue, sym = conn.venue, conn.case.symbol
     price = await resting_price(conn, Side.BUY)
-    first, _ = await venue.submit(limit(sym, Side.BUY, conn.case.quantity, price))
+    first, _ = await venue.submit(limit(sym, Side.BUY, conn.case.quantity, price, tif=conn.case.resting_tif))
     inst = await instrument(conn)
     with pytest.raises(DuplicateOrder):
-        await venue.submit(limit(sym, Side.BUY, conn.case.quantity, price - inst.tick_size, first.client_order_id))
+        await venue.submit(limit(sym, Side.BUY, conn.case.quantity, price - inst.tick_size, first.client_order_id,
+                                   conn.case.resting_tif))
     still = await venue.query_order(sym, first.client_order_id)
     assert (still.status, still.price, still.venue_order_id) == (OrderStatus.NEW, price, first.venue_order_id)
     assert [o.client_order_id for o in await venue.open_orders(sym)] == [first.client_order_id]
@@ -72,7 +73,7 @@ async def test_send_without_an_answer_raises_may_have_landed_and_the_look_up_tel
     if case.fail_next_two_sends is None:
         pytest.skip(f"{case.name}: its loopback exchange has no switch to lose an answer ({case.why_no_faults})")
     price = await resting_price(conn, Side.BUY)
-    lost, landed = (limit(case.symbol, Side.BUY, case.quantity, price) for _ in range(2))
+    lost, landed = (limit(case.symbol, Side.BUY, case.quantity, price, tif=case.resting_tif) for _ in range(2))
     case.fail_next_two_sends(conn)
     for request in (lost, landed):
         with pytest.raises(MayHaveLanded) as unknown:

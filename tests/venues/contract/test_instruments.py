@@ -59,9 +59,9 @@ async def test_price_and_quantity_snapped_by_the_model_are_accepted_exactly_and_
     assert inst.snap_price(price) == price and inst.snap_qty(qty) == qty  # snapping is idempotent
     assert price < off_grid < price + inst.tick_size and qty >= case.quantity
     with pytest.raises(Rejected) as refused:
-        await venue.submit(limit(case.symbol, Side.BUY, qty, off_grid))
+        await venue.submit(limit(case.symbol, Side.BUY, qty, off_grid, tif=case.resting_tif))
     assert not isinstance(refused.value, (DuplicateOrder, UnknownOrder)) and in_words(refused.value.reason)
-    order, fills = await venue.submit(limit(case.symbol, Side.BUY, qty, price))
+    order, fills = await venue.submit(limit(case.symbol, Side.BUY, qty, price, tif=case.resting_tif))
     assert fills == [] and order.status is OrderStatus.NEW
     assert order.price == price and order.quantity == qty
     looked_up = await venue.query_order(case.symbol, order.client_order_id)

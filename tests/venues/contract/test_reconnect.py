@@ -42,7 +42,8 @@ async def test_after_a_drop_the_venue_reconnects_and_the_session_reconciles_orde
     await wait_until(venue.bus, lambda: _index(conn, _link("user", False), mark) is not None)
     # behind the session's back, through the port, while its user stream is down: these reports are lost to it
     await venue.cancel_order(sym, gone.client_order_id)
-    behind, _ = await venue.submit(limit(sym, Side.BUY, case.quantity, price - 2 * inst.tick_size))
+    behind, _ = await venue.submit(limit(sym, Side.BUY, case.quantity, price - 2 * inst.tick_size,
+                                               tif=case.resting_tif))
 
     await wait_until(venue.bus, lambda: _index(conn, _link("user", True), mark) is not None
                      and _index(conn, _link("market", True), mark) is not None)

@@ -1,0 +1,48 @@
+"""A Session on the Kite paper server (``terminal.connect("kite")``): orders that name no time in force get the
+venue's (DAY: Kite has no GTC), part of a lot is refused before anything is journaled or sent, search."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import terminal
+from terminal.model import AssetClass, OrderStatus, TimeInForce
+from terminal.model.numbers import InvalidArgument
+
+D = Decimal
+
+
+@pytest.fixture
+async def session():
+    s = await terminal.connect("kite", always_open=True, connect_timeout_s=5)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+async def test_a_limit_order_without_time_in_force_rests_as_a_day_order(session):
+    q = await session.quote("INFY")
+    price = session.instrument("INFY").snap_price(q.bid * D("0.9"), "down")
+    order = await session.buy("INFY", "1", price)
+    assert order.status is OrderStatus.NEW and order.time_in_force is TimeInForce.DAY
+    canceled = await session.cancel_order("INFY", order.client_order_id)
+    assert canceled.status is OrderStatus.CANCELED
+
+
+async def test_part_of_a_lot_is_refused_by_the_session_before_journaling(session):
+    fut = next(i for i in session.instruments.values() if i.asset_class is AssetClass.FUTURE)
+    sent = len(session.server.request_log)
+    with pytest.raises(InvalidArgument, match="step size"):
+        await session.buy(fut.symbol, fut.step_size + 1)
+    assert not [p for m, p in session.server.request_log[sent:] if m == "POST"]
+    assert not session.open_orders()
+
+
+async def test_search_finds_the_nifty_future_as_typed(session):
+    fut = min((i for i in session.instruments.values()
+               if i.asset_class is AssetClass.FUTURE and i.base_asset == "NIFTY"), key=lambda i: i.expiry)
+    text = f"NIFTY {fut.expiry:%y} {fut.expiry:%b} FUT"
+    found = await session.search(text)
+    assert found and found[0].symbol == fut.symbol
