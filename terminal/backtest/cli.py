@@ -187,6 +187,8 @@ def _optimize(args: argparse.Namespace, prog: str) -> int:
         grid[name] = [value]
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if not args.connect_timeout > 0:
+        raise UsageError("--connect-timeout must be a positive number of seconds")
     if args.max_tries is not None and args.max_tries < 1:
         raise UsageError("--max-tries must be at least 1")
     try:
