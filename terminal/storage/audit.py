@@ -158,7 +158,13 @@ class AuditLog:
                 self._seq, self._last = _count_lines(self.path), _sha(tail)
         self._written = self._seq
         head = _read_head(self.head_path)
-        if head is not None and (head.get("seq"), head.get("hash")) != (self._seq, self._last):
+        if head is not None and (head.get("seq"), head.get("hash")) != (self._seq, self._last) \
+                and _head_in_chain(self.path, head):
+            # the records were appended and fsync'd, the process died before the head was replaced: catch up
+            self._write_head(self._seq, self._last)
+            log.info("audit log %s: the head caught up with the end (record %d) after an interrupted write",
+                     self.path, self._seq)
+        elif head is not None and (head.get("seq"), head.get("hash")) != (self._seq, self._last):
             log.error("audit log %s: its end (record %d) does not match its head (record %s): records were removed "
                       "or changed", self.path, self._seq, head.get("seq"))
             self.record(TAMPERED, "system", head_seq=head.get("seq"), head_hash=head.get("hash"),
@@ -254,15 +260,20 @@ class AuditLog:
                 continue
 
     def verify(self) -> Verification:
-        """Check every record's hash, number and link to the one before, and the end against the head."""
+        """Check every record's hash, number and link to the one before, and the end against the head. A log that
+        goes on, well chained, past the record its head names is a crash between the append and the head's update
+        (the head is written after the records), not tampering."""
+        head = _read_head(self.head_path)
         prev, n = GENESIS, 0
+        head_matched = False
         for n, line in enumerate(self.lines(), start=1):
             problem = _check_line(line, n, prev)
             if problem:
                 return Verification(False, n, n, problem)
             prev = json.loads(line)["hash"]
-        head = _read_head(self.head_path)
-        if head is not None and (head.get("seq"), head.get("hash")) != (n, prev):
+            if head is not None and n == head.get("seq") and prev == head.get("hash"):
+                head_matched = True
+        if head is not None and (head.get("seq"), head.get("hash")) != (n, prev) and not head_matched:
             seq = head.get("seq")
             if isinstance(seq, int) and seq > n:
                 return Verification(False, n, n + 1, f"missing: the log ends at record {n} but its head says "
@@ -309,6 +320,25 @@ def _check_line(line: str, n: int, prev: str) -> str:
 
 def _sha(line: str) -> str:
     return hashlib.sha256(line.encode("utf-8")).hexdigest()
+
+
+def _head_in_chain(path: Path, head: dict[str, Any]) -> bool:
+    """The head names a record of the log (by number and hash) and every record after it chains on from it."""
+    seq, want = head.get("seq"), head.get("hash")
+    if not isinstance(seq, int) or not isinstance(want, str):
+        return False
+    prev, found = GENESIS, seq == 0 and want == GENESIS
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            line = line.rstrip("\n")
+            if _check_line(line, n, prev):
+                return False
+            prev = json.loads(line)["hash"]
+            if n == seq:
+                found = prev == want
+                if not found:
+                    return False
+    return found
 
 
 def _read_head(path: Path | None) -> dict[str, Any] | None:

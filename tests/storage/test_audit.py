@@ -103,6 +103,27 @@ def test_opening_a_log_cut_at_the_end_records_the_evidence(tmp_path, caplog):
     assert "its head said record 3, the file ended at 2" in result.reason
 
 
+def test_a_process_killed_between_the_records_and_the_head_is_no_tampering(tmp_path, caplog):
+    """The writer appends (fsync) and then replaces the head: a SIGKILL between the two leaves a log one batch ahead
+    of its head, every record well chained. That is an interrupted write, not records changed or removed."""
+    path = tmp_path / "a.jsonl"
+    write(path, 3)
+    head = path.with_name(path.name + ".head")
+    before = head.read_text()
+    log = AuditLog(path, "testnet")
+    log.record("order.sent", symbol="BTCUSDT")
+    log.record("order.sent", symbol="ETHUSDT")
+    log.flush()
+    head.write_text(before)  # as if killed after the append, before the head's update
+    assert AuditLog(path, read_only=True).verify().ok
+    reopened = AuditLog(path, "testnet")
+    assert "does not match its head" not in caplog.text
+    assert [r.action for r in reopened.records()][-1] == "order.sent"  # no audit.tampered record
+    assert json.loads(head.read_text())["seq"] == 5  # the head caught up
+    head.write_text(before.replace(json.loads(before)["hash"], "f" * 64))  # a head naming no record of the log
+    assert not AuditLog(path, read_only=True).verify().ok
+
+
 def test_secrets_never_reach_the_file(tmp_path):
     secret = "Zq9wLr0S3cr3tV4lueThatNeverLeaks000111"
     redaction.register(secret)
