@@ -237,18 +237,26 @@ class OrderBook:
         return closes is not None and closes - now_ms <= 1000
 
     def _session_ends(self, now_ms: int) -> None:
-        """DAY orders end with their regular session."""
+        """At the end of the regular session MOC/LOC orders not yet executed in its last second execute (the close
+        auction), then DAY orders end."""
         if self.server.market.always_open:
             return
-        for o in self.live():
+        for o in sorted(self.live(), key=lambda x: x.perm_id):
             was = self._open_sessions.get(o.perm_id)
             is_open = o.item.liquid.is_open(now_ms)
             self._open_sessions[o.perm_id] = is_open
-            if o.tif == "DAY" and was and not is_open and o.released and not o.outside_rth:
+            if not was or is_open or not o.released or o.done:
+                continue
+            if o.order_type in ("MOC", "LOC"):
+                self.set_status(o, "Submitted")
+                self._execute(o, at_close=True)
+            elif o.tif == "DAY" and not o.outside_rth:
                 self.cancel(o, "day order expired")
 
-    def _execute(self, o: Order) -> None:
+    def _execute(self, o: Order, at_close: bool = False) -> None:
         if self.server.faults.hold_fills or o.remaining <= 0 or o.engine_cid is not None:
+            return
+        if o.order_type in ("MOC", "LOC") and not (at_close or self._closing(o, self.server.clock.now_ms())):
             return
         if o.stop_kind and not o.triggered:
             return

@@ -9,7 +9,7 @@ from typing import AsyncIterator, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from ib_async import IB, Future, LimitOrder, MarketOrder, Stock
+from ib_async import IB, Future, LimitOrder, MarketOrder, Order, Stock
 
 from terminal.clock import LiveClock
 from terminal.servers.ib import PaperServer
@@ -78,3 +78,19 @@ async def test_stock_orders_wait_for_the_open_unless_outside_rth_and_day_orders_
     await until(lambda: resting.orderStatus.status == "Submitted", what="working")
     _set_time(friday_premarket, 16, 1)
     await until(lambda: resting.orderStatus.status == "Cancelled", what="the DAY order ended at the close")
+
+
+async def test_market_on_close_orders_wait_for_the_close_and_execute_there(friday_premarket, client):
+    _set_time(friday_premarket, 15, 0)
+    aapl = Stock("AAPL", "SMART", "USD")
+    await client.qualifyContractsAsync(aapl)
+    ticker = client.reqMktData(aapl)
+    await until(lambda: ticker.bid > 0, what="a quote")
+    moc = client.placeOrder(aapl, Order(action="BUY", orderType="MOC", totalQuantity=10))
+    loc = client.placeOrder(aapl, Order(action="BUY", orderType="LOC", totalQuantity=10,
+                                        lmtPrice=round(ticker.bid - 20, 2)))
+    await until(lambda: moc.orderStatus.status == loc.orderStatus.status == "PreSubmitted", what="waiting")
+    assert moc.orderStatus.filled == 0
+    _set_time(friday_premarket, 16, 0)
+    await until(lambda: moc.orderStatus.status == "Filled", what="MOC filled at the close")
+    await until(lambda: loc.orderStatus.status == "Cancelled", what="LOC below the close: not filled")
