@@ -104,13 +104,12 @@ class Exchange:
         self.engine.trade_listeners.append(self._on_trade)
         self._minute = now // MINUTE_MS
 
-    @staticmethod
-    def _seed_ticks(item: Listed, store: KlineStore, day: Day, now_ms: int) -> None:
-        """Ticks from before the server started, one per minute of the last day (its close, its volume, the touch a
+    def _seed_ticks(self, item: Listed, store: KlineStore, day: Day, now_ms: int) -> None:
+        """Ticks from before the server started, one per minute of the last four days (its close, its volume, the touch a
         tick either side): the engine keeps no older trades, and a tick history that starts empty is not TrueData's."""
         tick, size = item.spec.instrument.tick_size, item.spec.quote_size
-        for row in store.klines(Interval.M1, now_ms - 86_400_000, now_ms - MINUTE_MS, limit=1440):
-            if row.volume > 0:
+        for row in store.klines(Interval.M1, now_ms - 4 * 86_400_000, now_ms - MINUTE_MS, limit=4 * 1440):
+            if row.volume > 0 and self.is_open(row.open_time):
                 day.ticks.append(Tick(row.open_time + 59_000, row.close, row.volume, row.close - tick, size,
                                       row.close + tick, size, day.oi, 0))
 

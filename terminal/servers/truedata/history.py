@@ -111,13 +111,15 @@ class History:
                 count = int(q.get("nbars", "200"))
                 span = (MINUTES.get(interval) or 1440 * 31) * 60_000 * (count + 1)
                 end = self.now_ms()
-                start = end - span
+                start = end - (span if self.exchange.always_open else 4 * span + 5 * 86_400_000)  # sessions only
             else:
                 start, end = parse_time(q["from"]), parse_time(q["to"])
                 count = MAX_BARS
         except (KeyError, ValueError):
             return self._text(q, "Invalid parameter value")
         minute_rows = store.klines(Interval.M1, start, end, limit=MAX_BARS)
+        if not self.exchange.always_open:  # TrueData has bars of the trading sessions only
+            minute_rows = [r for r in minute_rows if self.exchange.is_open(r.open_time)]
         rows = [r for r in _group(minute_rows, interval) if start <= r[0] <= end][-count:]
         if not rows:
             return self._text(q, f"No data exists for {name}")

@@ -25,7 +25,9 @@ from .stream import TrueDataStream
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
-MAX_REQUESTS_PER_CALL = 60
+MAX_REQUESTS_PER_CALL = 40
+MAX_WINDOW_MS = 32 * DAY_MS  # the widest window asked at once (after empty ones)
+MAX_GAP_MS = 45 * DAY_MS  # no bar over this long, walking back: the history starts here
 DEPTH_WAIT_S = 10.0
 NO_ORDERS = "TrueData provides market data only: it places no orders (trade this symbol with a broker venue)"
 SEGMENTS = ("eq", "in", "fo")
@@ -167,30 +169,50 @@ class TrueDataVenue:
             rows = await self.rest.last_bars(symbol, code, limit)
             return [convert.bar(symbol, interval, r, now) for r in rows[-limit:]]
         span = max(limit * interval.ms, DAY_MS)
-        rows_out: list[parse.BarRow] = []
-        if start_ms is None:  # the newest ``limit`` bars up to ``end``: walk back
-            cursor = end
-            for _ in range(MAX_REQUESTS_PER_CALL):
-                got = await self.rest.bars(symbol, code, cursor - span + 1, cursor)
-                rows_out = [r for r in got if r.ts_ms <= end] + rows_out
-                cursor -= span
-                if len(rows_out) >= limit or (not got and rows_out):
-                    break
-            rows_out = rows_out[-limit:]
+        if start_ms is None:
+            rows_out = (await self._page_back(symbol, code, end, span, limit))[-limit:]
         else:
-            cursor = start_ms
-            for _ in range(MAX_REQUESTS_PER_CALL):
-                if cursor > end:
-                    break
-                chunk_end = min(end, cursor + span - 1)
-                got = await self.rest.bars(symbol, code, cursor, chunk_end)
-                rows_out += [r for r in got if start_ms <= r.ts_ms <= end and
-                             (not rows_out or r.ts_ms > rows_out[-1].ts_ms)]
-                cursor = chunk_end + 1
-                if len(rows_out) >= limit:
-                    break
-            rows_out = rows_out[:limit]
+            rows_out = (await self._page_forward(symbol, code, start_ms, end, span, limit))[:limit]
         return [convert.bar(symbol, interval, r, now) for r in rows_out]
+
+    async def _page_back(self, symbol: str, code: str, end: int, span: int, limit: int) -> list[parse.BarRow]:
+        """The newest ``limit`` bars up to ``end``, walking back one window a request. Empty windows (nights,
+        weekends, holidays: TrueData has bars only in sessions) double the next window; a stretch of
+        ``MAX_GAP_MS`` without a bar is the start of the history."""
+        rows: list[parse.BarRow] = []
+        cursor, width, gap = end, span, 0
+        for _ in range(MAX_REQUESTS_PER_CALL):
+            got = await self.rest.bars(symbol, code, cursor - width + 1, cursor)
+            got = [r for r in got if r.ts_ms <= end and (not rows or r.ts_ms < rows[0].ts_ms)]  # whole seconds
+            rows = got + rows
+            cursor -= width
+            if len(rows) >= limit:
+                break
+            if got:
+                width, gap = span, 0
+            else:
+                gap += width
+                if gap > MAX_GAP_MS:
+                    break
+                width = min(width * 2, max(span, MAX_WINDOW_MS))
+        return rows
+
+    async def _page_forward(self, symbol: str, code: str, start: int, end: int, span: int,
+                            limit: int) -> list[parse.BarRow]:
+        """The first ``limit`` bars from ``start`` to ``end``, one window a request (empty windows double the next)."""
+        rows: list[parse.BarRow] = []
+        cursor, width = start, span
+        for _ in range(MAX_REQUESTS_PER_CALL):
+            if cursor > end:
+                break
+            chunk_end = min(end, cursor + width - 1)
+            got = await self.rest.bars(symbol, code, cursor, chunk_end)
+            rows += [r for r in got if start <= r.ts_ms <= end and (not rows or r.ts_ms > rows[-1].ts_ms)]
+            cursor = chunk_end + 1
+            if len(rows) >= limit:
+                break
+            width = span if got else min(width * 2, max(span, MAX_WINDOW_MS))
+        return rows
 
     async def ticks(self, symbol: str, start_ms: int, end_ms: int) -> list[parse.TickRow]:
         """Historical ticks (with the touch) of ``symbol`` in a range."""

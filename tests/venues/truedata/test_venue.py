@@ -195,3 +195,27 @@ async def test_trading_calls_are_refused_in_words(venue: Any) -> None:
     with pytest.raises(Rejected, match="market data only"):
         await venue.submit(OrderRequest("RELIANCE", Side.BUY, OrderType.MARKET, quantity=Decimal(1)))
     assert await venue.open_orders() == [] and await venue.balances() == []
+
+
+async def test_history_walks_back_over_nights_and_a_weekend_to_the_bars_asked_for() -> None:
+    """In NSE hours TrueData has bars of the sessions only: on Monday 10:00 IST the last 1000 minutes of bars reach
+    back over the weekend to Thursday, one request window after another (an empty window is not the end)."""
+    now = int(datetime(2026, 12, 7, 10, 0, tzinfo=IST).timestamp() * 1000)
+    clock = SimClock(now)
+    server = PaperServer("127.0.0.1", 0, heartbeat_s=0.2, clock=clock)
+    server.start()
+    venue = make(server, clock=clock)
+    try:
+        await venue.start()
+        bars = await venue.klines("RELIANCE", Interval.M1, end_ms=now - 60_000, limit=1000)
+        times = [b.open_time for b in bars]
+        assert len(bars) == 1000 and times == sorted(set(times)) and times[-1] == now - 60_000
+        days = sorted({datetime.fromtimestamp(t / 1000, IST).strftime("%a") for t in times})
+        assert days == ["Fri", "Mon", "Thu", "Wed"]  # 45 on Monday, 375 a day, Wednesday's last 205
+        assert all(datetime.fromtimestamp(t / 1000, IST).strftime("%H:%M") < "15:30" for t in times)
+        friday_close = int(datetime(2026, 12, 4, 15, 0, tzinfo=IST).timestamp() * 1000)
+        forward = await venue.klines("RELIANCE", Interval.M1, friday_close, now - 60_000, 1000)
+        assert len(forward) == 30 + 45 and forward[0].open_time == friday_close and forward[-1].open_time == now - 60_000
+    finally:
+        await venue.close()
+        server.stop()
