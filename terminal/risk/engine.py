@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..bus import Bus
-from ..model import (ZERO, BalancesUpdated, Fill, Instrument, OrderRequest, OrderUpdated, QuoteTick, Side, Ticker24h,
+from ..model import (ZERO, BalancesUpdated, Fill, Instrument, OrderRequest, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h,
                      TradeTick, fmt)
 from ..storage.audit import AuditSink
 from . import rules
@@ -180,7 +180,10 @@ class RiskEngine:
                       threshold=lim.loss.max_daily_loss if cls is DailyLossLimitHit else lim.loss.max_drawdown)
         sym = lim.for_symbol(ins.symbol)
         rules.check_size(request, ins, sym, qty, notional)
-        rules.check_band(request, ins, lim.band, market)
+        if not (closing and request.type is OrderType.MARKET):
+            # a market order that only closes (a stop-loss firing, a flatten) is never held back by a wide spread:
+            # being unable to get out is the worse outcome
+            rules.check_band(request, ins, lim.band, market)
         rules.check_position(ins, sym, side, qty, position, working, px)
         if lim.max_gross_exposure is not None and not closing:
             self._check_exposure(request, ins, qty, px, working_orders)

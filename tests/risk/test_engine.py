@@ -144,6 +144,10 @@ def test_market_orders_only_while_the_spread_is_narrow_enough():
                                             r"than the 0.1% allowed for market orders$"):
         desk.check(market(Side.BUY, "0.001"))
     desk.check(limit(Side.BUY, "0.001", "79000.00"))  # a limit order does not cross the spread blindly
+    desk.hold("BTC", "0.5")  # a market SELL that only closes (a stop-loss firing) goes out however wide the spread
+    desk.check(market(Side.SELL, "0.5"))
+    with pytest.raises(SpreadTooWide):
+        desk.check(market(Side.SELL, "0.6"))  # past the position: it opens a short, the limit holds
     desk.quotes.pop("BTCUSDT")
     with pytest.raises(NoReferencePrice, match="the spread limit cannot be checked"):
         desk.check(market(Side.BUY, "0.001"))
