@@ -4,7 +4,8 @@ credentials username/password."""
 from __future__ import annotations
 
 from ...model import AssetClass, Interval
-from ..ports import AdapterInfo, Capabilities, CredentialField, CredentialSpec, EnvironmentSpec, RateLimit
+from ..ports import (AdapterInfo, Capabilities, ConnectOption, CredentialField, CredentialSpec, EnvironmentSpec,
+                     RateLimit)
 
 NAME = "truedata"
 
@@ -40,6 +41,8 @@ INFO = AdapterInfo(
         rate_limits=(RateLimit("requests", 10, 1.0),), market_hours=True,
         streaming_quotes=True, streaming_depth=True, trading=False,
     ),
+    options=(ConnectOption("ws_url", "Real-time address", LIVE["ws_url"], environments=("live",),
+                           help="TrueData gives each account its port (8082, 8084, 8086...)"),),
     extra={"currency": "INR", "data_only": True,
            "symbols": "NSE tickers (RELIANCE), indices with spaces (NIFTY 50), continuous futures NIFTY-I"},
 )

@@ -36,3 +36,9 @@ async def test_live_needs_confirmation_and_every_environment_needs_a_login() -> 
         registry.create("truedata", "live", credentials={})
     with pytest.raises(ValueError, match="ws_url and history_url"):
         registry.create("truedata", "sandbox", credentials={"username": "u1", "password": "x"})
+
+
+def test_add_venue_asks_for_the_live_real_time_address_only() -> None:
+    (option,) = registry.info("truedata").options
+    assert option.name == "ws_url" and option.applies_to("live") and not option.applies_to("sandbox")
+    assert option.parse("") == "wss://push.truedata.in:8084"
