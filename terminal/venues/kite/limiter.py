@@ -1,7 +1,7 @@
 """Kite's documented request and order limits (reference §12.5), kept on our side so the venue rarely says 429.
 
-Each endpoint class has its own requests-per-second window (quotes 1/s, historical candles 3/s, order placement and
-everything else 10/s); order placement also counts against 200 orders a minute and 3000 a day. ``acquire`` waits
+Each endpoint class has its own requests-per-second window (quotes 1/s, historical candles 3/s, order placement,
+order modification/cancellation and everything else 10/s); order placement also counts against 200 orders a minute and 3000 a day. ``acquire`` waits
 for a free slot when the wait is short (up to ``max_wait_s``) and otherwise raises ``RateLimited`` with the time to
 wait, so nothing is sent that the venue would refuse for its rate. Times are monotonic seconds.
 """
@@ -14,13 +14,14 @@ from typing import Callable
 
 from ..ports import RateLimit, RateLimited
 
-QUOTE, HISTORY, ORDER, OTHER = "quote", "history", "order", "other"
+QUOTE, HISTORY, ORDER, MODIFY, OTHER = "quote", "history", "order", "modify", "other"
 
 #: class -> windows of (limit, seconds)
 LIMITS: dict[str, tuple[tuple[int, float], ...]] = {
     QUOTE: ((1, 1.0),),
     HISTORY: ((3, 1.0),),
     ORDER: ((10, 1.0), (200, 60.0), (3000, 86_400.0)),
+    MODIFY: ((10, 1.0),),  # order modification and cancellation (counted apart from placement, as Kite does)
     OTHER: ((10, 1.0),),
 }
 
@@ -31,9 +32,11 @@ DECLARED = (RateLimit("requests", 10, 1.0), RateLimit("orders", 10, 1.0), RateLi
 
 class Limiter:
     def __init__(self, limits: dict[str, tuple[tuple[int, float], ...]] | None = None, *, max_wait_s: float = 2.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 margin_s: float = 0.1, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits or LIMITS
         self.max_wait_s = max_wait_s
+        #: added to every window: requests sent a window apart may arrive closer together (network jitter)
+        self.margin_s = margin_s
         self._clock = clock
         self._sent: dict[tuple[str, int], deque[float]] = {}
         self._lock = asyncio.Lock()
@@ -45,10 +48,11 @@ class Limiter:
         longest = 0.0
         for i, (limit, window) in enumerate(self.limits.get(kind, self.limits[OTHER])):
             sent = self._sent.setdefault((kind, i), deque())
-            while sent and sent[0] <= now - window:
+            span = window + self.margin_s
+            while sent and sent[0] <= now - span:
                 sent.popleft()
             if len(sent) >= limit:
-                longest = max(longest, sent[len(sent) - limit] + window - now)
+                longest = max(longest, sent[len(sent) - limit] + span - now)
         return longest
 
     async def acquire(self, kind: str) -> None:

@@ -34,11 +34,11 @@ from urllib3.exceptions import NewConnectionError
 from ..ports import (AuthError, MayHaveLanded, RateLimited, Rejected, SessionExpired, TemporaryError, UnknownOrder,
                      VenueError)
 from .enums import AUTH_EXCEPTIONS, NETWORK_EXCEPTION, TOKEN_EXCEPTION
-from .limiter import HISTORY, ORDER, OTHER, QUOTE, Limiter
+from .limiter import HISTORY, MODIFY, ORDER, OTHER, QUOTE, Limiter
 
 log = logging.getLogger(__name__)
 _MISSING_ORDER = ("not found", "does not exist", "invalid order id", "invalid `order_id`", "no such order")
-__all__ = ["KiteRest", "checksum", "outcome", "HISTORY", "ORDER", "OTHER", "QUOTE"]
+__all__ = ["KiteRest", "checksum", "outcome", "HISTORY", "MODIFY", "ORDER", "OTHER", "QUOTE"]
 
 
 def checksum(api_key: str, token: str, api_secret: str) -> str:
@@ -254,17 +254,18 @@ class KiteRest:
 
     async def modify_order(self, variety: str, order_id: str, params: Mapping[str, Any]) -> str:
         data = await self.call("PUT", f"/orders/{variety}/{order_id}",
-                               {"variety": variety, "order_id": order_id, **params})
+                               {"variety": variety, "order_id": order_id, **params}, kind=MODIFY)
         return str(data["order_id"])
 
     async def cancel_order(self, variety: str, order_id: str, parent_order_id: str | None = None) -> str:
-        data = await self.call("DELETE", f"/orders/{variety}/{order_id}", {"parent_order_id": parent_order_id})
+        data = await self.call("DELETE", f"/orders/{variety}/{order_id}", {"parent_order_id": parent_order_id},
+                               kind=MODIFY)
         return str(data["order_id"])
 
     async def place_gtt(self, kind: str, condition: Mapping[str, Any], orders: Sequence[Mapping[str, Any]]) -> int:
         data = await self.call("POST", "/gtt/triggers", {
             "type": kind, "condition": json.dumps(condition, default=_json_number),
-            "orders": json.dumps(orders, default=_json_number)}, kind=ORDER)
+            "orders": json.dumps(orders, default=_json_number)})
         return int(data["trigger_id"])
 
     async def delete_gtt(self, trigger_id: int) -> int:

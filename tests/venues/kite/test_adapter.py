@@ -125,7 +125,7 @@ async def test_part_of_a_lot_is_refused_before_anything_is_sent(kite, kite_serve
     lot = (await kite.instruments())[sym].step_size
     sent = len(kite_server.request_log)
     with pytest.raises(Rejected, match="multiple of the step size"):
-        await kite.submit(OrderRequest(sym, Side.BUY, OrderType.MARKET, lot - 1,
+        await kite.submit(OrderRequest(sym, Side.BUY, OrderType.MARKET, lot + 1,
                                        options=OrderOptions.make(params={"product": "MIS"})))
     assert not [p for m, p in kite_server.request_log[sent:] if m == "POST"]
 

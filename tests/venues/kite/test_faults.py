@@ -5,15 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from kiteconnect import KiteConnect
 
 import terminal
-from terminal.model import OrderOptions, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from terminal.model import ConnectionChanged, OrderOptions, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from terminal.venues.kite import RedirectListener, follow_redirects, login
+from terminal.venues.kite.rest import KiteRest
 from terminal.venues.kite.tags import tag_for
 from terminal.venues.ports import SessionExpired
 
 from ..binance.recorder import Recorder
-from terminal.model import ConnectionChanged
 
 D = Decimal
 
@@ -23,8 +23,6 @@ async def test_fault_run_loses_and_duplicates_no_order():
     server = session.server
     rec = Recorder()
     session.venue.bus.subscribe(None, rec)
-    creds = server.builtin_credentials()
-    official = KiteConnect(creds["api_key"], access_token=creds["access_token"], root=server.url)
     try:
         q = await session.venue.quote("INFY")
         inst = session.instrument("INFY")
@@ -47,7 +45,7 @@ async def test_fault_run_loses_and_duplicates_no_order():
         sent.append(await session.place_order(resting()))
         assert all(o.status is OrderStatus.NEW for o in sent), [o.status for o in sent]
 
-        at_venue = official.orders()
+        at_venue = await session.venue.rest.orders()  # the raw order book (Kite's records, through our limiter)
         for o in sent:
             mine = [r for r in at_venue if r.get("tag") == tag_for(o.client_order_id)]
             assert len(mine) == 1, (o.client_order_id, mine)  # exactly once: none lost, none twice
@@ -57,18 +55,21 @@ async def test_fault_run_loses_and_duplicates_no_order():
         with pytest.raises(SessionExpired):
             await session.place_order(resting())
         assert session.expired and "log in again" in session.expired
-        assert len(official_orders_after_expiry(server)) == len(sent)  # the refused order was never sent
+        assert len(await orders_after_a_new_login(server)) == len(sent)  # the refused order was never sent
     finally:
         await session.close()
 
 
-def official_orders_after_expiry(server) -> list[dict]:
-    """The server's own order book, read with a fresh login (the old tokens are dead)."""
-    import requests
-
+async def orders_after_a_new_login(server) -> list[dict]:
+    """The server's order book, read with a fresh login (the old tokens are dead)."""
     creds = server.builtin_credentials()
-    page = requests.get(server.login_url(creds["api_key"]) + "&autologin=1", allow_redirects=False, timeout=10)
-    token = page.headers["Location"].split("request_token=")[1].split("&")[0]
-    kite = KiteConnect(creds["api_key"], root=server.url)
-    kite.set_access_token(kite.generate_session(token, creds["api_secret"])["access_token"])
-    return kite.orders()
+    listener = await RedirectListener.open("http://127.0.0.1:0/")
+    server.register_app(creds["api_key"], creds["api_secret"], listener.url)
+    options = server.adapter_options()
+    result = await login(creds["api_key"], creds["api_secret"], root=options["root"], login_base=options["login_url"],
+                         listener=listener, open_browser=follow_redirects, timeout_s=30)
+    rest = KiteRest(options["root"], creds["api_key"], result.access_token)
+    try:
+        return await rest.orders()
+    finally:
+        await rest.close()

@@ -78,7 +78,7 @@ def test_expiry_is_the_next_six_in_the_morning_ist():
 
 def test_limiter_windows_per_endpoint_class():
     now = [100.0]
-    lim = Limiter(clock=lambda: now[0])
+    lim = Limiter(margin_s=0.0, clock=lambda: now[0])
     for kind, limit in (("quote", 1), ("history", 3), ("order", 10), ("other", 10)):
         for _ in range(limit):
             assert lim.wait_s(kind) == 0
@@ -91,7 +91,7 @@ def test_limiter_windows_per_endpoint_class():
 
 async def test_limiter_refuses_a_long_wait_as_rate_limited():
     now = [0.0]
-    lim = Limiter({"order": ((2, 60.0),), "other": ((10, 1.0),)}, clock=lambda: now[0])
+    lim = Limiter({"order": ((2, 60.0),), "other": ((10, 1.0),)}, margin_s=0.0, clock=lambda: now[0])
     await lim.acquire("order")
     await lim.acquire("order")
     with pytest.raises(RateLimited) as info:
