@@ -13,6 +13,7 @@ Automation (the book and the ticket hidden; the automation docks tall and wide):
               |-----------------------------------------------------
               | strategies · backtest · orders & positions
 
+News is tabbed with the blotters, Fundamentals with the book (with the log where the book is hidden).
 Docks other packages add (``MainWindow.add_dock``) and that no preset names are tabbed with the blotters.
 Proportions are fractions of the window; Qt keeps every dock at least at its minimum size.
 """
@@ -31,8 +32,8 @@ Area = Qt.DockWidgetArea
 H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
 #: The docks each preset shows; every other known dock is hidden (the View menu brings it back).
 SHOWN = {TRADING: {"watchlist", "chart", "book", "order_entry", "blotters", "log", "health", "alerts", "strategies",
-                   "backtest"},
-         AUTOMATION: {"watchlist", "chart", "blotters", "log", "health", "alerts", "strategies", "backtest"}}
+                   "backtest", "news", "fundamentals"},
+         AUTOMATION: {"watchlist", "chart", "blotters", "log", "health", "alerts", "strategies", "backtest", "news"}}
 KNOWN = SHOWN[TRADING] | SHOWN[AUTOMATION]
 
 
@@ -68,7 +69,7 @@ def arrange(window: Any, preset: str) -> None:
         split("book", "order_entry", H)
         split("chart", "blotters", V)
         split("order_entry", "log", V)
-        front = ("blotters", "log")
+        front = ("blotters", "log", "book")
     else:
         split("watchlist", "chart", H)
         split("chart", "blotters", V)
@@ -80,8 +81,12 @@ def arrange(window: Any, preset: str) -> None:
         front = ("strategies", "log")
     tab("log", "health")
     tab("log", "alerts")
-    for name in ("strategies", "backtest"):
+    for name in ("strategies", "backtest", "news"):  # the headlines want the width under the chart
         tab("blotters", name)
+    if "book" in d and "book" in shown:
+        tab("book", "fundamentals")  # a narrow column of values, beside the chart
+    else:
+        tab("log", "fundamentals")
     for name, dock in d.items():  # another package's dock: with the blotters, shown as it was added
         if name not in KNOWN and "blotters" in d:
             window.tabifyDockWidget(d["blotters"], dock)

@@ -397,7 +397,8 @@ class SessionLink:
             old, self._book_symbol = self._book_symbol, symbol
             if old:
                 await s.unwatch_book(old)
-            await s.watch_book(symbol)
+            if self._streams_depth(symbol):  # a data provider without a book (Finnhub): bars and quotes only
+                await s.watch_book(symbol)
         key = (symbol, interval)
         if self._bars_key != key:
             old_key, self._bars_key = self._bars_key, key
@@ -409,6 +410,12 @@ class SessionLink:
             return  # the user moved on
         self.w.chart.set_bars(*bars_to_arrays(bars), symbol=symbol, timeframe=interval)
         self._chart_markers()
+
+    def _streams_depth(self, key: str) -> bool:
+        """Whether the session ``key``'s market data comes from declares an order-book stream."""
+        venue = self.workspace.session(self.venues.data_source(key)).venue
+        caps = getattr(getattr(venue, "info", None), "capabilities", None)
+        return bool(getattr(caps, "streaming_depth", True))
 
     def _on_history_needed(self, _left_ms: object) -> None:
         """The user panned past the loaded history: load the page of bars before it."""

@@ -74,6 +74,10 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.watchlist = WatchlistWidget(self)
         self.alerts = AlertsWidget(self)  # price and condition alerts of the session (market.alerts)
+        from .widgets.fundamentals import FundamentalsWidget
+        from .widgets.news import NewsWidget
+        self.news = NewsWidget(self)  # headlines from a news provider (Finnhub), tabbed with the blotters
+        self.fundamentals = FundamentalsWidget(self)  # the selected symbol's fundamentals, tabbed with the book
         self.chart: Any = make_chart(self)  # ChartWidget (terminal.ui.chart) or its placeholder
         if hasattr(self.chart, "set_indicator_store"):  # each symbol's indicators, saved with the settings
             from .chart.store import SettingsStore
@@ -140,7 +144,8 @@ class MainWindow(QMainWindow):
                                     ("book", self.book_trades, "Book && trades"),
                                     ("order_entry", self.order_entry, "Order entry"),
                                     ("blotters", self.blotters, "Orders && positions"), ("log", self.log_widget, "Log"),
-                                    ("health", self.health, "Feed health"), ("alerts", self.alerts, "Alerts")):
+                                    ("health", self.health, "Feed health"), ("alerts", self.alerts, "Alerts"),
+                                    ("news", self.news, "News"), ("fundamentals", self.fundamentals, "Fundamentals")):
             self.add_dock(name, widget, Area.LeftDockWidgetArea, title)
         self.view_menu.addSeparator()
         from .automation import install_automation_docks  # backtest and strategies, tabbed with the blotters

@@ -43,12 +43,14 @@ class TerminalStatusBar(QStatusBar):
         self.latency_label = QLabel("latency —", self)
         self.offset_label = QLabel("clock —", self)
         self.rate_label = QLabel("weight —", self)
+        self.budget_label = QLabel("", self)  # request budgets per minute: "finnhub: 12/60 req/min", amber past 80%
+        self.budget_label.hide()
         self.clock_label = QLabel("", self)
         for w in (self.env_label, self.conn_label, self.trading_label):
             self.addWidget(w)
         # the lock and the risk summary are permanent widgets: a status message never hides them
         for w in (self.expired_label, self.login_button, self.lock_label, self.key_label, self.risk_label, self.latency_label, self.offset_label, self.rate_label,
-                  self.clock_label):
+                  self.budget_label, self.clock_label):
             self.addPermanentWidget(w)
         self.set_connection("connecting", "connecting…")
         theme.style(self)
@@ -161,6 +163,26 @@ class TerminalStatusBar(QStatusBar):
         elif weight_used is not None:
             self.rate_label.setText(f"weight {weight_used}")
         self.clock_label.setText(time.strftime("%H:%M:%S"))
+
+    def set_budgets(self, budgets: list[tuple[str, int, int, float]]) -> None:
+        """Request budgets (not Binance weight): ``(venue, used, limit, window_s)`` each, said as "finnhub: 12/60
+        req/min", in amber past 80% of any. The weight label makes way when no venue reports weight."""
+        parts = []
+        hot = False
+        for venue, used, limit, window_s in budgets:
+            per = "min" if window_s == 60 else f"{window_s:g} s"
+            parts.append(f"{venue}: {used}/{limit} req/{per}")
+            hot = hot or (limit > 0 and used > 0.8 * limit)
+        text = " · ".join(parts)
+        name = "connWait" if hot else ""
+        if self.budget_label.text() != text or self.budget_label.objectName() != name:
+            self.budget_label.setText(text)
+            self.budget_label.setObjectName(name)
+            self.budget_label.setToolTip("Requests used in the provider's current window of its per-minute budget, "
+                                         "shared by the chart, the watchlist, news and strategies")
+            self._repolish(self.budget_label)
+        self.budget_label.setVisible(bool(parts))
+        self.rate_label.setVisible(not parts or not self.rate_label.text().startswith("weight —"))
 
     @staticmethod
     def _repolish(w: QLabel) -> None:

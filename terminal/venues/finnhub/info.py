@@ -31,6 +31,7 @@ INFO = AdapterInfo(
         intervals=INTERVALS, rate_limits=(RateLimit("requests", FREE_PER_MINUTE, 60.0),
                                           RateLimit("requests", PER_SECOND, 1.0)),
         streaming_quotes=True, streaming_depth=False, trading=False,
+        market_hours=True,  # US stocks trade in US hours (the paper server too, unless always_open)
     ),
     extra={"quotes": "L1 from trades: Finnhub streams trades, not quotes (bid = ask = the last trade)",
            "candles": "1m 5m 15m 30m 1h 1d 1w 1M are Finnhub resolutions; 3m is aggregated from 1m, 2h 4h 6h 8h 12h "
