@@ -42,3 +42,33 @@ async def test_the_adapter_connects_to_the_paper_server_with_its_account_and_def
     futures = [i for i in listed.values() if i.base_asset == "ES"]
     assert futures and futures[0].title.startswith("ES ") and futures[0].title.endswith(" CME future")
     await rec.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.stream == "market" and e.connected)
+
+
+async def test_a_client_id_already_connected_is_refused_as_such_naming_the_remedy(ib, ib_server):
+    from terminal.venues.ports import AuthError
+    venue, _ = ib
+    twin = create("paper", **ib_server.adapter_options(), client_id=venue.client_id, connect_timeout_s=3)
+    with pytest.raises(AuthError) as exc:
+        await twin.start()
+    await twin.close()
+    assert exc.value.message == (f"client id {venue.client_id} is already in use by another program connected to "
+                                 "TWS/Gateway: connect with another client id")
+    assert venue.connected  # the first connection is left alone
+
+
+async def test_farm_notices_are_kept_and_1101_subscribes_market_data_again(ib, ib_server):
+    from terminal.model import QuoteTick
+    venue, rec = ib
+    assert venue.health()["market"].extra["farms"]  # 2104/2106/2158 at connect
+    await venue.watch_quotes("AAPL")
+    await rec.wait_for(lambda e: isinstance(e, QuoteTick) and e.symbol == "AAPL", timeout=15)
+    ib_server.connectivity_lost()
+    await rec.wait_for(lambda e: isinstance(e, ConnectionChanged) and not e.connected and "1100" in e.reason)
+    assert not venue.connected
+    ib_server.connectivity_restored(data_lost=True)  # 1101: the server forgot every subscription
+    up = await rec.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and "subscribed again" in
+                            e.reason)
+    mark = rec.events.index(up)
+    await rec.wait_for(lambda e: isinstance(e, QuoteTick) and e.symbol == "AAPL" and rec.events.index(e) > mark,
+                       timeout=15, past=False)
+    assert venue.connected

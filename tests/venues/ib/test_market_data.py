@@ -95,3 +95,12 @@ async def test_watch_bars_publishes_the_forming_bar(ib):
     await venue.watch_bars("AAPL", Interval.M1)
     b = await rec.wait_for(lambda e: isinstance(e, Bar) and e.symbol == "AAPL", timeout=20)
     assert b.interval is Interval.M1 and b.high >= b.low
+
+
+async def test_without_a_live_subscription_quotes_fall_back_to_delayed_data_and_say_so(ib, ib_server):
+    venue, rec = ib
+    ib_server.call(lambda: setattr(ib_server.faults, "live_data", False))  # 354 for live data, 10167 for delayed
+    await venue.watch_quotes("MSFT")
+    q = await rec.wait_for(lambda e: isinstance(e, QuoteTick) and e.symbol == "MSFT", timeout=15)
+    assert 0 < q.bid < q.ask
+    assert venue.is_delayed("MSFT") and venue.health()["market"].extra["delayed"] == ["MSFT"]
