@@ -136,6 +136,8 @@ class Order:
     #: its family has been transmitted (an order with transmit=1 arrived)
     released: bool = False
     cid_seq: int = 0
+    #: when it ended (filled, cancelled, rejected), epoch ms
+    done_ms: int = 0
     children: list[int] = field(default_factory=list)
 
     @property

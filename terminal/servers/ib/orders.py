@@ -46,6 +46,8 @@ class OrderBook:
         self.next_perm = 1_000_001
         self.exec_seq = 0
         self.used_ids: dict[int, int] = {}
+        #: (client id, order id) of orders refused when placed: their ids are spent
+        self.refused: set[tuple[int, int]] = set()
         #: called after every fill (account streams)
         self.fill_listeners: list[Callable[[Fill], None]] = []
         self._open_sessions: dict[int, bool] = {}
@@ -132,6 +134,7 @@ class OrderBook:
             return
         self._pull(o)
         o.status = "Cancelled"
+        o.done_ms = self.server.clock.now_ms()
         for conn in self._owners(o):
             conn.send(*order_status(o))
             conn.error(o.order_id, 202, f"Order Canceled - reason:{reason}")
@@ -143,6 +146,7 @@ class OrderBook:
     def reject(self, o: Order, code: int, text: str) -> None:
         self._pull(o)
         o.status = "Inactive"
+        o.done_ms = self.server.clock.now_ms()
         for conn in self._owners(o):
             conn.error(o.order_id, code, text)
             conn.send(*order_status(o))
@@ -167,6 +171,7 @@ class OrderBook:
             self._release(o)
         if o.remaining <= 0:
             o.status = "Filled"
+            o.done_ms = self.server.clock.now_ms()
         else:
             o.status = self.desired_status(o)
         self.report(o)
@@ -316,6 +321,7 @@ class OrderBook:
         self.fills.append(fill)
         if o.remaining <= 0:
             o.status = "Filled"
+            o.done_ms = self.server.clock.now_ms()
         for conn in self._owners(o):
             conn.send(*exec_details(-1, fill))
             if o.status == "Filled":

@@ -10,7 +10,7 @@ from .connection import Connection, handles
 from .contracts import Listed
 from .contracts_api import NO_DEFINITION, resolve
 from .order import DONE, TIFS, TYPES, Order, Placed, read_place_order
-from .reports import commission_report, exec_details, open_order, order_status
+from .reports import commission_report, completed_order, exec_details, open_order, order_status
 from .wire import Fields
 
 if TYPE_CHECKING:
@@ -89,19 +89,30 @@ def place_order(server: "PaperServer", conn: Connection, f: Fields) -> None:
     p = read_place_order(f)
     client_id = conn.client_id or 0
     book = server.orders
-    found = [i for i in resolve(server, p.query)]
+    key = (client_id, p.order_id)
+    existing = book.orders.get(key)
+
+    def refuse(code: int, text: str) -> None:
+        if existing is None and not p.what_if:  # the id is spent: placing it again is a duplicate (103)
+            book.refused.add(key)
+            book.note_id(client_id, p.order_id)
+        conn.error(p.order_id, code, text)
+
+    if existing is None and (key in book.refused or p.order_id <= 0):
+        conn.error(p.order_id, 103, "Duplicate order id")
+        return
+    found = resolve(server, p.query)
     if len(found) != 1:
-        conn.error(p.order_id, 200, NO_DEFINITION)
+        refuse(200, NO_DEFINITION)
         return
     item = found[0]
     problem = _problem(server, p, item)
     if problem:
-        conn.error(p.order_id, *problem)
+        refuse(*problem)
         return
     if p.what_if:
         _what_if(server, conn, p, item)
         return
-    existing = book.orders.get((client_id, p.order_id))
     if existing is not None:
         if existing.status in DONE or existing.item is not item or existing.action != p.action:
             conn.error(p.order_id, 103, "Duplicate order id")
@@ -116,20 +127,15 @@ def place_order(server: "PaperServer", conn: Connection, f: Fields) -> None:
                                **({"trail_stop": p.trail_stop} if p.trail_stop is not None else {})})
         book.work()
         return
-    if p.order_id <= 0:
-        conn.error(p.order_id, 103, "Duplicate order id")
-        return
     if server.faults.reject_reasons:
-        book.note_id(client_id, p.order_id)
-        conn.error(p.order_id, 201, REJECTED + server.faults.reject_reasons.pop(0))
+        refuse(201, REJECTED + server.faults.reject_reasons.pop(0))
         return
     if p.parent_id and (client_id, p.parent_id) not in book.orders:
-        conn.error(p.order_id, 201, REJECTED + f"parent order {p.parent_id} not found")
+        refuse(201, REJECTED + f"parent order {p.parent_id} not found")
         return
     margin = None if p.parent_id else _margin_problem(server, item, p.action == "BUY", p.qty)
     if margin:
-        book.note_id(client_id, p.order_id)
-        conn.error(p.order_id, 201, margin)
+        refuse(201, margin)
         return
     order = _new_order(server, conn, p, item, book.new_perm_id())
     book.add(order)
@@ -176,6 +182,10 @@ def all_open_orders(server: "PaperServer", conn: Connection, f: Fields) -> None:
 
 @handles(99)
 def completed_orders(server: "PaperServer", conn: Connection, f: Fields) -> None:
+    now = server.clock.now_ms()
+    for o in sorted(server.orders.orders.values(), key=lambda x: x.perm_id):
+        if o.done:
+            conn.send(*completed_order(o, o.done_ms or now))
     conn.send(102)
 
 

@@ -62,3 +62,21 @@ def exec_details(req_id: int, fill: Fill) -> list[object]:
 def commission_report(fill: Fill) -> list[object]:
     realized = fill.realized if fill.realized else UNSET_DOUBLE
     return [59, 1, fill.exec_id, fill.commission, "USD", realized, UNSET_DOUBLE, ""]
+
+
+def completed_order(o: Order, completed_ms: int) -> list[object]:
+    """completedOrder (101) at server version 157 (it carries no orderId: TWS identifies it by permId)."""
+    item = o.item
+    return [101, *item.c_block(), o.action, o.qty, o.order_type, o.lmt, o.aux, o.tif, o.oca_group, o.account, "O", 0,
+            o.order_ref, o.perm_id, o.outside_rth, 0, 0, "", "", "", "", "",
+            "", o.good_till, "", "", "", 0, "", -1, "", "", "", "", "", 0, 0, 0, "", o.oca_type, 0, "", "", "", "",
+            0, "", o.trail_stop, o.trailing_pct, "",
+            0, 0, 0,
+            "", "", "",
+            "",
+            "", "", 0, 0,
+            "",
+            0, o.status, 0, 0,
+            0,
+            o.trail_stop, o.lmt_offset, "", 0, 0, "", o.filled, "", 0, "", 0, 0, "",
+            exec_time(completed_ms), "Cancelled by Trader" if o.status == "Cancelled" else o.status]

@@ -87,3 +87,19 @@ async def test_orders_and_fills_survive_a_dropped_connection_and_come_back_on_re
     assert [f.execution.orderRef for f in again.fills()] == ["fill-me"]
     assert again.client.getReqId() > used
     assert {p.contract.symbol: p.position for p in again.positions()} == {"AAPL": -10}
+
+
+async def test_completed_orders_list_the_filled_and_cancelled_ones(ib):
+    aapl = await _aapl(ib)
+    filled = ib.placeOrder(aapl, MarketOrder("BUY", 1, orderRef="done-1"))
+    resting = ib.placeOrder(aapl, LimitOrder("BUY", 1, 100.0, orderRef="done-2"))
+    await until(lambda: filled.orderStatus.status == "Filled" and resting.orderStatus.status == "Submitted",
+                what="one filled, one working")
+    ib.cancelOrder(resting.order)
+    await until(lambda: resting.orderStatus.status == "Cancelled", what="cancelled")
+    done = await ib.reqCompletedOrdersAsync(apiOnly=True)
+    by_ref = {t.order.orderRef: t for t in done}
+    assert set(by_ref) == {"done-1", "done-2"}
+    assert by_ref["done-1"].orderStatus.status == "Filled" and by_ref["done-1"].order.filledQuantity == 1
+    assert by_ref["done-2"].orderStatus.status == "Cancelled"
+    assert by_ref["done-1"].order.permId == filled.order.permId

@@ -166,6 +166,10 @@ async def test_rejections_201_for_the_reason_switch_110_off_tick_103_reused_id_a
     again.orderId = done.order.orderId
     ib.client.placeOrder(again.orderId, aapl, again)
     await until(lambda: (done.order.orderId, 103) in [(r, c) for r, c, _ in errors], what="103")
+    refused_again = LimitOrder("BUY", 1, 100.0)
+    refused_again.orderId = rejected.order.orderId  # the id of the refused order is spent too
+    ib.client.placeOrder(refused_again.orderId, aapl, refused_again)
+    await until(lambda: (rejected.order.orderId, 103) in [(r, c) for r, c, _ in errors], what="103 again")
     huge = ib.placeOrder(aapl, MarketOrder("BUY", 100_000))
     await until(lambda: huge.orderStatus.status == "Cancelled", what="margin refusal")
     [msg] = [m for r, c, m in errors if r == huge.order.orderId and c == 201]
