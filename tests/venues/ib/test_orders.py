@@ -128,3 +128,48 @@ async def test_an_oco_pair_shares_a_group_and_one_filling_cancels_the_other(ib, 
     for cid, status in ((first.client_order_id, OrderStatus.FILLED), (second.client_order_id, OrderStatus.CANCELED)):
         await rec.wait_for(lambda e, c=cid, s=status: isinstance(e, OrderUpdated) and e.order.client_order_id == c
                            and e.order.status is s, timeout=20)
+
+
+async def test_an_order_ib_rejects_is_rejected_with_ibs_reason(ib, ib_server):
+    venue, _ = ib
+    low, _, _ = await _away(venue)
+    ib_server.reject_next_order("Insufficient margin for this order")
+    with pytest.raises(Rejected) as exc:
+        await venue.submit(req(price=low))
+    assert type(exc.value) is Rejected and "Insufficient margin for this order" in exc.value.reason
+
+
+async def test_a_trailing_stop_follows_the_market_and_fires_when_it_turns(ib, ib_server):
+    venue, rec = ib
+    await venue.submit(req(type_=OrderType.MARKET, qty="5"))
+    bid = (await venue.quote("AAPL")).bid
+    ins = (await venue.instruments())["AAPL"]
+    trail = req(type_=OrderType.STOP_LOSS, side=Side.SELL, qty="5", options=OrderOptions(trail_amount=D(2)))
+    placed, _ = await venue.submit(trail)
+    assert placed.is_open and placed.options.trail_amount == D(2)
+    ib_server.move_price("AAPL", ins.snap_price(bid + 10))  # the stop follows up to about bid + 8
+    ib_server.move_price("AAPL", ins.snap_price(bid + 5))  # 5 below the top: it fires
+    await rec.wait_for(lambda e: isinstance(e, OrderUpdated) and e.order.client_order_id == trail.client_order_id
+                       and e.order.status is OrderStatus.FILLED, timeout=20)
+    fill = await rec.wait_for(lambda e: isinstance(e, Fill) and e.client_order_id == trail.client_order_id)
+    assert fill.price > bid + 4
+
+
+async def test_after_a_restart_the_same_client_id_finds_its_working_orders_by_client_order_id(ib, ib_server):
+    from terminal.venues.ib import create
+    venue, _ = ib
+    low, _, _ = await _away(venue)
+    r = req(price=low, time_in_force=TimeInForce.GTC)
+    placed, _ = await venue.submit(r)
+    client_id = venue.client_id
+    await venue.close()  # the terminal stops; the order keeps working at IB
+    again = create("sandbox", **ib_server.adapter_options(), client_id=client_id)
+    await again.start()
+    try:
+        found = await again.query_order("AAPL", r.client_order_id)
+        assert (found.client_order_id, found.venue_order_id, found.status, found.price) == (
+            r.client_order_id, placed.venue_order_id, OrderStatus.NEW, low)
+        assert r.client_order_id in {o.client_order_id for o in await again.open_orders("AAPL")}
+        assert (await again.cancel_order("AAPL", r.client_order_id)).status is OrderStatus.CANCELED
+    finally:
+        await again.close()
