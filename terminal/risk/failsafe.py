@@ -39,6 +39,10 @@ class FailSafeConfig:
     cancel_orders: bool = False  # also cancel a paused strategy's working orders
     auto_resume: bool = True  # resume by itself once the data is back (else the user resumes it)
     check_every_s: float = 1.0
+    #: "cancel my orders if this app loses connection": once a stream has been down past ``down_after_s``, every
+    #: open order of the session is cancelled (REST often still works when a socket dies), and again on reconnect
+    #: for any the first try could not reach (the venues here offer no server-side cancel-on-disconnect for spot)
+    cancel_on_disconnect: bool = False
 
     def __post_init__(self) -> None:
         for name in ("stale_after_s", "down_after_s", "check_every_s"):
@@ -84,7 +88,7 @@ class FailSafe:
                  is_trading: Callable[[str], bool] | None = None, now_ms: Callable[[], int] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.bus = bus
-        self.config = config or FailSafeConfig()
+        self._config = config or FailSafeConfig()
         self.audit = audit
         self.is_trading = is_trading or (lambda symbol: True)  # market hours: a closed market is not stale
         self._now_ms = now_ms or (lambda: int(time.time() * 1000))
@@ -93,9 +97,23 @@ class FailSafe:
         self.down_since: dict[str, float] = {}
         self.started = clock()
         self._guards: dict[int, _Guard] = {}
+        #: cancel every open order of the session (``cancel_on_disconnect``): set by the session
+        self.cancel_everything: Callable[[], Awaitable[int]] | None = None
+        self._disconnect_cancelled = False
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe = [bus.subscribe(t, self._on_data) for t in (QuoteTick, TradeTick, Bar, BookUpdated)]
         self._unsubscribe.append(bus.subscribe(ConnectionChanged, self._on_connection))
+
+    @property
+    def config(self) -> FailSafeConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: FailSafeConfig) -> None:
+        """New thresholds; with ``cancel_on_disconnect`` the watch runs even without a guarded strategy."""
+        self._config = config
+        if config.cancel_on_disconnect:
+            self._ensure_task()
 
     # ---- what the bus says -------------------------------------------------------------------------------
     def _on_data(self, event: Any) -> None:
@@ -161,6 +179,7 @@ class FailSafe:
     async def check(self) -> None:
         """One look at every guarded strategy (the task calls it every ``check_every_s``; tests may too)."""
         now = self._clock()
+        await self._check_disconnect(now)
         for g in list(self._guards.values()):
             target = g.target
             why = self.problem(target.symbol, now)
@@ -174,6 +193,37 @@ class FailSafe:
                 elif not g.waiting_for_user:
                     g.waiting_for_user = True
                     self._say(g, False, "data is back: resume it yourself (auto-resume is off)", waiting=True)
+
+    def watch_connection(self) -> None:
+        """Start the periodic check without a guarded strategy (``cancel_on_disconnect`` needs it)."""
+        self._ensure_task()
+
+    async def _check_disconnect(self, now: float) -> None:
+        if not self.config.cancel_on_disconnect or self.cancel_everything is None:
+            return
+        down = [s for s in ("market", "user") if self.stream_problem(s, now)]
+        if down and not self._disconnect_cancelled:
+            self._disconnect_cancelled = True
+            why = self.stream_problem(down[0], now)
+            log.warning("fail-safe: %s: cancelling every open order (cancel on disconnect)", why)
+            await self._cancel_everything(why or "connection lost")
+        elif not down and self._disconnect_cancelled and not self.down_since:
+            self._disconnect_cancelled = False  # back: one more pass for what the first could not reach
+            await self._cancel_everything("reconnected: cancelling what was left")
+
+    async def _cancel_everything(self, why: str) -> None:
+        assert self.cancel_everything is not None
+        try:
+            n = await self.cancel_everything()
+        except Exception as exc:  # noqa: BLE001 - the venue may be what is down: tried again on reconnect
+            log.error("fail-safe: cancel on disconnect failed: %s: %s", type(exc).__name__,
+                      getattr(exc, "message", exc))
+            n = -1
+        if self.audit is not None:
+            try:
+                self.audit.record("failsafe.cancel_on_disconnect", "system", reason=why, cancelled=n)
+            except Exception:  # noqa: BLE001
+                pass
 
     def _pause(self, g: _Guard, why: str) -> None:
         g.ours, g.waiting_for_user = True, False

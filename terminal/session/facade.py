@@ -98,6 +98,7 @@ class Session(ProtectionMixin):
                          now_ms=self._now_ms, audit=audit, state_path=risk_state)
         #: fail-safes: strategies on stale data or a dead stream are paused; no order goes out blind (risk.failsafe)
         self.failsafe = FailSafe(self.bus, audit=audit, is_trading=self._symbol_trading, now_ms=self._now_ms)
+        self.failsafe.cancel_everything = self._cancel_every_open_order
         #: price and condition alerts (market.alerts): AlertTriggered on the bus, ``alerts.on_trigger(fn)`` for scripts
         self.alerts = AlertBook(self.bus, alerts_path, now_ms=self._now_ms)
         self._watches = Watches(self._start_watch, self._stop_watch)
@@ -471,6 +472,15 @@ class Session(ProtectionMixin):
         self.risk.check_cancel(self.oms.order(cid), sym, cid)  # the cancels-per-minute limit; audited
         with self._expiry():
             return await self.oms.cancel(sym, cid)
+
+    async def _cancel_every_open_order(self) -> int:
+        """Every open order of this session, cancelled symbol by symbol (the fail-safe's cancel on disconnect)."""
+        symbols = sorted({o.symbol for o in self.oms.open_orders()})
+        done = 0
+        for sym in symbols:
+            with self._expiry():
+                done += len(await self.oms.cancel_all(sym))
+        return done
 
     async def cancel_all(self, symbol: str) -> list[Order]:
         sym = self._sym(symbol)

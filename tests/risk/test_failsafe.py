@@ -133,3 +133,20 @@ def test_a_closed_market_is_not_stale_and_bad_thresholds_are_refused() -> None:
     assert fs.problem("AAPL") is None and fs.problem("BTCUSDT") == "no market data for BTCUSDT for 60 s"
     with pytest.raises(ValueError, match="stale_after_s"):
         FailSafeConfig(stale_after_s=0)
+
+
+async def test_cancel_on_disconnect_cancels_every_open_order_once_the_stream_is_down_past_the_threshold(
+        fresh_sandbox, tmp_path) -> None:
+    s = await _session(fresh_sandbox, tmp_path)
+    try:
+        price = await _below_market(s)
+        a = await s.buy("BTCUSDT", "0.01", price)
+        b = await s.buy("BTCUSDT", "0.01", price - s.instrument("BTCUSDT").tick_size)
+        s.failsafe.config = FailSafeConfig(down_after_s=0.2, check_every_s=0.05, cancel_on_disconnect=True)
+        fresh_sandbox.faults.drop_websockets()  # the sockets die; REST still answers
+        await _until(lambda: s.oms.order(a.client_order_id).status is OrderStatus.CANCELED
+                     and s.oms.order(b.client_order_id).status is OrderStatus.CANCELED, timeout=30)
+        assert not await s.venue.open_orders("BTCUSDT")  # the exchange has none left
+        assert any(r.action == "failsafe.cancel_on_disconnect" for r in s.audit.records())
+    finally:
+        await s.close()
