@@ -143,10 +143,13 @@ async def test_cancel_on_disconnect_cancels_every_open_order_once_the_stream_is_
         a = await s.buy("BTCUSDT", "0.01", price)
         b = await s.buy("BTCUSDT", "0.01", price - s.instrument("BTCUSDT").tick_size)
         s.failsafe.config = FailSafeConfig(down_after_s=0.2, check_every_s=0.05, cancel_on_disconnect=True)
-        fresh_sandbox.faults.drop_websockets()  # the sockets die; REST still answers
+        # the account stream goes down and stays down (as the adapter reports it); REST still answers
+        s.bus.publish(ConnectionChanged("user", False, "dropped"))
         await _until(lambda: s.oms.order(a.client_order_id).status is OrderStatus.CANCELED
                      and s.oms.order(b.client_order_id).status is OrderStatus.CANCELED, timeout=30)
         assert not await s.venue.open_orders("BTCUSDT")  # the exchange has none left
         assert any(r.action == "failsafe.cancel_on_disconnect" for r in s.audit.records())
+        with pytest.raises(AccountStreamDown):  # and nothing new goes out blind meanwhile
+            await s.buy("BTCUSDT", "0.01", price)
     finally:
         await s.close()
