@@ -67,8 +67,8 @@ class FundamentalsWidget(QWidget):
         self.form = QFormLayout(form_host)
         self.form.setContentsMargins(6, 2, 6, 6)
         self.form.setHorizontalSpacing(10)
-        self.form.setVerticalSpacing(4)
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setVerticalSpacing(1)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # a narrow column: names above values
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         self.values: dict[str, QLabel] = {}
         for key, text in FIELDS:
@@ -76,7 +76,7 @@ class FundamentalsWidget(QWidget):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             name = QLabel(text, form_host)
-            name.setStyleSheet(f"color: {theme.colors().muted};")
+            name.setStyleSheet(f"color: {theme.colors().muted}; font-size: 11px; padding-top: 3px;")
             self.form.addRow(name, label)
             self.values[key] = label
             if key == "range":  # the last price's place in the range, under it
@@ -164,7 +164,7 @@ class FundamentalsWidget(QWidget):
         if key != self.key:
             self._dirty = True  # the user moved on meanwhile
             return
-        self.display(record, f"{ticker} from {name} (kept {self.cache_s / 60:.0f} min)")
+        self.display(record, f"from {name} · kept {self.cache_s / 60:.0f} min")
 
     def display(self, f: Any, note: str = "") -> None:
         """Show the record ``f`` (a provider's Fundamentals; None: every value "—")."""
