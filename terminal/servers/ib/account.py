@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from .connection import Connection, handles
 from .ledger import CENT, Position
 from .reports import Fill
-from .wire import UNSET_DOUBLE, Fields
+from .wire import Fields
 
 if TYPE_CHECKING:
     from .server import PaperServer

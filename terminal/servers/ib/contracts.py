@@ -234,7 +234,7 @@ def details(req_id: int, item: Listed, now_ms: int, always_open: bool) -> list[o
             1, 0, item.long_name, item.primary, item.contract_month, item.industry, item.category, "", TZ_ID,
             hours_text(item.hours, now_ms, always_open, extended), hours_text(item.liquid, now_ms, always_open),
             "", "", 0,
-            1, item.symbol if item.sec_type == "FUT" else "", "IND" if item.sec_type == "FUT" else "", "26", 
+            1, item.symbol if item.sec_type == "FUT" else "", "IND" if item.sec_type == "FUT" else "", "26",
             item.last_trade, "COMMON" if item.sec_type == "STK" else ""]
 
 

@@ -24,7 +24,7 @@ def start_api(server: "PaperServer", conn: Connection, f: Fields) -> None:
     if conn.client_id is not None:
         return
     if server.clients(client_id):
-        conn.error(-1, 326, f"Unable to connect as the client id is already in use. Retry with a unique client id.")
+        conn.error(-1, 326, "Unable to connect as the client id is already in use. Retry with a unique client id.")
         conn.close()
         return
     conn.client_id = client_id

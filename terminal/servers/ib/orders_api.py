@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from .connection import Connection, handles
 from .contracts import Listed
 from .contracts_api import NO_DEFINITION, resolve
+from .ledger import commission
 from .order import DONE, TIFS, TYPES, Order, Placed, read_place_order
 from .reports import commission_report, completed_order, exec_details, open_order, order_status
 from .wire import Fields
@@ -69,7 +70,6 @@ def _what_if(server: "PaperServer", conn: Connection, p: Placed, item: Listed) -
     before, after = ledger.margin(), ledger.margin_after(item, signed)
     nlv = ledger.net_liquidation()
     o = _new_order(server, conn, p, item, perm_id=0)
-    from .ledger import commission
     fee = commission(item, p.qty, server.market.mark(item))
     margins = [before, before * Decimal("0.8"), nlv, after - before, (after - before) * Decimal("0.8"), ZERO,
                after, after * Decimal("0.8"), nlv, fee, fee, fee, "USD", ""]

@@ -103,3 +103,11 @@ async def test_completed_orders_list_the_filled_and_cancelled_ones(ib):
     assert by_ref["done-1"].orderStatus.status == "Filled" and by_ref["done-1"].order.filledQuantity == 1
     assert by_ref["done-2"].orderStatus.status == "Cancelled"
     assert by_ref["done-1"].order.permId == filled.order.permId
+
+
+async def test_what_if_reports_margin_and_commission_and_places_nothing(server, ib):
+    aapl = await _aapl(ib)
+    state = await ib.whatIfOrderAsync(aapl, MarketOrder("BUY", 100))
+    assert float(state.initMarginChange) > 0 and float(state.initMarginAfter) >= float(state.initMarginChange)
+    assert state.commission >= 1.0 and state.commissionCurrency == "USD"
+    assert await ib.reqOpenOrdersAsync() == [] and server.positions() == {}
