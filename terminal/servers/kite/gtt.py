@@ -23,6 +23,7 @@ from .envelope import KiteError, input_error, success
 from .listing import Listed
 from .market import Market
 from .orders import Orders
+from .params import decimal
 from .trading import params
 
 YEAR_MS = 365 * 86_400_000
@@ -95,11 +96,11 @@ class Gtt:
         item = self.market.find(str(condition.get("exchange")), str(condition.get("tradingsymbol")))
         if item is None or not item.tradable:
             raise input_error("Invalid `tradingsymbol` in the condition.")
-        try:
-            values = [Decimal(str(v)) for v in condition.get("trigger_values") or []]
-            last = Decimal(str(condition.get("last_price", self.market.ltp(item.key))))
-        except ArithmeticError:
-            raise input_error("Invalid `trigger_values`.") from None
+        raw_values = condition.get("trigger_values")
+        if not isinstance(raw_values, list):
+            raise input_error("Invalid `trigger_values`.")
+        values = [decimal(v, "trigger_values") for v in raw_values]
+        last = decimal(condition.get("last_price", self.market.ltp(item.key)), "last_price")
         want = 1 if kind == "single" else 2
         if len(values) != want or len(orders) != want or any(v <= 0 for v in values):
             raise input_error(f"A {kind} trigger needs {want} trigger value(s) and {want} order(s).")
@@ -112,9 +113,9 @@ class Gtt:
             if not isinstance(order, dict):
                 raise input_error("Invalid `orders`.")
             try:
-                qty, price = int(order["quantity"]), Decimal(str(order["price"]))
+                qty, price = int(order["quantity"]), decimal(order["price"], "price")
                 side, product = str(order["transaction_type"]), str(order["product"])
-            except (KeyError, ValueError, ArithmeticError):
+            except (KeyError, ValueError, TypeError):
                 raise input_error("Each GTT order needs transaction_type, quantity, product and price.") from None
             if side not in ("BUY", "SELL") or qty <= 0 or qty % item.lot or price <= 0 or price % item.tick \
                     or product not in ("CNC", "MIS", "NRML"):

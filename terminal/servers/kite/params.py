@@ -8,6 +8,10 @@ from typing import Any, Mapping
 from .envelope import input_error
 
 
+MAX_QUANTITY = 1_000_000_000
+MAX_PRICE = Decimal(1_000_000_000)
+
+
 def integer(params: Mapping[str, str], name: str, default: int | None = None) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
@@ -18,7 +22,7 @@ def integer(params: Mapping[str, str], name: str, default: int | None = None) ->
         value = int(str(raw))
     except ValueError:
         raise input_error(f"Invalid `{name}`.") from None
-    if value < 0:
+    if not 0 <= value <= MAX_QUANTITY:
         raise input_error(f"Invalid `{name}`.")
     return value
 
@@ -27,11 +31,16 @@ def price(params: Mapping[str, str], name: str) -> Decimal:
     raw = params.get(name)
     if raw is None or raw == "":
         return Decimal(0)
+    return decimal(raw, name)
+
+
+def decimal(raw: object, name: str) -> Decimal:
+    """A finite, non-negative amount below ``MAX_PRICE`` (InputException otherwise)."""
     try:
         value = Decimal(str(raw))
     except InvalidOperation:
         raise input_error(f"Invalid `{name}`.") from None
-    if not value.is_finite() or value < 0:
+    if not value.is_finite() or not 0 <= value <= MAX_PRICE:
         raise input_error(f"Invalid `{name}`.")
     return value
 

@@ -91,3 +91,24 @@ def test_a_delayed_answer_runs_past_the_clients_timeout(kite_server, kite):
     with pytest.raises(requests.exceptions.ReadTimeout):
         impatient.profile()
     assert impatient.profile()["user_id"] == "PA0001"
+
+
+@pytest.mark.parametrize("form", [
+    {"order_type": "LIMIT", "price": "1E+400"},  # was a 500: the tick check could not divide it
+    {"order_type": "LIMIT", "price": "1500", "quantity": "99999999999999999999"},
+])
+def test_absurd_amounts_are_input_exceptions(kite_server, kite, form):
+    headers = {"X-Kite-Version": "3", "Authorization": f"token {DEFAULT_API_KEY}:{kite.access_token}"}
+    data = {"exchange": "NSE", "tradingsymbol": "INFY", "transaction_type": "BUY", "quantity": "1",
+            "product": "MIS", **form}
+    answer = requests.post(f"{kite_server.url}/orders/regular", data=data, headers=headers, timeout=10)
+    assert answer.status_code == 400 and answer.json()["error_type"] == "InputException", answer.text
+
+
+def test_a_gtt_with_a_nan_price_is_an_input_exception(kite_server, kite):
+    headers = {"X-Kite-Version": "3", "Authorization": f"token {DEFAULT_API_KEY}:{kite.access_token}"}
+    condition = '{"exchange": "NSE", "tradingsymbol": "INFY", "trigger_values": [1000], "last_price": 1500}'
+    orders = '[{"transaction_type": "BUY", "quantity": 1, "product": "CNC", "order_type": "LIMIT", "price": NaN}]'
+    answer = requests.post(f"{kite_server.url}/gtt/triggers", headers=headers, timeout=10,
+                           data={"type": "single", "condition": condition, "orders": orders})
+    assert answer.status_code == 400 and answer.json()["error_type"] == "InputException", answer.text
