@@ -8,6 +8,7 @@ stops the ticker (no reconnect loop): the session says "log in again".
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from decimal import Decimal
@@ -15,8 +16,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ...bus import Bus
-from ...model import (Balance, Bar, Fill, Holding, Instrument, Interval, Order, OrderBook, OrderRequest, OrderUpdated,
-                      QuoteTick, Ticker24h)
+from ...model import (Balance, Bar, ConnectionChanged, Fill, Holding, Instrument, Interval, Order, OrderBook,
+                      OrderRequest, OrderUpdated, QuoteTick, Ticker24h)
 from ...model.numbers import ZERO
 from ...tasks import TaskOwner
 from ..ports import Rejected, SessionExpired, StreamHealth, TemporaryError, VenueError
@@ -254,6 +255,9 @@ class KiteVenue:
 
     def _on_stream_event(self, event: object) -> None:
         self.bus.publish(event)
+        if self.user_stream and isinstance(event, ConnectionChanged) and event.stream == self.stream.name:
+            # order updates ride on the ticker's connection: the user stream goes down and up with it
+            self.bus.publish(dataclasses.replace(event, stream="user"))
 
     def _on_text(self, msg: TextMessage) -> None:
         if msg.kind == "order":
@@ -291,9 +295,9 @@ class KiteVenue:
             self.stream.add_connect_listener(on_connect)
 
     async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]:
-        order, fills = await self.orders.submit(request)
-        self._fill_ids.update(f.trade_id for f in fills)
-        return order, fills
+        """Returns the order and its fills so far; the same fills are also published from the order updates (the
+        order manager merges them by trade id)."""
+        return await self.orders.submit(request)
 
     async def test_order(self, request: OrderRequest) -> None:
         """Kite has no test endpoint: the order is checked against the instrument and built, not sent."""
