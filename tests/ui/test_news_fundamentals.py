@@ -47,7 +47,7 @@ def _row_of(view, model, row: int) -> QPoint:
 
 
 def test_news_dock_lists_aapl_headlines_and_the_market_a_click_opens_the_article_and_a_new_one_flashes(
-        qtbot, qloop, aapl):
+        qtbot, qloop, aapl, qtmodeltester):
     w = aapl
     news = w.news
     qtbot.waitUntil(lambda: news.note.text() == NO_PROVIDER, timeout=5000)  # said why, before a provider exists
@@ -65,6 +65,8 @@ def test_news_dock_lists_aapl_headlines_and_the_market_a_click_opens_the_article
     assert all(n.related == "" for n in market_model.rows)
     assert symbol_model.data(symbol_model.index(0, 2)) == expected[0].headline
     assert symbol_model.data(symbol_model.index(0, 1)) == expected[0].source
+    for model in news.models:
+        qtmodeltester.check(model)
 
     # a click on a headline opens its article (the paper server's page), through open_url
     opened = []
@@ -178,3 +180,19 @@ def test_aapl_paper_routed_to_finnhub_shows_finnhub_quotes_orders_still_go_to_pa
     assert "weight" not in label.text() and label.objectName() != "connWait"
     w.status.set_budgets([("finnhub", 49, 60, 60.0)])
     assert label.text() == "finnhub: 49/60 req/min" and label.objectName() == "connWait"
+
+
+def test_market_news_the_websocket_does_not_carry_arrives_by_polling_and_flashes(qtbot, qloop, aapl):
+    w = aapl
+    news = w.news
+    assert qloop.run(w.add_venue("finnhub", always_open=True), 30) == "finnhub"
+    server = w.link.workspace.session("finnhub").server
+    market = news.models[news.MARKET]
+    qtbot.waitUntil(lambda: market.rowCount() > 0, timeout=20000)
+    newest = market.rows[0].id
+    asked = len([r for r in server.request_log if r.path.endswith("/news")])
+    news.set_poll_s(0.5)
+    server._loop.call_soon_threadsafe(setattr, server.news, "_next_at", 0)  # a market headline: now
+    qtbot.waitUntil(lambda: market.rowCount() > 0 and market.rows[0].id > newest, timeout=15000)
+    assert market.flashing(0) and market.rows[0].related == ""
+    assert len([r for r in server.request_log if r.path.endswith("/news")]) > asked  # asked again, not pushed

@@ -249,6 +249,11 @@ class NewsWidget(QWidget):
     def _on_watchlist(self, _key: str = "") -> None:
         self._watch_dirty = True
 
+    def set_poll_s(self, seconds: float) -> None:
+        """How often the headlines are asked again (each time: two requests out of the provider's budget)."""
+        self.poll_s = seconds
+        self._poll.setInterval(int(seconds * 1000))
+
     def poll(self) -> None:
         """Ask again for the symbol's and the market's headlines (the timer; new ones flash)."""
         self._cache.pop(self.ticker or "", None)
