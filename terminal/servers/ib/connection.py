@@ -90,6 +90,8 @@ class Connection:
                 return
             while not self.closed:
                 payload = await read_frame(self.reader)
+                while self.server.faults.hold_requests and not self.closed:
+                    await asyncio.sleep(0.02)  # the hold_requests fault: polled, released by the test
                 self.handle(split(payload))
                 await self.writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, Malformed):

@@ -14,5 +14,7 @@ class Faults:
     farm_down: bool = False
     #: orders are accepted and rest, but nothing fills
     hold_fills: bool = False
+    #: requests are read but not handled until released (answers are late, in order)
+    hold_requests: bool = False
     #: False: the account has no live market data subscription (354 for live, 10167 + delayed for type 3)
     live_data: bool = True

@@ -5,7 +5,9 @@ its own order book (brackets, OCA groups, stops and trailing stops) and paper ac
 
 Fault switches (thread-safe): ``drop_connections()``, ``connectivity_lost()`` (1100), ``connectivity_restored(
 data_lost)`` (1101/1102), ``pacing_violation_next(n)`` (historical error 162), ``reject_next_order(reason)`` (201),
-``hold_fills()``/``release_fills()`` (orders rest without filling), ``move_price(symbol, price)`` (the market jumps).
+``hold_fills()``/``release_fills()`` (orders rest without filling), ``hold_requests()``/``release_requests()``
+(requests wait unanswered), ``set_live_data(False)`` (no live subscription: 354, or 10167 and delayed data for
+market data type 3), ``move_price(symbol, price)`` (the market jumps).
 ``request_log`` lists the message id of every request.
 """
 from __future__ import annotations
@@ -120,6 +122,16 @@ class PaperServer:
 
     def release_fills(self) -> None:
         self.call(lambda: setattr(self.faults, "hold_fills", False))
+
+    def set_live_data(self, enabled: bool) -> None:
+        self.call(lambda: setattr(self.faults, "live_data", enabled))
+
+    def hold_requests(self) -> None:
+        """Requests are received but not answered until ``release_requests()`` (then all, in order)."""
+        self.call(lambda: setattr(self.faults, "hold_requests", True))
+
+    def release_requests(self) -> None:
+        self.call(lambda: setattr(self.faults, "hold_requests", False))
 
     def move_price(self, symbol: str, price: Decimal | str) -> None:
         """The market of ``symbol`` (a local symbol: ``AAPL``, ``ESZ6``, ``EUR.USD``) jumps to ``price``: the fair

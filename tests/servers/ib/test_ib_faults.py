@@ -122,3 +122,16 @@ async def test_a_client_leaving_mid_message_is_dropped_and_others_carry_on(serve
     await until(lambda: server.call(lambda: len(server.connections)) == 0, what="the client dropped")
     ib, _errors = await connect(11)  # the client id is free again
     assert ib.isConnected() and ib.managedAccounts()
+
+
+async def test_held_requests_are_answered_in_order_once_released(server, ib):
+    aapl = Stock("AAPL", "SMART", "USD")
+    await ib.qualifyContractsAsync(aapl)
+    server.hold_requests()
+    trade = ib.placeOrder(aapl, MarketOrder("BUY", 1))
+    answered = asyncio.ensure_future(ib.reqCurrentTimeAsync())
+    done, _ = await asyncio.wait({answered}, timeout=0.5)
+    assert not done and trade.orderStatus.status == "PendingSubmit"  # nothing came back while held
+    server.release_requests()
+    await asyncio.wait_for(answered, 10)
+    await until(lambda: trade.orderStatus.status == "Filled", what="the held order filled after release")

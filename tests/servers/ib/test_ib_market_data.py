@@ -25,7 +25,7 @@ async def test_market_data_ticks_give_bid_ask_last_sizes_volume_and_day_range(ib
 
 
 async def test_without_a_live_subscription_type_1_is_error_354_and_type_3_is_delayed_with_10167(server, connect):
-    server.call(lambda: setattr(server.faults, "live_data", False))
+    server.set_live_data(False)
     ib, errors = await connect(1)
     es = Future("ES", "202612", "CME")
     await ib.qualifyContractsAsync(es)
