@@ -290,17 +290,26 @@ class IbTrading:
         order = self._outcome(trade, cid)
         return order
 
-    async def query(self, symbol: str, cid: str) -> Order:
-        if not self.connected():
-            await self.reconnected(self.reconnect_wait_s)
-        if cid not in self._trades and self.connected():
-            await self.ib.reqAllOpenOrdersAsync()
-            self.sweep()
+    def _find(self, cid: str) -> Any:
         trade = self._trades.get(cid)
         if trade is None:
-            for t in self.ib.trades():
-                if t.order.orderRef == cid:
-                    trade = t
+            trade = next((t for t in self.ib.trades() if t.order.orderRef == cid), None)
+        return trade
+
+    async def query(self, symbol: str, cid: str) -> Order:
+        """The order by client order id, as IB has it. One we sent that IB never acknowledged and does not list
+        (asked afresh) never arrived: UnknownOrder (the caller waited ``settle_ms`` first; resending is safe)."""
+        if not self.connected():
+            await self.reconnected(self.reconnect_wait_s)
+        trade = self._find(cid)
+        if (trade is None or not _acked(trade)) and self.connected():
+            await self.ib.reqAllOpenOrdersAsync()
+            self.sweep()
+            trade = self._find(cid)
+            if trade is not None and not _acked(trade):
+                self._trades.pop(cid, None)
+                self._orders.pop(cid, None)
+                trade = None
         if trade is not None:
             return self.adopt(trade) or self._order(trade, cid)
         if not self.connected():

@@ -10,16 +10,15 @@ are kept in ``health()``. A dropped socket is reconnected with the shared backof
 market data is subscribed again, every order and fill ib_async fetched is adopted, and the user stream's connect
 listeners hear ``is_reconnect=True`` (the session reconciles).
 
-Account: ``balances()`` is the cash per currency (IB's CashBalance); ``account_summary()`` returns net liquidation,
-cash, buying power, margins, available funds and the day's P&L (reqPnL) as a mapping of Decimals (its ``currency``
-entry names their currency); ``positions()`` are IB's positions with their average price (IB's avgCost divided by
-the multiplier).
+A request made while the socket is down waits up to ``reconnect_wait_s`` for the reconnect and then goes once; after
+that it is refused ("not connected to TWS/Gateway ... nothing was sent"). Orders, look-ups and fills: ``trading.py``;
+market data: ``market.py``; the account (balances, positions, ``account_summary()``): ``account.py``.
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-import time
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -28,14 +27,13 @@ from ib_async.wrapper import RequestError
 
 from ...bus import Bus
 from ...clock import Clock, LiveClock
-from ...model import (Balance, BalancesUpdated, Bar, ConnectionChanged, Fill, Holding, Instrument, Interval, Order, OrderBook,
+from ...model import (Balance, Bar, ConnectionChanged, Fill, Holding, Instrument, Interval, Order, OrderBook,
                       OrderRequest, QuoteTick, Ticker24h)
-from ...model.numbers import ZERO
 from ...tasks import TaskOwner
 from ..ports import AuthError, Rejected, StreamHealth, TemporaryError, VenueError
 from ..socket import Backoff
-from . import contracts, errors
-from .contracts import decimal, instrument_key, quantity
+from . import contracts, errors, orders
+from .account import IbAccount
 from .info import DEFAULT_CLIENT_ID, HISTORY_IDENTICAL_S, HISTORY_REQUESTS, HISTORY_WINDOW_S, INFO, NAME
 from .market import IbMarket
 from .pacing import HistoryPacer
@@ -49,8 +47,6 @@ DEFAULT_CONTRACTS: tuple[Contract, ...] = (
     Stock("SPY", "SMART", "USD"), Stock("TSLA", "SMART", "USD"),
     Future("ES", exchange="CME", currency="USD"), Forex("EURUSD"), Index("SPX", "CBOE", "USD"),
 )
-SUMMARY_TAGS = ("NetLiquidation", "TotalCashValue", "BuyingPower", "InitMarginReq", "MaintMarginReq",
-                "AvailableFunds", "ExcessLiquidity", "GrossPositionValue")
 
 
 class IbVenue:
@@ -60,7 +56,7 @@ class IbVenue:
                  port: int = 7497, client_id: int = DEFAULT_CLIENT_ID, account: str = "", readonly: bool = False,
                  clock: Clock | None = None, connect_timeout_s: float = 4.0, ack_timeout_s: float = 10.0,
                  default_contracts: tuple[Contract, ...] | None = None, tick_by_tick: bool = True,
-                 credentials: Any = None, always_open: bool = False, reconnect_wait_s: float = 5.0) -> None:
+                 always_open: bool = False, reconnect_wait_s: float = 5.0) -> None:
         INFO.environment(environment)
         self.environment = environment
         self.bus = bus or Bus()
@@ -93,12 +89,7 @@ class IbVenue:
         self._reconnecting: asyncio.Task[None] | None = None
         self.reconnects = 0
         self.farms: dict[str, str] = {}
-        self._pnl: Any = None
-        self._positions_lock = asyncio.Lock()
-        self._account_lock = asyncio.Lock()
-        self._balances_pending = False
-        self.ib.accountValueEvent += self._on_account_change
-        self.ib.positionEvent += self._on_account_change
+        self.acct = IbAccount(self.ib, self._publish, self.now_ms, self._can_send, connect_timeout_s * 2)
 
     # ------------------------------------------------------------------ lifecycle
     def _publish(self, event: object) -> None:
@@ -131,12 +122,12 @@ class IbVenue:
         accounts = self.ib.managedAccounts()
         if not self.account and accounts:
             self.account = accounts[0]
-            self.trading.account = self.account
+        self.trading.account = self.acct.account = self.account
         if self.account and not self.readonly:
             try:
-                self._pnl = self.ib.reqPnL(self.account)
-            except AssertionError:
-                self._pnl = None
+                self.acct.pnl = self.ib.reqPnL(self.account)
+            except AssertionError:  # ib_async: already subscribed
+                self.acct.pnl = None
 
     async def start(self) -> None:
         await self._connect()
@@ -158,6 +149,7 @@ class IbVenue:
         if self._closed:
             return
         self._closed = True
+        self.acct.closed = True
         await self.tasks.close()
         self.trading.close()
         self._up = False
@@ -426,9 +418,8 @@ class IbVenue:
         return await self.trading.submit(request)
 
     async def test_order(self, request: OrderRequest) -> None:
-        from .orders import build
         self._tradable(request.symbol)
-        build(request)  # the request maps onto an IB order (IB has no test endpoint besides whatIf)
+        orders.build(request)  # the request maps onto an IB order (IB has no test endpoint besides whatIf)
 
     async def submit_bracket(self, entry: OrderRequest, take_profit: OrderRequest | None,
                              stop_loss: OrderRequest | None) -> list[Order]:
@@ -441,7 +432,6 @@ class IbVenue:
     async def submit_oco(self, first: OrderRequest, second: OrderRequest) -> list[Order]:
         self._tradable(first.symbol)
         group = first.options.oca_group or second.options.oca_group or f"oca-{first.client_order_id}"
-        import dataclasses
         legs = [(dataclasses.replace(r, options=dataclasses.replace(r.options, oca_group=group)), -1, True, group)
                 for r in (first, second)]
         return await self.trading.submit_group(legs)
@@ -472,88 +462,23 @@ class IbVenue:
     async def fills(self, symbol: str, start_ms: int | None = None, limit: int = 500) -> list[Fill]:
         return self.trading.fills(symbol, start_ms, limit)
 
-    # ------------------------------------------------------------------ account
-    def _values(self, tag: str) -> list[tuple[str, Decimal]]:
-        out = []
-        for v in self.ib.accountValues(self.account):
-            if v.tag == tag and v.currency and v.currency != "BASE":
-                value = decimal(v.value)
-                if value is not None:
-                    out.append((v.currency, value))
-        return out
-
+    # ------------------------------------------------------------------ account (see account.py)
     async def balances(self) -> list[Balance]:
-        """Cash per currency (IB's CashBalance) and the contracts held (asset = the instrument's key, e.g. AAPL:
-        10), asked afresh while connected, so a fill just reported is in them. All free: IB sets nothing aside."""
-        if self._can_send():
-            try:
-                async with self._account_lock:  # ib_async keys the request by name: one at a time
-                    await asyncio.wait_for(self.ib.reqAccountUpdatesAsync(self.account), self.connect_timeout_s * 2)
-            except (RequestError, ConnectionError, asyncio.TimeoutError) as exc:
-                log.info("IB: account values not refreshed: %r", exc)
-            await self.positions()
-        return self._balances_now()
-
-    def _balances_now(self) -> list[Balance]:
-        cash = self._values("CashBalance") or self._values("TotalCashValue")
-        out = [Balance(currency, value, ZERO) for currency, value in sorted(cash)]
-        for p in self.ib.positions(self.account):
-            qty = quantity(p.position)
-            if qty:
-                out.append(Balance(instrument_key(p.contract), qty, ZERO))
-        return out
-
-    def _on_account_change(self, *args: Any) -> None:
-        """A cash value or a position changed (IB streams them after fills): BalancesUpdated, once per packet."""
-        if args and hasattr(args[0], "tag") and args[0].tag not in ("CashBalance", "TotalCashValue"):
-            return
-        if self.trading.user_stream and not self._balances_pending:
-            self._balances_pending = True
-            asyncio.get_running_loop().call_soon(self._publish_balances)
-
-    def _publish_balances(self) -> None:
-        self._balances_pending = False
-        if not self._closed:
-            self._publish(BalancesUpdated(tuple(self._balances_now()), ts_recv=self.now_ms()))
+        """Cash per currency and the contracts held (``AAPL: 10``), asked afresh while connected."""
+        return await self.acct.balances()
 
     async def account_summary(self) -> dict[str, Any]:
         """Net liquidation, cash, buying power, margins, available funds (Decimals in ``currency``) and the P&L
-        of the day (``DailyPnL``, ``UnrealizedPnL``, ``RealizedPnL``, from reqPnL), for the balances area."""
-        out: dict[str, Any] = {}
-        for tag in SUMMARY_TAGS:
-            values = self._values(tag)
-            if values:
-                out["currency"], out[tag] = values[0]
-        if self._pnl is not None:
-            for name in ("dailyPnL", "unrealizedPnL", "realizedPnL"):
-                value = decimal(getattr(self._pnl, name))
-                if value is not None:
-                    out[name[0].upper() + name[1:]] = value
-        return out
+        of the day (``DailyPnL``, ``UnrealizedPnL``, ``RealizedPnL``), for the balances area."""
+        return self.acct.summary()
 
     async def positions(self) -> list[Holding]:
-        """IB's positions, asked afresh (reqPositions) while connected: a fill just reported is in them."""
-        if self._can_send():
-            try:
-                async with self._positions_lock:  # ib_async keys the request by name: one at a time
-                    await asyncio.wait_for(self.ib.reqPositionsAsync(), self.connect_timeout_s * 2)
-            except (RequestError, ConnectionError, asyncio.TimeoutError) as exc:
-                log.info("IB: positions not refreshed: %r", exc)
-        out = []
-        for p in self.ib.positions(self.account):
-            qty = quantity(p.position)
-            if not qty:
-                continue
-            key = instrument_key(p.contract)
-            multiplier = decimal(p.contract.multiplier, Decimal(1)) or Decimal(1)
-            cost = decimal(p.avgCost)
-            avg = (cost / multiplier) if cost is not None and multiplier else cost
-            out.append(Holding(key, qty, avg, p.contract.currency or "USD", NAME))
-        return sorted(out, key=lambda h: h.symbol)
+        """IB's positions (average price per unit: avgCost / multiplier), asked afresh while connected."""
+        return await self.acct.positions()
 
     async def start_user_stream(self, on_connect: Callable[[bool], None] | None = None) -> None:
         if not self.trading.user_stream:
-            self.trading.user_stream = True
+            self.trading.user_stream = self.acct.streaming = True
             self._publish(ConnectionChanged("user", True, "connected", ts_recv=self.now_ms()))
         if on_connect is not None:
             self._connect_listeners.append(on_connect)
@@ -565,13 +490,11 @@ class IbVenue:
 
 def create(environment: str = "sandbox", *, bus: Bus | None = None, **options: Any) -> IbVenue:
     """The registry's factory: an un-started IbVenue. ``paper``/``live`` default to ports 7497/7496."""
-    spec = INFO.environment(environment)
+    INFO.environment(environment)  # ValueError naming the known ones
     if "port" not in options and environment in ("paper", "live"):
         options["port"] = INFO.extra["default_ports"][environment]
-    options.pop("credentials", None)
-    del spec
+    options.pop("credentials", None)  # TWS/Gateway holds the login: the registry's (empty) credentials are unused
     return IbVenue(environment, bus=bus, **options)
 
 
 __all__ = ["IbVenue", "create", "DEFAULT_CONTRACTS"]
-_ = time

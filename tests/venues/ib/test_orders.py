@@ -173,3 +173,21 @@ async def test_after_a_restart_the_same_client_id_finds_its_working_orders_by_cl
         assert (await again.cancel_order("AAPL", r.client_order_id)).status is OrderStatus.CANCELED
     finally:
         await again.close()
+
+
+async def test_an_order_acknowledged_too_late_may_have_landed_and_the_look_up_finds_it_once(ib):
+    from terminal.venues.ports import MayHaveLanded
+    venue, _ = ib
+    low, _, _ = await _away(venue)
+    venue.trading.ack_timeout_s = 0.0  # no answer counts as in time: the outcome is unknown
+    r = req(price=low)
+    with pytest.raises(MayHaveLanded) as exc:
+        await venue.submit(r)
+    assert exc.value.settle_ms > 0
+    venue.trading.ack_timeout_s = 10.0
+    found = await venue.query_order("AAPL", r.client_order_id)  # it did land: found by client order id
+    assert found.status is OrderStatus.NEW and found.venue_order_id
+    with pytest.raises(DuplicateOrder):  # and a resend with the same id is refused, not placed twice
+        await venue.submit(r)
+    assert [o.client_order_id for o in await venue.open_orders("AAPL")].count(r.client_order_id) == 1
+    await venue.cancel_order("AAPL", r.client_order_id)
