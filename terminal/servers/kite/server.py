@@ -24,6 +24,7 @@ from aiohttp import web
 from terminal.clock import LiveClock
 
 from .auth import DEFAULT_API_KEY, DEFAULT_API_SECRET, Auth
+from .calculators import Calculators
 from .envelope import KiteError, error, from_error
 from .faults import Failure, Faults, failure_type
 from .gtt import Gtt
@@ -64,6 +65,7 @@ class PaperServer:
         self.orders = Orders(self.market, self.portfolio)
         self.trading = Trading(self.orders, self.portfolio)
         self.gtt = Gtt(self.market, self.orders, self.clock.now_ms)
+        self.calculators = Calculators(self.market, self.portfolio, self.orders)
         self.stream = Stream(self.market, self.auth, self.clock.now_ms)
         self.orders.listeners.append(self.stream.on_order)
         self.login = Login(self.auth)
@@ -148,6 +150,7 @@ class PaperServer:
         ])
         app.router.add_routes(self.trading.routes())
         app.router.add_routes(self.gtt.routes())
+        app.router.add_routes(self.calculators.routes())
         app.router.add_get("/ws", self.stream.handle)
         return app
 

@@ -165,3 +165,19 @@ def test_an_unknown_order_id_is_an_order_exception_with_404(kite):
     assert exc.value.code == 404
     with pytest.raises(OrderException):
         kite.cancel_order(variety="regular", order_id="999999999999999")
+
+
+def test_the_margin_calculators_price_an_order_and_a_basket(kite):
+    expiry = index_expiry(__import__("datetime").date.today())
+    symbol = f"NIFTY{expiry:%y}{expiry.strftime('%b').upper()}FUT"
+    orders = [{"exchange": "NFO", "tradingsymbol": symbol, "transaction_type": "BUY", "variety": "regular",
+               "product": "NRML", "order_type": "MARKET", "quantity": 65, "price": 0, "trigger_price": 0},
+              {"exchange": "NSE", "tradingsymbol": "INFY", "transaction_type": "BUY", "variety": "regular",
+               "product": "CNC", "order_type": "LIMIT", "quantity": 2, "price": 1500, "trigger_price": 0}]
+    margins = kite.order_margins(orders)
+    assert margins[0]["span"] > 0 and margins[0]["total"] == pytest.approx(margins[0]["span"] + margins[0]["exposure"])
+    assert margins[1]["total"] == 3000 and margins[1]["type"] == "equity"
+    basket = kite.basket_order_margins(orders)
+    assert basket["initial"]["total"] == pytest.approx(margins[0]["total"] + margins[1]["total"])
+    with pytest.raises(InputException):
+        kite.order_margins([{"exchange": "NSE", "tradingsymbol": "NOPE"}])
