@@ -230,7 +230,7 @@ def req_real_time_bars(server: "PaperServer", conn: Connection, f: Fields) -> No
         return
     f.skip()  # bar size: always 5
     what = f.str().strip().upper() or "TRADES"
-    conn.subs.rt_bars[req_id] = [item, what, server.clock.now_ms() // 5000 * 5000]
+    conn.subs.rt_bars[req_id] = [item, what, server.clock.now_ms() // 5000 * 5000 + 5000]  # from the next bar
 
 
 @handles(51)
