@@ -62,7 +62,8 @@ class FundamentalsWidget(QWidget):
         self.title.setStyleSheet("font-weight: bold; font-size: 13px; padding: 4px 6px 0 6px;")
         self.note = QLabel("No fundamentals provider: File > Connect to Finnhub (market data)…", self)
         self.note.setWordWrap(True)
-        self.note.setStyleSheet(f"color: {theme.colors().muted}; padding: 0 6px 4px 6px;")
+        self.note.setContentsMargins(6, 0, 6, 4)
+        theme.style(self.note, "muted")  # follows the theme
         form_host = QWidget(self)
         self.form = QFormLayout(form_host)
         self.form.setContentsMargins(6, 2, 6, 6)
@@ -76,7 +77,11 @@ class FundamentalsWidget(QWidget):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             name = QLabel(text, form_host)
-            name.setStyleSheet(f"color: {theme.colors().muted}; font-size: 11px; padding-top: 3px;")
+            name.setContentsMargins(0, 3, 0, 0)
+            small = name.font()
+            small.setPointSizeF(small.pointSizeF() * 0.9)
+            name.setFont(small)
+            theme.style(name, "muted")
             self.form.addRow(name, label)
             self.values[key] = label
             if key == "range":  # the last price's place in the range, under it

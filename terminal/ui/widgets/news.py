@@ -190,7 +190,9 @@ class NewsWidget(QWidget):
         self.note = QLabel(NO_PROVIDER, self)  # where the headlines come from, or why there are none
         self.note.setObjectName("newsNote")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet(f"color: {theme.colors().muted}; padding: 2px 6px;")
+        self.note.setContentsMargins(6, 2, 6, 2)
+        theme.style(self.note, "muted")  # follows the theme
+        theme.style(self.tabs.tabBar(), "tabbar")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -255,7 +257,17 @@ class NewsWidget(QWidget):
         self._poll.setInterval(int(seconds * 1000))
 
     def poll(self) -> None:
-        """Ask again for the symbol's and the market's headlines (the timer; new ones flash)."""
+        """Ask again for the symbol's and the market's headlines (the timer; new ones flash). Skipped while the
+        provider's request budget is past 80% used: the chart and the watchlist come first; the next poll asks."""
+        found = news_provider(self.link)
+        if found is not None:
+            try:
+                use = found[1].health()["market"].extra.get("rate_use") or 0.0
+            except Exception:  # noqa: BLE001 - health is advisory
+                use = 0.0
+            if use > 0.8:
+                log.info("news poll skipped: %s's request budget is %.0f%% used", found[0], 100 * use)
+                return
         self._cache.pop(self.ticker or "", None)
         self._symbol_dirty = self._market_dirty = True
 
