@@ -186,8 +186,8 @@ def _kite_rate_limit(conn: Connection) -> None:
 
 
 def _kite_fail_two(conn: Connection) -> None:
-    conn.server.fail_next(1, 500, path="/orders")  # refused before processing
-    conn.server.fail_next(1, 500, after_processing=True, path="/orders")  # placed, then answered 500
+    conn.server.fail_next(1, 500, path="/orders/regular")  # refused before processing
+    conn.server.fail_next(1, 500, after_processing=True, path="/orders/regular")  # placed, then answered 500
 
 
 KITE = VenueCase(

@@ -9,7 +9,6 @@ import pytest
 import terminal
 from terminal.model import ConnectionChanged, OrderOptions, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from terminal.venues.kite import RedirectListener, follow_redirects, login
-from terminal.venues.kite.rest import KiteRest
 from terminal.venues.kite.tags import tag_for
 from terminal.venues.ports import SessionExpired
 
@@ -35,9 +34,10 @@ async def test_fault_run_loses_and_duplicates_no_order():
         sent = []
         server.rate_limit_next(2)  # two 429s, then the order goes
         sent.append(await session.place_order(req := resting()))
-        server.fail_next(1, 500, after_processing=True)  # taken, answered 500: found by its tag, not resent
+        # taken, then answered 500: found by its tag, not resent
+        server.fail_next(1, 500, after_processing=True, path="/orders/regular")
         sent.append(await session.place_order(req := resting()))
-        server.fail_next(1, 503)  # refused before processing: looked up (unknown), sent again
+        server.fail_next(1, 503, path="/orders/regular")  # refused before processing: looked up (unknown), sent again
         sent.append(await session.place_order(req := resting()))
         server.drop_ticker()
         await rec.wait_for(lambda e: isinstance(e, ConnectionChanged) and e.connected and e.reason == "reconnected",
@@ -55,21 +55,20 @@ async def test_fault_run_loses_and_duplicates_no_order():
         with pytest.raises(SessionExpired):
             await session.place_order(resting())
         assert session.expired and "log in again" in session.expired
-        assert len(await orders_after_a_new_login(server)) == len(sent)  # the refused order was never sent
+        assert len(await orders_after_a_new_login(session)) == len(sent)  # the refused order was never sent
     finally:
         await session.close()
 
 
-async def orders_after_a_new_login(server) -> list[dict]:
-    """The server's order book, read with a fresh login (the old tokens are dead)."""
+async def orders_after_a_new_login(session) -> list[dict]:
+    """The server's order book, read after logging in again (the old tokens are dead), through the venue's own
+    client: the api_key's request budget is one, whoever spends it."""
+    server = session.server
     creds = server.builtin_credentials()
     listener = await RedirectListener.open("http://127.0.0.1:0/")
     server.register_app(creds["api_key"], creds["api_secret"], listener.url)
     options = server.adapter_options()
     result = await login(creds["api_key"], creds["api_secret"], root=options["root"], login_base=options["login_url"],
                          listener=listener, open_browser=follow_redirects, timeout_s=30)
-    rest = KiteRest(options["root"], creds["api_key"], result.access_token)
-    try:
-        return await rest.orders()
-    finally:
-        await rest.close()
+    session.venue.rest.access_token = result.access_token
+    return await session.venue.rest.orders()
