@@ -1,9 +1,9 @@
 """The Kite paper server's market: the shared ``terminal.sim`` engine and living market over the listing, the day's
 figures per instrument (OHLC against the previous close, volume, average price, OI) and market hours.
 
-Runs on the server loop. ``step(now_ms)`` moves the market while a listed segment is in its regular session (NSE/NFO
-09:15-15:30 IST, MCX 09:00-23:30 IST) or always with ``always_open``; trading listeners (orders, GTT, ticker) are
-called after each step. Orders are gated per exchange by ``accepts``/``matching``, not here.
+Runs on the server loop. ``step(now_ms)`` moves each venue's instruments while its regular session runs (NSE/NFO
+09:15-15:30 IST, MCX 09:00-23:30 IST: two living markets on one engine) or always with ``always_open``; trading
+listeners (orders, GTT, ticker) are called after each step. Orders are gated per exchange by ``accepts``/``matching``, not here.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from terminal.model import Interval
 from terminal.model.hours import REGULAR, Phase
 from terminal.sim.engine import Engine
 from terminal.sim.klines import KlineStore
-from terminal.sim.market import MarketSimulator
+from terminal.sim.market import HUGE, MAKER, TAKER, MarketSimulator
 from terminal.sim.reports import Trade
 
 from .listing import IST, Listed, listing
@@ -48,6 +48,10 @@ class Day:
         return (self.turnover / self.volume).quantize(Decimal("0.01")) if self.volume else self.last
 
 
+def _group(item: Listed) -> str:
+    return "MCX" if item.exchange == "MCX" else "NSE"
+
+
 def ist_midnight(ts_ms: int) -> int:
     day = datetime.fromtimestamp(ts_ms / 1000, IST).replace(hour=0, minute=0, second=0, microsecond=0)
     return int(day.timestamp() * 1000)
@@ -62,7 +66,12 @@ class Market:
         self.by_token = {item.token: item for item in self.listed}
         specs = [item.spec for item in self.listed]
         self.engine = Engine([s.instrument for s in specs], clock, maker_fee=ZERO, taker_fee=ZERO)
-        self.sim = MarketSimulator(self.engine, specs, seed, clock, days=history_days)
+        # one living market per trading venue's hours: NSE cash and F&O move 09:15-15:30, MCX 09:00-23:30
+        self.sims: dict[str, MarketSimulator] = {}
+        for group, offset in (("NSE", 0), ("MCX", 1)):
+            group_specs = [item.spec for item in self.listed if _group(item) == group]
+            self.sims[group] = MarketSimulator(self.engine, group_specs, seed + offset, clock, days=history_days)
+        self._group_items = {g: [i for i in self.listed if _group(i) == g] for g in self.sims}
         self.days: dict[str, Day] = {}
         self.step_listeners: list[Callable[[int], None]] = []
         #: called once per new IST day (after the figures rolled), before that step's listeners
@@ -74,10 +83,16 @@ class Market:
         if self.bootstrapped:
             return
         now = self.clock.now_ms()
-        self.sim.bootstrap(now)
+        # the simulated participants hold every asset of both markets (each simulator funds only its own when it
+        # creates the accounts, and the second finds them created)
+        assets = {i.spec.instrument.base_asset for i in self.listed} | {"INR"}
+        for account in (MAKER, TAKER):
+            self.engine.add_account(account, {asset: HUGE for asset in sorted(assets)})
+        for sim in self.sims.values():
+            sim.bootstrap(now)
         midnight = ist_midnight(now)
         for item in self.listed:
-            store = self.sim.klines(item.key)
+            store = self.store_for(item.key)
             last = store.last_price or item.spec.start_price
             before = store.klines(Interval.M1, end_ms=midnight - 1, limit=1)
             today = [r for r in store.klines(Interval.M1, midnight, now, limit=1500) if r.open_time >= midnight]
@@ -100,14 +115,12 @@ class Market:
         """NSE equity pre-open order collection (09:00-09:08 IST): orders accepted, matched from 09:15."""
         return not self.always_open and item.hours.phase_at(now_ms) is Phase.PRE_OPEN
 
-    def moving(self, now_ms: int) -> bool:
-        return self.always_open or any(item.hours.is_open(now_ms, REGULAR) for item in self.listed)
-
     def step(self, now_ms: int) -> None:
         if self.bootstrapped and ist_midnight(now_ms) > self.day_start_ms:
             self.roll_day(now_ms)
-        if self.moving(now_ms):
-            self.sim.step(now_ms)
+        for group, sim in self.sims.items():
+            if self.always_open or any(i.hours.is_open(now_ms, REGULAR) for i in self._group_items[group]):
+                sim.step(now_ms)
         for fn in list(self.step_listeners):
             try:
                 fn(now_ms)
@@ -159,4 +172,4 @@ class Market:
         return bids, asks
 
     def store_for(self, key: str) -> KlineStore:
-        return self.sim.klines(key)
+        return self.sims[_group(self.by_key[key])].klines(key)

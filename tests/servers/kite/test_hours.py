@@ -146,3 +146,15 @@ def test_a_new_ist_day_rolls_the_close_settles_cnc_into_holdings_and_carries_nrm
     carried = orders.portfolio.positions[(future.key, "NRML")]
     assert carried.overnight_qty == future.lot and carried.buy_qty == 0
     assert list(orders.portfolio.positions) == [(future.key, "NRML")]
+
+
+def test_in_the_evening_mcx_moves_and_nse_stays_still():
+    clock = SimClock(_at(20, 0))
+    market, _ = _book(clock)
+    crude = next(i for i in market.listed if i.exchange == "MCX")
+    before = {key: (day.volume, day.changed) for key, day in market.days.items()}
+    for _ in range(60):
+        clock.advance(1000)
+        market.step(clock.now_ms())
+    moved = {key for key, day in market.days.items() if (day.volume, day.changed) != before[key]}
+    assert moved == {crude.key}
