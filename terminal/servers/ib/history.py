@@ -267,3 +267,6 @@ def publish(server: "PaperServer", now_ms: int) -> None:
                 r = rows[0]
                 wap = (r.quote_volume / r.volume).quantize(Decimal("0.0001")) if r.volume else r.close
                 conn.send(50, 3, req_id, bar_start // 1000, r.open, r.high, r.low, r.close, r.volume, wap, r.trades)
+            else:  # a bar every 5 seconds, flat at the last price when nothing traded
+                last = server.market.days[item.key].last
+                conn.send(50, 3, req_id, bar_start // 1000, last, last, last, last, 0, last, 0)

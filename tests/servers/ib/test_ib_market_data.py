@@ -134,8 +134,10 @@ async def test_the_pacing_fault_switch_refuses_the_next_requests(server, connect
 async def test_real_time_bars_arrive_every_five_seconds(ib):
     eur = Forex("EURUSD")
     await ib.qualifyContractsAsync(eur)
+    asked = dt.datetime.now(dt.timezone.utc)
     bars = ib.reqRealTimeBars(eur, 5, "TRADES", False)
     await until(lambda: len(bars) >= 1, timeout=20, what="a 5-second bar")
-    bar = bars[0]  # the first whole bar after the request
+    bar = bars[0]
+    assert bar.time >= asked  # the first whole bar after the request, not the one under way
     assert bar.time.second % 5 == 0 and bar.low <= min(bar.open_, bar.close) <= max(bar.open_, bar.close) <= bar.high
     ib.cancelRealTimeBars(bars)
