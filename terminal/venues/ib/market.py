@@ -83,6 +83,7 @@ class IbMarket:
         self._by_ticker: dict[int, str] = {}  # id(ticker) -> symbol
         self._last: dict[str, tuple[Any, ...]] = {}
         self.delayed: set[str] = set()
+        self.problems: dict[str, str] = {}  # symbol -> why IB sends it no market data
         self._tick_by_tick: set[str] = set()
         self._trade_seq = 0
         self.delayed_mode = False
@@ -364,7 +365,8 @@ class IbMarket:
     def health(self) -> StreamHealth:
         return StreamHealth("market", self.published, self.last_publish_mono, errors=self.errors,
                             extra={"quotes": len(self._quotes), "books": len(self._books), "bars": len(self._bars),
-                                   "delayed": sorted(self.delayed), "history_used": self.pacer.used,
+                                   "delayed": sorted(self.delayed), "problems": dict(self.problems),
+                                   "history_used": self.pacer.used,
                                    "history_coalesced": self.pacer.coalesced})
 
 

@@ -27,8 +27,8 @@ from ib_async.wrapper import RequestError
 
 from ...bus import Bus
 from ...clock import Clock, LiveClock
-from ...model import (Balance, Bar, ConnectionChanged, Fill, Holding, Instrument, Interval, Order, OrderBook,
-                      OrderRequest, QuoteTick, Ticker24h)
+from ...model import (Balance, Bar, ConnectionChanged, Fill, Holding, Instrument, Interval, LogRecorded, Order,
+                      OrderBook, OrderRequest, QuoteTick, Ticker24h)
 from ...tasks import TaskOwner
 from ..ports import AuthError, Rejected, StreamHealth, TemporaryError, VenueError
 from ..socket import Backoff
@@ -181,16 +181,26 @@ class IbVenue:
         elif code in errors.FARM_OK or code in errors.FARM_INACTIVE:
             farm = message.split(":")[-1].strip() or str(code)
             self.farms[farm] = "ok" if code in errors.FARM_OK else "inactive"
-        elif code in errors.NOT_SUBSCRIBED and code != 10167:
-            symbol = self.market.symbol_of_contract(contract)
-            if symbol is not None:
-                self.tasks.spawn(self.market.fall_back_to_delayed(symbol), name="ib-delayed")
-        elif code == 10167:
-            symbol = self.market.symbol_of_contract(contract)
-            if symbol is not None:
-                self.market.delayed.add(symbol)
         elif code == errors.HISTORICAL and errors.is_pacing(message):
             self.pacer.penalise(errors.PACING_RETRY_S)
+        elif req_id != -1:
+            self._on_market_data_error(code, message, contract)
+
+    def _on_market_data_error(self, code: int, message: str, contract: Any) -> None:
+        """An error about a watched symbol's market data: no live subscription -> delayed data (once); anything
+        else it cannot get (delayed data not enabled, a competing live session, an unknown contract) is kept in
+        ``health()['market'].extra['problems']`` and said on the bus (LogRecorded)."""
+        symbol = self.market.symbol_of_contract(contract)
+        if symbol is None:
+            return
+        if code == 10167:  # a warning: delayed data follows
+            self.market.delayed.add(symbol)
+        elif code in errors.NOT_SUBSCRIBED and code != 10168 and symbol not in self.market.delayed:
+            self.tasks.spawn(self.market.fall_back_to_delayed(symbol), name="ib-delayed")
+        elif code in errors.NOT_SUBSCRIBED or code == errors.COMPETING_SESSION:
+            text = f"{symbol}: {errors.outcome(code, message).message}"
+            self.market.problems[symbol] = text
+            self._publish(LogRecorded("WARNING", "ib", text, ts_recv=self.now_ms()))
 
     async def _after_restore(self) -> None:
         """TWS is back in touch with IB: ask for the orders and fills again and let the session reconcile."""

@@ -104,3 +104,20 @@ async def test_without_a_live_subscription_quotes_fall_back_to_delayed_data_and_
     q = await rec.wait_for(lambda e: isinstance(e, QuoteTick) and e.symbol == "MSFT", timeout=15)
     assert 0 < q.bid < q.ask
     assert venue.is_delayed("MSFT") and venue.health()["market"].extra["delayed"] == ["MSFT"]
+
+
+async def test_a_competing_live_session_is_said_for_the_symbol_and_kept_in_health(ib):
+    from terminal.model import LogRecorded
+    venue, rec = ib
+    await venue.watch_quotes("NVDA")
+    contract = await venue.contract("NVDA")
+    # the error message TWS sends when another session holds the market data, handed to ib_async's decoder callback
+    # as it arrives from the wire (the paper server has no switch for it)
+    venue.ib.wrapper.error(_req_id(venue, contract), 10197, "No market data during competing live session", "")
+    said = await rec.wait_for(lambda e: isinstance(e, LogRecorded) and "NVDA" in e.message)
+    assert "competing live session" in said.message
+    assert "competing live session" in venue.health()["market"].extra["problems"]["NVDA"]
+
+
+def _req_id(venue, contract) -> int:
+    return next(r for r, c in venue.ib.wrapper._reqId2Contract.items() if c.conId == contract.conId)
