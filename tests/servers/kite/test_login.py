@@ -98,3 +98,26 @@ def test_no_authorization_is_a_token_exception_and_unknown_routes_are_json_envel
     assert missing.json()["status"] == "error"
     with pytest.raises(InputException):
         kite.margins("nosuchsegment")
+
+
+def test_access_tokens_expire_at_six_in_the_morning_ist():
+    from datetime import datetime
+
+    from terminal.clock import SimClock
+    from terminal.servers.kite.auth import Auth, next_six_ist
+    from terminal.servers.kite.listing import IST
+
+    def at(day: int, hour: int, minute: int) -> int:
+        return int(datetime(2026, 12, day, hour, minute, tzinfo=IST).timestamp() * 1000)
+
+    assert next_six_ist(at(4, 21, 0)) == at(5, 6, 0)
+    assert next_six_ist(at(5, 5, 59)) == at(5, 6, 0) and next_six_ist(at(5, 6, 0)) == at(6, 6, 0)
+    clock = SimClock(at(4, 21, 0))
+    auth = Auth(clock.now_ms)
+    session = auth.new_session(DEFAULT_API_KEY)
+    clock.set(at(5, 5, 59))
+    assert auth.check(f"token {DEFAULT_API_KEY}:{session.access_token}") is session
+    clock.set(at(5, 6, 0))
+    with pytest.raises(Exception) as exc:
+        auth.check(f"token {DEFAULT_API_KEY}:{session.access_token}")
+    assert getattr(exc.value, "error_type", None) == "TokenException"
