@@ -105,6 +105,7 @@ def test_access_tokens_expire_at_six_in_the_morning_ist():
 
     from terminal.clock import SimClock
     from terminal.servers.kite.auth import Auth, next_six_ist
+    from terminal.servers.kite.envelope import KiteError
     from terminal.servers.kite.listing import IST
 
     def at(day: int, hour: int, minute: int) -> int:
@@ -118,6 +119,6 @@ def test_access_tokens_expire_at_six_in_the_morning_ist():
     clock.set(at(5, 5, 59))
     assert auth.check(f"token {DEFAULT_API_KEY}:{session.access_token}") is session
     clock.set(at(5, 6, 0))
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(KiteError) as exc:
         auth.check(f"token {DEFAULT_API_KEY}:{session.access_token}")
-    assert getattr(exc.value, "error_type", None) == "TokenException"
+    assert exc.value.error_type == "TokenException" and exc.value.status == 403
