@@ -50,7 +50,8 @@ INFO = AdapterInfo(
         order_options=frozenset({"params", "expire_ms", "oca_group"}),
         order_params={"product": PRODUCTS, "variety": VARIETIES,
                       "iceberg_legs": tuple(str(n) for n in range(2, 11)),
-                      "market_protection": ()},  # () = any value (0, 1-100 percent, -1 automatic)
+                      "market_protection": (),  # () = any value (0, 1-100 percent, -1 automatic)
+                      "trigger_price": ()},  # a cover order's (variety co) stop-loss trigger
     ),
     extra={"currency": "INR", "login": "daily (terminal.venues.kite.login)",
            "quantity": "units; F&O in multiples of the lot size"},

@@ -90,6 +90,11 @@ class KiteOrders:
             if minutes < 1:
                 raise Rejected("options.expire_ms is in the past")
             params["validity_ttl"] = minutes
+        if variety == "co":  # a cover order: the entry and its compulsory stop-loss trigger
+            trigger = opts.param("trigger_price")
+            if not trigger:
+                raise Rejected("a cover order (variety co) needs its stop-loss trigger: params trigger_price")
+            params["trigger_price"] = Decimal(trigger)
         if variety == "iceberg":
             legs = int(opts.param("iceberg_legs") or "2")
             leg_qty = request.quantity / legs
@@ -255,6 +260,30 @@ class KiteOrders:
             out.append(o)
         by_id = {o.client_order_id: o for o in out}
         return [by_id[first.client_order_id], by_id[second.client_order_id]]
+
+    async def submit_gtt(self, request: OrderRequest) -> Order:
+        """A single GTT trigger: ``request`` (a LIMIT at its ``price``, or at its ``stop_price`` for a stop) is placed
+        when the last price crosses its trigger (``stop_price``, else ``price``). Reported like an OCO leg."""
+        inst, listing = self._listing(request.symbol)
+        if request.quantity is None:
+            raise Rejected("a GTT needs a quantity")
+        trigger = _trigger(request)
+        price = request.price if request.price is not None else trigger
+        _check(inst, request.side, OrderType.LIMIT, request.quantity, price, None)
+        key = f"{listing.exchange}:{listing.tradingsymbol}"
+        ltp = (await self.rest.quote([key], "ltp")).get(key, {}).get("last_price")
+        if ltp is None:
+            raise TemporaryError(f"no last price for {request.symbol}: the GTT needs one")
+        product = request.options.param("product") or (
+            "NRML" if inst.asset_class in (AssetClass.FUTURE, AssetClass.OPTION) else "CNC")
+        trigger_id = await self.rest.place_gtt("single", {
+            "exchange": listing.exchange, "tradingsymbol": listing.tradingsymbol, "trigger_values": [trigger],
+            "last_price": ltp}, [{"exchange": listing.exchange, "tradingsymbol": listing.tradingsymbol,
+                                  "transaction_type": SIDE_TO_WIRE[request.side], "quantity": int(request.quantity),
+                                  "order_type": "LIMIT", "product": product, "price": price}])
+        order = Order.from_request(request, self._now_ms()).with_status(OrderStatus.NEW, venue_order_id=trigger_id)
+        self.gtt_legs[request.client_order_id] = GttLeg(trigger_id, 0, order)
+        return order
 
     async def _gtt_leg_state(self, client_order_id: str, leg: GttLeg) -> Order:
         try:

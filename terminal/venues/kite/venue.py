@@ -162,6 +162,18 @@ class KiteVenue:
         data = await self.rest.quote(list(keys), "ltp")
         return {keys[k]: _d(v.get("last_price")) for k, v in data.items() if k in keys}
 
+    async def ohlc(self, symbols: list[str]) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal, Decimal]]:
+        """symbol -> (last, open, high, low, previous close) from ``/quote/ohlc``."""
+        keys = {self._key(s): s for s in symbols}
+        data = await self.rest.quote(list(keys), "ohlc")
+        out = {}
+        for k, v in data.items():
+            if k in keys:
+                o = v.get("ohlc") or {}
+                out[keys[k]] = (_d(v.get("last_price")), _d(o.get("open")), _d(o.get("high")), _d(o.get("low")),
+                                _d(o.get("close")))
+        return out
+
     async def klines(self, symbol: str, interval: Interval, start_ms: int | None = None, end_ms: int | None = None,
                      limit: int = 1000, *, continuous: bool = False, oi: bool = False) -> list[Bar]:
         """Candles oldest first, at most ``limit``, from ``start_ms`` (default: ``limit`` bars before ``end_ms``).
@@ -354,6 +366,10 @@ class KiteVenue:
 
     async def submit_oco(self, first: OrderRequest, second: OrderRequest) -> list[Order]:
         return await self.orders.submit_oco(first, second)
+
+    async def submit_gtt(self, request: OrderRequest) -> Order:
+        """A single GTT trigger (see ``orders.KiteOrders.submit_gtt``)."""
+        return await self.orders.submit_gtt(request)
 
     async def submit_bracket(self, entry: OrderRequest, take_profit: OrderRequest | None,
                              stop_loss: OrderRequest | None) -> list[Order]:

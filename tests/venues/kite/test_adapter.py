@@ -168,3 +168,41 @@ async def test_expired_token_is_session_expired_and_the_ticker_does_not_loop(kit
     # the loop has ended on the refusal (state FAILED, its task done): no reconnect loop
     assert kite.stream.failure is not None and kite.stream.state.value == "failed"
     assert not [t for t in kite.stream.tasks.tasks if not t.done()]
+
+
+async def test_gtt_oco_leg_fires_when_the_price_crosses_and_the_other_is_dropped(kite, kite_server):
+    inst = (await kite.instruments())["INFY"]
+    q = await kite.quote("INFY")
+    stop_at = inst.snap_price(q.bid * D("0.9"))
+    stop = OrderRequest("INFY", Side.SELL, OrderType.STOP_LOSS, D(1), stop_price=stop_at,
+                        options=OrderOptions.make(params={"product": "CNC"}, oca_group="g2"))
+    target = OrderRequest("INFY", Side.SELL, OrderType.LIMIT, D(1), price=inst.snap_price(q.ask * D("1.1")),
+                          time_in_force=TimeInForce.DAY, options=OrderOptions.make(oca_group="g2"))
+    await kite.submit_oco(stop, target)
+    kite_server.move_price("NSE:INFY", stop_at - inst.tick_size * 10)  # through the stop
+    fired = await kite.query_order("INFY", stop.client_order_id)
+    assert fired.venue_order_id != (await kite.query_order("INFY", target.client_order_id)).venue_order_id
+    assert fired.side is Side.SELL and fired.quantity == 1 and fired.status is not OrderStatus.CANCELED
+    assert (await kite.query_order("INFY", target.client_order_id)).status is OrderStatus.CANCELED
+
+
+async def test_single_gtt_places_its_order_when_triggered(kite, kite_server):
+    inst = (await kite.instruments())["SBIN"]
+    q = await kite.quote("SBIN")
+    buy_at = inst.snap_price(q.ask * D("0.9"))
+    req = OrderRequest("SBIN", Side.BUY, OrderType.LIMIT, D(1), price=buy_at, time_in_force=TimeInForce.DAY,
+                       options=OrderOptions.make(params={"product": "CNC"}))
+    placed = await kite.submit_gtt(req)
+    assert placed.status is OrderStatus.NEW
+    assert (await kite.query_order("SBIN", req.client_order_id)).status is OrderStatus.NEW  # waiting
+    kite_server.move_price("NSE:SBIN", buy_at - inst.tick_size)
+    fired = await kite.query_order("SBIN", req.client_order_id)
+    assert fired.price == buy_at and fired.venue_order_id != placed.venue_order_id
+
+
+async def test_cover_order_needs_its_trigger_and_ohlc_reads_the_day(kite):
+    with pytest.raises(Rejected, match="trigger_price"):
+        await kite.submit(OrderRequest("SBIN", Side.BUY, OrderType.MARKET, D(1),
+                                       options=OrderOptions.make(params={"variety": "co", "product": "MIS"})))
+    last, open_, high, low, close = (await kite.ohlc(["SBIN"]))["SBIN"]
+    assert last > 0 and high >= low > 0
