@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
 NO_PROVIDER = "No news provider: File > Connect to Finnhub (market data)…"
 FLASH_S = 4.0
+MAX_ROWS = 500  # per tab
 
 
 # ---- where a window symbol's news comes from ---------------------------------------------------------------------
@@ -101,6 +102,13 @@ class NewsModel(QAbstractTableModel):
             self.endInsertRows()
             if flash:
                 self._flash[n.id] = until
+        if len(self.rows) > MAX_ROWS:  # a long session: the oldest go
+            self.beginRemoveRows(QModelIndex(), MAX_ROWS, len(self.rows) - 1)
+            for n in self.rows[MAX_ROWS:]:
+                self._ids.discard(n.id)
+                self._flash.pop(n.id, None)
+            del self.rows[MAX_ROWS:]
+            self.endRemoveRows()
         return fresh
 
     def flashing(self, row: int) -> bool:
