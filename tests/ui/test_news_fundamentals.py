@@ -112,7 +112,11 @@ def test_fundamentals_panel_shows_aapl_from_finnhub_and_a_dash_for_what_is_missi
     assert qloop.run(w.add_venue("finnhub", always_open=True), 30) == "finnhub"
     fh = w.link.workspace.session("finnhub")
     qtbot.waitUntil(lambda: panel.record is not None and panel.record.symbol == "AAPL", timeout=20000)
-    f = qloop.run(fh.fundamentals("AAPL"))
+    f, asked = panel.record, qloop.run(fh.fundamentals("AAPL"))  # the server prices them at the last trade:
+    assert (f.name, f.exchange, f.industry, f.next_earnings) == (asked.name, asked.exchange, asked.industry,
+                                                                 asked.next_earnings)
+    for value, now in ((f.market_cap, asked.market_cap), (f.pe_ttm, asked.pe_ttm), (f.high_52w, asked.high_52w)):
+        assert abs(value - now) < now / 20  # a moment apart: the same answer but for the price's moves
     assert panel.text("name") == f.name == "Apple Inc"
     assert panel.text("exchange") == f.exchange and panel.text("industry") == f.industry
     cap = f.market_cap / 10 ** 12
