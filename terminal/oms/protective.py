@@ -440,7 +440,7 @@ class ProtectiveEngine:
         if exits and all(o is not None and not o.is_open for _, o in exits):
             self._conclude(group, GroupState.CANCELED, "its orders were cancelled at the exchange")
             return
-        if group.state is GroupState.PENDING and (entry is None or entry.filled_qty > 0):
+        if group.state is GroupState.PENDING and (group.entry is None or (entry is not None and entry.filled_qty > 0)):
             self._set(group.replace(state=GroupState.ACTIVE), "armed")
 
     # ------------------------------------------------------------------ pausing

@@ -121,7 +121,10 @@ class RiskChecks:
                 "QUANTITY", f"quote quantity {fmt(qq)} has more than {inst.quote_precision} decimals "
                 f"(nearest valid: {fmt(snap(qq, Decimal(1).scaleb(-inst.quote_precision), 'down'))})", "quantity")
         ref = self._last_price(inst.symbol, request.side)
-        inst.validate_order(request.side, request.type, request.quantity, request.price, request.stop_price,
+        stop = request.stop_price
+        if stop is None and request.type.has_stop and request.options.trailing and ref:
+            stop = inst.snap_price(ref)  # a trailing stop the venue starts from the market: no stop price of ours
+        inst.validate_order(request.side, request.type, request.quantity, request.price, stop,
                             request.quote_quantity, reference_price=ref, time_in_force=request.time_in_force)
         self.engine.check(request, inst, self.notional(request, ref, inst), ref)
         if self.limits.check_balance:

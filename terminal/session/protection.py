@@ -121,8 +121,11 @@ class ProtectionMixin:
         ref = entry.price if entry.price is not None else await self._price(entry.symbol, entry.side)
         exit_side = _other(entry.side)
         _sides(entry.side, ref, tp, sl, sl_limit, "the entry price" if entry.type.has_price else "the market price")
-        native = self._native("native_bracket", "brackets", mode)
         qty = entry.quantity
+        native = self._native("native_bracket", "brackets", mode, Kind.BRACKET, (
+            entry, None if tp is None else OrderRequest(entry.symbol, exit_side, OrderType.LIMIT, qty, price=tp),
+            None if sl is None else OrderRequest(entry.symbol, exit_side, OrderType.STOP_LOSS_LIMIT if sl_limit
+                                                 else OrderType.STOP_LOSS, qty, price=sl_limit, stop_price=sl)))
         legs = [Leg("entry", entry.side, entry.type, qty, entry.client_order_id, price=entry.price)]
         if tp is not None:
             legs.append(Leg("take_profit", exit_side, OrderType.LIMIT, qty, new_client_order_id(), price=tp))
@@ -154,7 +157,7 @@ class ProtectionMixin:
                 raise InvalidArgument(f"{name}: an OCO leg is LIMIT, STOP_LOSS(_LIMIT) or TAKE_PROFIT(_LIMIT), got "
                                       f"{req.type.name}", name)
         s._require_keys()
-        native = self._native("native_oco", "OCO orders", mode)
+        native = self._native("native_oco", "OCO orders", mode, Kind.OCO, (a, b))
         legs, resting = [], native
         for role, req in (("first", a), ("second", b)):
             rests = native or (not resting and req.type in (OrderType.LIMIT, OrderType.LIMIT_MAKER))
@@ -198,7 +201,9 @@ class ProtectionMixin:
             raise InvalidArgument("quantity: must be greater than zero", "quantity")
         s.instrument(sym).validate_order(side, OrderType.MARKET, qty, None, None, None)
         s._require_keys()
-        native = self._native("native_trailing", "trailing stops", _held_by(held_by))
+        native = self._native("native_trailing", "trailing stops", _held_by(held_by), Kind.TRAILING, (
+            OrderRequest(sym, side, OrderType.STOP_LOSS, qty,
+                         options=OrderOptions(trail_amount=amount, trail_percent=pct)),))
         bid, ask = await self._quote_now(sym)
         leg = Leg("trailing", side, OrderType.STOP_LOSS, qty, new_client_order_id(), held=not native,
                   trail_amount=amount, trail_percent=pct, fires_below=side is Side.SELL)
@@ -282,14 +287,23 @@ class ProtectionMixin:
     def _s(self) -> "Session":
         return self  # type: ignore[return-value]
 
-    def _native(self, flag: str, what: str, mode: str) -> bool:
+    def _native(self, flag: str, what: str, mode: str, kind: Kind | None = None,
+                requests: "tuple[OrderRequest | None, ...]" = ()) -> bool:
+        """Whether the venue holds this group. A venue that holds only some shapes (Binance: a bracket whose entry is
+        a working LIMIT order) answers ``can_hold(kind, requests)`` with why not ("" when it can)."""
         venue = self._s().venue
         declared = bool(getattr(venue.info.capabilities, flag, False)) and (
             flag == "native_trailing" or isinstance(venue, NativeProtection))
-        if mode == "venue" and not declared:
-            raise InvalidArgument(f"held_by: {venue.info.title} has no native {what}; use held_by='app' (held by "
-                                  "this app, works only while it runs) or 'auto'", "held_by")
-        return declared and mode != "app"
+        why_not = ""
+        can_hold = getattr(venue, "can_hold", None)
+        if declared and kind is not None and callable(can_hold):
+            why_not = can_hold(kind.value, requests)
+        if mode == "venue" and (not declared or why_not):
+            raise InvalidArgument(f"held_by: {venue.info.title} has no native {what}"
+                                  + (f" of this shape ({why_not})" if why_not else "")
+                                  + "; use held_by='app' (held by this app, works only while it runs) or 'auto'",
+                                  "held_by")
+        return declared and not why_not and mode != "app"
 
     def _group(self, kind: Kind, symbol: str, native: bool, legs: list[Leg], qty: Decimal,
                origin: str) -> ProtectionGroup:

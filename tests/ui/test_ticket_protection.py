@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from terminal import model as m
-from terminal.ui.widgets.ticket_options import APP_HELD, exit_price
+from terminal.ui.widgets.ticket_options import VENUE_HELD, exit_price
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
@@ -31,7 +31,7 @@ def _ready(qtbot, w, symbol="BTCUSDT"):
     return w.order_entry
 
 
-def test_a_bracket_from_the_ticket_is_one_protective_group_held_by_the_app(qtbot, window):
+def test_a_limit_bracket_from_the_ticket_is_one_protective_group_held_by_the_exchange(qtbot, window):
     w = window
     oe = _ready(qtbot, w)
     ins = w.instruments["BTCUSDT"]
@@ -46,7 +46,7 @@ def test_a_bracket_from_the_ticket_is_one_protective_group_held_by_the_app(qtbot
     opts.sl_box.setChecked(True)
     opts.sl_edit.setText("100")
     opts.sl_unit.setCurrentIndex(opts.sl_unit.findData("ticks"))
-    assert opts.held_label.text() == f"Protection {APP_HELD}"  # Binance spot holds no bracket of this shape
+    assert opts.held_label.text() == f"Protection {VENUE_HELD}"  # Binance holds it: an OTOCO order list
     tp = exit_price(ins, m.Side.BUY, price, D("2"), "pct", "tp")
     sl = exit_price(ins, m.Side.BUY, price, D("100"), "ticks", "sl")
     qtbot.waitUntil(oe.submit.isEnabled, timeout=3000)
@@ -56,10 +56,10 @@ def test_a_bracket_from_the_ticket_is_one_protective_group_held_by_the_app(qtbot
     s = w.link.session
     qtbot.waitUntil(lambda: len(s.protective_orders()) == 1, timeout=10000)
     group = s.protective_orders()[0]
-    assert group.held_by.value == "app" and {leg.role for leg in group.legs} == {"entry", "take_profit", "stop_loss"}
+    assert group.held_by.value == "venue" and {leg.role for leg in group.legs} == {"entry", "take_profit", "stop_loss"}
     assert group.leg("take_profit").price == tp and group.leg("stop_loss").stop_price == sl
     qtbot.waitUntil(lambda: oe.status.text().startswith("Sent:"), timeout=5000)
-    assert "held by this app" in oe.status.text()
+    assert "held by the exchange" in oe.status.text()
 
 
 def test_a_bad_exit_is_said_in_place_and_nothing_is_sent(qtbot, window):
@@ -87,6 +87,8 @@ def test_a_trailing_stop_from_the_ticket(qtbot, window):
     s = w.link.session
     qtbot.waitUntil(lambda: len(s.protective_orders()) == 1, timeout=10000)
     assert s.protective_orders()[0].kind.value == "trailing"
+    qtbot.waitUntil(lambda: oe.status.text().startswith("Sent:"), timeout=5000)
+    assert "held by the exchange" in oe.status.text()  # Binance trails it: trailingDelta 150 BIPS
 
 
 def test_the_ticket_offers_what_the_venue_declares(qtbot, window):

@@ -45,6 +45,12 @@ INFO = AdapterInfo(
                      RateLimit("orders", ORDERS_PER_DAY, 86_400.0)),
         market_hours=False,
         native_replace=False,
+        # order lists (orderlists.py): an OCO of a stop loss and a take-profit; a bracket only when its entry is a
+        # working LIMIT order (BinanceVenue.can_hold says which shapes); trailing stops by percentage (trailingDelta)
+        native_oco=True,
+        native_bracket=True,
+        native_trailing=True,
+        order_options=frozenset({"trail_percent"}),
     ),
     extra={"quote_currencies": ("USDT", "USDC", "FDUSD", "BTC", "ETH", "BNB")},
 )

@@ -42,6 +42,7 @@ from ..ports import (AuthError, DuplicateOrder, MayHaveLanded, RateLimited, Reje
 from . import parse
 from .enums import (AUTH_CODES, ORDER_TYPE_TO_WIRE, RATE_LIMIT_CODES, REJECT_CODES, SIDE_TO_WIRE, TIF_TO_WIRE,
                     UNKNOWN_ORDER_CODES)
+from .orderlists import trailing_delta
 from .signing import Signer, encode_params, quote_signature, rest_payload
 
 log = logging.getLogger(__name__)
@@ -339,6 +340,7 @@ class BinanceRest:
             "timeInForce": TIF_TO_WIRE[request.time_in_force] if request.time_in_force else None,
             "quantity": request.quantity, "quoteOrderQty": request.quote_quantity, "price": request.price,
             "stopPrice": request.stop_price, "newClientOrderId": request.client_order_id, "newOrderRespType": "FULL",
+            "trailingDelta": trailing_delta(request),  # BIPS, for a trailing stop (orderlists.py)
         }
 
     async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]:

@@ -19,7 +19,7 @@ import orjson
 from ...model import OrderUpdated
 from ..ports import AuthError, VenueError
 from ..socket import Backoff, ConnectListener, WebSocketConnection, WebSocketTransport
-from . import parse
+from . import orderlists, parse
 from .enums import AUTH_CODES
 from .signing import Signer, ws_payload
 
@@ -126,6 +126,8 @@ class UserStream(WebSocketConnection):
                 self.on_event(fill)
         elif kind == "outboundAccountPosition":
             self.on_event(parse.account_position(event, ts_recv))
+        elif kind == "listStatus":  # an order list changed; its members' executionReports update the orders
+            self.on_event(orderlists.list_status(event, ts_recv))
         elif kind in ("eventStreamTerminated", "listenKeyExpired"):
             log.info("%s: %s; resubscribing", self.name, kind)
             return True

@@ -10,15 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, Sequence
 
 from ...bus import Bus
 from ...market.bars import backfill
 from ...model import (Balance, Bar, Environment, Fill, Holding, Instrument, Interval, Order, OrderBook, OrderRequest,
                       QuoteTick, Ticker24h)
 from ...tasks import TaskOwner
-from . import parse
-from ..ports import AuthError, KeyPermissions, RateLimited, Rejected, TemporaryError
+from . import orderlists, parse
+from ..ports import AuthError, KeyPermissions, RateLimited, Rejected, TemporaryError, UnknownOrder
 from .booksync import BookSync
 from .health import StreamHealth
 from .info import INFO, NAME
@@ -62,6 +62,9 @@ class BinanceVenue:
         self.depth_speed = depth_speed
         self.backfilled_bars = 0
         self._tasks = TaskOwner(f"binance {self.environment}", log)  # kline backfills after reconnects
+        #: members of our order lists: client order id -> (listClientOrderId, symbol); lists cancelled by us
+        self._lists: dict[str, tuple[str, str]] = {}
+        self._lists_cancelled: dict[str, dict[str, Order]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -85,7 +88,7 @@ class BinanceVenue:
             return
         if not (self._api_key and self._signer):
             raise AuthError("the user stream needs API keys")
-        self.user = UserStream(self._ws_api_url, self._api_key, self._signer, self._publish,
+        self.user = UserStream(self._ws_api_url, self._api_key, self._signer, self._on_user_event,
                                now_ms=self.rest.now_ms)
         if on_connect is not None:
             self.user.add_connect_listener(on_connect)
@@ -296,6 +299,8 @@ class BinanceVenue:
         await self.rest.test_order(request)
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
+        if client_order_id in self._lists:  # a member of an order list: the list goes as one (DELETE orderList)
+            return await self._cancel_list_member(symbol, client_order_id)
         return await self.rest.cancel_order(symbol, client_order_id)
 
     async def cancel_all(self, symbol: str) -> list[Order]:
@@ -307,6 +312,65 @@ class BinanceVenue:
 
     async def query_order(self, symbol: str, client_order_id: str) -> Order:
         return await self.rest.query_order(symbol, client_order_id)
+
+    # ------------------------------------------------------------------ NativeProtection (order lists)
+
+    def can_hold(self, kind: str, requests: Sequence[OrderRequest | None]) -> str:
+        """Why this shape of protective group cannot be an order list here ("" when it can): a bracket needs a
+        working LIMIT entry, an OCO one stop loss and one take-profit/limit leg, a trailing stop a percentage."""
+        return orderlists.can_hold(kind, requests)
+
+    async def submit_oco(self, first: OrderRequest, second: OrderRequest) -> list[Order]:
+        """``POST /api/v3/orderList/oco``: the list's and each leg's client id are ours (journaled)."""
+        return await self._submit_list(orderlists.OCO_PATH, orderlists.oco_params(first, second), [first, second])
+
+    async def submit_bracket(self, entry: OrderRequest, take_profit: OrderRequest | None,
+                             stop_loss: OrderRequest | None) -> list[Order]:
+        """``POST /api/v3/orderList/otoco`` (or ``/oto`` with one exit): the exchange places the exits once the
+        working entry has filled in full; until then they are PENDING_NEW."""
+        path, params = orderlists.bracket_params(entry, take_profit, stop_loss)
+        requests = [r for r in (entry, take_profit, stop_loss) if r is not None]
+        return await self._submit_list(path, params, requests)
+
+    async def _submit_list(self, path: str, params: dict[str, object], requests: list[OrderRequest]) -> list[Order]:
+        list_cid = str(params["listClientOrderId"])
+        for r in requests:
+            self._lists[r.client_order_id] = (list_cid, r.symbol)
+        try:
+            data = await self.rest.call("POST", path, params, signed=True)
+        except Rejected:
+            for r in requests:
+                self._lists.pop(r.client_order_id, None)
+            raise
+        return orderlists.list_orders(data, requests)
+
+    async def _cancel_list_member(self, symbol: str, client_order_id: str) -> Order:
+        list_cid, _ = self._lists[client_order_id]
+        done = self._lists_cancelled.get(list_cid)
+        if done is None:
+            try:
+                data = await self.rest.call("DELETE", orderlists.LIST_PATH,
+                                            {"symbol": symbol, "listClientOrderId": list_cid}, signed=True)
+            except UnknownOrder:  # the list already ended (a leg filled, or it was cancelled): ask for the order
+                self._forget_list(list_cid)
+                return await self.rest.query_order(symbol, client_order_id)
+            done = self._lists_cancelled[list_cid] = {o.client_order_id: o for o in orderlists.list_orders(data, [])}
+        order = done.get(client_order_id)
+        return order if order is not None else await self.rest.query_order(symbol, client_order_id)
+
+    def _forget_list(self, list_cid: str) -> None:
+        for cid in [c for c, (lc, _) in self._lists.items() if lc == list_cid]:
+            del self._lists[cid]
+        self._lists_cancelled.pop(list_cid, None)
+
+    def _on_user_event(self, event: object) -> None:
+        if type(event) is orderlists.OrderListStatus:
+            status: orderlists.OrderListStatus = event  # type: ignore[assignment]
+            if status.reason:
+                log.info("order list %s refused: %s", status.list_client_order_id, status.reason)
+            if status.done and status.list_client_order_id not in self._lists_cancelled:
+                self._forget_list(status.list_client_order_id)
+        self._publish(event)
 
     async def open_orders(self, symbol: str | None = None) -> list[Order]:
         return await self.rest.open_orders(symbol)
