@@ -154,6 +154,9 @@ class SessionLink:
         self.select(first)
         self.spawn(self._load_history(v.primary), "order history")
         self._health_timer_start()
+        from .accounts import VenueAccounts  # account figures, holdings, venue positions, market notes
+        self.accounts = VenueAccounts(self)
+        self.accounts.refresh_soon()
 
     async def add_venue(self, provider: str, **options: Any) -> str:
         """Connect ``provider`` next to the window's venues (``Workspace.add``); its instruments join the watchlist's
@@ -182,6 +185,8 @@ class SessionLink:
         w.news.sources_changed()  # a news provider may have come
         w.fundamentals.sources_changed()
         self.refresh_health()
+        if hasattr(self, "accounts"):
+            self.accounts.refresh_soon()
         return name
 
     def _attach_alerts(self, s: Any) -> None:
@@ -375,6 +380,8 @@ class SessionLink:
         self.spawn(self._switch_streams(symbol, self.interval, self._select_gen), f"load {symbol}")
         self._chart_lines()
         self._chart_markers()
+        if hasattr(self, "accounts"):
+            self.accounts.update_notes()
 
     def set_interval(self, interval: str) -> None:
         if interval == self.interval:
@@ -447,6 +454,8 @@ class SessionLink:
     def _prices(self, prices: dict[str, Decimal]) -> None:
         self.last_prices.update(prices)
         self.w.blotters.on_prices(prices)
+        if hasattr(self, "accounts"):
+            self.accounts.on_prices()
         if self.symbol in prices:
             oe = self.w.order_entry
             if oe.price_edit.text():
@@ -477,6 +486,8 @@ class SessionLink:
                      m.fmt(x.price), m.fmt(x.commission), x.commission_asset, x.client_order_id,
                      extra={"venue": self._venue_of(x.symbol)})
         self.w.blotters.on_fills(fills)
+        if hasattr(self, "accounts"):
+            self.accounts.refresh_soon()  # the venue's holdings and figures moved
         mine = [(x.ts_event / 1000, float(x.price), x.side.value) for x in fills if x.symbol == self.symbol]
         if mine:
             self.w.chart.add_fill_markers(mine)
@@ -505,6 +516,8 @@ class SessionLink:
             return
         w.watchlist.model.flush()
         w.blotters.flush()
+        if hasattr(self, "accounts"):
+            self.accounts.flush()
         if self._lines_dirty:
             self._lines_dirty = False
             self._chart_lines()
@@ -545,6 +558,8 @@ class SessionLink:
     async def close(self) -> None:
         if hasattr(self, "_health_timer"):
             self._health_timer.stop()
+        if hasattr(self, "accounts"):
+            self.accounts.close()
         self.w.bridge.detach()
         self.w.news.unbind()
         self.w.fundamentals.unbind()

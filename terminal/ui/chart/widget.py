@@ -68,6 +68,13 @@ class ChartWidget(QWidget):
         self._palette = palette(theme)
 
         self.toolbar = ChartToolbar(self)
+        # the header's market notes ("market closed, opens 09:30 ET · delayed"), left of "Follow latest"
+        self.notice_label = QLabel("", self.toolbar)
+        self.notice_label.setObjectName("chartNotice")
+        self.notice_label.setStyleSheet("color: #d29922; font-weight: 600; padding: 0 8px;")
+        self.notice_label.hide()
+        bar = self.toolbar.layout()
+        bar.insertWidget(bar.count() - 1, self.notice_label)  # type: ignore[attr-defined]
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.ci.layout.setContentsMargins(0, 0, 0, 0)
         self.view.ci.layout.setSpacing(0)
@@ -149,6 +156,11 @@ class ChartWidget(QWidget):
         self.price_plot.vb.setDefaultPadding(0.06)
         self.volume_plot.setXLink(self.price_plot)
         self.volume_plot.getAxis("right").setStyle(maxTickLevel=0)
+
+    def set_notice(self, text: str) -> None:
+        """Market notes in the header ("market closed, opens 09:30 ET", "delayed"); "" hides them."""
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
 
     # ---- symbol and data ---------------------------------------------------------------------------------------
     def set_symbol(self, symbol: str, price_decimals: int, snap: Callable[[Decimal], Decimal] | None = None) -> None:

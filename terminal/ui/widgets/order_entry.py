@@ -30,6 +30,7 @@ from .. import format as f
 from .. import theme
 from ..dialogs.ask import OK, OK_CANCEL, ask
 from .message_row import MessageRow
+from .ticket_contract import LOTS, contract_text, lot_traded, lots_phrase, units_text
 from .ticket_options import TicketOptions
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,13 @@ class OrderEntryWidget(QWidget):
 
         self.symbol_label = QLabel("—", self)
         self.symbol_label.setStyleSheet("font-size: 14px; font-weight: 700;")
+        #: the contract's terms (multiplier, lot) and the market notes ("market closed, opens 09:30 ET · delayed")
+        self.contract_label = QLabel("", self); self.contract_label.setObjectName("muted")
+        self.contract_label.setWordWrap(True); self.contract_label.hide()
+        self.notice_label = QLabel("", self); self.notice_label.setObjectName("ticketNotice")
+        self.notice_label.setStyleSheet("color: #d29922; font-weight: 600;")
+        self.notice_label.setWordWrap(True); self.notice_label.hide()
+        self.lots_label = QLabel("", self); self.lots_label.setObjectName("muted"); self.lots_label.hide()
         self.buy_tab = QPushButton("Buy", self); self.buy_tab.setObjectName("buyTab")
         self.sell_tab = QPushButton("Sell", self); self.sell_tab.setObjectName("sellTab")
         self.side_group = QButtonGroup(self)
@@ -145,6 +153,7 @@ class OrderEntryWidget(QWidget):
         form.addRow(self.messages[STOP])
         qty_row = QHBoxLayout(); qty_row.addWidget(self.qty_edit, 1); qty_row.addWidget(self.unit_combo)
         form.addRow("Amount", qty_row)
+        form.addRow("", self.lots_label)
         form.addRow(self.messages[QUANTITY])
         pcts = QHBoxLayout(); pcts.setSpacing(4)
         for p in (25, 50, 75, 100):
@@ -165,6 +174,8 @@ class OrderEntryWidget(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6); lay.setSpacing(6)
         lay.addWidget(self.symbol_label)
+        lay.addWidget(self.contract_label)
+        lay.addWidget(self.notice_label)
         lay.addLayout(sides)
         lay.addLayout(form)
         lay.addWidget(self.available_label)
@@ -186,8 +197,14 @@ class OrderEntryWidget(QWidget):
             self.symbol_label.setText(f"{instrument.base_asset}/{instrument.quote_asset}")
             self.unit_combo.addItem(instrument.base_asset, "base")
             self.unit_combo.addItem(instrument.quote_asset, "quote")
+            if lot_traded(instrument):  # F&O in lots: the amount typed in lots, sent in units
+                self.unit_combo.addItem(LOTS, LOTS)
+                self.unit_combo.setCurrentIndex(self.unit_combo.count() - 1)
         self.unit_combo.blockSignals(False)
+        self.contract_label.setText(contract_text(instrument))
+        self.contract_label.setVisible(bool(self.contract_label.text()))
         caps = self.capabilities_of(instrument.symbol) if instrument else None
+        self._fill_types(caps)
         self.options_panel.set_venue(caps, instrument)
         self._fill_tifs(caps)
         self._limit_price_text = ""
@@ -210,6 +227,29 @@ class OrderEntryWidget(QWidget):
         self._tif_index = keep if keep >= 0 else 0
         self.tif_combo.setCurrentIndex(self._tif_index if self.tif_combo.isEnabled() else -1)
         self.tif_combo.blockSignals(False)
+
+    def _fill_types(self, caps: Any) -> None:
+        """The order types the venue declares (all of them when it declares none); the trailing stop stays (held
+        by the exchange where the venue trails natively, else by this app)."""
+        names = set(getattr(caps, "order_types", ()) or ())
+        wanted = [(label, t) for label, t in TYPES if not names or t.name in names] + [(TRAILING, m.OrderType.STOP_LOSS)]
+        if [self.type_combo.itemText(i) for i in range(self.type_combo.count())] == [x for x, _ in wanted]:
+            return
+        current = self.type_combo.currentText()
+        self.type_combo.blockSignals(True)
+        self.type_combo.clear()
+        for label, t in wanted:
+            self.type_combo.addItem(label, t)
+        self.type_combo.setCurrentIndex(max(0, self.type_combo.findText(current)))
+        self.type_combo.blockSignals(False)
+        self._on_type_changed()
+
+    def set_notice(self, text: str) -> None:
+        """Market notes ("market closed, opens 09:30 ET · delayed"); orders are still sent: the venue decides."""
+        self.notice_label.setText(text)
+        self.notice_label.setToolTip("Orders are still sent: the venue keeps a DAY order for the next session or "
+                                     "refuses it" if text else "")
+        self.notice_label.setVisible(bool(text))
 
     def trailing(self) -> bool:
         return self.type_combo.currentText() == TRAILING
@@ -328,7 +368,10 @@ class OrderEntryWidget(QWidget):
             return Draft(None, {GENERAL: "select a symbol"})
         balances = {a: self.balance_of(a) for a in (ins.base_asset, ins.quote_asset)}
         otype = m.OrderType.MARKET if self.trailing() else self.order_type()
-        d = draft_order(ins, self.side(), otype, self.qty_edit.text(), self.price_edit.text(),
+        qty_text = self.qty_edit.text()
+        if self.unit_combo.currentData() == LOTS:  # typed in lots, drafted (and sent) in units
+            qty_text = units_text(ins, qty_text)
+        d = draft_order(ins, self.side(), otype, qty_text, self.price_edit.text(),
                         self.stop_edit.text(), self.market(), balances, self.fee_rate,
                         qty_in_quote=self.unit_combo.currentData() == "quote",
                         time_in_force=self.tif_combo.currentData())
@@ -364,6 +407,8 @@ class OrderEntryWidget(QWidget):
         parts = [req.side.name, f.enum_label(req.type).upper()]
         if req.quantity is not None:
             parts.append(f"{ins.format_qty(req.quantity)} {ins.base_asset}")
+            if lot_traded(ins):
+                parts.append(f"({m.fmt(req.quantity / ins.lot_size)} lots)")
         else:
             parts.append(f"{m.fmt(req.quote_quantity or ZERO)} {ins.quote_asset} worth of {ins.base_asset}")
         if req.price is not None:
@@ -376,6 +421,8 @@ class OrderEntryWidget(QWidget):
             parts.append(req.time_in_force.name)
         if req.extended_hours:
             parts.append("outside RTH")
+        if req.options.at_close:
+            parts.append("at the close")
         for name, value in req.options.params:
             parts.append(f"{name} {value}")
         if self.trailing():
@@ -427,6 +474,9 @@ class OrderEntryWidget(QWidget):
             shown = f.amount(free, 2) if asset == ins.quote_asset else ins.format_qty(free)
             self.available_label.setText(f"Available  {shown} {asset}")
         d = self.draft()
+        in_lots = ins is not None and self.unit_combo.currentData() == LOTS
+        self.lots_label.setText(lots_phrase(ins, self.qty_edit.text()) if in_lots and ins is not None else "")
+        self.form.setRowVisible(self.lots_label, bool(self.lots_label.text()))
         edits = {PRICE: self.price_edit, STOP: self.stop_edit, QUANTITY: self.qty_edit}
         for name, row in self.messages.items():
             msg = d.errors.get(name, "")
@@ -465,6 +515,8 @@ class OrderEntryWidget(QWidget):
             return ins.format_price(value) if decimals_of(value) <= ins.price_decimals else m.fmt(value)
         if self.unit_combo.currentData() == "quote":
             return m.fmt(value)
+        if self.unit_combo.currentData() == LOTS:  # a suggestion in units, typed back in lots
+            return m.fmt(value / ins.lot_size)
         step = lot(ins, self.order_type() is m.OrderType.MARKET)[0]
         return m.fmt(value, decimals_of(step)) if step else m.fmt(value)
 

@@ -58,6 +58,8 @@ class TicketOptions(QWidget):
         self.trail_unit.addItem("%", "pct")
         self.outside_rth = QCheckBox("Outside regular hours", self)
         self.outside_rth.setToolTip("May fill in pre-market and after-hours where the venue allows it")
+        self.at_close = QCheckBox("At the close (MOC / LOC)", self)
+        self.at_close.setToolTip("Market or limit order for the closing auction (only where the venue takes them)")
         self.held_label = QLabel("", self)
         self.held_label.setObjectName("muted")
         self.held_label.setWordWrap(True)
@@ -65,7 +67,7 @@ class TicketOptions(QWidget):
         for e in (self.tp_edit, self.sl_edit, self.trail_edit):
             e.setPlaceholderText(e.placeholderText() or "off")
             e.textChanged.connect(self._on_change)
-        for w in (self.tp_box, self.sl_box, self.outside_rth):
+        for w in (self.tp_box, self.sl_box, self.outside_rth, self.at_close):
             w.toggled.connect(self._on_change)
         for c in (self.tp_unit, self.sl_unit, self.trail_unit):
             c.currentIndexChanged.connect(self._on_change)
@@ -76,6 +78,7 @@ class TicketOptions(QWidget):
         self.form.addRow(self.sl_box, self._row(self.sl_edit, self.sl_unit))
         self.form.addRow("Trail", self._row(self.trail_edit, self.trail_unit))
         self.form.addRow("", self.outside_rth)
+        self.form.addRow("", self.at_close)
         self.form.addRow(self.held_label)
         self.set_trailing(False)
         self._on_change()
@@ -103,6 +106,10 @@ class TicketOptions(QWidget):
         self.form.setRowVisible(self.outside_rth, hours)
         if not hours:
             self.outside_rth.setChecked(False)
+        closing = "at_close" in (getattr(caps, "order_options", None) or ())
+        self.form.setRowVisible(self.at_close, closing)
+        if not closing:
+            self.at_close.setChecked(False)
         for name, combo in list(self.param_combos.items()):
             self.form.removeRow(combo)
         self.param_combos.clear()
@@ -170,5 +177,7 @@ class TicketOptions(QWidget):
     def options(self) -> tuple[bool, m.OrderOptions]:
         """(outside regular hours, the venue parameters as OrderOptions)."""
         params = {name: combo.currentData() for name, combo in self.param_combos.items()}
+        closing = self.at_close.isChecked() and self.form.isRowVisible(self.at_close)
+        extra = {"at_close": True} if closing else {}
         return (self.outside_rth.isChecked() and self.form.isRowVisible(self.outside_rth),
-                m.OrderOptions.make(params=params) if params else m.OrderOptions())
+                m.OrderOptions.make(params=params, **extra) if params or extra else m.OrderOptions())
