@@ -40,7 +40,7 @@ from ..strategy.context import Context
 from ..strategy.series import BarSeries
 
 _ONE = Decimal(1)
-_BUY = Side.BUY
+_BUY, _SELL = Side.BUY, Side.SELL
 _MARKET = OrderType.MARKET
 _TAKER = Liquidity.TAKER
 _NEW, _FILLED, _REJECTED, _CANCELED = OrderStatus.NEW, OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELED
@@ -127,6 +127,14 @@ class Shortfall(NamedTuple):
     need: Decimal  # quantity x price, commission included (all in: one lot)
 
 
+def fill_of(row: tuple) -> Fill:
+    """The ``Fill`` of a broker's fill row: (symbol, client order id, venue order id, trade id, buy, price, qty,
+    quote qty, commission, commission asset, time). A row holds only atoms (no enum members), so the garbage
+    collector stops tracking it at its first pass instead of walking it in every full collection."""
+    symbol, coid, vid, tid, buy, price, qty, value, fee, asset, t = row
+    return Fill(symbol, coid, vid, tid, _BUY if buy else _SELL, price, qty, value, fee, asset, _TAKER, t)
+
+
 class SimBroker:
     """An ``OrderPort`` for backtests. ``process`` runs once per bar, before the strategy sees the bar."""
 
@@ -147,7 +155,7 @@ class SimBroker:
         self.collect_events = True
         self.open_trades: list[list] = []  # see OT_SIZE...
         self.closed_trades: list[ClosedTrade] = []
-        self._fills: list[Fill | tuple] = []  # Fill, or the tuple of its fields until someone asks
+        self._fills: list[Fill | tuple] = []  # Fill, or its row (see fill_of) until someone asks
         self.marks: list[tuple[int, Decimal, Decimal]] = []  # (bar, cash, position) after fills on that bar
         self._waiting = 0  # pending orders that are not MARKET (limits and stops wait for their price)
         self._triggered: set[str] = set()
@@ -166,7 +174,7 @@ class SimBroker:
         f = self._fills
         for k, row in enumerate(f):
             if type(row) is tuple:
-                f[k] = Fill(*row)
+                f[k] = fill_of(row)
         return f  # type: ignore[return-value]
 
     # ---- OrderPort -----------------------------------------------------------------------------------------
@@ -180,7 +188,7 @@ class SimBroker:
                symbol: str | None = None) -> SimOrder:
         """``submit`` without the request record (what the context calls in backtests)."""
         n = self._series.n if self._series is not None else 0
-        ts = int(self._times[n - 1]) if n else 0  # _now()
+        ts = self._times.item(n - 1) if n else 0  # _now(); item(): a Python int, no numpy scalar
         # SimOrder(...) field by field: a Python __init__ costs about twice as much, once per order
         order = _new_object(SimOrder)
         order.symbol = symbol or self.symbol
@@ -229,17 +237,17 @@ class SimBroker:
         if s is None:
             return 0
         n = s.n
-        return int(self._times[n - 1]) if n else 0
+        return self._times.item(n - 1) if n else 0  # type: ignore[no-any-return]
 
     def process(self, i: int) -> None:
         """Try every pending order (in submission order) against bar ``i``."""
-        o = float(self._open[i])
+        o = self._open.item(i)  # a Python float (float(self._open[i]) without the numpy scalar)
         if self.slippage or self._waiting:  # limit or stop orders wait: the general path
-            self._process(i, o, float(self._high[i]), float(self._low[i]))
+            self._process(i, o, self._high.item(i), self._low.item(i))
             return
         # only market orders (the common case): each fills at the open, in submission order
         pending = self.pending
-        t = int(self._times[i])
+        t = self._times.item(i)
         price = Decimal(repr(o))  # dec(o)
         orders = pending[:]
         pending.clear()
@@ -256,7 +264,7 @@ class SimBroker:
     def _process(self, i: int, o: float, h: float, l: float) -> None:
         filled = False
         pending = self.pending
-        t = int(self._times[i])  # bar i is the last visible one
+        t = self._times.item(i)  # bar i is the last visible one
         for order in list(pending):
             price = self._fill_price(order, o, h, l)
             if price is None:
@@ -328,15 +336,27 @@ class SimBroker:
             budget = order.quote_quantity if order.quote_quantity is not None else (
                 cash if not pos else max(ZERO, cash + pos * price - abs(pos) * price))
             if self._unit_lots:
-                qty = (budget / unit_cost).to_integral_value(rounding=ROUND_FLOOR)
+                qty = (budget / unit_cost).to_integral_value(ROUND_FLOOR)
             else:
                 lot = self.lot_size
-                qty = (budget / unit_cost / lot).to_integral_value(rounding=ROUND_FLOOR) * lot
+                qty = (budget / unit_cost / lot).to_integral_value(ROUND_FLOOR) * lot
         value = qty * price
         fee = value * self.commission
         avail, opening = cash, qty
+        booked = False
         if not pos:
             ok = qty > ZERO and qty * unit_cost <= cash
+            if ok and not ctx.base_asset and not self.open_trades:
+                # opening from flat: Context.book_fill and _book's operations for this case, without the calls
+                signed = qty if buy else -qty
+                ctx._position = pos + signed
+                ctx._entry_price = price
+                new_cash = cash - (value if buy else -value)
+                if fee:
+                    new_cash -= fee
+                ctx._cash = new_cash
+                self.open_trades.append([signed, price, i, float(price) if fprice is None else fprice, value, fee])
+                booked = True
         else:  # exposure added beyond what closes the opposite position must be paid for
             closing = min(qty, abs(pos)) if (pos < ZERO) == buy else ZERO
             opening = qty - closing
@@ -361,18 +381,19 @@ class SimBroker:
             self._update(order)
             return False
         quote = self.quote_asset
-        ctx.book_fill(buy, qty, price, value, fee, quote)
-        # value, fee: of |signed| units; float(Decimal(repr(x))) == x, so a caller's float is the price's
-        self._book(qty if buy else -qty, price, i, value, fee, float(price) if fprice is None else fprice)
+        if not booked:
+            ctx.book_fill(buy, qty, price, value, fee, quote)
+            # value, fee: of |signed| units; float(Decimal(repr(x))) == x, so a caller's float is the price's
+            self._book(qty if buy else -qty, price, i, value, fee, float(price) if fprice is None else fprice)
         # NEW -> FILLED
         order.quantity = order.filled_qty = qty
         order.filled_quote = value
         order.status = _FILLED
         order.ts_updated = t
-        row = (self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), order.side, price, qty,
-               value, fee, quote, _TAKER, t)
+        row = (self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), buy, price, qty, value, fee,
+               quote, t)
         if self.collect_events:
-            fill = Fill(*row)
+            fill = fill_of(row)
             self._fills.append(fill)
             self.events.append(order.freeze())
             self.events.append(fill)
@@ -422,10 +443,10 @@ class SimBroker:
         order.filled_quote = value
         order.status = _FILLED
         order.ts_updated = t
-        row = (self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), order.side, price, qty,
-               value, fee, self.quote_asset, _TAKER, t)
+        row = (self.symbol, order.client_order_id, order.venue_order_id, next(self._ids), buy, price, qty, value, fee,
+               self.quote_asset, t)
         if self.collect_events:
-            fill = Fill(*row)
+            fill = fill_of(row)
             self._fills.append(fill)
             self.events.append(order.freeze())
             self.events.append(fill)

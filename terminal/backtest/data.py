@@ -45,15 +45,19 @@ def prepare(df: pd.DataFrame, source: str = "data") -> pd.DataFrame:
         raise DataError(f"{source}: missing column(s) {', '.join(m.lower() for m in missing)} "
                         f"(have: {', '.join(map(str, df.columns))})")
     index = _time_index(df, lower, source)
-    out = pd.DataFrame(index=index)
+    cols: dict[str, np.ndarray] = {}
     for col in OHLCV:
         if col.lower() in lower:
-            values = pd.to_numeric(df[lower[col.lower()]], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            raw = df[lower[col.lower()]]
+            if raw.dtype == np.float64:  # already floats (NaN stays NaN): to_numeric would give the same values
+                values = raw.to_numpy(dtype=np.float64, copy=True)
+            else:
+                values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         else:
             values = np.zeros(len(df))
-        out[col] = values
-    _check(out, source)
-    return out
+        cols[col] = values
+    _check(index, cols, source)
+    return pd.DataFrame(cols, index=index)  # one construction (adding columns one by one costs more than the checks)
 
 
 def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.DatetimeIndex:
@@ -63,7 +67,11 @@ def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.D
         col = first  # a DataFrame saved with to_csv(): its DatetimeIndex is the unnamed first column
     if col is None:
         if isinstance(df.index, pd.DatetimeIndex):
-            raw: pd.Series = df.index.to_series()
+            if df.index.hasnans:
+                raise DataError(f"{source}: column 'index' has empty times (first at row {int(df.index.isna().argmax())})")
+            idx = df.index if df.index.tz is None else df.index.tz_convert("UTC").tz_localize(None)
+            # what to_datetime(..., format="mixed") of the index as a Series gives: ns, no name, no freq
+            return pd.DatetimeIndex(idx.as_unit("ns"), freq=None, name=None)
         else:
             raise DataError(f"{source}: missing a date/time column (one of: {', '.join(TIME_NAMES)}) "
                             "or a DatetimeIndex")
@@ -89,8 +97,7 @@ def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.D
     return idx.as_unit("ns").rename(None)
 
 
-def _check(df: pd.DataFrame, source: str) -> None:
-    idx = df.index
+def _check(idx: pd.DatetimeIndex, cols: dict[str, np.ndarray], source: str) -> None:
     if len(idx) > 1:
         d = np.diff(idx.asi8)
         if (d == 0).any():
@@ -100,19 +107,17 @@ def _check(df: pd.DataFrame, source: str) -> None:
             i = int(np.argmax(d < 0)) + 1
             raise DataError(f"{source}: timestamps are not sorted: {idx[i]} (row {i + 1}) comes after {idx[i - 1]}")
     for col in OHLCV:
-        bad = ~np.isfinite(df[col].to_numpy())
+        bad = ~np.isfinite(cols[col])
         if bad.any():
             i = int(np.argmax(bad))
             raise DataError(f"{source}: NaN or non-numeric {col.lower()} at {idx[i]} (row {i + 1}); "
                             f"{int(bad.sum())} such value(s)")
-    prices = df[list(OHLCV[:4])].to_numpy()
-    if (prices <= 0).any():
-        i = int(np.argmax((prices <= 0).any(axis=1)))
+    o, hi, lo, c = (cols[k] for k in OHLCV[:4])
+    nonpositive = (o <= 0) | (hi <= 0) | (lo <= 0) | (c <= 0)
+    if nonpositive.any():
+        i = int(np.argmax(nonpositive))
         raise DataError(f"{source}: non-positive price at {idx[i]} (row {i + 1})")
-    hi, lo = df["High"].to_numpy(), df["Low"].to_numpy()
-    body_hi = np.maximum(df["Open"].to_numpy(), df["Close"].to_numpy())
-    body_lo = np.minimum(df["Open"].to_numpy(), df["Close"].to_numpy())
-    bad = (hi < body_hi) | (lo > body_lo)
+    bad = (hi < np.maximum(o, c)) | (lo > np.minimum(o, c))
     if bad.any():
         i = int(np.argmax(bad))
         raise DataError(f"{source}: high/low do not contain open/close at {idx[i]} (row {i + 1})")

@@ -33,6 +33,7 @@ backtesting.py's; sizing omits backtesting.py's (1 - 2**-52) factor.
 Speed: per bar the loop only moves the series' cursor, hands pending orders to the broker and calls ``on_bar``
 (order events are checked only for strategies that override ``on_order`` / ``on_trade``). Orders and fills live
 in the broker as mutable records and tuples; ``result.orders`` / ``result.fills`` freeze them on first access.
+Fill rows hold only atoms (no enum members), so the cyclic garbage collector stops tracking them at its first pass.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ from ..strategy.base import Strategy
 from ..strategy.context import Context
 from ..strategy.series import BarSeries, BarView
 from . import data as data_mod
-from .broker import SimBroker
+from .broker import SimBroker, fill_of
 from .explain import no_trades_reason
 from .metrics import StatsPlan, trades_frame
 
@@ -68,13 +69,13 @@ class BacktestResult:
         self.trades = trades
         self.strategy = strategy
         self._orders = orders  # Orders, or the broker's records of them (anything with freeze())
-        self._fills = fills  # Fills, or tuples of their fields
+        self._fills = fills  # Fills, or the broker's rows of them (broker.fill_of)
         self._frozen = False
 
     def _freeze(self) -> None:
         if not self._frozen:
             self._orders = [o if type(o) is Order else o.freeze() for o in self._orders]
-            self._fills = [f if type(f) is Fill else Fill(*f) for f in self._fills]
+            self._fills = [f if type(f) is Fill else fill_of(f) for f in self._fills]
             self._frozen = True
 
     @property
@@ -131,30 +132,13 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
     warmup = max((ind.warmup for ind in ctx._indicators), default=0)
 
     view = BarView(symbol, interval, series)
-    on_bar = strategy.on_bar
     # events are only collected for strategies that listen to them
     broker.collect_events = (type(strategy).on_order is not Strategy.on_order
                              or type(strategy).on_trade is not Strategy.on_trade)
     pending, events = broker.pending, broker.events
     n = series.size
-    process = broker.process
     try:
-        if broker.collect_events:
-            for visible in range(1, n + 1):  # bar i = visible - 1 has closed
-                series.n = visible
-                if pending:
-                    process(visible - 1)
-                    if events:
-                        _deliver(strategy, events)
-                on_bar(view)
-                if events:
-                    _deliver(strategy, events)
-        else:  # the same loop for strategies that take no order events (none are collected)
-            for visible in range(1, n + 1):
-                series.n = visible
-                if pending:
-                    process(visible - 1)
-                on_bar(view)
+        _loop(strategy, series, view, broker, n)
         if finalize_trades and n:
             if pending:
                 broker.process(n - 1)
@@ -167,7 +151,6 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
         i = series.n - 1  # the bar being processed (the last one once the loop is over)
         where = f"bar {i} ({index[i]})" if 0 <= i < n else "the end"
         raise StrategyError(f"strategy {strategy!r} failed at {where}: {type(exc).__name__}: {exc}") from exc
-
     equity = equity_curve(broker.marks, float(cash_d), series.cols["close"])
     trades = trades_frame(broker.closed_trades, index)  # ClosedTrade tuples, in trades_frame's column order
     stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades, warmup)
@@ -184,8 +167,10 @@ def equity_curve(marks: "Sequence[tuple[int, Decimal | float, Decimal | float]]"
     floats here, in one pass: the same float() of each)."""
     if not marks:
         return np.full(len(close), cash)
-    arr = np.array(marks, dtype=np.float64)  # bar numbers are exact in float64
-    return equity_from_marks(arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], cash, close)
+    k = len(marks)
+    bars, cash_v, pos_v = zip(*marks)  # column by column: np.array() of the tuples probes every element's type
+    return equity_from_marks(np.fromiter(bars, np.int64, k), np.fromiter(map(float, cash_v), np.float64, k),
+                             np.fromiter(map(float, pos_v), np.float64, k), cash, close)
 
 
 def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, cash: float,
@@ -199,6 +184,28 @@ def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, c
     cash_arr = np.repeat(np.r_[cash, cash_v], lengths)
     pos_arr = np.repeat(np.r_[0.0, pos_v], lengths)
     return cash_arr + pos_arr * close
+
+
+def _loop(strategy: Strategy, series: BarSeries, view: BarView, broker: SimBroker, n: int) -> None:
+    """The bars, one at a time: fills of pending orders first, then the strategy sees the bar."""
+    on_bar = strategy.on_bar
+    pending, events, process = broker.pending, broker.events, broker.process
+    if broker.collect_events:
+        for visible in range(1, n + 1):  # bar i = visible - 1 has closed
+            series.n = visible
+            if pending:
+                process(visible - 1)
+                if events:
+                    _deliver(strategy, events)
+            on_bar(view)
+            if events:
+                _deliver(strategy, events)
+    else:  # the same loop for strategies that take no order events (none are collected)
+        for visible in range(1, n + 1):
+            series.n = visible
+            if pending:
+                process(visible - 1)
+            on_bar(view)
 
 
 def _deliver(strategy: Strategy, events: list[Order | Fill]) -> None:

@@ -222,22 +222,28 @@ def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame
         df["Duration"] = df["ExitTime"] - df["EntryTime"]
         return df
     arr = list(zip(*rows))
-    entry_bar = np.asarray(arr[1], dtype=np.int64)
-    exit_bar = np.asarray(arr[2], dtype=np.int64)
-    df = pd.DataFrame({
-        "Size": np.asarray(arr[0], dtype=np.float64),
+    k = len(rows)
+
+    def floats(col: tuple) -> np.ndarray:  # float() of each (Decimals too), without numpy probing every element
+        return np.fromiter(map(float, col), np.float64, k)
+
+    entry_bar = np.fromiter(arr[1], np.int64, k)
+    exit_bar = np.fromiter(arr[2], np.int64, k)
+    entry_time, exit_time = index[entry_bar], index[exit_bar]
+    return pd.DataFrame({
+        "Size": floats(arr[0]),
         "EntryBar": entry_bar,
         "ExitBar": exit_bar,
-        "EntryPrice": np.asarray(arr[8] if len(arr) > 9 else arr[3], dtype=np.float64),
-        "ExitPrice": np.asarray(arr[9] if len(arr) > 9 else arr[4], dtype=np.float64),
-        "PnL": np.asarray(arr[5], dtype=np.float64),
-        "Commission": np.asarray(arr[6], dtype=np.float64),
-        "ReturnPct": np.asarray(arr[7], dtype=np.float64),
-        "EntryTime": index[entry_bar],
-        "ExitTime": index[exit_bar],
+        "EntryPrice": floats(arr[8] if len(arr) > 9 else arr[3]),
+        "ExitPrice": floats(arr[9] if len(arr) > 9 else arr[4]),
+        "PnL": floats(arr[5]),
+        # without a commission every value is a Decimal zero: float() of each is 0.0 (the zeros, without converting)
+        "Commission": floats(arr[6]) if any(arr[6]) else np.zeros(k),
+        "ReturnPct": floats(arr[7]),
+        "EntryTime": entry_time,
+        "ExitTime": exit_time,
+        "Duration": exit_time - entry_time,  # in the one construction: adding a column costs more than the frame
     })
-    df["Duration"] = df["ExitTime"] - df["EntryTime"]
-    return df
 
 
 def trades_from_columns(cols: dict[str, np.ndarray], index: pd.DatetimeIndex) -> pd.DataFrame:

@@ -40,15 +40,16 @@ class SmaCross(Strategy):
 
     def on_bar(self, bar: Any) -> None:
         x = self.cross[-1]
-        if x > 0:
-            ctx = self.ctx
+        if not x:  # no cross on most bars (a float's truth is cheaper than comparing it with an int)
+            return
+        ctx = self.ctx
+        if x > 0.0:
             if self.long_short:
                 ctx.close_position()
                 ctx.buy()
             elif ctx.position <= 0:
                 ctx.buy()
-        elif x < 0:
-            ctx = self.ctx
+        elif x < 0.0:
             ctx.close_position()
             if self.long_short:
                 ctx.sell()

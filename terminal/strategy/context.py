@@ -52,6 +52,9 @@ class Context:
             raise ValueError(f"lot step must be positive, got {lot_step}")
         self.symbol = symbol
         self.lot_step = lot_step  # None: quantities are not stepped (a port that knows no instrument)
+        # a step of exactly Decimal('1') (whole units): flooring to it is to_integral_value alone (tradable)
+        self._unit_step = lot_step if lot_step is not None and lot_step == 1 and \
+            lot_step.as_tuple().exponent == 0 else None
         self.series = series
         self.params = params
         self.base_asset = base_asset
@@ -148,16 +151,18 @@ class Context:
     def tradable(self, quantity: Decimal) -> Decimal:
         """``quantity`` floored to a whole number of lot steps (unchanged without a lot step)."""
         step = self.lot_step
-        if step is None or quantity <= 0:
+        if step is None or quantity <= ZERO:
             return quantity
+        if step is self._unit_step:  # q / 1 and x * 1 give q and x back (same digits, same exponent)
+            return quantity.to_integral_value(ROUND_FLOOR)
         return (quantity / step).to_integral_value(rounding=ROUND_FLOOR) * step
 
     def close_position(self) -> str | None:
         """Close the position (the part of it that is a whole number of lot steps); None if there is none."""
         qty = self.tradable(abs(self._position))
-        if qty <= 0:
+        if qty <= ZERO:
             return None
-        return self.sell(qty) if self._position > 0 else self.buy(qty)
+        return self.sell(qty) if self._position > ZERO else self.buy(qty)
 
     def place(self, request: OrderRequest) -> str:
         if request.symbol != self.symbol:
@@ -191,7 +196,7 @@ class Context:
         if quantity is None and otype is not OrderType.MARKET:
             raise ValueError("limit and stop orders need a quantity")
         if self._accept is not None:  # backtests: no request record on the hot path
-            if quantity is not None and quantity <= 0:
+            if quantity is not None and quantity <= ZERO:
                 raise ValueError(f"order quantity must be positive, got {quantity}")
             coid = f"{self._id_prefix}{next(self._id_counter)}"
             self._orders[coid] = self._accept(side, otype, coid, quantity, price, stop)
@@ -221,10 +226,10 @@ class Context:
         signed = qty if buy else -qty
         old = self._position
         new = old + signed
-        if old == 0 or (old > 0) != (signed > 0):
-            if new != 0 and (old == 0 or (new > 0) != (old > 0)):
+        if old == ZERO or (old > ZERO) != (signed > ZERO):
+            if new != ZERO and (old == ZERO or (new > ZERO) != (old > ZERO)):
                 self._entry_price = price  # opened, or flipped through zero
-            elif new == 0:
+            elif new == ZERO:
                 self._entry_price = None
         elif self._entry_price is not None:
             self._entry_price = (self._entry_price * abs(old) + price * qty) / abs(new)
