@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -55,6 +56,7 @@ class KiteVenue:
         self.rest = KiteRest(root, api_key, access_token, settle_ms=settle_ms)
         self.tags = Tags()
         self._catalog: Catalog | None = None
+        self._catalog_day: date | None = None
         self._cache = DumpCache(Path(cache_dir), self.environment) if cache_dir is not None else None
         self.orders = KiteOrders(self.rest, self.catalog, self.tags, self.now_ms)
         self.feeds = Feeds(self.bus.publish, self._symbol_of_token)
@@ -102,8 +104,8 @@ class KiteVenue:
 
     async def instruments(self, refresh: bool = False) -> dict[str, Instrument]:
         """Every instrument of today's dump (downloaded once a day; cached on disk when the venue has a cache dir)."""
-        if self._catalog is None or refresh:
-            today = ist_date()
+        today = ist_date()
+        if self._catalog is None or refresh or today != self._catalog_day:  # Kite makes a new dump every day
             text = None if (refresh or self._cache is None) else self._cache.load(today)
             if text is None:
                 text = await self.rest.instruments_csv()
@@ -111,6 +113,7 @@ class KiteVenue:
                     await asyncio.get_running_loop().run_in_executor(None, self._cache.store, today, text)
             self._catalog = await asyncio.get_running_loop().run_in_executor(
                 None, lambda: parse_dump(text, NAME, today=today))
+            self._catalog_day = today
         return self._catalog.instruments
 
     async def search(self, text: str) -> list[Instrument]:

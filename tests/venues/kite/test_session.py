@@ -46,3 +46,25 @@ async def test_search_finds_the_nifty_future_as_typed(session):
     text = f"NIFTY {fut.expiry:%y} {fut.expiry:%b} FUT"
     found = await session.search(text)
     assert found and found[0].symbol == fut.symbol
+
+
+async def test_the_library_connects_with_an_access_token_from_a_login(kite_server, tmp_path):
+    """``terminal.connect("kite", access_token=...)``: here the "live" environment pointed at the paper server (its
+    journal in a temporary data dir), with the token of a login through the redirect."""
+    from terminal.venues.kite import RedirectListener, follow_redirects, login
+
+    creds = kite_server.builtin_credentials()
+    listener = await RedirectListener.open("http://127.0.0.1:0/")
+    kite_server.register_app(creds["api_key"], creds["api_secret"], listener.url)
+    options = kite_server.adapter_options()
+    result = await login(creds["api_key"], creds["api_secret"], root=options["root"], login_base=options["login_url"],
+                         listener=listener, open_browser=follow_redirects, timeout_s=30)
+    s = await terminal.connect("kite", env="live", confirm_live=True, api_key=creds["api_key"],
+                               api_secret=creds["api_secret"], access_token=result.access_token, data_dir=tmp_path,
+                               cache_dir=tmp_path, **options)
+    try:
+        assert s.venue.rest.access_token == result.access_token
+        assert "INR" in await s.refresh_balances()
+        assert list(tmp_path.glob("kite-instruments-live-*.csv"))  # the day's dump, cached
+    finally:
+        await s.close()
