@@ -7,6 +7,7 @@ from typing import Any, AsyncIterator
 
 import pytest
 
+from terminal.servers.ib import PaperServer
 from terminal.venues.ib import IbVenue, create
 
 from ..binance.recorder import Recorder
@@ -14,22 +15,9 @@ from ..binance.recorder import Recorder
 _client_ids = itertools.count(11)
 
 
-def _server_module() -> Any:
-    import importlib
-
-    for name in ("terminal.servers.ib", "terminal.servers.ib.server"):  # the second before the package exports it
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(module, "PaperServer"):
-            return module
-    pytest.skip("the IB paper server (terminal/servers/ib) has no PaperServer yet")
-
-
 @pytest.fixture
 async def ib_server() -> AsyncIterator[Any]:
-    server = _server_module().PaperServer(host="127.0.0.1", port=0, always_open=True)
+    server = PaperServer(host="127.0.0.1", port=0, always_open=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, server.start)
     try:
