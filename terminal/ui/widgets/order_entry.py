@@ -482,6 +482,8 @@ class OrderEntryWidget(QWidget):
             msg = d.errors.get(name, "")
             if name == QUANTITY and not self.qty_edit.text().strip():
                 msg = ""  # an empty amount is not an error yet
+            elif name == QUANTITY and in_lots and ins is not None and msg and d.suggestions.get(name):
+                msg = f"not a whole number of lots (1 lot = {m.fmt(ins.lot_size)} units)"  # suggestions in lots
             if (name == STOP and not otype.has_stop) or (name == PRICE and not otype.has_price):
                 msg = ""
             options = [(self._text_for(name, v), self._text_for(name, v)) for v in d.suggestions.get(name, ())]

@@ -1,0 +1,110 @@
+"""Zerodha Kite in the window (issue 13, item 3): connected from File > Connect to Zerodha Kite… to the built-in
+paper server (its test app logged in, no browser); the NIFTY future found by the watchlist's search is traded in
+lots ("2 lots = 130 units"), priced in INR on its tick; the venue's holdings, its positions (net / day) and its
+margins fill their tabs after a buy."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from terminal import model as m
+from terminal.ui.accounts import ACCOUNT_TAB, DAY, HOLDINGS_TAB, POSITIONS_TAB
+from terminal.ui.dialogs.venue import AddVenueDialog
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise",
+                                                          "grabbing the keyboard")]
+D = Decimal
+FUT = "NIFTY26DECFUT@kite"
+
+
+def connect_kite(qtbot, w) -> None:
+    w.connect_actions["kite"].trigger()
+    qtbot.waitUntil(lambda: isinstance(getattr(w, "add_venue_dialog", None), AddVenueDialog)
+                    and w.add_venue_dialog.isVisible(), timeout=5000)
+    dlg = w.add_venue_dialog
+    assert dlg.provider.currentData() == "kite" and dlg.env.currentData() == "sandbox"
+    dlg.always_open.setChecked(True)
+    qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "kite" in w.link.workspace.sessions, timeout=30000)
+
+
+def search(qtbot, w, text: str, title: str, key: str) -> None:
+    """Type ``text`` in the watchlist's entry; pick ``title`` when the venues offer several answers."""
+    menu = w.watchlist.results_menu
+    menu.clear()
+    w.watchlist.entry.setText(text)
+    qtbot.keyClick(w.watchlist.entry, Qt.Key.Key_Return)
+    found = lambda: [a for a in menu.actions() if title in a.text()]  # noqa: E731
+    qtbot.waitUntil(lambda: bool(found()) or key in w.watchlist.symbols(), timeout=15000)
+    if found():
+        assert found()[0].data() == key
+        found()[0].trigger()
+        menu.close()
+    qtbot.waitUntil(lambda: key in w.watchlist.symbols(), timeout=5000)
+
+
+def test_the_nifty_future_is_traded_in_lots_and_the_holdings_and_positions_tabs_fill(qtbot, window, qtmodeltester):
+    w = window
+    connect_kite(qtbot, w)
+    accounts = w.link.accounts
+    search(qtbot, w, "NIFTY FUT", "NIFTY Dec26 NFO future", FUT)
+    w.watchlist.select(FUT)
+    qtbot.waitUntil(lambda: w.link.symbol == FUT and w.link.last_prices.get(FUT) is not None, timeout=15000)
+    ins = w.instruments[FUT]
+    assert ins.lot_size == D("65") and ins.quote_asset == "INR"
+    oe = w.order_entry
+    assert "lot 65 units" in oe.contract_label.text()
+    assert oe.unit_combo.currentData() == "lots"  # a lot-traded contract starts in lots
+    # Kite's own order parameters and types; no "at the close" (Kite declares none)
+    assert set(oe.options_panel.param_combos) >= {"product", "variety"}
+    assert not oe.options_panel.form.isRowVisible(oe.options_panel.at_close)
+    assert "Take-profit limit" not in [oe.type_combo.itemText(i) for i in range(oe.type_combo.count())]
+    oe.type_combo.setCurrentIndex(oe.type_combo.findData(m.OrderType.MARKET))
+    oe.options_panel.param_combos["product"].setCurrentIndex(
+        oe.options_panel.param_combos["product"].findData("NRML"))
+    oe.qty_edit.setText("2")
+    assert oe.lots_label.text() == "2 lots = 130 units" and oe.lots_label.isVisible()
+    d = oe.draft()  # 2 lots are 130 units: the notional is 130 x the price
+    assert d.market_price is not None and d.notional == ins.notional(d.market_price, D("130"))
+    oe.qty_edit.setText("1.5")  # not a whole lot: refused in place, in lots
+    assert oe.errors["quantity"].text() == "not a whole number of lots (1 lot = 65 units)"
+    assert [b.text() for b in oe.suggestion_buttons["quantity"] if b.isVisible()] == ["1", "2"]
+    oe.qty_edit.clear()
+
+    # a buy the paper account can pay: SBIN (NSE equity, tick 0.05, INR) from the watchlist's search, MIS
+    sbin = "SBIN@kite"
+    search(qtbot, w, "SBIN", "SBIN", sbin)
+    w.watchlist.select(sbin)
+    qtbot.waitUntil(lambda: w.link.symbol == sbin and w.link.last_prices.get(sbin) is not None, timeout=15000)
+    eq = w.instruments[sbin]
+    assert eq.tick_size == D("0.05") and eq.quote_asset == "INR"
+    assert w.link.last_prices[sbin] % eq.tick_size == 0
+    assert oe.unit_combo.findData("lots") < 0 and not oe.lots_label.isVisible()  # not lot-traded
+    oe.type_combo.setCurrentIndex(oe.type_combo.findData(m.OrderType.MARKET))
+    oe.options_panel.param_combos["product"].setCurrentIndex(oe.options_panel.param_combos["product"].findData("MIS"))
+    oe.qty_edit.setText("10")
+    qtbot.waitUntil(oe.submit.isEnabled, timeout=5000)
+    qtbot.mouseClick(oe.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(f.symbol == sbin for f in w.blotters.fills_model.all_rows()), timeout=15000)
+
+    # the venue's tabs: holdings (the paper account's), positions net and day with the future, margins used
+    qtbot.waitUntil(lambda: min(accounts.tab_index(t) for t in (ACCOUNT_TAB, HOLDINGS_TAB, POSITIONS_TAB)) >= 0,
+                    timeout=15000)
+    qtbot.waitUntil(lambda: any(r.key == sbin and r.holding.qty == D("10")
+                                for r in accounts.positions_model.all_rows()), timeout=15000)
+    accounts.book_box.setCurrentText(DAY)
+    qtbot.waitUntil(lambda: any(r.key == sbin and r.holding.qty == D("10") and r.last is not None
+                                for r in accounts.positions_model.all_rows()), timeout=15000)
+    qtbot.waitUntil(lambda: any(r.key == sbin for r in accounts.holdings_model.all_rows()), timeout=15000)
+    assert all(r.venue == "kite" for r in accounts.holdings_model.all_rows())
+    qtbot.waitUntil(lambda: (accounts.account_model.value("kite", "Margin used", "equity") or 0) > 0, timeout=15000)
+    accounts.flush()
+    for model in (accounts.holdings_model, accounts.positions_model, accounts.account_model):
+        qtmodeltester.check(model)
+    w.blotters.setCurrentIndex(accounts.tab_index(POSITIONS_TAB))
+    view = accounts.views[POSITIONS_TAB]
+    texts = [view.model().index(r, 1).data() for r in range(view.model().rowCount())]
+    assert sbin in texts
