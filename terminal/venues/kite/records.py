@@ -111,16 +111,14 @@ def holding(rec: Mapping[str, Any], symbol_of: SymbolOf, venue: str) -> Holding:
 
 
 def balances(margins: Mapping[str, Any]) -> list[Balance]:
-    """Margins -> one INR balance: free = what is available for trading (``net``), locked = the margin in use
-    (``utilised.debits``); the commodity segment, when enabled, as ``INR-MCX``."""
-    out = []
-    for segment, asset in (("equity", CURRENCY), ("commodity", f"{CURRENCY}-MCX")):
-        block = margins.get(segment)
-        if not isinstance(block, dict) or (segment != "equity" and not block.get("enabled")):
-            continue
-        used: dict[str, Any] = block["utilised"] if isinstance(block.get("utilised"), dict) else {}
-        out.append(Balance(asset, _dec(block.get("net")), _dec(used.get("debits"))))
-    return out
+    """Margins -> the INR balance: free = what is available for trading (equity ``net``), locked = the margin in use
+    (``utilised.debits``). The commodity block is left out: Zerodha's ledger is one pool (the paper server shows the
+    same figures in both blocks), and counting it again would double the money; ``margins()`` has both blocks."""
+    block = margins.get("equity")
+    if not isinstance(block, dict):
+        return []
+    used: dict[str, Any] = block["utilised"] if isinstance(block.get("utilised"), dict) else {}
+    return [Balance(CURRENCY, _dec(block.get("net")), _dec(used.get("debits")))]
 
 
 def candle(symbol: str, interval: Interval, row: list[Any], now_ms: int) -> Bar:
