@@ -63,6 +63,8 @@ class Connection:
         self.md_type = 1
         self.subs = Subscriptions()
         self.closed = False
+        #: frames not yet written: what one request or one market step produces goes out in one write
+        self._out: list[bytes] = []
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
 
@@ -70,13 +72,19 @@ class Connection:
     def send(self, *fields: object) -> None:
         if self.closed:
             return
-        self.writer.write(frame(fields))
+        self._out.append(frame(fields))
+
+    def flush(self) -> None:
+        if self._out and not self.closed:
+            self.writer.write(b"".join(self._out))
+        self._out.clear()
 
     def error(self, req_id: int, code: int, message: str) -> None:
         self.send(4, 2, req_id, code, message)
 
     def close(self) -> None:
         if not self.closed:
+            self.flush()
             self.closed = True
             try:
                 self.writer.close()
@@ -93,6 +101,7 @@ class Connection:
                 while self.server.faults.hold_requests and not self.closed:
                     await asyncio.sleep(0.02)  # the hold_requests fault: polled, released by the test
                 self.handle(split(payload))
+                self.server.flush()  # a request may send to other clients too (fills, positions)
                 await self.writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, Malformed):
             pass  # the client left (maybe mid-message) or sent garbage framing: drop it
@@ -112,6 +121,7 @@ class Connection:
             return False
         now = datetime.now(NY)
         self.send(SERVER_VERSION, f"{now:%Y%m%d %H:%M:%S} {now.tzname()}")
+        self.flush()
         await self.writer.drain()
         return True
 

@@ -180,6 +180,8 @@ class PaperServer:
                 fut.set_result(fn())
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 fut.set_exception(exc)
+            finally:
+                self.flush()
         loop.call_soon_threadsafe(run)
         return fut.result(timeout=30)
 
@@ -230,6 +232,12 @@ class PaperServer:
         marketdata.publish(self, trades, now)
         history.publish(self, now)
         account.publish(self, now)
+        self.flush()
+
+    def flush(self) -> None:
+        """Write what each connection has queued (one write per connection)."""
+        for conn in self.connections:
+            conn.flush()
 
     def start(self) -> None:
         """Start the server thread and its loop; return once listening."""
