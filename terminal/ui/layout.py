@@ -68,7 +68,7 @@ def arrange(window: Any, preset: str) -> None:
         split("chart", "book", H)
         split("book", "order_entry", H)
         split("chart", "blotters", V)
-        split("order_entry", "log", V)
+        split("book", "log", V)  # under the book: the ticket keeps its column's full height (1280x720)
         front = ("blotters", "log", "book")
     else:
         split("watchlist", "chart", H)

@@ -140,9 +140,11 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
+        """The docks; the ticket scrolls inside its dock rather than forcing the window taller than a laptop
+        screen (1280x720) once its exits and options are open."""
         for name, widget, title in (("watchlist", self.watchlist, "Watchlist"), ("chart", self.chart, "Chart"),
                                     ("book", self.book_trades, "Book && trades"),
-                                    ("order_entry", self.order_entry, "Order entry"),
+                                    ("order_entry", _scrolling(self.order_entry), "Order entry"),
                                     ("blotters", self.blotters, "Orders && positions"), ("log", self.log_widget, "Log"),
                                     ("health", self.health, "Feed health"), ("alerts", self.alerts, "Alerts"),
                                     ("news", self.news, "News"), ("fundamentals", self.fundamentals, "Fundamentals")):
@@ -514,3 +516,17 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def _scrolling(widget: QWidget) -> QWidget:
+    """``widget`` in a frameless, resizable scroll area (its dock may be shorter than its minimum height)."""
+    from PySide6.QtWidgets import QFrame, QScrollArea
+
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    # as wide as the widget needs (it scrolls only vertically), plus room for the scroll bar; as tall as it is when
+    # built (the ticket with its exits folded): what it grows by later scrolls instead of growing the window
+    area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    area.setMinimumHeight(widget.minimumSizeHint().height())
+    return area

@@ -11,8 +11,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from ... import model as m
 
@@ -71,7 +72,21 @@ class TicketOptions(QWidget):
             w.toggled.connect(self._on_change)
         for c in (self.tp_unit, self.sl_unit, self.trail_unit):
             c.currentIndexChanged.connect(self._on_change)
-        self.form = QFormLayout(self)
+        #: collapsed by default (a plain order needs none of it); the button says what is set while collapsed
+        self.toggle = QToolButton(self)
+        self.toggle.setCheckable(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setStyleSheet("QToolButton { border: none; }")
+        self.toggle.toggled.connect(self._on_toggle)
+        self.body = QWidget(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        outer.addWidget(self.toggle)
+        outer.addWidget(self.body)
+        self.body.hide()
+        self.form = QFormLayout(self.body)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setVerticalSpacing(3)
         self.form.addRow(self.tp_box, self._row(self.tp_edit, self.tp_unit))
@@ -91,7 +106,29 @@ class TicketOptions(QWidget):
         lay.addWidget(unit)
         return box
 
+    def _on_toggle(self, on: bool) -> None:
+        self.body.setVisible(on)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self._summary()
+
+    def expand(self, on: bool = True) -> None:
+        self.toggle.setChecked(on)
+
+    def _summary(self) -> None:
+        """The button's text: what is set ("Exits & options: take-profit 2 % · stop-loss 100 ticks")."""
+        parts = []
+        for name, box, edit, unit in (("take-profit", self.tp_box, self.tp_edit, self.tp_unit),
+                                      ("stop-loss", self.sl_box, self.sl_edit, self.sl_unit)):
+            if box.isChecked() and edit.text().strip():
+                u = unit.currentText()
+                parts.append(f"{name} {edit.text().strip()}{'' if u == 'price' else ' ' + u}")
+        if self.outside_rth.isChecked():
+            parts.append("outside RTH")
+        text = "Exits && options" + (f": {' · '.join(parts)}" if parts and not self.toggle.isChecked() else "")
+        self.toggle.setText(text)
+
     def _on_change(self, *_: object) -> None:
+        self._summary()
         self.tp_edit.setEnabled(self.tp_box.isChecked())
         self.tp_unit.setEnabled(self.tp_box.isChecked())
         self.sl_edit.setEnabled(self.sl_box.isChecked())
@@ -125,7 +162,9 @@ class TicketOptions(QWidget):
         self._held_text()
 
     def set_trailing(self, on: bool) -> None:
-        """Type "Trailing stop": the trail row instead of the attached exits."""
+        """Type "Trailing stop": the trail row instead of the attached exits (shown at once)."""
+        if on:
+            self.expand()
         self.form.setRowVisible(self.trail_edit.parentWidget(), on)
         for box, edit in ((self.tp_box, self.tp_edit), (self.sl_box, self.sl_edit)):
             self.form.setRowVisible(box, not on)
