@@ -212,7 +212,8 @@ def test_right_click_offers_buy_and_sell_limits_and_a_stop_at_the_snapped_price(
     price = Decimal(price.rsplit(" ", 1)[1].replace(",", ""))
     assert price % TICK == 0
     assert texts[1:] == [f"Buy limit here  ({price:,.2f})", f"Sell limit here  ({price:,.2f})",
-                         f"Sell stop here  ({price:,.2f})"]  # below the last price: a sell stop
+                         f"Sell stop here  ({price:,.2f})",  # below the last price: a sell stop
+                         f"Alert when the price crosses {price:,.2f}"]
     action = _menu_action(menu, "Buy limit here")
     with qtbot.waitSignal(chart.order_requested, timeout=2000) as requested:
         qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
