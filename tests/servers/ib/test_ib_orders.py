@@ -3,6 +3,7 @@ execution and commission report; brackets (children wait for the parent, a take-
 groups; trailing stops following the price; global cancel; TWS's rejections (201, 103, 110, margin)."""
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 from ib_async import IB, LimitOrder, MarketOrder, Order, Stock, StopOrder
@@ -174,3 +175,25 @@ async def test_rejections_201_for_the_reason_switch_110_off_tick_103_reused_id_a
     await until(lambda: huge.orderStatus.status == "Cancelled", what="margin refusal")
     [msg] = [m for r, c, m in errors if r == huge.order.orderId and c == 201]
     assert "INITIAL MARGIN" in msg
+
+
+async def test_the_fills_of_a_market_order_sweeping_the_book_arrive_together(server, ib):
+    """All messages one request causes go out in one write: a coroutine woken by the first fill already sees the
+    order Filled (ib_async handles a whole read before the loop runs anyone else)."""
+    aapl = await _aapl(ib)
+    ticker = ib.reqMktDepth(aapl, numRows=5)
+    await until(lambda: len(ticker.domAsks) == 5, what="the book")
+    size = int(sum(row.size for row in ticker.domAsks[:3]))  # takes three levels or more
+    seen: list[tuple[str, float]] = []
+    first_fill = asyncio.get_running_loop().create_future()
+
+    def on_status(trade) -> None:
+        seen.append((trade.orderStatus.status, trade.orderStatus.filled))
+        if trade.orderStatus.filled > 0 and not first_fill.done():
+            first_fill.set_result(trade)
+
+    ib.orderStatusEvent += on_status
+    trade = ib.placeOrder(aapl, MarketOrder("BUY", size))
+    await asyncio.wait_for(first_fill, 10)
+    assert len(trade.fills) >= 3, seen
+    assert trade.orderStatus.status == "Filled" and trade.orderStatus.filled == size, seen
