@@ -40,6 +40,7 @@ class GttLeg:
     trigger_id: int
     index: int
     order: Order
+    done: bool = False  # its trigger fired, or was deleted: its state was reported
 
 
 class KiteOrders:

@@ -284,11 +284,28 @@ class KiteVenue:
                 return
             self.bus.publish(OrderUpdated(order, order.ts_updated, self.now_ms()))
             order_id = str(msg.data.get("order_id"))
+            if self.orders.gtt_legs and not msg.data.get("tag"):  # perhaps a GTT of ours fired: report its legs
+                self._tasks.spawn(self._refresh_gtt_legs(), name="kite gtt legs")
             if order.filled_qty > self._filled.get(order_id, ZERO):
                 self._filled[order_id] = order.filled_qty
                 self._tasks.spawn(self._publish_fills(order, order_id), name=f"kite fills {order_id}")
         elif msg.kind == "error":
             log.warning("Kite ticker error: %s", str(msg.data)[:200])
+
+    async def _refresh_gtt_legs(self) -> None:
+        """Each open GTT leg's state (the fired one follows the order Kite placed for it, the other is CANCELED),
+        published; finished legs are no longer asked about here."""
+        for cid, leg in list(self.orders.gtt_legs.items()):
+            if leg.done:
+                continue
+            try:
+                state = await self.orders.query_order(leg.order.symbol, cid)
+            except VenueError as exc:
+                log.info("GTT leg %s not read (%s)", cid, type(exc).__name__)
+                continue
+            if state.status is not leg.order.status or state.venue_order_id != leg.order.venue_order_id:
+                leg.done = True
+                self.bus.publish(OrderUpdated(state, state.ts_updated, self.now_ms()))
 
     async def _publish_fills(self, order: Order, order_id: str) -> None:
         try:

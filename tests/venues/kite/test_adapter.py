@@ -178,8 +178,13 @@ async def test_gtt_oco_leg_fires_when_the_price_crosses_and_the_other_is_dropped
                         options=OrderOptions.make(params={"product": "CNC"}, oca_group="g2"))
     target = OrderRequest("INFY", Side.SELL, OrderType.LIMIT, D(1), price=inst.snap_price(q.ask * D("1.1")),
                           time_in_force=TimeInForce.DAY, options=OrderOptions.make(oca_group="g2"))
+    await kite.start_user_stream()
     await kite.submit_oco(stop, target)
     kite_server.move_price("NSE:INFY", stop_at - inst.tick_size * 10)  # through the stop
+    for leg, fired_leg in ((stop, True), (target, False)):  # the order updates report both legs
+        await kite.rec.wait_for(lambda e, cid=leg.client_order_id, fired_leg=fired_leg: isinstance(e, OrderUpdated)
+                                and e.order.client_order_id == cid
+                                and (e.order.status is OrderStatus.CANCELED) is not fired_leg, timeout=20)
     fired = await kite.query_order("INFY", stop.client_order_id)
     assert fired.venue_order_id != (await kite.query_order("INFY", target.client_order_id)).venue_order_id
     assert fired.side is Side.SELL and fired.quantity == 1 and fired.status is not OrderStatus.CANCELED
