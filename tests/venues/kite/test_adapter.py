@@ -211,3 +211,10 @@ async def test_cover_order_needs_its_trigger_and_ohlc_reads_the_day(kite):
                                        options=OrderOptions.make(params={"variety": "co", "product": "MIS"})))
     last, open_, high, low, close = (await kite.ohlc(["SBIN"]))["SBIN"]
     assert last > 0 and high >= low > 0
+
+
+async def test_the_balance_is_the_equity_margin_counted_once(kite):
+    margins = await kite.margins()
+    (inr,) = await kite.balances()  # the commodity block repeats the same pool: not a second balance
+    assert (inr.asset, inr.free, inr.locked) == ("INR", margins["equity"]["net"],
+                                                 margins["equity"]["utilised"]["debits"])
