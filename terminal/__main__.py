@@ -14,6 +14,7 @@ COMMANDS = {
                 "walk-forward)",
     "export": "orders, fills (fees, realised P&L) or a daily statement from the journal as CSV/XLSX (export --help)",
     "data": "the kline history cache: data download binance:BTCUSDT 1m --from 2025-01-01, data list, data delete",
+    "record": "record raw market frames of symbols into daily files: record binance:BTCUSDT --minutes 2 --out DIR",
     "audit": "verify the audit trail's hash chain (audit verify [--file F]) or export it (audit export --out x.csv)",
 }
 
@@ -85,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "data":
         from .records.history_cli import main as run_data
         return int(run_data(rest) or 0)
+    if command == "record":
+        from .records.feed.cli import main as run_record
+        return int(run_record(rest) or 0)
     if command == "audit":
         from .storage.audit import main as run_audit
         return int(run_audit(rest) or 0)

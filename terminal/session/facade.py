@@ -281,6 +281,12 @@ class Session(ProtectionMixin):
                                      limit, self._now_ms())
         return await load_bars(_RetryingKlines(self), symbol, interval, start_ms, end_ms, limit)
 
+    async def record(self, symbols: Any, folder: Any, **options: Any) -> Any:
+        """Record the raw market frames of ``symbols`` into daily files under ``folder``; returns the running
+        ``records.feed.Recorder`` (``await recorder.stop()``)."""
+        from ..records.feed import record
+        return await record(self, symbols, folder, **options)
+
     # ------------------------------------------------------------------ news and fundamentals
     async def news(self, symbol: str | None = None) -> Any:
         """Company news of ``symbol`` (market news without one), newest first, from a provider that serves news:

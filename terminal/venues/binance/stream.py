@@ -48,6 +48,9 @@ class MarketStream(WebSocketConnection):
         self._outbox_event = asyncio.Event()
         self._pending: dict[int, list[asyncio.Future[None]]] = {}
         self._next_id = 1
+        #: a raw-frame tap (a feed recorder): ``on_frame(msg, frame, ts_recv_ms)`` for every frame of a subscribed
+        #: stream, before parsing; ``msg`` is the decoded frame. None (the default) costs one attribute read a frame.
+        self.on_frame: Callable[[dict[str, Any], bytes | str, int], None] | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -183,7 +186,11 @@ class MarketStream(WebSocketConnection):
                 parser, h, symbol = route
                 h.messages += 1
                 h.last_message_mono = now
-                event = parser(msg["data"], int((now + wall_offset) * 1000), symbol)
+                ts_recv = int((now + wall_offset) * 1000)
+                tap = self.on_frame
+                if tap is not None:
+                    tap(msg, frame, ts_recv)
+                event = parser(msg["data"], ts_recv, symbol)
             except Exception as exc:  # noqa: BLE001 - one bad message never kills the stream
                 self._failed(h, exc)
                 continue
