@@ -1,4 +1,5 @@
-"""``trading-terminal sandbox [--host 127.0.0.1] [--port N] [--seed S] [--replay SYMBOL=FILE.csv]``.
+"""``trading-terminal sandbox [--host 127.0.0.1] [--port N] [--seed S] [--replay SYMBOL=FILE.csv]
+[--replay-feed DIR [--speed 1|10|max]]``.
 
 Every error is one line on stderr and exit status 2 (a bad option, a port out of range or in use, a bad replay file).
 The server stops cleanly (sockets closed, "sandbox stopped", exit 0) on SIGTERM, SIGHUP and Ctrl-C. A signal that
@@ -45,6 +46,18 @@ def _parse_replay(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _speed(text: str) -> float | None:
+    if text.strip().lower() == "max":
+        return None
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a speed (a positive number such as 1 or 10, or max)") from None
+    if not speed > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a speed (a positive number such as 1 or 10, or max)")
+    return speed
+
+
 def _stop_signals() -> list[signal.Signals]:
     """The signals that stop the server: those not ignored at start (SIGHUP does not exist on Windows)."""
     names = ("SIGINT", "SIGTERM", "SIGHUP")
@@ -68,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="random seed of the simulated market")
     parser.add_argument("--replay", action="append", default=[], metavar="SYMBOL=FILE.csv",
                         help="replay trades of SYMBOL from a CSV file (repeatable)")
+    parser.add_argument("--replay-feed", metavar="DIR", default=None,
+                        help="serve a recorded feed (trading-terminal record) on the market streams, from the first "
+                             "subscription to a recorded stream on")
+    parser.add_argument("--speed", type=_speed, default=1.0, metavar="1|10|max",
+                        help="pace of --replay-feed: a multiple of the recorded pace, or max (as fast as the clients "
+                             "take it)")
     args = parser.parse_args(argv)
     try:
         replay = _parse_replay(args.replay)
@@ -75,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        server = SandboxServer(host=args.host, port=args.port, seed=args.seed, replay=replay or None)
+        server = SandboxServer(host=args.host, port=args.port, seed=args.seed, replay=replay or None,
+                               replay_feed=args.replay_feed, replay_feed_speed=args.speed)
     except (ValueError, OSError) as exc:
         print(f"{PROG}: {_error(args.host, args.port, exc)}", file=sys.stderr)
         return 2

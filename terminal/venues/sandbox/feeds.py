@@ -46,11 +46,15 @@ class Feeds:
         self._top_dirty: set[str] = set()
         self._top_scheduled = False
         self._ticks = 0
+        #: symbols whose market streams come from a recorded feed (playback): the engine's own are not published
+        self.muted: set[str] = set()
         engine.trade_listeners.append(self.on_trade)
         engine.book_listeners.append(self.on_book)
 
     # -- real time ----------------------------------------------------------------------------------------------
     def on_trade(self, t: Any) -> None:
+        if t.symbol in self.muted:
+            return
         low = self._lower[t.symbol]
         hub = self.hub
         name = low + "@trade"
@@ -64,6 +68,8 @@ class Feeds:
                                "m": t.buyer_is_maker, "M": True})
 
     def on_book(self, symbol: str, update_id: int, is_bid: bool, price: Decimal, qty: Decimal) -> None:
+        if symbol in self.muted:
+            return
         for pend in self._pending.values():
             entry = pend.get(symbol)
             if entry is None:
@@ -118,6 +124,8 @@ class Feeds:
             for name in names:
                 self.hub.publish(name, payload)
         for symbol in self.symbols:
+            if symbol in self.muted:
+                continue
             low = self._lower[symbol]
             for levels in DEPTH_LEVELS:
                 names = ([f"{low}@depth{levels}@100ms"] if speed == 100

@@ -23,6 +23,7 @@ import logging
 import threading
 from concurrent.futures import Future
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
 
 from aiohttp import web
@@ -38,6 +39,7 @@ from .fanout import Hub
 from .faults import Faults
 from .feeds import Feeds
 from .intake import MAX_BODY_BYTES, JsonErrorSite, json_errors
+from .playback import Playback
 from .ratelimit import Limits, RateLimiter
 from .rest import RestApi
 from .rules import SymbolRules
@@ -56,12 +58,16 @@ class SandboxServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 7,
                  replay: Mapping[str, str] | None = None, *, limits: Limits | None = None,
                  maker_fee: Decimal = Decimal("0.001"), taker_fee: Decimal = Decimal("0.001"),
-                 simulate: bool = True, rules: Mapping[str, SymbolRules] | None = None) -> None:
+                 simulate: bool = True, rules: Mapping[str, SymbolRules] | None = None,
+                 replay_history_fraction: float = 0.5, replay_feed: str | Path | None = None,
+                 replay_feed_speed: float | None = 1.0) -> None:
         self.host = host
         self.port = port
         self.seed = seed
         self.replay = dict(replay) if replay else None
-        self.simulate = simulate
+        self.replay_history_fraction = replay_history_fraction  # the share of --replay bars served as history
+        self.simulate = simulate and replay_feed is None  # a recorded feed replaces the simulated market
+        self.started_ms = 0  # when the market was bootstrapped (the kline replay's history ends at that minute)
         self.default_api_key = DEFAULT_API_KEY
         self.default_api_secret = DEFAULT_API_SECRET
         self.clock = LiveClock()
@@ -81,7 +87,12 @@ class SandboxServer:
         self.venue.user_listeners.append(self.users.deliver)   # events the server itself raises (listStatus REJECT)
         self.feeds = Feeds(self.engine, self.rest.market_data, self.hub, self.faults, self.clock.now_ms)
         names = StreamNames(self.engine.instruments, self.accounts.is_listen_key)
-        self.market_sockets = MarketSockets(self.hub, names, lambda conn, name: None)
+        #: a recorded feed served on the market streams (playback.py), with its REST depth snapshots
+        self.playback = Playback(replay_feed, self.hub, replay_feed_speed) if replay_feed is not None else None
+        if self.playback is not None:
+            self.feeds.muted |= self.playback.symbols
+        self.market_sockets = MarketSockets(
+            self.hub, names, self.playback.on_subscribe if self.playback is not None else lambda conn, name: None)
         self.ws_api = WsApi(self.venue, self.users, self.hub, self.rest)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.create_account(DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_BALANCES, account_id="default")
@@ -96,7 +107,8 @@ class SandboxServer:
         except ImportError:  # the simulator is optional: the engine still trades
             log.warning("terminal.sim.market is not available; the sandbox runs without a simulated market")
             return None
-        return MarketSimulator(self.engine, specs, self.seed, self.clock, replay=self.replay)
+        return MarketSimulator(self.engine, specs, self.seed, self.clock, replay=self.replay,
+                               replay_history_fraction=self.replay_history_fraction)
 
     # -- properties -----------------------------------------------------------------------------------------------
     @property
@@ -165,6 +177,12 @@ class SandboxServer:
 
     def _app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
+        if self.playback is not None:
+            playback = self.playback
+
+            async def depth(request: web.Request) -> web.StreamResponse:  # the recorded snapshots
+                return await playback.depth(request, self.rest.handle)
+            app.router.add_get("/api/v3/depth", depth)
         app.router.add_route("*", "/api/{tail:.*}", self.rest.handle)
         app.router.add_route("*", "/sapi/{tail:.*}", self.rest.handle)
         app.router.add_get("/ws", self.market_sockets.handle)
@@ -178,8 +196,9 @@ class SandboxServer:
         self._loop = asyncio.get_running_loop()
         self.faults.bind(self._loop, self.hub.close_all)
         if not self._bootstrapped:
+            self.started_ms = self.clock.now_ms()
             if self.market is not None and self.simulate:
-                self.market.bootstrap(self.clock.now_ms())
+                self.market.bootstrap(self.started_ms)
             elif self.simulate:
                 seed_books(self.engine, DEFAULT_SYMBOLS)
             self._bootstrapped = True
@@ -201,6 +220,8 @@ class SandboxServer:
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
         self._tasks = []
+        if self.playback is not None:
+            await self.playback.stop()
         self.hub.announce_shutdown(self.clock.now_ms())
         self.hub.close_all()
         if self._runner is not None:
