@@ -11,7 +11,8 @@
    fails unless both find the same number of trades.
 
 Timing: each side is run ``--repeat`` times, interleaved (ours, reference, ours, ...), and the medians are
-compared. CPU time of this process (``time.process_time``, one BLAS thread) is what the ratios use: the machine
+compared. Before each timed call the garbage collector runs (untimed), so that neither side pays for collecting
+the other's leftovers; it stays enabled during the call, so each side pays for its own. CPU time of this process (``time.process_time``, one BLAS thread) is what the ratios use: the machine
 is shared, and other load inflates wall time unevenly; medians of wall time are printed too. The load average
 is printed before and after each section.
 
@@ -29,6 +30,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -213,6 +215,7 @@ def interleaved(a: Callable[[], Any], b: Callable[[], Any], repeat: int) -> tupl
     ca, cb, wa, wb = [], [], [], []
     for _ in range(repeat):
         for fn, cpu, wall in ((a, ca, wa), (b, cb, wb)):
+            gc.collect()  # each side starts clean: no collection of the other side's leftovers lands in its time
             w, t = time.perf_counter(), time.process_time()
             fn()
             cpu.append(time.process_time() - t)

@@ -87,6 +87,14 @@ class SimOrder:
             raise InvalidTransition(f"order {self.client_order_id}: {self.status.name} -> {status.name} is not allowed")
         self.status = status
 
+    def row(self) -> tuple:
+        """This order as a row of atoms (``Context.order_of_row`` gives the ``Order``): kept once it is finished."""
+        tif = self.time_in_force
+        return (self.symbol, self.side is _BUY, self.type.value, self.client_order_id, self.quantity, self.price,
+                self.stop_price, self.quote_quantity, None if tif is None else tif.value, self.status.value,
+                self.venue_order_id, self.filled_qty, self.filled_quote, self.ts_created, self.ts_updated,
+                self.reject_reason)
+
     def freeze(self) -> Order:
         return Order(self.symbol, self.side, self.type, self.client_order_id, self.quantity, self.price,
                      self.stop_price, self.quote_quantity, self.time_in_force, self.status, self.venue_order_id,
@@ -114,7 +122,9 @@ class ClosedTrade(NamedTuple):
 
 
 _new_object = object.__new__  # SimOrder records made field by field in SimBroker.accept
-_new_tuple = tuple.__new__  # ClosedTrade(...) without NamedTuple's Python-level __new__ (the same tuple)
+# Closed trades are kept as plain tuples in ClosedTrade's field order (``ClosedTrade(*row)`` gives the record): a
+# tuple of atoms (Decimals, ints, floats) is untracked by the cyclic garbage collector at its first pass, so thousands
+# of them do not make every later full collection longer (and trigger more of them), as NamedTuple instances would.
 
 
 class Shortfall(NamedTuple):
@@ -150,11 +160,12 @@ class SimBroker:
         self.lot_size = lot_size
         self.quote_asset = quote_asset
         self.ctx: Context | None = None
+        self._orders: dict = {}  # the context's orders (attach)
         self.pending: list[SimOrder] = []
         self.events: list[Order | Fill] = []  # for the engine to deliver to the strategy
         self.collect_events = True
         self.open_trades: list[list] = []  # see OT_SIZE...
-        self.closed_trades: list[ClosedTrade] = []
+        self.closed_trades: list[tuple] = []  # rows of ClosedTrade's fields
         self._fills: list[Fill | tuple] = []  # Fill, or its row (see fill_of) until someone asks
         self.marks: list[tuple[int, Decimal, Decimal]] = []  # (bar, cash, position) after fills on that bar
         self._waiting = 0  # pending orders that are not MARKET (limits and stops wait for their price)
@@ -221,11 +232,13 @@ class SimBroker:
                 order.set_status(_CANCELED)
                 order.ts_updated = self._now()
                 self._update(order)
+                self._retire(order)
                 return
 
     # ---- simulation ----------------------------------------------------------------------------------------
     def attach(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._orders = ctx._orders
         cols = ctx.series.cols
         self._open, self._high, self._low = cols["open"], cols["high"], cols["low"]
         self._times = ctx.series.open_time
@@ -379,6 +392,7 @@ class SimBroker:
             order.ts_updated = t
             order.reject_reason = "insufficient cash"
             self._update(order)
+            self._retire(order)
             return False
         quote = self.quote_asset
         if not booked:
@@ -399,6 +413,9 @@ class SimBroker:
             self.events.append(fill)
         else:
             self._fills.append(row)
+        orders = self._orders
+        if orders.get(order.client_order_id) is order:  # finished: kept as a row (see Context.order_of_row)
+            orders[order.client_order_id] = order.row()
         return True
 
     def _close_whole(self, order: SimOrder, buy: bool, pos: Decimal, cash: Decimal, qty: Decimal, price: Decimal,
@@ -436,8 +453,7 @@ class SimBroker:
         ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
         if comm:
             ret -= float(comm / entry_value)
-        self.closed_trades.append(_new_tuple(ClosedTrade, (part, trade[OT_BAR], i, entry_price, price, pnl, comm, ret,
-                                                           entry_float, fprice)))
+        self.closed_trades.append((part, trade[OT_BAR], i, entry_price, price, pnl, comm, ret, entry_float, fprice))
         self.open_trades.clear()
         order.quantity = order.filled_qty = qty
         order.filled_quote = value
@@ -452,6 +468,9 @@ class SimBroker:
             self.events.append(fill)
         else:
             self._fills.append(row)
+        orders = self._orders
+        if orders.get(order.client_order_id) is order:  # finished: kept as a row (see Context.order_of_row)
+            orders[order.client_order_id] = order.row()
         return True
 
     def _book(self, signed: Decimal, price: Decimal, i: int, value: Decimal, fee: Decimal, fprice: float) -> None:
@@ -479,8 +498,7 @@ class SimBroker:
             ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
             if comm:  # x - float(0 / cost) is x: the division is only made for a commission
                 ret -= float(comm / cost)
-            self.closed_trades.append(_new_tuple(ClosedTrade, (part, t[OT_BAR], i, entry_price, price, pnl, comm, ret,
-                                                               entry_float, fprice)))
+            self.closed_trades.append((part, t[OT_BAR], i, entry_price, price, pnl, comm, ret, entry_float, fprice))
             t[OT_SIZE] = left = t_size - part
             t[OT_VALUE] = t[OT_FEE] = None
             signed += part
@@ -490,6 +508,12 @@ class SimBroker:
         if signed:
             open_trades.append([signed, price, i, fprice, value, fee] if whole_fill else
                                [signed, price, i, fprice, None, None])
+
+    def _retire(self, order: SimOrder) -> None:
+        """A finished order is kept by the context as a row of atoms (see ``Context.order_of_row``)."""
+        orders = self._orders
+        if orders.get(order.client_order_id) is order:
+            orders[order.client_order_id] = order.row()
 
     def _update(self, order: SimOrder) -> None:
         if self.collect_events:

@@ -45,7 +45,7 @@ import pandas as pd
 
 from ..model import Fill, Interval, Order
 from ..strategy.base import Strategy
-from ..strategy.context import Context
+from ..strategy.context import Context, frozen_order
 from ..strategy.series import BarSeries, BarView
 from . import data as data_mod
 from .broker import SimBroker, fill_of
@@ -74,7 +74,7 @@ class BacktestResult:
 
     def _freeze(self) -> None:
         if not self._frozen:
-            self._orders = [o if type(o) is Order else o.freeze() for o in self._orders]
+            self._orders = [o if type(o) is Order else frozen_order(o) for o in self._orders]
             self._fills = [f if type(f) is Fill else fill_of(f) for f in self._fills]
             self._frozen = True
 

@@ -19,9 +19,14 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import pandas as pd
 
-from ..model import ZERO, Fill, Order, OrderRequest, OrderType, Side
+from ..model import ZERO, Fill, Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from .params import Params
 from .series import BarSeries, Indicator
+
+_BUY, _SELL, _MARKET = Side.BUY, Side.SELL, OrderType.MARKET
+_TYPES = {t.value: t for t in OrderType}
+_STATUSES = {s.value: s for s in OrderStatus}
+_TIFS = {t.value: t for t in TimeInForce}
 
 
 class OrderRecord(Protocol):
@@ -62,7 +67,8 @@ class Context:
         self._port = port
         self._indicators: list[Indicator] = []
         # Order, or (backtests) the port's live record of it, frozen into an Order when someone looks
-        self._orders: dict[str, Order | OrderRecord] = {}
+        # or (backtests) a finished order's row of atoms (see order_of_row)
+        self._orders: dict[str, Order | OrderRecord | tuple] = {}
         self._at_once = getattr(port, "accepts_at_once", False)
         self._accept = getattr(port, "accept", None) if self._at_once else None
         self._position = ZERO
@@ -126,7 +132,7 @@ class Context:
 
     @property
     def open_orders(self) -> list[Order]:
-        return [_frozen(o) for o in self._orders.values() if o.is_open]
+        return [_frozen(o) for o in self._orders.values() if not isinstance(o, tuple) and o.is_open]
 
     def order(self, client_order_id: str) -> Order | None:
         o = self._orders.get(client_order_id)
@@ -141,12 +147,16 @@ class Context:
     def buy(self, quantity: Decimal | None = None, *, price: Decimal | None = None,
             stop: Decimal | None = None) -> str:
         """Buy ``quantity`` (None: all the cash). ``price`` makes it a limit order, ``stop`` a stop order."""
-        return self._order(Side.BUY, quantity, price, stop)
+        if price is None and stop is None and self._accept is not None:
+            return self._market(_BUY, quantity)
+        return self._order(_BUY, quantity, price, stop)
 
     def sell(self, quantity: Decimal | None = None, *, price: Decimal | None = None,
              stop: Decimal | None = None) -> str:
         """Sell ``quantity`` (None: all in, i.e. a short worth the equity). To exit a long, use close_position()."""
-        return self._order(Side.SELL, quantity, price, stop)
+        if price is None and stop is None and self._accept is not None:
+            return self._market(_SELL, quantity)
+        return self._order(_SELL, quantity, price, stop)
 
     def tradable(self, quantity: Decimal) -> Decimal:
         """``quantity`` floored to a whole number of lot steps (unchanged without a lot step)."""
@@ -159,10 +169,16 @@ class Context:
 
     def close_position(self) -> str | None:
         """Close the position (the part of it that is a whole number of lot steps); None if there is none."""
-        qty = self.tradable(abs(self._position))
+        pos = self._position
+        if not pos:
+            return None
+        qty = self.tradable(-pos if pos < ZERO else pos)
         if qty <= ZERO:
             return None
-        return self.sell(qty) if self._position > ZERO else self.buy(qty)
+        side = _SELL if pos > ZERO else _BUY
+        if self._accept is not None:
+            return self._market(side, qty)
+        return self._order(side, qty, None, None)
 
     def place(self, request: OrderRequest) -> str:
         if request.symbol != self.symbol:
@@ -181,12 +197,20 @@ class Context:
 
     def cancel(self, client_order_id: str) -> None:
         order = self._orders.get(client_order_id)
-        if order is not None and order.is_open:
+        if order is not None and not isinstance(order, tuple) and order.is_open:
             self._port.cancel(self.symbol, client_order_id)
 
     def cancel_all(self) -> None:
         for order in self.open_orders:
             self._port.cancel(self.symbol, order.client_order_id)
+
+    def _market(self, side: Side, quantity: Decimal | None) -> str:
+        """A market order in a backtest (the port accepts at once): ``_order`` without the type's branches."""
+        if quantity is not None and quantity <= ZERO:
+            raise ValueError(f"order quantity must be positive, got {quantity}")
+        coid = f"{self._id_prefix}{next(self._id_counter)}"
+        self._orders[coid] = self._accept(side, _MARKET, coid, quantity)  # type: ignore[misc]
+        return coid
 
     def _order(self, side: Side, quantity: Decimal | None, price: Decimal | None, stop: Decimal | None) -> str:
         if stop is not None:
@@ -251,5 +275,23 @@ def lot_step_of(instrument: Any) -> Decimal | None:
     return step if isinstance(step, Decimal) and step > 0 else None
 
 
-def _frozen(o: "Order | OrderRecord") -> Order:
-    return o if isinstance(o, Order) else o.freeze()
+def order_of_row(row: tuple) -> Order:
+    """The ``Order`` of a finished order's row: its fields in ``Order``'s order, with the side as "is buy" and the
+    enums as their values. A backtest broker keeps a filled, rejected or cancelled order (it changes no more) as
+    such a row: a tuple of atoms is untracked by the cyclic garbage collector at its first pass, so thousands of
+    finished orders do not make every later full collection longer (and trigger more of them), as records do."""
+    (symbol, buy, type_, coid, qty, price, stop, quote_qty, tif, status, venue_id, filled_qty, filled_quote, ts_created,
+     ts_updated, reason) = row
+    return Order(symbol, _BUY if buy else _SELL, _TYPES[type_], coid, qty, price, stop, quote_qty,
+                 None if tif is None else _TIFS[tif], _STATUSES[status], venue_id, filled_qty, filled_quote, ts_created,
+                 ts_updated, reason)
+
+
+def frozen_order(o: "Order | OrderRecord | tuple") -> Order:
+    """An order as the public record, whatever form its keeper holds it in."""
+    if type(o) is tuple:
+        return order_of_row(o)
+    return o if isinstance(o, Order) else o.freeze()  # type: ignore[union-attr]
+
+
+_frozen = frozen_order
