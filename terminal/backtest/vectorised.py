@@ -66,49 +66,48 @@ def simulate(open_: np.ndarray, entries: np.ndarray, exits: np.ndarray, *, long_
     if not long_short:
         return _simulate_long_only(open_, fill_bars, cash, c, lot_size, finalize_trades)
     prices = open_[fill_bars].tolist()
-    fbs = fill_bars.tolist()
-    d_list = dirs.tolist()
-    sizes: list[float] = []
-    e_bar: list[int] = []
-    x_bar: list[int] = []
-    e_px: list[float] = []
-    x_px: list[float] = []
-    m_bar: list[int] = []
-    m_cash: list[float] = []
-    m_pos: list[float] = []
+    # the only sequential part: each fill closes what is open and opens a position sized from the cash (the same
+    # float operations, in the same order, as a loop that also collects the trades: those are numpy below)
+    positions: list[float] = []
+    cashes: list[float] = []
     pos = 0.0
-    entry_price = 0.0
-    entry_bar = 0
     floor = math.floor
-    for fb, p, d in zip(fbs, prices, d_list):
-        if pos:  # close (long-only: the exit; long/short: the close before reversing)
-            sizes.append(pos); e_bar.append(entry_bar); x_bar.append(fb); e_px.append(entry_price); x_px.append(p)
+    for p, d in zip(prices, dirs.tolist()):
+        if pos:  # the close before reversing
             cash += pos * p - abs(pos) * p * c
             pos = 0.0
-        if long_short or d > 0:
-            q = floor(cash / (p * one_c) / lot_size) * lot_size
-            if q > 0:
-                pos = q if d > 0 else -q
-                cash -= pos * p + q * p * c
-                entry_price, entry_bar = p, fb
-        m_bar.append(fb); m_cash.append(cash); m_pos.append(pos)
-    if finalize_trades and pos and n:
-        p = float(open_[last])
-        sizes.append(pos); e_bar.append(entry_bar); x_bar.append(last); e_px.append(entry_price); x_px.append(p)
-        cash += pos * p - abs(pos) * p * c
-        m_bar.append(last); m_cash.append(cash); m_pos.append(0.0)
-    size = np.asarray(sizes, dtype=np.float64)
-    pin = np.asarray(e_px, dtype=np.float64)
-    pout = np.asarray(x_px, dtype=np.float64)
+        q = floor(cash / (p * one_c) / lot_size) * lot_size
+        if q > 0:
+            pos = q if d > 0 else -q
+            cash -= pos * p + q * p * c
+        positions.append(pos)
+        cashes.append(cash)
+    m_pos = np.asarray(positions, dtype=np.float64)
+    m_cash = np.asarray(cashes, dtype=np.float64)
+    m_bar = fill_bars.astype(np.int64)
+    k = len(m_pos)
+    # a position opened at fill j is closed at fill j + 1; the one open after the last fill at the last bar's open
+    exit_bar = np.empty(k, dtype=np.int64)
+    exit_px = np.empty(k, dtype=np.float64)
+    exit_bar[:-1], exit_px[:-1] = m_bar[1:], open_[fill_bars[1:]]
+    opened = m_pos != 0
+    if k and (not finalize_trades or not pos or not n):
+        opened[-1] = False  # still open (or nothing to close): not a closed trade
+    elif k:
+        exit_bar[-1], exit_px[-1] = last, float(open_[last])
+        cash += pos * exit_px[-1] - abs(pos) * exit_px[-1] * c
+        m_bar, m_cash, m_pos = np.r_[m_bar, last], np.r_[m_cash, cash], np.r_[m_pos, 0.0]
+    size = m_pos[:k][opened]
+    pin = np.asarray(prices, dtype=np.float64)[opened]
+    pout = exit_px[opened]
     q = np.abs(size)
     comm = q * pout * c + q * pin * c
     with np.errstate(divide="ignore", invalid="ignore"):
         ret = np.sign(size) * (pout / pin - 1) - comm / (q * pin)
-    trades = {"Size": size, "EntryBar": np.asarray(e_bar, dtype=np.int64), "ExitBar": np.asarray(x_bar, dtype=np.int64),
+    trades = {"Size": size, "EntryBar": fill_bars[opened].astype(np.int64), "ExitBar": exit_bar[opened],
               "EntryPrice": pin, "ExitPrice": pout, "PnL": size * (pout - pin) - comm, "Commission": comm,
               "ReturnPct": ret}
-    marks = (np.asarray(m_bar, dtype=np.int64), np.asarray(m_cash), np.asarray(m_pos))
-    return trades, marks
+    return trades, (m_bar, m_cash, m_pos)
 
 
 def _simulate_long_only(open_: np.ndarray, fill_bars: np.ndarray, cash: float, c: float, lot_size: float,
