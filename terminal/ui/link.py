@@ -101,6 +101,14 @@ class SessionLink:
             self.chart_trading = ChartTrading(w, v, self.spawn, lambda: self.symbol, self._mark_lines)
             w.chart.set_trading_enabled(bool(s.has_keys), s.keys_problem or "no API keys")
             self._connect(*self.chart_trading.connections())
+        if hasattr(w.chart, "protection_lines"):  # protective groups: lines on the chart, the Protection tab
+            from .chart.protection import ChartProtection
+            self.chart_protection = ChartProtection(w, v, self.spawn, lambda: self.symbol, self._mark_lines)
+            self._connect(*self.chart_protection.connections())
+            if hasattr(w.blotters, "on_protection"):
+                self.chart_protection.listeners.append(w.blotters.on_protection)
+                w.blotters.protection_canceller = v.cancel_protection
+                w.blotters.stop_attacher = v.attach_stop
         w.blotters.replacer = v.replace_order  # modify = cancel-replace, with the ticket's confirmation rules
         w.blotters.environment = s.environment
         w.blotters.needs_confirmation = w.order_entry.needs_confirmation
@@ -531,10 +539,11 @@ class SessionLink:
         from .chart.trading import line_kind, line_label, line_price
         ins = self.w.instruments.get(self.symbol)
         lines = []
+        protected = self.chart_protection.leg_ids if hasattr(self, "chart_protection") else frozenset()
         for o in self.w.blotters.open_model.all_rows():
             price = line_price(o)  # stops and take-profits at their trigger
-            if o.symbol != self.symbol or price is None:
-                continue
+            if o.symbol != self.symbol or price is None or o.client_order_id in protected:
+                continue  # a protective group's orders are drawn with their group (chart/protection.py)
             lines.append(OrderLine(o.client_order_id, float(price), o.side.value, line_label(o, ins), line_kind(o),
                                    o.status is not m.OrderStatus.PENDING_NEW))
         self.chart_lines = lines
@@ -561,6 +570,8 @@ class SessionLink:
         if hasattr(self, "accounts"):
             self.accounts.close()
         self.w.bridge.detach()
+        if hasattr(self, "chart_protection"):
+            self.chart_protection.close()
         self.w.news.unbind()
         self.w.fundamentals.unbind()
         if getattr(self, "_alerts_unsub", None) is not None:

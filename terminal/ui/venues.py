@@ -89,6 +89,29 @@ class WindowVenues:
         venue, session, sym = self.target(key)
         return await session.place_trailing_stop(sym, side, quantity, **kwargs)
 
+    async def attach_stop(self, key: str, stop_price: Any, take_profit: Any = None, **kwargs: Any) -> Any:
+        """Protect the position in ``key`` (``Session.attach_stop``: the positions blotter's "Attach stop-loss…")."""
+        venue, session, sym = self.target(key)
+        return await session.attach_stop(sym, stop_price, take_profit, **kwargs)
+
+    def protective_orders(self, open_only: bool = True) -> list[tuple[str, Any]]:
+        """(window key of its symbol, group) for every protective group of every venue."""
+        return [(self.key(venue, g.symbol), g) for venue, session in self.workspace.sessions.items()
+                for g in session.protective_orders(open_only)]
+
+    async def cancel_protection(self, key: str, group_id: str) -> Any:
+        venue, session, sym = self.target(key)
+        return await session.cancel_protection(group_id)
+
+    async def modify_protection(self, key: str, group_id: str, role: str, price: Any) -> Any:
+        venue, session, sym = self.target(key)
+        return await session.modify_protection(group_id, role, price)
+
+    def order_of(self, key: str, client_order_id: str) -> m.Order | None:
+        """The order ``client_order_id`` of the venue trading ``key`` as its order manager has it (or None)."""
+        venue, session, sym = self.target(key)
+        return session.oms.order(client_order_id)
+
     async def cancel_order(self, key: str, client_order_id: str) -> m.Order:
         venue, session, sym = self.target(key)
         return self._ui(venue, await session.cancel_order(sym, client_order_id))

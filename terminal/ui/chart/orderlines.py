@@ -37,6 +37,8 @@ class OrderLine(NamedTuple):
     label: str
     kind: str = "limit"  # "limit" | "stop" | "take_profit"
     movable: bool = True
+    color: str = ""  # a colour of its own (a protective group's legs); else by kind and side
+    dashed: bool | None = None  # solid (False) or dashed (True); None: by kind
 
 
 def _check(line: OrderLine) -> OrderLine:
@@ -227,6 +229,8 @@ class OrderOverlay(pg.GraphicsObject):
     # ---- painting --------------------------------------------------------------------------------------------
     def _color(self, line: OrderLine) -> QColor:
         p = self._palette
+        if line.color:
+            return QColor(line.color)
         if line.kind == "stop":
             return QColor(p.stop)
         return QColor(p.buy if line.side == "buy" else p.sell)
@@ -254,6 +258,8 @@ class OrderOverlay(pg.GraphicsObject):
             if tag.y is not None:
                 style = {"limit": Qt.PenStyle.DashLine, "stop": Qt.PenStyle.DashDotLine,
                          "take_profit": Qt.PenStyle.DashDotLine}[line.kind]
+                if line.dashed is not None:
+                    style = Qt.PenStyle.DashLine if line.dashed else Qt.PenStyle.SolidLine
                 pen = QPen(color, 2 if (hovered or dragging) else 1, Qt.PenStyle.DotLine if pending else style)
                 p.setPen(pen)
                 yy = round(tag.y) + 0.5

@@ -50,6 +50,9 @@ class ChartWidget(QWidget):
     order_moved = Signal(object, object)  # key, Decimal: an order line was dragged to a new (snapped) price
     order_cancel_requested = Signal(object)  # key: the x of an order line was clicked
     order_requested = Signal(str, object)  # one of ORDER_KINDS, Decimal price (the chart's right-click menu)
+    #: a protective group's line: dragged to a new price ((group_id, role), Decimal) / its x clicked ((group_id, role))
+    protection_moved = Signal(object, object)
+    protection_cancel_requested = Signal(object)
     alert_requested = Signal(object)  # a price (Decimal): the right-click "Alert when the price crosses"
 
     def __init__(self, parent: QWidget | None = None, theme: str = "dark",
@@ -102,6 +105,9 @@ class ChartWidget(QWidget):
         self.order_lines = OrderOverlay(self.price_plot.vb, self._palette, self.price_decimals)
         self.order_lines.moved.connect(self.order_moved)
         self.order_lines.cancel_requested.connect(self.order_cancel_requested)
+        self.protection_lines = OrderOverlay(self.price_plot.vb, self._palette, self.price_decimals)  # chart/protection
+        self.protection_lines.moved.connect(self.protection_moved)
+        self.protection_lines.cancel_requested.connect(self.protection_cancel_requested)
         self.fills = FillMarkers(self.price_plot, self._palette)
         self.crosshair = Crosshair(self.price_plot, self.volume_plot, self.series, self._palette)
         self.crosshair.hovered.connect(self._on_hovered)
@@ -173,6 +179,7 @@ class ChartWidget(QWidget):
         self.crosshair.set_decimals(self.price_decimals)
         by_decimals = decimal_snapper(self.price_decimals)
         self.order_lines.set_decimals(self.price_decimals, (lambda v: snap(by_decimals(v))) if snap else None)
+        self.protection_lines.set_decimals(self.price_decimals, self.order_lines.snap)
         if changed:
             self._begin_loading()
             saved = specs_from_data(self.store.get(symbol)) if symbol else None
@@ -202,6 +209,7 @@ class ChartWidget(QWidget):
         if not keep_orders:
             self.fills.clear()
             self.order_lines.set([])
+            self.protection_lines.set([])
         self.crosshair.hide()
         self.price_plot.vb.enableAutoRange(y=True)
         self._data_changed()
@@ -417,6 +425,7 @@ class ChartWidget(QWidget):
         self.volume.set_colors(p.up, p.down, p.volume_alpha)
         self.studies.set_palette(p)
         self.order_lines.set_palette(p)
+        self.protection_lines.set_palette(p)
         self.fills.set_palette(p)
         self.crosshair.set_palette(p)
         self.loading_label.setStyleSheet(f"color: {p.text_dim}; font-size: 14px; background: transparent;")
@@ -486,6 +495,7 @@ class ChartWidget(QWidget):
             self.readout.resize(width, height)
             vb_top = self.view.mapFromScene(self.price_plot.vb.sceneBoundingRect().topLeft()).y()
             self.order_lines.set_top_inset(float(self.readout.geometry().bottom() + 4 - vb_top))
+            self.protection_lines.set_top_inset(self.order_lines.top_inset)
 
     def _on_hovered(self, index: int) -> None:
         self._show_readout(index)

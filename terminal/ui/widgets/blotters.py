@@ -27,6 +27,7 @@ from ... import model as m
 from .. import format as f
 from .. import theme
 from ..dialogs.ask import OK, OK_CANCEL, ask
+from ..dialogs.attach_stop import AttachStopForm
 from ..dialogs.modify import ModifyOrderDialog, describe
 from ..dialogs.run import run_dialog
 from ..models.assets import AssetFormat
@@ -34,6 +35,7 @@ from ..models.balances import BalancesModel
 from ..models.fills import FillsModel
 from ..models.orders import MANUAL, VENUE, OpenOrdersModel, OrderHistoryModel
 from ..models.positions import PositionsModel
+from ..models.protection import ProtectionModel
 from ..models.proxy import SortProxy
 from ..models.table import RowTableModel
 from ..models.venues import TOTAL, VenuesModel
@@ -106,13 +108,25 @@ class BlottersWidget(QTabWidget):
                                               ("fills", "fills", "Fills", self.fills_model),
                                               ("balances", "balances", "Balances", self.balances_model)):
             self.addTab(self._table(name, file_name, model), title)
-        self.positions_view = self._table("positions", "positions", self.positions_model)
+        self.positions_view = self._table("positions", "positions", self.positions_model, row_actions=(
+            ("Attach stop-loss…", lambda row: self._on_attach_stop(row)),))
         self.reference_box = QComboBox(self)
         self.reference_box.setToolTip("The currency values and the estimated equity are shown in")
         self.reference_box.addItem(self.positions_model.reference)
         self.reference_box.currentTextChanged.connect(self._on_reference)
         self.addTab(self._page(self.positions_view, QLabel("Value in", self), self.reference_box, QLabel("", self)),
                     "Positions")
+        # protective groups (fed by the chart's per-frame snapshot, chart/protection.py); hooks set by the link
+        self.protection_model = ProtectionModel(instrument_of, self)
+        self.protection_view = self._table("protection", "protection", self.protection_model, row_actions=(
+            ("Cancel protection", lambda row: self._on_protection_cancel(row)),))
+        self.protection_canceller: Callable[[str, str], Awaitable[object]] | None = None
+        self.stop_attacher: Callable[..., Awaitable[object]] | None = None
+        self.attach_forms: dict[str, AttachStopForm] = {}
+        self.protection_message = QLabel("Brackets, OCO orders and trailing stops; right-click a row to cancel it",
+                                         self)
+        theme.style(self.protection_message, "muted")
+        self.addTab(self._page(self.protection_view, self.protection_message), "Protection")
 
         self.source_box = QComboBox(self)
         self.source_box.addItems([ALL_SOURCES, MANUAL])
@@ -241,6 +255,7 @@ class BlottersWidget(QTabWidget):
                 self.balances_model.touch_column(self.balances_model.value_column)
         for mdl in self.models():
             mdl.flush()
+        self.protection_model.flush()
         self._show_equity()
 
     def _show_equity(self) -> None:
@@ -298,6 +313,53 @@ class BlottersWidget(QTabWidget):
         if text and text != self.positions_model.reference:
             self.set_reference(text)
             self.reference_changed.emit(text)
+
+    # ---- protection ----------------------------------------------------------------------------------------------
+    def on_protection(self, rows: list[Any]) -> None:
+        """The open protective groups now ((window key, group) pairs); shown at the next flush."""
+        self.protection_model.on_groups(rows)
+
+    def protection_at(self, view_row: int) -> Any:
+        src = self.proxies["protection"].source_row(view_row)
+        return self.protection_model.row_at(src) if 0 <= src < self.protection_model.rowCount() else None
+
+    @asyncSlot(int)
+    async def _on_protection_cancel(self, view_row: int) -> None:
+        row = self.protection_at(view_row)
+        if row is not None:
+            await self.cancel_protection(*row)
+
+    async def cancel_protection(self, key: str, group: Any) -> bool:
+        """Cancel a group (its triggers and its open orders), asked first under the ticket's rule."""
+        if self.protection_canceller is None:
+            return False
+        if self.needs_confirmation() and not await self.confirm(
+                f"cancel the {group.kind.value} on {key} ({group.held_by.label}) and its open orders"):
+            return False
+        try:
+            await self.protection_canceller(key, group.group_id)
+        except Exception as exc:  # noqa: BLE001 - refused or gone: said under the table
+            self.protection_message.setText(f"Cancel failed: {getattr(exc, 'message', None) or exc}")
+            return False
+        self.protection_message.setText(f"{group.kind.value.capitalize()} on {key} cancelled")
+        return True
+
+    def _on_attach_stop(self, view_row: int) -> AttachStopForm | None:
+        """The positions tab's "Attach stop-loss…": a small non-modal form for the position under the pointer."""
+        src = self.proxies["positions"].source_row(view_row)
+        if not 0 <= src < self.positions_model.rowCount() or self.stop_attacher is None:
+            return None
+        pos = self.positions_model.row_at(src)
+        form = self.attach_forms.get(pos.symbol)
+        if form is None or not isValid(form):
+            ins = self.instrument_of(pos.symbol)
+            form = AttachStopForm(pos.symbol, f.qty(ins, pos.qty), f.price(ins, pos.last_price)
+                                  if pos.last_price is not None else "", self.stop_attacher, self)
+            form.finished.connect(lambda _r, sym=pos.symbol: self.attach_forms.pop(sym, None))
+            self.attach_forms[pos.symbol] = form
+        form.show()
+        form.raise_()
+        return form
 
     # ---- orders ------------------------------------------------------------------------------------------------
     def order_at(self, view_row: int) -> m.Order | None:
