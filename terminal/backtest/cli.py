@@ -26,6 +26,7 @@ import os
 import sys
 from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
@@ -68,7 +69,10 @@ def _parser() -> _Parser:
     common.add_argument("--strategy", required=True, help="built-in name, NAME from --strategies-dir, or file.py[:Class]")
     common.add_argument("--data", required=True,
                         help="CSV with a date/time column and open, high, low, close, volume; or cached history "
-                             "VENUE:SYMBOL:INTERVAL:FROM..TO (trading-terminal data download fills the cache)")
+                             "VENUE:SYMBOL:INTERVAL:FROM..TO (trading-terminal data download fills the cache); or a "
+                             "recorded feed's folder (trading-terminal record): bars built from its trades")
+    common.add_argument("--symbol", default=None, help="the symbol of a recorded feed holding several")
+    common.add_argument("--interval", default="1m", help="bar interval built from a recorded feed (default 1m)")
     common.add_argument("--cash", default="10000")
     common.add_argument("--commission", default="0", help="fraction of traded value per side, e.g. 0.002")
     common.add_argument("--slippage", default="0", help="fraction of price against market/stop fills")
@@ -129,8 +133,15 @@ def _strategy(args: argparse.Namespace, prog: str) -> type[Strategy]:
             print(f"{prog}: warning: {message.splitlines()[0]}", file=sys.stderr)
 
 
-def _bars(data: str) -> pd.DataFrame:
-    """``--data``: a CSV file, or a spec of cached history (``binance:BTCUSDT:1m:2025-01-01..2025-06-30``)."""
+def _bars(data: str, args: argparse.Namespace | None = None) -> pd.DataFrame:
+    """``--data``: a CSV file, a spec of cached history (``binance:BTCUSDT:1m:2025-01-01..2025-06-30``), or the folder
+    of a recorded feed (bars of ``--interval`` built from its trades)."""
+    if Path(data).is_dir():
+        from ..records.feed.bars import RecordingError, bars_from_recording
+        try:
+            return bars_from_recording(data, getattr(args, "symbol", None), getattr(args, "interval", "1m"))
+        except (RecordingError, ValueError) as exc:
+            raise DataError(f"--data {data}: {exc}") from None
     spec = parse_spec(data)
     return load_csv(data) if spec is None else cached_frame(spec)
 
@@ -142,7 +153,7 @@ def _backtest(args: argparse.Namespace, prog: str) -> int:
     cash = _number(args.cash, "--cash", positive=True)
     commission, slippage = _number(args.commission, "--commission"), _number(args.slippage, "--slippage")
     lot_size = _number(args.lot_step, "--lot-step", positive=True)
-    df = _bars(args.data)
+    df = _bars(args.data, args)
     res = run_backtest(df, strategy, cash=cash, finalize_trades=not args.no_finalize, validate=False,
                        commission=commission, slippage=slippage, lot_size=lot_size)
     if args.trades:
@@ -201,7 +212,7 @@ def _optimize(args: argparse.Namespace, prog: str) -> int:
                               slippage=float(_number(args.slippage, "--slippage")),
                               lot_size=_number(args.lot_step, "--lot-step", positive=True),
                               finalize_trades=not args.no_finalize)
-    df = _bars(args.data)
+    df = _bars(args.data, args)
     bar = None if args.no_progress else ProgressBar(prog.rsplit(" ", 1)[-1])
     try:
         with Cluster(args.scheduler, args.jobs, connect_timeout_s=args.connect_timeout) if args.scheduler or args.jobs > 1 else nullcontext() as cluster:
