@@ -77,6 +77,8 @@ def status(session: Any, cid: str) -> OrderStatus | None:
 async def test_native_oco_one_leg_fills_the_exchange_expires_the_other_and_the_group_is_done(quiet):
     await asyncio.to_thread(book, quiet)
     session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    lists: list[orderlists.OrderListStatus] = []
+    session.on(orderlists.OrderListStatus, lists.append)
     try:
         take = OrderRequest(SYMBOL, Side.SELL, OrderType.LIMIT, QTY, price=Decimal("100500.00"))
         stop = OrderRequest(SYMBOL, Side.SELL, OrderType.STOP_LOSS, QTY, stop_price=Decimal("98000.00"))
@@ -97,6 +99,11 @@ async def test_native_oco_one_leg_fills_the_exchange_expires_the_other_and_the_g
         assert session.protection.group(group.group_id).reason == "first filled (at the exchange)"
         assert (await venue_list(session, take.client_order_id))["listOrderStatus"] == "ALL_DONE"
         await until(session, lambda: status(session, stop.client_order_id) is S.EXPIRED)
+        # the user stream's listStatus events: placed (EXECUTING), then ended (ALL_DONE), under our list id
+        await until(session, lambda: any(e.done for e in lists))
+        assert [e.status for e in lists] == ["EXECUTING", "ALL_DONE"]
+        assert {e.list_client_order_id for e in lists} == {take.client_order_id}
+        assert set(lists[-1].members) == {take.client_order_id, stop.client_order_id}
     finally:
         await session.close()
 
