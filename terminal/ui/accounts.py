@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 REFRESH_MS = 3000
 ACCOUNT_TAB, HOLDINGS_TAB, POSITIONS_TAB = "Account", "Holdings", "Positions (venue)"
-DAY, NET = "Day", "Net"
+DAY, NET = "Day positions", "Net positions"
 
 
 class VenueAccounts:
@@ -96,11 +96,13 @@ class VenueAccounts:
             if figures is not None:
                 self._tab(ACCOUNT_TAB, self.account_model)
                 self.account_model.set_venue_rows(name, figures)
+                segments = any(r.group for r in self.account_model.all_rows())  # Kite's; IB has none
+                self.views[ACCOUNT_TAB].setColumnHidden(1, not segments)
             if hasattr(venue, "holdings"):
                 self._tab(HOLDINGS_TAB, self.holdings_model)
                 self.holdings_model.set_venue_rows(name, self._rows(name, await venue.holdings()))
             if hasattr(venue, "day_positions") and hasattr(venue, "net_positions"):
-                self._tab(POSITIONS_TAB, self.positions_model, QLabel("Book", self.link.w.blotters), self.book_box)
+                self._tab(POSITIONS_TAB, self.positions_model, self.book_box)
                 book = self.book_box.currentText()
                 held = await (venue.day_positions() if book == DAY else venue.net_positions())
                 self.positions_model.set_venue_rows(name, self._rows(name, held))

@@ -93,7 +93,9 @@ def test_a_future_found_by_search_shows_its_multiplier_and_a_native_bracket_is_h
     rows = lambda: [o for o in w.blotters.open_model.all_rows() if o.symbol == "AAPL@ib"]  # noqa: E731
     qtbot.waitUntil(lambda: len(rows()) == 3, timeout=15000)
     assert {o.type for o in rows()} == {m.OrderType.LIMIT, m.OrderType.STOP_LOSS}
-    qtbot.waitUntil(lambda: len(w.link.chart_lines) == 3, timeout=5000)  # the bracket on the chart
+    chart = w.chart  # the bracket on the chart (a protective group's legs are drawn with their group where it can)
+    lines = lambda: len(chart.order_lines.lines) + len(getattr(getattr(chart, "protection_lines", None), "lines", ()))  # noqa: E731
+    qtbot.waitUntil(lambda: lines() == 3, timeout=5000)
 
 
 def test_the_account_summary_shows_ib_net_liquidation_in_its_tab(qtbot, window, qtmodeltester):

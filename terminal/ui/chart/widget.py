@@ -71,13 +71,6 @@ class ChartWidget(QWidget):
         self._palette = palette(theme)
 
         self.toolbar = ChartToolbar(self)
-        # the header's market notes ("market closed, opens 09:30 ET · delayed"), left of "Follow latest"
-        self.notice_label = QLabel("", self.toolbar)
-        self.notice_label.setObjectName("chartNotice")
-        self.notice_label.setStyleSheet("color: #d29922; font-weight: 600; padding: 0 8px;")
-        self.notice_label.hide()
-        bar = self.toolbar.layout()
-        bar.insertWidget(bar.count() - 1, self.notice_label)  # type: ignore[attr-defined]
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.ci.layout.setContentsMargins(0, 0, 0, 0)
         self.view.ci.layout.setSpacing(0)
@@ -116,6 +109,9 @@ class ChartWidget(QWidget):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.readout.move(10, 6)
+        from .notice import ChartNotice  # market notes ("market closed, opens 09:30 ET · delayed") over the pane
+        self.notice = ChartNotice(self.view, self.readout, AXIS_WIDTH)
+        self.notice_label = self.notice.label
         self.loading_label = QLabel(self.view)
         self.loading_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -165,8 +161,7 @@ class ChartWidget(QWidget):
 
     def set_notice(self, text: str) -> None:
         """Market notes in the header ("market closed, opens 09:30 ET", "delayed"); "" hides them."""
-        self.notice_label.setText(text)
-        self.notice_label.setVisible(bool(text))
+        self.notice.set_text(text)
 
     # ---- symbol and data ---------------------------------------------------------------------------------------
     def set_symbol(self, symbol: str, price_decimals: int, snap: Callable[[Decimal], Decimal] | None = None) -> None:

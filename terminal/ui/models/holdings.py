@@ -42,7 +42,7 @@ class HoldingsModel(RowTableModel[HoldingRow]):
             return pnl * i.multiplier if pnl is not None and i is not None else pnl
         self.columns = [
             Column(VENUE, lambda r: r.venue, LEFT, width=6),
-            Column("Symbol", lambda r: r.key, LEFT, width=16),
+            Column("Symbol", lambda r: r.key, LEFT, width=12),
             Column("Qty", lambda r: f.qty(ins(r.key), r.holding.qty), raw=lambda r: r.holding.qty, width=8),
             Column("Avg price", lambda r: f.price(ins(r.key), r.holding.avg_price),
                    raw=lambda r: r.holding.avg_price, width=10),

@@ -224,7 +224,8 @@ class OrderEntryWidget(QWidget):
         for tif in wanted:
             self.tif_combo.addItem(tif.name, tif)
         keep = self.tif_combo.findData(current) if current is not None else -1
-        self._tif_index = keep if keep >= 0 else 0
+        day = self.tif_combo.findData(m.TimeInForce.DAY)  # where a venue has sessions, DAY is its default
+        self._tif_index = keep if keep >= 0 else max(day, 0)
         self.tif_combo.setCurrentIndex(self._tif_index if self.tif_combo.isEnabled() else -1)
         self.tif_combo.blockSignals(False)
 
