@@ -96,6 +96,24 @@ def test_brackets_are_drawn_linked_to_their_entry_and_say_who_holds_them(qtbot, 
     qtbot.waitUntil(lambda: w.blotters.protection_model.rowCount() == 2, timeout=5000)
 
 
+def test_an_oco_attached_to_the_position_is_drawn_as_its_stop_and_take_profit(qtbot, qloop, window):
+    w = window
+    last = _ready(qtbot, w)
+    ins = w.instruments[SYMBOL]
+    s = w.link.session
+    qloop.run(s.refresh_balances())
+    stop, tp = ins.snap_price(last * Decimal("0.97")), ins.snap_price(last * Decimal("1.03"))
+    group = qloop.run(s.attach_stop(SYMBOL, stop, tp, quantity="0.001"))  # Binance's own OCO order list
+    assert group.kind.value == "oco" and group.held_by is HeldBy.VENUE
+    qtbot.waitUntil(lambda: set(_lines(w, group.group_id)) == {"first", "second"}, timeout=10000)
+    lines = _lines(w, group.group_id)
+    assert lines["first"].label == "OCO TP SELL 0.00100 · exchange" and lines["first"].color == TP_COLOR
+    assert lines["second"].label == "OCO SL SELL 0.00100 · exchange" and lines["second"].color == SL_COLOR
+    assert lines["first"].price == float(tp) and lines["second"].price == float(stop)
+    qloop.run(s.cancel_protection(group.group_id))
+    qtbot.waitUntil(lambda: not _lines(w, group.group_id), timeout=10000)
+
+
 def test_dragging_an_app_held_stop_moves_it_and_a_refused_move_snaps_back_with_the_reason(qtbot, qloop, window,
                                                                                             every_move):
     w = window

@@ -82,7 +82,10 @@ def protection_lines(groups: Iterable[tuple[str, ProtectionGroup]], symbol: str,
                 continue
             qty = ins.format_qty(leg.quantity) if ins is not None else m.fmt(leg.quantity)
             filled = leg.role == "entry" and order is not None and not order.is_open
-            label = f"{ROLE_NAMES.get(leg.role, leg.role)} {leg.side.name} {qty} · {where}" + (
+            role = ROLE_NAMES.get(leg.role, leg.role)
+            if leg.role in ("first", "second"):  # an OCO's legs by what they do
+                role = "OCO SL" if is_stop(leg) else "OCO TP"
+            label = f"{role} {leg.side.name} {qty} · {where}" + (
                 " · filled" if filled else "")
             color = ENTRY_COLOR if leg.role == "entry" else SL_COLOR if is_stop(leg) else TP_COLOR
             kind = "limit" if leg.role == "entry" else "stop" if is_stop(leg) else "take_profit"
