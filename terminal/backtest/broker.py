@@ -89,9 +89,9 @@ class SimOrder:
 
     def row(self) -> tuple:
         """This order as a row of atoms (``Context.order_of_row`` gives the ``Order``): kept once it is finished."""
-        tif = self.time_in_force
-        return (self.symbol, self.side is _BUY, self.type.value, self.client_order_id, self.quantity, self.price,
-                self.stop_price, self.quote_quantity, None if tif is None else tif.value, self.status.value,
+        tif = self.time_in_force  # enum values read as _value_: the .value property costs a descriptor call
+        return (self.symbol, self.side is _BUY, self.type._value_, self.client_order_id, self.quantity, self.price,
+                self.stop_price, self.quote_quantity, None if tif is None else tif._value_, self.status._value_,
                 self.venue_order_id, self.filled_qty, self.filled_quote, self.ts_created, self.ts_updated,
                 self.reject_reason)
 

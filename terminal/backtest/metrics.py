@@ -234,12 +234,13 @@ def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame
         "Size": floats(arr[0]),
         "EntryBar": entry_bar,
         "ExitBar": exit_bar,
-        "EntryPrice": floats(arr[8] if len(arr) > 9 else arr[3]),
-        "ExitPrice": floats(arr[9] if len(arr) > 9 else arr[4]),
+        # the float copies of the prices, when the rows have them, are floats already: no float() of each
+        "EntryPrice": np.fromiter(arr[8], np.float64, k) if len(arr) > 9 else floats(arr[3]),
+        "ExitPrice": np.fromiter(arr[9], np.float64, k) if len(arr) > 9 else floats(arr[4]),
         "PnL": floats(arr[5]),
         # without a commission every value is a Decimal zero: float() of each is 0.0 (the zeros, without converting)
         "Commission": floats(arr[6]) if any(arr[6]) else np.zeros(k),
-        "ReturnPct": floats(arr[7]),
+        "ReturnPct": np.fromiter(arr[7], np.float64, k),  # floats already
         "EntryTime": entry_time,
         "ExitTime": exit_time,
         "Duration": exit_time - entry_time,  # in the one construction: adding a column costs more than the frame
