@@ -15,6 +15,7 @@ COMMANDS = {
     "export": "orders, fills (fees, realised P&L) or a daily statement from the journal as CSV/XLSX (export --help)",
     "data": "the kline history cache: data download binance:BTCUSDT 1m --from 2025-01-01, data list, data delete",
     "record": "record raw market frames of symbols into daily files: record binance:BTCUSDT --minutes 2 --out DIR",
+    "parity": "a strategy backtested vs run live on the sandbox replaying the same bars: an HTML report (parity --help)",
     "audit": "verify the audit trail's hash chain (audit verify [--file F]) or export it (audit export --out x.csv)",
 }
 
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "record":
         from .records.feed.cli import main as run_record
         return int(run_record(rest) or 0)
+    if command == "parity":
+        from .records.parity_cli import main as run_parity
+        return int(run_parity(rest) or 0)
     if command == "audit":
         from .storage.audit import main as run_audit
         return int(run_audit(rest) or 0)

@@ -33,7 +33,7 @@ def admin_routes(server: "SandboxServer") -> list[web.RouteDef]:
     async def health(request: web.Request) -> web.Response:
         return _json({"status": "ok", "serverTime": server.clock.now_ms(), "url": server.url,
                       "symbols": list(server.engine.instruments), "connections": len(server.hub.connections),
-                      "market": server.market is not None})
+                      "market": server.market is not None, "startedMs": server.started_ms})
 
     async def faults(request: web.Request) -> web.Response:
         try:

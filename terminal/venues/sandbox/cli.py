@@ -1,5 +1,5 @@
 """``trading-terminal sandbox [--host 127.0.0.1] [--port N] [--seed S] [--replay SYMBOL=FILE.csv]
-[--replay-feed DIR [--speed 1|10|max]]``.
+[--replay-history FRACTION] [--replay-feed DIR [--speed 1|10|max]]``.
 
 Every error is one line on stderr and exit status 2 (a bad option, a port out of range or in use, a bad replay file).
 The server stops cleanly (sockets closed, "sandbox stopped", exit 0) on SIGTERM, SIGHUP and Ctrl-C. A signal that
@@ -46,6 +46,16 @@ def _parse_replay(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction above 0 and at most 1")
+    return value
+
+
 def _speed(text: str) -> float | None:
     if text.strip().lower() == "max":
         return None
@@ -81,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="random seed of the simulated market")
     parser.add_argument("--replay", action="append", default=[], metavar="SYMBOL=FILE.csv",
                         help="replay trades of SYMBOL from a CSV file (repeatable)")
+    parser.add_argument("--replay-history", type=_fraction, default=0.5, metavar="FRACTION",
+                        help="share of each --replay file served as past klines (default 0.5; 1: all of it, e.g. "
+                             "for a parity run; the rest drives the live price)")
     parser.add_argument("--replay-feed", metavar="DIR", default=None,
                         help="serve a recorded feed (trading-terminal record) on the market streams, from the first "
                              "subscription to a recorded stream on")
@@ -95,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         server = SandboxServer(host=args.host, port=args.port, seed=args.seed, replay=replay or None,
-                               replay_feed=args.replay_feed, replay_feed_speed=args.speed)
+                               replay_feed=args.replay_feed, replay_feed_speed=args.speed,
+                               replay_history_fraction=args.replay_history)
     except (ValueError, OSError) as exc:
         print(f"{PROG}: {_error(args.host, args.port, exc)}", file=sys.stderr)
         return 2
