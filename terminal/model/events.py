@@ -142,6 +142,18 @@ class BalancesUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class BalanceChanged:
+    """A balance changed by something that is not a trade: a deposit (``delta`` > 0), a withdrawal or a transfer
+    (< 0), as the venue reports it (Binance's ``balanceUpdate``). ``event_id`` is the venue's id of it, if any."""
+
+    asset: str
+    delta: Decimal
+    ts_event: int = 0
+    ts_recv: int = 0
+    event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionChanged:
     """A stream connected, dropped or is reconnecting. ``stream`` is 'market' or 'user' or a name."""
 
@@ -163,5 +175,5 @@ class LogRecorded:
 
 __all__ = [
     "QuoteTick", "TradeTick", "Bar", "Ticker24h", "BookUpdated", "OrderUpdated", "Fill", "OrderFilled",
-    "Balance", "Holding", "BalancesUpdated", "ConnectionChanged", "LogRecorded", "OrderStatus",
+    "Balance", "Holding", "BalancesUpdated", "BalanceChanged", "ConnectionChanged", "LogRecorded", "OrderStatus",
 ]

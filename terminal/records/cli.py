@@ -1,6 +1,7 @@
-"""``trading-terminal export fills|orders|statement``: records from the journal files in the data dir.
+"""``trading-terminal export fills|orders|transfers|statement``: records from the journal files in the data dir.
 
     trading-terminal export fills --venue binance --from 2026-01-01 --to 2026-12-31 --out fills.csv
+    trading-terminal export transfers --venue binance --from 2026-01-01 --out deposits.csv
     trading-terminal export orders --venue binance --env testnet --from 2026-01-01 --out orders.xlsx
     trading-terminal export statement --venue binance --from 2026-06-01 --to 2026-06-30 --out june.csv \\
         [--capital USDT=10000] [--plot equity.png]
@@ -20,6 +21,7 @@ from typing import Sequence
 from ..storage.journal import Journal
 from .export import ExportError, can_plot, export_fills, export_orders, export_statement
 from .tables import journal_path
+from .transfers import export_transfers
 
 
 class UsageError(Exception):
@@ -73,13 +75,13 @@ def _capital(specs: list[str]) -> dict[str, Decimal]:
 
 def _parser() -> _Parser:
     p = _Parser(prog="trading-terminal export", description="Export records from the order journal.")
-    p.add_argument("what", choices=("fills", "orders", "statement"))
+    p.add_argument("what", choices=("fills", "orders", "transfers", "statement"))
     p.add_argument("--venue", default="binance", help="provider (default binance)")
     p.add_argument("--env", help="environment (sandbox, testnet, live...); default: the venue's only journal")
     p.add_argument("--from", dest="start", help="first day (or time), UTC")
     p.add_argument("--to", dest="end", help="last day (or time), UTC; a date includes the whole day")
     p.add_argument("--out", required=True, help="FILE.csv or FILE.xlsx")
-    p.add_argument("--symbol", help="one symbol only")
+    p.add_argument("--symbol", help="one symbol only (transfers: one asset)")
     p.add_argument("--data-dir", help="where the journals are (default: the user data dir)")
     p.add_argument("--capital", action="append", default=[], metavar="ASSET=AMOUNT",
                    help="statement: what the account held before the first fill (repeat per quote asset)")
@@ -103,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 n = export_fills(journal, venue, args.start, args.end, args.out, symbol=symbol)
             elif args.what == "orders":
                 n = export_orders(journal, venue, args.start, args.end, args.out, symbol=symbol)
+            elif args.what == "transfers":  # deposits and withdrawals (--symbol: of one asset)
+                n = export_transfers(journal, venue, args.start, args.end, args.out, asset=symbol)
             else:
                 rows = export_statement(journal, args.start, args.end, args.out, symbol=symbol,
                                         capital=_capital(args.capital), plot=args.plot)

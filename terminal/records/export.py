@@ -88,11 +88,12 @@ def export_orders(journal: Journal, venue: str, start: Any, end: Any, path: str 
 def export_statement(journal: Journal, start: Any, end: Any, path: str | Path, *, symbol: str | None = None,
                      instruments: Mapping[str, Instrument] | None = None, price_at: PriceAt | None = None,
                      capital: Mapping[str, Decimal] | None = None, plot: str | Path | None = None) -> list[DayRow]:
-    """The daily statement of ``[start, end]`` as a table; ``plot``: also the equity curve as a PNG (needs
-    matplotlib; skipped with a note when it is not installed)."""
+    """The daily statement of ``[start, end]`` as a table (deposits and withdrawals the journal saw counted in equity,
+    never in P&L); ``plot``: also the equity curve as a PNG (needs matplotlib; skipped with a note when it is not
+    installed)."""
     start_ms, end_ms = date_range(start, end)
     rows = daily_statement(journal.fills(symbol), start_ms, end_ms, instruments=instruments, price_at=price_at,
-                           capital=capital)
+                           capital=capital, transfers=journal.transfers())
     write_table((r.as_dict() for r in rows), STATEMENT_COLUMNS, path)
     if plot is not None:
         equity_plot(rows, plot)

@@ -28,6 +28,7 @@ from ..market.history_cache import HistoryCache, cacheable, load_cached
 from ..model import (Balance, BalancesUpdated, Bar, BookUpdated, ConnectionChanged, Environment, Fill, Instrument,
                     Interval, Order, OrderBook, OrderRequest, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h,
                     TimeInForce, TradeTick)
+from ..model.events import BalanceChanged
 from ..model.numbers import InvalidArgument
 from ..oms.holdings import DEFAULT_REFERENCE, Equity, Holdings
 from ..oms.manager import OrderManager
@@ -184,6 +185,8 @@ class Session(ProtectionMixin):
         if isinstance(event, BalancesUpdated):
             self.oms.on_balances(event)
             return
+        if isinstance(event, BalanceChanged) and not self._closed:  # a deposit or withdrawal: journaled
+            self.journal.record_transfer(event)  # (records.transfers), then published
         if isinstance(event, QuoteTick):
             self.quotes_cache[event.symbol] = event
             self.last_prices.setdefault(event.symbol, (event.bid + event.ask) / 2)

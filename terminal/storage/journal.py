@@ -4,6 +4,9 @@ SQLite in WAL mode, so a crash of the process never loses a committed row. After
 order manager reads the orders that were still open and reconciles them with the venue.
 Decimals are stored as text (exact), enums by value.
 
+Balance changes that are not trades (deposits, withdrawals: ``BalanceChanged``) are kept in ``transfers``, so the
+records can tell money moved in or out from money made.
+
 Each send of an order is journaled too (``record_send``: venue time, and how long after it the request may still be
 accepted (the venue's ``settle_ms``), just before the request leaves), so a restarted session knows until when a
 request of a dead process could still land.
@@ -17,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..model import Fill, Liquidity, Order, OrderOptions, OrderStatus, OrderType, Side, TimeInForce
+from ..model.events import BalanceChanged
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -70,6 +74,13 @@ CREATE TABLE IF NOT EXISTS protections (
     data TEXT NOT NULL,
     ts_created INTEGER NOT NULL,
     ts_updated INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transfers (
+    asset TEXT NOT NULL,
+    delta TEXT NOT NULL,
+    ts_event INTEGER NOT NULL,
+    ts_recv INTEGER NOT NULL,
+    event_id TEXT UNIQUE
 );
 """
 
@@ -230,6 +241,31 @@ class Journal:
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY ts_event, trade_id", args).fetchall()
         return [_fill(r) for r in rows]
+
+    # -- transfers: balance changes that are not trades (deposits, withdrawals), as the venue reported them ------
+    def record_transfer(self, change: BalanceChanged) -> bool:
+        """Store a deposit (> 0) or withdrawal (< 0); False if the venue's id of it was already known."""
+        with self._lock:
+            cur = self._db.execute("INSERT OR IGNORE INTO transfers VALUES (?,?,?,?,?)",
+                                   (change.asset, _s(change.delta), change.ts_event, change.ts_recv, change.event_id))
+        return cur.rowcount == 1
+
+    def transfers(self, asset: str | None = None, start_ms: int | None = None,
+                  end_ms: int | None = None) -> list[BalanceChanged]:
+        """Transfers oldest first, optionally of one asset and with venue times in [start_ms, end_ms]."""
+        sql, args = "SELECT asset, delta, ts_event, ts_recv, event_id FROM transfers WHERE 1=1", list[object]()
+        if asset:
+            sql += " AND asset=?"
+            args.append(asset)
+        if start_ms is not None:
+            sql += " AND ts_event>=?"
+            args.append(start_ms)
+        if end_ms is not None:
+            sql += " AND ts_event<=?"
+            args.append(end_ms)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY ts_event, rowid", args).fetchall()
+        return [BalanceChanged(a, Decimal(d), te, tr, eid) for a, d, te, tr, eid in rows]
 
     def last_fill_ms(self, symbol: str) -> int | None:
         with self._lock:

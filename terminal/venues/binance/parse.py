@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from ...model import (Balance, BalancesUpdated, Bar, Fill, Instrument, Interval, Liquidity, Order, OrderRequest,
                       OrderStatus, QuoteTick, Side, Ticker24h, TradeTick)
+from ...model.events import BalanceChanged
 from ...model.numbers import WIRE_NUMBER, NumberError
 from ..ports import KeyPermissions
 from .enums import ORDER_TYPE_FROM_WIRE, SIDE_FROM_WIRE, STATUS_FROM_WIRE, TIF_FROM_WIRE
@@ -520,12 +521,24 @@ def account_position(data: Mapping[str, Any], ts_recv: int = 0) -> BalancesUpdat
                            ts_event=int(data["E"]), ts_recv=ts_recv)
 
 
+def balance_update(data: Any, ts_recv: int = 0) -> BalanceChanged:
+    """``balanceUpdate`` (a deposit, a withdrawal or a transfer: not a trade) -> BalanceChanged. Its time is the
+    clear time ``T`` (the event time ``E`` when absent); Binance gives the event no id."""
+    data = wire_object(data)
+    asset = _get(data, "a")
+    if not isinstance(asset, str) or not asset:
+        raise WireError("a", "not an asset name")
+    ts = data.get("T")
+    return BalanceChanged(asset, wire_signed(_get(data, "d"), "d"),
+                          wire_ms(ts if ts is not None else _get(data, "E"), "T"), ts_recv)
+
+
 __all__ = ["dec", "sdec", "levels", "WireError", "wire_number", "wire_signed", "wire_id", "wire_ms", "wire_bool",
            "wire_symbol", "wire_levels", "wire_object", "MAX_ID", "MAX_MS", "MAX_DEPTH_SPAN", "instruments",
            "instrument", "request_weight_limit", "kline_row", "kline_event", "trade", "checked_trade", "book_ticker",
            "book_ticker_event", "checked_book_ticker", "ticker", "DepthDiff", "DepthSnapshot", "depth_update",
            "depth_snapshot", "order", "response_fills", "my_trade", "balances", "execution_report",
-           "account_position", "key_permissions"]
+           "account_position", "balance_update", "key_permissions"]
 
 
 _OTHER_PRODUCTS = {"enableMargin": "margin", "enableFutures": "futures", "enableVanillaOptions": "options",

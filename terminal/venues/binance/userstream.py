@@ -3,7 +3,8 @@
 The connection (backoff with jitter, ping watchdog, ConnectionChanged events, connect listeners) is the shared
 ``WebSocketConnection`` (``venues/socket.py``); this class is the protocol on it: the signed subscription as the
 handshake (refused keys stop the loop: AuthError), then the events. Unwraps ``{"subscriptionId", "event"}``;
-executionReport -> OrderUpdated (+ Fill on TRADE), outboundAccountPosition -> BalancesUpdated. Listeners hear about
+executionReport -> OrderUpdated (+ Fill on TRADE), outboundAccountPosition -> BalancesUpdated, balanceUpdate ->
+BalanceChanged. Listeners hear about
 every (re)subscription so orders can be reconciled.
 """
 from __future__ import annotations
@@ -126,6 +127,8 @@ class UserStream(WebSocketConnection):
                 self.on_event(fill)
         elif kind == "outboundAccountPosition":
             self.on_event(parse.account_position(event, ts_recv))
+        elif kind == "balanceUpdate":  # a deposit, withdrawal or transfer (not a trade): journaled by the session
+            self.on_event(parse.balance_update(event, ts_recv))
         elif kind == "listStatus":  # an order list changed; its members' executionReports update the orders
             self.on_event(orderlists.list_status(event, ts_recv))
         elif kind in ("eventStreamTerminated", "listenKeyExpired"):
