@@ -480,6 +480,17 @@ class MainWindow(QMainWindow):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # expected: a duplicate, an option it does not take, a venue that cannot connect
+            from ..venues.ports import SessionExpired, VenueError
+            from .login import log_in, needs_browser_login
+            if (isinstance(exc, SessionExpired) and "access_token" not in options
+                    and needs_browser_login(provider, options.get("env"))):  # Kite's daily login, in the browser
+                try:
+                    token = await log_in(self, provider, options.get("env"))
+                except VenueError as failed:  # a refused or timed-out login: said, not connected
+                    log.error("login to %s failed: %s", provider, getattr(failed, "message", failed))
+                    self.status.showMessage(f"{provider}: login failed: {getattr(failed, 'message', failed)}", 15000)
+                    return None
+                return await self.add_venue(provider, **options, access_token=token) if token else None
             log.error("cannot add %s: %s: %s", provider, type(exc).__name__, getattr(exc, "message", exc))
             self.status.showMessage(f"Cannot add {provider}: {getattr(exc, 'message', exc)}", 10000)
             return None

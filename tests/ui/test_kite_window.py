@@ -108,3 +108,108 @@ def test_the_nifty_future_is_traded_in_lots_and_the_holdings_and_positions_tabs_
     view = accounts.views[POSITIONS_TAB]
     texts = [view.model().index(r, 1).data() for r in range(view.model().rowCount())]
     assert sbin in texts
+
+
+# ---- the daily login in the browser -------------------------------------------------------------------------------
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _refused(port: int) -> bool:
+    import socket
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+async def _in_thread(fn, *args):
+    import asyncio
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+@pytest.fixture
+def kite_server(qloop):
+    from terminal.servers.kite import PaperServer
+    server = PaperServer(always_open=True)
+    qloop.run(_in_thread(server.start), 30)
+    yield server
+    qloop.run(_in_thread(server.stop), 30)
+
+
+def _start_login(qloop, parent, server, port, urls):
+    from terminal.ui.dialogs.browser_login import browser_login
+    from terminal.venues.kite.login import login
+    redirect = f"http://127.0.0.1:{port}/"
+    server.register_app("myapp", "mysecret", redirect)
+    return qloop.loop.create_task(browser_login(parent, "Zerodha Kite", lambda opener: login(
+        "myapp", "mysecret", root=server.url, login_base=f"{server.url}/connect/login", redirect_url=redirect,
+        open_browser=opener, timeout_s=60), open_browser=urls.append))
+
+
+def test_the_browser_login_waits_in_a_non_modal_dialog_and_gives_a_working_access_token(qtbot, qloop, kite_server):
+    import requests
+    from PySide6.QtWidgets import QWidget
+
+    from terminal.venues.kite.login import follow_redirects
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    urls: list[str] = []
+    task = _start_login(qloop, parent, kite_server, _free_port(), urls)
+    qtbot.waitUntil(lambda: getattr(parent, "login_dialog", None) is not None and parent.login_dialog.isVisible()
+                    and bool(urls), timeout=10000)
+    dlg = parent.login_dialog
+    assert not dlg.isModal() and dlg.text.text() == "Waiting for the login in your browser…"
+    qtbot.waitUntil(lambda: "/connect/login" in dlg.address.text(), timeout=5000)  # to open by hand
+    assert not task.done()  # it waits for the browser, the window's loop runs on
+    browser = qloop.loop.create_task(_in_thread(follow_redirects, urls[0]))  # the user logs in in the browser
+    qtbot.waitUntil(task.done, timeout=30000)
+    qtbot.waitUntil(browser.done, timeout=10000)
+    result = task.result()
+    from shiboken6 import isValid
+    assert result is not None and result.access_token
+    assert not (isValid(dlg) and dlg.isVisible())  # the waiting dialog went with the login
+    profile = requests.get(f"{kite_server.url}/user/profile", timeout=10, headers={
+        "X-Kite-Version": "3", "Authorization": f"token myapp:{result.access_token}"})
+    assert profile.status_code == 200 and profile.json()["status"] == "success"
+
+
+def test_cancelling_the_browser_login_closes_its_redirect_listener_and_returns_nothing(qtbot, qloop, kite_server):
+    from PySide6.QtWidgets import QWidget
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    port = _free_port()
+    task = _start_login(qloop, parent, kite_server, port, [])
+    qtbot.waitUntil(lambda: getattr(parent, "login_dialog", None) is not None and parent.login_dialog.isVisible()
+                    and not _refused(port), timeout=10000)  # the one-shot listener waits for the redirect
+    qtbot.mouseClick(parent.login_dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(task.done, timeout=10000)
+    assert task.result() is None and _refused(port)
+
+
+def test_connecting_kite_live_without_todays_token_opens_the_browser_login(qtbot, window, answer_box, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    monkeypatch.setenv("KITE_API_KEY", "livekey")
+    monkeypatch.setenv("KITE_API_SECRET", "livesecret")
+    monkeypatch.delenv("KITE_ACCESS_TOKEN", raising=False)
+    w = window
+    urls: list[str] = []
+    w.open_browser = urls.append  # the test's "browser": it records the address, opens nothing
+    w.connect_actions["kite"].trigger()
+    qtbot.waitUntil(lambda: isinstance(getattr(w, "add_venue_dialog", None), AddVenueDialog)
+                    and w.add_venue_dialog.isVisible(), timeout=5000)
+    dlg = w.add_venue_dialog
+    dlg.env.setCurrentIndex(dlg.env.findData("live"))
+    answer = answer_box(QMessageBox.StandardButton.Yes)  # "Connect to kite LIVE (real money)?"
+    qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: answer.clicked, timeout=5000)
+    qtbot.waitUntil(lambda: getattr(w, "login_dialog", None) is not None and w.login_dialog.isVisible()
+                    and bool(urls), timeout=15000)
+    assert urls[0].startswith("https://kite.zerodha.com/connect/login?api_key=livekey&v=3")
+    qtbot.mouseClick(w.login_dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "login cancelled, not connected" in w.status.currentMessage(), timeout=10000)
+    assert "kite" not in w.link.workspace.sessions
