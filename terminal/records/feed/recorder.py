@@ -34,6 +34,7 @@ class RecordStats:
     dropped: int = 0  # the writer could not keep up: not written
     gaps: int = 0  # breaks in the recorded depth diffs (each followed by a fresh snapshot)
     snapshot_failures: int = 0
+    write_errors: int = 0  # frames the writer could not write (disk full, no permission, a frame it could not encode)
 
 
 class Recorder:
@@ -156,11 +157,18 @@ class Recorder:
                     for old in [k for k in handles if k[0] == symbol]:  # a new day: close yesterday's file
                         handles.pop(old).close()
                     path = file_path(self.folder, self.venue, symbol, key[1])
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    fh = handles[key] = gzip.GzipFile(path, "ab", compresslevel=6)
+                    try:
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        fh = handles[key] = gzip.GzipFile(path, "ab", compresslevel=6)
+                    except OSError as exc:  # a full disk, no permission: counted, the recording goes on
+                        self.stats.write_errors += 1
+                        if self.stats.write_errors == 1:
+                            log.warning("recorder: cannot write %s (%s)", path, exc)
+                        continue
                 try:
                     fh.write(payload if isinstance(payload, bytes) and is_snapshot else frame_line(ts, payload))
                 except Exception as exc:  # noqa: BLE001 - one bad frame never ends the recording
+                    self.stats.write_errors += 1
                     log.warning("recorder: frame not written (%s)", type(exc).__name__)
                     continue
                 if is_snapshot:

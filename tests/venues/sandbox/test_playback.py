@@ -54,12 +54,13 @@ async def _until(condition: Callable[[], Any], timeout: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
-async def test_playback_serves_recorded_frames_and_skips_corrupt_lines(tmp_path: Path) -> None:
+@pytest.mark.parametrize("speed", [None, 10.0])
+async def test_playback_serves_recorded_frames_and_skips_corrupt_lines(tmp_path: Path, speed: float | None) -> None:
     trades, bad = _write_recording(tmp_path)
     alone = ReadStats()
     assert len(list(read_file(tmp_path / "binance" / "ETHUSDT" / "2025-12-05.jsonl.gz", alone))) == 6
     assert alone.corrupt == bad
-    server = SandboxServer(host="127.0.0.1", port=0, replay_feed=tmp_path, replay_feed_speed=None)
+    server = SandboxServer(host="127.0.0.1", port=0, replay_feed=tmp_path, replay_feed_speed=speed)
     server.start()
     try:
         assert server.playback is not None
