@@ -1,23 +1,39 @@
-"""Session benchmark: order round trips through the whole stack (risk checks, journal, signed REST, merge, bus)
-against the sandbox on loopback.
+"""Session benchmark: order round trips through the whole stack (risk checks, journal, signed request, merge, bus)
+against the sandbox on loopback, next to raw requests to the same sandbox in the same run.
 
-    /work/venv/bin/python benchmarks/session_bench.py [--orders 500] [--journal-file]
+    .venv/bin/python benchmarks/session_bench.py [--orders 500] [--journal-file]
 
-Measures, per order: place LIMIT (journal write + POST + ack merged), cancel it, place MARKET (filled), and the
-time from sending a LIMIT order to its NEW report arriving over the user stream (WS API). Prints p50/p99 in milliseconds.
+Per round, interleaved so that load on the machine hits every path alike:
+- raw ``http.client``: a signed POST /api/v3/order (LIMIT) and its DELETE on one keep-alive connection, no library;
+- raw websocket: the same signed ``order.place`` and ``order.cancel`` over one ``websockets`` connection to the WS
+  API (the floor for any WS path);
+- the session with the WS API on (the default): place LIMIT (journal write + order.place + ack merged), cancel it,
+  place MARKET (filled), and the time from sending the LIMIT order to its NEW report on the user stream;
+- the session with the WS API off (``ws_api_trading=False``): place and cancel over REST (``requests``).
+Prints p50/p99 in milliseconds, the ratios of the p50s to the raw requests, and the load average.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
+import http.client
+import json
+import os
 import statistics
 import sys
 import tempfile
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import websockets  # noqa: E402
 
 import terminal  # noqa: E402
 from terminal.venues.sandbox import SandboxServer  # noqa: E402
@@ -32,54 +48,167 @@ def pct(values: list[float], q: float) -> float:
 
 
 def line(name: str, values: list[float]) -> str:
-    return (f"{name:<28} n={len(values):<5} p50={pct(values, 0.50):7.2f} ms  p99={pct(values, 0.99):7.2f} ms  "
-            f"mean={statistics.fmean(values):7.2f} ms")
+    return (f"{name:<34} n={len(values):<5} p50={pct(values, 0.50):7.3f} ms  p99={pct(values, 0.99):7.3f} ms  "
+            f"mean={statistics.fmean(values):7.3f} ms")
+
+
+def ratio(name: str, values: list[float], reference: list[float], ref_name: str) -> str:
+    return f"{name:<34} {pct(values, 0.5) / pct(reference, 0.5):5.2f}x {ref_name}"
+
+
+def loadavg() -> str:
+    return "load average %.2f %.2f %.2f (%d CPUs)" % (*os.getloadavg(), os.cpu_count() or 0)
+
+
+class RawHttp:
+    """Signed order requests with nothing but http.client on one keep-alive connection."""
+
+    def __init__(self, url: str, key: str, secret: str) -> None:
+        parts = urlsplit(url)
+        self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
+        self.key, self.secret = key, secret.encode()
+
+    def request(self, method: str, params: dict[str, str]) -> Any:
+        params["timestamp"] = str(int(time.time() * 1000))
+        body = urlencode(params)
+        body += "&signature=" + hmac.new(self.secret, body.encode(), hashlib.sha256).hexdigest()
+        self.conn.request(method, "/api/v3/order", body, {"X-MBX-APIKEY": self.key,
+                                                          "Content-Type": "application/x-www-form-urlencoded"})
+        resp = self.conn.getresponse()
+        data = json.loads(resp.read())
+        if resp.status != 200:
+            raise RuntimeError(data)
+        return data
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class RawWs:
+    """The same requests over one websocket to the WS API, with nothing but ``websockets`` and hmac."""
+
+    def __init__(self, ws: Any, key: str, secret: str) -> None:
+        self.ws, self.key, self.secret, self.n = ws, key, secret.encode(), 0
+
+    async def request(self, method: str, params: dict[str, str]) -> Any:
+        params = dict(params, apiKey=self.key, timestamp=str(int(time.time() * 1000)))
+        payload = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+        params["signature"] = hmac.new(self.secret, payload.encode(), hashlib.sha256).hexdigest()
+        self.n += 1
+        await self.ws.send(json.dumps({"id": self.n, "method": method, "params": params}))
+        answer = json.loads(await self.ws.recv())
+        if answer.get("status") != 200:
+            raise RuntimeError(answer)
+        return answer["result"]
+
+
+def limit_params(price: Decimal) -> dict[str, str]:
+    return {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001",
+            "price": format(price, "f"), "newClientOrderId": "raw-" + uuid.uuid4().hex[:20],
+            "newOrderRespType": "FULL"}
 
 
 async def run(orders: int, journal_file: bool) -> None:
     server = SandboxServer(host="127.0.0.1", port=0, seed=3, limits=BIG)
     await asyncio.get_running_loop().run_in_executor(None, server.start)
     tmp = tempfile.TemporaryDirectory()
-    session = await terminal.connect("sandbox", sandbox_url=server.url,
-                                     data_dir=tmp.name if journal_file else None)
+    key, secret = server.default_api_key, server.default_api_secret
+    ws_session = await terminal.connect("sandbox", sandbox_url=server.url,
+                                        data_dir=tmp.name if journal_file else None)
+    rest_session = await terminal.connect("sandbox", sandbox_url=server.url, ws_api_trading=False)
+    raw_http = RawHttp(server.url, key, secret)
+    raw_ws_conn = await websockets.connect(server.ws_url + "/ws-api/v3", compression=None, ping_interval=None)
+    raw_ws = RawWs(raw_ws_conn, key, secret)
     try:
-        inst = session.instrument("BTCUSDT")
-        quote = await session.quote("BTCUSDT")
+        trading = getattr(ws_session.venue, "trading", None)
+        assert trading is not None and trading.connected, "the WS API is not up"
+        assert getattr(rest_session.venue, "trading", None) is None
+        inst = ws_session.instrument("BTCUSDT")
+        quote = await ws_session.quote("BTCUSDT")
         price = inst.snap_price(quote.bid * Decimal("0.9"), "down")
-        place, cancel, market, stream = [], [], [], []
+        m: dict[str, list[float]] = {k: [] for k in (
+            "http_place", "http_cancel", "ws_place", "ws_cancel", "place", "cancel", "market", "stream",
+            "rest_place", "rest_cancel")}
         acked: dict[str, float] = {}
 
         def on_update(ev: terminal.OrderUpdated) -> None:
             cid = ev.order.client_order_id
             if ev.order.status is terminal.OrderStatus.NEW and acked.get(cid) == 0.0:
                 acked[cid] = time.perf_counter()
-        session.venue.bus.subscribe(terminal.OrderUpdated, on_update)  # raw user-stream reports, before merging
+        ws_session.venue.bus.subscribe(terminal.OrderUpdated, on_update)  # raw user-stream reports, before merging
+
+        def limit() -> terminal.OrderRequest:
+            return terminal.OrderRequest("BTCUSDT", terminal.Side.BUY, terminal.OrderType.LIMIT, Decimal("0.001"),
+                                         price, time_in_force=terminal.TimeInForce.GTC)
         for _ in range(orders):
-            req = terminal.OrderRequest("BTCUSDT", terminal.Side.BUY, terminal.OrderType.LIMIT, Decimal("0.001"), price,
-                                        time_in_force=terminal.TimeInForce.GTC)
+            p = limit_params(price)
+            t0 = time.perf_counter()
+            raw_http.request("POST", p)
+            t1 = time.perf_counter()
+            raw_http.request("DELETE", {"symbol": "BTCUSDT", "origClientOrderId": p["newClientOrderId"]})
+            t2 = time.perf_counter()
+            m["http_place"].append((t1 - t0) * 1000)
+            m["http_cancel"].append((t2 - t1) * 1000)
+
+            p = limit_params(price)
+            t0 = time.perf_counter()
+            await raw_ws.request("order.place", p)
+            t1 = time.perf_counter()
+            await raw_ws.request("order.cancel", {"symbol": "BTCUSDT", "origClientOrderId": p["newClientOrderId"]})
+            t2 = time.perf_counter()
+            m["ws_place"].append((t1 - t0) * 1000)
+            m["ws_cancel"].append((t2 - t1) * 1000)
+
+            req = limit()
             t0 = time.perf_counter()
             acked[req.client_order_id] = 0.0
-            order = await session.place_order(req)
+            order = await ws_session.place_order(req)
             t1 = time.perf_counter()
-            await session.cancel_order("BTCUSDT", order.client_order_id)
+            await ws_session.cancel_order("BTCUSDT", order.client_order_id)
             t2 = time.perf_counter()
-            await session.buy("BTCUSDT", "0.0001")
+            await ws_session.buy("BTCUSDT", "0.0001")
             t3 = time.perf_counter()
-            place.append((t1 - t0) * 1000)
-            cancel.append((t2 - t1) * 1000)
-            market.append((t3 - t2) * 1000)
+            m["place"].append((t1 - t0) * 1000)
+            m["cancel"].append((t2 - t1) * 1000)
+            m["market"].append((t3 - t2) * 1000)
             if acked[req.client_order_id]:
-                stream.append((acked[req.client_order_id] - t0) * 1000)
-        print(f"session order round trips against the sandbox on loopback ({orders} each, journal "
-              f"{'file (WAL)' if journal_file else 'in memory'})")
-        print(line("place LIMIT (ack)", place))
-        print(line("cancel", cancel))
-        print(line("place MARKET (filled)", market))
-        print(line("send -> user-stream NEW", stream))
-        h = session.health()["market"].extra
-        print(f"REST latency p50={h['rest_latency_p50_ms']:.2f} ms p99={h['rest_latency_p99_ms']:.2f} ms")
+                m["stream"].append((acked[req.client_order_id] - t0) * 1000)
+
+            req = limit()
+            t0 = time.perf_counter()
+            order = await rest_session.place_order(req)
+            t1 = time.perf_counter()
+            await rest_session.cancel_order("BTCUSDT", order.client_order_id)
+            t2 = time.perf_counter()
+            m["rest_place"].append((t1 - t0) * 1000)
+            m["rest_cancel"].append((t2 - t1) * 1000)
+        print(f"order round trips against the sandbox on loopback ({orders} rounds, interleaved; session journal "
+              f"{'file (WAL)' if journal_file else 'in memory'}); {loadavg()}")
+        print(line("raw http.client POST order", m["http_place"]))
+        print(line("raw http.client DELETE order", m["http_cancel"]))
+        print(line("raw websocket order.place", m["ws_place"]))
+        print(line("raw websocket order.cancel", m["ws_cancel"]))
+        print(line("session place LIMIT (WS API)", m["place"]))
+        print(line("session cancel (WS API)", m["cancel"]))
+        print(line("session place MARKET (WS API)", m["market"]))
+        print(line("session send -> user-stream NEW", m["stream"]))
+        print(line("session place LIMIT (REST)", m["rest_place"]))
+        print(line("session cancel (REST)", m["rest_cancel"]))
+        print("ratios of p50 (target: session within 1.5x of raw http.client):")
+        print(ratio("session place (WS API)", m["place"], m["http_place"], "raw http.client"))
+        print(ratio("session cancel (WS API)", m["cancel"], m["http_cancel"], "raw http.client"))
+        print(ratio("session place (WS API)", m["place"], m["ws_place"], "raw websocket"))
+        print(ratio("session cancel (WS API)", m["cancel"], m["ws_cancel"], "raw websocket"))
+        print(ratio("session place (REST)", m["rest_place"], m["http_place"], "raw http.client"))
+        print(ratio("session cancel (REST)", m["rest_cancel"], m["http_cancel"], "raw http.client"))
+        h = ws_session.health()["market"].extra
+        print(f"WS API latency p50={h['ws_api_latency_p50_ms']:.2f} ms; "
+              f"REST latency p50={rest_session.health()['market'].extra['rest_latency_p50_ms']:.2f} ms; {loadavg()}")
     finally:
-        await session.close()
+        raw_http.close()
+        await raw_ws_conn.close()
+        await ws_session.close()
+        await rest_session.close()
         await asyncio.get_running_loop().run_in_executor(None, server.stop)
         tmp.cleanup()
 

@@ -135,11 +135,7 @@ class BinanceRest:
         """Send one request and return its decoded JSON (floats as Decimal). Raises VenueError subclasses."""
         if self._closed:
             raise TemporaryError("REST client is closed")
-        wait = self._gate_until - time.monotonic()
-        if wait > 0:
-            log.info("rate-limit gate: waiting %.2fs before %s %s", wait, method, path)
-            await asyncio.sleep(wait)
-        await self._respect_weight(method, path, weight_hint)
+        await self.before_send(method, path, weight_hint)
         if signed and not self.has_keys:
             raise AuthError(f"{method} {path} needs API keys")
         try:
@@ -157,6 +153,22 @@ class BinanceRest:
             return await loop.run_in_executor(self._pool, self._send, method, path, dict(params or {}), signed)
         except RuntimeError as exc:  # pool shut down
             raise TemporaryError(f"{method} {path}: {exc}") from None
+
+    async def before_send(self, method: str, path: str, weight: int) -> None:
+        """Honour a Retry-After gate and the weight budget (shared with the WS API: Binance counts per IP)."""
+        wait = self._gate_until - time.monotonic()
+        if wait > 0:
+            log.info("rate-limit gate: waiting %.2fs before %s %s", wait, method, path)
+            await asyncio.sleep(wait)
+        await self._respect_weight(method, path, weight)
+
+    def record_usage(self, used_weight_1m: int | None, orders_10s: int | None = None) -> None:
+        """The venue's own count of the weight used this minute (and of orders in 10 s), from an answer."""
+        if used_weight_1m is not None:
+            self.used_weight = used_weight_1m
+            self._weight_minute = self.now_ms() // 60_000
+        if orders_10s is not None:
+            self.order_count_10s = orders_10s
 
     async def _respect_weight(self, method: str, path: str, weight: int) -> None:
         """Wait for the next minute when this call would take the used weight past 95% of the venue's limit."""
@@ -218,12 +230,9 @@ class BinanceRest:
 
     def _handle(self, method: str, path: str, resp: requests.Response, stamped: int | None = None) -> Any:
         weight = resp.headers.get("X-MBX-USED-WEIGHT-1M") or resp.headers.get("X-MBX-USED-WEIGHT")
-        if weight and weight.isdigit():
-            self.used_weight = int(weight)
-            self._weight_minute = self.now_ms() // 60_000
         orders = resp.headers.get("X-MBX-ORDER-COUNT-10S")
-        if orders and orders.isdigit():
-            self.order_count_10s = int(orders)
+        self.record_usage(int(weight) if weight and weight.isdigit() else None,
+                          int(orders) if orders and orders.isdigit() else None)
         status = resp.status_code
         try:
             body = json.loads(resp.content, parse_float=Decimal) if resp.content else None
@@ -235,32 +244,39 @@ class BinanceRest:
             return body
         code = body.get("code") if isinstance(body, dict) else None
         msg = str(body.get("msg", "")) if isinstance(body, dict) else resp.text[:200]
+        retry = _retry_after(resp.headers.get("Retry-After"), 1.0 if status != 418 else 120.0)
+        raise self.error_for(method, path, status, code, msg, retry, stamped)
+
+    def error_for(self, method: str, path: str, status: int, code: Any, msg: str, retry_after_s: float,
+                  stamped: int | None) -> VenueError:
+        """The ports' outcome of an error answer (REST or WS API: the same table): ``status`` is the HTTP status
+        (the WS API's ``status``), ``code``/``msg`` Binance's, ``stamped`` the request's signed timestamp."""
         what = f"{method} {path}: {msg or 'HTTP ' + str(status)}"
         log.warning("%s %s -> HTTP %s code %s", method, path, status, code)
         if status in (429, 418) or code in RATE_LIMIT_CODES:
-            retry = _retry_after(resp.headers.get("Retry-After"), 1.0 if status != 418 else 120.0)
+            retry = retry_after_s
             self._gate_until = max(self._gate_until, time.monotonic() + retry)
-            raise RateLimited(what, code, status, retry_after_s=retry)
+            return RateLimited(what, code, status, retry_after_s=retry)
         if status >= 500 or code in _UNKNOWN_OUTCOME_CODES:
             if method == "GET":
-                raise TemporaryError(what, code, status)
+                return TemporaryError(what, code, status)
             in_flight = (code in _STILL_IN_FLIGHT_CODES or status == 504
                          or msg.lower().startswith(_STILL_IN_FLIGHT_TEXT))
-            raise MayHaveLanded(what + " (outcome unknown)", code, status,
-                                settle_ms=self._settle_left_ms(stamped) if in_flight else 0)
+            return MayHaveLanded(what + " (outcome unknown)", code, status,
+                                 settle_ms=self.settle_left_ms(stamped) if in_flight else 0)
         if code in AUTH_CODES or status in (401, 403):
-            raise AuthError(what, code, status)
+            return AuthError(what, code, status)
         if code in UNKNOWN_ORDER_CODES and (code == -2013 or "unknown order" in msg.lower()):
-            raise UnknownOrder(what, code, status)
+            return UnknownOrder(what, code, status)
         if code == -1021:
-            raise TemporaryError(what, code, status)
+            return TemporaryError(what, code, status)
         if code == -2010 and _DUPLICATE_TEXT in msg.lower():
-            raise DuplicateOrder(msg, code, status)
+            return DuplicateOrder(msg, code, status)
         if code in REJECT_CODES or code in UNKNOWN_ORDER_CODES or 400 <= status < 500:
-            raise Rejected(msg or what, code, status)
-        raise VenueError(what, code, status)
+            return Rejected(msg or what, code, status)
+        return VenueError(what, code, status)
 
-    def _settle_left_ms(self, stamped: int | None) -> int:
+    def settle_left_ms(self, stamped: int | None) -> int:
         """How much longer from now a request stamped ``stamped`` (venue ms) may still be accepted."""
         if stamped is None:
             return self.settle_ms()
@@ -276,7 +292,7 @@ class BinanceRest:
             what = f"{method} {path}: connection failed ({type(exc).__name__})"
         if method == "GET" or _never_sent(exc):
             return TemporaryError(what)
-        return MayHaveLanded(what + " (outcome unknown)", settle_ms=self._settle_left_ms(stamped))
+        return MayHaveLanded(what + " (outcome unknown)", settle_ms=self.settle_left_ms(stamped))
 
     async def close(self) -> None:
         """Shut the pool down (waiting for calls in flight, off the loop thread) and close sessions."""

@@ -27,6 +27,7 @@ from .rest import BinanceRest
 from .signing import Signer
 from .stream import MarketStream
 from .userstream import ConnectListener, UserStream
+from .wsapi import NotSent, WsApiTrading
 
 log = logging.getLogger(__name__)
 Levels = list[tuple[Decimal, Decimal]]
@@ -40,7 +41,8 @@ class BinanceVenue:
     def __init__(self, environment: Environment | str, base_url: str, ws_url: str, ws_api_url: str,
                  api_key: str | None = None, signer: Signer | None = None, bus: Bus | None = None, *,
                  silence_timeout_s: float = 10.0, data_timeout_s: float | None = None, book_top_n: int = 20,
-                 book_depth_limit: int = 1000, depth_speed: str = "@100ms", recv_window_ms: int = 5000) -> None:
+                 book_depth_limit: int = 1000, depth_speed: str = "@100ms", recv_window_ms: int = 5000,
+                 ws_api_trading: bool = True) -> None:
         self.environment = INFO.environment(
             environment.value if isinstance(environment, Environment) else environment).name
         self.bus = bus or Bus()
@@ -53,6 +55,9 @@ class BinanceVenue:
         self._api_key = api_key
         self._signer = signer
         self.user: UserStream | None = None
+        #: orders, cancels and look-ups over the WS API while it is up (REST when it is down or turned off)
+        self.trading: WsApiTrading | None = (
+            WsApiTrading(ws_api_url, api_key, signer, self.rest) if ws_api_trading and api_key and signer else None)
         self._syncs: dict[str, BookSync] = {}
         self._bars: dict[tuple[str, Interval], int] = {}  # (symbol, interval) -> last open_time seen
         self._watchers: dict[str, int] = {}  # stream name -> watch count
@@ -74,10 +79,17 @@ class BinanceVenue:
         except Exception as exc:  # noqa: BLE001 - trading calls resync on -1021 anyway
             log.warning("clock sync failed (%s)", type(exc).__name__)
         await self.market.start()
+        if self.trading is not None:
+            await self.trading.start()
         try:
             await self.market.wait_connected(connect_timeout_s)
         except asyncio.TimeoutError:
             log.warning("market stream not connected after %.0fs; it keeps retrying", connect_timeout_s)
+        if self.trading is not None:
+            try:
+                await self.trading.wait_connected(connect_timeout_s)
+            except (asyncio.TimeoutError, ConnectionError):
+                log.warning("WS API not connected after %.0fs; orders go over REST meanwhile", connect_timeout_s)
 
     async def start_user_stream(self, on_connect: ConnectListener | None = None) -> None:
         """Subscribe to account events (OrderUpdated, Fill, BalancesUpdated). ``on_connect(is_reconnect)`` runs after
@@ -104,6 +116,8 @@ class BinanceVenue:
             await sync.close()
         if self.user is not None:
             await self.user.close()
+        if self.trading is not None:
+            await self.trading.close()
         await self.market.close()
         await self.rest.close()
 
@@ -265,7 +279,9 @@ class BinanceVenue:
                           rest_latency_p50_ms=rest.latency_ms(50), rest_latency_p99_ms=rest.latency_ms(99),
                           rate_used=rest.used_weight, rate_limit=limit, rate_use=rest.used_weight / limit,
                           weight_used=rest.used_weight, weight_limit=limit,
-                          rate_limit_backoff_s=rest.backoff_remaining_s)
+                          rate_limit_backoff_s=rest.backoff_remaining_s,
+                          ws_api_connected=self.trading is not None and self.trading.connected,
+                          ws_api_latency_p50_ms=self.trading.latency_ms(50) if self.trading else None)
         out["market"] = conn
         depth_streams = {self._depth_stream(s): sync for s, sync in self._syncs.items()}
         for name, h in self.market.streams.items():
@@ -293,6 +309,12 @@ class BinanceVenue:
         return self.rest.settle_ms()
 
     async def submit(self, request: OrderRequest) -> tuple[Order, list[Fill]]:
+        trading = self.trading
+        if trading is not None and trading.connected:
+            try:
+                return await trading.submit(request)
+            except NotSent:  # the connection went down before the request left: nothing was sent
+                pass
         return await self.rest.submit(request)
 
     async def test_order(self, request: OrderRequest) -> None:
@@ -301,6 +323,12 @@ class BinanceVenue:
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
         if client_order_id in self._lists:  # a member of an order list: the list goes as one (DELETE orderList)
             return await self._cancel_list_member(symbol, client_order_id)
+        trading = self.trading
+        if trading is not None and trading.connected:
+            try:
+                return await trading.cancel_order(symbol, client_order_id)
+            except NotSent:
+                pass
         return await self.rest.cancel_order(symbol, client_order_id)
 
     async def cancel_all(self, symbol: str) -> list[Order]:
@@ -311,6 +339,12 @@ class BinanceVenue:
         raise Rejected("this adapter has no native replace: cancel the order and place a new one")
 
     async def query_order(self, symbol: str, client_order_id: str) -> Order:
+        trading = self.trading
+        if trading is not None and trading.connected:
+            try:
+                return await trading.query_order(symbol, client_order_id)
+            except NotSent:
+                pass
         return await self.rest.query_order(symbol, client_order_id)
 
     # ------------------------------------------------------------------ NativeProtection (order lists)

@@ -1,9 +1,15 @@
 """The WebSocket API subset on ``/ws-api/v3``: ping, time, session.status, userDataStream.subscribe.signature
 (HMAC over the sorted params), userDataStream.unsubscribe, and the signed trading methods that mirror REST routes
 (order.*, openOrders.*, orderList.place[.oco|.oto|.otoco], orderList.cancel/status, openOrderLists.status,
-allOrderLists, account.status...). Events arrive as ``{"subscriptionId": N, "event": ...}``."""
+allOrderLists, account.status...). Events arrive as ``{"subscriptionId": N, "event": ...}``.
+
+The trading methods share the REST routes' backend, so the same fault switches (``faults.py``) reach them: a request
+matching ``hold_next_request``/``hold_next_response`` (armed for the REST route it mirrors, e.g. ``"POST"``,
+``"/api/v3/order"`` for ``order.place``), ``delay_next``, ``rate_limit_next`` and ``fail_next`` is answered from
+its own task, so the connection keeps serving the requests behind it (answers go by ``id``)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import urlencode
@@ -95,6 +101,7 @@ class WsApi:
         self.users = users
         self.hub = hub
         self.rest = rest
+        self._faulted: set[asyncio.Task[None]] = set()  # requests answered on their own (a fault switch met them)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=20.0, compress=False, max_msg_size=1 << 16)
@@ -107,7 +114,17 @@ class WsApi:
                 if msg.type != WSMsgType.TEXT:
                     continue
                 try:
-                    reply = self.request(conn, msg.data)
+                    parsed = self._read(msg.data)
+                    if isinstance(parsed, dict):
+                        reply = parsed
+                    else:
+                        faults = self._faults_for(parsed[1])
+                        if faults is not None:
+                            task = asyncio.get_running_loop().create_task(self._answer_faulted(conn, parsed, faults))
+                            self._faulted.add(task)
+                            task.add_done_callback(self._faulted.discard)
+                            continue
+                        reply = self._reply(conn, *parsed)
                 except Exception:  # noqa: BLE001 - never kill the session on one request
                     log.exception("ws-api request failed")
                     reply = self._error(None, errors.unknown())
@@ -118,22 +135,80 @@ class WsApi:
             self.hub.unregister(conn)
         return ws
 
-    def _rate_limits(self) -> list[dict[str, Any]]:
+    def _faults_for(self, method: str) -> tuple[Any, ...] | None:
+        """The fault switches a trading request meets, as REST's handler takes them; None when none is armed."""
+        route = ROUTES.get(method)
+        if route is None or self.rest is None:
+            return None
+        faults = self.venue.faults
+        http_method, path = route[0], "/api/v3/" + route[1]
+        taken = (faults.take_request_hold(http_method, path), faults.take_delay(), faults.take_rate_limit(),
+                 faults.take_failure(), faults.take_response_hold(http_method, path))
+        return taken if any(t is not None and t != 0.0 for t in taken) else None
+
+    async def _answer_faulted(self, conn: Connection, parsed: tuple[Any, str, dict[str, Any]],
+                              faults: tuple[Any, ...]) -> None:
+        """Answer one request the way REST's handler would under the same switches (see ``faults.py``)."""
+        held, delay, retry_after, failure, answer_hold = faults
+        req_id = parsed[0]
+        try:
+            if held is not None:
+                await held.wait()  # it has arrived in full: it is processed even if the client goes meanwhile
+            if delay:
+                await asyncio.sleep(delay)
+            if retry_after is not None:
+                reply = self._error(req_id, errors.too_many_requests(retry_after), conn)
+            elif failure is not None and not failure[1]:
+                reply = self._error(req_id, errors.server_fault(failure[0]), conn)
+            else:
+                reply = self._reply(conn, *parsed)
+                if failure is not None:  # processed, then answered 5xx
+                    reply = self._error(req_id, errors.server_fault(failure[0]), conn)
+            if answer_hold is not None:
+                await answer_hold.wait()  # processed (an order IS placed); only the answer waits
+        except Exception:  # noqa: BLE001
+            log.exception("ws-api request failed")
+            reply = self._error(req_id, errors.unknown(), conn)
+        finally:
+            for hold in (held, answer_hold):
+                if hold is not None:
+                    hold.mark_answered()
+        if not conn.closed:
+            conn.send_json(reply)
+
+    def _rate_limits(self, conn: Connection | None) -> list[dict[str, Any]]:
+        used = self.venue.limiter.used_weight(f"ws:{conn.id}", self.venue.now_ms()) if conn is not None else 0
         return [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
-                 "limit": self.venue.limiter.limits.weight_per_minute, "count": 0}]
+                 "limit": self.venue.limiter.limits.weight_per_minute, "count": used}]
 
-    def _ok(self, req_id: Any, result: Any) -> dict[str, Any]:
-        return {"id": req_id, "status": 200, "result": result, "rateLimits": self._rate_limits()}
+    def _ok(self, req_id: Any, result: Any, conn: Connection | None = None) -> dict[str, Any]:
+        return {"id": req_id, "status": 200, "result": result, "rateLimits": self._rate_limits(conn)}
 
-    def _error(self, req_id: Any, exc: errors.ApiError) -> dict[str, Any]:
+    def _error(self, req_id: Any, exc: errors.ApiError, conn: Connection | None = None) -> dict[str, Any]:
         status = exc.status if exc.status != 401 else 400
-        return {"id": req_id, "status": status, "error": {"code": exc.code, "msg": exc.msg},
-                "rateLimits": self._rate_limits()}
+        error: dict[str, Any] = {"code": exc.code, "msg": exc.msg}
+        if status in (429, 418):  # §18: retryAfter is a timestamp in ms (REST's Retry-After header is seconds)
+            now = self.venue.now_ms()
+            seconds = exc.headers.get("Retry-After", "1")
+            error["data"] = {"retryAfter": now + int(seconds) * 1000 if seconds.isdigit() else now + 1000,
+                             "serverTime": now}
+        return {"id": req_id, "status": status, "error": error, "rateLimits": self._rate_limits(conn)}
 
     def request(self, conn: Connection, text: str) -> dict[str, Any]:
         """Answer one text frame. Malformed envelopes (§18: no documented answer) get 400 with id null when the id
         could not be read: -1135 for text that is not a JSON object of valid Unicode, -1102 for a missing or
         unusable ``id``, ``method`` or an unknown method."""
+        parsed = self._read(text)
+        return parsed if isinstance(parsed, dict) else self._reply(conn, *parsed)
+
+    def _reply(self, conn: Connection, req_id: Any, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self._ok(req_id, self._dispatch(conn, method, params), conn)
+        except errors.ApiError as exc:
+            return self._error(req_id, exc, conn)
+
+    def _read(self, text: str) -> dict[str, Any] | tuple[Any, str, dict[str, Any]]:
+        """(id, method, params) of a well-formed request, or the error reply to a malformed one."""
         try:
             req = json.loads(text, parse_float=str)  # keep numbers exactly as sent (they are signed as text)
         except ValueError:  # includes ints too long to convert
@@ -154,10 +229,7 @@ class WsApi:
             params = {}
         elif not isinstance(params, dict):
             return self._error(req_id, errors.ApiError(-1135, "JSON sent for parameter 'params' is not valid"))
-        try:
-            return self._ok(req_id, self._dispatch(conn, method, params))
-        except errors.ApiError as exc:
-            return self._error(req_id, exc)
+        return req_id, method, params
 
     def _dispatch(self, conn: Connection, method: str, params: dict[str, Any]) -> Any:
         now = self.venue.now_ms()
