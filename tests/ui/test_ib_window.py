@@ -148,3 +148,22 @@ def test_a_closed_market_and_delayed_data_are_said_in_the_chart_header_and_the_t
     w.watchlist.select("BTCUSDT")  # crypto: always open, live data
     qtbot.waitUntil(lambda: not w.chart.notice_label.isVisible(), timeout=5000)
     assert w.order_entry.notice_label.text() == ""
+
+
+def test_account_figures_are_read_from_ib_s_summary_and_kite_s_margins_in_order_and_as_decimals():
+    from terminal.ui.models.account import ib_rows, kite_rows
+    summary = {"currency": "USD", "NetLiquidation": D("1000500.25"), "BuyingPower": D("4000000"),
+               "TotalCashValue": D("998000"), "MaintMarginReq": D("1200"), "DailyPnL": D("-35.5"), "Junk": D("1")}
+    rows = ib_rows("ib", summary)
+    assert [(r.name, r.value, r.currency) for r in rows] == [
+        ("Net liquidation", D("1000500.25"), "USD"), ("Cash", D("998000"), "USD"),
+        ("Buying power", D("4000000"), "USD"), ("Maintenance margin", D("1200"), "USD"),
+        ("P&L today", D("-35.5"), "USD")]
+    margins = {"equity": {"enabled": True, "net": 990000, "available": {"cash": 1000000},
+                          "utilised": {"debits": D("10000.5"), "span": 8000, "exposure": "2000.5"}},
+               "commodity": {"enabled": False, "net": 5}}
+    k = kite_rows("kite", margins)
+    assert [(r.group, r.name, r.value) for r in k] == [
+        ("equity", "Net (available)", D("990000")), ("equity", "Cash", D("1000000")),
+        ("equity", "Margin used", D("10000.5")), ("equity", "SPAN margin", D("8000")),
+        ("equity", "Exposure margin", D("2000.5"))]

@@ -213,3 +213,22 @@ def test_connecting_kite_live_without_todays_token_opens_the_browser_login(qtbot
     qtbot.mouseClick(w.login_dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "login cancelled, not connected" in w.status.currentMessage(), timeout=10000)
     assert "kite" not in w.link.workspace.sessions
+
+
+def test_the_percent_buttons_fill_whole_lots_when_the_amount_is_in_lots(qtbot):
+    from datetime import date
+
+    from terminal.ui.widgets.order_entry import OrderEntryWidget
+    nifty = m.Instrument("NIFTY26DECFUT", "NIFTY", "INR", tick_size=D("0.1"), step_size=D("65"), min_qty=D("65"),
+                         asset_class=m.AssetClass.FUTURE, expiry=date(2026, 12, 29), exchange="NFO")
+    w = OrderEntryWidget()
+    qtbot.addWidget(w)
+    w.balance_of = lambda asset: {"INR": D("10000000"), "NIFTY": D("260")}.get(asset, D(0))
+    w.set_instrument(nifty)
+    assert w.unit_combo.currentData() == "lots"
+    w.price_edit.setText("25000.0")
+    w.pct_buttons[3].click()  # 100%: 10M INR / (1 + fee) / 25,000 = 399.6 units = 6 whole lots
+    assert w.qty_edit.text() == "6" and w.lots_label.text() == "6 lots = 390 units"
+    w.sell_tab.setChecked(True)
+    w.pct_buttons[1].click()  # 50% of 260 held = 130 units = 2 lots
+    assert w.qty_edit.text() == "2"

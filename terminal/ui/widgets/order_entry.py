@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Awaitable, Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -350,6 +350,15 @@ class OrderEntryWidget(QWidget):
             price = _number(self.price_edit.text())
         price = price or self.last_price
         quote_unit = self.unit_combo.currentData() == "quote"
+        if self.unit_combo.currentData() == LOTS:  # whole lots that fit (rounded down)
+            if self.side() is m.Side.BUY:
+                units = (self.balance_of(ins.quote_asset) * pct / 100 / (1 + self.fee_rate)
+                         / ins.notional(price, Decimal(1))) if price else None
+            else:
+                units = self.balance_of(ins.base_asset) * pct / 100
+            if units is not None:
+                self.qty_edit.setText(m.fmt((units / ins.lot_size).to_integral_value(ROUND_DOWN)))
+            return
         if self.side() is m.Side.BUY:  # leaves room for the fee and a moving market
             quote = self.balance_of(ins.quote_asset) * pct / 100 / (1 + self.fee_rate)
             if quote_unit:
