@@ -50,7 +50,7 @@ from ..strategy.series import BarSeries, BarView
 from . import data as data_mod
 from .broker import SimBroker, fill_of
 from .explain import no_trades_reason
-from .metrics import StatsPlan, trades_frame
+from .metrics import StatsPlan, floats_of, trades_frame
 
 
 class StrategyError(RuntimeError):
@@ -169,8 +169,7 @@ def equity_curve(marks: "Sequence[tuple[int, Decimal | float, Decimal | float]]"
         return np.full(len(close), cash)
     k = len(marks)
     bars, cash_v, pos_v = zip(*marks)  # column by column: np.array() of the tuples probes every element's type
-    return equity_from_marks(np.fromiter(bars, np.int64, k), np.fromiter(map(float, cash_v), np.float64, k),
-                             np.fromiter(map(float, pos_v), np.float64, k), cash, close)
+    return equity_from_marks(np.fromiter(bars, np.int64, k), floats_of(cash_v, k), floats_of(pos_v, k), cash, close)
 
 
 def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, cash: float,

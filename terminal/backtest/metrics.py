@@ -212,6 +212,18 @@ def compute_stats(equity: np.ndarray, trades: pd.DataFrame, index: pd.DatetimeIn
     return StatsPlan(index, close).compute(equity, trades, first_trading_bar, risk_free_rate)
 
 
+def floats_of(values: Sequence[object], k: int) -> np.ndarray:
+    """``float()`` of each of ``k`` values (Decimals, ints or floats) as a float64 array: the same numbers, about
+    twice as fast for Decimals. ``float(Decimal)`` parses the Decimal's string; here numpy parses all the strings
+    in one pass (both parses round correctly, so they give the same bits)."""
+    if not k:
+        return np.empty(0)
+    out = np.fromstring(",".join(map(str, values)), sep=",")
+    if len(out) != k:  # not numbers numpy reads (none are expected): one float() at a time
+        out = np.fromiter(map(float, values), np.float64, k)  # type: ignore[arg-type]
+    return out
+
+
 def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame:
     """Closed trades (size, entry_bar, exit_bar, entry_price, exit_price, pnl, commission, return[, entry and exit
     price as floats]) -> a DataFrame with backtesting.py's column names (floats; times from the bar index)."""
@@ -224,8 +236,8 @@ def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame
     arr = list(zip(*rows))
     k = len(rows)
 
-    def floats(col: tuple) -> np.ndarray:  # float() of each (Decimals too), without numpy probing every element
-        return np.fromiter(map(float, col), np.float64, k)
+    def floats(col: tuple) -> np.ndarray:
+        return floats_of(col, k)
 
     entry_bar = np.fromiter(arr[1], np.int64, k)
     exit_bar = np.fromiter(arr[2], np.int64, k)
