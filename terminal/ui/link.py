@@ -85,6 +85,7 @@ class SessionLink:
         w.order_entry.capabilities_of = v.capabilities
         w.order_entry.bracket_placer = v.place_bracket
         w.order_entry.trailing_placer = v.place_trailing_stop
+        w.order_entry.holds_natively = v.holds_natively
         w.order_entry.balance_of = self._free
         w.order_entry.set_trading_enabled(bool(s.has_keys), s.keys_problem or "no API keys")
         w.status.set_trading(bool(s.has_keys), s.keys_problem)
@@ -139,6 +140,7 @@ class SessionLink:
         w.watchlist.data_source_of = lambda sym: v.data_source(sym) if sym in w.instruments else ""
         b.attach_workspace(self.workspace.bus, v.primary)
         w.news.bind(self)  # headlines and fundamentals from the window's news provider (Finnhub), if any
+        w.data.bind(self)  # the Data dock: the history caches of the window's venues
         w.fundamentals.bind(self)
         # seed the blotters from the session's state (bus events after this point update them)
         for mdl in w.blotters.models():
@@ -191,6 +193,7 @@ class SessionLink:
         log.info("added venue %s (%s %s, %d instruments)", name, session.provider, session.env,
                  len(session.instruments))
         w.news.sources_changed()  # a news provider may have come
+        w.data.sources_changed()
         w.fundamentals.sources_changed()
         self.refresh_health()
         if hasattr(self, "accounts"):
@@ -574,6 +577,7 @@ class SessionLink:
             self.chart_protection.close()
         self.w.news.unbind()
         self.w.fundamentals.unbind()
+        self.w.data.unbind()
         if getattr(self, "_alerts_unsub", None) is not None:
             self._alerts_unsub()
             self.w.alerts.set_book(None)

@@ -78,6 +78,18 @@ class WindowVenues:
         info = getattr(session.venue, "info", None)
         return getattr(info, "capabilities", None)
 
+    def holds_natively(self, key: str, kind: str, requests: list[m.OrderRequest]) -> bool | None:
+        """Whether ``key``'s venue would hold this protective group itself (its ``can_hold``), None if it cannot
+        say (the capabilities decide)."""
+        try:
+            _, session, sym = self.target(key)
+        except ValueError:
+            return None
+        can_hold = getattr(session.venue, "can_hold", None)
+        if not callable(can_hold):
+            return None
+        return can_hold(kind, [dataclasses.replace(r, symbol=sym) for r in requests]) == ""
+
     async def place_bracket(self, request: m.OrderRequest, take_profit: Any = None, stop_loss: Any = None,
                             **kwargs: Any) -> Any:
         """An entry with its take-profit and stop (``Session.place_bracket``; native where the venue holds them)."""

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from terminal import model as m
-from terminal.ui.widgets.ticket_options import VENUE_HELD, exit_price
+from terminal.ui.widgets.ticket_options import APP_HELD, VENUE_HELD, exit_price
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
@@ -60,6 +60,21 @@ def test_a_limit_bracket_from_the_ticket_is_one_protective_group_held_by_the_exc
     assert group.leg("take_profit").price == tp and group.leg("stop_loss").stop_price == sl
     qtbot.waitUntil(lambda: oe.status.text().startswith("Sent:"), timeout=5000)
     assert "held by the exchange" in oe.status.text()
+
+
+def test_the_ticket_says_who_holds_the_exits_for_the_shape_at_hand(qtbot, window):
+    """Binance holds a bracket whose entry is a LIMIT (an OTOCO list); a MARKET entry's exits are held by the app."""
+    w = window
+    oe = _ready(qtbot, w)
+    opts = oe.options_panel
+    oe.qty_edit.setText("0.01")
+    opts.sl_box.setChecked(True)
+    opts.sl_edit.setText("2")
+    opts.sl_unit.setCurrentIndex(opts.sl_unit.findData("pct"))
+    oe.type_combo.setCurrentIndex(oe.type_combo.findData(m.OrderType.MARKET))
+    qtbot.waitUntil(lambda: opts.held_label.text() == f"Protection {APP_HELD}", timeout=3000)
+    oe.type_combo.setCurrentIndex(oe.type_combo.findData(m.OrderType.LIMIT))
+    qtbot.waitUntil(lambda: opts.held_label.text() == f"Protection {VENUE_HELD}", timeout=3000)
 
 
 def test_a_bad_exit_is_said_in_place_and_nothing_is_sent(qtbot, window):

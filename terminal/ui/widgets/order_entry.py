@@ -56,6 +56,8 @@ class OrderEntryWidget(QWidget):
         #: an entry with its exits (Session.place_bracket) and a trailing stop (Session.place_trailing_stop)
         self.bracket_placer: Callable[..., Awaitable[Any]] | None = None
         self.trailing_placer: Callable[..., Awaitable[Any]] | None = None
+        #: would the venue hold this protective group itself (key, kind, legs) -> bool, None when it cannot say
+        self.holds_natively: Callable[[str, str, list[m.OrderRequest]], bool | None] = lambda k, kind, r: None
         self.confirm: Callable[[str], Awaitable[bool]] = self._confirm_dialog  # asks the user; never blocks
         self.fee_rate = FEE_RATE
         self.environment = m.Environment.SANDBOX
@@ -396,6 +398,12 @@ class OrderEntryWidget(QWidget):
                 "a bracket's entry needs an amount in the base asset" if d.request.quantity is None else "")
         if problem:
             return Draft(None, {**d.errors, GENERAL: problem})
+        if self.trailing():
+            trail, _ = self.options_panel.trail()
+            probe = dataclasses.replace(d.request, type=m.OrderType.STOP_LOSS, options=m.OrderOptions(**trail))
+            self.options_panel.set_native(self.holds_natively(ins.symbol, "trailing", [probe]))
+        elif self.options_panel.attached():
+            self.options_panel.set_native(self.holds_natively(ins.symbol, "bracket", [d.request]))
         outside, options = self.options_panel.options()
         if outside or not options.empty:
             d = dataclasses.replace(d, request=dataclasses.replace(d.request, extended_hours=outside,

@@ -43,6 +43,8 @@ class TicketOptions(QWidget):
         super().__init__(parent)
         self.caps: Any = None
         self.instrument: m.Instrument | None = None
+        #: the venue's own answer for the group as it stands (its can_hold), None: the capabilities decide
+        self.native_override: bool | None = None
         self.tp_box = QCheckBox("Take-profit", self)
         self.tp_edit = QLineEdit(self)
         self.tp_unit = QComboBox(self)
@@ -175,8 +177,15 @@ class TicketOptions(QWidget):
         trailing = self.form.isRowVisible(self.trail_edit.parentWidget())
         wanted = trailing or self.tp_box.isChecked() or self.sl_box.isChecked()
         native = bool(getattr(caps, "native_trailing" if trailing else "native_bracket", False))
+        if self.native_override is not None:
+            native = native and self.native_override
         self.held_label.setText(f"Protection {VENUE_HELD if native else APP_HELD}" if wanted else "")
         self.held_label.setVisible(wanted)
+
+    def set_native(self, native: bool | None) -> None:
+        if native != self.native_override:
+            self.native_override = native
+            self._held_text()
 
     # ---- what the ticket sends --------------------------------------------------------------------------------
     def attached(self) -> bool:
