@@ -131,7 +131,9 @@ def test_the_market_closed_note_names_the_next_open_in_the_market_time_zone():
 def test_a_closed_market_and_delayed_data_are_said_in_the_chart_header_and_the_ticket(qtbot, window):
     w = window
     connect_ib(qtbot, w, always_open=False)
-    venue = w.link.workspace.session("ib").venue
+    session = w.link.workspace.session("ib")
+    venue, server = session.venue, session.server
+    server.call(lambda: setattr(server.faults, "live_data", False))  # no live subscription: 354, delayed data
     w.watchlist.add_symbol("AAPL@ib")
     w.watchlist.select("AAPL@ib")
     qtbot.waitUntil(lambda: w.link.symbol == "AAPL@ib", timeout=5000)
@@ -139,12 +141,10 @@ def test_a_closed_market_and_delayed_data_are_said_in_the_chart_header_and_the_t
     assert ins.hours is not None  # from IB's contract details (liquidHours, US/Eastern)
     from terminal.clock import SimClock
     venue.clock = SimClock(_ms(2026, 12, 5, 12, 0))  # the venue's time: a Saturday
-    venue.market.delayed.add("AAPL")  # as after IB's 354 (no subscription): the adapter's fall back to delayed
     text = "market closed, opens Mon 09:30 ET · delayed"
     qtbot.waitUntil(lambda: w.chart.notice_label.text() == text, timeout=5000)
     assert w.chart.notice_label.isVisible() and w.order_entry.notice_label.isVisible()
     assert w.order_entry.notice_label.text() == text
-    venue.market.delayed.discard("AAPL")
     w.watchlist.select("BTCUSDT")  # crypto: always open, live data
     qtbot.waitUntil(lambda: not w.chart.notice_label.isVisible(), timeout=5000)
     assert w.order_entry.notice_label.text() == ""
