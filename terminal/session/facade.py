@@ -284,6 +284,25 @@ class Session(ProtectionMixin):
                                      limit, self._now_ms())
         return await load_bars(_RetryingKlines(self), symbol, interval, start_ms, end_ms, limit)
 
+    async def download_history(self, symbol: Any, interval: str | Interval, start: Any, end: Any = None,
+                               progress: Callable[[int, int], None] | None = None) -> int:
+        """Download (or extend) the closed bars of [start, end] (default: up to the newest closed bar) into the kline
+        cache; only what it does not cover yet is asked of the venue, page by page (an interrupted download resumes).
+        ``progress(done, total)`` after each page. Returns the bars written."""
+        sym, iv, start_ms, end_ms, _ = self._history_args(symbol, interval, start, end, None)
+        if self.history_cache is None or not cacheable(iv):
+            raise InvalidArgument(f"{iv.value} bars are not cached here" if self.history_cache is not None
+                                  else "this session keeps no history cache", "interval")
+        if start_ms is None:
+            raise InvalidArgument("start: a first day (or time) is needed", "start")
+        now = self._now_ms()
+        last_closed = now - now % iv.ms - iv.ms
+        end_ms = last_closed if end_ms is None else min(end_ms, last_closed)
+        if end_ms < start_ms:
+            raise InvalidArgument("nothing to download: the end is before the start (or no bar has closed since)",
+                                  "end")
+        return await self.history_cache.download(_RetryingKlines(self).klines, sym, iv, start_ms, end_ms, progress)
+
     async def record(self, symbols: Any, folder: Any, **options: Any) -> Any:
         """Record the raw market frames of ``symbols`` into daily files under ``folder``; returns the running
         ``records.feed.Recorder`` (``await recorder.stop()``)."""

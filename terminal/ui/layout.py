@@ -13,7 +13,8 @@ Automation (the book and the ticket hidden; the automation docks tall and wide):
               |-----------------------------------------------------
               | strategies · backtest · orders & positions
 
-News is tabbed with the blotters, Fundamentals with the book (with the log where the book is hidden).
+News and Data (the history cache) are tabbed with the blotters, Fundamentals with the book (with the log where
+the book is hidden).
 Docks other packages add (``MainWindow.add_dock``) and that no preset names are tabbed with the blotters.
 Proportions are fractions of the window; Qt keeps every dock at least at its minimum size.
 """
@@ -32,8 +33,9 @@ Area = Qt.DockWidgetArea
 H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
 #: The docks each preset shows; every other known dock is hidden (the View menu brings it back).
 SHOWN = {TRADING: {"watchlist", "chart", "book", "order_entry", "blotters", "log", "health", "alerts", "strategies",
-                   "backtest", "news", "fundamentals"},
-         AUTOMATION: {"watchlist", "chart", "blotters", "log", "health", "alerts", "strategies", "backtest", "news"}}
+                   "backtest", "news", "fundamentals", "data"},
+         AUTOMATION: {"watchlist", "chart", "blotters", "log", "health", "alerts", "strategies", "backtest", "news",
+                      "data"}}
 KNOWN = SHOWN[TRADING] | SHOWN[AUTOMATION]
 
 
@@ -81,7 +83,7 @@ def arrange(window: Any, preset: str) -> None:
         front = ("strategies", "log")
     tab("log", "health")
     tab("log", "alerts")
-    for name in ("strategies", "backtest", "news"):  # the headlines want the width under the chart
+    for name in ("strategies", "backtest", "news", "data"):  # headlines and the data table want the width
         tab("blotters", name)
     if "book" in d and "book" in shown:
         tab("book", "fundamentals")  # a narrow column of values, beside the chart

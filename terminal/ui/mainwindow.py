@@ -78,6 +78,8 @@ class MainWindow(QMainWindow):
         from .widgets.news import NewsWidget
         self.news = NewsWidget(self)  # headlines from a news provider (Finnhub), tabbed with the blotters
         self.fundamentals = FundamentalsWidget(self)  # the selected symbol's fundamentals, tabbed with the book
+        from .widgets.data import DataWidget
+        self.data = DataWidget(self)  # the kline history cache of the window's venues, tabbed with the blotters
         self.chart: Any = make_chart(self)  # ChartWidget (terminal.ui.chart) or its placeholder
         if hasattr(self.chart, "set_indicator_store"):  # each symbol's indicators, saved with the settings
             from .chart.store import SettingsStore
@@ -147,7 +149,8 @@ class MainWindow(QMainWindow):
                                     ("order_entry", _scrolling(self.order_entry), "Order entry"),
                                     ("blotters", self.blotters, "Orders && positions"), ("log", self.log_widget, "Log"),
                                     ("health", self.health, "Feed health"), ("alerts", self.alerts, "Alerts"),
-                                    ("news", self.news, "News"), ("fundamentals", self.fundamentals, "Fundamentals")):
+                                    ("news", self.news, "News"), ("fundamentals", self.fundamentals, "Fundamentals"),
+                                    ("data", self.data, "Data")):
             self.add_dock(name, widget, Area.LeftDockWidgetArea, title)
         self.view_menu.addSeparator()
         from .automation import install_automation_docks  # backtest and strategies, tabbed with the blotters

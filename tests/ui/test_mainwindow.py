@@ -34,7 +34,7 @@ def test_window_starts_in_a_connecting_state_with_every_dock(win):
     assert "connecting" in win.status.conn_label.text()
     assert win.status.env_label.text() == "SANDBOX"
     assert set(win.docks) == {"watchlist", "chart", "order_entry", "book", "blotters", "log", "health",
-                              "strategies", "backtest", "alerts", "news", "fundamentals"}
+                              "strategies", "backtest", "alerts", "news", "fundamentals", "data"}
     assert "Backtest" in [a.text() for a in win.view_menu.actions()]
     titles = [a.text() for a in win.view_menu.actions()]
     assert "Watchlist" in titles and "Order entry" in titles
