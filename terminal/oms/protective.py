@@ -30,7 +30,7 @@ from typing import Awaitable, Callable, Mapping
 from ..bus import Bus
 from ..model import (ConnectionChanged, Instrument, Order, OrderRequest, OrderStatus, OrderType, OrderUpdated,
                      QuoteTick, Side, TradeTick, new_client_order_id)
-from ..model.numbers import ZERO
+from ..model.numbers import ZERO, fmt
 from ..tasks import TaskOwner
 from .manager import NEVER_LANDED
 from .protective_group import GroupState, HeldBy, Leg, ProtectionChanged, ProtectionGroup
@@ -160,12 +160,13 @@ class ProtectiveEngine:
                 else:
                     moved = dataclasses.replace(leg, trigger=price, stop_price=price)
                 if moved.crossed(market):
-                    raise ValueError(f"{price} is already reached (the {'bid' if leg.side is Side.SELL else 'ask'} is "
-                                     f"{market}): it would fire at once")
+                    raise ValueError(f"{price} is already reached (the "
+                                     f"{'bid' if leg.side is Side.SELL else 'ask'} is {_like(market, price)}): it would fire "
+                                     "at once")
                 return self._set(group.with_leg(moved), "moved")
             if (price <= market) if leg.side is Side.SELL else (price >= market):
-                raise ValueError(f"{price} would trade at once (the {'bid' if leg.side is Side.SELL else 'ask'} is "
-                                 f"{market})")
+                raise ValueError(f"{price} would trade at once (the "
+                                 f"{'bid' if leg.side is Side.SELL else 'ask'} is {_like(market, price)})")
             order = self._order(leg.client_order_id) if leg.sent else None
             if order is not None and order.is_open:
                 final = await self._cancel(group.symbol, leg.client_order_id)
@@ -522,3 +523,11 @@ class ProtectiveEngine:
                 group.group_id, group.kind.value, group.symbol, group.held_by.value, group.state.value, what, legs,
                 f" — {group.reason}" if group.reason else "", f" — paused: {group.paused}" if group.paused else "")
         self.bus.publish(ProtectionChanged(group, what, ts_recv=self.now_ms()))
+
+
+def _like(value: Decimal, price: Decimal) -> str:
+    """``value`` with as many decimals as ``price`` (a quote of 8 decimals read beside a price on the tick)."""
+    try:
+        return format(value.quantize(price), "f") if price.as_tuple().exponent < 0 else fmt(value)  # type: ignore[operator]
+    except ArithmeticError:
+        return fmt(value)
