@@ -7,26 +7,34 @@ the recorded snapshot: the latest one played so far, or the first one before any
 sync sees the recorded market exactly, including its gaps (a recorded gap stays a gap; the snapshot recorded after
 it is what the client resyncs from).
 
-What it does not do: played trades and quotes do not move the sandbox's matching engine (orders rest in, and fill
-against, the sandbox's own book only), and the sandbox's own market streams for the played symbols are muted so they
-cannot interleave with the recording. Streams not in the recording stay silent. Playback starts when a client
-subscribes to one of the recorded streams (or when ``start()`` is called), once.
+Matching (``attach``): each played bookTicker puts the recorded best bid and ask, with their sizes, in the engine's
+book as the resting orders of a replay account (the previous pair cancelled first), and each played trade sets the
+last price, so a market order fills against the recorded top of book and a limit order that the recorded quotes
+cross fills at the quote. Only the top level is there to trade against (deeper recorded levels are not), and recorded
+trades do not trade through the users' resting orders. The sandbox's own market streams for the played symbols are
+muted so they cannot interleave with the recording; streams not in the recording stay silent. Playback starts when a
+client subscribes to one of the recorded streams (or when ``start()`` is called), once.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from terminal.model import OrderType, Side, TimeInForce
 from terminal.records.feed.files import ReadStats, Recorded, read_recording
+from terminal.sim.reports import EngineReject
 
 from .fanout import Connection, Hub
 
 log = logging.getLogger(__name__)
 
+REPLAY_ACCOUNT = "replay-feed"  # the engine account whose orders are the recorded quotes
+REPLAY_BALANCE = Decimal(10) ** 12
 MAX_BACKLOG_BYTES = 1 << 20
 BATCH = 256  # frames published between two looks at the clients' backlog (maximum speed)
 
@@ -54,6 +62,17 @@ class Playback:
         self.snapshots_played = 0
         self.done = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.engine: Any = None
+        self.quote_rejects = 0  # recorded quotes the engine refused (a size below the symbol's minimum...)
+
+    def attach(self, engine: Any) -> None:
+        """Let the played quotes and trades drive ``engine``'s matching (see the module docstring)."""
+        assets = {a for s in self.symbols if s in engine.instruments
+                  for a in (engine.instruments[s].base_asset, engine.instruments[s].quote_asset)}
+        if not engine.has_account(REPLAY_ACCOUNT):
+            engine.add_account(REPLAY_ACCOUNT, {a: REPLAY_BALANCE for a in sorted(assets)})
+            engine.set_history_limit(REPLAY_ACCOUNT, 200)
+        self.engine = engine
 
     # ------------------------------------------------------------------ control
     def on_subscribe(self, conn: Connection, name: str) -> None:
@@ -121,6 +140,35 @@ class Playback:
             return
         self.hub.publish(rec.stream, rec.data)
         self.served += 1
+        if self.engine is not None and isinstance(rec.data, dict):
+            kind = rec.stream.partition("@")[2]
+            if kind == "bookTicker":
+                self._quote(rec.symbol, rec.data)
+            elif kind in ("trade", "aggTrade"):
+                try:
+                    self.engine.set_last_price(rec.symbol, Decimal(str(rec.data["p"])))
+                except (KeyError, InvalidOperation, EngineReject):
+                    pass
+
+    def _quote(self, symbol: str, data: dict[str, Any]) -> None:
+        engine = self.engine
+        if symbol not in engine.instruments:
+            return
+        try:
+            quotes = [(Side.BUY, Decimal(str(data["b"])), Decimal(str(data["B"]))),
+                      (Side.SELL, Decimal(str(data["a"])), Decimal(str(data["A"])))]
+        except (KeyError, InvalidOperation):
+            self.quote_rejects += 1
+            return
+        engine.cancel_all(REPLAY_ACCOUNT, symbol)
+        for side, price, qty in quotes:
+            if price <= 0 or qty <= 0:
+                continue
+            try:
+                engine.place(REPLAY_ACCOUNT, symbol, side, OrderType.LIMIT, quantity=qty, price=price,
+                             time_in_force=TimeInForce.GTC)
+            except EngineReject:
+                self.quote_rejects += 1
 
     async def _backlog_drained(self) -> None:
         """Let the frames queued so far be written; wait while any client has fallen more than 1 MB behind."""

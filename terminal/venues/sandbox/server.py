@@ -91,6 +91,7 @@ class SandboxServer:
         self.playback = Playback(replay_feed, self.hub, replay_feed_speed) if replay_feed is not None else None
         if self.playback is not None:
             self.feeds.muted |= self.playback.symbols
+            self.playback.attach(self.engine)  # the played quotes and trades drive the matching
         self.market_sockets = MarketSockets(
             self.hub, names, self.playback.on_subscribe if self.playback is not None else lambda conn, name: None)
         self.ws_api = WsApi(self.venue, self.users, self.hub, self.rest)

@@ -1,10 +1,12 @@
 """Playback of a recorded feed: frames served in recorded order on their streams, the recorded snapshot on REST
-depth, corrupt lines and a file cut short counted and skipped (never fatal), the CLI's --speed checked."""
+depth, corrupt lines and a file cut short counted and skipped (never fatal), orders filled against the recorded top
+of book, the CLI's --speed checked."""
 from __future__ import annotations
 
 import asyncio
 import gzip
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,6 +17,8 @@ import websockets
 from terminal.records.feed.files import ReadStats, frame_line, read_file, snapshot_line
 from terminal.venues.sandbox import SandboxServer
 from terminal.venues.sandbox.cli import main as sandbox_main
+
+from .signer import body, new_account, public, signed
 
 DAY_MS = 1_764_892_800_000  # 2025-12-05 00:00 UTC
 
@@ -76,6 +80,42 @@ async def test_playback_serves_recorded_frames_and_skips_corrupt_lines(tmp_path:
         assert health.status_code == 200  # the sandbox carries on
         other = requests.get(server.url + "/api/v3/depth", params={"symbol": "XRPUSDT"}, timeout=10)
         assert other.status_code == 200 and "lastUpdateId" in other.json()  # other symbols: the engine's book
+    finally:
+        server.stop()
+
+
+def _write_quotes(root: Path) -> None:
+    """ETHUSDT: a trade, then two bookTicker frames (the last one is the market when the playback ends)."""
+    path = root / "binance" / "ETHUSDT" / "2025-12-05.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    frames = [("ethusdt@trade", _trade(0)),
+              ("ethusdt@bookTicker", {"u": 1, "s": "ETHUSDT", "b": "2990.00", "B": "3.0", "a": "2995.00", "A": "3.0"}),
+              ("ethusdt@bookTicker", {"u": 2, "s": "ETHUSDT", "b": "2999.00", "B": "1.0", "a": "3001.00", "A": "0.7"})]
+    with gzip.open(path, "wb") as fh:
+        fh.writelines(frame_line(DAY_MS + i, json.dumps({"stream": s, "data": d})) for i, (s, d) in enumerate(frames))
+
+
+async def test_orders_fill_against_the_recorded_top_of_book(tmp_path: Path) -> None:
+    _write_quotes(tmp_path)
+    server = SandboxServer(host="127.0.0.1", port=0, replay_feed=tmp_path, replay_feed_speed=None)
+    server.start()
+    try:
+        assert server.playback is not None
+        server.call(server.playback.start)
+        await _until(server.playback.done.is_set)
+        top = body(public(server, "/api/v3/ticker/bookTicker", symbol="ETHUSDT"))
+        assert tuple(Decimal(top[k]) for k in ("bidPrice", "bidQty", "askPrice", "askQty")) == \
+            (Decimal("2999.00"), Decimal("1.0"), Decimal("3001.00"), Decimal("0.7"))
+        key, secret = new_account(server, {"USDT": "100000", "ETH": "10"})
+        buy = body(signed(server, "POST", "/api/v3/order", {"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET",
+                                                           "quantity": "0.5", "newOrderRespType": "FULL"},
+                          key=key, secret=secret))
+        assert buy["status"] == "FILLED" and [Decimal(f["price"]) for f in buy["fills"]] == [Decimal("3001")]
+        sell = body(signed(server, "POST", "/api/v3/order", {"symbol": "ETHUSDT", "side": "SELL", "type": "LIMIT",
+                                                            "timeInForce": "GTC", "quantity": "0.4", "price": "2995.00",
+                                                            "newOrderRespType": "FULL"}, key=key, secret=secret))
+        assert sell["status"] == "FILLED" and [Decimal(f["price"]) for f in sell["fills"]] == [Decimal("2999")]
+        assert server.playback.quote_rejects == 0
     finally:
         server.stop()
 
