@@ -156,6 +156,8 @@ async def sandbox_bars(session: Any, symbol: str, count: int) -> list[Bar]:
     url = getattr(session.venue.rest, "base_url", None)
     if not url:
         raise ValueError("parity needs a session on the sandbox exchange")
+    if getattr(session, "history_cache", None) is not None:  # it may hold another sandbox's bars for these minutes
+        raise ValueError("parity needs a session without a history cache: terminal.connect(..., history_cache=False)")
     import requests
 
     def health() -> dict[str, Any]:

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -39,43 +40,58 @@ def _parser() -> _Parser:
 def _start_sandbox(symbol: str, data: str) -> tuple[subprocess.Popen[str], str]:
     cmd = [sys.executable, "-m", "terminal", "sandbox", "--port", "0", "--replay", f"{symbol}={data}",
            "--replay-history", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tempfile.TemporaryFile("w+")  # its log (a pipe nobody reads could fill up and stall it)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
     assert proc.stdout is not None
     for line in proc.stdout:  # "  REST:    http://127.0.0.1:PORT/api/v3/" once it listens
         if line.strip().startswith("REST:"):
             return proc, line.split()[1].rsplit("/api/", 1)[0]
-    err = proc.stderr.read() if proc.stderr is not None else ""
     proc.wait(timeout=10)
-    raise RuntimeError(f"the sandbox did not start: {err.strip().splitlines()[-1] if err.strip() else proc.returncode}")
+    log.seek(0)
+    err = log.read().strip()
+    raise RuntimeError(f"the sandbox did not start: {err.splitlines()[-1] if err else proc.returncode}")
 
 
-async def _run(args: Any) -> int:
+async def make_report(strategy: Any, data: str | Path, out: str | Path, *, symbol: str = "BTCUSDT",
+                      cash: Decimal | str = "10000", commission: Decimal | str = "0.001",
+                      sandbox_url: str | None = None) -> Any:
+    """Run the parity of ``strategy`` (a Strategy instance) on the 1m bars of ``data`` and write the HTML report to
+    ``out``; returns the ``ParityResult``. Without ``sandbox_url`` a sandbox replaying ``data`` is started as a child
+    process and stopped at the end (the window calls this from its loop: nothing here blocks it)."""
     import terminal
 
-    from ..strategy.loader import resolve
-    from ..strategy.params import parse_assignments
     from .parity import run_parity
     from .parity_report import write_report
 
-    cls = resolve(args.strategy, (), [])
-    strategy = cls(**parse_assignments(args.param))
-    proc, url = (None, args.sandbox_url) if args.sandbox_url else _start_sandbox(args.symbol, args.data)
+    loop = asyncio.get_running_loop()
+    proc, url = (None, sandbox_url) if sandbox_url else await loop.run_in_executor(
+        None, _start_sandbox, symbol, str(data))
     try:
         session = await terminal.connect("sandbox", sandbox_url=url, history_cache=False)
         try:
-            result = await run_parity(session, strategy, args.data, symbol=args.symbol, cash=Decimal(args.cash),
-                                      commission=Decimal(args.commission))
+            result = await run_parity(session, strategy, data, symbol=symbol, cash=Decimal(str(cash)),
+                                      commission=Decimal(str(commission)))
         finally:
             await session.close()
     finally:
         if proc is not None:
             proc.terminate()
-            proc.wait(timeout=30)
-    path = write_report(result, args.out)
+            await loop.run_in_executor(None, proc.wait, 30)
+    write_report(result, out)
+    return result
+
+
+async def _run(args: Any) -> int:
+    from ..strategy.loader import resolve
+    from ..strategy.params import parse_assignments
+
+    strategy = resolve(args.strategy, (), [])(**parse_assignments(args.param))
+    result = await make_report(strategy, args.data, args.out, symbol=args.symbol, cash=args.cash,
+                               commission=args.commission, sandbox_url=args.sandbox_url)
     verdict = "same decisions" if result.same_decisions else "the decisions differ"
     print(f"{verdict}: {len(result.backtest)} backtest, {len(result.live)} live; first divergence: "
           f"{result.first_divergence}; final equity backtest {result.backtest_equity:.2f}, live "
-          f"{result.live_equity:.2f}; report: {path}", flush=True)
+          f"{result.live_equity:.2f}; report: {args.out}", flush=True)
     return 0 if result.same_decisions else 1
 
 
