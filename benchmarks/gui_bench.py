@@ -5,11 +5,17 @@ Watches every sandbox symbol (quotes, trades, 24 h tickers) and every book, and 
 lateness: that is the lag a click or a keystroke would see. Prints p50/p99/max lag and peak RSS.
 
     QT_QPA_PLATFORM=offscreen /work/venv/bin/python benchmarks/gui_bench.py --seconds 20 --rate 20000
+
+Start-up (issue 16 item 3: first paint within 1.5x of a bare window with a plot, 'connected' within 1 s after it)
+and idle cost (item 4: the GUI process under 3% of a core and 200 MB after a minute, the sandbox in a child):
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_bench.py --startup 5 --idle 60
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import resource
 import subprocess
@@ -136,7 +142,6 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         window.watchlist.add_symbol(sym)
     window.watchlist.blockSignals(False)
     await asyncio.sleep(2)  # settle: history, first books
-    import os
     for name in filter(None, os.environ.get('BENCH_HIDE_DOCKS', '').split(',')):
         window.docks[name].hide()
     if os.environ.get('BENCH_HIDE'):
@@ -180,6 +185,123 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     return out
 
 
+# ---- start-up and idle cost (issue 16 items 3 and 4): the app in its own process, as a user starts it ----------
+
+PYCACHE = str(Path(tempfile.gettempdir()) / "gui-bench-pycache")
+
+#: the reference: a bare PySide6 window with a pyqtgraph plot, reporting its first paint the way the app does
+BARE_WINDOW = """
+import sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+import pyqtgraph as pg
+app = QApplication(sys.argv[:1])
+win = QMainWindow()
+plot = pg.PlotWidget()
+plot.plot([1, 3, 2, 4])
+win.setCentralWidget(plot)
+win.resize(1560, 940)
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            app.removeEventFilter(self)
+            QTimer.singleShot(0, lambda: print("startup: first-paint", flush=True))
+        return False
+f = FirstPaint()
+app.installEventFilter(f)
+win.show()
+exit_after = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
+QTimer.singleShot(int(exit_after * 1000), app.quit)
+app.exec()
+"""
+
+
+def app_argv(workdir: Path, exit_after: float) -> list[str]:
+    return [sys.executable, "-m", "terminal", "--settings-dir", str(workdir / "settings"), "--data-dir",
+            str(workdir / "data"), "--startup-report", "--exit-after", str(exit_after)]
+
+
+def timed_lines(argv: list[str], wanted: tuple[str, ...], timeout_s: float = 120.0
+                ) -> tuple[subprocess.Popen[str], dict[str, float]]:
+    """Start ``argv`` and return when every ``wanted`` 'startup: X' line has been read: X -> seconds after the
+    start. The process keeps running (the caller waits for it)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["PYTHONPYCACHEPREFIX"] = PYCACHE  # bytecode as an installed app has it (kept outside the source tree)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert proc.stdout is not None
+    seen: dict[str, float] = {}
+    for line in proc.stdout:
+        if line.startswith("startup: "):
+            seen[line.split()[1]] = time.perf_counter() - t0
+        if all(w in seen for w in wanted) or time.perf_counter() - t0 > timeout_s:
+            break
+    return proc, seen
+
+
+def finish(proc: subprocess.Popen[str]) -> None:
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def startup(runs: int) -> None:
+    """First paint of the app vs the bare window (alternating runs after one warm-up run each, medians) and
+    'connected' after first paint."""
+    bare, app, connected = [], [], []
+    for i in range(runs + 1):
+        proc, seen = timed_lines([sys.executable, "-c", BARE_WINDOW, "0.2"], ("first-paint",))
+        finish(proc)
+        bare.append(seen["first-paint"])
+        proc, seen = timed_lines(app_argv(Path(tempfile.mkdtemp()), 60.0), ("first-paint", "connected"))
+        proc.terminate()  # closes the window as the user would
+        finish(proc)
+        if i == 0:  # warm-up: bytecode written, files in the page cache
+            bare.pop()
+            continue
+        app.append(seen["first-paint"])
+        connected.append(seen["connected"] - seen["first-paint"])
+    b, a, c = (float(np.median(x)) for x in (bare, app, connected))
+    print(f"start-up ({runs} runs each, medians; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
+    print(f"  bare window + plot, first paint   {b:8.3f} s")
+    print(f"  app, first paint                  {a:8.3f} s   ratio {a / b:5.2f}x  target <= 1.5x: "
+          f"{'PASS' if a / b <= 1.5 else 'FAIL'}")
+    print(f"  app, connected after first paint  {c:8.3f} s   target < 1 s: {'PASS' if c < 1 else 'FAIL'}")
+
+
+def idle(seconds: float) -> None:
+    """The app on its embedded sandbox (a child process) with nobody touching it: the GUI process's CPU% over
+    ``seconds`` after connecting, its RSS at the end; the sandbox child's CPU% beside; the bare window's RSS."""
+    import psutil
+
+    proc, seen = timed_lines(app_argv(Path(tempfile.mkdtemp()), seconds + 30), ("connected",))
+    gui = psutil.Process(proc.pid)
+    time.sleep(3)  # settle: first history and books (a measurement window, not a synchronisation)
+    children = gui.children()
+    gui.cpu_percent(None)
+    for c in children:
+        c.cpu_percent(None)
+    time.sleep(seconds)
+    gui_cpu = gui.cpu_percent(None)
+    child_cpu = sum(c.cpu_percent(None) for c in children)
+    gui_rss = gui.memory_info().rss / 2**20
+    child_rss = sum(c.memory_info().rss for c in children) / 2**20
+    proc.terminate()
+    finish(proc)
+    bare, _ = timed_lines([sys.executable, "-c", BARE_WINDOW, "5"], ("first-paint",))
+    bare_rss = psutil.Process(bare.pid).memory_info().rss / 2**20
+    finish(bare)
+    print(f"idle over {seconds:g} s after connecting (load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})")
+    print(f"  GUI process CPU      {gui_cpu:6.1f} % of a core   target < 3%: {'PASS' if gui_cpu < 3 else 'FAIL'}")
+    print(f"  GUI process RSS      {gui_rss:6.0f} MB            target < 200 MB: {'PASS' if gui_rss < 200 else 'FAIL'}")
+    print(f"  sandbox child CPU    {child_cpu:6.1f} %, RSS {child_rss:.0f} MB ({len(children)} child process(es))")
+    print(f"  bare window + plot RSS {bare_rss:4.0f} MB")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=20.0)
@@ -189,7 +311,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--verbose", action="store_true", help="print the worst ticks")
     p.add_argument("--embedded", action="store_true",
                    help="run the sandbox inside the GUI process (shares its GIL) instead of a separate process")
+    p.add_argument("--startup", type=int, default=0, metavar="RUNS",
+                   help="measure start-up instead: first paint vs a bare window with a plot, RUNS runs each")
+    p.add_argument("--idle", type=float, default=0, metavar="SECONDS",
+                   help="measure the idle app instead: GUI-process CPU%% and RSS over SECONDS (60 for the target)")
     args = p.parse_args(argv)
+    if args.startup or args.idle:
+        if args.startup:
+            startup(args.startup)
+        if args.idle:
+            idle(args.idle)
+        return 0
     app = QApplication.instance() or QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -32,6 +32,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--theme", choices=["dark", "light"], default=None)
     p.add_argument("--exit-after", type=float, default=None, metavar="SECONDS",
                    help="close the window after SECONDS (smoke tests, screenshots)")
+    p.add_argument("--startup-report", action="store_true",
+                   help="print 'startup: first-paint' and 'startup: connected' on stdout when they happen "
+                        "(benchmarks, tests)")
     p.add_argument("--self-test", action="store_true",
                    help=f"installer smoke test: connect to the sandbox, buy {SELF_TEST_QTY} {SELF_TEST_SYMBOL} at "
                         "market, check the fill, exit 0 (1 on any failure)")
@@ -97,6 +100,50 @@ def install_excepthook(window: Any) -> None:
     sys.excepthook = hook
 
 
+def _spawn_sandbox(args: argparse.Namespace, prefs: Any, env: m.Environment) -> Any:
+    """The embedded sandbox exchange (Binance's sandbox environment, no sandbox URL given) runs in a child process:
+    its own GIL, so the window idles and stays responsive; its log is kept in the data dir as sandbox.log; it dies
+    with this process. Started before the window is built so that it boots meanwhile. None for other venues."""
+    from ..storage.settings import data_dir
+    from ..venues import registry
+
+    if args.sandbox_url or prefs.sandbox_url or registry.resolve(env.value) != ("binance", "sandbox"):
+        return None
+    base = args.data_dir if args.data_dir is not None else data_dir()
+    return registry.spawn_sandbox_process(Path(base) / "sandbox.log")
+
+
+def _first_paint(report: bool) -> "asyncio.Future[None]":
+    """A future done once the window has painted for the first time (the first paint event of any widget, the
+    paint pass then over); with ``report``, 'startup: first-paint' is printed then. The session is connected after
+    it: its imports and the connection do not delay the first frame."""
+    from PySide6.QtCore import QEvent, QObject
+
+    app = QApplication.instance()
+    painted: asyncio.Future[None] = asyncio.get_event_loop().create_future()
+
+    def done() -> None:
+        if report:
+            print("startup: first-paint", flush=True)
+        if not painted.done():
+            painted.set_result(None)
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint and app is not None:
+                app.removeEventFilter(self)
+                QTimer.singleShot(0, done)  # after the paint pass
+            return False
+
+    if app is None:
+        painted.set_result(None)
+        return painted
+    watcher = FirstPaint(app)
+    app.installEventFilter(watcher)
+    painted.add_done_callback(lambda _: watcher.deleteLater())
+    return painted
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -122,14 +169,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.theme:
         prefs.theme = args.theme
         settings_store.save(prefs, args.settings_dir)
+    sandbox_child = _spawn_sandbox(args, prefs, env)  # boots in its own process while the window is built
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow(args.settings_dir, env)
     install_excepthook(window)
+    painted = _first_paint(args.startup_report)
     window.show()  # at once, in a "connecting…" state
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
+
 
     async def connect() -> Any:
         from .. import session as session_mod
@@ -137,9 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         from ..venues import registry
         provider, env_name = registry.resolve(env.value)  # the limits saved for this venue and environment
         limits = risk_config.limits_for(window.settings, provider, env_name)
-        return await session_mod.connect(env, sandbox_url=args.sandbox_url or prefs.sandbox_url,
-                                         data_dir=args.data_dir, confirm_live=env is m.Environment.LIVE,
-                                         risk_limits=limits)
+        sandbox_url = args.sandbox_url or prefs.sandbox_url
+        options = {"sandbox_process": sandbox_child} if sandbox_child is not None else {}
+        return await session_mod.connect(env, sandbox_url=sandbox_url, data_dir=args.data_dir,
+                                         confirm_live=env is m.Environment.LIVE, risk_limits=limits, **options)
 
     if args.exit_after:
         QTimer.singleShot(int(args.exit_after * 1000), window.close)
@@ -154,7 +205,14 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
             await window.shutdown()
             return
+        try:  # the first frame first (a window that never paints, minimised or hidden, waits no more than 2 s)
+            await asyncio.wait_for(asyncio.shield(painted), 2.0)
+        except asyncio.TimeoutError:
+            pass
         task = asyncio.ensure_future(window.start_session(connect))
+        if args.startup_report:
+            task.add_done_callback(lambda t: t.cancelled() or t.exception() is not None or not t.result()
+                                   or print("startup: connected", flush=True))
         if args.self_test:
             try:
                 outcome.append(await self_test(window, task))
@@ -172,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             loop.run_until_complete(run())
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
+        if sandbox_child is not None:
+            sandbox_child.stop()  # (already stopped by the session when it connected and closed)
     if args.self_test:
         logging.getLogger().removeHandler(warnings)
         result = outcome[0] if outcome else SelfTestFailed("did not run")

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..bus import Bus
@@ -227,18 +229,37 @@ async def _start(venue: Venue) -> None:
         raise
 
 
+def spawn_sandbox_process(log_path: str | Path) -> Any:
+    """Start the Binance sandbox exchange in a child process now, so that it boots while the caller goes on (the
+    window builds itself meanwhile). Pass the result as ``sandbox_process=`` to ``connect()``: it waits until the
+    child listens, and the session stops it when it closes (``stop()`` ends it too; a later connect starts it
+    again). The child writes its log to ``log_path`` and dies with this process."""
+    from .sandbox.process import SandboxProcess
+
+    child = SandboxProcess(log_path)
+    child.spawn()
+    return child
+
+
 async def _open_binance_sandbox(bus: Bus | None, credentials: Mapping[str, str] | None, *,
-                                sandbox_url: str | None = None, **options: Any) -> Opened:
-    """The Binance adapter against the sandbox exchange: the one at ``sandbox_url``, else a new one embedded in this
-    process on 127.0.0.1. Without credentials, the sandbox's built-in test keys."""
+                                sandbox_url: str | None = None, sandbox_process: Any = False,
+                                sandbox_log: str | Path | None = None, **options: Any) -> Opened:
+    """The Binance adapter against the sandbox exchange: the one at ``sandbox_url``, else a new one on 127.0.0.1,
+    embedded in this process or, with ``sandbox_process=True`` (the window), in a child process that writes its
+    log to ``sandbox_log`` and dies with this one (or the child ``spawn_sandbox_process()`` started earlier).
+    Without credentials, the sandbox's built-in test keys."""
     from . import binance, sandbox
     from .sandbox.accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
     inspect.signature(binance.BinanceVenue).bind_partial(**options)  # TypeError for an option it does not take
     loop = asyncio.get_running_loop()
-    server = None
+    server: Any = None
     if not sandbox_url:
-        server = sandbox.SandboxServer(host="127.0.0.1", port=0)
+        if sandbox_process:
+            server = (sandbox_process if not isinstance(sandbox_process, bool)
+                      else spawn_sandbox_process(sandbox_log if sandbox_log is not None else Path(os.devnull)))
+        else:
+            server = sandbox.SandboxServer(host="127.0.0.1", port=0)
         await loop.run_in_executor(None, server.start)
         sandbox_url = server.url
     builtin = not credentials

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Hashable
+from typing import TYPE_CHECKING, Any, Hashable
 
-from ...session.workspace import WorkspaceEquity
 from .assets import AssetFormat
 from .table import LEFT, Column, RowTableModel
+
+if TYPE_CHECKING:  # (the session is imported after the window's first paint)
+    from ...session.workspace import WorkspaceEquity
 
 TOTAL = "Total"
 

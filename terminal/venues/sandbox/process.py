@@ -1,0 +1,141 @@
+"""The sandbox exchange in a child process: the window's embedded sandbox without sharing its GIL.
+
+``SandboxProcess`` has the blocking ``start()``/``stop()`` and the ``url``/``ws_url``/``default_api_key``/
+``default_api_secret`` of ``SandboxServer``, so the registry uses either the same way. The child runs
+``trading-terminal sandbox --port 0``; ``start()`` returns once it listens (it prints its URLs); its output goes to
+``log_path`` (kept: the exchange's log of the run). On Linux the child dies with its parent even when the parent is
+killed (SIGKILL, a crash: PR_SET_PDEATHSIG, set first thing in the child); ``stop()`` ends it with SIGTERM (the
+server closes its sockets), then SIGKILL after ``grace_s``.
+"""
+from __future__ import annotations
+
+import os
+import selectors
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+from .accounts import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+#: run first in the child: die with the parent (Linux), and give up if the parent is already gone
+_GUARD = """\
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv.pop(1)):  # the parent died before the line above
+    raise SystemExit(3)
+try:
+    os.nice(int(sys.argv.pop(1)))  # below the window: it boots while the window is built, without slowing it
+except (OSError, AttributeError):
+    pass
+from terminal.venues.sandbox.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+class SandboxStartError(RuntimeError):
+    """The sandbox process exited or stayed silent before listening; the message ends with its log's last lines."""
+
+
+class SandboxProcess:
+    def __init__(self, log_path: str | Path, *, host: str = "127.0.0.1", seed: int = 7,
+                 start_timeout_s: float = 30.0, grace_s: float = 5.0, nice: int = 10) -> None:
+        self.log_path = Path(log_path)
+        self.host = host
+        self.seed = seed
+        self.start_timeout_s = start_timeout_s
+        self.grace_s = grace_s
+        self.nice = nice  # the child's scheduling priority below this process (os.nice; 0: the same)
+        self.default_api_key = DEFAULT_API_KEY
+        self.default_api_secret = DEFAULT_API_SECRET
+        self.url = ""  # http://127.0.0.1:PORT once started
+        self.ws_url = ""
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self._copier: threading.Thread | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def spawn(self) -> None:
+        """Start the child (it boots while the caller goes on); ``start()`` then waits until it listens."""
+        if self.proc is not None:
+            return
+        self.url = self.ws_url = ""  # (started again after a stop: a new port)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        argv = [sys.executable, "-c", _GUARD, str(os.getpid()), str(self.nice), "--host", self.host, "--port", "0",
+                "--seed", str(self.seed)]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # unbuffered (bufsize=0): readline() takes no more than one line, so select() sees what is left
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log,
+                                     env=env, close_fds=True, bufsize=0)
+
+    def start(self) -> None:
+        """Spawn (if not yet) and block until the child listens; SandboxStartError if it does not."""
+        self.spawn()
+        assert self.proc is not None and self.proc.stdout is not None and self._log is not None
+        stdout = self.proc.stdout
+        deadline = time.monotonic() + self.start_timeout_s
+        with selectors.DefaultSelector() as sel:
+            sel.register(stdout, selectors.EVENT_READ)
+            while not self.url:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    self.stop()
+                    raise SandboxStartError(f"the sandbox did not listen within {self.start_timeout_s:g} s"
+                                            f"{self._tail()}")
+                line = stdout.readline()
+                if not line:
+                    self.stop()
+                    raise SandboxStartError(f"the sandbox exited (status {self.proc.poll()}){self._tail()}")
+                self._log.write(line)
+                text = line.decode(errors="replace").strip()
+                if text.startswith("REST:"):
+                    self.url = text.split()[1].rsplit("/api/", 1)[0]
+                    self.ws_url = "ws" + self.url[len("http"):]
+        self._log.flush()
+        # the rest of its output (a line at exit) goes to the log without blocking the child on a full pipe
+        self._copier = threading.Thread(target=self._copy, args=(stdout, self._log), name="sandbox-log", daemon=True)
+        self._copier.start()
+
+    @staticmethod
+    def _copy(source: IO[bytes], sink: IO[bytes]) -> None:
+        for line in source:
+            sink.write(line)
+            sink.flush()
+
+    def stop(self) -> None:
+        """End the child (SIGTERM, then SIGKILL after ``grace_s``) and close the log. Safe to call twice."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(self.grace_s)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            if self._copier is not None:
+                self._copier.join(self.grace_s)
+            if proc.stdout is not None:
+                proc.stdout.close()
+        self._copier = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def _tail(self, lines: int = 5) -> str:
+        if self._log is not None:
+            self._log.flush()
+        try:
+            tail = self.log_path.read_text(errors="replace").strip().splitlines()[-lines:]
+        except OSError:
+            return ""
+        return (":\n" + "\n".join(tail)) if tail else ""
