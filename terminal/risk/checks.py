@@ -52,6 +52,8 @@ class RiskChecks:
                  engine: RiskEngine | None = None) -> None:
         self.instruments = instruments
         self._balances = balances
+        #: False for a broker's margin account (Capabilities.margin_account): the venue checks buying power
+        self.spot_balances = True
         self._last_price = last_price
         limits = limits or RiskLimits()
         self.engine = engine or RiskEngine(limits, account=LiveAccount(
@@ -127,7 +129,7 @@ class RiskChecks:
         inst.validate_order(request.side, request.type, request.quantity, request.price, stop,
                             request.quote_quantity, reference_price=ref, time_in_force=request.time_in_force)
         self.engine.check(request, inst, self.notional(request, ref, inst), ref)
-        if self.limits.check_balance:
+        if self.limits.check_balance and self.spot_balances:
             self._check_balance(request, inst, ref)
 
     def check_cancel(self, order: Order | None = None, symbol: str = "", client_order_id: str = "") -> None:

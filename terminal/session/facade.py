@@ -93,6 +93,8 @@ class Session(ProtectionMixin):
         self.quotes_cache: dict[str, QuoteTick] = {}
         self.last_prices: dict[str, Decimal] = {}
         self.risk = RiskChecks(instruments, self._balances_for_risk, self._reference_price, limits)
+        caps = getattr(getattr(venue, "info", None), "capabilities", None)
+        self.risk.spot_balances = not getattr(caps, "margin_account", False)
         self.oms = OrderManager(venue, journal, self.bus, risk=self.risk)  # the venue is the Execution port
         self.audit = audit  # what users and strategies did (storage.audit); the risk checks record every order
         self.risk.attach(self.bus, quote=self._quote_of, last=self.last_prices.get, open_orders=self.oms.open_orders,

@@ -126,6 +126,9 @@ class Capabilities:
     trading: bool = True  # False for a data-only provider
     cancel_on_disconnect: bool = False
     native_replace: bool = False  # modify in place (IB); otherwise the OMS cancels and places a copy
+    #: a broker's margin account (IB, Kite): the venue checks buying power itself (short sales, futures on margin),
+    #: so the local spot check "a BUY spends its notional, a SELL its holding" does not apply
+    margin_account: bool = False
     #: the ``OrderOptions`` fields the venue takes (e.g. "trail_amount", "trail_percent", "expire_ms", "at_close",
     #: "parent_id", "oca_group", "params"); an order using another one is refused before sending
     order_options: frozenset[str] = frozenset()

@@ -378,7 +378,10 @@ class OrderEntryWidget(QWidget):
         ins = self.instrument
         if ins is None:
             return Draft(None, {GENERAL: "select a symbol"})
-        balances = {a: self.balance_of(a) for a in (ins.base_asset, ins.quote_asset)}
+        caps = self.capabilities_of(ins.symbol)
+        balances: dict[str, Decimal] | None = {a: self.balance_of(a) for a in (ins.base_asset, ins.quote_asset)}
+        if getattr(caps, "margin_account", False):
+            balances = None  # a broker's margin account: buying power and short sales are the venue's to check
         otype = m.OrderType.MARKET if self.trailing() else self.order_type()
         qty_text = self.qty_edit.text()
         if self.unit_combo.currentData() == LOTS:  # typed in lots, drafted (and sent) in units

@@ -36,6 +36,7 @@ INFO = AdapterInfo(
     ),
     credentials=CREDENTIALS,
     capabilities=Capabilities(
+        margin_account=True,  # buying power and short sales are the broker's to check
         asset_classes=frozenset({AssetClass.EQUITY, AssetClass.FUTURE, AssetClass.OPTION, AssetClass.INDEX}),
         order_types=frozenset(t.name for t in ORDER_TYPE_TO_WIRE),
         time_in_force=frozenset(t.name for t in TIF_TO_WIRE),

@@ -68,3 +68,14 @@ async def test_the_library_connects_with_an_access_token_from_a_login(kite_serve
         assert list(tmp_path.glob("kite-instruments-live-*.csv"))  # the day's dump, cached
     finally:
         await s.close()
+
+
+async def test_a_margin_account_leaves_buying_power_and_short_sales_to_the_broker(session):
+    """Kite is a margin account: the local spot check (a BUY spends its whole notional, a SELL needs a holding)
+    does not apply; a MIS short sale of a stock not held reaches the paper server and rests there."""
+    assert session.risk.spot_balances is False
+    q = await session.quote("SBIN")
+    price = session.instrument("SBIN").snap_price(q.ask * D("1.1"), "up")
+    order = await session.sell("SBIN", "1", price)  # nothing held: a short sale, the broker's to allow
+    assert order.status is OrderStatus.NEW
+    await session.cancel_order("SBIN", order.client_order_id)
