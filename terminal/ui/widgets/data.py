@@ -129,7 +129,10 @@ class DataWidget(QWidget):
         now = QDateTime.currentDateTimeUtc()
         self.start = self._date_edit(now.addDays(-1))
         self.end = self._date_edit(now)
-        self.end.setToolTip("Last bar to download (UTC); never later than the newest closed bar")
+        self.end.setToolTip("Last bar to download (UTC); never later than the newest closed bar. Until edited it "
+                            "follows the clock")
+        self._end_follows_clock = True  # until the user edits "to", each download goes up to now
+        self.end.dateTimeChanged.connect(self._on_end_edited)
         self.download_button = QPushButton("Download")
         self.download_button.setToolTip("Download or extend: only what the cache does not hold is asked of the venue")
         self.download_button.clicked.connect(self._on_download)
@@ -182,6 +185,9 @@ class DataWidget(QWidget):
         edit.setDateTime(value)
         return edit
 
+    def _on_end_edited(self, _value: QDateTime) -> None:
+        self._end_follows_clock = False
+
     # ---- the window's venues -------------------------------------------------------------------------------
     def bind(self, link: Any) -> None:
         self.link = link
@@ -233,6 +239,7 @@ class DataWidget(QWidget):
             log.info("cannot read the history caches: %s", type(exc).__name__)
             return
         self.model.reset(rows)
+        self.table.resizeColumnsToContents()  # a handful of rows: the dates and sizes are read whole
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -263,6 +270,10 @@ class DataWidget(QWidget):
             self.say("Choose a venue and a symbol.")
             return None
         interval = self.interval.currentText()
+        if self._end_follows_clock:
+            self.end.blockSignals(True)
+            self.end.setDateTime(QDateTime.currentDateTimeUtc())
+            self.end.blockSignals(False)
         start_ms, end_ms = self._ms(self.start), self._ms(self.end)
         self.progress.setValue(0)
         self.download_button.setEnabled(False)
