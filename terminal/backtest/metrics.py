@@ -255,7 +255,8 @@ def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame
         "ReturnPct": np.fromiter(arr[7], np.float64, k),  # floats already
         "EntryTime": entry_time,
         "ExitTime": exit_time,
-        "Duration": exit_time - entry_time,  # in the one construction: adding a column costs more than the frame
+        # in the one construction (adding a column costs more than the frame); ticks of the index's unit
+        "Duration": (index.asi8[exit_bar] - index.asi8[entry_bar]).view(f"m8[{index.unit}]"),
     })
 
 
@@ -263,6 +264,8 @@ def trades_from_columns(cols: dict[str, np.ndarray], index: pd.DatetimeIndex) ->
     """Trade columns (Size, EntryBar, ExitBar, EntryPrice, ExitPrice, PnL, Commission, ReturnPct) -> the trades
     DataFrame with EntryTime, ExitTime and Duration added."""
     frame: dict[str, object] = {k: cols[k] for k in TRADE_COLUMNS[:8]}
-    entry_time, exit_time = index[cols["EntryBar"]], index[cols["ExitBar"]]
-    frame.update(EntryTime=entry_time, ExitTime=exit_time, Duration=exit_time - entry_time)
+    entry, exit_ = cols["EntryBar"], cols["ExitBar"]
+    ticks = index.asi8  # in the index's unit: the difference of two times is that many of it
+    frame.update(EntryTime=index[entry], ExitTime=index[exit_],
+                 Duration=(ticks[exit_] - ticks[entry]).view(f"m8[{index.unit}]"))
     return pd.DataFrame(frame)  # one construction: adding columns one by one costs more

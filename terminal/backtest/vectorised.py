@@ -70,15 +70,16 @@ def simulate(open_: np.ndarray, entries: np.ndarray, exits: np.ndarray, *, long_
     # float operations, in the same order, as a loop that also collects the trades: those are numpy below)
     positions: list[float] = []
     cashes: list[float] = []
-    pos = 0.0
+    pos = held = 0.0  # held = abs(pos): the q it was opened with
     floor = math.floor
     for p, d in zip(prices, dirs.tolist()):
         if pos:  # the close before reversing
-            cash += pos * p - abs(pos) * p * c
+            cash += pos * p - held * p * c
             pos = 0.0
         q = floor(cash / (p * one_c) / lot_size) * lot_size
         if q > 0:
             pos = q if d > 0 else -q
+            held = q
             cash -= pos * p + q * p * c
         positions.append(pos)
         cashes.append(cash)
