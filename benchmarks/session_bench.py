@@ -1,7 +1,7 @@
 """Session benchmark: order round trips through the whole stack (risk checks, journal, signed request, merge, bus)
 against the sandbox on loopback, next to raw requests to the same sandbox in the same run.
 
-    .venv/bin/python benchmarks/session_bench.py [--orders 500] [--journal-file]
+    .venv/bin/python benchmarks/session_bench.py [--orders 500] [--journal-file] [--sandbox process|thread]
 
 Per round, interleaved so that load on the machine hits every path alike:
 - raw ``http.client``: a signed POST /api/v3/order (LIMIT) and its DELETE on one keep-alive connection, no library;
@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +41,46 @@ from terminal.venues.sandbox import SandboxServer  # noqa: E402
 from terminal.venues.sandbox.ratelimit import Limits  # noqa: E402
 
 BIG = Limits(weight_per_minute=10**9, orders_per_10s=10**9, orders_per_day=10**9)
+ROOT = Path(__file__).resolve().parents[1]
+#: the sandbox in a process of its own (as an exchange is): sharing this process's GIL would charge its work to
+#: whichever path happens to be waiting, and a waiting session runs its loop where blocking http.client sleeps
+CHILD = """
+import sys
+from terminal.venues.sandbox import SandboxServer
+from terminal.venues.sandbox.ratelimit import Limits
+big = Limits(weight_per_minute=10**9, orders_per_10s=10**9, orders_per_day=10**9)
+server = SandboxServer(host="127.0.0.1", port=0, seed=3, limits=big)
+server.start()
+print(server.url, server.ws_url, server.default_api_key, server.default_api_secret, flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+
+class Sandbox:
+    """The sandbox exchange in a child process (``--sandbox process``) or in a thread of this one."""
+
+    def __init__(self, in_process: bool) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+        self.server: SandboxServer | None = None
+        if in_process:
+            self.server = SandboxServer(host="127.0.0.1", port=0, seed=3, limits=BIG)
+            self.server.start()
+            s = self.server
+            self.url, self.ws_url, self.key, self.secret = s.url, s.ws_url, s.default_api_key, s.default_api_secret
+            return
+        self.proc = subprocess.Popen([sys.executable, "-c", CHILD], cwd=ROOT, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.url, self.ws_url, self.key, self.secret = self.proc.stdout.readline().split()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+        if self.proc is not None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait(30)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -108,11 +149,12 @@ def limit_params(price: Decimal) -> dict[str, str]:
             "newOrderRespType": "FULL"}
 
 
-async def run(orders: int, journal_file: bool) -> None:
-    server = SandboxServer(host="127.0.0.1", port=0, seed=3, limits=BIG)
-    await asyncio.get_running_loop().run_in_executor(None, server.start)
+async def run(orders: int, journal_file: bool, in_process: bool) -> None:
+    server = await asyncio.get_running_loop().run_in_executor(None, Sandbox, in_process)
     tmp = tempfile.TemporaryDirectory()
-    key, secret = server.default_api_key, server.default_api_secret
+    # one account for every path: the sandbox sends the same order reports (to both sessions' user streams) whichever
+    # path placed the order, so its work per request is the same; the sessions handle them between measured phases
+    key, secret = server.key, server.secret
     ws_session = await terminal.connect("sandbox", sandbox_url=server.url,
                                         data_dir=tmp.name if journal_file else None)
     rest_session = await terminal.connect("sandbox", sandbox_url=server.url, ws_api_trading=False)
@@ -140,7 +182,11 @@ async def run(orders: int, journal_file: bool) -> None:
         def limit() -> terminal.OrderRequest:
             return terminal.OrderRequest("BTCUSDT", terminal.Side.BUY, terminal.OrderType.LIMIT, Decimal("0.001"),
                                          price, time_in_force=terminal.TimeInForce.GTC)
+        async def settle() -> None:
+            await asyncio.sleep(0.003)  # reports of the previous phase are handled outside the measured windows
+
         for _ in range(orders):
+            await settle()
             p = limit_params(price)
             t0 = time.perf_counter()
             raw_http.request("POST", p)
@@ -150,6 +196,7 @@ async def run(orders: int, journal_file: bool) -> None:
             m["http_place"].append((t1 - t0) * 1000)
             m["http_cancel"].append((t2 - t1) * 1000)
 
+            await settle()
             p = limit_params(price)
             t0 = time.perf_counter()
             await raw_ws.request("order.place", p)
@@ -159,6 +206,7 @@ async def run(orders: int, journal_file: bool) -> None:
             m["ws_place"].append((t1 - t0) * 1000)
             m["ws_cancel"].append((t2 - t1) * 1000)
 
+            await settle()
             req = limit()
             t0 = time.perf_counter()
             acked[req.client_order_id] = 0.0
@@ -174,6 +222,7 @@ async def run(orders: int, journal_file: bool) -> None:
             if acked[req.client_order_id]:
                 m["stream"].append((acked[req.client_order_id] - t0) * 1000)
 
+            await settle()
             req = limit()
             t0 = time.perf_counter()
             order = await rest_session.place_order(req)
@@ -182,7 +231,8 @@ async def run(orders: int, journal_file: bool) -> None:
             t2 = time.perf_counter()
             m["rest_place"].append((t1 - t0) * 1000)
             m["rest_cancel"].append((t2 - t1) * 1000)
-        print(f"order round trips against the sandbox on loopback ({orders} rounds, interleaved; session journal "
+        print(f"order round trips against the sandbox on loopback ({orders} rounds, interleaved; sandbox in "
+              f"{'this process' if in_process else 'its own process'}; session journal "
               f"{'file (WAL)' if journal_file else 'in memory'}); {loadavg()}")
         print(line("raw http.client POST order", m["http_place"]))
         print(line("raw http.client DELETE order", m["http_cancel"]))
@@ -217,8 +267,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=500)
     ap.add_argument("--journal-file", action="store_true", help="journal in a SQLite file instead of memory")
+    ap.add_argument("--sandbox", choices=("process", "thread"), default="process",
+                    help="run the sandbox exchange in its own process (default) or in a thread of this one")
     args = ap.parse_args()
-    asyncio.run(run(args.orders, args.journal_file))
+    asyncio.run(run(args.orders, args.journal_file, args.sandbox == "thread"))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ manager's look-up, and REST whenever the connection is down."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from decimal import Decimal
 from typing import AsyncIterator
 
@@ -17,7 +18,8 @@ from terminal.venues.binance.rest import BinanceRest
 from terminal.venues.binance.signing import HmacSigner
 from terminal.venues.binance.venue import BinanceVenue
 from terminal.venues.binance.wsapi import NotSent, WsApiTrading
-from terminal.venues.ports import AuthError, DuplicateOrder, MayHaveLanded, RateLimited, Rejected, UnknownOrder
+from terminal.venues.ports import (AuthError, DuplicateOrder, MayHaveLanded, RateLimited, Rejected, TemporaryError,
+                                   UnknownOrder)
 
 from .conftest import make_venue
 from .recorder import Recorder
@@ -213,3 +215,29 @@ async def test_ws_api_trading_can_be_turned_off(fresh_sandbox: object) -> None:
         assert [c.split()[0] for c in _rest_order_calls(fresh_sandbox)] == ["POST"]
     finally:
         await v.close()
+
+
+async def test_rest_client_reads_proxy_settings_once_at_construction_and_uses_them(
+        sandbox: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The REST client no longer lets requests read the environment on every call; a proxy configured in the
+    environment still applies (read when the client is made), and NO_PROXY still exempts a host."""
+    with socket.socket() as s:  # a port nobody listens on: the "proxy" refuses
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{dead}")
+    proxied = BinanceRest(sandbox.url, timeout=5)  # type: ignore[attr-defined]
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    exempt = BinanceRest(sandbox.url, timeout=5)  # type: ignore[attr-defined]
+    monkeypatch.delenv("HTTP_PROXY")
+    monkeypatch.delenv("http_proxy")
+    try:
+        with pytest.raises(TemporaryError):
+            await proxied.server_time()  # through the refusing proxy, although the variable has gone since
+        assert await exempt.server_time() > 0
+    finally:
+        await proxied.close()
+        await exempt.close()
