@@ -12,6 +12,7 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QGraphicsItem
 
 
 def format_price(value: float, decimals: int) -> str:
@@ -43,9 +44,16 @@ def format_time(t_seconds: float, interval_s: float) -> str:
 
 
 class _TickMemo:
-    """``tickValues`` is asked by the axis and by the grid for the same range: compute it once per range."""
+    """``tickValues`` is asked by the axis and by the grid for the same range: compute it once per range.
+
+    The axis is also kept as a pixmap (``DeviceCoordinateCache``): pyqtgraph replays its QPicture (every tick
+    label) at every frame, so a live candle that leaves the range alone paid the labels again; a changed range,
+    style or size calls ``update()``, which drops the pixmap."""
 
     _memo: tuple[tuple[float, float, float], Any] | None = None
+
+    def _cache_pixmap(self) -> None:
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # type: ignore[attr-defined]
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> Any:
         key = (minVal, maxVal, size)
@@ -65,6 +73,7 @@ class PriceAxis(_TickMemo, pg.AxisItem):
         super().__init__(orientation, **kwargs)
         self.decimals = decimals
         self.enableAutoSIPrefix(False)
+        self._cache_pixmap()
 
     def set_decimals(self, decimals: int) -> None:
         self.decimals = decimals
@@ -112,6 +121,7 @@ class VolumeAxis(_TickMemo, pg.AxisItem):
     def __init__(self, orientation: str = "right", **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)
         self.enableAutoSIPrefix(False)
+        self._cache_pixmap()
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         return [format_volume(v * scale) for v in values]
@@ -124,3 +134,4 @@ class TimeAxis(_TickMemo, pg.DateAxisItem):
         super().__init__(orientation, **kwargs)
         # DateAxisItem only sets fontMetrics while painting; without it tickValues raises AttributeError
         self.fontMetrics = QFontMetrics(self.font())
+        self._cache_pixmap()

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
 from terminal.ui.chart.lod import vlines_path
 
@@ -26,6 +26,7 @@ class GridItem(pg.GraphicsObject):
         self._x_axis = x_axis
         self._y_axis = y_axis
         self._pen = QPen(QColor(color), 1)
+        self._cached: tuple[tuple[float, ...], tuple[QPainterPath, QPainterPath]] | None = None
         self.setParentItem(vb)
         self.setZValue(-100)
         vb.sigResized.connect(self._on_resized)
@@ -50,6 +51,22 @@ class GridItem(pg.GraphicsObject):
         values = [v for _, ticks in levels[:2] for v in ticks]
         return np.unique(np.asarray(values, dtype=np.float64))
 
+    def _paths(self, key: tuple[float, ...]) -> tuple[QPainterPath, QPainterPath]:
+        """The vertical and horizontal lines (device pixels) for a view range, plot size and offset; kept until
+        one of them changes (a live candle inside the range redraws the same lines without asking the axes)."""
+        if self._cached is not None and self._cached[0] == key:
+            return self._cached[1]
+        x0, x1, y0, y1, w, h, left, top = key
+        xs = self._ticks(self._x_axis, x0, x1, w)
+        ys = self._ticks(self._y_axis, y0, y1, h)
+        px = np.floor((xs - x0) / (x1 - x0) * w + left) + 0.5
+        py = np.floor((y1 - ys) / (y1 - y0) * h + top) + 0.5
+        vertical = vlines_path(px, np.full(len(px), top), np.full(len(px), top + h))
+        horizontal = (pg.arrayToQPath(np.tile([left, left + w], len(py)), np.repeat(py, 2), connect="pairs",
+                                      finiteCheck=False) if len(py) else QPainterPath())
+        self._cached = (key, (vertical, horizontal))
+        return vertical, horizontal
+
     def paint(self, p: QPainter, *args: Any) -> None:
         (x0, x1), (y0, y1) = self._vb.viewRange()
         rect = self._vb.boundingRect()
@@ -57,20 +74,16 @@ class GridItem(pg.GraphicsObject):
         if w <= 0 or h <= 0 or x1 <= x0 or y1 <= y0:
             return
         tr = p.transform()  # vb-local pixels -> device (a translation)
-        xs = self._ticks(self._x_axis, x0, x1, w)
-        ys = self._ticks(self._y_axis, y0, y1, h)
-        px = np.floor((xs - x0) / (x1 - x0) * w + tr.dx()) + 0.5
-        py = np.floor((y1 - ys) / (y1 - y0) * h + tr.dy()) + 0.5
         left, top = tr.dx(), tr.dy()
+        vertical, horizontal = self._paths((x0, x1, y0, y1, w, h, left, top))
         p.save()
         try:
             p.resetTransform()
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             p.setPen(self._pen)
-            p.drawPath(vlines_path(px, np.full(len(px), top), np.full(len(px), top + h)))
-            if len(py):
-                p.drawPath(pg.arrayToQPath(np.tile([left, left + w], len(py)), np.repeat(py, 2), connect="pairs",
-                                           finiteCheck=False))
+            p.drawPath(vertical)
+            if not horizontal.isEmpty():
+                p.drawPath(horizontal)
             if self.top_border is not None:
                 p.setPen(QPen(self.top_border, 1))
                 p.drawLine(QPointF(left, top + 0.5), QPointF(left + w, top + 0.5))

@@ -16,7 +16,7 @@ from terminal.ui.chart.series import OhlcvSeries
 class OverlayCurve(pg.GraphicsObject):
     """A line over the series' times, painted for the visible slice in device pixels."""
 
-    def __init__(self, series: OhlcvSeries, values: Callable[[], np.ndarray], color: str, width: float = 1.0,
+    def __init__(self, series: OhlcvSeries, values: Callable[[int], np.ndarray], color: str, width: float = 1.0,
                  style: Qt.PenStyle = Qt.PenStyle.SolidLine, window: int = 1,
                  bounds: tuple[float, float] | None = None) -> None:
         super().__init__()
@@ -66,7 +66,7 @@ class OverlayCurve(pg.GraphicsObject):
             return
         width_px = max(abs(tr.m11()) * (x1 - x0), 1.0)
         step = max(1, int((i1 - i0) / (2 * width_px)))
-        y = self._values()[i0:i1]
+        y = self._values(i0)[i0:i1]
         t = s.t[i0:i1]
         if step > 1:  # about two points per pixel: block means (stride sampling would alias noise into zigzags)
             m = len(y) // step
@@ -88,7 +88,7 @@ class OverlayCurve(pg.GraphicsObject):
 class HistogramItem(pg.GraphicsObject):
     """Bars from zero (MACD histogram), coloured by sign; one bar per pixel column at most when zoomed out."""
 
-    def __init__(self, series: OhlcvSeries, values: Callable[[], np.ndarray], up: str, down: str,
+    def __init__(self, series: OhlcvSeries, values: Callable[[int], np.ndarray], up: str, down: str,
                  bounds: tuple[float, float] = (-1e12, 1e12)) -> None:
         super().__init__()
         self.series = series
@@ -125,7 +125,7 @@ class HistogramItem(pg.GraphicsObject):
         if i1 <= i0:
             return
         tr = p.transform()
-        y = self._values()[i0:i1]
+        y = self._values(i0)[i0:i1]
         t = s.t[i0:i1]
         width_px = max(abs(tr.m11()) * (x1 - x0), 1.0)
         step = max(1, int(np.ceil((i1 - i0) / width_px)))

@@ -52,7 +52,8 @@ class IndicatorPane:
         self.items: list[Any] = []
         self.levels: list[pg.InfiniteLine] = []
         if self.kind == "rsi":
-            self.line = OverlayCurve(series, lambda: cache.get("rsi", "value"), "#ffffff", bounds=(0.0, 100.0))
+            self.line = OverlayCurve(series, lambda start: cache.get("rsi", "value", start), "#ffffff",
+                                     bounds=(0.0, 100.0))
             self.items = [self.line]
             for level in RSI_LEVELS:
                 guide = pg.InfiniteLine(pos=level, angle=0, movable=False)
@@ -60,9 +61,11 @@ class IndicatorPane:
                 plot.addItem(guide, ignoreBounds=True)
             plot.vb.setYRange(0.0, 100.0, padding=0.08)
         else:
-            self.hist = HistogramItem(series, lambda: cache.get("macd", "hist"), "#ffffff", "#ffffff")
-            self.line = OverlayCurve(series, lambda: cache.get("macd", "macd"), "#ffffff", bounds=(-1e12, 1e12))
-            self.signal = OverlayCurve(series, lambda: cache.get("macd", "signal"), "#ffffff", bounds=(-1e12, 1e12))
+            self.hist = HistogramItem(series, lambda start: cache.get("macd", "hist", start), "#ffffff", "#ffffff")
+            self.line = OverlayCurve(series, lambda start: cache.get("macd", "macd", start), "#ffffff",
+                                     bounds=(-1e12, 1e12))
+            self.signal = OverlayCurve(series, lambda start: cache.get("macd", "signal", start), "#ffffff",
+                                       bounds=(-1e12, 1e12))
             self.items = [self.hist, self.line, self.signal]
         for z, item in enumerate(self.items):
             item.setZValue(5 + z)
@@ -116,7 +119,7 @@ class IndicatorPane:
         i0, i1 = self.series.visible_slice(x0, x1)
         if i1 <= i0:
             return
-        parts = [self.cache.get("macd", name)[i0:i1] for name in ("macd", "signal", "hist")]
+        parts = [self.cache.get("macd", name, i0)[i0:i1] for name in ("macd", "signal", "hist")]
         values = np.concatenate(parts)
         values = values[np.isfinite(values)]
         if len(values):
@@ -129,7 +132,7 @@ class IndicatorPane:
         if not 0 <= index < len(self.series):
             return []
         names = ("value",) if self.kind == "rsi" else ("macd", "signal", "hist")
-        return [float(self.cache.get(self.kind, name)[index]) for name in names]
+        return [float(self.cache.get(self.kind, name, index)[index]) for name in names]
 
     def show_values(self, index: int) -> None:
         """Title and the values at candle ``index`` (the last one when -1)."""

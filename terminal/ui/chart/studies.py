@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from terminal.ui.chart.axis import format_price
 from terminal.ui.chart.compute import IndicatorCache
@@ -39,6 +39,12 @@ class Studies(QObject):
         self.params: dict[str, IndicatorSpec] = dict(DEFAULTS)  # the last settings of every kind, on or off
         self.curves: dict[str, list[OverlayCurve]] = {}
         self.panes: dict[str, IndicatorPane] = {}
+        # a new history's values are computed for the candles on screen first; the rest once the frame is out
+        self._complete = QTimer(self)
+        self._complete.setSingleShot(True)
+        self._complete.setInterval(100)
+        self._complete.timeout.connect(self.cache.complete)
+        self._generation = series.generation
 
     # ---- the choice ------------------------------------------------------------------------------------------
     def specs(self) -> list[IndicatorSpec]:
@@ -51,6 +57,7 @@ class Studies(QObject):
         for spec in specs:
             self.params[spec.kind] = spec
         self.cache.set_specs(list(wanted.values()))
+        self._complete.start()  # a new spec's older values, after the frame that shows it
         panes_before = set(self.panes)
         for kind in KINDS:
             old, new = self.active.get(kind), wanted.get(kind)
@@ -95,7 +102,8 @@ class Studies(QObject):
             self._view.ci.layout.setRowStretchFactor(PANE_ROWS[spec.kind], PANE_STRETCH)
             return
         cache, kind, color, w = self.cache, spec.kind, self.color(spec), spec.warmup()
-        value: Callable[[str], Callable[[], np.ndarray]] = lambda out: (lambda: cache.get(kind, out))  # noqa: E731
+        value: Callable[[str], Callable[[int], np.ndarray]] = (  # noqa: E731
+            lambda out: (lambda start: cache.get(kind, out, start)))
         if kind == "bb":
             curves = [OverlayCurve(self.series, value("upper"), color, window=w),
                       OverlayCurve(self.series, value("lower"), color, window=w),
@@ -130,6 +138,9 @@ class Studies(QObject):
             pane.set_palette(palette)
 
     def data_changed(self) -> None:
+        if self.series.generation != self._generation:
+            self._generation = self.series.generation
+            self._complete.start()
         for curves in self.curves.values():
             for curve in curves:
                 curve.update()
@@ -151,7 +162,7 @@ class Studies(QObject):
             if spec is None or spec.pane:
                 continue
             outs = ("upper", "mid", "lower") if kind == "bb" else ("value",)
-            vals = [float(self.cache.get(kind, o)[index]) for o in outs]
+            vals = [float(self.cache.get(kind, o, index)[index]) for o in outs]
             shown = " ".join(format_price(v, decimals) if np.isfinite(v) else "—" for v in vals)
             parts.append(f"<span style='color:{p.text_dim}'>{spec.title()}</span>&nbsp;"
                          f"<span style='color:{self.color(spec)}'>{shown}</span>")

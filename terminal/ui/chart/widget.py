@@ -28,6 +28,7 @@ from terminal.ui.chart.crosshair import Crosshair, readout_html, readout_text
 from terminal.ui.chart.editor import IndicatorPanel
 from terminal.ui.chart.grid import GridItem
 from terminal.ui.chart.indicator import IndicatorSpec, default_specs, specs_from_data, specs_to_data
+from terminal.ui.chart.lastprice import LastPriceLine
 from terminal.ui.chart.markers import Fill, FillMarkers
 from terminal.ui.chart.navigation import Navigator
 from terminal.ui.chart.orderlines import OrderLine, OrderOverlay, decimal_snapper
@@ -90,8 +91,7 @@ class ChartWidget(QWidget):
         self.studies = Studies(self.view, self.price_plot, self.volume_plot.getAxis("bottom"), self.series,
                                self._palette, AXIS_WIDTH)
         self.studies.panes_changed.connect(self._on_panes_changed)
-        self.last_price_line = pg.InfiniteLine(angle=0, movable=False, label="",
-                                               labelOpts={"position": 0.985, "anchors": [(1, 0.5), (1, 0.5)]})
+        self.last_price_line = LastPriceLine()
         self.last_price_line.setZValue(12)
         self.last_price_line.hide()
         self.price_plot.addItem(self.last_price_line, ignoreBounds=True)
@@ -454,15 +454,10 @@ class ChartWidget(QWidget):
             self.last_price_line.hide()
             return
         o, c = float(self.series.o[-1]), float(self.series.c[-1])
-        color = QColor(self._palette.up if c >= o else self._palette.down)
-        self.last_price_line.setPen(pg.mkPen(color, width=1, style=Qt.PenStyle.DotLine))
-        self.last_price_line.setPos(c)
-        label = self.last_price_line.label
-        label.setText(format_price(c, self.price_decimals))
-        label.setColor(QColor("#ffffff"))
-        label.fill = pg.mkBrush(color)
-        label.update()
-        self.last_price_line.show()
+        self.last_price_line.set_price(c, format_price(c, self.price_decimals),
+                                       self._palette.up if c >= o else self._palette.down)
+        if not self.last_price_line.isVisible():
+            self.last_price_line.show()
 
     def _show_readout(self, index: int) -> None:
         if index < 0:

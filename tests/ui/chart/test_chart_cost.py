@@ -1,0 +1,113 @@
+"""What a live candle and a new history cost the chart: the work it does not redo (issue 16, item 2).
+
+The figures are in ``benchmarks/chart_bench.py``; these tests pin the mechanisms: a candle that leaves the view's
+range alone repaints neither the axes nor recomputes the grid, moves the last-price line without re-placing its
+label, and a long history computes its indicators for the candles on screen first, the rest after the frame.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from chartdata import random_walk
+from terminal.strategy import indicators
+from terminal.ui.chart.grid import GridItem
+
+pytestmark = pytest.mark.gui
+
+
+def _live_inside_range(chart) -> tuple[float, float, float, float, float]:
+    """A replacement of the last candle whose prices stay inside the candles shown (the ranges do not move)."""
+    t, o, h, lo, c, v = chart.series.row(len(chart.series) - 1)
+    mid = (h + lo) / 2
+    return o, h, lo, mid + (0.25 if mid + 0.25 != c else 0.5), v + 1.0
+
+
+def test_a_live_candle_inside_the_range_repaints_no_axis_and_computes_no_grid(chart, qtbot, monkeypatch):
+    chart.grab()
+    (x0, x1), (y0, y1) = chart.price_plot.vb.viewRange()
+    axis_paints: list[object] = []
+    grid_paths: list[object] = []
+    original_paint, original_ticks = pg.AxisItem.paint, GridItem._ticks
+
+    def counting_paint(self, *args):  # type: ignore[no-untyped-def]
+        axis_paints.append(self)
+        return original_paint(self, *args)
+
+    def counting_ticks(axis, lo, hi, size):  # type: ignore[no-untyped-def]
+        grid_paths.append(axis)
+        return original_ticks(axis, lo, hi, size)
+
+    monkeypatch.setattr(pg.AxisItem, "paint", counting_paint)
+    monkeypatch.setattr(GridItem, "_ticks", staticmethod(counting_ticks))
+    t_ms = int(round(chart.series.t[-1] * 1000))
+    o, h, lo, c, v = _live_inside_range(chart)
+    assert chart.update_bar(t_ms, o, h, lo, c, v)
+    chart.grab()
+    assert chart.price_plot.vb.viewRange() == [[x0, x1], [y0, y1]]  # the candle left the ranges alone
+    assert float(chart.series.c[-1]) == c
+    assert axis_paints == []  # the axes come from their pixmaps
+    assert grid_paths == []  # the grid's lines are kept for the range
+    # a range change draws them again
+    chart.price_plot.vb.setXRange(x0 - 600, x1, padding=0)
+    chart.grab()
+    assert axis_paints and grid_paths
+
+
+def test_the_last_price_line_follows_the_live_close_without_moving_its_label_along_the_line(chart, qtbot):
+    line = chart.last_price_line
+    moves: list[object] = []
+    line.sigPositionChanged.connect(moves.append)
+    label_pos = line.label.pos()
+    t_ms = int(round(chart.series.t[-1] * 1000))
+    o = float(chart.series.o[-1])
+    chart.update_bar(t_ms, o, o + 50, o - 50, o + 12.5, 3.0)
+    assert line.value() == o + 12.5
+    assert line.label.toPlainText() == f"{o + 12.5:,.2f}"
+    assert line.pen.color().name() == chart._palette.up
+    chart.update_bar(t_ms, o, o + 50, o - 50, o - 7.25, 3.0)  # the live candle turned down
+    assert line.value() == o - 7.25
+    assert line.label.toPlainText() == f"{o - 7.25:,.2f}"
+    assert line.pen.color().name() == chart._palette.down
+    assert line.label.fill.color().name() == chart._palette.down
+    assert line.isVisible()
+    assert moves == []  # no sigPositionChanged: the label was not re-placed nor its text set twice
+    assert line.label.pos() == label_pos  # the label rides on the line: its place along it is the view's
+
+
+def test_a_long_history_computes_the_indicators_on_screen_first_and_the_rest_after_the_frame(qtbot):
+    from terminal.ui.chart.indicator import DEFAULTS
+    from terminal.ui.chart.widget import ChartWidget
+
+    w = ChartWidget()
+    qtbot.addWidget(w)
+    w.resize(900, 560)
+    w.set_symbol("BTCUSDT", 2)
+    w.set_indicators([DEFAULTS[k] for k in ("sma", "ema", "bb", "rsi", "macd")])
+    bars = random_walk(200_000, seed=3)
+    w.set_bars(*bars)
+    w.grab()
+    cache, c = w.studies.cache, w.series.c
+    assert cache.partial  # the candles before the first frame's are still to compute
+    n = len(c)
+    i0 = max(e.lo for e in cache._entries.values())  # the first candle computed by every indicator
+    assert 0 < i0 < n - 100
+    sma, ema, rsi = indicators.sma(c, 20), indicators.ema(c, 50), indicators.rsi(c, 14)
+    mid, upper, lower = indicators.bollinger(c, 20, 2.0)
+    # what the frame shows equals the whole-history computation (the moving sums of a shorter history are, if
+    # anything, nearer the exact values: the whole one's cumulative sums carry ~1e-12 of rounding at 200k)
+    shown = {"sma": (sma, 1e-9), "ema": (ema, 1e-12), "rsi": (rsi, 1e-9)}
+    for kind, (want, rtol) in shown.items():
+        got = cache._entries[kind].arrays["value"][:n]
+        np.testing.assert_allclose(got[i0:], want[i0:], rtol=rtol)
+    windows = np.lib.stride_tricks.sliding_window_view(c, 20)[i0 - 19:]  # the bands by their definition
+    exact_upper = windows.mean(axis=1) + 2.0 * windows.std(axis=1)
+    np.testing.assert_allclose(cache._entries["bb"].arrays["upper"][i0:n], exact_upper, rtol=1e-10)
+    assert f"{ema[-1]:,.2f}" in w.legend_text() and f"{upper[-1]:,.2f}" in w.legend_text()
+    qtbot.waitUntil(lambda: not cache.partial, timeout=10_000)  # then the rest, once the frame is out
+    np.testing.assert_allclose(cache.get("ema", "value"), ema, rtol=1e-12)
+    np.testing.assert_allclose(cache.get("sma", "value"), sma, rtol=1e-9)
+    np.testing.assert_allclose(cache.get("rsi", "value"), rsi, rtol=1e-9)
+    np.testing.assert_allclose(cache.get("bb", "lower"), lower, rtol=1e-9)
+    assert np.isnan(cache.get("ema", "value")[:49]).all() and np.isfinite(cache.get("ema", "value")[49:]).all()
