@@ -50,6 +50,14 @@ class DayEquity:
             self.peak = equity
         self.last = equity
 
+    def transfer(self, amount: Decimal) -> None:
+        """A deposit (> 0) or withdrawal (< 0) worth ``amount``: money moved, not won or lost. The day's open and
+        peak move with it, so the loss and the drawdown read only what trading did."""
+        if self.open is not None:
+            self.open += amount
+        if self.peak is not None:
+            self.peak += amount
+
     @property
     def loss(self) -> Decimal | None:
         """Equity at the day's open minus equity now (> 0: a loss)."""

@@ -38,6 +38,7 @@ from typing import Any, Callable, Mapping
 from ..bus import Bus
 from ..model import (ZERO, BalancesUpdated, Fill, Instrument, OrderRequest, OrderType, OrderUpdated, QuoteTick, Side, Ticker24h,
                      TradeTick, fmt)
+from ..model.events import BalanceChanged
 from ..storage.audit import AuditSink
 from . import rules
 from .account import Account
@@ -409,11 +410,28 @@ class RiskEngine:
             self.refresh()
         elif isinstance(event, OrderUpdated):
             self.book.on_order(event.order)
+        elif isinstance(event, BalanceChanged):
+            self._on_transfer(event)
         elif isinstance(event, BalancesUpdated):
             self.refresh()
         elif isinstance(event, (QuoteTick, TradeTick, Ticker24h)):
             if self.now_ms() - self._last_refresh_ms >= SECOND_MS:
                 self.refresh()
+
+    def _on_transfer(self, event: BalanceChanged) -> None:
+        """A deposit or withdrawal is not a gain or a loss: the day's open and peak move by its value."""
+        value = self.account.to_reference(event.asset, event.delta) if self.account is not None else None
+        if value is None and event.asset == self.limits.reference:
+            value = event.delta
+        if value is None:
+            log.warning("risk: a %s %s of %s cannot be valued in %s; the day's loss may count it",
+                        "deposit" if event.delta > 0 else "withdrawal", event.delta, event.asset,
+                        self.limits.reference)
+            return
+        self.day.transfer(value)
+        log.info("risk: %s of %s %s (%s %s) moves the day's open and peak, not its loss",
+                 "deposit" if event.delta > 0 else "withdrawal", event.delta, event.asset, value,
+                 self.limits.reference)
 
     def status(self) -> RiskStatus:
         loss = self.limits.loss

@@ -230,6 +230,22 @@ def test_cancels_per_minute():
 
 
 # ---- the day's loss and drawdown ----------------------------------------------------------------------------------
+def test_a_withdrawal_is_not_a_loss_and_a_deposit_is_not_a_gain():
+    from terminal.model.events import BalanceChanged
+    desk = Desk(RiskLimits(loss=LossLimits(max_daily_loss=D("500"))), usdt="10000", btc="0.1")
+    desk.engine.refresh()
+    opened = desk.engine.status().day_open
+    desk.balances["USDT"] = Balance("USDT", D("9000"), D(0))  # 1,000 USDT withdrawn
+    desk.bus.publish(BalanceChanged("USDT", D("-1000")))
+    desk.engine.refresh()
+    assert desk.engine.status().day_open == opened - 1000 and desk.engine.status().daily_loss == 0
+    desk.check(limit(Side.BUY, "0.001", "74000.00"))  # no halt: nothing was lost
+    desk.balances["USDT"] = Balance("USDT", D("12000"), D(0))  # 3,000 deposited
+    desk.bus.publish(BalanceChanged("USDT", D("3000")))
+    desk.engine.refresh()
+    assert desk.engine.status().daily_loss == 0 and desk.engine.status().day_open == opened + 2000
+
+
 def test_daily_loss_halts_opening_orders_lets_closing_ones_through_until_the_next_day(tmp_path):
     desk = Desk(RiskLimits(loss=LossLimits(max_daily_loss=D("500"), flatten=True)), usdt="10000", btc="0.1")
     desk.engine.state_path = tmp_path / "risk.json"
