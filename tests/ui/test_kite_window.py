@@ -69,6 +69,9 @@ def test_the_nifty_future_is_traded_in_lots_and_the_holdings_and_positions_tabs_
     assert oe.lots_label.text() == "2 lots = 130 units" and oe.lots_label.isVisible()
     d = oe.draft()  # 2 lots are 130 units: the notional is 130 x the price
     assert d.market_price is not None and d.notional == ins.notional(d.market_price, D("130"))
+    # only what is set is sent: product and variety; the optional parameters ("not sent") stay out
+    assert dict(d.request.options.params) == {"product": "NRML", "variety": "regular"}
+    assert "None" not in oe.preview.text() and "market_protection" not in oe.preview.text()
     oe.qty_edit.setText("1.5")  # not a whole lot: refused in place, in lots
     assert oe.errors["quantity"].text() == "not a whole number of lots (1 lot = 65 units)"
     assert [b.text() for b in oe.suggestion_buttons["quantity"] if b.isVisible()] == ["1", "2"]

@@ -19,6 +19,8 @@ from ... import model as m
 
 UNITS = (("price", "price"), ("%", "pct"), ("ticks", "ticks"))
 APP_HELD = "held by this app (works only while it runs)"
+#: venue parameters every order carries (Kite's product and variety): no "not sent" choice
+REQUIRED_PARAMS = frozenset({"product", "variety"})
 VENUE_HELD = "held by the exchange"
 
 
@@ -149,18 +151,29 @@ class TicketOptions(QWidget):
         self.form.setRowVisible(self.at_close, closing)
         if not closing:
             self.at_close.setChecked(False)
-        for name, combo in list(self.param_combos.items()):
-            self.form.removeRow(combo)
+        for name, widget in list(self.param_combos.items()):
+            self.form.removeRow(widget)
         self.param_combos.clear()
         params = dict(getattr(caps, "order_params", {}) or {})
         for name, values in params.items():
-            combo = QComboBox(self)
-            combo.setObjectName(f"param_{name}")
-            for v in values:
-                combo.addItem(v, v)
-            combo.currentIndexChanged.connect(self._on_change)
-            self.form.insertRow(self.form.rowCount() - 1, name.capitalize(), combo)
-            self.param_combos[name] = combo
+            label = name.replace("_", " ").capitalize()
+            if values:  # a choice: the venue's first value is its default; an optional one may be left out
+                combo = QComboBox(self)
+                combo.setObjectName(f"param_{name}")
+                if name not in REQUIRED_PARAMS:
+                    combo.addItem("— (not sent)", "")
+                for v in values:
+                    combo.addItem(v, v)
+                combo.currentIndexChanged.connect(self._on_change)
+                self.form.insertRow(self.form.rowCount() - 1, label, combo)
+                self.param_combos[name] = combo
+            else:  # a free value (a percentage, a trigger price): empty = not sent
+                edit = QLineEdit(self)
+                edit.setObjectName(f"param_{name}")
+                edit.setPlaceholderText("not sent")
+                edit.textChanged.connect(self._on_change)
+                self.form.insertRow(self.form.rowCount() - 1, label, edit)
+                self.param_combos[name] = edit  # type: ignore[assignment]
         self._held_text()
 
     def set_trailing(self, on: bool) -> None:
@@ -224,7 +237,11 @@ class TicketOptions(QWidget):
 
     def options(self) -> tuple[bool, m.OrderOptions]:
         """(outside regular hours, the venue parameters as OrderOptions)."""
-        params = {name: combo.currentData() for name, combo in self.param_combos.items()}
+        params = {}
+        for name, widget in self.param_combos.items():
+            value = widget.currentData() if isinstance(widget, QComboBox) else widget.text().strip()
+            if value:
+                params[name] = str(value)
         closing = self.at_close.isChecked() and self.form.isRowVisible(self.at_close)
         extra = {"at_close": True} if closing else {}
         return (self.outside_rth.isChecked() and self.form.isRowVisible(self.outside_rth),
