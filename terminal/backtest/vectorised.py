@@ -72,6 +72,7 @@ def simulate(open_: np.ndarray, entries: np.ndarray, exits: np.ndarray, *, long_
     cashes: list[float] = []
     pos = held = 0.0  # held = abs(pos): the q it was opened with
     floor = math.floor
+    add_position, add_cash = positions.append, cashes.append
     for p, d in zip(prices, dirs.tolist()):
         if pos:  # the close before reversing
             cash += pos * p - held * p * c
@@ -81,8 +82,8 @@ def simulate(open_: np.ndarray, entries: np.ndarray, exits: np.ndarray, *, long_
             pos = q if d > 0 else -q
             held = q
             cash -= pos * p + q * p * c
-        positions.append(pos)
-        cashes.append(cash)
+        add_position(pos)
+        add_cash(cash)
     m_pos = np.asarray(positions, dtype=np.float64)
     m_cash = np.asarray(cashes, dtype=np.float64)
     m_bar = fill_bars.astype(np.int64)
