@@ -70,7 +70,9 @@ def test_every_other_provider_gets_a_tab_from_its_spec(qtbot, memory_keyring):
     dlg = KeysDialog(None, Environment.TESTNET)
     qtbot.addWidget(dlg)
     titles = [dlg.tabs.tabText(i) for i in range(dlg.tabs.count())]
-    assert titles == ["SANDBOX", "TESTNET", "LIVE", "PAPER"]
+    assert titles == ["SANDBOX", "TESTNET", "LIVE", "FINNHUB", "IB", "KITE", "PAPER", "TRUEDATA"]  # registry order
+    kite = dlg.provider_pages["kite"]
+    assert {"api_key", "api_secret", "access_token"} <= set(kite.edits)  # from Kite's CredentialSpec
     paper = dlg.provider_pages["paper"]
     assert paper.summary.text().endswith("(paper) needs no credentials.") and not paper.edits
 
