@@ -48,8 +48,9 @@ class GridItem(pg.GraphicsObject):
     @staticmethod
     def _ticks(axis: pg.AxisItem, lo: float, hi: float, size: float) -> np.ndarray:
         levels = axis.tickValues(lo, hi, size)
-        values = [v for _, ticks in levels[:2] for v in ticks]
-        return np.unique(np.asarray(values, dtype=np.float64))
+        values = np.sort(np.asarray([v for _, ticks in levels[:2] for v in ticks], dtype=np.float64))
+        # np.unique without it: its first call imports numpy.ma (~40 ms in the chart's first frame)
+        return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
     def _paths(self, key: tuple[float, ...]) -> tuple[QPainterPath, QPainterPath]:
         """The vertical and horizontal lines (device pixels) for a view range, plot size and offset; kept until

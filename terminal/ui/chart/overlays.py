@@ -7,7 +7,7 @@ from typing import Any, Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QTransform
 
 from terminal.ui.chart.lod import bar_pen, body_width, vlines_path
 from terminal.ui.chart.series import OhlcvSeries
@@ -29,6 +29,9 @@ class OverlayCurve(pg.GraphicsObject):
         self._pen.setStyle(style)
         self._pen.setCosmetic(True)
         self.drawn_points = 0
+        # the last path drawn: (what it depends on, path, candles [i0, i1) in it, its last point finite)
+        self._path: tuple[tuple[object, ...], QPainterPath, int, bool] | None = None
+        self.rebuilt = 0  # paths built from the arrays (not extended in place)
 
     def set_color(self, color: str) -> None:
         self._pen.setColor(QColor(color))
@@ -66,23 +69,55 @@ class OverlayCurve(pg.GraphicsObject):
             return
         width_px = max(abs(tr.m11()) * (x1 - x0), 1.0)
         step = max(1, int((i1 - i0) / (2 * width_px)))
-        y = self._values(i0)[i0:i1]
-        t = s.t[i0:i1]
-        if step > 1:  # about two points per pixel: block means (stride sampling would alias noise into zigzags)
-            m = len(y) // step
-            y = y[: m * step].reshape(m, step).mean(axis=1)
-            t = t[: m * step: step] + (step - 1) * s.interval / 2
-        px = t * tr.m11() + tr.dx()
-        py = y * tr.m22() + tr.dy()
+        values = self._values(i0)
+        path, points = self._extended(values, tr, i0, i1, step)
+        if path is None:
+            y = values[i0:i1]
+            t = s.t[i0:i1]
+            if step > 1:  # about two points per pixel: block means (stride sampling would alias noise into zigzags)
+                m = len(y) // step
+                y = y[: m * step].reshape(m, step).mean(axis=1)
+                t = t[: m * step: step] + (step - 1) * s.interval / 2
+            px = t * tr.m11() + tr.dx()
+            py = y * tr.m22() + tr.dy()
+            path, points = pg.arrayToQPath(px, py, connect="finite"), len(px)
+            self.rebuilt += 1
+            self._path = (self._path_key(values, tr, i0, step), path, i1, bool(len(y)) and bool(np.isfinite(y[-1])))
         p.save()
         try:
             p.resetTransform()
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, len(px) < 1200)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, points < 1200)
             p.setPen(self._pen)
-            p.drawPath(pg.arrayToQPath(px, py, connect="finite"))
+            p.drawPath(path)
         finally:
             p.restore()
-        self.drawn_points = len(px)
+        self.drawn_points = points
+
+    def _path_key(self, values: np.ndarray, tr: QTransform, i0: int, step: int) -> tuple[object, ...]:
+        base = values.base if values.base is not None else values  # another array: values recomputed
+        return (base, self.series.generation, tr.m11(), tr.dx(), tr.m22(), tr.dy(), i0, step)
+
+    def _extended(self, values: np.ndarray, tr: QTransform, i0: int, i1: int,
+                  step: int) -> tuple[QPainterPath | None, int]:
+        """The last path with the live candle's point moved and a new candle's added, when nothing else can have
+        changed (same view, same values array, one point a candle, finite ends); else (None, 0)."""
+        if self._path is None or step != 1:
+            return None, 0
+        key, path, j1, last_finite = self._path
+        if not last_finite or not j1 - 1 <= i1 - 1 <= j1 or key[1:] != self._path_key(values, tr, i0, step)[1:] \
+                or key[0] is not (values.base if values.base is not None else values) \
+                or path.elementCount() != j1 - i0:
+            return None, 0
+        y = values[j1 - 1:i1]
+        if not np.isfinite(y).all():
+            return None, 0
+        px = (self.series.t[j1 - 1:i1] * tr.m11() + tr.dx()).tolist()
+        py = (y * tr.m22() + tr.dy()).tolist()
+        path.setElementPositionAt(j1 - 1 - i0, px[0], py[0])  # the live candle (its value may have changed)
+        if len(px) > 1:
+            path.lineTo(px[1], py[1])  # a new candle
+        self._path = (key, path, i1, True)
+        return path, i1 - i0
 
 
 class HistogramItem(pg.GraphicsObject):

@@ -111,3 +111,33 @@ def test_a_long_history_computes_the_indicators_on_screen_first_and_the_rest_aft
     np.testing.assert_allclose(cache.get("rsi", "value"), rsi, rtol=1e-9)
     np.testing.assert_allclose(cache.get("bb", "lower"), lower, rtol=1e-9)
     assert np.isnan(cache.get("ema", "value")[:49]).all() and np.isfinite(cache.get("ema", "value")[49:]).all()
+
+
+def _elements(path) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
+    return [(path.elementAt(i).x, path.elementAt(i).y) for i in range(path.elementCount())]
+
+
+def test_a_live_candle_moves_the_last_point_of_each_overlay_line_instead_of_rebuilding_it(chart, qtbot):
+    chart.set_overlay_visible("bb", True)
+    chart.grab()
+    curves = [curve for kind in ("sma", "ema", "bb") for curve in chart.studies.curves[kind]]
+    built = [curve.rebuilt for curve in curves]
+    t_ms = int(round(chart.series.t[-1] * 1000))
+    o, h, lo, c, v = _live_inside_range(chart)
+    ranges = chart.price_plot.vb.viewRange()
+    assert chart.update_bar(t_ms, o, h, lo, c, v)
+    chart.grab()
+    assert chart.price_plot.vb.viewRange() == ranges
+    assert [curve.rebuilt for curve in curves] == built  # moved in place
+    kept = [_elements(curve._path[1]) for curve in curves]
+    for curve in curves:  # the same lines as paths built from scratch
+        curve._path = None
+    chart.grab()
+    assert [curve.rebuilt for curve in curves] == [b + 1 for b in built]
+    fresh = [_elements(curve._path[1]) for curve in curves]
+    for a, b in zip(kept, fresh):
+        np.testing.assert_allclose(np.array(a), np.array(b), rtol=0, atol=1e-9)
+    # the view moved: built again
+    chart.price_plot.vb.setXRange(*[x - 300 for x in ranges[0]], padding=0)
+    chart.grab()
+    assert all(curve.rebuilt == b + 2 for curve, b in zip(curves, built))
