@@ -9,6 +9,7 @@ Per round, interleaved so that load on the machine hits every path alike:
   API (the floor for any WS path);
 - the session with the WS API on (the default): place LIMIT (journal write + order.place + ack merged), cancel it,
   place MARKET (filled), and the time from sending the LIMIT order to its NEW report on the user stream;
+- the adapter alone (``venue.submit``/``cancel_order`` over the WS API: no risk checks, journal or merge);
 - the session with the WS API off (``ws_api_trading=False``): place and cancel over REST (``requests``).
 Prints p50/p99 in milliseconds, the ratios of the p50s to the raw requests, and the load average.
 """
@@ -170,7 +171,7 @@ async def run(orders: int, journal_file: bool, in_process: bool) -> None:
         price = inst.snap_price(quote.bid * Decimal("0.9"), "down")
         m: dict[str, list[float]] = {k: [] for k in (
             "http_place", "http_cancel", "ws_place", "ws_cancel", "place", "cancel", "market", "stream",
-            "rest_place", "rest_cancel")}
+            "rest_place", "rest_cancel", "venue_place", "venue_cancel")}
         acked: dict[str, float] = {}
 
         def on_update(ev: terminal.OrderUpdated) -> None:
@@ -223,6 +224,16 @@ async def run(orders: int, journal_file: bool, in_process: bool) -> None:
                 m["stream"].append((acked[req.client_order_id] - t0) * 1000)
 
             await settle()
+            req = limit()  # the adapter alone (no risk checks, journal or merge): where the session's time goes
+            t0 = time.perf_counter()
+            await ws_session.venue.submit(req)
+            t1 = time.perf_counter()
+            await ws_session.venue.cancel_order("BTCUSDT", req.client_order_id)
+            t2 = time.perf_counter()
+            m["venue_place"].append((t1 - t0) * 1000)
+            m["venue_cancel"].append((t2 - t1) * 1000)
+
+            await settle()
             req = limit()
             t0 = time.perf_counter()
             order = await rest_session.place_order(req)
@@ -242,6 +253,8 @@ async def run(orders: int, journal_file: bool, in_process: bool) -> None:
         print(line("session cancel (WS API)", m["cancel"]))
         print(line("session place MARKET (WS API)", m["market"]))
         print(line("session send -> user-stream NEW", m["stream"]))
+        print(line("adapter alone place LIMIT (WS API)", m["venue_place"]))
+        print(line("adapter alone cancel (WS API)", m["venue_cancel"]))
         print(line("session place LIMIT (REST)", m["rest_place"]))
         print(line("session cancel (REST)", m["rest_cancel"]))
         print("ratios of p50 (target: session within 1.5x of raw http.client):")
@@ -249,6 +262,8 @@ async def run(orders: int, journal_file: bool, in_process: bool) -> None:
         print(ratio("session cancel (WS API)", m["cancel"], m["http_cancel"], "raw http.client"))
         print(ratio("session place (WS API)", m["place"], m["ws_place"], "raw websocket"))
         print(ratio("session cancel (WS API)", m["cancel"], m["ws_cancel"], "raw websocket"))
+        print(ratio("adapter alone place (WS API)", m["venue_place"], m["http_place"], "raw http.client"))
+        print(ratio("adapter alone cancel (WS API)", m["venue_cancel"], m["http_cancel"], "raw http.client"))
         print(ratio("session place (REST)", m["rest_place"], m["http_place"], "raw http.client"))
         print(ratio("session cancel (REST)", m["rest_cancel"], m["http_cancel"], "raw http.client"))
         h = ws_session.health()["market"].extra

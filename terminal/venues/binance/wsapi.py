@@ -157,7 +157,12 @@ class WsApiTrading(WebSocketConnection):
             await transport.send(json.dumps({"id": req_id, "method": method, "params": signed},
                                             separators=(",", ":")))
             self.requests_sent += 1
-            msg = await asyncio.wait_for(fut, self.timeout_s)
+            # a timer that fails the future, rather than wait_for's extra task hops on the answer's way back
+            timer = fut.get_loop().call_later(self.timeout_s, _expire, fut)
+            try:
+                msg = await fut
+            finally:
+                timer.cancel()
         except asyncio.CancelledError:
             self._pending.pop(req_id, None)
             raise
@@ -223,6 +228,11 @@ def _retry_after_s(data: Any, now_ms: int, default: float) -> float:
             base = server if isinstance(server, int) and not isinstance(server, bool) else now_ms
             return max(0.0, (at - base) / 1000)
     return default
+
+
+def _expire(fut: "asyncio.Future[dict[str, Any]]") -> None:
+    if not fut.done():
+        fut.set_exception(asyncio.TimeoutError())
 
 
 def _ignore(event: object) -> None:

@@ -178,6 +178,29 @@ async def test_order_whose_ws_answer_never_comes_may_have_landed_and_the_oms_end
     assert len(venue_orders) == 1
 
 
+async def test_order_unanswered_within_the_timeout_may_have_landed_and_a_read_is_a_temporary_error(
+        ws_venue: BinanceVenue, fresh_sandbox: object) -> None:
+    trading = ws_venue.trading
+    assert trading is not None
+    trading.timeout_s = 0.5
+    req = await _limit(ws_venue)
+    holds = [fresh_sandbox.faults.hold_next_response(1, method="POST", path="/api/v3/order"),  # type: ignore
+             fresh_sandbox.faults.hold_next_response(1, method="GET", path="/api/v3/order")]  # type: ignore
+    try:
+        with pytest.raises(MayHaveLanded) as exc:
+            await trading.submit(req)
+        assert 0 < exc.value.settle_ms <= ws_venue.settle_ms()
+        with pytest.raises(TemporaryError) as read:
+            await trading.query_order("BTCUSDT", req.client_order_id)
+        assert not isinstance(read.value, MayHaveLanded)
+    finally:
+        for hold in holds:
+            hold.release()
+    trading.timeout_s = 10
+    assert (await trading.query_order("BTCUSDT", req.client_order_id)).status is OrderStatus.NEW  # it did land
+    assert trading.connected  # a late answer is dropped; the connection serves on
+
+
 async def test_orders_go_over_rest_while_the_ws_api_is_down_and_nothing_is_duplicated(
         ws_venue: BinanceVenue, fresh_sandbox: object) -> None:
     server = fresh_sandbox
