@@ -103,11 +103,13 @@ def install_excepthook(window: Any) -> None:
 def _spawn_sandbox(args: argparse.Namespace, prefs: Any, env: m.Environment) -> Any:
     """The embedded sandbox exchange (Binance's sandbox environment, no sandbox URL given) runs in a child process:
     its own GIL, so the window idles and stays responsive; its log is kept in the data dir as sandbox.log; it dies
-    with this process. Started before the window is built so that it boots meanwhile. None for other venues."""
+    with this process. Started before the window is built so that it boots meanwhile. None for other venues, and in
+    a frozen bundle (its executable is the app, not a Python that runs ``-c``): the sandbox then runs in-process."""
     from ..storage.settings import data_dir
     from ..venues import registry
 
-    if args.sandbox_url or prefs.sandbox_url or registry.resolve(env.value) != ("binance", "sandbox"):
+    if getattr(sys, "frozen", False) or args.sandbox_url or prefs.sandbox_url \
+            or registry.resolve(env.value) != ("binance", "sandbox"):
         return None
     base = args.data_dir if args.data_dir is not None else data_dir()
     return registry.spawn_sandbox_process(Path(base) / "sandbox.log")
