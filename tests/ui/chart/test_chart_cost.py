@@ -141,3 +141,28 @@ def test_a_live_candle_moves_the_last_point_of_each_overlay_line_instead_of_rebu
     chart.price_plot.vb.setXRange(*[x - 300 for x in ranges[0]], padding=0)
     chart.grab()
     assert all(curve.rebuilt == b + 2 for curve, b in zip(curves, built))
+
+
+@pytest.mark.parametrize("zoom", [200, 20_000])  # bars, and one bar per pixel column
+def test_translucent_volume_bars_drawn_through_a_layer_look_the_same_as_stroked_at_their_alpha(qtbot, monkeypatch,
+                                                                                              zoom):
+    from terminal.ui.chart.volume import VolumeItem
+    from terminal.ui.chart.widget import ChartWidget
+
+    w = ChartWidget()
+    qtbot.addWidget(w)
+    w.resize(900, 560)
+    w.set_symbol("BTCUSDT", 2)
+    w.set_bars(*random_walk(30_000, seed=5))
+    w.set_follow_latest(False)
+    t = w.series.t
+    w.price_plot.vb.setXRange(float(t[-zoom]), float(t[-1]), padding=0)
+    layered = w.view.grab().toImage()
+    monkeypatch.setattr(VolumeItem, "LAYERED", False)
+    w.volume.update()
+    stroked = w.view.grab().toImage()
+    assert layered.size() == stroked.size()
+    a = np.frombuffer(layered.constBits(), np.uint8, layered.sizeInBytes()).astype(int)
+    b = np.frombuffer(stroked.constBits(), np.uint8, stroked.sizeInBytes()).astype(int)
+    assert np.abs(a - b).max() <= 2  # the same pixels, up to the blend's rounding
+    assert w.volume.last_paint.primitives > 50
