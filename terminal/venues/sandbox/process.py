@@ -80,8 +80,9 @@ class SandboxProcess:
     def start(self) -> None:
         """Spawn (if not yet) and block until the child listens; SandboxStartError if it does not."""
         self.spawn()
-        assert self.proc is not None and self.proc.stdout is not None and self._log is not None
-        stdout = self.proc.stdout
+        proc, log = self.proc, self._log
+        assert proc is not None and proc.stdout is not None and log is not None
+        stdout = proc.stdout
         deadline = time.monotonic() + self.start_timeout_s
         with selectors.DefaultSelector() as sel:
             sel.register(stdout, selectors.EVENT_READ)
@@ -91,25 +92,31 @@ class SandboxProcess:
                     self.stop()
                     raise SandboxStartError(f"the sandbox did not listen within {self.start_timeout_s:g} s"
                                             f"{self._tail()}")
-                line = stdout.readline()
+                try:
+                    line = stdout.readline()
+                except (OSError, ValueError):  # stop() closed the pipe meanwhile (the app closing)
+                    line = b""
                 if not line:
                     self.stop()
-                    raise SandboxStartError(f"the sandbox exited (status {self.proc.poll()}){self._tail()}")
-                self._log.write(line)
+                    raise SandboxStartError(f"the sandbox exited (status {proc.poll()}){self._tail()}")
+                log.write(line)
                 text = line.decode(errors="replace").strip()
                 if text.startswith("REST:"):
                     self.url = text.split()[1].rsplit("/api/", 1)[0]
                     self.ws_url = "ws" + self.url[len("http"):]
-        self._log.flush()
+        log.flush()
         # the rest of its output (a line at exit) goes to the log without blocking the child on a full pipe
-        self._copier = threading.Thread(target=self._copy, args=(stdout, self._log), name="sandbox-log", daemon=True)
+        self._copier = threading.Thread(target=self._copy, args=(stdout, log), name="sandbox-log", daemon=True)
         self._copier.start()
 
     @staticmethod
     def _copy(source: IO[bytes], sink: IO[bytes]) -> None:
-        for line in source:
-            sink.write(line)
-            sink.flush()
+        try:
+            for line in source:
+                sink.write(line)
+                sink.flush()
+        except (OSError, ValueError):  # the pipe or the log closed by stop()
+            pass
 
     def stop(self) -> None:
         """End the child (SIGTERM, then SIGKILL after ``grace_s``) and close the log. Safe to call twice."""

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 import terminal
-from terminal.venues.sandbox.process import SandboxProcess
+from terminal.venues.sandbox.process import SandboxProcess, SandboxStartError
 
 from tests.children import python_code
 
@@ -86,3 +86,11 @@ async def test_session_on_a_sandbox_process_trades_and_ends_it_on_close(tmp_path
         await session.close()
     assert gone(pid)
     assert "sandbox stopped" in log.read_text()
+
+
+def test_sandbox_process_that_cannot_listen_raises_with_the_end_of_its_log(tmp_path: Path) -> None:
+    child = SandboxProcess(tmp_path / "sandbox.log", host="192.0.2.1")  # not an address of this machine
+    with pytest.raises(SandboxStartError) as info:
+        child.start()
+    assert "the sandbox exited (status 2)" in str(info.value) and "192.0.2.1" in str(info.value)
+    assert child.pid is None  # stopped
