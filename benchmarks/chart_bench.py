@@ -5,7 +5,8 @@ Run: QT_QPA_PLATFORM=offscreen python benchmarks/chart_bench.py [--candles N] [-
 The reference is a plain ``pg.PlotWidget`` of the same size holding only a culled ``CandleItem`` over the same
 series (what any chart must at least pay). Each scenario is timed on both, in alternating repeats, and the medians
 and their ratio are printed with the load average (the box is shared: only ratios from one run mean anything).
-A frame = the update + ``grab()`` (a full render, offscreen). Scenarios: the full view, a zoomed view (~200
+A frame = the update + ``grab()`` of the whole widget (a full render, offscreen; the chart's includes its
+toolbar and legend). In the live scenario both follow the latest candle (the view moves at each new one). Scenarios: the full view, a zoomed view (~200
 candles), panning across the history, zoomed-out panning (~100k in view), a live candle update, and
 ``set_bars`` + the first frame. Targets (issue 16): live within 1.5x, full/zoom/pan within 1.3x, set_bars + first
 frame under 0.15 s at 1M candles.
@@ -87,6 +88,7 @@ def reference_subject(data: tuple[np.ndarray, ...]) -> tuple[Subject, float]:
     w.resize(WIDTH, HEIGHT)
     item = CandleItem(series)
     w.addItem(item)
+    vb = w.plotItem.vb
     w.plotItem.vb.setAutoVisible(y=True)
     w.plotItem.vb.enableAutoRange(x=False, y=True)
     w.grab()
@@ -99,8 +101,11 @@ def reference_subject(data: tuple[np.ndarray, ...]) -> tuple[Subject, float]:
     first_ms = (time.perf_counter() - t0) * 1000
 
     def update(t_ms: int, o: float, h: float, l: float, c: float, v: float) -> None:  # noqa: E741
-        series.upsert(t_ms / 1000.0, o, h, l, c, v)
+        appended = series.upsert(t_ms / 1000.0, o, h, l, c, v)
         item.data_changed()
+        if appended:  # follow the latest candle, as the chart does
+            x0, x1 = vb.viewRange()[0]
+            vb.setXRange(x0 + series.interval, x1 + series.interval, padding=0)
     return Subject("reference", w, w.plotItem.vb, series, update), first_ms
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction, QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from terminal.ui.chart.axis import PriceAxis, TimeAxis, VolumeAxis, format_price
@@ -406,7 +406,10 @@ class ChartWidget(QWidget):
         p = self._palette = palette(name)
         self.view.setBackground(p.background)
         self.toolbar.apply_palette(p)
-        self.setStyleSheet(f"ChartWidget {{ background: {p.background}; }}")
+        # the background painted in paintEvent: a style sheet here sent every child's painting through Qt's
+        # style-sheet style (~0.4 ms of each 1600x900 frame)
+        self._background = QColor(p.background)
+        self.update()
         for plot in (self.price_plot, self.volume_plot):
             for side in ("right", "bottom"):
                 axis = plot.getAxis(side)
@@ -428,6 +431,11 @@ class ChartWidget(QWidget):
         self._show_readout(self.crosshair.index)
 
     # ---- internals ---------------------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), self._background)
+        painter.end()
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.view.viewport():
             if event.type() == QEvent.Type.Leave:

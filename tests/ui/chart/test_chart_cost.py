@@ -166,3 +166,41 @@ def test_translucent_volume_bars_drawn_through_a_layer_look_the_same_as_stroked_
     b = np.frombuffer(stroked.constBits(), np.uint8, stroked.sizeInBytes()).astype(int)
     assert np.abs(a - b).max() <= 2  # the same pixels, up to the blend's rounding
     assert w.volume.last_paint.primitives > 50
+
+
+def test_the_chart_paints_its_own_background_without_a_style_sheet(chart):
+    # a style sheet on the chart sent the painting of every child through Qt's style-sheet style
+    assert chart.styleSheet() == ""
+    chart.toolbar.hide()
+    chart.view.hide()
+    image = chart.grab().toImage()
+    assert image.pixelColor(5, 5).name() == chart._palette.background
+    chart.set_theme("light")
+    assert chart.grab().toImage().pixelColor(5, 5).name() == chart._palette.background
+
+
+def test_the_grid_draws_one_pixel_lines_not_stroked_paths(chart, monkeypatch):
+    from PySide6.QtGui import QPainter
+
+    strokes: list[str] = []
+    drawn: list[int] = []
+    draw_path, draw_lines = QPainter.drawPath, QPainter.drawLines
+
+    def counting_path(self, *args):  # type: ignore[no-untyped-def]
+        strokes.append("path")
+        return draw_path(self, *args)
+
+    def counting_lines(self, lines):  # type: ignore[no-untyped-def]
+        drawn.append(len(lines))
+        return draw_lines(self, lines)
+
+    monkeypatch.setattr(QPainter, "drawPath", counting_path)
+    monkeypatch.setattr(QPainter, "drawLines", counting_lines)
+    image = chart.view.grab().toImage()
+    for grid in chart.grids:
+        strokes.clear()
+        drawn.clear()
+        painter = QPainter(image)
+        grid.paint(painter)
+        painter.end()
+        assert strokes == [] and len(drawn) == 1 and drawn[0] >= 4  # every tick line in one call
