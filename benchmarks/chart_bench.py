@@ -6,10 +6,12 @@ The reference is a plain ``pg.PlotWidget`` of the same size holding only a culle
 series (what any chart must at least pay). Each scenario is timed on both, in alternating repeats, and the medians
 and their ratio are printed with the load average (the box is shared: only ratios from one run mean anything).
 A frame = the update + ``grab()`` of the whole widget (a full render, offscreen; the chart's includes its
-toolbar and legend). In the live scenario both follow the latest candle (the view moves at each new one). Scenarios: the full view, a zoomed view (~200
-candles), panning across the history, zoomed-out panning (~100k in view), a live candle update, and
-``set_bars`` + the first frame. Targets (issue 16): live within 1.5x, full/zoom/pan within 1.3x, set_bars + first
-frame under 0.15 s at 1M candles.
+toolbar, legend, volume pane, grid, axes and the indicators on by default plus Bollinger bands). In the live
+scenario both follow the latest candle (the view moves at each new one). Scenarios: the full view, a zoomed view
+(~200 candles), panning across the history, zoomed-out panning (~100k in view), a live candle update, and
+``set_bars`` + the first frame (wall time, fresh widgets each repeat). Targets (issue 16): live within 1.5x,
+full/zoom/pan within 1.3x, set_bars + first frame under 0.15 s at 1M candles. Figures are CPU ms of this process
+(steadier than wall time on a shared machine).
 """
 from __future__ import annotations
 
