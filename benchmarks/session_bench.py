@@ -75,6 +75,16 @@ class Sandbox:
         assert self.proc.stdout is not None
         self.url, self.ws_url, self.key, self.secret = self.proc.stdout.readline().split()
 
+    def new_account(self) -> tuple[str, str]:
+        """A funded account of its own (``POST /sandbox/accounts``); returns (api key, secret)."""
+        parts = urlsplit(self.url)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
+        conn.request("POST", "/sandbox/accounts", json.dumps({"balances": {"BTC": "100", "USDT": "10000000"}}),
+                     {"Content-Type": "application/json"})
+        answer = json.loads(conn.getresponse().read())
+        conn.close()
+        return answer["apiKey"], answer["secret"]
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
@@ -144,6 +154,22 @@ class RawWs:
         return answer["result"]
 
 
+async def raw_user_stream(url: str, key: str, secret: str) -> Any:
+    """A websocket subscribed to the raw account's reports and read to the end: the sandbox sends the raw paths'
+    orders the same reports it sends the sessions', so its work per request is alike on every path."""
+    ws = await websockets.connect(url, compression=None, ping_interval=None)
+    params: dict[str, Any] = {"apiKey": key, "timestamp": int(time.time() * 1000)}
+    payload = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    params["signature"] = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+    await ws.send(json.dumps({"id": 1, "method": "userDataStream.subscribe.signature", "params": params}))
+    assert json.loads(await ws.recv()).get("status") == 200
+
+    async def drain() -> None:
+        async for _ in ws:
+            pass
+    return ws, asyncio.get_running_loop().create_task(drain())
+
+
 def limit_params(price: Decimal) -> dict[str, str]:
     return {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001",
             "price": format(price, "f"), "newClientOrderId": "raw-" + uuid.uuid4().hex[:20],
@@ -153,15 +179,18 @@ def limit_params(price: Decimal) -> dict[str, str]:
 async def run(orders: int, journal_file: bool, in_process: bool) -> None:
     server = await asyncio.get_running_loop().run_in_executor(None, Sandbox, in_process)
     tmp = tempfile.TemporaryDirectory()
-    # one account for every path: the sandbox sends the same order reports (to both sessions' user streams) whichever
-    # path placed the order, so its work per request is the same; the sessions handle them between measured phases
-    key, secret = server.key, server.secret
+    # an account per path, as separate users would be: a session adopts every order its account's user stream
+    # reports, so with one shared account the session's order book would also grow by the raw paths' orders
+    key, secret = server.new_account()
+    rest_key, rest_secret = server.new_account()
     ws_session = await terminal.connect("sandbox", sandbox_url=server.url,
                                         data_dir=tmp.name if journal_file else None)
-    rest_session = await terminal.connect("sandbox", sandbox_url=server.url, ws_api_trading=False)
+    rest_session = await terminal.connect("sandbox", sandbox_url=server.url, api_key=rest_key,
+                                          api_secret=rest_secret, ws_api_trading=False)
     raw_http = RawHttp(server.url, key, secret)
     raw_ws_conn = await websockets.connect(server.ws_url + "/ws-api/v3", compression=None, ping_interval=None)
     raw_ws = RawWs(raw_ws_conn, key, secret)
+    raw_events, raw_events_task = await raw_user_stream(server.ws_url + "/ws-api/v3", key, secret)
     try:
         trading = getattr(ws_session.venue, "trading", None)
         assert trading is not None and trading.connected, "the WS API is not up"
@@ -272,6 +301,8 @@ async def run(orders: int, journal_file: bool, in_process: bool) -> None:
     finally:
         raw_http.close()
         await raw_ws_conn.close()
+        await raw_events.close()
+        await raw_events_task
         await ws_session.close()
         await rest_session.close()
         await asyncio.get_running_loop().run_in_executor(None, server.stop)

@@ -85,11 +85,12 @@ class BinanceVenue:
             await self.market.wait_connected(connect_timeout_s)
         except asyncio.TimeoutError:
             log.warning("market stream not connected after %.0fs; it keeps retrying", connect_timeout_s)
-        if self.trading is not None:
+        if self.trading is not None:  # dialled with the market stream: normally up by now; REST serves meanwhile
+            wait_s = min(connect_timeout_s, 1.0)  # a venue without the WS API (or a proxy refusing it) costs 1 s
             try:
-                await self.trading.wait_connected(connect_timeout_s)
+                await self.trading.wait_connected(wait_s)
             except (asyncio.TimeoutError, ConnectionError):
-                log.warning("WS API not connected after %.0fs; orders go over REST meanwhile", connect_timeout_s)
+                log.warning("WS API not connected after %.1fs; orders go over REST until it is", wait_s)
 
     async def start_user_stream(self, on_connect: ConnectListener | None = None) -> None:
         """Subscribe to account events (OrderUpdated, Fill, BalancesUpdated). ``on_connect(is_reconnect)`` runs after

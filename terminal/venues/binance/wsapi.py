@@ -199,6 +199,9 @@ class WsApiTrading(WebSocketConnection):
                 continue
             if kind == "REQUEST_WEIGHT" and interval == "MINUTE" and num == 1:
                 weight = count
+                limit = entry.get("limit")
+                if isinstance(limit, int) and limit > 0:
+                    self.rest.weight_limit_1m = limit
             elif kind == "ORDERS" and interval == "SECOND" and num == 10:
                 orders = count
         self.rest.record_usage(weight, orders)

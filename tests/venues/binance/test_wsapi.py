@@ -137,12 +137,14 @@ async def test_ws_api_clock_off_resyncs_and_sends_once_more(ws_venue: BinanceVen
     assert placed.status is OrderStatus.NEW and abs(ws_venue.rest.time_offset_ms) < 5_000
 
 
-async def test_ws_api_rate_limits_feed_the_weight_the_health_reports(ws_venue: BinanceVenue) -> None:
+async def test_ws_api_rate_limits_feed_the_weight_the_health_reports(ws_venue: BinanceVenue,
+                                                                    fresh_sandbox: object) -> None:
     assert ws_venue.trading is not None
     ws_venue.rest.used_weight = 0
     with pytest.raises(UnknownOrder):
         await ws_venue.trading.query_order("BTCUSDT", "nope")  # order.status: weight 4
     assert ws_venue.rest.used_weight >= 4
+    assert ws_venue.rest.weight_limit_1m == fresh_sandbox.venue.limiter.limits.weight_per_minute  # type: ignore
     assert ws_venue.health()["market"].extra["rate_used"] == ws_venue.rest.used_weight
 
 
