@@ -27,6 +27,8 @@ from collections import deque
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
+from websockets.protocol import State
+
 from ...model import Fill, Order, OrderRequest
 from ...model.numbers import fmt_wire
 from ..ports import MayHaveLanded, TemporaryError
@@ -135,7 +137,8 @@ class WsApiTrading(WebSocketConnection):
 
     async def _request(self, method: str, http_method: str, path: str, params: Mapping[str, Any]) -> Any:
         transport = self._transport
-        if not self.connected or transport is None:
+        ws = getattr(transport, "ws", None)  # a close already read (the base notices when the reader ends): not sent
+        if not self.connected or transport is None or (ws is not None and ws.state is not State.OPEN):
             raise NotSent(f"{method}: the WS API connection is down")
         rest = self.rest
         signed: dict[str, Any] = {k: (fmt_wire(v) if isinstance(v, Decimal) else v)
