@@ -67,6 +67,8 @@ class OrderManager:
         self.backoff_s = backoff_s
         self.landing_margin_ms = landing_margin_ms
         self._orders: dict[str, Order] = {o.client_order_id: o for o in journal.open_orders()}
+        #: the open ones among them (every place asks for them: the risk checks' working orders)
+        self._open: dict[str, Order] = {cid: o for cid, o in self._orders.items() if o.is_open}
         self._by_venue_id: dict[tuple[str, int], str] = {}
         self._balances: dict[str, Balance] = {}
         self._inflight: set[str] = set()
@@ -84,8 +86,16 @@ class OrderManager:
         return self._orders.get(client_order_id) or self.journal.order(client_order_id)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return sorted((o for o in self._orders.values() if o.is_open and (symbol is None or o.symbol == symbol)),
+        return sorted((o for o in self._open.values() if symbol is None or o.symbol == symbol),
                       key=lambda o: (o.ts_created, o.client_order_id))
+
+    def _put(self, order: Order) -> None:
+        cid = order.client_order_id
+        self._orders[cid] = order
+        if order.is_open:
+            self._open[cid] = order
+        else:
+            self._open.pop(cid, None)
 
     def balances(self) -> dict[str, Balance]:
         return dict(self._balances)
@@ -95,7 +105,7 @@ class OrderManager:
             self._by_venue_id[(order.symbol, order.venue_order_id)] = order.client_order_id
 
     def _store(self, order: Order) -> Order:
-        self._orders[order.client_order_id] = order
+        self._put(order)
         self._index(order)
         self.journal.record_order(order)
         self.bus.publish(OrderUpdated(order, ts_event=order.ts_updated, ts_recv=self.execution.now_ms()))
@@ -113,7 +123,7 @@ class OrderManager:
             return self._store(report)
         merged = merge(local, report)
         if merged is local:
-            self._orders[cid] = local
+            self._put(local)
             return local
         return self._store(merged)
 
