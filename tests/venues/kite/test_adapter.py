@@ -1,6 +1,8 @@
 """The Kite adapter against the Kite-compatible paper server (terminal/servers/kite) on 127.0.0.1."""
 from __future__ import annotations
 
+import asyncio
+
 from decimal import Decimal
 
 import pytest
@@ -163,6 +165,12 @@ async def test_expired_token_is_session_expired_and_the_ticker_does_not_loop(kit
     with pytest.raises(SessionExpired):
         await kite.balances()
     await kite.stream.reconnect("test: token expired")
+    # the close is under way when reconnect() returns: wait until the link has left CONNECTED (else wait_connected
+    # answers at once for the old connection: seen on a clean-clone CI run)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while kite.stream.state.value == "connected" and loop.time() < deadline:
+        await asyncio.sleep(0.01)
     with pytest.raises(SessionExpired):
         await kite.stream.wait_connected(20)
     # the loop has ended on the refusal (state FAILED, its task done): no reconnect loop
