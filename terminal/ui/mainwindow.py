@@ -531,16 +531,14 @@ class MainWindow(QMainWindow):
 
 
 def _scrolling(widget: QWidget) -> QWidget:
-    """``widget`` in a frameless, resizable scroll area (its dock may be shorter than its minimum height)."""
-    from PySide6.QtWidgets import QFrame, QScrollArea
+    """``widget`` in the automation docks' scroll area, scrolling only vertically: as wide as the widget needs (plus
+    the scroll bar) and as tall as it is when built (the ticket with its exits folded), so what it grows by later
+    scrolls instead of growing the window."""
+    from PySide6.QtWidgets import QScrollArea
 
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
+    from .automation import scroll_area
+    area: QScrollArea = scroll_area(widget)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setWidget(widget)
-    # as wide as the widget needs (it scrolls only vertically), plus room for the scroll bar; as tall as it is when
-    # built (the ticket with its exits folded): what it grows by later scrolls instead of growing the window
     area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
     area.setMinimumHeight(widget.minimumSizeHint().height())
     return area

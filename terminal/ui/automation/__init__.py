@@ -130,7 +130,7 @@ def install_automation_docks(window: Any, session_provider: Callable[[], Any] | 
     area = Qt.DockWidgetArea.BottomDockWidgetArea
     docks = getattr(window, "docks", {})
     anchor = docks.get("blotters")
-    areas = {name: _scrolling(None) for name in ("strategies", "backtest")}
+    areas = {name: scroll_area(None) for name in ("strategies", "backtest")}
     automation = AutomationDocks(window, session_provider, areas)
     for name, title in (("strategies", "Strategies"), ("backtest", "Backtest")):
         dock = window.add_dock(name, areas[name], area, title)
@@ -143,7 +143,7 @@ def install_automation_docks(window: Any, session_provider: Callable[[], Any] | 
     return automation
 
 
-def _scrolling(widget: Any) -> Any:
+def scroll_area(widget: Any) -> Any:
     """The dock's content in a scroll area: the dock may be narrower than the content's minimum width (the
     window keeps its size; a scroll bar appears instead)."""
     from PySide6.QtWidgets import QFrame, QScrollArea
@@ -156,4 +156,4 @@ def _scrolling(widget: Any) -> Any:
     return area
 
 
-__all__ = ["install_automation_docks", "AutomationDocks"]
+__all__ = ["install_automation_docks", "AutomationDocks", "scroll_area"]
