@@ -135,6 +135,10 @@ class Cluster:
         if hit is not None and hit[0] is obj:
             return hit[1]
         future = self.client.scatter(obj, broadcast=broadcast, hash=False)
+        if broadcast:
+            # scatter's broadcast goes to the workers this client knew of at that moment; a worker it learnt of
+            # late got no copy (seen on a clean-clone CI run): replicate to every worker the scheduler has now
+            self.client.replicate(future)
         self._shared[id(obj)] = (obj, future)
         return future
 
