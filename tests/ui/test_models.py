@@ -210,3 +210,24 @@ def test_health_model_from_session_health(qtmodeltester):
 def test_format_signed(value, expected):
     from terminal.ui import format as f
     assert f.signed(value) == expected
+
+
+def test_watchlist_quotes_mark_only_bid_and_ask_and_reach_rows_not_yet_shown(qtbot):
+    mdl = WatchlistModel()
+    mdl.add("BTCUSDT", BTC)
+    mdl.flush()
+    mdl.add("ETHUSDT", None)  # waiting for the next flush
+    mdl.on_quotes([m.QuoteTick("BTCUSDT", D("100.1"), D("1"), D("100.2"), D("2")),
+                   m.QuoteTick("ETHUSDT", D("5.5"), D("1"), D("5.6"), D("2")),
+                   m.QuoteTick("XRPUSDT", D("1"), D("1"), D("2"), D("2"))])  # not on the list: ignored
+    assert mdl.store.dirty == {"BTCUSDT": (3, 4)}
+    assert mdl.data(mdl.index(0, 3)) == "100.10"  # the shown row's text is not a stale cache
+    with qtbot.waitSignal(mdl.dataChanged) as sig:
+        mdl.flush()
+    assert (sig.args[0].row(), sig.args[0].column(), sig.args[1].column()) == (0, 3, 4)
+    assert mdl.rowCount() == 2
+    assert (mdl.lookup("ETHUSDT").bid, mdl.lookup("ETHUSDT").ask) == (D("5.5"), D("5.6"))
+    mdl.on_trades([m.TradeTick("BTCUSDT", D("100.15"), D("1"), 1, m.Side.BUY)])
+    mdl.on_quotes([m.QuoteTick("BTCUSDT", D("100.11"), D("1"), D("100.2"), D("2"))])
+    assert mdl.store.dirty == {"BTCUSDT": (1, 4)}  # the trade's last and the quote's bid/ask, one range
+    assert "XRPUSDT" not in mdl.symbols()

@@ -94,8 +94,21 @@ class WatchlistModel(RowTableModel[WatchRow]):
             self._flashing.add(symbol)
 
     def on_quotes(self, quotes: list[m.QuoteTick]) -> None:
+        # the flood (a frame's latest quote of every symbol, thousands at a time): ``_mutate`` inlined; a quote
+        # never flashes (only a new last price does), it marks the bid/ask columns (3, 4) dirty
+        rows, dirty, texts, pending = self.store.rows, self.store.dirty, self._texts, self._pending_new
         for q in quotes:
-            self._mutate(q.symbol, WatchRow.apply_quote, q, 3, 4)
+            k = q.symbol
+            row = rows.get(k)
+            if row is None:
+                row = pending.get(k)
+                if row is not None:  # inserted whole at the next flush
+                    row.bid, row.ask = q.bid, q.ask
+                continue
+            row.bid, row.ask = q.bid, q.ask
+            old = dirty.get(k)
+            dirty[k] = (3, 4) if old is None else (min(old[0], 3), max(old[1], 4))
+            texts.pop(k, None)
 
     def on_tickers(self, tickers: list[m.Ticker24h]) -> None:
         for t in tickers:
