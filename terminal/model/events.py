@@ -100,6 +100,8 @@ class Fill:
     side: Side
     price: Decimal
     qty: Decimal
+    #: the cash value of the fill in the instrument's currency: price x qty x the contract multiplier
+    #: (``Instrument.notional``); an order's ``filled_quote`` leaves the multiplier out
     quote_qty: Decimal
     commission: Decimal
     commission_asset: str

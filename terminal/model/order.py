@@ -142,6 +142,8 @@ class Order:
     status: OrderStatus = OrderStatus.PENDING_NEW
     venue_order_id: int | None = None
     filled_qty: Decimal = ZERO
+    #: sum of price x qty over the fills, WITHOUT the contract multiplier (so ``avg_price`` is a price); the cash
+    #: value of the fills is ``Fill.quote_qty`` (price x qty x multiplier)
     filled_quote: Decimal = ZERO
     ts_created: int = 0
     ts_updated: int = 0

@@ -57,3 +57,17 @@ async def test_a_native_bracket_from_the_session_waits_on_its_entry_then_the_tak
     await _until(lambda: session.oms.order(legs["stop_loss"]).status is OrderStatus.CANCELED)
     assert not session.open_orders("AAPL")
     assert server.positions().get("AAPL", D(0)) == 0
+
+
+async def test_a_future_fill_is_worth_price_times_multiplier_while_the_order_keeps_its_average_price(session):
+    found = await session.search("ES")
+    es = next(i for i in found if i.asset_class is AssetClass.FUTURE)
+    fills = []
+    session.bus.subscribe(terminal.model.Fill, lambda f: fills.append(f) if f.symbol == es.symbol else None)
+    order = await session.place_order(OrderRequest(es.symbol, Side.BUY, OrderType.MARKET, D(1)))
+    await _until(lambda: (o := session.oms.order(order.client_order_id)) is not None
+                 and o.status is OrderStatus.FILLED and fills)
+    done, fill = session.oms.order(order.client_order_id), fills[0]
+    assert fill.quote_qty == fill.price * fill.qty * 50  # the cash value of one ES contract
+    assert done.avg_price == fill.price  # the order's quote is price x qty: its average is a price, not a value
+    assert done.filled_quote == fill.price * fill.qty
