@@ -14,15 +14,13 @@ the WebSocket keep-alive. The market moves every 100 ms (US stocks in US market 
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-from concurrent.futures import Future
 from typing import Any
 
 from aiohttp import web
 
 from terminal.clock import LiveClock
+from terminal.serving.runtime import Background, ThreadedServer
 
 from .faults import Faults
 from .market import Market
@@ -37,11 +35,14 @@ BUILTIN_TOKEN = "sandbox-finnhub-token"
 STEP_S = 0.1
 
 
-class PaperServer:
+class PaperServer(ThreadedServer):
+    name = "finnhub paper server"
+    thread_name = "finnhub-paper"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, always_open: bool = False, seed: int = 7,
                  per_window: int = 60, window_s: float = 60.0, per_second: int = 30, news_every_s: float = 60.0,
                  ping_s: float = 10.0, tokens: tuple[str, ...] = (BUILTIN_TOKEN,)) -> None:
-        self.host, self.port, self.seed = host, port, seed
+        super().__init__(host, port, seed)
         self.clock = LiveClock()
         self.faults = Faults()
         self.tokens = set(tokens)
@@ -59,10 +60,6 @@ class PaperServer:
                                lambda: self.url.removesuffix("/api/v1"), self.news.watch)
         self.market.trade_listeners.append(self.streams.on_trade)
         self.news.listeners.append(self.streams.on_news)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ the package interface
     @property
@@ -99,88 +96,20 @@ class PaperServer:
         app.router.add_get("/ws", self.streams.handle)
         return app
 
-    async def start_async(self) -> None:
-        self._loop = asyncio.get_running_loop()
+    async def _listen(self) -> None:
+        assert self._loop is not None
         self.faults.bind(self._loop, self.streams.drop_all)
         self.market.bootstrap()
-        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        self._tasks = [asyncio.create_task(self._steps()), asyncio.create_task(self._pings())]
-        log.info("finnhub paper server listening on %s", self.url)
+        await self._serve_app(self._app())
 
-    async def stop_async(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
-        self._tasks = []
+    def _background(self) -> list[Background]:
+        return [self._every(STEP_S, self._step), self._every(self.ping_s, self.streams.ping, max_lag_s=0)]
+
+    async def _close(self) -> None:
         for c in list(self.streams.clients):
             await c.ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
-    async def _steps(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_at = loop.time()
-        while True:
-            next_at = max(next_at + STEP_S, loop.time() - 1.0)
-            await asyncio.sleep(max(0.0, next_at - loop.time()))
-            try:
-                self.market.step()
-                self.streams.flush()
-                self.news.step()
-            except Exception:  # noqa: BLE001 - the market must keep going
-                log.exception("finnhub paper server step failed")
-
-    async def _pings(self) -> None:
-        while True:
-            await asyncio.sleep(self.ping_s)
-            self.streams.ping()
-
-    def start(self) -> None:
-        """A thread with its own loop; returns once listening (raises what start_async raised)."""
-        ready: Future[None] = Future()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start_async())
-            except BaseException as exc:  # noqa: BLE001 - handed to start()
-                ready.set_exception(exc)
-                loop.close()
-                return
-            ready.set_result(None)
-            try:
-                loop.run_forever()
-            finally:
-                loop.run_until_complete(self.stop_async())
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name=f"finnhub-paper-{self.seed}", daemon=True)
-        self._thread.start()
-        ready.result(timeout=60)
-
-    def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=15)
-        self._thread = None
-        self._loop = None
-
-    def __enter__(self) -> "PaperServer":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _step(self) -> None:
+        self.market.step()
+        self.streams.flush()
+        self.news.step()

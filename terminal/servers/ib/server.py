@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from concurrent.futures import Future
 from decimal import Decimal
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from terminal.clock import LiveClock
+from terminal.serving.runtime import Background, ThreadedServer
 
 from . import account, contracts_api, handshake, history, marketdata, orders_api  # noqa: F401 - register handlers
 from .connection import Connection
@@ -29,16 +28,16 @@ from .market import Market
 from .orders import OrderBook
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 STEP_S = 0.1
 
 
-class PaperServer:
+class PaperServer(ThreadedServer):
+    name = "IB paper server"
+    thread_name = "ib-paper"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, always_open: bool = False, seed: int = 7,
                  clock: LiveClock | None = None) -> None:
-        self.host = host
-        self.port = port
-        self.seed = seed
+        super().__init__(host, port, seed)
         #: wall time, or shifted by ``clock.offset_ms`` (tests and demos of market hours)
         self.clock = clock or LiveClock()
         self.market = Market(self.clock, seed=seed, always_open=always_open)
@@ -52,10 +51,7 @@ class PaperServer:
         self.pacing: list[int] = []
         self.account_stream_ms = 0
         self.orders.fill_listeners.append(lambda fill: account.on_fill(self, fill))
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._server: asyncio.base_events.Server | None = None
-        self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ what an adapter needs
     @property
@@ -166,40 +162,20 @@ class PaperServer:
         await conn.run()
 
     # ------------------------------------------------------------------ running
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn()`` on the server loop and return its result (directly when not started)."""
-        loop = self._loop
-        if loop is None:
-            return fn()
-        if threading.current_thread() is self._thread:
-            return fn()
-        fut: Future[T] = Future()
+    def _after_call(self) -> None:
+        self.flush()  # what a switch queued goes out at once
 
-        def run() -> None:
-            try:
-                fut.set_result(fn())
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                fut.set_exception(exc)
-            finally:
-                self.flush()
-        loop.call_soon_threadsafe(run)
-        return fut.result(timeout=30)
-
-    async def start_async(self) -> None:
-        self._loop = asyncio.get_running_loop()
+    async def _listen(self) -> None:
         self.market.bootstrap()
         self.orders.attach()
         self._server = await asyncio.start_server(self._serve, self.host, self.port)
         if self.port == 0:
             self.port = self._server.sockets[0].getsockname()[1]
-        self._tasks = [asyncio.create_task(self._steps())]
-        log.info("IB paper server listening on %s:%s", self.host, self.port)
 
-    async def stop_async(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+    def _background(self) -> list[Background]:
+        return [self._every(STEP_S, self.step)]
+
+    async def _close(self) -> None:
         if self._server is not None:
             self._server.close()
         for conn in list(self.connections):
@@ -207,21 +183,6 @@ class PaperServer:
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
-        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-
-    async def _steps(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_at = loop.time()
-        while True:
-            next_at = max(next_at + STEP_S, loop.time() - 1.0)
-            await asyncio.sleep(max(0.0, next_at - loop.time()))
-            try:
-                self.step()
-            except Exception:  # noqa: BLE001 - the market must keep going
-                log.exception("IB paper server step failed")
 
     def step(self) -> None:
         now = self.clock.now_ms()
@@ -238,50 +199,3 @@ class PaperServer:
         """Write what each connection has queued (one write per connection)."""
         for conn in self.connections:
             conn.flush()
-
-    def start(self) -> None:
-        """Start the server thread and its loop; return once listening."""
-        ready: Future[None] = Future()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start_async())
-            except BaseException as exc:  # noqa: BLE001
-                ready.set_exception(exc)
-                loop.close()
-                return
-            ready.set_result(None)
-            try:
-                loop.run_forever()
-            finally:
-                loop.run_until_complete(self.stop_async())
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name=f"ib-paper-{self.seed}", daemon=True)
-        self._thread.start()
-        try:
-            ready.result(timeout=60)
-        except BaseException:
-            self._thread.join(timeout=5)
-            self._thread = None
-            self._loop = None
-            raise
-
-    def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=15)
-        self._thread = None
-        self._loop = None
-
-    def __enter__(self) -> "PaperServer":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

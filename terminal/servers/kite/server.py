@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from concurrent.futures import Future
 from decimal import Decimal
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from terminal.clock import LiveClock
+from terminal.serving.runtime import Background, ThreadedServer
 
 from .auth import DEFAULT_API_KEY, DEFAULT_API_SECRET, Auth
 from .calculators import Calculators
@@ -40,18 +39,18 @@ from .stream import Stream
 from .trading import Trading
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 STEP_S = 0.1
 PUBLIC = {("POST", "/session/token"), ("DELETE", "/session/token")}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class PaperServer:
+class PaperServer(ThreadedServer):
+    name = "Kite paper server"
+    thread_name = "kite-paper"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, always_open: bool = False, seed: int = 7,
                  limits: Limits | None = None, history_days: int = 30) -> None:
-        self.host = host
-        self.port = port
-        self.seed = seed
+        super().__init__(host, port, seed)
         self.clock = LiveClock()
         self.market = Market(self.clock, seed=seed, always_open=always_open, history_days=history_days)
         self.auth = Auth(self.clock.now_ms)
@@ -70,10 +69,6 @@ class PaperServer:
         self.orders.listeners.append(self.stream.on_order)
         self.login = Login(self.auth)
         self.request_log: list[tuple[str, str]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ what an adapter needs
     @property
@@ -197,100 +192,16 @@ class PaperServer:
         return instruments_response(request, items, request.match_info.get("exchange"))
 
     # ------------------------------------------------------------------ running
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn()`` on the server loop and return its result (directly when not started)."""
-        loop = self._loop
-        if loop is None:
-            return fn()
-        fut: Future[T] = Future()
-
-        def run() -> None:
-            try:
-                fut.set_result(fn())
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                fut.set_exception(exc)
-        loop.call_soon_threadsafe(run)
-        return fut.result(timeout=30)
-
-    def call_async(self, coro: Any) -> Any:
-        loop = self._loop
-        if loop is None:
-            coro.close()
-            return None
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=30)
-
-    async def start_async(self) -> None:
-        self._loop = asyncio.get_running_loop()
+    async def _listen(self) -> None:
         self.market.bootstrap()
-        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = getattr(site, "_server", None)
-        if self.port == 0 and server is not None and server.sockets:
-            self.port = server.sockets[0].getsockname()[1]
-        self._tasks = [asyncio.create_task(self._steps())]
-        log.info("Kite paper server listening on %s", self.url)
+        await self._serve_app(self._app())
 
-    async def stop_async(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+    def _background(self) -> list[Background]:
+        return [self._every(STEP_S, self._step)]
+
+    async def _close(self) -> None:
         await self.stream.drop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
-    async def _steps(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_at = loop.time()
-        while True:
-            next_at = max(next_at + STEP_S, loop.time() - 1.0)
-            await asyncio.sleep(max(0.0, next_at - loop.time()))
-            try:
-                self.market.step(self.clock.now_ms())
-                await self.stream.publish()
-            except Exception:  # noqa: BLE001 - the market must keep going
-                log.exception("Kite paper server step failed")
-
-    def start(self) -> None:
-        """Start the server thread and its loop; return once listening."""
-        ready: Future[None] = Future()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start_async())
-            except BaseException as exc:  # noqa: BLE001
-                ready.set_exception(exc)
-                loop.close()
-                return
-            ready.set_result(None)
-            try:
-                loop.run_forever()
-            finally:
-                loop.run_until_complete(self.stop_async())
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name=f"kite-paper-{self.seed}", daemon=True)
-        self._thread.start()
-        ready.result(timeout=60)
-
-    def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=15)
-        self._thread = None
-        self._loop = None
-
-    def __enter__(self) -> "PaperServer":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    async def _step(self) -> None:
+        self.market.step(self.clock.now_ms())
+        await self.stream.publish()

@@ -18,17 +18,15 @@ reach them through ``call``.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-from concurrent.futures import Future
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Mapping
 
 from aiohttp import web
 
 from terminal.clock import LiveClock
+from terminal.serving.runtime import Background, ThreadedServer
 from terminal.sim.engine import Engine
 from terminal.sim.symbols import DEFAULT_SYMBOLS
 
@@ -50,20 +48,20 @@ from .venue import Venue
 from .wsapi import WsApi
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 STEP_MS = 100
 
 
-class SandboxServer:
+class SandboxServer(ThreadedServer):
+    name = "sandbox"
+    thread_name = "sandbox"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 7,
                  replay: Mapping[str, str] | None = None, *, limits: Limits | None = None,
                  maker_fee: Decimal = Decimal("0.001"), taker_fee: Decimal = Decimal("0.001"),
                  simulate: bool = True, rules: Mapping[str, SymbolRules] | None = None,
                  replay_history_fraction: float = 0.5, replay_feed: str | Path | None = None,
                  replay_feed_speed: float | None = 1.0) -> None:
-        self.host = host
-        self.port = port
-        self.seed = seed
+        super().__init__(host, port, seed)
         self.replay = dict(replay) if replay else None
         self.replay_history_fraction = replay_history_fraction  # the share of --replay bars served as history
         self.simulate = simulate and replay_feed is None  # a recorded feed replaces the simulated market
@@ -95,12 +93,9 @@ class SandboxServer:
         self.market_sockets = MarketSockets(
             self.hub, names, self.playback.on_subscribe if self.playback is not None else lambda conn, name: None)
         self.ws_api = WsApi(self.venue, self.users, self.hub, self.rest)
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.create_account(DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_BALANCES, account_id="default")
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[None]] = []
         self._bootstrapped = False
+        self._ticks = 0  # 100 ms steps taken (every tenth flushes the 1 s depth streams)
 
     def _make_market(self, specs: list[Any]) -> Any:
         try:
@@ -128,21 +123,21 @@ class SandboxServer:
             entry = self.accounts.add(api_key, secret, account_id)
             self.engine.add_account(entry.account_id, {a: Decimal(str(v)) for a, v in balances.items()})
             return entry.account_id
-        return self.call(make) if self._loop is not None else make()
+        return self.call(make)
 
     def silence_market_data(self, on: bool = True) -> None:
         """A fault: the market streams go quiet (sockets stay open and answer pings; no trade, quote, depth or kline
         is published) until called again with ``on=False``. Thread-safe."""
         def run() -> None:
             self.hub.silenced = on
-        self.call(run) if self._loop is not None else run()
+        self.call(run)
 
     def set_key_restrictions(self, api_key: str, **fields: Any) -> None:
         """What ``GET /sapi/v1/account/apiRestrictions`` says of ``api_key`` from now on (e.g. enableWithdrawals=True,
         ipRestrict=False). Thread-safe."""
         def run() -> None:
             self.accounts.set_restrictions(api_key, **fields)
-        self.call(run) if self._loop is not None else run()
+        self.call(run)
 
     def deposit(self, api_key: str, asset: str, amount: Any) -> None:
         """Faucet: credit (or debit, if negative) an account; emits balanceUpdate + outboundAccountPosition."""
@@ -151,31 +146,9 @@ class SandboxServer:
             delta = Decimal(str(amount))
             self.engine.deposit(entry.account_id, asset, delta)
             self.users.on_deposit(entry.account_id, asset, delta)
-        self.call(run) if self._loop is not None else run()
+        self.call(run)
 
     # -- running ---------------------------------------------------------------------------------------------------
-    def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` on the server loop thread and return its result."""
-        loop = self._loop
-        if loop is None:
-            return fn(*args)
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            return fn(*args)
-        fut: Future[T] = Future()
-
-        def run() -> None:
-            try:
-                fut.set_result(fn(*args))
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                fut.set_exception(exc)
-
-        loop.call_soon_threadsafe(run)
-        return fut.result(timeout=30)
-
     def _app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
         if self.playback is not None:
@@ -193,8 +166,8 @@ class SandboxServer:
         app.router.add_routes(admin_routes(self))
         return app
 
-    async def start_async(self) -> None:
-        self._loop = asyncio.get_running_loop()
+    async def _listen(self) -> None:
+        assert self._loop is not None
         self.faults.bind(self._loop, self.hub.close_all)
         if not self._bootstrapped:
             self.started_ms = self.clock.now_ms()
@@ -203,95 +176,27 @@ class SandboxServer:
             elif self.simulate:
                 seed_books(self.engine, DEFAULT_SYMBOLS)
             self._bootstrapped = True
-        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = JsonErrorSite(self._runner, self.host, self.port)  # malformed requests get JSON, not plain text
-        await site.start()
-        self.port = site.port
-        self._tasks = [asyncio.create_task(self._every_100ms()), asyncio.create_task(self._every_second())]
-        log.info("sandbox listening on %s", self.url)
+        await self._serve_app(self._app(), JsonErrorSite)  # malformed requests get JSON, not plain text
 
-    async def stop_async(self) -> None:
+    def _background(self) -> list[Background]:
+        # the 100 ms steps run back to back after a stall (no lag cap), as many as were missed
+        return [self._every(STEP_MS / 1000, self._step_100ms, max_lag_s=None), self._every(1.0, self._step_second)]
+
+    async def _close(self) -> None:
         self.faults.release_holds()  # no request handler is left waiting on a test that has gone
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
-        self._tasks = []
         if self.playback is not None:
             await self.playback.stop()
         self.hub.announce_shutdown(self.clock.now_ms())
         self.hub.close_all()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
-    async def _every_100ms(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_at = loop.time()
-        tick = 0
-        while True:
-            next_at += STEP_MS / 1000
-            await asyncio.sleep(max(0.0, next_at - loop.time()))
-            tick += 1
-            try:
-                if self.market is not None and self.simulate:
-                    self.market.step(self.clock.now_ms())
-                self.feeds.flush_depth(100)
-                if tick % 10 == 0:
-                    self.feeds.flush_depth(1000)
-            except Exception:  # noqa: BLE001 - the market must keep going
-                log.exception("sandbox step failed")
+    def _step_100ms(self) -> None:
+        self._ticks += 1
+        if self.market is not None and self.simulate:
+            self.market.step(self.clock.now_ms())
+        self.feeds.flush_depth(100)
+        if self._ticks % 10 == 0:
+            self.feeds.flush_depth(1000)
 
-    async def _every_second(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            try:
-                self.feeds.publish_second()
-                self.users.expire_listen_keys()
-            except Exception:  # noqa: BLE001
-                log.exception("sandbox periodic publish failed")
-
-    def start(self) -> None:
-        """Start a thread with its own loop; return once listening (raises what start_async raised)."""
-        ready: Future[None] = Future()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start_async())
-            except BaseException as exc:  # noqa: BLE001
-                ready.set_exception(exc)
-                loop.close()
-                return
-            ready.set_result(None)
-            try:
-                loop.run_forever()
-            finally:
-                loop.run_until_complete(self.stop_async())
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name=f"sandbox-{self.seed}", daemon=True)
-        self._thread.start()
-        ready.result(timeout=60)
-
-    def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=15)
-        self._thread = None
-        self._loop = None
-
-    def __enter__(self) -> "SandboxServer":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _step_second(self) -> None:
+        self.feeds.publish_second()
+        self.users.expire_listen_keys()
