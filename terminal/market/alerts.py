@@ -15,8 +15,12 @@ Kinds (``AlertKind``):
 
 An alert fires once and is done (``repeat=False``, the default), or fires every time its condition newly becomes true
 (``repeat=True``; a price alert re-arms once the price is back on the other side). The book is saved (JSON, atomically)
-after each change when it has a path, so alerts survive a restart. No Qt: the window shows ``AlertTriggered`` as a
-desktop notification; a script passes ``on_trigger``.
+after each change when it has a path, so alerts survive a restart: by the background writer (``storage.writer``), never
+on the event loop; saves coalesce (a burst of changes writes the file a few times, with the last state) and ``close()``
+flushes them. No Qt: the window shows ``AlertTriggered`` as a desktop notification; a script passes ``on_trigger``.
+
+Alerts are indexed by symbol: a tick of one symbol evaluates that symbol's alerts only (``evaluations`` counts the
+alert conditions checked), so thousands of alerts on other symbols cost a tick nothing.
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ import enum
 import itertools
 import json
 import logging
-import os
+import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
@@ -36,6 +40,7 @@ from ..bus import Bus
 from ..model import ConnectionChanged, Fill, LogRecorded, QuoteTick, TradeTick
 from ..model.numbers import InvalidArgument
 from ..risk.events import RiskHalted, StrategyLimitReached
+from ..storage.writer import Writer, shared, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -128,14 +133,23 @@ class _Watch:
     wide: bool = False  # the spread is wider than the alert's threshold now (fires on the way in)
 
 
+_CROSSES = (AlertKind.CROSSES_ABOVE, AlertKind.CROSSES_BELOW)
+
+
 class AlertBook:
     def __init__(self, bus: Bus, path: str | Path | None = None, *, now_ms: Callable[[], int] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, writer: Writer | None = None) -> None:
         self.bus = bus
         self.path = Path(path) if path is not None else None
         self._now_ms = now_ms or (lambda: int(time.time() * 1000))
         self._clock = clock
+        self._writer = writer
+        #: every alert by id (change it only through the book: the symbol index and the saves follow it)
         self.alerts: dict[int, Alert] = {}
+        self._by_symbol: dict[str, dict[int, Alert]] = {}  # symbol -> {id: alert}, in id order
+        self._lock = threading.Lock()  # the writer thread reads the alerts while the loop changes them
+        #: alert conditions checked against a price or a quote (a tick of one symbol checks that symbol's only)
+        self.evaluations = 0
         self._watch: dict[int, _Watch] = {}
         self._callbacks: list[Callable[[AlertTriggered], None]] = []
         self._traded: set[str] = set()  # symbols with trades: their last trade is the price (else the mid quote)
@@ -176,12 +190,12 @@ class AlertBook:
             raise InvalidArgument(f"window_s: expected 1 to 86400 seconds, got {window_s!r}", "window_s")
         alert = Alert(next(self._ids), kind, symbol, amount, window_s, bool(repeat), str(note)[:200],
                       created_ms=self._now_ms())
-        self.alerts[alert.id] = alert
+        self._put(alert)
         self._save()
         return alert
 
     def remove(self, alert_id: int) -> bool:
-        gone = self.alerts.pop(alert_id, None) is not None
+        gone = self._drop(alert_id)
         self._watch.pop(alert_id, None)
         if gone:
             self._save()
@@ -189,7 +203,7 @@ class AlertBook:
 
     def set_active(self, alert_id: int, active: bool) -> Alert:
         alert = replace(self.alerts[alert_id], active=active)
-        self.alerts[alert_id] = alert
+        self._put(alert)
         self._watch.pop(alert_id, None)  # re-armed from the next price
         self._save()
         return alert
@@ -207,19 +221,48 @@ class AlertBook:
         alerts in its own folder, so they survive restarts even on an in-memory session)."""
         mine = self.all()
         self.path = Path(path)
-        self.alerts.clear()
+        self._reset([])
         self._load()
         for alert in mine:
-            new_id = max(self.alerts, default=0) + 1
-            self.alerts[new_id] = replace(alert, id=new_id)
+            self._put(replace(alert, id=max(self.alerts, default=0) + 1))
         self._ids = itertools.count(max(self.alerts, default=0) + 1)
         self._watch.clear()
         self._save()
 
     def close(self) -> None:
+        """Stop listening and wait until the last save is on disk (a reopen sees the last state)."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
+        if self._writer is not None:
+            self._writer.flush()
+
+    # ---- the index ---------------------------------------------------------------------------------------------
+    def _put(self, alert: Alert) -> None:
+        with self._lock:
+            old = self.alerts.get(alert.id)
+            if old is not None and old.symbol != alert.symbol:
+                self._by_symbol.get(old.symbol, {}).pop(alert.id, None)
+            self.alerts[alert.id] = alert
+            self._by_symbol.setdefault(alert.symbol, {})[alert.id] = alert
+
+    def _drop(self, alert_id: int) -> bool:
+        with self._lock:
+            old = self.alerts.pop(alert_id, None)
+            if old is None:
+                return False
+            same = self._by_symbol.get(old.symbol, {})
+            same.pop(alert_id, None)
+            if not same:
+                self._by_symbol.pop(old.symbol, None)
+            return True
+
+    def _reset(self, alerts: list[Alert]) -> None:
+        with self._lock:
+            self.alerts.clear()
+            self._by_symbol.clear()
+        for alert in alerts:
+            self._put(alert)
 
     # ---- persistence -------------------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -227,9 +270,9 @@ class AlertBook:
             return
         try:
             rows = json.loads(self.path.read_text(encoding="utf-8"))
-            for raw in rows.get("alerts", []):
-                alert = Alert.from_json(raw)
-                self.alerts[alert.id] = alert
+            loaded = [Alert.from_json(raw) for raw in rows.get("alerts", [])]
+            for alert in loaded:
+                self._put(alert)
         except (OSError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
             log.error("alerts file %s could not be read (%s): starting with none; it is kept as .bad", self.path,
                       type(exc).__name__)
@@ -237,19 +280,23 @@ class AlertBook:
                 self.path.replace(self.path.with_suffix(".bad"))
             except OSError:
                 pass
-            self.alerts.clear()
+            self._reset([])
         self._ids = itertools.count(max(self.alerts, default=0) + 1)
 
     def _save(self) -> None:
+        """Queue a save of the book on the writer: it reads the alerts when it runs, so a burst of changes is
+        written once with the last state (errors are logged there: "could not write alerts ...")."""
         if self.path is None:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"alerts": [a.to_json() for a in self.all()]}, indent=1), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            log.error("alerts could not be saved to %s: %s", self.path, exc)
+        if self._writer is None:
+            self._writer = shared()
+        path = self.path
+        self._writer.submit(path, lambda: self._write(path), label=f"alerts to {path}")
+
+    def _write(self, path: Path) -> None:  # on the writer thread
+        with self._lock:
+            alerts = sorted(self.alerts.values(), key=lambda a: a.id)
+        write_atomic(path, json.dumps({"alerts": [a.to_json() for a in alerts]}, indent=1))
 
     # ---- conditions --------------------------------------------------------------------------------------------
     def _on_trade(self, event: TradeTick) -> None:
@@ -261,6 +308,7 @@ class AlertBook:
             mid = (event.bid + event.ask) / 2
             spread_pct = (event.ask - event.bid) / mid * 100
             for alert in self._active(AlertKind.SPREAD_WIDER, event.symbol):
+                self.evaluations += 1
                 w = self._watch.setdefault(alert.id, _Watch())
                 wide = spread_pct > (alert.value or 0)
                 if wide and not w.wide:
@@ -272,10 +320,11 @@ class AlertBook:
 
     def _on_price(self, symbol: str, price: Decimal) -> None:
         now = self._clock()
-        for alert in list(self.alerts.values()):
-            if not alert.active or alert.symbol != symbol:
+        for alert in list(self._by_symbol.get(symbol, {}).values()):
+            if not alert.active or (alert.kind not in _CROSSES and alert.kind is not AlertKind.MOVE_PCT):
                 continue
-            if alert.kind in (AlertKind.CROSSES_ABOVE, AlertKind.CROSSES_BELOW):
+            self.evaluations += 1
+            if alert.kind in _CROSSES:
                 w = self._watch.setdefault(alert.id, _Watch())
                 target = alert.value or Decimal(0)
                 above = alert.kind is AlertKind.CROSSES_ABOVE
@@ -326,13 +375,17 @@ class AlertBook:
             self._fire(alert, f"trading halted: {event.limit}: {event.message}")
 
     def _active(self, kind: AlertKind, symbol: str, any_symbol: bool = False) -> list[Alert]:
-        return [a for a in self.alerts.values() if a.active and a.kind is kind
-                and (a.symbol == symbol or (any_symbol and not a.symbol))]
+        """The active alerts of ``kind`` on ``symbol`` (and on any symbol, "", with ``any_symbol``), in id order."""
+        found = [a for a in self._by_symbol.get(symbol, {}).values() if a.active and a.kind is kind]
+        if any_symbol and symbol:
+            found += [a for a in self._by_symbol.get("", {}).values() if a.active and a.kind is kind]
+            found.sort(key=lambda a: a.id)
+        return found
 
     def _fire(self, alert: Alert, message: str) -> None:
         now = self._now_ms()
         fired = replace(alert, triggered_ms=now, times=alert.times + 1, active=alert.repeat)
-        self.alerts[alert.id] = fired
+        self._put(fired)
         self._save()
         log.warning("alert %d: %s", alert.id, message)
         event = AlertTriggered(fired, message, now)
