@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Callable, Mapping
 
 from ..model import ZERO, Instrument, OrderRequest, OrderType, OrderValidationError, Side, TimeInForce, fmt, snap
+from ..model.fees import FeeSchedule
 from ..model.numbers import decimal_places, decimals_of, is_multiple
 
 DEFAULT_FEE_RATE = Decimal("0.001")  # Binance spot's base rate; pass the account's own rate when it is known
@@ -267,12 +268,14 @@ def _convert(ins: Instrument, amount: Decimal, px: Decimal, fail: Callable[[str,
 def draft_order(instrument: Instrument, side: Side, order_type: OrderType, qty_text: str, price_text: str = "",
                 stop_text: str = "", quote_price: Market | Decimal | None = None,
                 balances: Mapping[str, Decimal] | None = None, fee_rate: Decimal = DEFAULT_FEE_RATE, *,
-                qty_in_quote: bool = False, time_in_force: TimeInForce | None = TimeInForce.GTC) -> Draft:
+                qty_in_quote: bool = False, time_in_force: TimeInForce | None = TimeInForce.GTC,
+                fees: FeeSchedule | None = None) -> Draft:
     """The order a ticket describes. ``qty_text`` is in the base asset, or in the quote asset with
     ``qty_in_quote`` (a MARKET order then sends a quote quantity; other types convert at their price, rounding
     down, and the request shows the result). ``quote_price`` is the market (a Decimal: the last price).
     ``balances`` maps assets to free amounts (None: unknown, not checked). Fields the type does not take are
-    ignored."""
+    ignored. The fee estimate follows the venue's ``fees`` schedule when given (per share, minimums, caps), else
+    ``fee_rate`` of the notional."""
     ins = instrument
     market = quote_price if isinstance(quote_price, Market) else Market(last=quote_price)
     errors: dict[str, str] = {}
@@ -354,5 +357,10 @@ def draft_order(instrument: Instrument, side: Side, order_type: OrderType, qty_t
     shown_px = price if order_type.has_price else stop
     if shown_px is not None and reference:
         distance = (shown_px - reference) / reference * 100
-    return Draft(request, errors, suggestions, notional, estimated_fee(notional, fee_rate), spends, need, available,
+    fee = estimated_fee(notional, fee_rate)
+    if fees is not None and notional is not None:
+        units = qty if qty is not None else (amount if not qty_in_quote else (
+            quote_qty / px if quote_qty is not None and px else None))
+        fee = fees.estimate(ins, units, px) if units is not None and px is not None else None
+    return Draft(request, errors, suggestions, notional, fee, spends, need, available,
                  reference, market.reference_name(side) if reference is not None else "", distance)

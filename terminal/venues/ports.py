@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, runtime_checkable
 
 from ..model.enums import AssetClass  # re-exported: the model owns it (instruments carry it)
+from ..model.fees import FeeRule, FeeSchedule  # re-exported: adapters declare their schedule with them
 
 if TYPE_CHECKING:
     from ..bus import Bus
@@ -134,6 +135,8 @@ class Capabilities:
     order_options: frozenset[str] = frozenset()
     #: the names of venue-specific ``OrderOptions.params`` it takes, with their allowed values (Kite: product, variety)
     order_params: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: what the venue charges per trade (the ticket's estimate); None: not known, no estimate is shown
+    fees: FeeSchedule | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,8 @@ def test_a_future_found_by_search_shows_its_multiplier_and_a_native_bracket_is_h
     oe.price_edit.setText("5000.00")
     oe.qty_edit.setText("1")
     assert oe.draft().notional == D("250000")  # price x qty x multiplier
+    assert oe.draft().fee == D("2.25")  # IB's per-contract commission, not a share of the notional
+    assert oe.fee_label.text().startswith("≈ 2.25") and "IBKR Pro fixed" in oe.fee_label.toolTip()
     # IB's own order types only (no take-profit-limit type), the trailing stop, and MOC/LOC as "At the close"
     assert [oe.type_combo.itemText(i) for i in range(oe.type_combo.count())] == [
         "Limit", "Market", "Stop-limit", "Stop-market", "Trailing stop"]
@@ -79,6 +81,7 @@ def test_a_future_found_by_search_shows_its_multiplier_and_a_native_bracket_is_h
     entry = ins.snap_price(last * D("0.95"))
     oe.price_edit.setText(ins.format_price(entry))
     oe.qty_edit.setText("10")
+    assert oe.draft().fee == D("1")  # 10 shares: IB's minimum of USD 1.00 (0.1 % of the notional it is not)
     opts = oe.options_panel
     opts.tp_box.setChecked(True)
     opts.tp_edit.setText("5")

@@ -386,10 +386,12 @@ class OrderEntryWidget(QWidget):
         qty_text = self.qty_edit.text()
         if self.unit_combo.currentData() == LOTS:  # typed in lots, drafted (and sent) in units
             qty_text = units_text(ins, qty_text)
+        fees = getattr(caps, "fees", None)  # the venue's schedule (per share, minimums, caps), else the flat rate
         d = draft_order(ins, self.side(), otype, qty_text, self.price_edit.text(),
-                        self.stop_edit.text(), self.market(), balances, self.fee_rate,
+                        self.stop_edit.text(), self.market(), balances,
+                        fees.rate if fees is not None else self.fee_rate,
                         qty_in_quote=self.unit_combo.currentData() == "quote",
-                        time_in_force=self.tif_combo.currentData())
+                        time_in_force=self.tif_combo.currentData(), fees=fees)
         if d.request is None:
             return d
         problem = ""
@@ -517,6 +519,9 @@ class OrderEntryWidget(QWidget):
         quote = ins.quote_asset if ins else ""
         self.notional_label.setText(f"{f.amount(d.notional)} {quote}" if d.notional is not None else f.DASH)
         self.fee_label.setText(f"≈ {f.amount(d.fee, 4)} {quote}" if d.fee is not None else f.DASH)
+        fees = getattr(self.capabilities_of(ins.symbol), "fees", None) if ins else None
+        note = getattr(fees, "note", "")
+        self.fee_label.setToolTip(f"Estimated from the venue's schedule ({note})" if note else "Estimated fee")
         general = (d.errors.get(GENERAL, "") if ins else "") or self._rejection
         lab = self.errors[GENERAL]
         lab.setText(general)

@@ -7,7 +7,8 @@ keyring or, for one run, from ``BINANCE_API_KEY``/``BINANCE_SECRET_KEY``. ``live
 from __future__ import annotations
 
 from ...model import AssetClass, Interval
-from ..ports import AdapterInfo, Capabilities, CredentialField, CredentialSpec, EnvironmentSpec, RateLimit
+from ..ports import (AdapterInfo, Capabilities, CredentialField, CredentialSpec, EnvironmentSpec, FeeSchedule,
+                     RateLimit)
 from .enums import ORDER_TYPE_TO_WIRE, TIF_TO_WIRE
 from .urls import LIVE, TESTNET
 
@@ -51,6 +52,7 @@ INFO = AdapterInfo(
         native_bracket=True,
         native_trailing=True,
         order_options=frozenset({"trail_percent"}),
+        fees=FeeSchedule.flat("0.001"),  # spot's base rate (maker and taker), as the sandbox charges it
     ),
     extra={"quote_currencies": ("USDT", "USDC", "FDUSD", "BTC", "ETH", "BNB")},
 )

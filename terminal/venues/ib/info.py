@@ -13,7 +13,10 @@ Instrument keys (``Instrument.symbol``), unique and stable across runs: stocks a
 from __future__ import annotations
 
 from ...model import AssetClass, Interval
-from ..ports import AdapterInfo, Capabilities, ConnectOption, CredentialSpec, EnvironmentSpec, RateLimit
+from decimal import Decimal
+
+from ..ports import (AdapterInfo, Capabilities, ConnectOption, CredentialSpec, EnvironmentSpec, FeeRule, FeeSchedule,
+                     RateLimit)
 from .enums import BAR_SIZE, ORDER_TYPE_TO_WIRE, TIF_TO_WIRE
 
 NAME = "ib"
@@ -30,6 +33,14 @@ HISTORY_WINDOW_S = 600.0
 HISTORY_IDENTICAL_S = 15.0
 
 ORDER_OPTIONS = frozenset({"trail_amount", "trail_percent", "expire_ms", "at_close", "parent_id", "oca_group"})
+
+#: IBKR Pro fixed pricing (what the paper server charges too): stocks USD 0.005 a share, at least 1.00, at most 1 % of
+#: the value; futures 2.25 a contract (exchange fees included, roughly); forex 0.2 basis points, at least 2.00
+FEES = FeeSchedule(
+    FeeRule(per_unit=Decimal("0.005"), minimum=Decimal(1), max_pct=Decimal("0.01")),
+    {AssetClass.FUTURE: FeeRule(per_unit=Decimal("2.25")),
+     AssetClass.FOREX: FeeRule(rate=Decimal("0.00002"), minimum=Decimal(2))},
+    note="IBKR Pro fixed")
 
 INFO = AdapterInfo(
     name=NAME,
@@ -60,6 +71,7 @@ INFO = AdapterInfo(
         market_hours=True,
         streaming_depth=True,
         order_options=ORDER_OPTIONS,
+        fees=FEES,
     ),
     options=(
         ConnectOption("host", "Host", "127.0.0.1", environments=("paper", "live"),

@@ -9,7 +9,9 @@ the keyring while it is valid (until 06:00 IST).
 from __future__ import annotations
 
 from ...model import AssetClass, Interval
-from ..ports import AdapterInfo, Capabilities, CredentialField, CredentialSpec, EnvironmentSpec
+from decimal import Decimal
+
+from ..ports import AdapterInfo, Capabilities, CredentialField, CredentialSpec, EnvironmentSpec, FeeRule, FeeSchedule
 from .enums import INTERVAL_TO_WIRE, ORDER_TYPE_TO_WIRE, PRODUCTS, TIF_TO_WIRE, VARIETIES
 from .limiter import DECLARED
 
@@ -25,6 +27,14 @@ CREDENTIALS = CredentialSpec(fields=(
     CredentialField("access_token", "Access token (today's login)", secret=True, env_var="KITE_ACCESS_TOKEN",
                     optional=True),
 ), daily_login=True)
+
+#: Zerodha's brokerage: 0.03 % or Rs 20 an order, whichever is lower (intraday equity, futures); Rs 20 flat an options
+#: order; equity delivery (CNC) is free. Statutory charges (STT, exchange, GST, stamp duty) are not included, and the
+#: paper server charges nothing
+FEES = FeeSchedule(
+    FeeRule(rate=Decimal("0.0003"), cap=Decimal(20)),
+    {AssetClass.OPTION: FeeRule(minimum=Decimal(20), cap=Decimal(20))},
+    note="brokerage only; CNC delivery is free")
 
 INFO = AdapterInfo(
     name=NAME,
@@ -53,6 +63,7 @@ INFO = AdapterInfo(
                       "iceberg_legs": tuple(str(n) for n in range(2, 11)),
                       "market_protection": (),  # () = any value (0, 1-100 percent, -1 automatic)
                       "trigger_price": ()},  # a cover order's (variety co) stop-loss trigger
+        fees=FEES,
     ),
     extra={"currency": "INR", "login": "daily (terminal.venues.kite.login)",
            "quantity": "units; F&O in multiples of the lot size"},

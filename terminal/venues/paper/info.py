@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...model import AssetClass, Interval, OrderType, TimeInForce
 from ...sim.equities import CURRENCY
-from ..ports import ConnectOption, AdapterInfo, Capabilities, CredentialSpec, EnvironmentSpec
+from ..ports import ConnectOption, AdapterInfo, Capabilities, CredentialSpec, EnvironmentSpec, FeeSchedule
 
 NAME = "paper"
 
@@ -22,6 +22,7 @@ INFO = AdapterInfo(
         intervals=tuple(i.value for i in Interval),
         market_hours=True,
         native_replace=False,
+        fees=FeeSchedule(),  # the simulated exchange charges nothing
     ),
     options=(ConnectOption("cash", "Starting cash (USD)", "100000", kind="decimal",
                            help="The paper account's cash when the simulated exchange starts"),),
