@@ -31,9 +31,15 @@ DEFAULT = "binance"
 
 
 def _binance() -> tuple[AdapterInfo, Factory]:
-    from . import binance
+    from . import binance  # its INFO only: the adapter itself is imported when a venue is created
 
-    return binance.INFO, binance.create
+    return binance.INFO, _binance_create
+
+
+def _binance_create(environment: str = "sandbox", **options: Any) -> Venue:
+    from .binance import create
+
+    return create(environment, **options)
 
 
 def _paper() -> tuple[AdapterInfo, Factory]:
