@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
+from terminal.ui.chart.axispaint import LeanAxisPaint
+
 
 def format_price(value: float, decimals: int) -> str:
     return f"{value:,.{max(decimals, 0)}f}"
@@ -43,23 +45,31 @@ def format_time(t_seconds: float, interval_s: float) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
 
-class _TickMemo:
-    """``tickValues`` is asked by the axis and by the grid for the same range: compute it once per range.
+class _TickMemo(LeanAxisPaint):
+    """``tickValues`` is asked by the axis and by the grids (their plot widths differ from the axis' length by a
+    few pixels): the last few ranges' ticks are kept.
 
     The axis is also kept as a pixmap (``DeviceCoordinateCache``): pyqtgraph replays its QPicture (every tick
     label) at every frame, so a live candle that leaves the range alone paid the labels again; a changed range,
-    style or size calls ``update()``, which drops the pixmap."""
+    style or size calls ``update()``, which drops the pixmap, and ``LeanAxisPaint`` redraws it."""
 
-    _memo: tuple[tuple[float, float, float], Any] | None = None
+    _MEMO_KEPT = 4
 
     def _cache_pixmap(self) -> None:
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # type: ignore[attr-defined]
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> Any:
         key = (minVal, maxVal, size)
-        if self._memo is None or self._memo[0] != key:
-            self._memo = (key, super().tickValues(minVal, maxVal, size))  # type: ignore[misc]
-        return self._memo[1]
+        memo: dict[tuple[float, float, float], Any] | None = self.__dict__.get("_memo")
+        if memo is None:
+            memo = self._memo = {}
+        levels = memo.get(key)
+        if levels is None:
+            levels = super().tickValues(minVal, maxVal, size)  # type: ignore[misc]
+            if len(memo) >= self._MEMO_KEPT:
+                del memo[next(iter(memo))]
+            memo[key] = levels
+        return levels
 
 
 SCALE_PER_PX = 0.006  # a 100 px drag on the price axis scales the range by e^0.6 (about 1.8x)

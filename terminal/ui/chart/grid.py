@@ -45,7 +45,8 @@ class GridItem(pg.GraphicsObject):
 
     @staticmethod
     def _ticks(axis: pg.AxisItem, lo: float, hi: float, size: float) -> np.ndarray:
-        levels = axis.tickValues(lo, hi, size)
+        length = getattr(axis, "length_px", None)
+        levels = axis.tickValues(lo, hi, (length() if length is not None else None) or size)
         values = np.sort(np.asarray([v for _, ticks in levels[:2] for v in ticks], dtype=np.float64))
         # np.unique without it: its first call imports numpy.ma (~40 ms in the chart's first frame)
         return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
@@ -56,6 +57,7 @@ class GridItem(pg.GraphicsObject):
         if self._cached is not None and self._cached[0] == key:
             return self._cached[1]
         x0, x1, y0, y1, w, h, left, top = key
+        # asked at the axes' own length: the lines are the labelled ticks, and the axes' tick memo answers
         xs = self._ticks(self._x_axis, x0, x1, w)
         ys = self._ticks(self._y_axis, y0, y1, h)
         px = np.floor((xs - x0) / (x1 - x0) * w + left) + 0.5

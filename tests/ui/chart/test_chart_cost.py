@@ -7,11 +7,11 @@ label, and a long history computes its indicators for the candles on screen firs
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
 
 from chartdata import random_walk
 from terminal.strategy import indicators
+from terminal.ui.chart.axispaint import LeanAxisPaint
 from terminal.ui.chart.grid import GridItem
 
 pytestmark = pytest.mark.gui
@@ -29,17 +29,17 @@ def test_a_live_candle_inside_the_range_repaints_no_axis_and_computes_no_grid(ch
     (x0, x1), (y0, y1) = chart.price_plot.vb.viewRange()
     axis_paints: list[object] = []
     grid_paths: list[object] = []
-    original_paint, original_ticks = pg.AxisItem.paint, GridItem._ticks
+    original_specs, original_ticks = LeanAxisPaint.generateDrawSpecs, GridItem._ticks
 
-    def counting_paint(self, *args):  # type: ignore[no-untyped-def]
+    def counting_specs(self, *args):  # type: ignore[no-untyped-def]
         axis_paints.append(self)
-        return original_paint(self, *args)
+        return original_specs(self, *args)
 
     def counting_ticks(axis, lo, hi, size):  # type: ignore[no-untyped-def]
         grid_paths.append(axis)
         return original_ticks(axis, lo, hi, size)
 
-    monkeypatch.setattr(pg.AxisItem, "paint", counting_paint)
+    monkeypatch.setattr(LeanAxisPaint, "generateDrawSpecs", counting_specs)  # every axis of the chart draws so
     monkeypatch.setattr(GridItem, "_ticks", staticmethod(counting_ticks))
     t_ms = int(round(chart.series.t[-1] * 1000))
     o, h, lo, c, v = _live_inside_range(chart)
