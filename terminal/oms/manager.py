@@ -23,6 +23,11 @@ not know is therefore not "never sent" yet: a request sent before a crash may st
 again at the deadline; only then does it become REJECTED ("never reached the venue"). A report from the venue for
 such an order (stream, query, reconciliation) is still adopted: it did land after all.
 
+The new order and its first send are journaled in one transaction (``Journal.record_new``), durable before the
+request leaves; every later state of an order is journaled deferred and written in one transaction within
+``JOURNAL_FLUSH_S`` (and on close): a state lost in a crash leaves the order open in the journal, and the
+reconciliation at the next start asks the venue about it.
+
 The order manager's clock is the venue's (``execution.now_ms()``); it knows no venue's codes, texts or settings.
 """
 from __future__ import annotations
@@ -45,6 +50,7 @@ from .merge import merge
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 RECHECK_RETRY_S = 5.0  # after a failed look-up of an order whose outcome is unknown
+JOURNAL_FLUSH_S = 0.2  # an order's later states reach the journal's file within this (reconciled if lost)
 NEVER_LANDED = "never reached the venue (journaled, but the venue has no order with this id)"
 
 
@@ -78,6 +84,7 @@ class OrderManager:
         self._closed = False
         self.reconciles = 0
         self._last_reconcile_ms: int | None = None
+        self._flush: asyncio.TimerHandle | None = None  # the journal's deferred states are written then
         for o in self._orders.values():
             self._index(o)
 
@@ -107,9 +114,27 @@ class OrderManager:
     def _store(self, order: Order) -> Order:
         self._put(order)
         self._index(order)
-        self.journal.record_order(order)
+        self._journal(order)
         self.bus.publish(OrderUpdated(order, ts_event=order.ts_updated, ts_recv=self.execution.now_ms()))
         return order
+
+    def _journal(self, order: Order) -> None:
+        """A later state of an order: deferred, written with the others within JOURNAL_FLUSH_S (at once without a
+        running event loop to schedule that)."""
+        if self._flush is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is None or self._closed:
+                self.journal.record_order(order)
+                return
+            self._flush = loop.call_later(JOURNAL_FLUSH_S, self._flush_journal)
+        self.journal.record_order(order, defer=True)
+
+    def _flush_journal(self) -> None:
+        self._flush = None
+        self.journal.flush()
 
     # ------------------------------------------------------------------ inbound (any source, idempotent)
     def on_order(self, report: Order) -> Order:
@@ -155,10 +180,14 @@ class OrderManager:
         if self.risk is not None:
             self.risk.check(request)
         cid = request.client_order_id
-        if self.order(cid) is not None:
+        now = self.execution.now_ms()
+        order = Order.from_request(request, now)
+        # journal BEFORE send: the order and its send in one transaction (the client id is the table's key)
+        if cid in self._orders or not self.journal.record_new(order, now, self.execution.settle_ms()):
             raise InvalidArgument(f"client_order_id: {cid!r} was already used by an order of this account; leave it "
                                   "out for a new order", "client_order_id")
-        self._store(Order.from_request(request, self.execution.now_ms()))  # journal BEFORE send
+        self._put(order)
+        self.bus.publish(OrderUpdated(order, ts_event=order.ts_updated, ts_recv=now))
         self._inflight.add(cid)
         try:
             return await self._send(request)
@@ -166,10 +195,12 @@ class OrderManager:
             self._inflight.discard(cid)
 
     async def _send(self, request: OrderRequest) -> Order:
+        """Send the order (its first send was journaled with it), retrying as the module says."""
         cid, symbol = request.client_order_id, request.symbol
         last: VenueError | None = None
         for attempt in range(self.max_attempts):
-            self.journal.record_send(cid, self.execution.now_ms(), self.execution.settle_ms())  # before it leaves
+            if attempt:
+                self.journal.record_send(cid, self.execution.now_ms(), self.execution.settle_ms())  # before it leaves
             try:
                 placed, fills = await self.execution.submit(request)
             except RateLimited as exc:
@@ -403,6 +434,9 @@ class OrderManager:
         """Stop the scheduled look-ups (their orders stay PENDING_NEW in the journal for the next start)."""
         self._closed = True
         await self._tasks.close()
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush_journal()
 
     # ------------------------------------------------------------------ plumbing
     def _backoff(self, attempt: int) -> float:

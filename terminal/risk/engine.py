@@ -171,7 +171,11 @@ class RiskEngine:
         working = rules.working_qty(working_orders, ins.symbol, side, request.client_order_id)
         closing = rules.is_closing(side, qty, position, working)
 
-        self._refresh_day(now)
+        loss = lim.loss
+        if loss.max_daily_loss is not None or loss.max_drawdown is not None or self.day.halt \
+                or self.day.day != self.day.day_of(now):
+            # the equity as of now, for the loss limits (without any, it is sampled on fills, balances and prices)
+            self._refresh_day(now)
         if self.day.halt and not closing:
             cls = DailyLossLimitHit if self.day.halt_limit == "loss.max_daily_loss" else DrawdownLimitHit
             until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.day.next_day_ms(now) / 1000))

@@ -125,13 +125,15 @@ def checked_request(request: object, instruments: Mapping[str, Instrument],
     if not isinstance(request, OrderRequest):
         raise InvalidArgument(f"request: expected an OrderRequest, got {type(request).__name__}", "request")
     otype = choice(request.type, OrderType, "type")
-    out = dataclasses.replace(
-        request, symbol=symbol(request.symbol, instruments), side=choice(request.side, Side, "side"), type=otype,
+    fields = dict(
+        symbol=symbol(request.symbol, instruments), side=choice(request.side, Side, "side"), type=otype,
         quantity=amount(request.quantity, "quantity"), price=amount(request.price, "price"),
         stop_price=amount(request.stop_price, "stop_price"), quote_quantity=amount(request.quote_quantity,
                                                                                    "quote_quantity"),
         time_in_force=_tif(otype, request.time_in_force, default_tif),
         client_order_id=client_order_id(request.client_order_id, new=True))
+    # a request that needed no change is used as it is (the usual case: no second frozen copy per order)
+    out = request if all(getattr(request, k) is v for k, v in fields.items()) else dataclasses.replace(request, **fields)
     _check_shape(out)
     return out
 

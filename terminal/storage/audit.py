@@ -90,24 +90,72 @@ def clean(value: Any, depth: int = 0) -> Any:
     """A JSON-safe, secret-free copy: Decimals as plain text, enums by name, texts redacted."""
     if depth > 8:
         return "…"
-    if isinstance(value, bool) or value is None or isinstance(value, int):
+    kind = type(value)
+    if kind is str:  # the usual values first, by exact type (each record of an order holds a dozen)
+        return redaction.redact(value)
+    if kind is Decimal:
+        return format(value, "f")
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return _clean_dict(value, depth)
+    if isinstance(value, bool) or isinstance(value, int):
         return value
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, enum.Enum):
-        return value.name
+        return value._name_
     if isinstance(value, str):
         return redaction.redact(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(k): (redaction.MASK if _SECRET_NAME.search(str(k)) and v not in (None, "") else
-                         clean(v, depth + 1)) for k, v in value.items()}
+        return _clean_dict(value, depth)
     if isinstance(value, (list, tuple, set, frozenset)):
         return [clean(v, depth + 1) for v in value]
     return redaction.redact(str(value))
+
+
+def _clean_dict(value: dict[Any, Any], depth: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    redact, deeper = redaction.redact, depth + 1
+    for k, v in value.items():
+        key = k if type(k) is str else str(k)
+        if _secret_name(key) and v not in (None, ""):
+            out[key] = redaction.MASK
+            continue
+        kind = type(v)
+        if kind is str:
+            out[key] = redact(v)
+        elif kind is Decimal:
+            out[key] = format(v, "f")
+        elif v is None or kind is int or kind is bool:
+            out[key] = v
+        else:
+            out[key] = clean(v, deeper)
+    return out
+
+
+_secret_names: dict[str, bool] = {}
+
+
+def _secret_name(key: str) -> bool:
+    """Whether a detail's name is secret-like (remembered per name: records reuse a handful of names)."""
+    found = _secret_names.get(key)
+    if found is None:
+        found = bool(_SECRET_NAME.search(key))
+        if len(_secret_names) < 4096:
+            _secret_names[key] = found
+    return found
+
+
+def _with_hash(canonical_body: str, digest: str) -> str:
+    """The canonical line of a record from the canonical text of its body (without ``hash``): ``hash`` sorts just
+    before ``prev``, the body's last text value (only numbers follow it), so it goes before the last ``,"prev":``."""
+    at = canonical_body.rindex(',"prev":"')
+    return f'{canonical_body[:at]},"hash":"{digest}"{canonical_body[at:]}'
 
 
 class AuditLog:
@@ -177,8 +225,9 @@ class AuditLog:
         with self._lock:
             body = {"seq": self._seq + 1, "ts_ms": int(self._now_ms()), "env": self.env, "actor": str(actor),
                     "action": str(action), "details": clean(details), "prev": self._last}
-            digest = _digest(body)
-            line = _canonical({**body, "hash": digest})
+            text = _canonical(body)  # once: the line is this text with the hash spliced in
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            line = _with_hash(text, digest)
             self._seq, self._last = body["seq"], digest
             if self.path is None:
                 self._memory.append(line)

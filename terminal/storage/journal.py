@@ -10,6 +10,12 @@ records can tell money moved in or out from money made.
 Each send of an order is journaled too (``record_send``: venue time, and how long after it the request may still be
 accepted (the venue's ``settle_ms``), just before the request leaves), so a restarted session knows until when a
 request of a dead process could still land.
+
+A new order and its first send are written in one transaction (``record_new``), durable before it returns; the
+client order id's uniqueness is the table's key (no look-up first). Later states of an order may be written
+``defer=True``: kept (the newest per order) and written together, in one transaction, by ``flush()`` (the order
+manager calls it shortly after), on ``close()`` and before any read of the orders. A deferred state lost in a crash
+costs nothing: the journal still has the order open, and reconciliation at the next start asks the venue about it.
 """
 from __future__ import annotations
 
@@ -85,6 +91,15 @@ CREATE TABLE IF NOT EXISTS transfers (
 """
 
 _OPEN = tuple(s.value for s in OrderStatus if s.is_open)
+_INSERT_ORDER = "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_UPSERT_ORDER = (
+    _INSERT_ORDER + " ON CONFLICT(client_order_id) DO UPDATE SET "
+    "quantity=excluded.quantity, status=excluded.status, venue_order_id=excluded.venue_order_id, "
+    "filled_qty=excluded.filled_qty, filled_quote=excluded.filled_quote, ts_updated=excluded.ts_updated, "
+    "reject_reason=excluded.reject_reason")
+_INSERT_NEW_ORDER = "INSERT OR IGNORE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_UPSERT_SEND = ("INSERT INTO sends VALUES (?,?,?) ON CONFLICT(client_order_id) DO UPDATE SET "
+                "ts_sent=excluded.ts_sent, settle_ms=excluded.settle_ms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +127,8 @@ class Journal:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        #: order states written later (``record_order(defer=True)``): client order id -> its newest state
+        self._deferred: dict[str, Order] = {}
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -131,28 +148,70 @@ class Journal:
 
     def close(self) -> None:
         with self._lock:
+            self._write_deferred()
             self._db.close()
 
     # -- orders ---------------------------------------------------------------------------------------
-    def record_order(self, order: Order) -> None:
-        """Insert or update one order (committed before this returns)."""
-        row = (
-            order.client_order_id, order.symbol, order.side.value, order.type.value, _s(order.quantity),
-            _s(order.price), _s(order.stop_price), _s(order.quote_quantity),
-            order.time_in_force.value if order.time_in_force else None, order.status.value, order.venue_order_id,
-            _s(order.filled_qty), _s(order.filled_quote), order.ts_created, order.ts_updated, order.reject_reason,
-            order.origin, order.options.to_json(),
-        )
+    def record_new(self, order: Order, ts_sent: int, settle_ms: int) -> bool:
+        """Insert a new order and its first send (as ``record_send``) in one transaction, committed before this
+        returns. False, and nothing written, if an order with this client order id is already journaled."""
+        cid = order.client_order_id
+        row = _order_row(order)
         with self._lock:
-            self._db.execute(
-                "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                "ON CONFLICT(client_order_id) DO UPDATE SET "
-                "quantity=excluded.quantity, status=excluded.status, venue_order_id=excluded.venue_order_id, "
-                "filled_qty=excluded.filled_qty, filled_quote=excluded.filled_quote, ts_updated=excluded.ts_updated, "
-                "reject_reason=excluded.reject_reason", row)
+            if cid in self._deferred:
+                return False
+            db = self._db
+            db.execute("BEGIN")
+            try:
+                inserted = db.execute(_INSERT_NEW_ORDER, row).rowcount == 1
+                if inserted:
+                    db.execute(_UPSERT_SEND, (cid, ts_sent, settle_ms))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        return inserted
+
+    def record_order(self, order: Order, *, defer: bool = False) -> None:
+        """Insert or update one order: committed before this returns, or with ``defer`` kept until ``flush()``
+        (a later state of the same order replaces a deferred one)."""
+        with self._lock:
+            if defer:
+                self._deferred[order.client_order_id] = order
+                return
+            self._deferred.pop(order.client_order_id, None)  # this state is newer
+            self._db.execute(_UPSERT_ORDER, _order_row(order))
+
+    @property
+    def deferred(self) -> int:
+        """How many order states wait for ``flush()``."""
+        return len(self._deferred)
+
+    def flush(self) -> None:
+        """Write the deferred order states, in one transaction."""
+        with self._lock:
+            self._write_deferred()
+
+    def _write_deferred(self) -> None:
+        """(Holding the lock.)"""
+        if not self._deferred:
+            return
+        rows = [_order_row(o) for o in self._deferred.values()]
+        self._deferred.clear()
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            db.executemany(_UPSERT_ORDER, rows)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     def order(self, client_order_id: str) -> Order | None:
         with self._lock:
+            deferred = self._deferred.get(client_order_id)
+            if deferred is not None:
+                return deferred
             row = self._db.execute("SELECT * FROM orders WHERE client_order_id=?", (client_order_id,)).fetchone()
         return _order(row) if row else None
 
@@ -167,6 +226,7 @@ class Journal:
             args.extend(_OPEN)
         sql += " ORDER BY ts_created, rowid"
         with self._lock:
+            self._write_deferred()
             rows = self._db.execute(sql, args).fetchall()
         if limit:
             rows = rows[-limit:]
@@ -176,9 +236,7 @@ class Journal:
         """Note that the order is being sent now and may land until ``settle_ms`` after ``ts_sent`` (committed before
         this returns; a later send replaces it)."""
         with self._lock:
-            self._db.execute("INSERT INTO sends VALUES (?,?,?) ON CONFLICT(client_order_id) DO UPDATE SET "
-                             "ts_sent=excluded.ts_sent, settle_ms=excluded.settle_ms",
-                             (client_order_id, ts_sent, settle_ms))
+            self._db.execute(_UPSERT_SEND, (client_order_id, ts_sent, settle_ms))
 
     def last_send(self, client_order_id: str) -> Send | None:
         with self._lock:
@@ -188,6 +246,7 @@ class Journal:
 
     def client_order_id_for(self, symbol: str, venue_order_id: int) -> str | None:
         with self._lock:
+            self._write_deferred()
             row = self._db.execute("SELECT client_order_id FROM orders WHERE symbol=? AND venue_order_id=?",
                                    (symbol, venue_order_id)).fetchone()
         return row[0] if row else None
@@ -197,6 +256,7 @@ class Journal:
 
     def symbols(self) -> list[str]:
         with self._lock:
+            self._write_deferred()
             rows = self._db.execute("SELECT DISTINCT symbol FROM orders UNION SELECT DISTINCT symbol FROM fills").fetchall()
         return sorted(r[0] for r in rows)
 
@@ -271,6 +331,16 @@ class Journal:
         with self._lock:
             row = self._db.execute("SELECT MAX(ts_event) FROM fills WHERE symbol=?", (symbol,)).fetchone()
         return row[0] if row and row[0] is not None else None
+
+
+def _order_row(order: Order) -> tuple:
+    return (
+        order.client_order_id, order.symbol, order.side.value, order.type.value, _s(order.quantity),
+        _s(order.price), _s(order.stop_price), _s(order.quote_quantity),
+        order.time_in_force.value if order.time_in_force else None, order.status.value, order.venue_order_id,
+        _s(order.filled_qty), _s(order.filled_quote), order.ts_created, order.ts_updated, order.reject_reason,
+        order.origin, order.options.to_json(),
+    )
 
 
 def _order(r: tuple) -> Order:
