@@ -319,6 +319,18 @@ class Session(ProtectionMixin):
             return await research.ask(self.venue, self.provider, "market_news", "news", self.oms.retrying)
         return await research.ask(self.venue, self.provider, "news", "news", self.oms.retrying, self._sym(symbol))
 
+    async def watch_news(self, symbol: str) -> None:
+        """New headlines about ``symbol`` as they are published, on the bus (``session.on(NewsItem, fn)``, the
+        provider's record type, e.g. ``terminal.venues.finnhub.NewsItem``). Rejected from a provider that streams
+        no news (then poll ``news(symbol)``)."""
+        await research.ask(self.venue, self.provider, "watch_news", "news stream", self.oms.retrying,
+                           self._sym(symbol))
+
+    async def unwatch_news(self, symbol: str) -> None:
+        """Stop the headlines of ``symbol`` (nothing happens when they were not watched)."""
+        await research.ask(self.venue, self.provider, "unwatch_news", "news stream", self.oms.retrying,
+                           self._sym(symbol))
+
     async def fundamentals(self, symbol: str) -> Any:
         """Profile, key metrics and next earnings of ``symbol`` (``.to_frame()`` gives a DataFrame)."""
         return await research.ask(self.venue, self.provider, "fundamentals", "fundamentals", self.oms.retrying,

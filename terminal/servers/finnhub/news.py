@@ -103,6 +103,11 @@ class NewsGenerator:
         if symbol in self.names:
             self.watched.add(symbol)
 
+    def break_news(self) -> None:
+        """Fresh headlines at the next step (within the server's tick) instead of after ``every_s``: breaking news
+        for a demo or a test."""
+        self._next_at = 0.0
+
     def step(self) -> list[Item]:
         """New headlines once ``every_s`` has passed (each watched stock and the market); returns them."""
         now = self._now_s()

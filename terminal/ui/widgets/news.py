@@ -370,14 +370,13 @@ class NewsWidget(QWidget):
         if found is None or self.link is None:
             return
         name, session = found
-        watch = getattr(session.venue, "watch_news", None)
-        if not callable(watch):
-            return
+        if not callable(getattr(session.venue, "watch_news", None)):
+            return  # a provider without a news stream: the dock polls ``news()`` instead
         for key in self.link.w.watchlist.symbols():
             ticker = provider_symbol(self.link, name, key)
             if ticker is not None and (name, ticker) not in self._news_watched:
                 self._news_watched.add((name, ticker))
-                await watch(ticker)
+                await session.watch_news(ticker)
 
     # ---- arrivals ----------------------------------------------------------------------------------------
     def watched_tickers(self) -> set[str]:

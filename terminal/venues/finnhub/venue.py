@@ -200,6 +200,9 @@ class FinnhubVenue:
         """Company news frames for ``symbol`` on the bus (NewsItem; premium on the real service)."""
         await self.stream.subscribe(symbol, "subscribe-news")
 
+    async def unwatch_news(self, symbol: str) -> None:
+        await self.stream.unsubscribe(symbol, "unsubscribe-news")
+
     # ------------------------------------------------------------------ news and fundamentals
     async def news(self, symbol: str, days: int = 7) -> NewsList:
         """Company news of the last ``days`` days, newest first."""
