@@ -29,6 +29,7 @@ from terminal.ui.chart.editor import IndicatorPanel
 from terminal.ui.chart.grid import GridItem
 from terminal.ui.chart.indicator import IndicatorSpec, default_specs, specs_from_data, specs_to_data
 from terminal.ui.chart.lastprice import LastPriceLine
+from terminal.ui.chart.legend import Legend
 from terminal.ui.chart.markers import Fill, FillMarkers
 from terminal.ui.chart.navigation import Navigator
 from terminal.ui.chart.orderlines import OrderLine, OrderOverlay, decimal_snapper
@@ -105,9 +106,7 @@ class ChartWidget(QWidget):
         self.crosshair = Crosshair(self.price_plot, self.volume_plot, self.series, self._palette)
         self.crosshair.hovered.connect(self._on_hovered)
         self.crosshair.set_decimals(self.price_decimals)
-        self.readout = QLabel(self.view)
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.readout = Legend(self.view)  # the legend: symbol, OHLCV readout, indicator values (markup)
         self.readout.move(10, 6)
         from .notice import ChartNotice  # market notes ("market closed, opens 09:30 ET · delayed") over the pane
         self.notice = ChartNotice(self.view, self.readout, AXIS_WIDTH)
@@ -396,11 +395,7 @@ class ChartWidget(QWidget):
 
     def legend_text(self) -> str:
         """What the legend says, as plain text."""
-        from PySide6.QtGui import QTextDocument
-
-        doc = QTextDocument()
-        doc.setHtml(self.readout.text())
-        return doc.toPlainText()
+        return self.readout.plain_text()
 
     def set_theme(self, name: str) -> None:
         p = self._palette = palette(name)

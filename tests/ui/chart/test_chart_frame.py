@@ -61,3 +61,48 @@ def test_each_axis_draws_the_labels_and_ticks_pyqtgraph_draws(chart, span):
         along = cols // 4 if axis.orientation == "right" else rows
         assert (along <= 2).all(), type(axis).__name__
 
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
+def test_the_legend_draws_what_a_rich_text_label_draws_of_the_same_markup(chart, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.set_overlay_visible("bb", True)
+    legend = chart.readout
+    assert legend.width() > 500
+    assert "<br>" in legend.text() and "BB 20,2" in chart.legend_text()
+    label = QLabel(chart.view)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setText(legend.text())
+    label.setGeometry(legend.geometry())
+    label.show()
+    drawn, wanted = _pixels(legend.grab().toImage()), _pixels(label.grab().toImage())
+    assert (drawn != wanted).sum() == 0
+    assert (drawn != drawn[0, 0]).any()
+
+
+def test_a_live_candle_redraws_the_legend_and_an_unchanged_one_is_not_drawn_again(chart, qtbot):
+    chart.grab()
+    legend = chart.readout
+    before = _pixels(legend.grab().toImage())
+    rendered = legend.rendered
+    chart.grab()  # nothing changed: the legend's picture is reused
+    assert legend.rendered == rendered
+    t_ms = int(round(chart.series.t[-1] * 1000))
+    o = float(chart.series.o[-1])
+    assert chart.update_bar(t_ms, o, o + 40, o - 40, o + 17.25, 9.0)
+    chart.grab()
+    assert legend.rendered == rendered + 1
+    assert f"C {o + 17.25:,.2f}" in chart.legend_text()
+    assert not np.array_equal(_pixels(legend.grab().toImage()), before)  # the new close is on screen
+
+
+def test_the_legend_keeps_markup_it_does_not_know_as_text():
+    from terminal.ui.chart.legend import parse
+
+    lines = parse("<b style='color:#fff'>A&amp;B</b>&nbsp;<i>x</i><br><span style='color:#123456'>C</span>")
+    assert ["".join(r.text for r in line) for line in lines] == ["A&B\xa0<i>x</i>", "C"]
+    assert lines[0][0].bold and lines[0][0].color == "#fff" and lines[1][0].color == "#123456"
