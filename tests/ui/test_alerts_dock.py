@@ -49,8 +49,8 @@ def test_an_alert_set_from_the_watchlist_fires_on_the_market_and_is_notified(qtb
     w.chart.alert_requested.emit(price)
     assert dock.model.rowCount() == 2
     assert dock.model.rows[1].kind is AlertKind.CROSSES_ABOVE and dock.model.rows[1].value == price
-    saved = (w.settings_dir / "alerts-binance-sandbox.json").read_text()
-    assert format(price, "f") in saved
+    saved = w.settings_dir / "alerts-binance-sandbox.json"  # written off the loop by the storage writer
+    qtbot.waitUntil(lambda: saved.exists() and format(price, "f") in saved.read_text(), timeout=5000)
 
 
 def test_the_chart_menu_offers_an_alert_at_the_clicked_price(qtbot, window):
