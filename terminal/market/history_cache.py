@@ -8,7 +8,8 @@ range asks the venue nothing.
 
 ``download`` pages through any fetcher ``fetch_page(symbol, interval, start_ms, end_ms, limit) -> list[Bar]`` (sync or
 async, e.g. a venue's ``klines``), commits every page with its coverage, and resumes after the covered part when
-run again, so an interrupted download loses at most one page. ``read`` is what the session, the chart and the CLI
+run again, so an interrupted download loses at most one page. The pages are written by the background writer
+(``storage.writer``), never on the event loop: a download awaits each page's commit there before it goes on. ``read`` is what the session, the chart and the CLI
 use: it downloads only the closed bars of the asked range that are not covered yet, then reads the cache.
 
 SQLite was measured against Parquet (pyarrow 26, decimal128, zstd) for 1M one-minute bars on the 2-core machine
@@ -22,6 +23,7 @@ would pay off as a bulk snapshot for long backtests; not built.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import sqlite3
 import threading
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..model import Bar, Interval
+from ..storage.writer import Writer, shared
 from .bars import KlineSource
 
 FetchPage = Callable[[str, Interval, int, int, int], Any]  # -> list[Bar] or an awaitable of it
@@ -82,8 +85,9 @@ def cache_files(data_dir: str | Path) -> dict[str, Path]:
 class HistoryCache:
     """Closed klines of one venue in one SQLite file (``":memory:"``: for this process only)."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, writer: Writer | None = None) -> None:
         self.path = str(path)
+        self._writer = writer
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -94,6 +98,9 @@ class HistoryCache:
         self._db.commit()
 
     def close(self) -> None:
+        """Close the file once the pages still on the writer (a download cancelled mid-page) are committed."""
+        if self._writer is not None:
+            self._writer.flush()
         with self._lock:
             self._db.close()
 
@@ -104,6 +111,13 @@ class HistoryCache:
         self.close()
 
     # ---- writing -----------------------------------------------------------------------------------------------
+    async def _on_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` (a write) on the background writer, in order with the app's other writes; await it."""
+        if self._writer is None:
+            self._writer = shared()
+        job = functools.partial(fn, *args)
+        return await asyncio.wrap_future(self._writer.submit(None, job, label=f"history to {self.path}"))
+
     def write(self, bars: Iterable[Bar], covered: tuple[int, int] | None = None) -> int:
         """Insert or replace the closed bars, and widen the coverage of their series to ``covered`` (one
         transaction). Returns how many bars were written."""
@@ -235,15 +249,15 @@ class HistoryCache:
             upto = last if len(page) < limit else page[-1].open_time
             covered = None if joins_at_end else (first, upto)
             if page:
-                written += self.write(page, covered=covered)
+                written += await self._on_writer(self.write, page, covered)
             elif covered is not None:
-                self.cover(symbol, interval, *covered)
+                await self._on_writer(self.cover, symbol, interval, *covered)
             done[0] += (upto - cursor) // step + 1
             if progress is not None:
                 progress(min(done[0], total), total)
             cursor = upto + step
         if joins_at_end:
-            self.cover(symbol, interval, first, last)
+            await self._on_writer(self.cover, symbol, interval, first, last)
         return written
 
     async def read(self, fetch_page: FetchPage, symbol: str, interval: Interval, start_ms: int, end_ms: int,
