@@ -100,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         from .backtest.cli import main as run_bt
         return int(run_bt([command, *rest]) or 0)
     elif command == "app":
+        import gc
+        # the window's start-up makes many objects and frees few: the cyclic collector would scan them over and over
+        # (about a tenth of the CPU time to the first paint); ui.app.main() turns it back on after the first paint
+        gc.disable()
         from .ui.app import main as run
     else:
         print(f"trading-terminal: unknown command {command!r}\n{usage()}", file=sys.stderr)

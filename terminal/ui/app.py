@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -115,13 +116,13 @@ def _spawn_sandbox(args: argparse.Namespace, prefs: Any, env: m.Environment) -> 
     return registry.spawn_sandbox_process(Path(base) / "sandbox.log")
 
 
-def _first_paint(report: bool) -> "asyncio.Future[None]":
-    """A future done once the window has painted for the first time (the first paint event of any widget, the
-    paint pass then over); with ``report``, 'startup: first-paint' is printed then. The session is connected after
-    it: its imports and the connection do not delay the first frame."""
+def _first_paint(report: bool, window: Any) -> "asyncio.Future[None]":
+    """A future done once ``window`` has painted for the first time (its first paint event, the paint pass then
+    over: its children paint in the same pass); with ``report``, 'startup: first-paint' is printed then. The
+    session is connected after it: its imports and the connection do not delay the first frame. The filter watches
+    the window alone (not every event of the application)."""
     from PySide6.QtCore import QEvent, QObject
 
-    app = QApplication.instance()
     painted: asyncio.Future[None] = asyncio.get_event_loop().create_future()
 
     def done() -> None:
@@ -132,21 +133,29 @@ def _first_paint(report: bool) -> "asyncio.Future[None]":
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-            if event.type() == QEvent.Type.Paint and app is not None:
-                app.removeEventFilter(self)
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
                 QTimer.singleShot(0, done)  # after the paint pass
             return False
 
-    if app is None:
-        painted.set_result(None)
-        return painted
-    watcher = FirstPaint(app)
-    app.installEventFilter(watcher)
+    watcher = FirstPaint(window)
+    window.installEventFilter(watcher)
     painted.add_done_callback(lambda _: watcher.deleteLater())
     return painted
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The cyclic garbage collector stays off until the window has painted (``python -m terminal`` turned it off
+    # before importing the window): building the window makes many objects and frees few, and each collection would
+    # scan them all again (about a tenth of the CPU time to the first paint). It is on again after the first paint.
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        gc.enable()
+
+
+def _main(argv: list[str] | None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     existing = QApplication.instance()
@@ -176,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     window = MainWindow(args.settings_dir, env)
     install_excepthook(window)
-    painted = _first_paint(args.startup_report)
+    painted = _first_paint(args.startup_report, window)
     window.show()  # at once, in a "connecting…" state
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
@@ -211,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             await asyncio.wait_for(asyncio.shield(painted), 2.0)
         except asyncio.TimeoutError:
             pass
+        gc.enable()  # (off while the window was built: see main)
         task = asyncio.ensure_future(window.start_session(connect))
         if args.startup_report:
             task.add_done_callback(lambda t: t.cancelled() or t.exception() is not None or not t.result()
