@@ -38,6 +38,7 @@ from ..model import ZERO, Fill, Liquidity, Order, OrderRequest, OrderStatus, Ord
 from ..model.order import InvalidTransition, can_transition
 from ..strategy.context import Context
 from ..strategy.series import BarSeries
+from .market_rows import MarketRows
 
 _ONE = Decimal(1)
 _BUY, _SELL = Side.BUY, Side.SELL
@@ -139,13 +140,14 @@ class Shortfall(NamedTuple):
 
 def fill_of(row: tuple) -> Fill:
     """The ``Fill`` of a broker's fill row: (symbol, client order id, venue order id, trade id, buy, price, qty,
-    quote qty, commission, commission asset, time). A row holds only atoms (no enum members), so the garbage
-    collector stops tracking it at its first pass instead of walking it in every full collection."""
-    symbol, coid, vid, tid, buy, price, qty, value, fee, asset, t = row
+    quote qty, commission, commission asset, time[, time the order was placed: the row of a market order filled on
+    the lean path, which is also that order's record, see market_rows]). A row holds only atoms (no enum members), so
+    the garbage collector stops tracking it at its first pass instead of walking it in every full collection."""
+    symbol, coid, vid, tid, buy, price, qty, value, fee, asset, t = row[:11]
     return Fill(symbol, coid, vid, tid, _BUY if buy else _SELL, price, qty, value, fee, asset, _TAKER, t)
 
 
-class SimBroker:
+class SimBroker(MarketRows):
     """An ``OrderPort`` for backtests. ``process`` runs once per bar, before the strategy sees the bar."""
 
     accepts_at_once = True
@@ -224,6 +226,7 @@ class SimBroker:
         return order
 
     def cancel(self, symbol: str, client_order_id: str) -> None:
+        self._upgrade_pending()  # a market order kept as a row (market_rows) becomes a record to be cancelled
         for k, order in enumerate(self.pending):
             if order.client_order_id == client_order_id:
                 del self.pending[k]
@@ -265,9 +268,8 @@ class SimBroker:
         orders = pending[:]
         pending.clear()
         filled = False
-        execute = self._execute
-        for order in orders:
-            if execute(order, price, i, t, o):
+        for order in orders:  # rows: market orders on the lean path (market_rows)
+            if self._fill_row(order, price, i, t, o) if type(order) is tuple else self._execute(order, price, i, t, o):
                 filled = True
         if filled:
             ctx = self.ctx
@@ -277,6 +279,7 @@ class SimBroker:
     def _process(self, i: int, o: float, h: float, l: float) -> None:
         filled = False
         pending = self.pending
+        self._upgrade_pending()  # the general path works on records
         t = self._times.item(i)  # bar i is the last visible one
         for order in list(pending):
             price = self._fill_price(order, o, h, l)

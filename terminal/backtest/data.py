@@ -45,19 +45,23 @@ def prepare(df: pd.DataFrame, source: str = "data") -> pd.DataFrame:
         raise DataError(f"{source}: missing column(s) {', '.join(m.lower() for m in missing)} "
                         f"(have: {', '.join(map(str, df.columns))})")
     index = _time_index(df, lower, source)
+    # the five columns as the rows of one block, the layout pandas keeps float columns in: the frame is built on it
+    # without the copy that consolidating five separate arrays would make
+    block = np.empty((len(OHLCV), len(df)))
     cols: dict[str, np.ndarray] = {}
-    for col in OHLCV:
+    for k, col in enumerate(OHLCV):
+        values = block[k]
         if col.lower() in lower:
             raw = df[lower[col.lower()]]
             if raw.dtype == np.float64:  # already floats (NaN stays NaN): to_numeric would give the same values
-                values = raw.to_numpy(dtype=np.float64, copy=True)
+                values[:] = raw.to_numpy(dtype=np.float64, copy=False)
             else:
-                values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                values[:] = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         else:
-            values = np.zeros(len(df))
+            values[:] = 0.0
         cols[col] = values
     _check(index, cols, source)
-    return pd.DataFrame(cols, index=index)  # one construction (adding columns one by one costs more than the checks)
+    return pd.DataFrame(block.T, index=index, columns=list(OHLCV), copy=False)
 
 
 def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.DatetimeIndex:

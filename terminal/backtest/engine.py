@@ -38,6 +38,7 @@ Fill rows hold only atoms (no enum members), so the cyclic garbage collector sto
 from __future__ import annotations
 
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Sequence
 
 import numpy as np
@@ -168,8 +169,13 @@ def equity_curve(marks: "Sequence[tuple[int, Decimal | float, Decimal | float]]"
     if not marks:
         return np.full(len(close), cash)
     k = len(marks)
-    bars, cash_v, pos_v = zip(*marks)  # column by column: np.array() of the tuples probes every element's type
-    return equity_from_marks(np.fromiter(bars, np.int64, k), floats_of(cash_v, k), floats_of(pos_v, k), cash, close)
+    # column by column (np.array() of the tuples probes every element's type; zip(*marks) makes an iterator per
+    # mark, enough young objects to set off a full garbage collection in a long backtest)
+    return equity_from_marks(np.fromiter(map(_first, marks), np.int64, k), floats_of(list(map(_second, marks)), k),
+                             floats_of(list(map(_third, marks)), k), cash, close)
+
+
+_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, cash: float,

@@ -18,6 +18,8 @@ first bar on which the strategy could trade (the longest indicator warm-up: the 
 """
 from __future__ import annotations
 
+import re
+from operator import itemgetter
 from typing import Sequence
 
 import numpy as np
@@ -212,13 +214,24 @@ def compute_stats(equity: np.ndarray, trades: pd.DataFrame, index: pd.DatetimeIn
     return StatsPlan(index, close).compute(equity, trades, first_trading_bar, risk_free_rate)
 
 
+_INTEGER_CHARS = str.maketrans("", "", "0123456789,-")  # deleted: nothing left means only whole numbers
+_NOT_INT64 = re.compile(r"\d{19}|(?:^|,)-0(?:,|$)")
+
+
 def floats_of(values: Sequence[object], k: int) -> np.ndarray:
     """``float()`` of each of ``k`` values (Decimals, ints or floats) as a float64 array: the same numbers, about
     twice as fast for Decimals. ``float(Decimal)`` parses the Decimal's string; here numpy parses all the strings
     in one pass (both parses round correctly, so they give the same bits)."""
     if not k:
         return np.empty(0)
-    out = np.fromstring(",".join(map(str, values)), sep=",")
+    text = ",".join(map(str, values))
+    if not text.translate(_INTEGER_CHARS) and not _NOT_INT64.search(text):
+        # whole numbers (sizes, positions): numpy reads integers many times faster than floats, and int64 ->
+        # float64 rounds to nearest as float() does (exact below 2**53); "-0" (float() gives -0.0) and numbers
+        # of 19 digits or more (beyond int64) are read as floats
+        out = np.fromstring(text, dtype=np.int64, sep=",").astype(np.float64)
+    else:
+        out = np.fromstring(text, sep=",")
     if len(out) != k:  # not numbers numpy reads (none are expected): one float() at a time
         out = np.fromiter(map(float, values), np.float64, k)  # type: ignore[arg-type]
     return out
@@ -233,26 +246,35 @@ def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame
         df["ExitTime"] = pd.Series(dtype="datetime64[ns]")
         df["Duration"] = df["ExitTime"] - df["EntryTime"]
         return df
-    arr = list(zip(*rows))
     k = len(rows)
 
-    def floats(col: tuple) -> np.ndarray:
-        return floats_of(col, k)
+    def col(j: int) -> list:
+        # one column: zip(*rows) would make an iterator per row, enough young objects to set off a full garbage
+        # collection in a long backtest
+        return list(map(itemgetter(j), rows))
 
-    entry_bar = np.fromiter(arr[1], np.int64, k)
-    exit_bar = np.fromiter(arr[2], np.int64, k)
+    def floats(j: int) -> np.ndarray:
+        return floats_of(col(j), k)
+
+    def float_col(j: int) -> np.ndarray:  # a column of floats already
+        return np.fromiter(map(itemgetter(j), rows), np.float64, k)
+
+    entry_bar = np.fromiter(map(itemgetter(1), rows), np.int64, k)
+    exit_bar = np.fromiter(map(itemgetter(2), rows), np.int64, k)
     entry_time, exit_time = index[entry_bar], index[exit_bar]
+    with_floats = len(rows[0]) > 9
+    commissions = col(6)
     return pd.DataFrame({
-        "Size": floats(arr[0]),
+        "Size": floats(0),
         "EntryBar": entry_bar,
         "ExitBar": exit_bar,
         # the float copies of the prices, when the rows have them, are floats already: no float() of each
-        "EntryPrice": np.fromiter(arr[8], np.float64, k) if len(arr) > 9 else floats(arr[3]),
-        "ExitPrice": np.fromiter(arr[9], np.float64, k) if len(arr) > 9 else floats(arr[4]),
-        "PnL": floats(arr[5]),
+        "EntryPrice": float_col(8) if with_floats else floats(3),
+        "ExitPrice": float_col(9) if with_floats else floats(4),
+        "PnL": floats(5),
         # without a commission every value is a Decimal zero: float() of each is 0.0 (the zeros, without converting)
-        "Commission": floats(arr[6]) if any(arr[6]) else np.zeros(k),
-        "ReturnPct": np.fromiter(arr[7], np.float64, k),  # floats already
+        "Commission": floats_of(commissions, k) if any(commissions) else np.zeros(k),
+        "ReturnPct": float_col(7),
         "EntryTime": entry_time,
         "ExitTime": exit_time,
         # in the one construction (adding a column costs more than the frame); ticks of the index's unit

@@ -67,10 +67,12 @@ class Context:
         self._port = port
         self._indicators: list[Indicator] = []
         # Order, or (backtests) the port's live record of it, frozen into an Order when someone looks
-        # or (backtests) a finished order's row of atoms (see order_of_row)
+        # or (backtests) a finished order's row of atoms (see order_of_row), or a pending market order's row
         self._orders: dict[str, Order | OrderRecord | tuple] = {}
         self._at_once = getattr(port, "accepts_at_once", False)
         self._accept = getattr(port, "accept", None) if self._at_once else None
+        # a port's lean path for market orders (the backtest broker's rows, see backtest.market_rows)
+        self._accept_market = getattr(port, "accept_market", None) if self._accept is not None else None
         self._position = ZERO
         self._cash = cash
         self._entry_price: Decimal | None = None
@@ -132,7 +134,7 @@ class Context:
 
     @property
     def open_orders(self) -> list[Order]:
-        return [_frozen(o) for o in self._orders.values() if not isinstance(o, tuple) and o.is_open]
+        return [_frozen(o) for o in self._orders.values() if _is_open(o)]
 
     def order(self, client_order_id: str) -> Order | None:
         o = self._orders.get(client_order_id)
@@ -172,7 +174,12 @@ class Context:
         pos = self._position
         if not pos:
             return None
-        qty = self.tradable(-pos if pos < ZERO else pos)
+        qty = -pos if pos < ZERO else pos
+        step = self.lot_step  # tradable(qty), inline: once per exit in a backtest
+        if step is self._unit_step and step is not None:
+            qty = qty.to_integral_value(ROUND_FLOOR)
+        elif step is not None:
+            qty = (qty / step).to_integral_value(rounding=ROUND_FLOOR) * step
         if qty <= ZERO:
             return None
         side = _SELL if pos > ZERO else _BUY
@@ -197,7 +204,7 @@ class Context:
 
     def cancel(self, client_order_id: str) -> None:
         order = self._orders.get(client_order_id)
-        if order is not None and not isinstance(order, tuple) and order.is_open:
+        if order is not None and _is_open(order):
             self._port.cancel(self.symbol, client_order_id)
 
     def cancel_all(self) -> None:
@@ -209,7 +216,9 @@ class Context:
         if quantity is not None and quantity <= ZERO:
             raise ValueError(f"order quantity must be positive, got {quantity}")
         coid = f"{self._id_prefix}{next(self._id_counter)}"
-        self._orders[coid] = self._accept(side, _MARKET, coid, quantity)  # type: ignore[misc]
+        accept_market = self._accept_market
+        self._orders[coid] = accept_market(side, coid, quantity) if accept_market is not None else \
+            self._accept(side, _MARKET, coid, quantity)  # type: ignore[misc]
         return coid
 
     def _order(self, side: Side, quantity: Decimal | None, price: Decimal | None, stop: Decimal | None) -> str:
@@ -279,12 +288,41 @@ def order_of_row(row: tuple) -> Order:
     """The ``Order`` of a finished order's row: its fields in ``Order``'s order, with the side as "is buy" and the
     enums as their values. A backtest broker keeps a filled, rejected or cancelled order (it changes no more) as
     such a row: a tuple of atoms is untracked by the cyclic garbage collector at its first pass, so thousands of
-    finished orders do not make every later full collection longer (and trigger more of them), as records do."""
+    finished orders do not make every later full collection longer (and trigger more of them), as records do.
+    Shorter rows are market orders of the broker's lean path (``_market_order_of_row``)."""
+    if len(row) != 16:
+        return _market_order_of_row(row)
     (symbol, buy, type_, coid, qty, price, stop, quote_qty, tif, status, venue_id, filled_qty, filled_quote, ts_created,
      ts_updated, reason) = row
     return Order(symbol, _BUY if buy else _SELL, _TYPES[type_], coid, qty, price, stop, quote_qty,
                  None if tif is None else _TIFS[tif], _STATUSES[status], venue_id, filled_qty, filled_quote, ts_created,
                  ts_updated, reason)
+
+
+def _market_order_of_row(row: tuple) -> Order:
+    """A market order a backtest broker keeps on its lean path (backtest.market_rows): pending, the row (symbol, is
+    buy, client order id, quantity (0: all in), venue order id, time placed); filled, its fill's row (symbol, client
+    order id, venue order id, trade id, is buy, price, quantity, quote quantity, commission, commission asset, time
+    filled, time placed)."""
+    if len(row) == 6:
+        symbol, buy, coid, qty, venue_id, ts = row
+        return Order(symbol, _BUY if buy else _SELL, _MARKET, coid, qty, None, None, None, None, OrderStatus.NEW,
+                     venue_id, ZERO, ZERO, ts, ts, None)
+    symbol, coid, venue_id, _, buy, _, qty, quote_qty, _, _, ts_filled, ts = row
+    return Order(symbol, _BUY if buy else _SELL, _MARKET, coid, qty, None, None, None, None, OrderStatus.FILLED,
+                 venue_id, qty, quote_qty, ts, ts_filled, None)
+
+
+_OPEN_VALUES = frozenset(s.value for s in OrderStatus if s.is_open)
+
+
+def _is_open(o: "Order | OrderRecord | tuple") -> bool:
+    """Whether an order is open, whatever form its keeper holds it in (of the rows, a pending market order's, see
+    _market_order_of_row, and a full row whose status is open)."""
+    if type(o) is tuple:
+        n = len(o)  # type: ignore[arg-type]
+        return n == 6 or (n == 16 and o[9] in _OPEN_VALUES)  # type: ignore[index]
+    return o.is_open  # type: ignore[union-attr]
 
 
 def frozen_order(o: "Order | OrderRecord | tuple") -> Order:

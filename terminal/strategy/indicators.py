@@ -9,7 +9,11 @@ def sma(values: np.ndarray, window: int) -> np.ndarray:
     out = np.full(values.shape, np.nan)
     if window <= 0 or len(values) < window:
         return out
-    c = np.cumsum(np.insert(values, 0, 0.0))
+    c = np.empty(len(values) + 1)  # the running sums 0, v0, v0 + v1, ... (cumsum of values with a 0 in front)
+    c[0] = 0.0
+    np.cumsum(values, out=c[1:])
+    if c[1] == 0.0:  # 0.0 + v0 in front turns a -0.0 first value (and the zero sums after it) into 0.0: the same here
+        c[1:] += 0.0
     out[window - 1:] = (c[window:] - c[:-window]) / window
     return out
 

@@ -8,6 +8,7 @@ numbers both ways.
 """
 from __future__ import annotations
 
+from array import array
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -80,7 +81,10 @@ class Indicator:
         self._source = source
         self._series = series
         self._values = np.empty(0)
-        self._list: list[float] | None = []  # the values as Python floats, built on the first read
+        # the values for reading one at a time, built on the first read: an array('d') (a C array of doubles whose
+        # items read as Python floats) instead of a list of float objects, which is built many times slower and, as
+        # a container of a million objects, is walked by every full garbage collection while it lives
+        self._list: "array[float] | None" = array("d")
         self._upto = -1
 
     def compute(self, full: bool = False) -> None:
@@ -105,9 +109,11 @@ class Indicator:
                 return self._floats()[j]
         raise IndexError(f"indicator {self.name}: index {k} (use -1 for the current bar, -2 for the previous...)")
 
-    def _floats(self) -> list[float]:
+    def _floats(self) -> "array[float]":
         if self._list is None:
-            self._list = self._values.tolist()
+            values = array("d")
+            values.frombytes(np.ascontiguousarray(self._values, dtype=np.float64).tobytes())
+            self._list = values
         return self._list
 
     @property

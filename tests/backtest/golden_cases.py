@@ -55,6 +55,55 @@ class LimitsAndStops(Strategy):
         self.events += 1
 
 
+class MixedOrders(Strategy):
+    """Market orders of every shape the broker's lean path handles or hands on, among limit and stop orders:
+    all-in longs and shorts, partial closes by quantity, closes, reversals in one order, orders the cash cannot pay
+    for, a market order cancelled in the bar it was placed, orders placed on the last bar; reads its pending orders
+    (the lean path keeps them as rows) through ctx.order and ctx.open_orders."""
+
+    name = "mixed_orders"
+    parameters = {"lot": Param(float, 1.0, minimum=0.0)}
+
+    def on_start(self) -> None:
+        self.mean = self.ctx.indicator(sma, 9)
+        self.seen: list[tuple] = []
+
+    def on_bar(self, bar: Any) -> None:
+        ctx = self.ctx
+        i = ctx.bar_index
+        m = self.mean[-1]
+        if m != m:
+            return
+        pos = ctx.position
+        step = Decimal(repr(self.p.lot))
+        if i % 7 == 0 and pos == 0:
+            ctx.buy() if (i // 7) % 2 else ctx.sell()  # all in, long or short
+        elif i % 11 == 0 and pos != 0:
+            part = ctx.tradable(abs(pos) / 3)  # a partial close by quantity
+            if part > 0:
+                ctx.sell(part) if pos > 0 else ctx.buy(part)
+        elif i % 13 == 0:
+            ctx.close_position()
+        elif i % 31 == 0 and pos != 0:
+            ctx.sell(abs(pos) * 2) if pos > 0 else ctx.buy(abs(pos) * 2)  # a reversal in one order
+        if i % 17 == 0 and not ctx.open_orders:
+            ctx.buy(step * 3, price=Decimal(repr(round(m * 0.998, 4))))
+        if i % 19 == 0 and pos > 0:
+            ctx.sell(step, stop=Decimal(repr(round(m * 0.99, 4))))
+        if i % 23 == 0:
+            ctx.cancel(ctx.buy(step))  # placed and cancelled before it could fill
+        if i % 29 == 0:
+            ctx.buy(Decimal(10) ** 9)  # more than the cash can pay for: rejected
+        if i % 37 == 0:
+            for o in ctx.open_orders:
+                if o.type.name != "MARKET":
+                    ctx.cancel(o.client_order_id)
+        if i == ctx.series.size - 1:
+            ctx.close_position()
+            ctx.sell()  # placed on the last bar: filled by the finalize step
+        self.seen.append(tuple((o.client_order_id, o.status.name, str(o.quantity)) for o in ctx.open_orders))
+
+
 def _bars(n: int, seed: int, **kw: Any) -> pd.DataFrame:
     return random_walk(n, seed=seed, **kw)
 
@@ -81,7 +130,28 @@ CASES: dict[str, Callable[[], BacktestResult]] = {
     "bollinger": lambda: run_backtest(_bars(4000, 10), BollingerBreakout(), cash=10_000, commission=0.001),
     "donchian": lambda: run_backtest(_bars(4000, 11), DonchianBreakout(), cash=10_000, lot_size=0.01),
     "limits_and_stops": lambda: run_backtest(_bars(3000, 12), LimitsAndStops(), cash=10_000, commission=0.001),
+    "mixed_orders_commission": lambda: run_backtest(_bars(3000, 13), MixedOrders(), cash=10_000, commission=0.001),
+    "mixed_orders_fractional_lots": lambda: run_backtest(
+        _bars(3000, 14, price=30_000), MixedOrders(lot=0.001), cash=50_000, commission=0.00075, lot_size=0.001),
+    "mixed_orders_no_commission_open_at_end": lambda: run_backtest(
+        _bars(2500, 15), MixedOrders(), cash=1_000_000, finalize_trades=False),
+    "mixed_orders_slippage": lambda: run_backtest(
+        _bars(2500, 16), MixedOrders(), cash=20_000, commission=0.0005, slippage=0.0002),
+    "stop_and_reverse_cross_on_last_bar_fractional": lambda: run_backtest(
+        _last_bar_cross(), SmaCross(fast=5, slow=12, long_short=True), cash=75_000, commission=0.0002,
+        lot_size=0.01),
 }
+
+
+def _last_bar_cross() -> pd.DataFrame:
+    """Bars whose SMAs 5/12 cross on the last bar (the order it places is filled by the finalize step)."""
+    for seed in range(100, 400):
+        df = _bars(1500, seed)
+        c = df["Close"].to_numpy()
+        f, s = sma(c, 5)[-2:], sma(c, 12)[-2:]
+        if (f[0] - s[0]) * (f[1] - s[1]) < 0:
+            return df
+    raise RuntimeError("no seed with a cross on the last bar")
 
 
 def _num(x: Any) -> Any:

@@ -1,0 +1,149 @@
+"""The backtest broker's lean path for market orders: an order that is a row of atoms from placement to fill.
+
+A strategy that places a market order (``ctx.buy()``, ``ctx.sell()``, ``ctx.close_position()``) and listens to no
+order events gets no ``SimOrder`` record: the broker keeps the order as a short row of atoms, (symbol, is buy,
+client order id, quantity, venue order id, time placed), queued and held by the context (``Context.order_of_row``
+reads it as the order, status NEW). At the next bar's open it is filled, and the order is then its fill's row with
+the time it was placed added (twelve fields; ``broker.fill_of`` reads the first eleven, ``Context.order_of_row``
+the FILLED order): no other record is made. Rows of atoms are untracked by the garbage collector at its first pass,
+and short rows make that pass short (it walks every field of every young row). Two fills are booked here,
+with the same Decimal operations, in the same order, as ``SimBroker._execute`` (and ``Context.book_fill``,
+``SimBroker._book``): the close of the whole position when it is one whole open trade, and an opening from flat.
+Anything else (a partial close, a reversal in one order, a rejection, a base-asset commission, slippage, a limit
+or stop order waiting, a cancel) turns the row into a ``SimOrder`` (``_upgrade``) and takes the general path: the
+same numbers, the same ids (venue order ids and trade ids come from the one counter, in the same order), the same
+rows at the end. tests/backtest/test_market_rows.py holds the two paths to each other.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..model import ZERO, OrderType, Side
+
+if TYPE_CHECKING:
+    from .broker import SimOrder
+
+_BUY, _SELL = Side.BUY, Side.SELL
+_MARKET = OrderType.MARKET
+
+# fields of a pending market order's row (Context.order_of_row reads it)
+R_SYMBOL, R_BUY, R_COID, R_QTY, R_VID, R_CREATED = range(6)
+
+
+class MarketRows:
+    """Mixed into ``SimBroker``: ``accept_market`` and ``_fill_row`` (see the module docstring)."""
+
+    # provided by SimBroker
+    ctx: Any
+    pending: list
+    collect_events: bool
+    open_trades: list[list]
+    closed_trades: list[tuple]
+    commission: Decimal
+    lot_size: Decimal
+    quote_asset: str
+    symbol: str
+    _fills: list
+    _orders: dict
+    _unit: Decimal
+    _unit_lots: bool
+
+    def accept_market(self, side: Side, client_order_id: str, quantity: Decimal | None) -> Any:
+        """A market order of the context's symbol (None: all in), as a row (or through ``accept`` when order
+        events are collected: the listener gets the records it always got)."""
+        if self.collect_events:
+            return self.accept(side, _MARKET, client_order_id, quantity)  # type: ignore[attr-defined]
+        s = self._series  # type: ignore[attr-defined]
+        n = s.n if s is not None else 0
+        ts = self._times.item(n - 1) if n else 0  # type: ignore[attr-defined]
+        row = (self.symbol, side is _BUY, client_order_id, ZERO if quantity is None else quantity,
+               next(self._ids), ts)  # type: ignore[attr-defined]
+        self.pending.append(row)
+        return row
+
+    def _upgrade(self, row: tuple) -> "SimOrder":
+        """The ``SimOrder`` of a pending row (the context then holds the record instead of the row)."""
+        from .broker import SimOrder
+        order = SimOrder(row[R_SYMBOL], _BUY if row[R_BUY] else _SELL, _MARKET, row[R_COID], row[R_QTY], None, None,
+                         None, None, row[R_VID], row[R_CREATED])
+        if self._orders.get(row[R_COID]) is row:
+            self._orders[row[R_COID]] = order
+        return order
+
+    def _upgrade_pending(self) -> None:
+        pending = self.pending
+        for k, order in enumerate(pending):
+            if type(order) is tuple:
+                pending[k] = self._upgrade(order)
+
+    def _fill_row(self, row: tuple, price: Decimal, i: int, t: int, fprice: float) -> bool:
+        """Fill the market order ``row`` at ``price`` (= Decimal(repr(fprice))), bar ``i`` (time ``t``)."""
+        ctx = self.ctx
+        buy = row[R_BUY]
+        qty = row[R_QTY]
+        pos, cash = ctx._position, ctx._cash
+        open_trades = self.open_trades
+        if ctx.base_asset:
+            return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
+        if pos:
+            # the whole position, one whole open trade, closed by an order of that quantity (SimBroker._close_whole)
+            if len(open_trades) != 1 or not qty > ZERO:
+                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
+            trade = open_trades[0]
+            t_size, entry_fee, entry_value = trade[0], trade[5], trade[4]
+            if entry_fee is None or entry_value is None or t_size != pos or (pos < ZERO) is not buy \
+                    or qty != abs(t_size):
+                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
+            value = qty * price
+            fee = value * self.commission
+            new_cash = cash - (value if buy else -value)
+            if fee:
+                new_cash -= fee
+            if new_cash < ZERO:
+                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
+            n = abs(t_size)
+            ctx._position = pos + (qty if buy else -qty)
+            ctx._entry_price = None
+            ctx._cash = new_cash
+            part = n if t_size > ZERO else -n
+            entry_price, entry_float = trade[1], trade[3]
+            comm = fee + entry_fee
+            pnl = part * (price - entry_price) - comm
+            ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
+            if comm:
+                ret -= float(comm / entry_value)
+            self.closed_trades.append((part, trade[2], i, entry_price, price, pnl, comm, ret, entry_float, fprice))
+            open_trades.clear()
+        else:
+            # opening from flat (SimBroker._execute's first branch)
+            if open_trades:
+                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
+            unit_cost = price * self._unit
+            if not qty > ZERO:  # all in: the cash (a row has no quote quantity)
+                if self._unit_lots:
+                    qty = (cash / unit_cost).to_integral_value(ROUND_FLOOR)
+                else:
+                    lot = self.lot_size
+                    qty = (cash / unit_cost / lot).to_integral_value(ROUND_FLOOR) * lot
+            if not (qty > ZERO and qty * unit_cost <= cash):  # rejected: the general path says why
+                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
+            value = qty * price
+            fee = value * self.commission
+            signed = qty if buy else -qty
+            ctx._position = pos + signed
+            ctx._entry_price = price
+            new_cash = cash - (value if buy else -value)
+            if fee:
+                new_cash -= fee
+            ctx._cash = new_cash
+            open_trades.append([signed, price, i, fprice, value, fee])
+        # NEW -> FILLED: the fill's row (SimBroker._execute's) with the time placed, which is the filled order too
+        coid = row[R_COID]
+        fill = (row[R_SYMBOL], coid, row[R_VID], next(self._ids), buy, price, qty, value, fee,  # type: ignore[attr-defined]
+                self.quote_asset, t, row[R_CREATED])
+        self._fills.append(fill)
+        orders = self._orders
+        if orders.get(coid) is row:
+            orders[coid] = fill
+        return True
