@@ -3,6 +3,10 @@
 Location: ``$XDG_CONFIG_HOME/trading-terminal/settings.json`` or ``~/.config/trading-terminal/settings.json``.
 A corrupt or partly wrong file never stops the app: bad fields fall back to their defaults and an unreadable file
 is moved aside as ``settings.json.corrupt``.
+
+Writes go through the background writer (``storage.writer``), keyed by the file: ``save_later`` (what the running
+window uses: the loop never waits for the disk; a burst of saves writes the last state) and ``save`` (the same queue,
+waited for: a save queued earlier never lands after it). ``load`` first waits for the saves still queued.
 """
 from __future__ import annotations
 
@@ -11,9 +15,12 @@ import json
 import logging
 import os
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .writer import Writer, shared, write_atomic
 
 log = logging.getLogger(__name__)
 APP_DIR = "trading-terminal"
@@ -101,6 +108,7 @@ def settings_path(directory: Path | None = None) -> Path:
 
 def load(directory: Path | None = None) -> Settings:
     path = settings_path(directory)
+    shared().flush()  # a save still queued is read back, not the file before it
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -121,10 +129,15 @@ def load(directory: Path | None = None) -> Settings:
 
 
 def save(settings: Settings, directory: Path | None = None) -> Path:
-    """Write atomically (temp file + rename). Returns the path."""
+    """Write atomically (temp file + rename) and wait until it is on disk; returns the path (OSError if it could not
+    be written). In order with ``save_later``: a save queued before never overwrites this one. Blocks the caller:
+    the running window uses ``save_later``."""
+    return save_later(settings, directory).result()
+
+
+def save_later(settings: Settings, directory: Path | None = None, writer: Writer | None = None) -> "Future[Path]":
+    """Queue the settings as they are now for the background writer and return at once (a Future of the path).
+    Saves of one file coalesce: the last state is written; an error is logged there as one ERROR line."""
     path = settings_path(directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(settings.to_dict(), indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(settings.to_dict(), indent=2, sort_keys=True)  # the state now: the caller goes on changing it
+    return (writer or shared()).submit(path, lambda: write_atomic(path, text), label=f"settings to {path}")

@@ -113,11 +113,8 @@ class Protection:
         if hasattr(w.chart, "set_trading_enabled"):
             w.chart.set_trading_enabled(enabled, reason)
 
-    def _save(self) -> None:
-        try:
-            settings_store.save(self.w.settings, self.w.settings_dir)
-        except OSError as exc:
-            log.error("cannot save the kill switch's lock: %s", type(exc).__name__)
+    def _save(self) -> None:  # on the background writer (a failure is logged there), never on the loop
+        settings_store.save_later(self.w.settings, self.w.settings_dir)
 
     # ---- kill switch ---------------------------------------------------------------------------------------
     @asyncSlot()

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from terminal.risk.limits import LossLimits, RiskLimits
+from terminal.storage.writer import shared
 from terminal.ui.dialogs.audit import AuditDialog
 from terminal.ui.dialogs.risk import RiskDialog
 
@@ -66,6 +67,7 @@ def test_risk_menu_opens_the_dialog_and_its_notional_limit_refuses_the_ticket_or
     qtbot.waitUntil(oe.submit.isEnabled, timeout=3000)
     qtbot.mouseClick(oe.submit, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(_venue_orders(w)) == 1, timeout=10000)
+    assert shared().flush(timeout=10)  # the limits were saved by the background writer
     saved = json.loads((w.settings_dir / "settings.json").read_text())["risk_limits"]["binance/sandbox"]
     assert D(saved["max_order_notional"]) == price * qty  # kept for the next start
 

@@ -260,7 +260,7 @@ async def edit_limits(session: Any, settings: settings_store.Settings, parent: Q
             return None
         engine.set_limits(limits, actor="user")
         config.store(settings, session.provider, session.env, limits)
-        settings_store.save(settings, settings_dir)
+        settings_store.save_later(settings, settings_dir)  # on the background writer, not on the loop
         return limits
     finally:
         dialog.deleteLater()
