@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from decimal import Decimal
@@ -39,6 +40,7 @@ from ..risk.failsafe import FailSafe
 from ..market.alerts import AlertBook
 from ..storage.audit import AuditSink
 from ..storage.journal import Journal
+from ..storage.writer import shared as shared_writer
 from ..tasks import TaskOwner
 from ..venues.ports import AuthError, Rejected, SessionExpired, Venue
 from . import input as arg
@@ -164,6 +166,7 @@ class Session(ProtectionMixin):
         await self._watches.close()
         await self.oms.close()  # scheduled look-ups of orders whose outcome is unknown
         await self.venue.close()
+        shared_writer().flush()  # the transfers still queued for the journal
         self.journal.close()
         if self.history_cache is not None:
             self.history_cache.close()
@@ -188,7 +191,8 @@ class Session(ProtectionMixin):
             self.oms.on_balances(event)
             return
         if isinstance(event, BalanceChanged) and not self._closed:  # a deposit or withdrawal: journaled
-            self.journal.record_transfer(event)  # (records.transfers), then published
+            shared_writer().submit(None, functools.partial(self.journal.record_transfer, event),
+                                   label="a transfer to the journal")  # (records.transfers) off the loop; published
         if isinstance(event, QuoteTick):
             self.quotes_cache[event.symbol] = event
             self.last_prices.setdefault(event.symbol, (event.bid + event.ask) / 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import secrets as pysecrets
+import threading
 from decimal import Decimal
 
 import pandas as pd
@@ -17,6 +18,7 @@ from terminal.records import daily_statement, export_statement
 from terminal.records.tables import fill_rows
 from terminal.records.transfers import TRANSFER_COLUMNS, export_transfers
 from terminal.storage.journal import Journal
+from terminal.storage.writer import shared
 from terminal.venues.binance import parse
 from terminal.venues.binance.parse import WireError
 
@@ -93,7 +95,27 @@ async def funded(sandbox, tmp_path):
         sandbox.deposit(key, "USDT", "500")
         sandbox.deposit(key, "USDT", "-12.34")
         await wait_for_event(s.bus, BalanceChanged, lambda: len(seen) == 2)
+        assert shared().flush(timeout=10)  # journaled by the background writer
         yield s, tmp_path, seen
+    finally:
+        await s.close()
+
+
+async def test_a_transfer_is_journaled_by_the_background_writer_not_on_the_loop(sandbox, tmp_path):
+    key, secret = "k" + pysecrets.token_hex(31), pysecrets.token_hex(32)
+    sandbox.create_account(key, secret, {"USDT": "100"})
+    s = await terminal.connect("sandbox", sandbox_url=sandbox.url, api_key=key, api_secret=secret, data_dir=tmp_path)
+    try:
+        inserts: set[int] = set()  # the threads that run INSERTs into transfers (SQLite calls this on that thread)
+        s.journal._db.set_trace_callback(
+            lambda sql: inserts.add(threading.get_ident()) if "INTO transfers" in sql else None)
+        seen: list[BalanceChanged] = []
+        s.on(BalanceChanged, seen.append)
+        sandbox.deposit(key, "USDT", "7.5")
+        await wait_for_event(s.bus, BalanceChanged, lambda: len(seen) == 1)
+        assert shared().flush(timeout=10)
+        assert inserts == {shared().thread_id} and threading.get_ident() not in inserts
+        assert [(t.asset, t.delta) for t in s.journal.transfers()] == [("USDT", Decimal("7.5"))]
     finally:
         await s.close()
 
