@@ -9,8 +9,9 @@ range asks the venue nothing.
 ``download`` pages through any fetcher ``fetch_page(symbol, interval, start_ms, end_ms, limit) -> list[Bar]`` (sync or
 async, e.g. a venue's ``klines``), commits every page with its coverage, and resumes after the covered part when
 run again, so an interrupted download loses at most one page. The pages are written by the background writer
-(``storage.writer``), never on the event loop: a download awaits each page's commit there before it goes on. ``read`` is what the session, the chart and the CLI
-use: it downloads only the closed bars of the asked range that are not covered yet, then reads the cache.
+(``storage.writer``), never on the event loop: a download awaits each page's commit there before it goes on.
+``read`` is what the session, the chart and the CLI use: it downloads only the closed bars of the asked range that
+are not covered yet, then reads the cache.
 
 SQLite was measured against Parquet (pyarrow 26, decimal128, zstd) for 1M one-minute bars on the 2-core machine
 (``benchmarks/history_bench.py``, shared machine, one run): write 5.7 s vs 3.3 s; file 76 MB vs 3.8 MB; full read
