@@ -38,11 +38,15 @@ class Valuer:
 
     def _direct(self, asset: str, into: str) -> Decimal | None:
         sym = self._pairs.get((asset, into))
-        if sym is not None and self.last_prices.get(sym):
-            return self.last_prices[sym]
+        if sym is not None:
+            px = self.last_prices.get(sym)  # once: the prices may be a mapping computed on demand
+            if px:
+                return px
         sym = self._pairs.get((into, asset))
-        if sym is not None and self.last_prices.get(sym):
-            return 1 / self.last_prices[sym]
+        if sym is not None:
+            px = self.last_prices.get(sym)
+            if px:
+                return 1 / px
         return None
 
     def rate(self, asset: str, into: str) -> Decimal | None:

@@ -138,7 +138,8 @@ class RiskEngine:
     def _audit(self, action: str, actor: str, **details: Any) -> None:
         if self.audit is not None:
             try:
-                self.audit.record(action, actor, **details)
+                # ``note`` where the trail has it (AuditLog): chained and hashed off the order path
+                getattr(self.audit, "note", self.audit.record)(action, actor, **details)
             except Exception as exc:  # noqa: BLE001 - a full disk never stops the risk checks
                 log.error("audit record %s failed: %s: %s", action, type(exc).__name__, exc)
 

@@ -138,6 +138,7 @@ def _clean_dict(value: dict[Any, Any], depth: int) -> dict[str, Any]:
     return out
 
 
+_IMMUTABLE = frozenset({str, int, bool, float, Decimal, type(None)})
 _secret_names: dict[str, bool] = {}
 
 
@@ -165,7 +166,11 @@ class AuditLog:
     thread of the log's own appends what is queued with one write and one fsync, then replaces the head file (also
     fsync'd): about 6 ms per batch on this machine, which the caller never waits for. ``flush()`` waits until
     everything recorded is on disk; reading the log (``lines``, ``verify``...) flushes first. The writer is not a
-    daemon: records queued when the program ends are still written."""
+    daemon: records queued when the program ends are still written.
+
+    ``note`` is ``record`` for the order path: it numbers and timestamps the record and queues its details as given
+    (only immutable values: texts, numbers, Decimals, enums; anything else is recorded at once); cleaning, chaining
+    and hashing happen in order later, in the writer thread (or at the next read or ``record`` of a log in memory)."""
 
     def __init__(self, path: str | Path | None, env: str = "", *, now_ms: Any = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
@@ -175,6 +180,8 @@ class AuditLog:
         self._memory: list[str] = []
         self._seq, self._last = 0, GENESIS
         self._pending: list[str] = []
+        #: noted records not chained yet: (seq, ts_ms, actor, action, details)
+        self._raw: list[tuple[int, int, str, str, dict[str, Any]]] = []
         self._writer: threading.Thread | None = None
         self._written = 0  # the last record number on disk
         self.write_error: str = ""  # why the last write failed ("" = it did not)
@@ -223,25 +230,51 @@ class AuditLog:
         if self.read_only:
             raise PermissionError(f"audit log {self.path} was opened read-only")
         with self._lock:
-            body = {"seq": self._seq + 1, "ts_ms": int(self._now_ms()), "env": self.env, "actor": str(actor),
-                    "action": str(action), "details": clean(details), "prev": self._last}
-            text = _canonical(body)  # once: the line is this text with the hash spliced in
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            line = _with_hash(text, digest)
-            self._seq, self._last = body["seq"], digest
-            if self.path is None:
-                self._memory.append(line)
-            else:
-                self._pending.append(line)
-                if self._writer is None:
-                    self._writer = threading.Thread(target=self._write_queued, name=f"audit-{self.env}")
-                    self._writer.start()
-        return AuditRecord(**{**body, "hash": digest})  # type: ignore[arg-type]
+            self._chain()
+            body = self._chained(self._seq + 1, int(self._now_ms()), str(actor), str(action), details)
+            self._seq = body["seq"]
+            self._wake_writer()
+        return AuditRecord(**body)
+
+    def note(self, action: str, actor: str = "user", **details: Any) -> None:
+        """As ``record``, without returning the record: its chaining and hashing are left to the writer thread."""
+        if self.read_only:
+            raise PermissionError(f"audit log {self.path} was opened read-only")
+        if not all(type(v) in _IMMUTABLE or isinstance(v, enum.Enum) for v in details.values()):
+            self.record(action, actor, **details)  # a value that could change before it is chained: now
+            return
+        with self._lock:
+            self._seq += 1
+            self._raw.append((self._seq, int(self._now_ms()), str(actor), str(action), details))
+            self._wake_writer()
+
+    def _wake_writer(self) -> None:
+        """(Holding the lock.)"""
+        if self.path is not None and self._writer is None:
+            self._writer = threading.Thread(target=self._write_queued, name=f"audit-{self.env}")
+            self._writer.start()
+
+    def _chain(self) -> None:
+        """(Holding the lock.) Chain and queue the noted records, in order."""
+        raw, self._raw = self._raw, []
+        for seq, ts_ms, actor, action, details in raw:
+            self._chained(seq, ts_ms, actor, action, details)
+
+    def _chained(self, seq: int, ts_ms: int, actor: str, action: str, details: dict[str, Any]) -> dict[str, Any]:
+        """(Holding the lock.) One record chained to the one before and queued; returns its fields."""
+        body = {"seq": seq, "ts_ms": ts_ms, "env": self.env, "actor": actor, "action": action,
+                "details": clean(details), "prev": self._last}
+        text = _canonical(body)  # once: the line is this text with the hash spliced in
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        (self._memory if self.path is None else self._pending).append(_with_hash(text, digest))
+        self._last = body["hash"] = digest
+        return body
 
     def _write_queued(self) -> None:
         """The writer thread: append every queued record (one write, one fsync), then the head; until none is left."""
         while True:
             with self._lock:
+                self._chain()
                 if not self._pending:
                     self._writer = None
                     self._lock.notify_all()
@@ -262,7 +295,10 @@ class AuditLog:
     def flush(self, timeout_s: float | None = 10.0) -> bool:
         """Wait until every record so far is on disk (or its write failed). False if the wait timed out."""
         with self._lock:
-            return self._lock.wait_for(lambda: self._writer is None and not self._pending, timeout_s)
+            if self.path is None:
+                self._chain()
+            return self._lock.wait_for(lambda: self._writer is None and not self._pending and not self._raw,
+                                       timeout_s)
 
     def _append(self, lines: list[str]) -> None:
         assert self.path is not None

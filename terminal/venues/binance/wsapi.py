@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 import statistics
 import time
@@ -27,6 +26,7 @@ from collections import deque
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
+import orjson
 from websockets.protocol import State
 
 from ...model import Fill, Order, OrderRequest
@@ -99,7 +99,9 @@ class WsApiTrading(WebSocketConnection):
             health.last_message_mono = time.monotonic()
             health.messages += 1
             try:
-                msg = json.loads(frame, parse_float=Decimal)
+                # as the user stream: amounts are strings on the wire, parsed to Decimal by ``parse`` (a float that
+                # slipped in goes through its repr there, never binary)
+                msg = orjson.loads(frame)
                 fut = pending.pop(msg.get("id"), None) if isinstance(msg, dict) else None
                 if fut is None:
                     if isinstance(msg, dict) and msg.get("status") == 401:  # the key was revoked (§18)
@@ -157,8 +159,7 @@ class WsApiTrading(WebSocketConnection):
         self._pending[req_id] = fut
         t0 = time.perf_counter()
         try:
-            await transport.send(json.dumps({"id": req_id, "method": method, "params": signed},
-                                            separators=(",", ":")))
+            await transport.send(orjson.dumps({"id": req_id, "method": method, "params": signed}).decode())
             self.requests_sent += 1
             # a timer that fails the future, rather than wait_for's extra task hops on the answer's way back
             timer = fut.get_loop().call_later(self.timeout_s, _expire, fut)
