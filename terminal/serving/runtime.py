@@ -22,7 +22,6 @@ from typing import Any, Callable, ClassVar, Coroutine, Self, TypeVar
 
 from aiohttp import web
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 CALL_TIMEOUT_S = 30
 START_TIMEOUT_S = 60
@@ -61,6 +60,11 @@ class ThreadedServer:
         """Run on the loop after each ``call`` from another thread (e.g. write what the call queued)."""
 
     # ------------------------------------------------------------------ helpers for _listen and _background
+    @property
+    def _log(self) -> logging.Logger:
+        """The logger of the server's own module (its records name the server, not this runtime)."""
+        return logging.getLogger(type(self).__module__)
+
     async def _serve_app(self, app: web.Application, site: SiteFactory = web.TCPSite) -> None:
         """Serve an aiohttp app on ``host:port`` (``site`` builds the listening site) and set ``self.port``."""
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -89,15 +93,14 @@ class ThreadedServer:
                 if inspect.isawaitable(result):
                     await result
             except Exception:  # noqa: BLE001 - the market must keep going
-                logging.getLogger(type(self).__module__).exception(
-                    "%s: %s failed", self.name, getattr(step, "__name__", step))
+                self._log.exception("%s: %s failed", self.name, getattr(step, "__name__", step))
 
     # ------------------------------------------------------------------ running inside a running loop
     async def start_async(self) -> None:
         self._loop = asyncio.get_running_loop()
         await self._listen()
         self._tasks = [asyncio.create_task(coro) for coro in self._background()]
-        logging.getLogger(type(self).__module__).info("%s listening on %s:%s", self.name, self.host, self.port)
+        self._log.info("%s listening on %s:%s", self.name, self.host, self.port)
 
     async def stop_async(self) -> None:
         for task in self._tasks:

@@ -14,7 +14,6 @@ the WebSocket keep-alive. The market moves every 100 ms (US stocks in US market 
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -30,7 +29,6 @@ from .reference import Reference, utc_today
 from .rest import Logged, RestApi
 from .stream import Streams
 
-log = logging.getLogger(__name__)
 BUILTIN_TOKEN = "sandbox-finnhub-token"
 STEP_S = 0.1
 

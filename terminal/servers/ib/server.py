@@ -13,7 +13,6 @@ market data type 3), ``move_price(symbol, price)`` (the market jumps).
 from __future__ import annotations
 
 import asyncio
-import logging
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +26,6 @@ from .ledger import Ledger
 from .market import Market
 from .orders import OrderBook
 
-log = logging.getLogger(__name__)
 STEP_S = 0.1
 
 

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Callable
 
 from terminal.clock import Clock
-from terminal.model import Interval
 from terminal.model.hours import REGULAR, Phase
 from terminal.sim.engine import Engine
 from terminal.sim.klines import KlineStore
 from terminal.sim.market import HUGE, MAKER, TAKER, MarketSimulator
 from terminal.sim.reports import Trade
 
+from .. import day
 from .listing import IST, Listed, listing
 
 log = logging.getLogger(__name__)
@@ -28,24 +27,10 @@ ZERO = Decimal(0)
 
 
 @dataclass(slots=True)
-class Day:
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    prev_close: Decimal
-    last: Decimal
-    last_qty: Decimal = ZERO
-    last_ms: int = 0
-    volume: Decimal = ZERO
-    turnover: Decimal = ZERO
-    oi: int = 0
+class Day(day.Day):
     oi_high: int = 0
     oi_low: int = 0
     changed: int = 0  # bumped on every trade: the ticker sends what changed
-
-    @property
-    def average(self) -> Decimal:
-        return (self.turnover / self.volume).quantize(Decimal("0.01")) if self.volume else self.last
 
 
 def _group(item: Listed) -> str:
@@ -53,8 +38,7 @@ def _group(item: Listed) -> str:
 
 
 def ist_midnight(ts_ms: int) -> int:
-    day = datetime.fromtimestamp(ts_ms / 1000, IST).replace(hour=0, minute=0, second=0, microsecond=0)
-    return int(day.timestamp() * 1000)
+    return day.midnight_ms(ts_ms, IST)
 
 
 class Market:
@@ -93,15 +77,9 @@ class Market:
         midnight = ist_midnight(now)
         for item in self.listed:
             store = self.store_for(item.key)
-            last = store.last_price or item.spec.start_price
-            before = store.klines(Interval.M1, end_ms=midnight - 1, limit=1)
-            today = [r for r in store.klines(Interval.M1, midnight, now, limit=1500) if r.open_time >= midnight]
             oi = 10_000 * item.lot if item.derivative else 0
-            self.days[item.key] = Day(
-                open=today[0].open if today else last, high=max((r.high for r in today), default=last),
-                low=min((r.low for r in today), default=last), prev_close=before[-1].close if before else last,
-                last=last, last_ms=now, volume=sum((r.volume for r in today), ZERO),
-                turnover=sum((r.quote_volume for r in today), ZERO), oi=oi, oi_high=oi, oi_low=oi)
+            self.days[item.key] = Day.from_store(store, store.last_price or item.spec.start_price, midnight, now,
+                                                 oi=oi, oi_high=oi, oi_low=oi)
         self.engine.trade_listeners.append(self._on_trade)
         self.day_start_ms = midnight
         self.bootstrapped = True
@@ -130,11 +108,11 @@ class Market:
     def roll_day(self, now_ms: int) -> None:
         """A new IST day: yesterday's last price becomes the previous close, the day's figures start again."""
         self.day_start_ms = ist_midnight(now_ms)
-        for day in self.days.values():
-            day.prev_close = day.open = day.high = day.low = day.last
-            day.volume = day.turnover = day.last_qty = ZERO
-            day.oi_high = day.oi_low = day.oi
-            day.changed += 1
+        for figures in self.days.values():
+            figures.prev_close = figures.open = figures.high = figures.low = figures.last
+            figures.volume = figures.turnover = figures.last_qty = ZERO
+            figures.oi_high = figures.oi_low = figures.oi
+            figures.changed += 1
         for fn in list(self.day_listeners):
             try:
                 fn(now_ms)
@@ -143,22 +121,19 @@ class Market:
 
     # ------------------------------------------------------------------ the tape
     def _on_trade(self, trade: Trade) -> None:
-        day = self.days.get(trade.symbol)
-        if day is None:
+        figures = self.days.get(trade.symbol)
+        if figures is None:
             return
-        day.high, day.low = max(day.high, trade.price), min(day.low, trade.price)
-        day.last, day.last_qty, day.last_ms = trade.price, trade.qty, trade.time
-        day.volume += trade.qty
-        day.turnover += trade.quote_qty
-        day.changed += 1
+        figures.trade(trade.price, trade.qty, trade.quote_qty, trade.time)
+        figures.changed += 1
 
     def move_price(self, key: str, price: Decimal) -> None:
         """Test switch: set the last traded price of ``key`` (stops and GTTs see it at once)."""
-        day = self.days[key]
+        figures = self.days[key]
         self.engine.set_last_price(key, price)
-        day.last, day.last_ms = price, self.clock.now_ms()
-        day.high, day.low = max(day.high, price), min(day.low, price)
-        day.changed += 1
+        figures.last, figures.last_ms = price, self.clock.now_ms()
+        figures.high, figures.low = max(figures.high, price), min(figures.low, price)
+        figures.changed += 1
 
     # ------------------------------------------------------------------ look-ups
     def find(self, exchange: str, tradingsymbol: str) -> Listed | None:

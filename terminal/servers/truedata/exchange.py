@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
 from terminal.clock import Clock
@@ -20,6 +19,7 @@ from terminal.sim.klines import KlineRow, KlineStore
 from terminal.sim.market import MarketSimulator
 from terminal.sim.reports import Trade
 
+from .. import day
 from .listing import IST, Listed, listing
 
 MINUTE_MS = 60_000
@@ -41,32 +41,13 @@ class Tick:
 
 
 @dataclass(slots=True)
-class Day:
-    """A symbol's session figures, as the touchline and trade frames carry them."""
+class Day(day.Day):
+    """A symbol's session figures, as the touchline and trade frames carry them (``average``: their ATP)."""
 
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    prev_close: Decimal
-    last: Decimal
-    last_qty: Decimal = ZERO
-    last_ms: int = 0
-    volume: Decimal = ZERO
-    turnover: Decimal = ZERO
-    oi: int = 0
     prev_oi: int = 0
     seq: int = 0
     tag: str = ""
     ticks: deque[Tick] = field(default_factory=lambda: deque(maxlen=TICKS_KEPT))
-
-    @property
-    def atp(self) -> Decimal:
-        return (self.turnover / self.volume).quantize(Decimal("0.01")) if self.volume else self.last
-
-
-def ist_midnight(ts_ms: int) -> int:
-    day = datetime.fromtimestamp(ts_ms / 1000, IST).replace(hour=0, minute=0, second=0, microsecond=0)
-    return int(day.timestamp() * 1000)
 
 
 class Exchange:
@@ -87,31 +68,24 @@ class Exchange:
     def bootstrap(self) -> None:
         now = self.clock.now_ms()
         self.market.bootstrap(now)
-        midnight = ist_midnight(now)
+        midnight = day.midnight_ms(now, IST)
         for item in self.listed:
             store = self.store(item.name)
-            last = store.last_price or item.spec.start_price
-            before = store.klines(Interval.M1, end_ms=midnight - 1, limit=1)
-            today = [r for r in store.klines(Interval.M1, midnight, now, limit=1500) if r.open_time >= midnight]
             oi = 0 if item.segment != "fo" else 10_000 * item.lot
-            day = Day(open=today[0].open if today else last, high=max((r.high for r in today), default=last),
-                      low=min((r.low for r in today), default=last),
-                      prev_close=before[-1].close if before else last, last=last,
-                      volume=sum((r.volume for r in today), ZERO), turnover=sum((r.quote_volume for r in today), ZERO),
-                      oi=oi, prev_oi=oi, last_ms=now)
-            self.days[item.name] = day
-            self._seed_ticks(item, store, day, now)
+            figures = Day.from_store(store, store.last_price or item.spec.start_price, midnight, now, oi=oi, prev_oi=oi)
+            self.days[item.name] = figures
+            self._seed_ticks(item, store, figures, now)
         self.engine.trade_listeners.append(self._on_trade)
         self._minute = now // MINUTE_MS
 
-    def _seed_ticks(self, item: Listed, store: KlineStore, day: Day, now_ms: int) -> None:
+    def _seed_ticks(self, item: Listed, store: KlineStore, figures: Day, now_ms: int) -> None:
         """Ticks from before the server started, one per minute of the last four days (its close, its volume, the touch a
         tick either side): the engine keeps no older trades, and a tick history that starts empty is not TrueData's."""
         tick, size = item.spec.instrument.tick_size, item.spec.quote_size
         for row in store.klines(Interval.M1, now_ms - 4 * 86_400_000, now_ms - MINUTE_MS, limit=4 * 1440):
             if row.volume > 0 and self.is_open(row.open_time):
-                day.ticks.append(Tick(row.open_time + 59_000, row.close, row.volume, row.close - tick, size,
-                                      row.close + tick, size, day.oi, 0))
+                figures.ticks.append(Tick(row.open_time + 59_000, row.close, row.volume, row.close - tick, size,
+                                          row.close + tick, size, figures.oi, 0))
 
     def is_open(self, now_ms: int) -> bool:
         hours = self.listed[0].spec.instrument.hours
@@ -123,18 +97,16 @@ class Exchange:
 
     # ------------------------------------------------------------------ the tape
     def _on_trade(self, trade: Trade) -> None:
-        day = self.days.get(trade.symbol)
-        if day is None:
+        figures = self.days.get(trade.symbol)
+        if figures is None:
             return
-        day.tag = "H" if trade.price > day.high else "L" if trade.price < day.low else ""
-        day.high, day.low = max(day.high, trade.price), min(day.low, trade.price)
-        day.last, day.last_qty, day.last_ms = trade.price, trade.qty, trade.time
-        day.volume += trade.qty
-        day.turnover += trade.quote_qty
-        day.seq += 1
+        figures.tag = "H" if trade.price > figures.high else "L" if trade.price < figures.low else ""
+        figures.trade(trade.price, trade.qty, trade.quote_qty, trade.time)
+        figures.seq += 1
         bid, ask = self.engine.best(trade.symbol)
-        tick = Tick(trade.time, trade.price, trade.qty, *(bid or (ZERO, ZERO)), *(ask or (ZERO, ZERO)), day.oi, day.seq)
-        day.ticks.append(tick)
+        tick = Tick(trade.time, trade.price, trade.qty, *(bid or (ZERO, ZERO)), *(ask or (ZERO, ZERO)), figures.oi,
+                    figures.seq)
+        figures.ticks.append(tick)
         self._pending.setdefault(trade.symbol, []).append(tick)
 
     def take_ticks(self) -> dict[str, list[Tick]]:

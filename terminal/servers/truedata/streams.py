@@ -129,7 +129,7 @@ class Streams:
         d = self.exchange.days[item.name]
         bid, bid_qty, ask, ask_qty = self._touch(item)
         return [item.name, item.symbol_id, wire.ist(d.last_ms), wire.num(d.last), wire.qty(d.last_qty),
-                wire.num(d.atp), wire.qty(d.volume), wire.num(d.open), wire.num(d.high), wire.num(d.low),
+                wire.num(d.average), wire.qty(d.volume), wire.num(d.open), wire.num(d.high), wire.num(d.low),
                 wire.num(d.prev_close), str(d.oi), str(d.prev_oi), wire.num(d.turnover), wire.num(bid),
                 wire.qty(bid_qty), wire.num(ask), wire.qty(ask_qty)]
 
@@ -189,7 +189,7 @@ class Streams:
         bid = ["0", "0", "0", "0"] if index else [wire.num(t.bid), wire.qty(t.bid_qty), wire.num(t.ask),
                                                   wire.qty(t.ask_qty)]
         return wire.data("trade", [item.symbol_id, wire.ist(t.ts_ms), wire.num(t.price), wire.qty(t.qty),
-                                   wire.num(day.atp), wire.qty(day.volume), wire.num(day.open), wire.num(day.high),
+                                   wire.num(day.average), wire.qty(day.volume), wire.num(day.open), wire.num(day.high),
                                    wire.num(day.low), wire.num(day.prev_close), str(t.oi), str(day.prev_oi),
                                    wire.num(day.turnover), day.tag, str(t.seq), *bid])
 
