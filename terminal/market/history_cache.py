@@ -11,7 +11,7 @@ async, e.g. a venue's ``klines``), commits every page with its coverage, and res
 run again, so an interrupted download loses at most one page. The pages are written by the background writer
 (``storage.writer``), never on the event loop: a download awaits each page's commit there before it goes on.
 ``read`` is what the session, the chart and the CLI use: it downloads only the closed bars of the asked range that
-are not covered yet, then reads the cache.
+are not covered yet, then reads the cache (on a worker thread: the reads of a download are off the loop too).
 
 SQLite was measured against Parquet (pyarrow 26, decimal128, zstd) for 1M one-minute bars on the 2-core machine
 (``benchmarks/history_bench.py``, shared machine, one run): write 5.7 s vs 3.3 s; file 76 MB vs 3.8 MB; full read
@@ -216,7 +216,7 @@ class HistoryCache:
         step = interval.ms
         start_ms -= start_ms % step
         total = (end_ms - start_ms) // step + 1
-        have = self.coverage(symbol, interval)
+        have = await asyncio.to_thread(self.coverage, symbol, interval)
         parts: list[tuple[int, int]] = []
         if have is None or have[0] > end_ms + step or have[1] < start_ms - step:
             parts.append((start_ms, end_ms))
@@ -270,7 +270,7 @@ class HistoryCache:
         if end_ms < start_ms:
             return []
         await self.download(fetch_page, symbol, interval, start_ms, end_ms, progress)
-        return self.bars(symbol, interval, start_ms, end_ms)
+        return await asyncio.to_thread(self.bars, symbol, interval, start_ms, end_ms)  # disk and Decimals: off the loop
 
     def download_sync(self, fetch_page: FetchPage, symbol: str, interval: Interval, start_ms: int, end_ms: int,
                       progress: Progress | None = None, limit: int = PAGE) -> int:
@@ -321,4 +321,4 @@ async def load_cached(cache: HistoryCache, source: KlineSource, symbol: str, int
         return await source.klines(sym, iv, a, b, n)
 
     await cache.download(fetch, symbol, interval, lo, hi)
-    return cache.bars(symbol, interval, lo, hi)
+    return await asyncio.to_thread(cache.bars, symbol, interval, lo, hi)  # disk and Decimals: off the loop

@@ -69,3 +69,16 @@ async def test_close_waits_for_a_page_still_on_the_writer(tmp_path) -> None:
         gate.set()
     with HistoryCache(path) as again:
         assert again.coverage("X", Interval.M1) == (0, 99 * M) and len(again.bars("X", Interval.M1)) == 100
+
+
+async def test_a_cached_read_queries_the_file_off_the_loop_thread(tmp_path) -> None:
+    cache = HistoryCache(tmp_path / "history-x-test.sqlite")
+    src = Klines()
+    first = await load_cached(cache, src, "X", Interval.M1, 1_000 * M, 1_499 * M, None, 10_000 * M)
+    selects: set[int] = set()  # the threads that query the bars and the coverage
+    cache._db.set_trace_callback(lambda sql: selects.add(threading.get_ident()) if sql.lstrip().upper().startswith(
+        "SELECT") else None)
+    again = await load_cached(cache, src, "X", Interval.M1, 1_000 * M, 1_499 * M, None, 10_000 * M)
+    assert again == first and len(again) == 500 and src.calls == 1  # from the cache, not the venue
+    assert selects and threading.get_ident() not in selects
+    cache.close()
