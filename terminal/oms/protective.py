@@ -16,6 +16,10 @@
 - At start-up (after the order manager's reconciliation) the open groups are read back and settled from their
   orders before the first quote is looked at: a leg that filled while the app was down concludes its group.
 - Venue-held groups (native brackets/OCO/trailing) are only followed here: their state comes from their orders.
+- Hand-over (``handoff``): a bracket the venue cannot hold whole (Binance with a MARKET entry, Kite) but whose exits it
+  can (an OCO, or a stop alone) is held by the app until its entry has filled, then its exits are sent to the venue
+  as that native form (journaled first) and the group is held by the venue from then on: protected even when the
+  app is closed. Refused, or never landed (a crash before the send), the exits are taken back by the app.
 
 Every transition is logged and published on the bus as ``ProtectionChanged``.
 """
@@ -28,10 +32,11 @@ from decimal import Decimal
 from typing import Awaitable, Callable, Mapping
 
 from ..bus import Bus
-from ..model import (ConnectionChanged, Instrument, Order, OrderRequest, OrderStatus, OrderType, OrderUpdated,
-                     QuoteTick, Side, TradeTick, new_client_order_id)
+from ..model import (ConnectionChanged, Instrument, Order, OrderOptions, OrderRequest, OrderStatus, OrderType,
+                     OrderUpdated, QuoteTick, Side, TimeInForce, TradeTick, new_client_order_id)
 from ..model.numbers import ZERO, fmt
 from ..tasks import TaskOwner
+from ..venues.ports import TemporaryError
 from .manager import NEVER_LANDED
 from .protective_group import GroupState, HeldBy, Leg, ProtectionChanged, ProtectionGroup
 from .protective_store import ProtectionStore
@@ -50,7 +55,8 @@ class ProtectiveEngine:
                  now_ms: Callable[[], int], place: Callable[[OrderRequest], Awaitable[Order]],
                  cancel: Callable[[str, str], Awaitable[Order]], order: Callable[[str], Order | None],
                  watch: Callable[[str], Awaitable[None]], stale_ms: int = 10_000, journal_interval_ms: int = 250,
-                 watchdog_s: float = 1.0) -> None:
+                 watchdog_s: float = 1.0,
+                 send_exits: Callable[[list[OrderRequest]], Awaitable[list[Order]]] | None = None) -> None:
         self.store = store
         self.bus = bus
         self.instruments = instruments
@@ -58,6 +64,8 @@ class ProtectiveEngine:
         self._place = place
         self._cancel = cancel
         self._order = order
+        #: sends a filled bracket's exits as the venue's native OCO (two requests) or stop (one), journaled first
+        self._send_exits = send_exits
         self._watch = watch
         self.stale_ms = stale_ms
         self.journal_interval_ms = journal_interval_ms
@@ -339,6 +347,10 @@ class ProtectiveEngine:
         if all(leg.dropped for leg in group.exits):
             self._conclude(group, GroupState.CANCELED, group.reason or "no exit is left")
             return
+        if (group.handoff == "pending" and self._send_exits is not None and not entry_open and remaining > 0
+                and not any(leg.sent or leg.dropped for leg in group.exits)):
+            await self._hand_over(group, remaining)
+            return
         for leg in group.exits:  # held legs show what they would send now
             if leg.held and not leg.sent and not leg.dropped and leg.quantity != remaining and remaining > 0:
                 group = self._set(group.with_leg(dataclasses.replace(leg, quantity=remaining)), "resized")
@@ -402,7 +414,8 @@ class ProtectiveEngine:
         price = leg.price if otype.has_price else None
         request = OrderRequest(group.symbol, leg.side, otype, quantity, price=price,
                                stop_price=leg.stop_price if otype.has_stop else None,
-                               client_order_id=leg.client_order_id, origin=group.origin)
+                               client_order_id=leg.client_order_id, origin=group.origin,
+                               options=self._exit_options(group) if leg.role != "entry" else group.entry_options)
         try:
             await self._place(request)
         except asyncio.CancelledError:
@@ -427,8 +440,63 @@ class ProtectiveEngine:
             raise
         return self._groups[group.group_id]
 
+    async def _hand_over(self, group: ProtectionGroup, quantity: Decimal) -> None:
+        """Send a filled bracket's exits to the venue as its native OCO/stop: the group is journaled as held by the
+        venue first (a crash after this is settled from the orders, or the exits taken back if none landed)."""
+        exits = {leg.role: dataclasses.replace(leg, held=False, trigger=None, sent=True, quantity=quantity)
+                 for leg in group.exits}
+        group = self._set(group.replace(held_by=HeldBy.VENUE, handoff="done",
+                                        legs=tuple(exits.get(leg.role, leg) for leg in group.legs)), "handing over")
+        requests = [OrderRequest(group.symbol, leg.side, leg.type, quantity,
+                                 price=leg.price if leg.type.has_price else None,
+                                 stop_price=leg.stop_price if leg.type.has_stop else None,
+                                 time_in_force=TimeInForce.GTC if leg.type.has_tif else None,
+                                 client_order_id=leg.client_order_id, origin=group.origin,
+                                 options=self._exit_options(group)) for leg in group.exits]
+        assert self._send_exits is not None
+        try:
+            await self._send_exits(requests)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any refusal: the app holds them again
+            if isinstance(exc, TemporaryError):  # outcome unknown: the order manager follows the orders up
+                log.warning("protection %s: exits sent, outcome unknown (%s)", group.group_id, exc)
+                return
+            self._take_back(group, f"the venue refused the exits ({getattr(exc, 'message', exc)})")
+            return
+        self._publish(self._groups[group.group_id], "handed over")
+
+    def _exit_options(self, group: ProtectionGroup) -> OrderOptions:
+        """An exit closes what its entry opened: it takes the entry's ``product`` (Kite: an MIS entry's exits are MIS
+        orders, not CNC sells of holdings the account does not have)."""
+        product = group.entry_options.param("product")
+        return OrderOptions.make(params={"product": product}) if product else OrderOptions()
+
+    def _take_back(self, group: ProtectionGroup, why: str) -> None:
+        """Hold a handed-over group's exits in the app again (fresh client ids): a stop watched against the quotes,
+        a take-profit resting at the venue as before."""
+        legs = []
+        for leg in group.legs:
+            if leg.role != "entry":
+                stop = leg.type in (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
+                leg = dataclasses.replace(leg, held=stop, trigger=leg.stop_price if stop else None,
+                                          fires_below=leg.side is Side.SELL, sent=False,
+                                          client_order_id=new_client_order_id())
+            legs.append(leg)
+        group = group.replace(held_by=HeldBy.APP, handoff="", legs=tuple(legs),
+                              reason=f"{why}: held by this app instead (works only while it runs)")
+        self._index(group)
+        self._set(group, "taken back")
+        self._tasks.spawn(self._advance(group.group_id), name=f"protection {group.group_id}")
+
     def _follow_venue(self, group: ProtectionGroup) -> None:
         orders = {leg.role: self._order(leg.client_order_id) for leg in group.legs}
+        if group.handoff == "done":
+            handed = [orders[leg.role] for leg in group.exits]
+            if all(o is None or (o.status is OrderStatus.REJECTED and o.filled_qty == 0) for o in handed):
+                self._take_back(group, "the exits never reached the venue" if all(
+                    o is None or o.reject_reason == NEVER_LANDED for o in handed) else "the venue rejected the exits")
+                return
         entry = orders.get("entry")
         if entry is not None and not entry.is_open and entry.filled_qty == 0:
             self._conclude(group, GroupState.CANCELED, f"the entry was {entry.status.name.lower()} without a fill")

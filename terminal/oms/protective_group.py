@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..model import OrderType, Side
+from ..model import OrderOptions, OrderType, Side
 from ..model.numbers import ZERO
 
 
@@ -118,6 +118,12 @@ class ProtectionGroup:
     origin: str = ""
     #: not journaled: why the app is not acting on the quotes right now ("no quote for BTCUSDT for 12 s"), or ""
     paused: str = ""
+    #: an app-held bracket whose exits go to the venue once its entry has filled (the venue holds an OCO, or a stop,
+    #: but not the whole bracket: Binance with a MARKET entry, Kite's GTT OCO): "pending" until then, "done" once
+    #: they were handed over (the group is then held by the venue), "" for any other group
+    handoff: str = ""
+    #: the entry's own options (Kite's product and variety, a GTD expiry...), sent with it; exits take its product
+    entry_options: OrderOptions = OrderOptions()
 
     @property
     def entry(self) -> Leg | None:
@@ -145,7 +151,8 @@ class ProtectionGroup:
             raw["side"], raw["type"] = leg.side.value, leg.type.value
             legs.append({k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in raw.items()})
         return json.dumps({"legs": legs, "quantity": format(self.quantity, "f"), "reason": self.reason,
-                           "fired": self.fired, "origin": self.origin}, sort_keys=True)
+                           "fired": self.fired, "origin": self.origin, "handoff": self.handoff,
+                           "entry_options": self.entry_options.to_json()}, sort_keys=True)
 
     @classmethod
     def from_row(cls, row: tuple[str, str, str, str, str, str, int, int]) -> "ProtectionGroup":
@@ -160,7 +167,8 @@ class ProtectionGroup:
             legs.append(Leg(**leg))
         return cls(group_id, Kind(kind), symbol, HeldBy(held_by), GroupState(state), tuple(legs),
                    Decimal(raw["quantity"]), ts_created, ts_updated, raw.get("reason", ""), raw.get("fired", ""),
-                   raw.get("origin", ""))
+                   raw.get("origin", ""), handoff=raw.get("handoff", ""),
+                   entry_options=OrderOptions.from_json(raw.get("entry_options")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +179,8 @@ class ProtectionChanged:
 
     group: ProtectionGroup
     #: "placed", "re-armed", "sending", "armed", "resized", "moved", "held" (a refused take-profit now held by the
-    #: app), "dropped" (a leg cancelled at the venue), "paused", "resumed", "trailed", "fired", then one of "done",
-    #: "canceled", "failed"
+    #: app), "dropped" (a leg cancelled at the venue), "paused", "resumed", "trailed", "fired", "handing over" (the
+    #: exits of a filled entry sent to the venue as its native OCO or stop), "handed over", "taken back" (the venue
+    #: refused them or they never landed: held by the app again), then one of "done", "canceled", "failed"
     what: str
     ts_recv: int = 0

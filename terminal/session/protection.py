@@ -42,9 +42,33 @@ def make_engine(session: "Session") -> ProtectiveEngine:
         finally:
             session.risk.kill_exempt.discard(request.client_order_id)
 
+    async def send_exits(requests: list[OrderRequest]) -> list[Order]:
+        """A filled bracket's exits handed to the venue: one stop through the usual order path, two as its native
+        OCO (each leg journaled before the list is sent; refused legs marked so, as ``_open_native`` does)."""
+        if len(requests) == 1:
+            return [await place(requests[0])]
+        venue = session.venue
+        now = venue.now_ms()
+        for request in requests:
+            session.oms.on_order(Order.from_request(request, now))
+            session.journal.record_send(request.client_order_id, now, venue.settle_ms())
+        try:
+            orders = await venue.submit_oco(*requests)  # type: ignore[attr-defined]
+        except VenueError as exc:
+            if not _unknown(exc):
+                for request in requests:
+                    local = session.oms.order(request.client_order_id)
+                    if local is not None and local.status is OrderStatus.PENDING_NEW:
+                        session.oms.on_order(local.with_status(OrderStatus.REJECTED, reject_reason=exc.message,
+                                                               ts_updated=venue.now_ms()))
+            raise
+        for order in orders:
+            session.oms.on_order(order)
+        return orders
+
     engine = ProtectiveEngine(ProtectionStore(session.journal), session.bus, session.instruments,
                               now_ms=session._now_ms, place=place, cancel=session.oms.cancel,
-                              order=session.oms.order, watch=session.watch)
+                              order=session.oms.order, watch=session.watch, send_exits=send_exits)
     return engine
 
 
@@ -119,6 +143,10 @@ class ProtectionMixin:
             _on_tick(ins, value, name)
         s._require_keys()
         ref = entry.price if entry.price is not None else await self._price(entry.symbol, entry.side)
+        if not ref:
+            raise InvalidArgument(f"entry: no {'ask' if entry.side is Side.BUY else 'bid'} in the book to "
+                                  f"{'buy from' if entry.side is Side.BUY else 'sell to'}: a MARKET entry would not "
+                                  "fill", "entry")
         exit_side = _other(entry.side)
         _sides(entry.side, ref, tp, sl, sl_limit, "the entry price" if entry.type.has_price else "the market price")
         qty = entry.quantity
@@ -133,7 +161,10 @@ class ProtectionMixin:
             legs.append(Leg("stop_loss", exit_side, OrderType.STOP_LOSS_LIMIT if sl_limit else OrderType.STOP_LOSS,
                             qty, new_client_order_id(), price=sl_limit, stop_price=sl, held=not native,
                             trigger=None if native else sl, fires_below=exit_side is Side.SELL))
-        group = self._group(Kind.BRACKET, entry.symbol, native, legs, qty, entry.origin)
+        group = self._group(Kind.BRACKET, entry.symbol, native, legs, qty, entry.origin).replace(
+            entry_options=entry.options)
+        if not native and mode == "auto" and self._exits_native(group):
+            group = group.replace(handoff="pending")  # held by the venue once the entry has filled
         if not native:
             return await self._open_app(group)
         requests = {leg.role: self._leg_request(group, leg, parent=entry.client_order_id) for leg in group.exits}
@@ -304,6 +335,17 @@ class ProtectionMixin:
                                   + "; use held_by='app' (held by this app, works only while it runs) or 'auto'",
                                   "held_by")
         return declared and not why_not and mode != "app"
+
+    def _exits_native(self, group: ProtectionGroup) -> bool:
+        """Whether the venue can hold this bracket's exits once its entry has filled: both as its native OCO, or a
+        stop alone as a plain stop order."""
+        s = self._s()
+        exits = [self._leg_request(group, leg) for leg in group.exits]
+        if len(exits) == 2:
+            return self._native("native_oco", "OCO orders", "auto", Kind.OCO, tuple(exits))
+        stop = exits[0] if exits and exits[0].type in (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT) else None
+        return stop is not None and stop.type.name in s.venue.info.capabilities.order_types and \
+            stop.type in s.instrument(group.symbol).order_types
 
     def _group(self, kind: Kind, symbol: str, native: bool, legs: list[Leg], qty: Decimal,
                origin: str) -> ProtectionGroup:

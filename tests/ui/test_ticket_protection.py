@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from terminal import model as m
-from terminal.ui.widgets.ticket_options import APP_HELD, VENUE_HELD, exit_price
+from terminal.ui.widgets.ticket_options import HANDOFF_HELD, VENUE_HELD, exit_price
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
@@ -63,7 +63,8 @@ def test_a_limit_bracket_from_the_ticket_is_one_protective_group_held_by_the_exc
 
 
 def test_the_ticket_says_who_holds_the_exits_for_the_shape_at_hand(qtbot, window):
-    """Binance holds a bracket whose entry is a LIMIT (an OTOCO list); a MARKET entry's exits are held by the app."""
+    """Binance holds a bracket whose entry is a LIMIT (an OTOCO list); a MARKET entry's exits are held by the app
+    until it fills, then by the exchange (a stop order, or an OCO list with a take-profit)."""
     w = window
     oe = _ready(qtbot, w)
     opts = oe.options_panel
@@ -72,7 +73,16 @@ def test_the_ticket_says_who_holds_the_exits_for_the_shape_at_hand(qtbot, window
     opts.sl_edit.setText("2")
     opts.sl_unit.setCurrentIndex(opts.sl_unit.findData("pct"))
     oe.type_combo.setCurrentIndex(oe.type_combo.findData(m.OrderType.MARKET))
-    qtbot.waitUntil(lambda: opts.held_label.text() == f"Protection {APP_HELD}", timeout=3000)
+    qtbot.waitUntil(lambda: opts.held_label.text() == f"Protection {HANDOFF_HELD}", timeout=3000)
+    opts.tp_box.setChecked(True)
+    opts.tp_edit.setText("2")
+    opts.tp_unit.setCurrentIndex(opts.tp_unit.findData("pct"))
+    assert opts.held_label.text() == f"Protection {HANDOFF_HELD}"
+    qtbot.mouseClick(oe.submit, Qt.MouseButton.LeftButton)
+    s = w.link.session
+    qtbot.waitUntil(lambda: len(s.protective_orders()) == 1
+                    and s.protective_orders()[0].held_by.label == VENUE_HELD, timeout=10000)
+    assert s.protective_orders()[0].handoff == "done"  # the exits rest at the exchange as an OCO list
     oe.type_combo.setCurrentIndex(oe.type_combo.findData(m.OrderType.LIMIT))
     qtbot.waitUntil(lambda: opts.held_label.text() == f"Protection {VENUE_HELD}", timeout=3000)
 

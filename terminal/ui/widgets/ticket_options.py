@@ -22,6 +22,9 @@ APP_HELD = "held by this app (works only while it runs)"
 #: venue parameters every order carries (Kite's product and variety): no "not sent" choice
 REQUIRED_PARAMS = frozenset({"product", "variety"})
 VENUE_HELD = "held by the exchange"
+#: a bracket the venue cannot hold whole but whose exits it can (its OCO, or a stop alone): the session hands them
+#: over once the entry has filled
+HANDOFF_HELD = "held by this app until the entry fills, then by the exchange"
 
 
 def exit_price(ins: m.Instrument, side: m.Side, reference: Decimal, value: Decimal, unit: str,
@@ -192,8 +195,19 @@ class TicketOptions(QWidget):
         native = bool(getattr(caps, "native_trailing" if trailing else "native_bracket", False))
         if self.native_override is not None:
             native = native and self.native_override
-        self.held_label.setText(f"Protection {VENUE_HELD if native else APP_HELD}" if wanted else "")
+        text = VENUE_HELD if native else APP_HELD
+        if not native and not trailing and self._exits_native(caps):
+            text = HANDOFF_HELD
+        self.held_label.setText(f"Protection {text}" if wanted else "")
         self.held_label.setVisible(wanted)
+
+    def _exits_native(self, caps: object) -> bool:
+        """Whether the venue can hold the attached exits once the entry has filled: both as its native OCO, a stop
+        alone as a plain stop order (what ``Session.place_bracket`` hands over)."""
+        if self.tp_box.isChecked() and self.sl_box.isChecked():
+            return bool(getattr(caps, "native_oco", False))
+        types = getattr(caps, "order_types", ()) or ()
+        return self.sl_box.isChecked() and "STOP_LOSS" in types
 
     def set_native(self, native: bool | None) -> None:
         if native != self.native_override:

@@ -139,7 +139,7 @@ async def test_native_otoco_bracket_the_exchange_places_the_exits_once_the_worki
         await session.close()
 
 
-async def test_a_bracket_with_a_market_entry_is_held_by_the_app_and_held_by_venue_says_why_not(quiet):
+async def test_a_market_entry_s_stop_is_held_by_the_app_until_the_fill_then_rests_at_the_exchange(quiet):
     await asyncio.to_thread(book, quiet)
     session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
     try:
@@ -147,11 +147,56 @@ async def test_a_bracket_with_a_market_entry_is_held_by_the_app_and_held_by_venu
                                                   r"\(a MARKET entry cannot be the working order"):
             await session.place_bracket(OrderRequest(SYMBOL, Side.BUY, OrderType.MARKET, QTY), stop_loss="97000.00",
                                         held_by="venue")
+        hidden = await session.place_bracket(OrderRequest(SYMBOL, Side.BUY, OrderType.MARKET, QTY),
+                                             stop_loss="97000.00", held_by="app")  # a hidden stop stays hidden
+        await until(session, lambda: state(session, hidden.group_id) is GroupState.ACTIVE)
+        assert session.protection.group(hidden.group_id).held_by is HeldBy.APP
+        await session.cancel_protection(hidden.group_id)
+
+        with pytest.raises(InvalidArgument, match="entry: no ask in the book to buy from"):  # the ask was taken
+            await session.place_bracket(OrderRequest(SYMBOL, Side.BUY, OrderType.MARKET, QTY), stop_loss="98000.00")
+        await asyncio.to_thread(rest, quiet, "SELL", "100000.00")
+        await until(session, lambda: (q := session.quotes_cache.get(SYMBOL)) is not None and q.ask > 0)
         group = await session.place_bracket(OrderRequest(SYMBOL, Side.BUY, OrderType.MARKET, QTY),
                                             stop_loss="98000.00")
-        assert group.held_by is HeldBy.APP
-        await until(session, lambda: state(session, group.group_id) is GroupState.ACTIVE)
-        await session.cancel_protection(group.group_id)
+        sl = group.leg("stop_loss").client_order_id
+        await until(session, lambda: session.protection.group(group.group_id).handoff == "done"
+                    and state(session, group.group_id) is GroupState.ACTIVE and status(session, sl) is S.NEW)
+        handed = session.protection.group(group.group_id)
+        assert handed.held_by is HeldBy.VENUE and handed.held_by.label == "held by the exchange"
+        assert not handed.leg("stop_loss").held  # nothing watched by the app any more
+        raw = await session.venue.rest.call("GET", "/api/v3/order", {"symbol": SYMBOL, "origClientOrderId": sl},
+                                            signed=True)
+        assert (raw["type"], raw["side"], Decimal(raw["stopPrice"]), raw["status"]) == ("STOP_LOSS", "SELL", 98000,
+                                                                               "NEW")
+        canceled = await session.cancel_protection(group.group_id)
+        assert canceled.state is GroupState.CANCELED
+        assert (await venue_orders(session))[sl] == (S.CANCELED, 0)
+    finally:
+        await session.close()
+
+
+async def test_a_market_entry_s_exits_become_a_native_oco_once_it_fills_and_the_exchange_closes_it(quiet):
+    await asyncio.to_thread(book, quiet)
+    session = await terminal.connect("sandbox", sandbox_url=quiet.server.url)
+    try:
+        group = await session.place_bracket(OrderRequest(SYMBOL, Side.BUY, OrderType.MARKET, QTY),
+                                            take_profit="100500.00", stop_loss="98000.00")
+        assert group.handoff in ("pending", "done")  # the MARKET entry may have filled before place_bracket returned
+        tp, sl = group.leg("take_profit").client_order_id, group.leg("stop_loss").client_order_id
+        await until(session, lambda: status(session, tp) is S.NEW and status(session, sl) is S.NEW)
+        handed = session.protection.group(group.group_id)
+        assert handed.held_by is HeldBy.VENUE and handed.handoff == "done"
+        listed = await venue_list(session, tp)  # one order list at the exchange, our ids
+        assert listed["contingencyType"] == "OCO" and listed["listOrderStatus"] == "EXECUTING"
+        assert {o["clientOrderId"] for o in listed["orders"]} == {tp, sl}
+
+        await asyncio.to_thread(rest, quiet, "SELL", "100400.00")
+        await asyncio.to_thread(quiet.hit, "BUY", "0.002")  # the 100400 ask, then our 100500 take-profit
+        await until(session, lambda: state(session, group.group_id) is GroupState.DONE)
+        at_venue = await venue_orders(session)
+        assert at_venue[tp] == (S.FILLED, QTY) and at_venue[sl] == (S.EXPIRED, 0)  # never both
+        assert session.protection.group(group.group_id).reason == "take profit filled (at the exchange)"
     finally:
         await session.close()
 

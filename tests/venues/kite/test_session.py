@@ -79,3 +79,29 @@ async def test_a_margin_account_leaves_buying_power_and_short_sales_to_the_broke
     order = await session.sell("SBIN", "1", price)  # nothing held: a short sale, the broker's to allow
     assert order.status is OrderStatus.NEW
     await session.cancel_order("SBIN", order.client_order_id)
+
+
+async def test_an_mis_bracket_s_exits_become_a_gtt_oco_of_mis_orders_once_the_entry_fills(session):
+    """Kite holds no bracket, but a GTT OCO: the app holds the exits until the MARKET entry has filled, then hands
+    them to Kite as a two-leg GTT (protected with the app closed); the exits take the entry's product (MIS)."""
+    from terminal.model import OrderOptions, OrderRequest, OrderType, Side
+    from terminal.oms.protective_group import GroupState, HeldBy
+
+    q = await session.quote("INFY")
+    ins = session.instrument("INFY")
+    entry = OrderRequest("INFY", Side.BUY, OrderType.MARKET, D(2), options=OrderOptions.make(params={"product": "MIS"}))
+    group = await session.place_bracket(entry, take_profit=ins.snap_price(q.ask * D("1.1"), "up"),
+                                        stop_loss=ins.snap_price(q.bid * D("0.9"), "down"))
+    tp, sl = group.leg("take_profit").client_order_id, group.leg("stop_loss").client_order_id
+    loop = __import__("asyncio").get_running_loop()
+    deadline = loop.time() + 20
+    while not ((g := session.protection.group(group.group_id)).handoff == "done" and g.state is GroupState.ACTIVE
+               and all((o := session.oms.order(c)) is not None and o.status is OrderStatus.NEW for c in (tp, sl))):
+        assert loop.time() < deadline, session.protection.group(group.group_id)
+        await __import__("asyncio").sleep(0.05)
+    assert session.protection.group(group.group_id).held_by is HeldBy.VENUE
+    gtts = await session.venue.rest.gtts()
+    mine = [g for g in gtts if g["id"] == session.oms.order(tp).venue_order_id]
+    assert len(mine) == 1 and mine[0]["type"] == "two-leg" and mine[0]["status"] == "active"
+    assert {o["product"] for o in mine[0]["orders"]} == {"MIS"} and {o["quantity"] for o in mine[0]["orders"]} == {2}
+    assert (await session.cancel_protection(group.group_id)).state is GroupState.CANCELED
