@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +39,7 @@ from ..model import (ZERO, BalancesUpdated, Fill, Instrument, OrderRequest, Orde
                      TradeTick, fmt)
 from ..model.events import BalanceChanged
 from ..storage.audit import AuditSink
+from ..storage.writer import shared as shared_writer, write_atomic
 from . import rules
 from .account import Account
 from .day import DayEquity
@@ -448,6 +448,7 @@ class RiskEngine:
     def _restore(self) -> None:
         if self.state_path is None:
             return
+        shared_writer().flush()  # a state still queued is read back, not the file before it
         try:
             data = json.loads(self.state_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -468,12 +469,10 @@ class RiskEngine:
                                                                           if k != "peak"}
         if peak_only and self.now_ms() - self._saved_ms < 10 * SECOND_MS:
             return  # a new peak is saved at most every 10 s
-        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        try:
-            self.state_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(state), encoding="utf-8")
-            os.replace(tmp, self.state_path)
-        except OSError as exc:
-            log.error("cannot save the risk state to %s: %s", self.state_path, exc)
-            return
+        path, text = self.state_path, json.dumps(state)  # written by the background writer, never on the loop
+        saved = shared_writer().submit(path, lambda: write_atomic(path, text), label=f"the risk state to {path}")
+        saved.add_done_callback(lambda f: f.exception() is None or self._unsaved())  # logged there; retried
         self._saved, self._saved_ms = state, self.now_ms()
+
+    def _unsaved(self) -> None:
+        self._saved = {}  # the next refresh writes the state again
