@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from .enums import AssetClass, OptionRight, OrderType, Side, TimeInForce
 from .hours import TradingHours
-from .numbers import ZERO, InvalidArgument, decimals_of, fmt, is_multiple, snap
+from .numbers import ZERO, InvalidArgument, decimals_of, fmt, is_multiple, snap, to_decimal
 
 
 class OrderValidationError(InvalidArgument):
@@ -154,10 +154,16 @@ class Instrument:
     def qty_decimals(self) -> int:
         return decimals_of(self.step_size)
 
-    def snap_price(self, price: Decimal, mode: str = "nearest") -> Decimal:
+    def snap_price(self, price: Decimal | int | str, mode: str = "nearest") -> Decimal:
+        """``price`` on the tick (a Decimal, int or text such as "101.237"; floats are refused)."""
+        if not isinstance(price, Decimal):
+            price = to_decimal(price, name="price")
         return snap(price, self.tick_size, mode)
 
-    def snap_qty(self, qty: Decimal, mode: str = "down", *, market: bool = False) -> Decimal:
+    def snap_qty(self, qty: Decimal | int | str, mode: str = "down", *, market: bool = False) -> Decimal:
+        """``qty`` on the lot step (a Decimal, int or text; floats are refused)."""
+        if not isinstance(qty, Decimal):
+            qty = to_decimal(qty, name="quantity")
         step = self.market_step_size if (market and self.market_step_size) else self.step_size
         return snap(qty, step, mode)
 
