@@ -148,10 +148,11 @@ _shared_lock = threading.Lock()
 
 
 def shared() -> Writer:
-    """The process's writer (made on first use, flushed and stopped at interpreter exit)."""
+    """The process's writer (made on first use, flushed and stopped at interpreter exit; a save after that is
+    written on the caller's thread, never left to a thread the interpreter is about to kill)."""
     global _shared
     with _shared_lock:
-        if _shared is None or _shared._closed:
+        if _shared is None:
             _shared = Writer()
             atexit.register(_shared.close)
         return _shared

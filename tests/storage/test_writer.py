@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -77,3 +79,18 @@ def test_a_failed_write_is_logged_and_the_next_write_succeeds(writer, tmp_path, 
     good = tmp_path / "state.json"
     assert writer.submit(good, lambda: write_atomic(good, "{}")).result(timeout=10) == good
     assert good.read_text() == "{}" and writer.errors == 1
+
+
+def test_the_shared_writer_writes_what_is_queued_when_the_interpreter_exits(tmp_path) -> None:
+    path = tmp_path / "state.json"
+    script = (
+        "import json, sys, threading\n"
+        "from terminal.storage.writer import shared, write_atomic\n"
+        "w = shared()\n"
+        "w.submit('busy', threading.main_thread().join)  # the disk is busy until the program has ended\n"
+        "for i in range(1000):\n"
+        "    w.submit(sys.argv[1], lambda i=i: write_atomic(sys.argv[1], json.dumps({'n': i})))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=Path(__file__).parents[2], timeout=60,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(path.read_text()) == {"n": 999}
