@@ -135,14 +135,22 @@ def _style_one(widget: QWidget, kind: str) -> None:
 
 
 def apply(app: QApplication, name: str) -> Colors:
-    """Apply a theme to the whole application (palette, font, the styled widgets); returns its colours."""
+    """Apply a theme to the whole application (palette, font, the styled widgets); returns its colours.
+
+    Only what differs is set: ``setStyle`` replaces (and deletes) the application's style and re-polishes every
+    widget, ``setPalette``/``setFont`` send a change event to every widget; doing that again for each new window
+    (or test) walked widgets being torn down: a segfault seen twice in a test run."""
     global _current
     _current = THEMES.get(name, DARK)
-    app.setStyle("Fusion")
-    app.setPalette(palette(_current))
-    font = QFont(app.font())
-    font.setPointSizeF(9.5)
-    app.setFont(font)
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
+    wanted = palette(_current)
+    if app.palette() != wanted:
+        app.setPalette(wanted)
+    if app.font().pointSizeF() != 9.5:
+        font = QFont(app.font())
+        font.setPointSizeF(9.5)
+        app.setFont(font)
     for widget, kind in list(_styled.items()):
         _style_one(widget, kind)
     return _current

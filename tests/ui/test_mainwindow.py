@@ -146,3 +146,18 @@ def test_environment_choice_is_saved_for_the_next_start_and_live_asks_first(qtbo
     assert qloop.run(win.choose_environment(m.Environment.TESTNET))
     assert json.loads((tmp_path / "settings.json").read_text())["environment"] == "testnet"
     assert "restarts" in win.status.currentMessage()
+
+
+def test_applying_the_same_theme_again_keeps_the_application_style(qapp):
+    """A new window re-applies the theme: the application's style object is kept (replacing it re-polishes every
+    widget, including ones being torn down), and switching still changes the palette."""
+    from terminal.ui import theme
+    theme.apply(qapp, "dark")
+    style = qapp.style()
+    dark = qapp.palette().window().color().name()
+    theme.apply(qapp, "dark")
+    assert qapp.style() is style
+    theme.apply(qapp, "light")
+    assert qapp.style() is style and qapp.palette().window().color().name() != dark
+    theme.apply(qapp, "dark")
+    assert qapp.palette().window().color().name() == dark
