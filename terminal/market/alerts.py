@@ -294,8 +294,9 @@ class AlertBook:
         self._writer.submit(path, lambda: self._write(path), label=f"alerts to {path}")
 
     def _write(self, path: Path) -> None:  # on the writer thread
-        with self._lock:
-            alerts = sorted(self.alerts.values(), key=lambda a: a.id)
+        with self._lock:  # held for a copy only: the loop changes the book meanwhile
+            alerts = list(self.alerts.values())
+        alerts.sort(key=lambda a: a.id)
         write_atomic(path, json.dumps({"alerts": [a.to_json() for a in alerts]}, indent=1))
 
     # ---- conditions --------------------------------------------------------------------------------------------
