@@ -106,3 +106,34 @@ def test_the_legend_keeps_markup_it_does_not_know_as_text():
     lines = parse("<b style='color:#fff'>A&amp;B</b>&nbsp;<i>x</i><br><span style='color:#123456'>C</span>")
     assert ["".join(r.text for r in line) for line in lines] == ["A&B\xa0<i>x</i>", "C"]
     assert lines[0][0].bold and lines[0][0].color == "#fff" and lines[1][0].color == "#123456"
+
+
+def _screen(chart) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """What the window shows (the offscreen platform's backing store), not a fresh render."""
+    return _pixels(chart.screen().grabWindow(chart.winId()).toImage())
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+@pytest.mark.parametrize("span", [150, 1900])  # candles as bodies, and as one column per pixel
+def test_after_a_live_candle_the_window_shows_its_new_high_and_volume_as_a_whole_render_does(chart, qtbot, span):
+    chart.set_follow_latest(False)
+    t = chart.series.t
+    chart.price_plot.vb.setXRange(float(t[-span]), float(t[-1]) + 300, padding=0)
+    chart.show()
+    qtbot.waitExposed(chart)
+    qtbot.waitUntil(lambda: chart.candles.last_paint.last == len(chart.series))
+    s = chart.series
+    (x0, x1), y_range = chart.price_plot.vb.viewRange()
+    i0, i1 = s.visible_slice(x0, x1)
+    top, vtop = float(s.h[i0:i1].max()), float(s.v[i0:i1].max())
+    tt, o, h, lo, c, v = s.row(len(s) - 1)
+    assert h < top and v < vtop
+    before = _screen(chart)
+    painted = chart.readout.rendered
+    # the last candle reaches higher and trades more, inside the ranges shown (they do not move)
+    assert chart.update_bar(int(round(tt * 1000)), o, (h + top) / 2, lo, c + 0.5, (v + vtop) / 2)
+    qtbot.waitUntil(lambda: chart.readout.rendered > painted)  # the frame with the new close is out
+    assert chart.price_plot.vb.viewRange()[1] == y_range
+    shown = _screen(chart)
+    assert not np.array_equal(shown, before)
+    assert np.array_equal(shown, _pixels(chart.grab().toImage()))  # the window equals a whole new render
