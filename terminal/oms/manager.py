@@ -35,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, Iterable, TypeVar
 
 from ..bus import Bus
 from ..model import (Balance, BalancesUpdated, Fill, Order, OrderRequest, OrderStatus, OrderUpdated)
@@ -73,8 +73,11 @@ class OrderManager:
         self.backoff_s = backoff_s
         self.landing_margin_ms = landing_margin_ms
         self._orders: dict[str, Order] = {o.client_order_id: o for o in journal.open_orders()}
-        #: the open ones among them (every place asks for them: the risk checks' working orders)
-        self._open: dict[str, Order] = {cid: o for cid, o in self._orders.items() if o.is_open}
+        #: the open ones among them by symbol (every place asks for its symbol's: the risk checks' working orders)
+        self._open: dict[str, dict[str, Order]] = {}
+        for o in self._orders.values():
+            if o.is_open:
+                self._open.setdefault(o.symbol, {})[o.client_order_id] = o
         self._by_venue_id: dict[tuple[str, int], str] = {}
         self._balances: dict[str, Balance] = {}
         self._inflight: set[str] = set()
@@ -93,16 +96,22 @@ class OrderManager:
         return self._orders.get(client_order_id) or self.journal.order(client_order_id)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return sorted((o for o in self._open.values() if symbol is None or o.symbol == symbol),
-                      key=lambda o: (o.ts_created, o.client_order_id))
+        """Open orders, oldest first: every symbol's, or only ``symbol``'s (without looking at the others)."""
+        if symbol is None:
+            orders: Iterable[Order] = (o for by_cid in self._open.values() for o in by_cid.values())
+        else:
+            orders = self._open.get(symbol, {}).values()
+        return sorted(orders, key=_by_age)
 
     def _put(self, order: Order) -> None:
         cid = order.client_order_id
         self._orders[cid] = order
         if order.is_open:
-            self._open[cid] = order
+            self._open.setdefault(order.symbol, {})[cid] = order
         else:
-            self._open.pop(cid, None)
+            by_cid = self._open.get(order.symbol)
+            if by_cid is not None and by_cid.pop(cid, None) is not None and not by_cid:
+                del self._open[order.symbol]
 
     def balances(self) -> dict[str, Balance]:
         return dict(self._balances)
@@ -454,6 +463,10 @@ class OrderManager:
                     raise
                 await asyncio.sleep(self._backoff(attempt))
         return await fn()
+
+
+def _by_age(order: Order) -> tuple[int, str]:
+    return order.ts_created, order.client_order_id
 
 
 def _with_cid(fill: Fill, cid: str) -> Fill:

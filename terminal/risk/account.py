@@ -13,6 +13,7 @@ measured against a partial equity.
 """
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
 from typing import Callable, Iterator, Mapping, Protocol, Sequence
 
@@ -28,7 +29,7 @@ class Account(Protocol):
 
     def market(self, symbol: str) -> Market: ...
     def position(self, symbol: str) -> Decimal: ...
-    def working_orders(self) -> Sequence[Order]: ...
+    def working_orders(self, symbol: str | None = None) -> Sequence[Order]: ...
     def equity(self) -> Decimal | None: ...
     def gross_exposure(self) -> Decimal | None: ...
     def to_reference(self, asset: str, amount: Decimal) -> Decimal | None: ...
@@ -70,6 +71,8 @@ class LiveAccount:
         self._quote = quote
         self._last = last
         self._open_orders = open_orders
+        #: the working orders callable takes a symbol (the order manager's does: one symbol's, not a scan of all)
+        self._by_symbol = open_orders is not None and _takes_an_argument(open_orders)
         self._positions = positions
         self.reference = reference
         self._valuer = Valuer(instruments, _Prices(self))
@@ -90,8 +93,11 @@ class LiveAccount:
             return b.free + b.locked if b is not None else ZERO
         return (self._positions() if self._positions is not None else {}).get(symbol, ZERO)
 
-    def working_orders(self) -> Sequence[Order]:
-        return self._open_orders() if self._open_orders is not None else ()
+    def working_orders(self, symbol: str | None = None) -> Sequence[Order]:
+        """The working orders (only ``symbol``'s, or more, when given)."""
+        if self._open_orders is None:
+            return ()
+        return self._open_orders(symbol) if symbol is not None and self._by_symbol else self._open_orders()
 
     def to_reference(self, asset: str, amount: Decimal) -> Decimal | None:
         return self._valuer.value(asset, amount, self.reference)
@@ -133,3 +139,11 @@ class LiveAccount:
                 return None
             total += value
         return total
+
+
+def _takes_an_argument(fn: Callable[..., object]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)

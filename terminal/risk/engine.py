@@ -111,6 +111,7 @@ class RiskEngine:
         self.flatten_requested = False
         self._reached: dict[str, StrategyLimitHit] = {}  # strategies told they hit a limit (until reset)
         self._last_refresh_ms = 0
+        self._held: dict[str, Decimal] = {}  # asset -> free + locked at the last refresh on balances
         self._unsubscribe: Callable[[], None] | None = None
         self.state_path = Path(state_path) if state_path is not None else None
         self._saved: dict[str, Any] = {}
@@ -168,8 +169,8 @@ class RiskEngine:
             request.stop_price if request.stop_price is not None else market.reference(side) or reference)
         qty = rules.order_qty(request, ins, px)
         position = acc.position(ins.symbol) if acc is not None else ZERO
-        working_orders = acc.working_orders() if acc is not None else ()
-        working = rules.working_qty(working_orders, ins.symbol, side, request.client_order_id)
+        working = rules.working_qty(acc.working_orders(ins.symbol) if acc is not None else (), ins.symbol, side,
+                                    request.client_order_id)
         closing = rules.is_closing(side, qty, position, working)
 
         loss = lim.loss
@@ -192,7 +193,7 @@ class RiskEngine:
             rules.check_band(request, ins, lim.band, market)
         rules.check_position(ins, sym, side, qty, position, working, px)
         if lim.max_gross_exposure is not None and not closing:
-            self._check_exposure(request, ins, qty, px, working_orders)
+            self._check_exposure(request, ins, qty, px, acc.working_orders() if acc is not None else ())
         if request.origin:
             self._check_strategy(request, ins, qty, now)
         self._check_rate(now)
@@ -418,7 +419,14 @@ class RiskEngine:
         elif isinstance(event, BalanceChanged):
             self._on_transfer(event)
         elif isinstance(event, BalancesUpdated):
-            self.refresh()
+            # an order placed or cancelled moves money between free and locked: the holdings, hence the equity at
+            # the prices of the last sample, are the same; a sample then waits for prices as market data does
+            held = {b.asset: b.free + b.locked for b in event.balances}
+            now = self.now_ms()
+            if held != self._held or now - self._last_refresh_ms >= SECOND_MS \
+                    or self.day.day != self.day.day_of(now):
+                self._held = held
+                self.refresh()
         elif isinstance(event, (QuoteTick, TradeTick, Ticker24h)):
             if self.now_ms() - self._last_refresh_ms >= SECOND_MS:
                 self.refresh()
