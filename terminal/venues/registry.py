@@ -235,15 +235,16 @@ async def _start(venue: Venue) -> None:
         raise
 
 
-def spawn_sandbox_process(log_path: str | Path) -> Any:
-    """Start the Binance sandbox exchange in a child process now, so that it boots while the caller goes on (the
-    window builds itself meanwhile). Pass the result as ``sandbox_process=`` to ``connect()``: it waits until the
-    child listens, and the session stops it when it closes (``stop()`` ends it too; a later connect starts it
-    again). The child writes its log to ``log_path`` and dies with this process."""
+def spawn_sandbox_process(log_path: str | Path, *, gated: bool = False) -> Any:
+    """Start the Binance sandbox exchange in a child process now, so that it boots while the caller goes on or,
+    ``gated``, once the caller calls its ``release()`` (the window: after its first paint). Pass the result as
+    ``sandbox_process=`` to ``connect()``: it releases it if need be and waits until the child listens, and the
+    session stops it when it closes (``stop()`` ends it too; a later connect starts it again). The child writes its
+    log to ``log_path`` and dies with this process."""
     from .sandbox.process import SandboxProcess
 
     child = SandboxProcess(log_path)
-    child.spawn()
+    child.spawn(gated=gated)
     return child
 
 

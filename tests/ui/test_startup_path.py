@@ -4,6 +4,8 @@ real app's main() (its embedded sandbox in a child process, as a user starts it)
 - Starting the sandbox child imports neither the sandbox server (aiohttp, the simulator, numpy's backfill) nor the
   Binance adapter (requests, websockets) into the window's process: the session imports the adapter after the
   first paint, and the server never runs there.
+- The sandbox child is held (in its stdin pipe, its exchange not loaded) until the window has painted: its
+  start-up does not compete with the first frame for the cores; it is released then and the app connects to it.
 - The cyclic garbage collector does not run while the window is built (it would scan the many objects made then
   over and over) and runs again after the first paint."""
 from __future__ import annotations
@@ -24,11 +26,14 @@ pytestmark = pytest.mark.gui
 #: paint event and gc callbacks that note each collection (before or after that paint); the window closes itself
 #: after a few seconds (--exit-after), meanwhile connected to its sandbox child
 FIRST_PAINT = """
-import gc, json, sys
+import gc, json, os, sys
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-seen = {"modules": None, "collections_before": 0, "collections_after": 0}
+seen = {"modules": None, "collections_before": 0, "collections_after": 0, "children": None}
+def child_state(pid):
+    with open(f"/proc/{pid}/maps") as maps:
+        return {"exchange_loaded": "aiohttp" in maps.read(), "cmdline": open(f"/proc/{pid}/cmdline").read()}
 def on_gc(phase, info):
     if phase == "start":
         seen["collections_before" if seen["modules"] is None else "collections_after"] += 1
@@ -36,6 +41,7 @@ class Watch(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint and seen["modules"] is None:
             seen["modules"] = sorted(sys.modules)
+            seen["children"] = [child_state(int(pid)) for pid in open(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read().split()]
         return False
 watch = Watch()
 app.installEventFilter(watch)
@@ -66,6 +72,14 @@ def test_window_process_has_imported_neither_the_sandbox_server_nor_the_adapter_
     unexpected = {"aiohttp", "terminal.venues.sandbox.server", "terminal.sim.market", "terminal.venues.binance.venue",
                   "requests", "websockets", "terminal.session", "pandas"} & modules
     assert not unexpected, f"imported before the first paint: {sorted(unexpected)}"
+
+
+def test_sandbox_child_is_held_until_the_first_paint_then_the_app_connects_to_it(first_paint) -> None:
+    sandboxes = [c for c in first_paint["children"] if "terminal.venues.sandbox" in c["cmdline"]]
+    assert len(sandboxes) == 1, first_paint["children"]
+    assert not sandboxes[0]["exchange_loaded"]  # still held in its pipe when the window painted
+    log = (Path(first_paint["data"]) / "sandbox.log").read_text()
+    assert "sandbox listening on" in log and "sandbox stopped" in log  # released, connected to, stopped at exit
 
 
 def test_garbage_collector_is_off_until_the_first_paint_and_on_after_it(first_paint) -> None:

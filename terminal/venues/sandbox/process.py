@@ -6,6 +6,10 @@
 ``log_path`` (kept: the exchange's log of the run). On Linux the child dies with its parent even when the parent is
 killed (SIGKILL, a crash: PR_SET_PDEATHSIG, set first thing in the child); ``stop()`` ends it with SIGTERM (the
 server closes its sockets), then SIGKILL after ``grace_s``.
+
+``spawn(gated=True)`` starts the interpreter but holds the exchange's own start (its imports, its market) until
+``release()`` (or ``start()``): the window spawns it before it is built and releases it once it has painted, so
+the child's ~0.5 s of start-up CPU does not compete with the window's first frame for the machine's cores.
 """
 from __future__ import annotations
 
@@ -29,10 +33,8 @@ except (OSError, AttributeError):
     pass
 if os.getppid() != int(sys.argv.pop(1)):  # the parent died before the line above
     raise SystemExit(3)
-try:
-    os.nice(int(sys.argv.pop(1)))  # below the window: it boots while the window is built, without slowing it
-except (OSError, AttributeError):
-    pass
+if sys.argv.pop(1) == "gated" and sys.stdin.readline() != "go\\n":  # held until release(); EOF: the parent is gone
+    raise SystemExit(3)
 from terminal.venues.sandbox.cli import main
 raise SystemExit(main(sys.argv[1:]))
 """
@@ -50,7 +52,9 @@ class SandboxProcess:
         self.seed = seed
         self.start_timeout_s = start_timeout_s
         self.grace_s = grace_s
-        self.nice = nice  # the child's scheduling priority below this process (os.nice; 0: the same)
+        #: the child's scheduling priority below this process once it listens (a background service: the window wins
+        #: the cores when both want them); it starts at this process's priority, so that it is up quickly
+        self.nice = nice
         self.default_api_key = DEFAULT_API_KEY
         self.default_api_secret = DEFAULT_API_SECRET
         self.url = ""  # http://127.0.0.1:PORT once started
@@ -63,23 +67,37 @@ class SandboxProcess:
     def pid(self) -> int | None:
         return self.proc.pid if self.proc is not None else None
 
-    def spawn(self) -> None:
-        """Start the child (it boots while the caller goes on); ``start()`` then waits until it listens."""
+    def spawn(self, *, gated: bool = False) -> None:
+        """Start the child: it boots while the caller goes on or, ``gated``, once ``release()`` (or ``start()``) is
+        called; ``start()`` then waits until it listens."""
         if self.proc is not None:
             return
         self.url = self.ws_url = ""  # (started again after a stop: a new port)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
-        argv = [sys.executable, "-c", _GUARD, str(os.getpid()), str(self.nice), "--host", self.host, "--port", "0",
-                "--seed", str(self.seed)]
+        argv = [sys.executable, "-c", _GUARD, str(os.getpid()), "gated" if gated else "-", "--host", self.host,
+                "--port", "0", "--seed", str(self.seed)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         # unbuffered (bufsize=0): readline() takes no more than one line, so select() sees what is left
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log,
-                                     env=env, close_fds=True, bufsize=0)
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE if gated else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self._log, env=env, close_fds=True, bufsize=0)
+
+    def release(self) -> None:
+        """Let a child spawned ``gated`` start the exchange (once; harmless otherwise)."""
+        proc = self.proc
+        if proc is None or proc.stdin is None:
+            return
+        try:
+            proc.stdin.write(b"go\n")
+            proc.stdin.close()
+        except (OSError, ValueError):  # it exited meanwhile: start() says so with its log
+            pass
 
     def start(self) -> None:
-        """Spawn (if not yet) and block until the child listens; SandboxStartError if it does not."""
+        """Spawn (if not yet), release it if it was held, and block until the child listens; SandboxStartError if it
+        does not."""
         self.spawn()
+        self.release()
         proc, log = self.proc, self._log
         assert proc is not None and proc.stdout is not None and log is not None
         stdout = proc.stdout
@@ -105,9 +123,18 @@ class SandboxProcess:
                     self.url = text.split()[1].rsplit("/api/", 1)[0]
                     self.ws_url = "ws" + self.url[len("http"):]
         log.flush()
+        self._lower_priority(proc.pid)
         # the rest of its output (a line at exit) goes to the log without blocking the child on a full pipe
         self._copier = threading.Thread(target=self._copy, args=(stdout, log), name="sandbox-log", daemon=True)
         self._copier.start()
+
+    def _lower_priority(self, pid: int) -> None:
+        if self.nice <= 0:
+            return
+        try:
+            os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice)
+        except (OSError, AttributeError):  # not on this platform, or not allowed: it runs at this process's priority
+            pass
 
     @staticmethod
     def _copy(source: IO[bytes], sink: IO[bytes]) -> None:
@@ -122,6 +149,11 @@ class SandboxProcess:
         """End the child (SIGTERM, then SIGKILL after ``grace_s``) and close the log. Safe to call twice."""
         proc, self.proc = self.proc, None
         if proc is not None:
+            if proc.stdin is not None:  # a child still held ends at once (EOF instead of "go")
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
             if proc.poll() is None:
                 proc.terminate()
                 try:
