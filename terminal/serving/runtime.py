@@ -111,6 +111,7 @@ class ThreadedServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            _forget_middleware_chains()
 
     # ------------------------------------------------------------------ running on its own thread
     def start(self) -> None:
@@ -197,6 +198,17 @@ class ThreadedServer:
             coro.close()
             raise RuntimeError("call_async() from the server's own loop would wait for itself: await the coroutine")
         return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=CALL_TIMEOUT_S)
+
+
+def _forget_middleware_chains() -> None:
+    """aiohttp memoises each application's middleware chain in a module-level LRU cache of 1,024 entries that holds
+    the application (and through its routes, the whole server and its simulated market) after it has stopped: a test
+    run starting hundreds of paper servers kept them all (~50-100 MB each). Cleared when a server stops (the other
+    running servers' chains are rebuilt on their next request)."""
+    from aiohttp import web_app
+    cache = getattr(web_app, "_cached_build_middleware", None)
+    if cache is not None and hasattr(cache, "cache_clear"):
+        cache.cache_clear()
 
 
 async def _cancel_pending() -> None:
