@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPixmap, QStaticText, QTransform
 from PySide6.QtWidgets import QWidget
 
+RUNS_KEPT = 2048
 _TAG = re.compile(r"<(b|span)(?:\s+style='color:\s*([^';]+);?')?>(.*?)</\1>|<br\s*/?>|([^<]+)", re.S)
 
 
@@ -55,6 +56,8 @@ class Legend(QWidget):
         self._text = ""
         self._lines: list[list[Run]] = []
         self._picture: tuple[tuple[object, ...], QPixmap] | None = None
+        # laid-out runs by (font, bold, text): a live candle changes a few numbers, the labels stay
+        self._runs: dict[tuple[str, bool, str], tuple[QStaticText, float]] = {}
         self.rendered = 0  # pictures drawn (tests: an unchanged legend is not drawn again)
 
     def text(self) -> str:
@@ -87,14 +90,33 @@ class Legend(QWidget):
         ratio = self.devicePixelRatioF()
         key = (self._text, self.size(), self.font().key(), self.palette().color(self.foregroundRole()).rgba(), ratio)
         if self._picture is None or self._picture[0] != key:
-            self._picture = (key, self._render(ratio))
+            old = self._picture[1] if self._picture is not None else None
+            self._picture = (key, self._render(ratio, old))
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._picture[1])
         painter.end()
 
-    def _render(self, ratio: float) -> QPixmap:
-        pixmap = QPixmap(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
-        pixmap.setDevicePixelRatio(ratio)
+    def _run(self, font: QFont, bold: bool, text: str) -> tuple[QStaticText, float]:
+        """``text`` laid out in ``font`` once, and its advance."""
+        key = (font.key(), bold, text)
+        run = self._runs.get(key)
+        if run is None:
+            static = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            static.prepare(QTransform(), font)
+            run = (static, QFontMetricsF(font).horizontalAdvance(text))
+            if len(self._runs) >= RUNS_KEPT:
+                self._runs.clear()
+            self._runs[key] = run
+        return run
+
+    def _render(self, ratio: float, old: QPixmap | None) -> QPixmap:
+        size = (max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+        if old is not None and (old.width(), old.height()) == size and old.devicePixelRatio() == ratio:
+            pixmap = old  # the last picture's pixmap, cleared
+        else:
+            pixmap = QPixmap(*size)
+            pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         try:
@@ -105,16 +127,17 @@ class Legend(QWidget):
             fm = QFontMetricsF(regular)
             step = fm.lineSpacing()
             default = self.palette().color(self.foregroundRole())
-            y = (self.height() - len(self._lines) * step) / 2 + fm.ascent()
+            top = (self.height() - len(self._lines) * step) / 2
             for line in self._lines:
                 x = 0.0
                 for run in line:
                     font = bold if run.bold else regular
+                    static, advance = self._run(font, run.bold, run.text)
                     painter.setFont(font)
                     painter.setPen(QColor(run.color) if run.color else default)
-                    painter.drawText(QPointF(x, y), run.text)
-                    x += QFontMetricsF(font).horizontalAdvance(run.text)
-                y += step
+                    painter.drawStaticText(QPointF(x, top), static)
+                    x += advance
+                top += step
         finally:
             painter.end()
         self.rendered += 1
