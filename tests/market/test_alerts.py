@@ -125,25 +125,43 @@ def test_alerts_survive_a_restart_and_a_corrupt_file_is_set_aside(tmp_path) -> N
     assert b3.all() == [] and path.with_suffix(".bad").read_text() == "{not json"
 
 
-async def test_a_session_alert_fires_on_the_sandbox_market_and_reaches_a_library_callback(sandbox, tmp_path) -> None:
+async def test_a_session_alert_fires_on_the_sandbox_market_and_reaches_a_library_callback(tmp_path) -> None:
+    """On a sandbox whose only trades are the test's (a living market may run away from both alerts: seen flaky),
+    a price alert above and one below the market; a trade through the upper one fires it, and only it."""
+    from terminal.venues.sandbox import SandboxServer
+    from venues.sandbox.quiet import Quiet
+
+    server = SandboxServer(host="127.0.0.1", port=0, simulate=False)
+    server.start()
+    quiet = Quiet(server)
     key, secret = "k" + secrets.token_hex(31), secrets.token_hex(32)
-    sandbox.create_account(key, secret, {"USDT": "1000"})
-    s = await terminal.connect("binance", env="sandbox", sandbox_url=sandbox.url, api_key=key, api_secret=secret,
+    server.create_account(key, secret, {"USDT": "1000"})
+    await asyncio.to_thread(quiet.trade_at, "100000.00")
+    s = await terminal.connect("binance", env="sandbox", sandbox_url=server.url, api_key=key, api_secret=secret,
                                data_dir=tmp_path)
     try:
         got: list[AlertTriggered] = []
         s.alerts.on_trigger(got.append)
-        quote = await s.quote("BTCUSDT")
-        mid = (quote.bid + quote.ask) / 2
-        # one alert a hair above and one a hair below the market: the living market crosses one of them
-        s.alerts.add("crosses_above", "BTCUSDT", s.instrument("BTCUSDT").snap_price(mid * D("1.00002")))
-        s.alerts.add("crosses_below", "BTCUSDT", s.instrument("BTCUSDT").snap_price(mid * D("0.99998")))
+        trades: list[TradeTick] = []
+        s.on(TradeTick, trades.append)
+        s.alerts.add("crosses_above", "BTCUSDT", D("100500.00"))
+        s.alerts.add("crosses_below", "BTCUSDT", D("99500.00"))
         await s.watch("BTCUSDT")
         loop = asyncio.get_running_loop()
-        end = loop.time() + 60
-        while not got and loop.time() < end:
-            await asyncio.sleep(0.05)
-        assert got and got[0].alert.symbol == "BTCUSDT" and "crossed" in got[0].message
+        for price in ("100000.00", "101000.00"):  # the market seen between the alerts, then through the upper one
+            await asyncio.to_thread(quiet.trade_at, price)
+            end = loop.time() + 30
+            while not any(t.price == D(price) for t in trades):
+                assert loop.time() < end, f"no trade at {price} reached the session"
+                await asyncio.sleep(0.02)
+        end = loop.time() + 30
+        while not got:
+            assert loop.time() < end, "the alert did not fire"
+            await asyncio.sleep(0.02)
+        assert [a.alert.kind for a in got] == [AlertKind.CROSSES_ABOVE]
+        assert got[0].alert.symbol == "BTCUSDT", got[0].message
+        assert got[0].message.startswith("BTCUSDT crossed above 100500"), got[0].message
     finally:
         await s.close()
+        server.stop()
     assert (tmp_path / "alerts-binance-sandbox.json").exists()  # saved by the writer, flushed by close()
