@@ -280,5 +280,7 @@ async def _open_binance_sandbox(bus: Bus | None, credentials: Mapping[str, str] 
         if server is not None:
             await loop.run_in_executor(None, server.stop)
         raise
+    if hasattr(server, "background"):  # a child process: below this process's priority from now on
+        server.background()
     return Opened(venue, "binance", "sandbox", server=server, fresh=server is not None,
                   credentials=dict(credentials or {}), builtin_credentials=builtin)

@@ -52,8 +52,8 @@ class SandboxProcess:
         self.seed = seed
         self.start_timeout_s = start_timeout_s
         self.grace_s = grace_s
-        #: the child's scheduling priority below this process once it listens (a background service: the window wins
-        #: the cores when both want them); it starts at this process's priority, so that it is up quickly
+        #: the child's scheduling priority below this process after ``background()`` (a background service: the
+        #: window wins the cores when both want them); it starts at this process's priority, so that it is up quickly
         self.nice = nice
         self.default_api_key = DEFAULT_API_KEY
         self.default_api_secret = DEFAULT_API_SECRET
@@ -123,17 +123,19 @@ class SandboxProcess:
                     self.url = text.split()[1].rsplit("/api/", 1)[0]
                     self.ws_url = "ws" + self.url[len("http"):]
         log.flush()
-        self._lower_priority(proc.pid)
         # the rest of its output (a line at exit) goes to the log without blocking the child on a full pipe
         self._copier = threading.Thread(target=self._copy, args=(stdout, log), name="sandbox-log", daemon=True)
         self._copier.start()
 
-    def _lower_priority(self, pid: int) -> None:
-        if self.nice <= 0:
+    def background(self) -> None:
+        """Lower the child's priority by ``nice`` below this process's (once its client has connected: it starts
+        and answers the first requests at this process's priority, then runs as a background service)."""
+        proc = self.proc
+        if proc is None or self.nice <= 0:
             return
         try:
-            os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice)
-        except (OSError, AttributeError):  # not on this platform, or not allowed: it runs at this process's priority
+            os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice)
+        except (OSError, AttributeError):  # not on this platform, gone, or not allowed: it keeps this priority
             pass
 
     @staticmethod

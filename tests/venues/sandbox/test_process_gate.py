@@ -1,6 +1,6 @@
 """The sandbox child spawned gated (the window's: spawned before the window is built, released after its first
 paint): it waits in its stdin pipe without the exchange loaded until release() or start(); it then listens and
-serves, and runs below this process's priority once it listens; stop() ends a child never released."""
+serves at this process's priority until background(); stop() ends a child never released."""
 from __future__ import annotations
 
 import os
@@ -44,7 +44,7 @@ def gone(pid: int, timeout_s: float = 20.0) -> bool:
     return True
 
 
-def test_gated_child_waits_without_the_exchange_until_start_then_serves_below_our_priority(tmp_path: Path) -> None:
+def test_gated_child_waits_without_the_exchange_until_start_then_serves_and_goes_to_the_background(tmp_path: Path) -> None:
     log = tmp_path / "sandbox.log"
     child = SandboxProcess(log)
     child.spawn(gated=True)
@@ -57,7 +57,10 @@ def test_gated_child_waits_without_the_exchange_until_start_then_serves_below_ou
         child.start()  # releases it and waits until it listens
         assert requests.get(f"{child.url}/api/v3/ping", timeout=10).json() == {}
         assert loaded(pid, "aiohttp")
-        assert psutil.Process(pid).nice() == min(19, os.getpriority(os.PRIO_PROCESS, 0) + child.nice)
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert psutil.Process(pid).nice() == ours  # up and answering at our priority
+        child.background()  # (the registry: once the venue on it has started)
+        assert psutil.Process(pid).nice() == min(19, ours + child.nice)
     finally:
         child.stop()
     assert gone(pid)
@@ -90,3 +93,16 @@ def test_gated_child_never_released_ends_with_stop(tmp_path: Path) -> None:
     assert gone(pid)
     assert "listening" not in log.read_text()
     child.stop()  # twice is harmless
+
+
+async def test_session_on_a_sandbox_process_puts_it_in_the_background_once_connected(tmp_path: Path) -> None:
+    import terminal
+
+    session = await terminal.connect("sandbox", sandbox_process=True, sandbox_log=tmp_path / "sandbox.log")
+    try:
+        pid = session.server.pid
+        assert pid is not None
+        assert psutil.Process(pid).nice() == min(19, os.getpriority(os.PRIO_PROCESS, 0) + session.server.nice)
+    finally:
+        await session.close()
+    assert gone(pid)
