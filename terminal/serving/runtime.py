@@ -141,10 +141,12 @@ class ThreadedServer:
         try:
             loop.run_forever()
         finally:
-            loop.run_until_complete(self.stop_async())
-            loop.run_until_complete(_cancel_pending())
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+            try:
+                loop.run_until_complete(self.stop_async())
+            finally:  # the loop is closed even when closing the server failed (that failure then ends the thread)
+                loop.run_until_complete(_cancel_pending())
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
 
     def stop(self) -> None:
         loop, thread = self._loop, self._thread

@@ -144,3 +144,21 @@ def test_start_on_a_taken_port_raises_and_leaves_the_server_stopped() -> None:
     assert _threads_named("echo-1") == []
     server.stop()  # nothing to stop
     assert server.call(lambda: threading.current_thread()) is threading.current_thread()
+
+
+class FailingClose(EchoServer):
+    async def _close(self) -> None:
+        await super()._close()
+        raise RuntimeError("closing failed")
+
+
+def test_a_failing_close_still_closes_the_loop_and_ends_the_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    failures: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", failures.append)  # the thread ends with the failure
+    server = FailingClose()
+    server.start()
+    loop = server._loop
+    assert loop is not None
+    server.stop()
+    assert loop.is_closed() and _threads_named("echo-1") == []
+    assert [str(f.exc_value) for f in failures] == ["closing failed"]
