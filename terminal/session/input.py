@@ -132,8 +132,10 @@ def checked_request(request: object, instruments: Mapping[str, Instrument],
                                                                                    "quote_quantity"),
         time_in_force=_tif(otype, request.time_in_force, default_tif),
         client_order_id=client_order_id(request.client_order_id, new=True))
-    # a request that needed no change is used as it is (the usual case: no second frozen copy per order)
-    out = request if all(getattr(request, k) is v for k, v in fields.items()) else dataclasses.replace(request, **fields)
+    # a request that needed no change is used as it is (the usual case: no second frozen copy per order); texts
+    # compare by value (the venue's spelling of a symbol is another object), the rest by identity
+    out = request if all(getattr(request, k) == v if type(v) is str else getattr(request, k) is v
+                         for k, v in fields.items()) else dataclasses.replace(request, **fields)
     _check_shape(out)
     return out
 

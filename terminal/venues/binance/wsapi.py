@@ -14,6 +14,10 @@ raised and nothing left, so the caller may use REST instead. Outcomes are those 
 
 The answers' ``rateLimits`` feed the REST client's weight accounting (Binance counts weight per IP, over both), and
 the REST client's Retry-After gate and weight budget hold here too. The clock and recvWindow are the REST client's.
+
+An answer wakes its request from the connection's own read callback (``_AnswerFirst``: the frame is matched to its
+waiting request as it is read), not through the connection's message queue and a reader task one loop step later;
+every other frame goes the usual way.
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 import orjson
+from websockets.asyncio.client import ClientConnection
+from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from ...model import Fill, Order, OrderRequest
@@ -60,6 +66,24 @@ class _Lost(Exception):
 _NO_ANSWER: tuple[type[BaseException], ...] = (asyncio.TimeoutError, _Lost, *WebSocketConnection.lost_errors)
 
 
+class _AnswerFirst(ClientConnection):
+    """A ``websockets`` client connection that offers each complete text frame to ``answer`` as it is read (in the
+    protocol's data callback); a frame ``answer`` takes (True) goes no further, any other is queued for ``recv`` and
+    ``async for`` as usual. ``answer`` must not raise; a failure only sends the frame the usual way."""
+
+    answer: Callable[[Any], bool] | None = None
+
+    def process_event(self, event: Any) -> None:
+        answer = self.answer
+        if answer is not None and type(event) is Frame and event.opcode is Opcode.TEXT and event.fin:
+            try:
+                if answer(event.data):
+                    return
+            except Exception:  # noqa: BLE001 - the usual way then (the reader counts a bad frame)
+                pass
+        super().process_event(event)
+
+
 class WsApiTrading(WebSocketConnection):
     """One WS API connection for signed trading requests. ``await start()``, then ``submit``/``cancel_order``/
     ``query_order`` while ``connected``; ``await close()`` at the end."""
@@ -79,6 +103,7 @@ class WsApiTrading(WebSocketConnection):
         self._latencies_ms: deque[float] = deque(maxlen=512)
         self.requests_sent = 0
         self._last_stamp = 0
+        self._ws_options["create_connection"] = _AnswerFirst
 
     # ------------------------------------------------------------------ figures
 
@@ -93,8 +118,24 @@ class WsApiTrading(WebSocketConnection):
 
     # ------------------------------------------------------------------ the connection's protocol hooks
 
+    def _answer(self, data: Any) -> bool:
+        """A text frame just read: True if it was the answer to a waiting request (which it wakes)."""
+        msg = orjson.loads(data)
+        fut = self._pending.pop(msg.get("id"), None) if type(msg) is dict else None
+        if fut is None:
+            return False
+        health = self.health
+        health.last_message_mono = time.monotonic()
+        health.messages += 1
+        if not fut.done():
+            fut.set_result(msg)
+        return True
+
     async def _serve(self, transport: WebSocketTransport) -> str:
         health, pending = self.health, self._pending
+        ws = getattr(transport, "ws", None)
+        if isinstance(ws, _AnswerFirst):
+            ws.answer = self._answer
         async for frame in transport.frames():
             health.last_message_mono = time.monotonic()
             health.messages += 1
