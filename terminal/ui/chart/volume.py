@@ -15,7 +15,9 @@ class VolumeItem(SeriesItem):
     LAYERED = True  # translucent bars through an opaque layer (False: stroked straight at their alpha)
 
     def __init__(self, series: OhlcvSeries, up: str = "#26a69a", down: str = "#ef5350", alpha: int = 110) -> None:
-        self._layer: QImage | None = None
+        self._layers: list[QImage | None] = [None, None]  # the settled bars, the live bar
+        self._settled: tuple[tuple[object, ...], tuple[QPointF, QRectF, int] | None] | None = None
+        self.layers_built = 0  # times the settled bars were drawn again (tests)
         self._set_colors(up, down, alpha)
         super().__init__(series)
 
@@ -37,16 +39,25 @@ class VolumeItem(SeriesItem):
     def _visible_y(self, i0: int, i1: int) -> tuple[float, float]:
         return 0.0, max(float(self.series.v[i0:i1].max()), 1e-12)
 
+    def _layered(self) -> bool:
+        alpha = self._up.alpha()
+        return alpha != 255 and alpha == self._down.alpha() and self.LAYERED
+
     def _paint_device(self, p: QPainter, m: Mapping, i0: int, i1: int, x0: float, x1: float) -> PaintInfo:
         s = self.series
         spacing = s.interval * m.sx
         base = float(np.floor(m.y(np.zeros(1))[0]))
+        key: tuple[object, ...] | None = None
         if spacing >= LOD_SPACING_PX:
             bw = body_width(spacing)
-            xc = np.floor(m.x(s.t[i0:i1]))
-            vy = np.floor(m.y(s.v[i0:i1]))
-            up = s.c[i0:i1] >= s.o[i0:i1]
             info = PaintInfo("bodies", i0, i1, 0, i1 - i0)
+            live = 1 if i1 == len(s) else 0
+            key = self._settled_key(m, bw, info, (i1 - i0) - live)
+            # with the settled bars in their layer, only the live bar is computed
+            a = i1 - live if self._layered() and self._settled is not None and self._settled[0] == key else i0
+            xc = np.floor(m.x(s.t[a:i1]))
+            vy = np.floor(m.y(s.v[a:i1]))
+            up = s.c[a:i1] >= s.o[a:i1]
         else:
             k = level_for(spacing)
             lv, j0, j1 = self._level_slice(k, x0, x1)
@@ -59,24 +70,53 @@ class VolumeItem(SeriesItem):
         bottom = np.maximum(np.maximum(vy, base), top + 1)
         if not len(xc):
             return info
-        alpha = self._up.alpha()
-        if alpha == 255 or alpha != self._down.alpha() or not self.LAYERED:
+        if not self._layered():
             self._draw_bars(p, xc + 0.5, top, bottom, up, bw, self._up, self._down)
             return info
         # Translucent bars stroked straight onto the frame take Qt's slow blending path (~1.5 ms for 200 bars);
         # drawn opaque into a layer that is then blended once at the bars' alpha, the same pixels cost ~0.25 ms.
+        # The bars before the live one are kept in their layer while the view, the history and the candle count
+        # stay the same (a live candle only changes the last bar, or the last pixel column); the live bar gets a
+        # small layer of its own at each frame. Bars never overlap, so two layers blend to the same pixels as one.
+        live = 1 if info.last == len(s) else 0
+        settled = len(xc) - live
+        if key is None:
+            key = self._settled_key(m, bw, info, settled)
+        if self._settled is None or self._settled[0] != key:
+            placed = self._into_layer(0, xc[:settled], top[:settled], bottom[:settled], up[:settled], bw)
+            self._settled = (key, placed)
+            self.layers_built += 1
+        p.setOpacity(p.opacity() * self._up.alpha() / 255.0)
+        n = len(xc)
+        for placed in (self._settled[1], self._into_layer(1, xc[n - live:], top[n - live:], bottom[n - live:],
+                                                           up[n - live:], bw)):
+            if placed is not None:
+                p.drawImage(placed[0], self._layers[placed[2]], placed[1])
+        return info
+
+    def _settled_key(self, m: Mapping, bw: int, info: PaintInfo, settled: int) -> tuple[object, ...]:
+        """What the settled bars' layer depends on: the view's mapping, the bars' width and level, which bars
+        (first, how many), the history (its length and generation) and the colours."""
+        s = self.series
+        return (m, bw, info.mode, info.level, info.first, settled, len(s), s.generation, self._up_solid.rgba(),
+                self._down_solid.rgba())
+
+    def _into_layer(self, which: int, xc: np.ndarray, top: np.ndarray, bottom: np.ndarray, up: np.ndarray,
+                    bw: int) -> tuple[QPointF, QRectF, int] | None:
+        """Draw bars opaque into layer ``which`` (0 the settled bars, 1 the live one): where to put it and the
+        part of it drawn, or None without bars."""
+        if not len(xc):
+            return None
         x0, y0 = int(np.floor(xc.min())) - bw, int(np.floor(top.min()))
         width, height = int(np.ceil(xc.max())) + bw + 2 - x0, int(np.ceil(bottom.max())) + 1 - y0
-        layer = self._layer_of(width, height)
+        layer = self._layer_of(which, width, height)
         q = QPainter(layer)
         try:
             q.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             self._draw_bars(q, xc + 0.5 - x0, top - y0, bottom - y0, up, bw, self._up_solid, self._down_solid)
         finally:
             q.end()
-        p.setOpacity(p.opacity() * alpha / 255.0)
-        p.drawImage(QPointF(x0, y0), layer, QRectF(0, 0, width, height))
-        return info
+        return QPointF(x0, y0), QRectF(0, 0, width, height), which
 
     @staticmethod
     def _draw_bars(p: QPainter, x: np.ndarray, top: np.ndarray, bottom: np.ndarray, up: np.ndarray, bw: int,
@@ -86,10 +126,11 @@ class VolumeItem(SeriesItem):
                 p.setPen(bar_pen(color, bw))
                 p.drawPath(vlines_path(x[mask], top[mask], bottom[mask]))
 
-    def _layer_of(self, width: int, height: int) -> QImage:
-        """A cleared premultiplied layer of at least ``width`` x ``height`` (kept between frames)."""
-        layer = self._layer
+    def _layer_of(self, which: int, width: int, height: int) -> QImage:
+        """Layer ``which``, cleared, of at least ``width`` x ``height`` (kept between frames)."""
+        layer = self._layers[which]
         if layer is None or layer.width() < width or layer.height() < height:
-            layer = self._layer = QImage(max(width, 16), max(height, 16), QImage.Format.Format_ARGB32_Premultiplied)
+            layer = QImage(max(width, 16), max(height, 16), QImage.Format.Format_ARGB32_Premultiplied)
+            self._layers[which] = layer
         layer.fill(0)
         return layer

@@ -137,3 +137,37 @@ def test_after_a_live_candle_the_window_shows_its_new_high_and_volume_as_a_whole
     shown = _screen(chart)
     assert not np.array_equal(shown, before)
     assert np.array_equal(shown, _pixels(chart.grab().toImage()))  # the window equals a whole new render
+
+
+def _fresh_volume(chart) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The chart drawn with the volume's settled bars drawn again (no layer kept)."""
+    chart.volume._settled = None
+    chart.volume.update()
+    return _pixels(chart.grab().toImage())
+
+
+@pytest.mark.parametrize("span", [150, 1900])  # bars, and one bar per pixel column
+def test_a_live_candle_redraws_only_the_last_volume_bar_and_a_range_change_all_of_them(chart, span):
+    s, vol = chart.series, chart.volume
+    chart.set_follow_latest(False)
+    chart.price_plot.vb.setXRange(float(s.t[-span]), float(s.t[-1]) + 300, padding=0)
+    first = _pixels(chart.grab().toImage())
+    built = vol.layers_built
+    (x0, x1), _ = chart.volume_plot.vb.viewRange()
+    i0, i1 = s.visible_slice(x0, x1)
+    tt, o, h, lo, c, v = s.row(len(s) - 1)
+    vtop = float(s.v[i0:i1].max())
+    assert v < vtop
+    volume_range = chart.volume_plot.vb.viewRange()[1]
+    assert chart.update_bar(int(round(tt * 1000)), o, h, lo, c, (v + vtop) / 2)  # more volume, inside the range
+    ticked = _pixels(chart.grab().toImage())
+    assert chart.volume_plot.vb.viewRange()[1] == volume_range
+    assert vol.layers_built == built  # the bars before the live one came from their layer
+    assert not np.array_equal(ticked, first)  # the live bar grew
+    assert np.array_equal(ticked, _fresh_volume(chart))
+    built = vol.layers_built
+    chart.price_plot.vb.setXRange(float(s.t[-span - 40]), float(s.t[-41]), padding=0)  # the view moved back
+    chart.grab()  # pyqtgraph fits the prices to the new candles while painting the first frame
+    moved = _pixels(chart.grab().toImage())
+    assert vol.layers_built > built and vol.last_paint.last < len(s)  # culled again, no live bar in view
+    assert np.array_equal(moved, _fresh_volume(chart))
