@@ -7,6 +7,7 @@ import gc
 import logging
 import signal
 import sys
+import time
 import traceback
 from decimal import Decimal
 from pathlib import Path
@@ -34,8 +35,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--exit-after", type=float, default=None, metavar="SECONDS",
                    help="close the window after SECONDS (smoke tests, screenshots)")
     p.add_argument("--startup-report", action="store_true",
-                   help="print 'startup: first-paint' and 'startup: connected' on stdout when they happen "
-                        "(benchmarks, tests)")
+                   help="print 'startup: first-paint cpu=S' and 'startup: connected' on stdout when they happen "
+                        "(S: this process's CPU time then, all threads; benchmarks, tests)")
     p.add_argument("--self-test", action="store_true",
                    help=f"installer smoke test: connect to the sandbox, buy {SELF_TEST_QTY} {SELF_TEST_SYMBOL} at "
                         "market, check the fill, exit 0 (1 on any failure)")
@@ -128,7 +129,7 @@ def _first_paint(report: bool, window: Any) -> "asyncio.Future[None]":
 
     def done() -> None:
         if report:
-            print("startup: first-paint", flush=True)
+            print(f"startup: first-paint cpu={time.process_time():.3f}", flush=True)
         if not painted.done():
             painted.set_result(None)
 
