@@ -35,7 +35,11 @@ if os.getppid() != int(sys.argv.pop(1)):  # the parent died before the line abov
     raise SystemExit(3)
 if sys.argv.pop(1) == "gated" and sys.stdin.readline() != "go\\n":  # held until release(); EOF: the parent is gone
     raise SystemExit(3)
+import gc
+gc.disable()  # the imports make many objects and free few: no collections that scan them again and again
 from terminal.venues.sandbox.cli import main
+gc.enable()
+gc.freeze()  # what the imports made lives as long as the process: later collections need not scan it
 raise SystemExit(main(sys.argv[1:]))
 """
 
