@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 
 class GridItem(pg.GraphicsObject):
@@ -25,6 +25,10 @@ class GridItem(pg.GraphicsObject):
         self._y_axis = y_axis
         self._pen = QPen(QColor(color), 1)
         self._cached: tuple[tuple[float, ...], list[QLineF]] | None = None
+        # the lines kept as a picture once a second frame draws the same ones (a live candle inside the range):
+        # (what they depend on, where, the picture); a range that changes at every frame is drawn straight
+        self._layer: tuple[tuple[object, ...], QPoint, QImage] | None = None
+        self._last_look: tuple[object, ...] | None = None
         self.setParentItem(vb)
         self.setZValue(-100)
         vb.sigResized.connect(self._on_resized)
@@ -76,16 +80,38 @@ class GridItem(pg.GraphicsObject):
             return
         tr = p.transform()  # vb-local pixels -> device (a translation)
         left, top = tr.dx(), tr.dy()
-        lines = self._paths((x0, x1, y0, y1, w, h, left, top))
+        key = (x0, x1, y0, y1, w, h, left, top)
+        lines = self._paths(key)
         p.save()
         try:
             p.resetTransform()
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            p.setPen(self._pen)
-            if lines:
-                p.drawLines(lines)
-            if self.top_border is not None:
-                p.setPen(QPen(self.top_border, 1))
-                p.drawLine(QPointF(left, top + 0.5), QPointF(left + w, top + 0.5))
+            look = (key, self._pen.color().rgba(), None if self.top_border is None else self.top_border.rgba())
+            if self._layer is not None and self._layer[0] == look:
+                p.drawImage(self._layer[1], self._layer[2])
+            elif look == self._last_look:  # the same lines a second frame running: keep them as a picture
+                origin = QPoint(int(np.floor(left)), int(np.floor(top)))
+                image = QImage(int(np.ceil(w)) + 3, int(np.ceil(h)) + 3, QImage.Format.Format_ARGB32_Premultiplied)
+                image.fill(0)
+                q = QPainter(image)
+                try:
+                    q.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+                    q.translate(-origin.x(), -origin.y())
+                    self._draw(q, lines, left, top, w)
+                finally:
+                    q.end()
+                self._layer = (look, origin, image)
+                p.drawImage(origin, image)
+            else:
+                self._draw(p, lines, left, top, w)
+            self._last_look = look
         finally:
             p.restore()
+
+    def _draw(self, p: QPainter, lines: list[QLineF], left: float, top: float, w: float) -> None:
+        p.setPen(self._pen)
+        if lines:
+            p.drawLines(lines)
+        if self.top_border is not None:
+            p.setPen(QPen(self.top_border, 1))
+            p.drawLine(QPointF(left, top + 0.5), QPointF(left + w, top + 0.5))
