@@ -158,8 +158,8 @@ class RiskChecks:
         asset, need = balance_need(inst, request.side, request.quantity, request.quote_quantity, px)  # as the ticket
         if need is None:
             return  # a SELL for a quote amount with no price known: the venue will decide
-        places = inst.price_decimals if asset == inst.quote_asset else inst.qty_decimals
         bal = balances.get(asset)
         free = bal.free if bal else ZERO
         if need > free:
+            places = inst.price_decimals if asset == inst.quote_asset else inst.qty_decimals
             raise InsufficientBalance(asset, fmt(need, places), fmt(free, places))

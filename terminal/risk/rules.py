@@ -109,18 +109,22 @@ def check_band(request: OrderRequest, ins: Instrument, band: PriceBand, market: 
     if ref is None or ref <= 0:
         raise NoReferencePrice(ins.symbol, "price band")
     price = request.price
-    where = "above" if price > ref else "below"
-    said = f"price {money(price, ins.price_decimals)} {q}"
-    against = f"the {name} {money(ref, ins.price_decimals)} {q}"
+
+    def said() -> tuple[str, str]:  # the message's texts, formatted only for an order that is refused
+        where = "above" if price > ref else "below"
+        return (f"price {money(price, ins.price_decimals)} {q}",
+                f"{where} the {name} {money(ref, ins.price_decimals)} {q}")
     if band.max_pct is not None:
         distance = abs(price - ref) / ref * HUNDRED
         if distance > band.max_pct:
-            raise PriceBandExceeded(f"{said} is {pct(distance, band.max_pct)}% {where} {against}; the band is "
+            order, against = said()
+            raise PriceBandExceeded(f"{order} is {pct(distance, band.max_pct)}% {against}; the band is "
                                     f"{fmt(band.max_pct)}%", limit="band.max_pct", value=distance, threshold=band.max_pct, symbol=ins.symbol)
     if band.max_ticks is not None and ins.tick_size > 0:
         ticks = abs(price - ref) / ins.tick_size
         if ticks > band.max_ticks:
-            raise PriceBandExceeded(f"{said} is {fmt(ticks.quantize(Decimal(1)))} ticks {where} {against}; the band "
+            order, against = said()
+            raise PriceBandExceeded(f"{order} is {fmt(ticks.quantize(Decimal(1)))} ticks {against}; the band "
                                     f"is {band.max_ticks} ticks", limit="band.max_ticks", value=ticks,
                                     threshold=Decimal(band.max_ticks), symbol=ins.symbol)
 
@@ -138,10 +142,12 @@ def check_position(ins: Instrument, lim: SymbolLimits, side: Side, qty: Decimal 
     if abs(after) <= abs(before):
         return  # towards zero (or no further from it): always allowed
     b, q = ins.base_asset, ins.quote_asset
-    held = f"held {fmt(position)} {b}, working {side.name} orders {fmt(working)} {b}"
+
+    def held() -> str:  # formatted only for an order that is refused
+        return f"held {fmt(position)} {b}, working {side.name} orders {fmt(working)} {b}"
     if lim.max_position_qty is not None and abs(after) > lim.max_position_qty:
         raise PositionLimitExceeded(
-            f"the position could reach {fmt(after)} {b} ({held}), above your limit of {fmt(lim.max_position_qty)} "
+            f"the position could reach {fmt(after)} {b} ({held()}), above your limit of {fmt(lim.max_position_qty)} "
             f"{b} (max position, {ins.symbol})", limit="max_position_qty", value=abs(after),
             threshold=lim.max_position_qty, symbol=ins.symbol)
     if lim.max_position_notional is not None:
@@ -150,6 +156,6 @@ def check_position(ins: Instrument, lim: SymbolLimits, side: Side, qty: Decimal 
         value = ins.notional(price, abs(after))
         if value > lim.max_position_notional:
             raise PositionLimitExceeded(
-                f"the position could reach {money(value, ins.price_decimals)} {q} ({fmt(after)} {b}; {held}), above "
+                f"the position could reach {money(value, ins.price_decimals)} {q} ({fmt(after)} {b}; {held()}), above "
                 f"your limit of {fmt(lim.max_position_notional)} {q} (max position value, {ins.symbol})",
                 limit="max_position_notional", value=value, threshold=lim.max_position_notional, symbol=ins.symbol)

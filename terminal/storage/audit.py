@@ -240,9 +240,10 @@ class AuditLog:
         """As ``record``, without returning the record: its chaining and hashing are left to the writer thread."""
         if self.read_only:
             raise PermissionError(f"audit log {self.path} was opened read-only")
-        if not all(type(v) in _IMMUTABLE or isinstance(v, enum.Enum) for v in details.values()):
-            self.record(action, actor, **details)  # a value that could change before it is chained: now
-            return
+        for v in details.values():
+            if type(v) not in _IMMUTABLE and not isinstance(v, enum.Enum):
+                self.record(action, actor, **details)  # a value that could change before it is chained: now
+                return
         with self._lock:
             self._seq += 1
             self._raw.append((self._seq, int(self._now_ms()), str(actor), str(action), details))
