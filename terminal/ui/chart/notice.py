@@ -3,7 +3,7 @@ readout's two lines (the last price's tag stays free on the right). An overlay: 
 and lets the mouse through to the chart."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 STYLE = ("color: #d29922; font-weight: 600; background: rgba(20, 20, 20, 150); border: 1px solid #d29922; "
@@ -19,7 +19,8 @@ class ChartNotice(QObject):
         self.label.setStyleSheet(STYLE)
         self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.label.hide()
-        view.installEventFilter(self)
+        # placed again by the chart when its view is resized (an event filter of its own on the view was called,
+        # in Python, for every event of the view: its paint at every frame too)
 
     def set_text(self, text: str) -> None:
         self.label.setText(text)
@@ -38,8 +39,3 @@ class ChartNotice(QObject):
         x = r.x()  # under both of its lines (OHLC, then the indicators' values)
         self.label.move(x, r.y() + 2 * r.fontMetrics().lineSpacing() + 8)
         self.label.raise_()
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.view and event.type() == QEvent.Type.Resize:
-            self.place()
-        return False

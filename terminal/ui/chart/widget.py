@@ -432,13 +432,16 @@ class ChartWidget(QWidget):
         painter.end()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.view.viewport():
-            if event.type() == QEvent.Type.Leave:
+        # called for every event of the view's viewport (its paint at every frame): the event type first
+        kind = event.type()
+        if (kind == QEvent.Type.Leave or kind == QEvent.Type.Resize) and obj is self.view.viewport():
+            if kind == QEvent.Type.Leave:
                 self.crosshair.hide()  # the pointer left the chart: no crosshair left behind
-            elif event.type() == QEvent.Type.Resize:
+            else:
                 self._place_loading_label()
                 self._size_readout(2 if "<br>" in self.readout.text() else 1)
-        return super().eventFilter(obj, event)
+                self.notice.place()
+        return False
 
     def _place_loading_label(self) -> None:
         self.loading_label.resize(self.view.width(), 30)
