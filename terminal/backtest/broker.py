@@ -261,20 +261,8 @@ class SimBroker(MarketRows):
         if self.slippage or self._waiting:  # limit or stop orders wait: the general path
             self._process(i, o, self._high.item(i), self._low.item(i))
             return
-        # only market orders (the common case): each fills at the open, in submission order
-        pending = self.pending
-        t = self._times.item(i)
-        price = Decimal(repr(o))  # dec(o)
-        orders = pending[:]
-        pending.clear()
-        filled = False
-        for order in orders:  # rows: market orders on the lean path (market_rows)
-            if self._fill_row(order, price, i, t, o) if type(order) is tuple else self._execute(order, price, i, t, o):
-                filled = True
-        if filled:
-            ctx = self.ctx
-            assert ctx is not None
-            self.marks.append((i, ctx._cash, ctx._position))
+        # only market orders (the common case): each fills at the open, in submission order (market_rows)
+        self._fill_market(i, o)
 
     def _process(self, i: int, o: float, h: float, l: float) -> None:
         filled = False

@@ -51,7 +51,7 @@ from ..strategy.series import BarSeries, BarView
 from . import data as data_mod
 from .broker import SimBroker, fill_of
 from .explain import no_trades_reason
-from .metrics import StatsPlan, floats_of, trades_frame
+from .metrics import StatsPlan, empty_trades_frame, floats_of, trade_columns, trades_from_columns
 
 
 class StrategyError(RuntimeError):
@@ -153,8 +153,12 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
         where = f"bar {i} ({index[i]})" if 0 <= i < n else "the end"
         raise StrategyError(f"strategy {strategy!r} failed at {where}: {type(exc).__name__}: {exc}") from exc
     equity = equity_curve(broker.marks, float(cash_d), series.cols["close"])
-    trades = trades_frame(broker.closed_trades, index)  # ClosedTrade tuples, in trades_frame's column order
-    stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades, warmup)
+    rows = broker.closed_trades  # ClosedTrade tuples, in trades_frame's column order
+    columns = trade_columns(rows) if rows else None
+    trades = trades_from_columns(columns, index) if columns is not None else empty_trades_frame()
+    # the statistics from the trade columns (the frame's numbers, without reading them back out of it)
+    stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades if columns is None else columns,
+                                                                     warmup)
     note = "" if len(trades) else no_trades_reason(bars=n, orders=len(ctx._orders), fills=len(broker._fills),
                                                    shortfall=broker.shortfall, lot_size=lot,
                                                    finalize_trades=finalize_trades)

@@ -32,7 +32,7 @@ R_SYMBOL, R_BUY, R_COID, R_QTY, R_VID, R_CREATED = range(6)
 
 
 class MarketRows:
-    """Mixed into ``SimBroker``: ``accept_market`` and ``_fill_row`` (see the module docstring)."""
+    """Mixed into ``SimBroker``: ``accept_market`` and ``_fill_market`` (see the module docstring)."""
 
     # provided by SimBroker
     ctx: Any
@@ -77,73 +77,98 @@ class MarketRows:
             if type(order) is tuple:
                 pending[k] = self._upgrade(order)
 
-    def _fill_row(self, row: tuple, price: Decimal, i: int, t: int, fprice: float) -> bool:
-        """Fill the market order ``row`` at ``price`` (= Decimal(repr(fprice))), bar ``i`` (time ``t``)."""
+    def _fill_market(self, i: int, fprice: float) -> None:
+        """Fill the pending orders, all of them market orders, at bar ``i``'s open ``fprice``, in submission order
+        (``SimBroker.process`` when no limit or stop order waits and there is no slippage): rows here, records and
+        the cases above through ``SimBroker._execute``."""
+        pending = self.pending
+        t = self._times.item(i)  # type: ignore[attr-defined]
+        price = Decimal(repr(fprice))  # broker.dec()
+        orders = pending[:]
+        pending.clear()
         ctx = self.ctx
-        buy = row[R_BUY]
-        qty = row[R_QTY]
-        pos, cash = ctx._position, ctx._cash
+        commission, fills, orders_of, ids = self.commission, self._fills, self._orders, self._ids  # type: ignore[attr-defined]
         open_trades = self.open_trades
-        if ctx.base_asset:
-            return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
-        if pos:
-            # the whole position, one whole open trade, closed by an order of that quantity (SimBroker._close_whole)
-            if len(open_trades) != 1 or not qty > ZERO:
-                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
-            trade = open_trades[0]
-            t_size, entry_fee, entry_value = trade[0], trade[5], trade[4]
-            if entry_fee is None or entry_value is None or t_size != pos or (pos < ZERO) is not buy \
-                    or qty != abs(t_size):
-                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
-            value = qty * price
-            fee = value * self.commission
-            new_cash = cash - (value if buy else -value)
-            if fee:
-                new_cash -= fee
-            if new_cash < ZERO:
-                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
-            n = abs(t_size)
-            ctx._position = pos + (qty if buy else -qty)
-            ctx._entry_price = None
-            ctx._cash = new_cash
-            part = n if t_size > ZERO else -n
-            entry_price, entry_float = trade[1], trade[3]
-            comm = fee + entry_fee
-            pnl = part * (price - entry_price) - comm
-            ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
-            if comm:
-                ret -= float(comm / entry_value)
-            self.closed_trades.append((part, trade[2], i, entry_price, price, pnl, comm, ret, entry_float, fprice))
-            open_trades.clear()
-        else:
-            # opening from flat (SimBroker._execute's first branch)
-            if open_trades:
-                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
-            unit_cost = price * self._unit
-            if not qty > ZERO:  # all in: the cash (a row has no quote quantity)
-                if self._unit_lots:
-                    qty = (cash / unit_cost).to_integral_value(ROUND_FLOOR)
+        filled = False
+        for row in orders:
+            if type(row) is not tuple:
+                if self._execute(row, price, i, t, fprice):  # type: ignore[attr-defined]
+                    filled = True
+                continue
+            buy = row[R_BUY]
+            qty = row[R_QTY]
+            pos, cash = ctx._position, ctx._cash
+            general = bool(ctx.base_asset)
+            if general:
+                pass
+            elif pos:
+                # the whole position, one whole open trade, closed by an order of that quantity (_close_whole)
+                if len(open_trades) != 1 or not qty > ZERO:
+                    general = True
                 else:
-                    lot = self.lot_size
-                    qty = (cash / unit_cost / lot).to_integral_value(ROUND_FLOOR) * lot
-            if not (qty > ZERO and qty * unit_cost <= cash):  # rejected: the general path says why
-                return self._execute(self._upgrade(row), price, i, t, fprice)  # type: ignore[attr-defined]
-            value = qty * price
-            fee = value * self.commission
-            signed = qty if buy else -qty
-            ctx._position = pos + signed
-            ctx._entry_price = price
-            new_cash = cash - (value if buy else -value)
-            if fee:
-                new_cash -= fee
-            ctx._cash = new_cash
-            open_trades.append([signed, price, i, fprice, value, fee])
-        # NEW -> FILLED: the fill's row (SimBroker._execute's) with the time placed, which is the filled order too
-        coid = row[R_COID]
-        fill = (row[R_SYMBOL], coid, row[R_VID], next(self._ids), buy, price, qty, value, fee,  # type: ignore[attr-defined]
-                self.quote_asset, t, row[R_CREATED])
-        self._fills.append(fill)
-        orders = self._orders
-        if orders.get(coid) is row:
-            orders[coid] = fill
-        return True
+                    trade = open_trades[0]
+                    t_size, entry_fee, entry_value = trade[0], trade[5], trade[4]
+                    n = abs(t_size)
+                    if entry_fee is None or entry_value is None or t_size != pos or (pos < ZERO) is not buy \
+                            or qty != n:
+                        general = True
+                    else:
+                        value = qty * price
+                        fee = value * commission
+                        new_cash = cash - (value if buy else -value)
+                        if fee:
+                            new_cash -= fee
+                        if new_cash < ZERO:
+                            general = True
+                        else:
+                            ctx._position = pos + (qty if buy else -qty)
+                            ctx._entry_price = None
+                            ctx._cash = new_cash
+                            part = n if t_size > ZERO else -n
+                            entry_price, entry_float = trade[1], trade[3]
+                            comm = fee + entry_fee
+                            pnl = part * (price - entry_price) - comm
+                            ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
+                            if comm:
+                                ret -= float(comm / entry_value)
+                            self.closed_trades.append((part, trade[2], i, entry_price, price, pnl, comm, ret,
+                                                       entry_float, fprice))
+                            open_trades.clear()
+            elif open_trades:
+                general = True
+            else:
+                # opening from flat (the first branch of _execute)
+                unit_cost = price * self._unit
+                if not qty > ZERO:  # all in: the cash (a row has no quote quantity)
+                    if self._unit_lots:
+                        qty = (cash / unit_cost).to_integral_value(ROUND_FLOOR)
+                    else:
+                        lot = self.lot_size
+                        qty = (cash / unit_cost / lot).to_integral_value(ROUND_FLOOR) * lot
+                if not (qty > ZERO and qty * unit_cost <= cash):  # rejected: the general path says why
+                    general = True
+                else:
+                    value = qty * price
+                    fee = value * commission
+                    signed = qty if buy else -qty
+                    ctx._position = pos + signed
+                    ctx._entry_price = price
+                    new_cash = cash - (value if buy else -value)
+                    if fee:
+                        new_cash -= fee
+                    ctx._cash = new_cash
+                    open_trades.append([signed, price, i, fprice, value, fee])
+            if general:
+                if self._execute(self._upgrade(row), price, i, t, fprice):  # type: ignore[attr-defined]
+                    filled = True
+                continue
+            # NEW -> FILLED: the fill's row (_execute's) with the time placed, which is the filled order too
+            coid = row[R_COID]
+            fill = (row[R_SYMBOL], coid, row[R_VID], next(ids), buy, price, qty, value, fee, self.quote_asset, t,
+                    row[R_CREATED])
+            fills.append(fill)
+            if orders_of.get(coid) is row:
+                orders_of[coid] = fill
+            filled = True
+        if filled:
+            self.marks.append((i, ctx._cash, ctx._position))  # type: ignore[attr-defined]

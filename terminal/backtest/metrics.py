@@ -18,7 +18,6 @@ first bar on which the strategy could trade (the longest indicator warm-up: the 
 """
 from __future__ import annotations
 
-import re
 from operator import itemgetter
 from typing import Sequence
 
@@ -77,6 +76,30 @@ def _ceil(value: object, resolution: str) -> object:
     return value.ceil(resolution) if isinstance(value, pd.Timedelta) else value
 
 
+_DAY = 86_400_000_000_000  # ns
+
+
+def _days(ns: np.ndarray) -> tuple[float, np.ndarray]:
+    """(share of the bars on a Saturday or Sunday, position of the last bar of each calendar day that has bars) of
+    epoch-ns times. Days are floor(ns / day) since 1970-01-01, a Thursday (Monday = 0 is (day + 3) % 7, as
+    DatetimeIndex.day_of_week). A sorted index is cut at each day's start with a binary search, day by day (a few
+    arrays of one value per day); otherwise the day of every bar is computed (arrays of one value per bar)."""
+    n = len(ns)
+    if not n:
+        return np.nan, np.empty(0, np.int64)
+    first, last = int(ns[0]) // _DAY, int(ns[-1]) // _DAY
+    if 0 <= last - first <= n and abs(first) < 100_000 and abs(last) < 100_000 and bool(np.all(ns[1:] >= ns[:-1])):
+        days = np.arange(first, last + 1, dtype=np.int64)
+        bounds = np.searchsorted(ns, np.r_[days, last + 1] * _DAY, side="left")  # first bar at or after each start
+        counts = np.diff(bounds)
+        weekend = int(counts[(days + 3) % 7 >= 5].sum())
+        # the share as np.mean of the per-bar booleans gives it: an exact count over n, one rounding
+        return weekend / n, (bounds[1:] - 1)[counts > 0].astype(np.int64)
+    day = ns // _DAY
+    dow = (day + 3) % 7
+    return float((dow >= 5).mean()), np.r_[np.flatnonzero(day[1:] != day[:-1]), n - 1].astype(np.int64)
+
+
 class StatsPlan:
     """What the statistics need from the bars alone (period, day bins, annual days), computed once.
 
@@ -91,16 +114,14 @@ class StatsPlan:
         self.period = data_period(self.index)
         self.resolution = getattr(self.period, "resolution_string", None) or self.period.resolution
         freq_days = self.period.days
-        day = self._ns // 86_400_000_000_000  # days since 1970-01-01 (a Thursday), floor for dates before it
-        dow = (day + 3) % 7  # Monday = 0, as DatetimeIndex.day_of_week
-        have_weekends = ((dow >= 5).mean() if n else np.nan) > 2 / 7 * .6
+        weekend_share, day_last = _days(self._ns)
+        have_weekends = weekend_share > 2 / 7 * .6
         self.annual_days = 52 if freq_days == 7 else 12 if freq_days == 31 else 1 if freq_days == 365 else (
             365 if have_weekends else 252)
         freq = {7: "W", 31: "ME", 365: "YE"}.get(freq_days, "D")
         # position of the last bar in each non-empty period: equity.resample(freq).last().dropna() == equity[pos]
-        if freq == "D":  # calendar days of a sorted index: where the day changes, and the last bar
-            self.period_last = np.r_[np.flatnonzero(day[1:] != day[:-1]), n - 1].astype(np.int64) if n else \
-                np.empty(0, np.int64)
+        if freq == "D":  # calendar days: the last bar of each
+            self.period_last = day_last
         else:
             self.period_last = pd.Series(np.arange(n, dtype=np.float64), index=self.index).resample(freq).last() \
                 .dropna().to_numpy().astype(np.int64)
@@ -109,9 +130,10 @@ class StatsPlan:
             self._market_dev = self.market_log - self.market_log.mean()
             self._market_ss = float(np.dot(self._market_dev, self._market_dev))
 
-    def compute(self, equity: np.ndarray, trades: pd.DataFrame, first_trading_bar: int = 0,
+    def compute(self, equity: np.ndarray, trades: "pd.DataFrame | dict[str, np.ndarray]", first_trading_bar: int = 0,
                 risk_free_rate: float = 0.0) -> pd.Series:
-        return pd.Series(self._stats(equity, trades, first_trading_bar, risk_free_rate, True), dtype=object)
+        """The statistics as a Series (``trades``: the trades frame, or its columns as arrays: the same numbers)."""
+        return _series(self._stats(equity, trades, first_trading_bar, risk_free_rate, True))
 
     def numbers(self, equity: np.ndarray, trades: "pd.DataFrame | dict[str, np.ndarray]", first_trading_bar: int = 0,
                 risk_free_rate: float = 0.0) -> dict[str, object]:
@@ -208,14 +230,29 @@ class StatsPlan:
         return s
 
 
+_INDEXES: dict[tuple[str, ...], pd.Index] = {}
+
+
+def _series(stats: dict[str, object]) -> pd.Series:
+    """``pd.Series(stats, dtype=object)``, on an index made once per set of keys (a copy of it: an index is
+    mutable in its name)."""
+    keys = tuple(stats)
+    index = _INDEXES.get(keys)
+    if index is None:
+        index = _INDEXES[keys] = pd.Series(stats, dtype=object).index
+    return pd.Series(list(stats.values()), index=index.copy(), dtype=object)
+
+
 def compute_stats(equity: np.ndarray, trades: pd.DataFrame, index: pd.DatetimeIndex, close: np.ndarray,
                   first_trading_bar: int = 0, risk_free_rate: float = 0.0) -> pd.Series:
     """The statistics as a Series keyed like backtesting.py's (floats, Timestamps, Timedeltas)."""
     return StatsPlan(index, close).compute(equity, trades, first_trading_bar, risk_free_rate)
 
 
-_INTEGER_CHARS = str.maketrans("", "", "0123456789,-")  # deleted: nothing left means only whole numbers
-_NOT_INT64 = re.compile(r"\d{19}|(?:^|,)-0(?:,|$)")
+# characters of str() of a Decimal, int or float that is not a whole number in plain digits ("1.5", "1E+1",
+# "NaN", "sNaN", "Infinity", "inf", "nan", "1e-05"): without them the text is digits, minus signs and commas
+_NOT_INTEGER = ".EeNnIi"
+_INT_LIMIT = 10**18
 
 
 def floats_of(values: Sequence[object], k: int) -> np.ndarray:
@@ -225,12 +262,15 @@ def floats_of(values: Sequence[object], k: int) -> np.ndarray:
     if not k:
         return np.empty(0)
     text = ",".join(map(str, values))
-    if not text.translate(_INTEGER_CHARS) and not _NOT_INT64.search(text):
+    out = None
+    if not any(c in text for c in _NOT_INTEGER) and ",-0," not in f",{text},":
         # whole numbers (sizes, positions): numpy reads integers many times faster than floats, and int64 ->
-        # float64 rounds to nearest as float() does (exact below 2**53); "-0" (float() gives -0.0) and numbers
-        # of 19 digits or more (beyond int64) are read as floats
-        out = np.fromstring(text, dtype=np.int64, sep=",").astype(np.float64)
-    else:
+        # float64 rounds to nearest as float() does (exact below 2**53). "-0" is left to the float reader
+        # (float() gives -0.0), and so is anything at or beyond 10**18 in size (numpy saturates beyond int64)
+        ints = np.fromstring(text, dtype=np.int64, sep=",")
+        if len(ints) == k and not ((ints >= _INT_LIMIT) | (ints <= -_INT_LIMIT)).any():
+            out = ints.astype(np.float64)
+    if out is None:
         out = np.fromstring(text, sep=",")
     if len(out) != k:  # not numbers numpy reads (none are expected): one float() at a time
         out = np.fromiter(map(float, values), np.float64, k)  # type: ignore[arg-type]
@@ -241,11 +281,22 @@ def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame
     """Closed trades (size, entry_bar, exit_bar, entry_price, exit_price, pnl, commission, return[, entry and exit
     price as floats]) -> a DataFrame with backtesting.py's column names (floats; times from the bar index)."""
     if not rows:
-        df = pd.DataFrame({c: pd.Series(dtype=float) for c in TRADE_COLUMNS[:8]})
-        df["EntryTime"] = pd.Series(dtype="datetime64[ns]")
-        df["ExitTime"] = pd.Series(dtype="datetime64[ns]")
-        df["Duration"] = df["ExitTime"] - df["EntryTime"]
-        return df
+        return empty_trades_frame()
+    return trades_from_columns(trade_columns(rows), index)
+
+
+def empty_trades_frame() -> pd.DataFrame:
+    """The trades frame of a backtest without trades (its columns and their types)."""
+    df = pd.DataFrame({c: pd.Series(dtype=float) for c in TRADE_COLUMNS[:8]})
+    df["EntryTime"] = pd.Series(dtype="datetime64[ns]")
+    df["ExitTime"] = pd.Series(dtype="datetime64[ns]")
+    df["Duration"] = df["ExitTime"] - df["EntryTime"]
+    return df
+
+
+def trade_columns(rows: Sequence[tuple]) -> dict[str, np.ndarray]:
+    """Closed trade rows (see ``trades_frame``) -> the trade columns as arrays (Size ... ReturnPct), the numbers of
+    the trades frame (and what the statistics need)."""
     k = len(rows)
 
     def col(j: int) -> list:
@@ -259,15 +310,12 @@ def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame
     def float_col(j: int) -> np.ndarray:  # a column of floats already
         return np.fromiter(map(itemgetter(j), rows), np.float64, k)
 
-    entry_bar = np.fromiter(map(itemgetter(1), rows), np.int64, k)
-    exit_bar = np.fromiter(map(itemgetter(2), rows), np.int64, k)
-    entry_time, exit_time = index[entry_bar], index[exit_bar]
-    with_floats = len(rows[0]) > 9
+    with_floats = k > 0 and len(rows[0]) > 9
     commissions = col(6)
-    return pd.DataFrame({
+    return {
         "Size": floats(0),
-        "EntryBar": entry_bar,
-        "ExitBar": exit_bar,
+        "EntryBar": np.fromiter(map(itemgetter(1), rows), np.int64, k),
+        "ExitBar": np.fromiter(map(itemgetter(2), rows), np.int64, k),
         # the float copies of the prices, when the rows have them, are floats already: no float() of each
         "EntryPrice": float_col(8) if with_floats else floats(3),
         "ExitPrice": float_col(9) if with_floats else floats(4),
@@ -275,11 +323,7 @@ def trades_frame(rows: Sequence[tuple], index: pd.DatetimeIndex) -> pd.DataFrame
         # without a commission every value is a Decimal zero: float() of each is 0.0 (the zeros, without converting)
         "Commission": floats_of(commissions, k) if any(commissions) else np.zeros(k),
         "ReturnPct": float_col(7),
-        "EntryTime": entry_time,
-        "ExitTime": exit_time,
-        # in the one construction (adding a column costs more than the frame); ticks of the index's unit
-        "Duration": (index.asi8[exit_bar] - index.asi8[entry_bar]).view(f"m8[{index.unit}]"),
-    })
+    }
 
 
 def trades_from_columns(cols: dict[str, np.ndarray], index: pd.DatetimeIndex) -> pd.DataFrame:

@@ -180,7 +180,7 @@ def run_signals(df: pd.DataFrame, entries: np.ndarray, exits: np.ndarray, *, lon
     index = pd.DatetimeIndex(df.index)
     trades = trades_from_columns(cols, index)
     if stats:
-        s = (plan or StatsPlan(index, close)).compute(equity, trades, warmup)
+        s = (plan or StatsPlan(index, close)).compute(equity, cols, warmup)  # the frame's columns, as arrays
     else:
         s = pd.Series(dtype=object)
     return BacktestResult(s, pd.Series(equity, index=index, name="Equity"), trades)
