@@ -138,6 +138,11 @@ def _clean_dict(value: dict[Any, Any], depth: int) -> dict[str, Any]:
     return out
 
 
+#: how long the writer thread waits for more records before it ends (a program ending that soon after its last
+#: record waits that long for it: the writer is not a daemon)
+WRITER_IDLE_S = 0.5
+#: how often the running writer looks for records to write (``flush`` has them written at once)
+WRITER_PERIOD_S = 0.05
 _IMMUTABLE = frozenset({str, int, bool, float, Decimal, type(None)})
 _secret_names: dict[str, bool] = {}
 
@@ -164,7 +169,8 @@ class AuditLog:
 
     ``record`` numbers, chains and queues a record at once (microseconds: it runs on the event loop); a writer
     thread of the log's own appends what is queued with one write and one fsync, then replaces the head file (also
-    fsync'd): about 6 ms per batch on this machine, which the caller never waits for. ``flush()`` waits until
+    fsync'd): about 6 ms per batch on this machine, which the caller never waits for. The writer looks for records
+    every ``WRITER_PERIOD_S`` and ends after ``WRITER_IDLE_S`` without any. ``flush()`` waits until
     everything recorded is on disk; reading the log (``lines``, ``verify``...) flushes first. The writer is not a
     daemon: records queued when the program ends are still written.
 
@@ -183,6 +189,8 @@ class AuditLog:
         #: noted records not chained yet: (seq, ts_ms, actor, action, details)
         self._raw: list[tuple[int, int, str, str, dict[str, Any]]] = []
         self._writer: threading.Thread | None = None
+        self._busy = False  # the writer is writing a batch
+        self._flush_asked = False  # flush() waits: write now
         self._written = 0  # the last record number on disk
         self.write_error: str = ""  # why the last write failed ("" = it did not)
         self.read_only = read_only  # verify and export only: no head check, nothing appended
@@ -250,7 +258,7 @@ class AuditLog:
             self._wake_writer()
 
     def _wake_writer(self) -> None:
-        """(Holding the lock.)"""
+        """(Holding the lock.) Start the writer if it is not running (a running one looks every WRITER_PERIOD_S)."""
         if self.path is not None and self._writer is None:
             self._writer = threading.Thread(target=self._write_queued, name=f"audit-{self.env}")
             self._writer.start()
@@ -272,14 +280,25 @@ class AuditLog:
         return body
 
     def _write_queued(self) -> None:
-        """The writer thread: append every queued record (one write, one fsync), then the head; until none is left."""
+        """The writer thread: every WRITER_PERIOD_S (at once for ``flush``), chain what was noted and append every
+        queued record (one write, one fsync), then the head; it ends once nothing has come for WRITER_IDLE_S. It is
+        not woken per record: a thread started, or woken to contend for the interpreter, at each order would sit on
+        the order's path."""
+        idle_since = time.monotonic()
         while True:
             with self._lock:
                 self._chain()
                 if not self._pending:
-                    self._writer = None
+                    self._busy = False
                     self._lock.notify_all()
-                    return
+                    if time.monotonic() - idle_since >= WRITER_IDLE_S:
+                        self._writer = None
+                        return
+                    self._lock.wait_for(lambda: self._flush_asked, WRITER_PERIOD_S)
+                    self._flush_asked = False
+                    continue
+                idle_since = time.monotonic()
+                self._busy = True
                 batch, self._pending = self._pending, []
                 seq, last = self._seq, self._last  # the batch holds every record up to this one
             try:
@@ -298,8 +317,11 @@ class AuditLog:
         with self._lock:
             if self.path is None:
                 self._chain()
-            return self._lock.wait_for(lambda: self._writer is None and not self._pending and not self._raw,
-                                       timeout_s)
+            elif self._pending or self._raw:
+                self._wake_writer()
+                self._flush_asked = True
+                self._lock.notify_all()
+            return self._lock.wait_for(lambda: not self._busy and not self._pending and not self._raw, timeout_s)
 
     def _append(self, lines: list[str]) -> None:
         assert self.path is not None

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
+import time
 from decimal import Decimal
+from pathlib import Path
 
 from terminal.model import Side
 from terminal.storage.audit import AuditLog
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_noted_and_recorded_entries_chain_in_the_order_they_were_made_and_read_as_record_writes_them(tmp_path):
@@ -58,3 +64,31 @@ def test_notes_from_many_threads_are_all_chained_once_in_memory_and_on_disk(tmp_
         result = log.verify()
         assert result.ok and result.records == 800, result
         assert sorted(json.loads(line)["seq"] for line in log.lines()) == list(range(1, 801))
+
+
+def test_one_writer_thread_serves_record_after_record_and_writes_without_being_asked(tmp_path):
+    path = tmp_path / "audit-w.jsonl"
+    log = AuditLog(path, "w")
+    log.note("order.sent", "user", n=1)
+    assert log.flush()
+    writers = [t for t in threading.enumerate() if t.name == "audit-w"]
+    log.note("order.sent", "user", n=2)
+    assert log.flush()
+    # the same thread wrote both (one started per batch put its start-up on the order's path each time)
+    assert [t for t in threading.enumerate() if t.name == "audit-w"] == writers and len(writers) == 1
+    log.note("order.cancel", "user", n=3)
+    deadline = time.monotonic() + 10
+    while len(path.read_text().splitlines()) < 3:  # written within the writer's period, nobody flushing
+        assert time.monotonic() < deadline, "the third record never reached the file"
+        time.sleep(0.01)
+    assert log.verify().ok
+
+
+def test_records_noted_just_before_the_program_ends_are_written(tmp_path):
+    path = tmp_path / "audit-x.jsonl"
+    code = ("import sys; from decimal import Decimal; from terminal.storage.audit import AuditLog; "
+            "log = AuditLog(sys.argv[1], 'x'); [log.note('order.sent', 'user', n=i, qty=Decimal('0.1')) "
+            "for i in range(50)]")
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=60, cwd=ROOT)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 50 and AuditLog(path, read_only=True).verify().ok
