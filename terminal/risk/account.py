@@ -64,7 +64,7 @@ class _Prices(Mapping[str, Decimal]):
 class LiveAccount:
     def __init__(self, instruments: Mapping[str, Instrument], balances: Callable[[], Mapping[str, Balance]],
                  quote: Callable[[str], Quote | None], last: Callable[[str], Decimal | None], *,
-                 open_orders: Callable[[], Sequence[Order]] | None = None,
+                 open_orders: Callable[..., Sequence[Order]] | None = None,
                  positions: Callable[[], Mapping[str, Decimal]] | None = None, reference: str = "USDT") -> None:
         self.instruments = instruments
         self._balances = balances

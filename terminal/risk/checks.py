@@ -78,7 +78,7 @@ class RiskChecks:
 
     def attach(self, bus: Bus, *, quote: Callable[[str], Quote | None] | None = None,
                last: Callable[[str], Decimal | None] | None = None,
-               open_orders: Callable[[], Sequence[Order]] | None = None,
+               open_orders: Callable[..., Sequence[Order]] | None = None,
                positions: Callable[[], Mapping[str, Decimal]] | None = None, now_ms: Callable[[], int] | None = None,
                audit: AuditSink | None = None, state_path: str | Path | None = None) -> RiskEngine:
         """Give the engine the session's view: its bus (fills, orders, prices; the engine's events go there), best

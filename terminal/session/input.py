@@ -125,7 +125,7 @@ def checked_request(request: object, instruments: Mapping[str, Instrument],
     if not isinstance(request, OrderRequest):
         raise InvalidArgument(f"request: expected an OrderRequest, got {type(request).__name__}", "request")
     otype = choice(request.type, OrderType, "type")
-    fields = dict(
+    fields: dict[str, Any] = dict(
         symbol=symbol(request.symbol, instruments), side=choice(request.side, Side, "side"), type=otype,
         quantity=amount(request.quantity, "quantity"), price=amount(request.price, "price"),
         stop_price=amount(request.stop_price, "stop_price"), quote_quantity=amount(request.quote_quantity,
