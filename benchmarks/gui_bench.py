@@ -308,8 +308,8 @@ def measure_idle(argv: list[str], seconds: float) -> dict[str, float]:
 
 
 def idle(seconds: float) -> None:
-    """The idle app: on a quiet market (a sandbox that does not simulate trading, in this process, reached by
-    --sandbox-url: the target's case) and on its own embedded sandbox (a child process whose simulated market keeps
+    """The idle app: on a quiet market (a sandbox with its history and books that does not simulate trading, in
+    this process, reached by --sandbox-url: the target's case) and on its own embedded sandbox (a child process whose simulated market keeps
     trading: the GUI repaints what changes); the GUI process's CPU%% over ``seconds`` and RSS at the end; the bare
     window's RSS for reference."""
     import psutil
@@ -317,6 +317,9 @@ def idle(seconds: float) -> None:
     from terminal.venues.sandbox.server import SandboxServer
 
     quiet_server = SandboxServer(port=0, simulate=False)
+    # its market set up once (history, books, last prices: what the window asks for when it connects), then nothing
+    # moves (without it every kline and 24 h ticker request failed, and the window idled without a chart)
+    quiet_server.market.bootstrap(quiet_server.clock.now_ms())
     quiet_server.start()
     try:
         quiet = measure_idle(app_argv(Path(tempfile.mkdtemp()), seconds + 60) + ["--sandbox-url", quiet_server.url],
