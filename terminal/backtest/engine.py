@@ -60,14 +60,16 @@ class StrategyError(RuntimeError):
 
 class BacktestResult:
     """Statistics, equity curve and trades of one backtest; ``orders`` and ``fills`` as frozen records (built on
-    first access from the broker's records: most callers only want the statistics)."""
+    first access from the broker's records: most callers only want the statistics). ``trades`` may be given as
+    (trade columns, bar index): the frame is then made on first access (``metrics.trades_from_columns``)."""
 
-    def __init__(self, stats: pd.Series, equity: pd.Series, trades: pd.DataFrame, orders: Any = (),
+    def __init__(self, stats: pd.Series, equity: pd.Series,
+                 trades: "pd.DataFrame | tuple[dict[str, np.ndarray], pd.DatetimeIndex]", orders: Any = (),
                  fills: Any = (), strategy: Strategy | None = None, note: str = "") -> None:
         self.stats = stats
         self.note = note  # why there are no trades ("" when there are)
         self.equity = equity
-        self.trades = trades
+        self._trades = trades
         self.strategy = strategy
         self._orders = orders  # Orders, or the broker's records of them (anything with freeze())
         self._fills = fills  # Fills, or the broker's rows of them (broker.fill_of)
@@ -78,6 +80,17 @@ class BacktestResult:
             self._orders = [o if type(o) is Order else frozen_order(o) for o in self._orders]
             self._fills = [f if type(f) is Fill else fill_of(f) for f in self._fills]
             self._frozen = True
+
+    @property
+    def trades(self) -> pd.DataFrame:
+        t = self._trades
+        if type(t) is tuple:  # (columns, index): made now, once
+            t = self._trades = trades_from_columns(*t)
+        return t  # type: ignore[return-value]
+
+    @trades.setter
+    def trades(self, value: pd.DataFrame) -> None:
+        self._trades = value
 
     @property
     def orders(self) -> list[Order]:
@@ -192,7 +205,8 @@ def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, c
     lengths = np.diff(np.r_[0, bars, n])
     cash_arr = np.repeat(np.r_[cash, cash_v], lengths)
     pos_arr = np.repeat(np.r_[0.0, pos_v], lengths)
-    return cash_arr + pos_arr * close
+    np.multiply(pos_arr, close, out=pos_arr)  # cash + pos x close, in place (no temporaries)
+    return np.add(cash_arr, pos_arr, out=cash_arr)
 
 
 def _loop(strategy: Strategy, series: BarSeries, view: BarView, broker: SimBroker, n: int) -> None:

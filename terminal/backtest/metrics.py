@@ -43,8 +43,10 @@ def geometric_mean(returns: pd.Series | np.ndarray) -> float:
     return float(np.exp(np.log(r).sum() / (len(r) or np.nan)) - 1)
 
 
-def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex | None) -> tuple[pd.TimedeltaIndex, np.ndarray]:
-    """(durations, peak drawdowns) of every drawdown period (no durations without an index)."""
+def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex | None,
+                     padded: np.ndarray | None = None) -> tuple[pd.TimedeltaIndex, np.ndarray]:
+    """(durations, peak drawdowns) of every drawdown period (no durations without an index). ``padded``: ``dd``
+    followed by a 0, if the caller has it (``dd`` a view of it), saves a copy."""
     n = len(dd)
     iloc = np.flatnonzero(dd == 0)  # sorted and unique already
     if not len(iloc) or iloc[-1] != n - 1:
@@ -57,7 +59,7 @@ def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex | None) -> tuple[pd
     durations = index[cur] - index[prev] if index is not None else pd.TimedeltaIndex([])
     bounds = np.empty(2 * len(prev), dtype=np.intp)
     bounds[0::2], bounds[1::2] = prev, cur + 1
-    peaks = np.maximum.reduceat(np.r_[dd, 0.0], bounds)[0::2]
+    peaks = np.maximum.reduceat(np.r_[dd, 0.0] if padded is None else padded, bounds)[0::2]
     return durations, peaks
 
 
@@ -126,7 +128,8 @@ class StatsPlan:
             self.period_last = pd.Series(np.arange(n, dtype=np.float64), index=self.index).resample(freq).last() \
                 .dropna().to_numpy().astype(np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.market_log = np.log(self.close[1:] / self.close[:-1])
+            self.market_log = np.divide(self.close[1:], self.close[:-1])
+            np.log(self.market_log, out=self.market_log)
             self._market_dev = self.market_log - self.market_log.mean()
             self._market_ss = float(np.dot(self._market_dev, self._market_dev))
 
@@ -146,9 +149,16 @@ class StatsPlan:
         index, close = self.index, self.close
         equity = np.asarray(equity, dtype=np.float64)
         n = len(equity)
+        # dd = 1 - equity / running max, in place in one array with a 0 after it (drawdown_periods reads that):
+        # the same operations without a temporary per step (at a million bars each is 8 MB of fresh pages)
+        padded = np.empty(n + 1)
+        dd = padded[:n]
+        padded[n] = 0.0
+        np.maximum.accumulate(equity, out=dd)
         with np.errstate(divide="ignore", invalid="ignore"):
-            dd = 1 - equity / np.maximum.accumulate(equity)
-        dd_dur, dd_peaks = drawdown_periods(dd, index if full else None)
+            np.divide(equity, dd, out=dd)
+        np.subtract(1, dd, out=dd)
+        dd_dur, dd_peaks = drawdown_periods(dd, index if full else None, padded)
         resolution = self.resolution
 
         # trades: a DataFrame or a dict of arrays with at least PnL, ReturnPct, Commission, EntryBar, ExitBar
@@ -195,10 +205,12 @@ class StatsPlan:
         max_dd = -np.nan_to_num(np.nanmax(dd)) if n else 0.0
         s["Calmar Ratio"] = ann_return / (-max_dd or np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
-            eq_log = np.log(equity[1:] / equity[:-1])
+            eq_log = np.divide(equity[1:], equity[:-1])
+            np.log(eq_log, out=eq_log)
             beta = np.nan
             if len(eq_log) > 1:  # np.cov(eq_log, market_log): cov[0, 1] / cov[1, 1] (same ddof, cancels)
-                beta = float(np.dot(eq_log - eq_log.mean(), self._market_dev) / self._market_ss)
+                np.subtract(eq_log, eq_log.mean(), out=eq_log)
+                beta = float(np.dot(eq_log, self._market_dev) / self._market_ss)
         s["Alpha [%]"] = s["Return [%]"] - risk_free_rate * 100 - beta * (s["Buy & Hold Return [%]"] - risk_free_rate * 100)  # type: ignore[operator]
         s["Beta"] = beta
         s["Max. Drawdown [%]"] = max_dd * 100

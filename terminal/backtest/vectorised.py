@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..strategy.indicators import sma
 from .engine import BacktestResult, equity_from_marks
-from .metrics import StatsPlan, trades_from_columns
+from .metrics import StatsPlan
 
 
 def crosses(fast: np.ndarray, slow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -178,12 +178,12 @@ def run_signals(df: pd.DataFrame, entries: np.ndarray, exits: np.ndarray, *, lon
                                             finalize_trades=finalize_trades)
     equity = equity_from_marks(m_bar, m_cash, m_pos, float(cash), close)
     index = pd.DatetimeIndex(df.index)
-    trades = trades_from_columns(cols, index)
     if stats:
         s = (plan or StatsPlan(index, close)).compute(equity, cols, warmup)  # the frame's columns, as arrays
     else:
         s = pd.Series(dtype=object)
-    return BacktestResult(s, pd.Series(equity, index=index, name="Equity"), trades)
+    # the trades frame is made when it is first read (the statistics come from the columns)
+    return BacktestResult(s, pd.Series(equity, index=index, name="Equity"), (cols, index))
 
 
 def run_sma_cross(df: pd.DataFrame, fast: int = 10, slow: int = 20, *, long_short: bool = False,

@@ -14,7 +14,9 @@ def sma(values: np.ndarray, window: int) -> np.ndarray:
     np.cumsum(values, out=c[1:])
     if c[1] == 0.0:  # 0.0 + v0 in front turns a -0.0 first value (and the zero sums after it) into 0.0: the same here
         c[1:] += 0.0
-    out[window - 1:] = (c[window:] - c[:-window]) / window
+    tail = out[window - 1:]  # (c[window:] - c[:-window]) / window, in place
+    np.subtract(c[window:], c[:-window], out=tail)
+    tail /= window
     return out
 
 
@@ -91,6 +93,9 @@ def cross_sign(values: np.ndarray, fast: int, slow: int) -> np.ndarray:
     f, s = sma(values, fast), sma(values, slow)
     out = np.zeros(len(f))
     with np.errstate(invalid="ignore"):
-        out[1:] = np.where((f[:-1] < s[:-1]) & (f[1:] > s[1:]), 1.0, 0.0) - np.where(
-            (f[:-1] > s[:-1]) & (f[1:] < s[1:]), 1.0, 0.0)
+        up = (f[:-1] < s[:-1]) & (f[1:] > s[1:])
+        down = (f[:-1] > s[:-1]) & (f[1:] < s[1:])
+    after = out[1:]  # 1.0 - 0.0, 0.0 - 1.0 and 0.0 - 0.0 as the values: set where they go, without the arrays
+    after[up] = 1.0
+    after[down] = -1.0
     return out

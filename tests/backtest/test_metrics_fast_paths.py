@@ -87,3 +87,32 @@ def test_trades_frame_from_columns_is_the_frame_of_the_rows():
     assert df["PnL"].tolist() == [2.25, 5.625] and df["Size"].tolist() == [3.0, -2.5]
     assert df["Duration"].tolist() == [pd.Timedelta(hours=3), pd.Timedelta(hours=5)]
     assert list(df["EntryTime"]) == [index[1], index[4]]
+
+
+def _cross_sign_reference(values: np.ndarray, fast: int, slow: int) -> np.ndarray:
+    f, s = _sma_reference(values, fast), _sma_reference(values, slow)
+    out = np.zeros(len(f))
+    with np.errstate(invalid="ignore"):
+        out[1:] = np.where((f[:-1] < s[:-1]) & (f[1:] > s[1:]), 1.0, 0.0) - np.where(
+            (f[:-1] > s[:-1]) & (f[1:] < s[1:]), 1.0, 0.0)
+    return out
+
+
+@pytest.mark.parametrize("values", [100 + np.cumsum(np.random.default_rng(4).normal(size=3000)),
+                                    np.round(100 + np.cumsum(np.random.default_rng(5).normal(size=3000)), 0),
+                                    np.array([1.0]), np.array([]), np.array([np.nan, 2.0, 3.0, 1.0, 5.0, 0.5, 7.0])])
+def test_cross_sign_is_the_difference_of_the_two_crossings(values):
+    from terminal.strategy.indicators import cross_sign
+    for fast, slow in ((1, 2), (3, 7), (10, 20)):
+        assert cross_sign(values, fast, slow).tobytes() == _cross_sign_reference(values, fast, slow).tobytes()
+
+
+def test_equity_from_marks_is_cash_plus_position_times_close():
+    from terminal.backtest.engine import equity_from_marks
+    rng = np.random.default_rng(6)
+    close = 100 + rng.normal(size=500).cumsum()
+    bars = np.sort(rng.choice(500, 40, replace=False)).astype(np.int64)
+    cash_v, pos_v = rng.normal(size=40) * 1e4, np.round(rng.normal(size=40) * 50)
+    lengths = np.diff(np.r_[0, bars, 500])
+    want = np.repeat(np.r_[1e4, cash_v], lengths) + np.repeat(np.r_[0.0, pos_v], lengths) * close
+    assert equity_from_marks(bars, cash_v, pos_v, 1e4, close).tobytes() == want.tobytes()
