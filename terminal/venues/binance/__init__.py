@@ -21,6 +21,7 @@ __all__ = ["INFO", "NAME", "BinanceVenue", "create"]
 
 
 def __getattr__(name: str) -> Any:
+    value: Any
     if name == "create":
         from .factory import create as value
     elif name == "BinanceVenue":
