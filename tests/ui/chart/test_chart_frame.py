@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage, QPainter, QPicture
 
 pytestmark = pytest.mark.gui
@@ -204,3 +205,27 @@ def test_the_grid_kept_as_a_picture_follows_the_range_and_the_theme(chart):
     chart.set_theme("light")  # the grid's colour
     light = _settled(chart)
     assert np.array_equal(light, _fresh_grid(chart))
+
+
+def test_the_hidden_crosshair_label_skips_view_changes_and_is_placed_for_the_new_view_when_shown(chart):
+    ch = chart.crosshair
+    vb = chart.price_plot.vb
+    chart.grab()
+    scene_pos = vb.mapViewToScene(QPointF(float(chart.series.t[-40]), float(chart.series.c[-40])))
+    ch._on_mouse_moved(scene_pos)
+    label = ch.hline.label
+    assert ch.hline.isVisible() and label.isVisible()
+    ch.hide()
+    t = chart.series.t
+    chart.set_follow_latest(False)
+    vb.setRange(xRange=(float(t[-700]), float(t[-1])), yRange=(float(chart.series.l[-700:].min()) - 400,
+                                                                  float(chart.series.h[-700:].max())), padding=0)
+    chart.grab()  # the view changed while the label was hidden: only marked
+    assert label._pending
+    ch._on_mouse_moved(vb.mapViewToScene(QPointF(float(t[-40]), float(chart.series.c[-40]))))
+    assert ch.hline.isVisible() and not label._pending
+    shown = (label.pos(), label.anchor, label.transform())
+    label.updateTransform(force=True)  # the label unscaled for the new view and placed along the line for it,
+    label.updatePosition()  # as a label kept up to date at every view change would be
+    assert (label.pos(), label.anchor, label.transform()) == shown
+    assert label.toPlainText() == f"{ch.hline.value():,.2f}"
