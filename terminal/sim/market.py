@@ -110,6 +110,24 @@ class MarketSimulator:
         self.engine.trade_listeners.append(self.on_trade)
         self._last_ms = now_ms
 
+    def follow_trades(self) -> None:
+        """A quiet market (no simulated participants, no history): candles and tickers from the trades users make,
+        each symbol's from its first trade on (until then its klines are empty and its ticker all zero)."""
+        if self._sims or self.on_quiet_trade in self.engine.trade_listeners:
+            return
+        self.engine.trade_listeners.append(self.on_quiet_trade)
+
+    def on_quiet_trade(self, trade: Trade) -> None:
+        store = self.stores.get(trade.symbol)
+        if store is None:
+            spec = next((s for s in self.specs if s.symbol == trade.symbol), None)
+            if spec is None:
+                return
+            store = self.stores[trade.symbol] = KlineStore(spec.instrument, None, trade.time,
+                                                           start_price=trade.price)
+        store.on_trade(trade.price, trade.qty, trade.quote_qty, trade.time, trade.trade_id,
+                       not trade.buyer_is_maker)
+
     def step(self, now_ms: int) -> None:
         """Advance the market to ``now_ms``: paths, maker quotes, taker flow, candle roll-over."""
         if self._last_ms is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from terminal.model.enums import OrderType
 from terminal.model.instrument import Instrument
+from terminal.sim.klines import TickerStats
 
 from . import errors
 from .orders import agg_trade, public_trade
@@ -157,14 +158,22 @@ class MarketData:
         if tz not in (None, "0", "+00:00", "00:00", "0:00"):
             raise errors.ApiError(-1100, "Illegal characters found in parameter 'timeZone'; only UTC is served.")
         self.venue.instrument(symbol)
-        rows = self.market.stores[symbol].klines(interval, start, end, limit)
+        store = self._store(symbol)
+        if store is None:  # a quiet market before the symbol's first trade
+            return []
+        rows = store.klines(interval, start, end, limit)
         return [row.wire() for row in rows]
+
+    def _store(self, symbol: str) -> Any:
+        """The symbol's candles, or None: no market, or a quiet one where the symbol has not traded yet."""
+        return self.market.stores.get(symbol) if self.market is not None else None
 
     def avg_price(self, p: Params) -> Any:
         symbol = p.text("symbol", required=True)
         self.venue.instrument(symbol)
         now = self.venue.now_ms()
-        price = self.market.stores[symbol].avg_price(now, 5)
+        store = self._store(symbol)
+        price = store.avg_price(now, 5) if store is not None else self._last_price(symbol)
         return {"mins": 5, "price": num(price), "closeTime": now}
 
     def _book_top(self, symbol: str) -> tuple[int, tuple[Decimal, Decimal], tuple[Decimal, Decimal]]:
@@ -174,8 +183,9 @@ class MarketData:
 
     def _last_price(self, symbol: str) -> Decimal:
         price = self.venue.engine.last_price(symbol)
-        if price is None and self.market is not None:
-            price = self.market.stores[symbol].last_price
+        store = self._store(symbol) if price is None else None
+        if store is not None:
+            price = store.last_price
         return price if price is not None else Decimal(0)
 
     def ticker_price(self, p: Params) -> Any:
@@ -221,7 +231,8 @@ class MarketData:
         return rows[0] if p.has("symbol") else rows
 
     def ticker_row(self, symbol: str, now: int, mini: bool, window_ms: int = 86_400_000) -> dict[str, Any]:
-        st = self.market.stores[symbol].ticker_24h(now, window_ms)
+        store = self._store(symbol)
+        st = store.ticker_24h(now, window_ms) if store is not None else no_trades(symbol, now, window_ms)
         if mini:
             return {"symbol": symbol, "openPrice": num(st.open), "highPrice": num(st.high), "lowPrice": num(st.low),
                     "lastPrice": num(st.last), "volume": num(st.volume), "quoteVolume": num(st.quote_volume),
@@ -235,3 +246,11 @@ class MarketData:
                 "lowPrice": num(st.low), "volume": num(st.volume), "quoteVolume": num(st.quote_volume),
                 "openTime": st.open_time, "closeTime": st.close_time, "firstId": st.first_id, "lastId": st.last_id,
                 "count": st.count}
+
+
+def no_trades(symbol: str, now: int, window_ms: int) -> TickerStats:
+    """A symbol's rolling statistics before any trade (Binance: zeros, ids -1, count 0)."""
+    z = Decimal(0)
+    return TickerStats(symbol=symbol, open_time=now - window_ms, close_time=now, open=z, high=z, low=z, last=z,
+                       last_qty=z, prev_close=z, volume=z, quote_volume=z, change=z, change_pct=z, weighted_avg=z,
+                       first_id=-1, last_id=-1, count=0)

@@ -175,6 +175,8 @@ class SandboxServer(ThreadedServer):
                 self.market.bootstrap(self.started_ms)
             elif self.simulate:
                 seed_books(self.engine, DEFAULT_SYMBOLS)
+            elif self.market is not None:  # quiet: candles and tickers from the users' own trades
+                self.market.follow_trades()
             self._bootstrapped = True
         await self._serve_app(self._app(), JsonErrorSite)  # malformed requests get JSON, not plain text
 
