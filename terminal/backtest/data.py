@@ -35,6 +35,19 @@ def load_csv(path: str | Path) -> pd.DataFrame:
 
 def prepare(df: pd.DataFrame, source: str = "data") -> pd.DataFrame:
     """Normalise and validate a DataFrame of bars (see the module docstring)."""
+    index, cols = bars_arrays(df, source)
+    # the five columns as the rows of one block, the layout pandas keeps float columns in: the frame is built on it
+    # without the copy that consolidating five separate arrays would make
+    block = np.empty((len(OHLCV), len(index)))
+    for k, col in enumerate(OHLCV):
+        block[k] = cols[col]
+    return pd.DataFrame(block.T, index=index, columns=list(OHLCV), copy=False)
+
+
+def bars_arrays(df: pd.DataFrame, source: str = "data") -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+    """``prepare``'s checks and values without making the frame: the index and the columns Open, High, Low,
+    Close, Volume as float arrays. Columns that are floats already are read where they are (read-only views of
+    ``df``'s data, not copies): for a reader that is done with them before ``df`` changes (a backtest)."""
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{source}: expected a DataFrame, got {type(df).__name__}")
     if df.empty:
@@ -45,23 +58,22 @@ def prepare(df: pd.DataFrame, source: str = "data") -> pd.DataFrame:
         raise DataError(f"{source}: missing column(s) {', '.join(m.lower() for m in missing)} "
                         f"(have: {', '.join(map(str, df.columns))})")
     index = _time_index(df, lower, source)
-    # the five columns as the rows of one block, the layout pandas keeps float columns in: the frame is built on it
-    # without the copy that consolidating five separate arrays would make
-    block = np.empty((len(OHLCV), len(df)))
     cols: dict[str, np.ndarray] = {}
-    for k, col in enumerate(OHLCV):
-        values = block[k]
+    for col in OHLCV:
         if col.lower() in lower:
             raw = df[lower[col.lower()]]
             if raw.dtype == np.float64:  # already floats (NaN stays NaN): to_numeric would give the same values
-                values[:] = raw.to_numpy(dtype=np.float64, copy=False)
+                values = raw.to_numpy(dtype=np.float64, copy=False)
+                if values.flags.writeable:
+                    values = values.view()
+                    values.flags.writeable = False
             else:
-                values[:] = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         else:
-            values[:] = 0.0
+            values = np.zeros(len(df))
         cols[col] = values
     _check(index, cols, source)
-    return pd.DataFrame(block.T, index=index, columns=list(OHLCV), copy=False)
+    return index, cols
 
 
 def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.DatetimeIndex:

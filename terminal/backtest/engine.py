@@ -125,14 +125,18 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
                  symbol: str = "SYMBOL", interval: Interval | None = None, finalize_trades: bool = True,
                  validate: bool = True, plan: StatsPlan | None = None) -> BacktestResult:
     """Run ``strategy`` (an instance with its parameters) over ``data`` (bars; see ``backtest.data``)."""
-    df = data_mod.load(data) if validate else data
-    assert isinstance(df, pd.DataFrame)
+    if validate and isinstance(data, pd.DataFrame):  # checked and read in place: no normalised copy of the frame
+        index, cols = data_mod.bars_arrays(data)
+    else:
+        df = data_mod.load(data) if validate else data
+        assert isinstance(df, pd.DataFrame)
+        index = pd.DatetimeIndex(df.index)
+        cols = {c: df[c].to_numpy() for c in data_mod.OHLCV}
     cash_d = _as_decimal(cash, "cash")
     if cash_d <= 0:
         raise ValueError("cash must be positive")
-    index = pd.DatetimeIndex(df.index)
-    series = BarSeries.from_arrays(data_mod.to_ms(index), df["Open"].to_numpy(), df["High"].to_numpy(),
-                                   df["Low"].to_numpy(), df["Close"].to_numpy(), df["Volume"].to_numpy())
+    series = BarSeries.from_arrays(data_mod.to_ms(index), cols["Open"], cols["High"], cols["Low"], cols["Close"],
+                                   cols["Volume"])
     lot = _as_decimal(lot_size, "lot_size")
     broker = SimBroker(symbol, commission=_as_decimal(commission, "commission"),
                        slippage=_as_decimal(slippage, "slippage"), lot_size=lot)

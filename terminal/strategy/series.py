@@ -101,12 +101,13 @@ class Indicator:
         n = self._series.n
         if self._upto < n:
             self.compute()
-        j = n + k
-        if k < 0 <= j:
-            try:
-                return self._list[j]  # type: ignore[index]
-            except TypeError:  # not built yet
-                return self._floats()[j]
+        if k < 0:
+            j = n + k
+            if j >= 0:
+                try:
+                    return self._list[j]  # type: ignore[index]
+                except TypeError:  # not built yet
+                    return self._floats()[j]
         raise IndexError(f"indicator {self.name}: index {k} (use -1 for the current bar, -2 for the previous...)")
 
     def _floats(self) -> "array[float]":
