@@ -54,6 +54,7 @@ class _TickMemo(LeanAxisPaint):
     style or size calls ``update()``, which drops the pixmap, and ``LeanAxisPaint`` redraws it."""
 
     _MEMO_KEPT = 4
+    _memo: dict[tuple[float, float, float], Any]
 
     def _cache_pixmap(self) -> None:
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # type: ignore[attr-defined]
@@ -62,7 +63,8 @@ class _TickMemo(LeanAxisPaint):
         key = (minVal, maxVal, size)
         memo: dict[tuple[float, float, float], Any] | None = self.__dict__.get("_memo")
         if memo is None:
-            memo = self._memo = {}
+            memo = {}
+            self._memo = memo
         levels = memo.get(key)
         if levels is None:
             levels = super().tickValues(minVal, maxVal, size)  # type: ignore[misc]

@@ -148,11 +148,11 @@ class LeanAxisPaint:
                     tick_specs.append((pen, QPointF(x, tick_start), QPointF(x, tick_stop + reach)))
 
         if style["stopAxisAtTick"][0] is True:  # as pyqtgraph (which has no answer for skipped ticks either)
-            stop = min(map(min, tick_positions))
+            stop: float = min(map(min, tick_positions))  # type: ignore[type-var, assignment, arg-type]
             span[0] = QPointF(span[0].x(), max(span[0].y(), stop)) if ax == 0 else QPointF(
                 max(span[0].x(), stop), span[0].y())
         if style["stopAxisAtTick"][1] is True:
-            stop = max(map(max, tick_positions))
+            stop = max(map(max, tick_positions))  # type: ignore[type-var, assignment, arg-type]
             span[1] = QPointF(span[1].x(), min(span[1].y(), stop)) if ax == 0 else QPointF(
                 min(span[1].x(), stop), span[1].y())
         axis_spec = (axis.pen(), span[0], span[1])
@@ -198,11 +198,10 @@ class LeanAxisPaint:
             last_text_size2 = text_size2
             gap = max(0, style["tickLength"]) + text_offset
             for j, s in enumerate(strings):
-                size = sizes[j]
-                x = tick_positions[i][j]
-                if size is None or x is None:
+                placed, x = sizes[j], tick_positions[i][j]
+                if placed is None or x is None:
                     continue
-                width, height = size
+                width, height = placed
                 if orientation == "left":
                     rect = QRectF(tick_stop - gap - width, x - height / 2, width, height)
                 elif orientation == "right":

@@ -90,8 +90,9 @@ class VolumeItem(SeriesItem):
         n = len(xc)
         for placed in (self._settled[1], self._into_layer(1, xc[n - live:], top[n - live:], bottom[n - live:],
                                                            up[n - live:], bw)):
-            if placed is not None:
-                p.drawImage(placed[0], self._layers[placed[2]], placed[1])
+            layer = self._layers[placed[2]] if placed is not None else None
+            if placed is not None and layer is not None:
+                p.drawImage(placed[0], layer, placed[1])
         return info
 
     def _settled_key(self, m: Mapping, bw: int, info: PaintInfo, settled: int) -> tuple[object, ...]:
