@@ -24,7 +24,8 @@ sign x (exit/entry - 1) - commission / (size x entry), as backtesting.py defines
 Speed: this is the hot path of every event-driven backtest. Orders live here as mutable ``SimOrder`` records and
 fills as tuples; the public frozen ``Order`` / ``Fill`` records are built only when someone looks (a strategy
 that overrides ``on_order`` / ``on_trade``, ``ctx.order()`` / ``ctx.open_orders``, or the result's ``orders`` /
-``fills``). Money stays Decimal throughout; the values are the same either way.
+``fills``). Money stays Decimal throughout; the values are the same either way. A market order of a strategy that
+listens to no order events is not even a ``SimOrder``: see ``market_rows`` (its lean path, mixed in here).
 """
 from __future__ import annotations
 

@@ -37,7 +37,10 @@ def data_period(index: pd.DatetimeIndex) -> pd.Timedelta:
 
 
 def geometric_mean(returns: pd.Series | np.ndarray) -> float:
-    r = np.nan_to_num(np.asarray(returns, dtype=np.float64), nan=0.0) + 1
+    r = np.asarray(returns, dtype=np.float64)
+    if not np.isfinite(r).all():  # nan_to_num copies even when there is nothing to replace
+        r = np.nan_to_num(r, nan=0.0)
+    r = r + 1
     if np.any(r <= 0):
         return 0.0
     return float(np.exp(np.log(r).sum() / (len(r) or np.nan)) - 1)
@@ -56,7 +59,9 @@ def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex | None,
     prev, cur = prev[keep], cur[keep]
     if not len(prev):
         return pd.TimedeltaIndex([]), np.empty(0)
-    durations = index[cur] - index[prev] if index is not None else pd.TimedeltaIndex([])
+    # index[cur] - index[prev], from the integer ticks of the index's unit (no DatetimeIndex arithmetic)
+    durations = pd.TimedeltaIndex((index.asi8[cur] - index.asi8[prev]).view(f"m8[{index.unit}]")) \
+        if index is not None else pd.TimedeltaIndex([])
     bounds = np.empty(2 * len(prev), dtype=np.intp)
     bounds[0::2], bounds[1::2] = prev, cur + 1
     peaks = np.maximum.reduceat(np.r_[dd, 0.0] if padded is None else padded, bounds)[0::2]

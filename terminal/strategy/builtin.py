@@ -42,7 +42,7 @@ class SmaCross(Strategy):
         x = self.cross[-1]
         if not x:  # no cross on most bars (a float's truth is cheaper than comparing it with an int)
             return
-        ctx = self._ctx  # self.ctx without the property (on_bar only runs bound)
+        ctx: Any = self._ctx  # self.ctx without the property (on_bar only runs bound)
         if x > 0.0:
             if self.long_short:
                 ctx.close_position()

@@ -116,3 +116,26 @@ def test_equity_from_marks_is_cash_plus_position_times_close():
     lengths = np.diff(np.r_[0, bars, 500])
     want = np.repeat(np.r_[1e4, cash_v], lengths) + np.repeat(np.r_[0.0, pos_v], lengths) * close
     assert equity_from_marks(bars, cash_v, pos_v, 1e4, close).tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("values", [[0.01, -0.02, 0.03], [0.01, np.nan, 0.02], [np.inf, 0.1], [-np.inf, 0.1],
+                                    [-1.5, 0.2], [], [np.nan]])
+def test_geometric_mean_is_the_mean_of_logs_with_nans_as_zero(values):
+    from terminal.backtest.metrics import geometric_mean
+    r = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0) + 1
+    want = 0.0 if np.any(r <= 0) else float(np.exp(np.log(r).sum() / (len(r) or np.nan)) - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = geometric_mean(np.asarray(values, dtype=np.float64))
+    assert got == want or (np.isnan(got) and np.isnan(want))
+
+
+def test_drawdown_durations_are_the_differences_of_the_index():
+    from terminal.backtest.metrics import drawdown_periods
+    index = pd.date_range("2021-01-01", periods=200, freq="15min").as_unit("s")
+    dd = np.abs(np.sin(np.arange(200) / 7.0))
+    dd[::9] = 0.0
+    durations, peaks = drawdown_periods(dd, index)
+    iloc = np.r_[np.flatnonzero(dd == 0), 199]
+    keep = iloc[1:] > iloc[:-1] + 1
+    want = index[iloc[1:][keep]] - index[iloc[:-1][keep]]
+    assert durations.equals(want) and durations.dtype == want.dtype and len(peaks) == len(want) > 5
