@@ -297,7 +297,9 @@ class MainWindow(QMainWindow):
         layout.arrange(self, self.preset)
         layout.size(self, self.preset)
 
-    def save_settings(self) -> None:
+    def save_settings(self, wait: bool = False) -> None:
+        """The window's settings as they are now: queued for the background writer (never the GUI thread's disk
+        wait), or written before returning with ``wait`` (the window closing: the process may end next)."""
         ui = dict(self.settings.ui)
         ui["geometry"] = base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii")
         ui["window_state"] = base64.b64encode(bytes(self.saveState().data())).decode("ascii")
@@ -313,6 +315,9 @@ class MainWindow(QMainWindow):
             if self.link.symbol:
                 self.settings.chart_symbol = self.link.symbol
             self.settings.chart_interval = self.link.interval
+        if not wait:
+            settings_store.save_later(self.settings, self.settings_dir)  # an error is logged by the writer
+            return
         try:
             settings_store.save(self.settings, self.settings_dir)
         except OSError as exc:
@@ -524,7 +529,7 @@ class MainWindow(QMainWindow):
         for dialog in self.findChildren(QDialog):  # a question still open is answered "no": its task goes on
             if dialog.isVisible() and dialog.isModal():
                 dialog.reject()
-        self.save_settings()
+        self.save_settings(wait=True)
         self.bridge.stop()
         logging.getLogger().removeHandler(self.bridge.log_buffer)
         super().closeEvent(event)

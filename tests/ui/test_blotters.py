@@ -241,5 +241,5 @@ def test_the_reference_currency_chosen_on_the_positions_tab_is_saved_in_the_sett
     qtbot.waitUntil(lambda: bl.equity_label.text().rstrip("*").endswith(" BTC"), timeout=5000)
     pm = bl.positions_model
     assert pm.headerData(pm.column_index("Value (ref)"), Qt.Orientation.Horizontal) == "Value (BTC)"
-    w.save_settings()
+    w.save_settings(wait=True)
     assert settings_store.load(tmp_path).reference_currency == "BTC"

@@ -83,7 +83,7 @@ def test_keys_are_masked_stored_only_in_the_keyring_and_never_in_settings_logs_o
     assert all(SECRET not in t and API_KEY not in t for t in _texts(dlg))
     assert not shot_after.isNull()
     # settings files
-    win.save_settings()
+    win.save_settings(wait=True)
     for f in tmp_path.rglob("*"):
         if f.is_file():
             data = f.read_bytes()

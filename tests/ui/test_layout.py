@@ -120,7 +120,7 @@ def test_presets_switch_the_docks_and_keep_each_arrangement_and_reset_restores_t
     assert w.preset == "Trading" and w.size() == size
     # the preset and its arrangement survive a restart
     w.preset_actions["Automation"].trigger()
-    w.save_settings()
+    w.save_settings(wait=True)
     from terminal.ui.mainwindow import MainWindow
     again = MainWindow(w.settings_dir)
     qtbot.addWidget(again)

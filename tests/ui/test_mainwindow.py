@@ -50,7 +50,7 @@ def test_live_is_shown_in_red(qtbot, tmp_path):
 
 def test_layout_is_saved_restored_and_reset(qtbot, win, tmp_path):
     win.docks["log"].hide()
-    win.save_settings()
+    win.save_settings(wait=True)
     data = json.loads((tmp_path / "settings.json").read_text())
     assert data["ui"]["window_state"]
     again = MainWindow(tmp_path)
@@ -77,7 +77,7 @@ def test_add_dock_hook_for_other_packages(win):
 def test_theme_switch_applies_and_persists(win, tmp_path):
     win.set_theme("light")
     assert theme.colors().name == "light"
-    win.save_settings()
+    win.save_settings(wait=True)
     assert json.loads((tmp_path / "settings.json").read_text())["theme"] == "light"
     win.set_theme("dark")
     assert theme.colors().name == "dark"
@@ -161,3 +161,23 @@ def test_applying_the_same_theme_again_keeps_the_application_style(qapp):
     assert qapp.style() is style and qapp.palette().window().color().name() != dark
     theme.apply(qapp, "dark")
     assert qapp.palette().window().color().name() == dark
+
+
+def test_saving_the_window_settings_queues_them_for_the_writer_instead_of_waiting_for_the_disk(win, tmp_path):
+    """Choosing an environment or a layout saves the settings from the GUI thread: queued behind a slow disk write,
+    the call returns at once (it waited for the disk before) and the file has the new state once the writer ran."""
+    import threading
+
+    from terminal.storage.writer import shared
+
+    slow_disk = threading.Event()
+    shared().submit(None, lambda: slow_disk.wait(20), label="a slow disk")
+    try:
+        win.docks["log"].hide()
+        win.save_settings()
+        path = tmp_path / "settings.json"
+        assert not path.exists() or "window_state" not in json.loads(path.read_text()).get("ui", {})
+    finally:
+        slow_disk.set()
+    shared().flush()
+    assert json.loads((tmp_path / "settings.json").read_text())["ui"]["window_state"]

@@ -142,7 +142,7 @@ def test_the_window_saves_each_symbols_indicators_in_its_settings(qtbot, tmp_pat
     w.chart.set_symbol("TOKENUSDT", 4)  # a symbol that looks like a secret to the settings scrubber
     w.chart.set_overlay_visible("macd", True)
     w.chart.set_overlay_visible("sma", False)
-    w.save_settings()
+    w.save_settings(wait=True)
     saved = settings_store.load(tmp_path).ui["chart_indicators"]
     assert saved == [{"symbol": "TOKENUSDT", "indicators": [{"kind": "ema", "source": "close", "period": 50},
                                                             {"kind": "macd", "source": "close", "fast": 12,
