@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -479,8 +480,9 @@ class RiskEngine:
             return  # a new peak is saved at most every 10 s
         path, text = self.state_path, json.dumps(state)  # written by the background writer, never on the loop
         saved = shared_writer().submit(path, lambda: write_atomic(path, text), label=f"the risk state to {path}")
-        saved.add_done_callback(lambda f: f.exception() is None or self._unsaved())  # logged there; retried
+        saved.add_done_callback(self._unsaved_on_error)  # an error is logged by the writer; retried
         self._saved, self._saved_ms = state, self.now_ms()
 
-    def _unsaved(self) -> None:
-        self._saved = {}  # the next refresh writes the state again
+    def _unsaved_on_error(self, saved: "Future[Any]") -> None:
+        if saved.exception() is not None:
+            self._saved = {}  # the next refresh writes the state again

@@ -164,7 +164,7 @@ class MarketData:
         rows = store.klines(interval, start, end, limit)
         return [row.wire() for row in rows]
 
-    def _store(self, symbol: str) -> Any:
+    def _store(self, symbol: str | None) -> Any:
         """The symbol's candles, or None: no market, or a quiet one where the symbol has not traded yet."""
         return self.market.stores.get(symbol) if self.market is not None else None
 
@@ -173,7 +173,7 @@ class MarketData:
         self.venue.instrument(symbol)
         now = self.venue.now_ms()
         store = self._store(symbol)
-        price = store.avg_price(now, 5) if store is not None else self._last_price(symbol)
+        price = store.avg_price(now, 5) if store is not None else self._last_price(str(symbol))
         return {"mins": 5, "price": num(price), "closeTime": now}
 
     def _book_top(self, symbol: str) -> tuple[int, tuple[Decimal, Decimal], tuple[Decimal, Decimal]]:
