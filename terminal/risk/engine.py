@@ -479,9 +479,10 @@ class RiskEngine:
         if peak_only and self.now_ms() - self._saved_ms < 10 * SECOND_MS:
             return  # a new peak is saved at most every 10 s
         path, text = self.state_path, json.dumps(state)  # written by the background writer, never on the loop
-        saved = shared_writer().submit(path, lambda: write_atomic(path, text), label=f"the risk state to {path}")
-        saved.add_done_callback(self._unsaved_on_error)  # an error is logged by the writer; retried
         self._saved, self._saved_ms = state, self.now_ms()
+        saved = shared_writer().submit(path, lambda: write_atomic(path, text), label=f"the risk state to {path}")
+        saved.add_done_callback(self._unsaved_on_error)  # an error is logged by the writer; retried (a callback on a
+        # save already failed runs at once: after the line above, so the retry mark is not overwritten)
 
     def _unsaved_on_error(self, saved: "Future[Any]") -> None:
         if saved.exception() is not None:
