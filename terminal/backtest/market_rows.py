@@ -108,7 +108,8 @@ class MarketRows:
                 else:
                     trade = open_trades[0]
                     t_size, entry_fee, entry_value = trade[0], trade[5], trade[4]
-                    n = abs(t_size)
+                    long = t_size > ZERO
+                    n = t_size if long else -t_size  # abs(t_size): the same digits and exponent
                     if entry_fee is None or entry_value is None or t_size != pos or (pos < ZERO) is not buy \
                             or qty != n:
                         general = True
@@ -124,11 +125,11 @@ class MarketRows:
                             ctx._position = pos + (qty if buy else -qty)
                             ctx._entry_price = None
                             ctx._cash = new_cash
-                            part = n if t_size > ZERO else -n
+                            part = t_size  # n or -n: the trade's size itself
                             entry_price, entry_float = trade[1], trade[3]
                             comm = fee + entry_fee
                             pnl = part * (price - entry_price) - comm
-                            ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
+                            ret = (1 if long else -1) * (fprice / entry_float - 1)
                             if comm:
                                 ret -= float(comm / entry_value)
                             self.closed_trades.append((part, trade[2], i, entry_price, price, pnl, comm, ret,

@@ -149,15 +149,25 @@ class Context:
     def buy(self, quantity: Decimal | None = None, *, price: Decimal | None = None,
             stop: Decimal | None = None) -> str:
         """Buy ``quantity`` (None: all the cash). ``price`` makes it a limit order, ``stop`` a stop order."""
-        if price is None and stop is None and self._accept is not None:
-            return self._market(_BUY, quantity)
+        if price is None and stop is None:
+            if quantity is None and self._accept_market is not None:  # _market's all-in case, without the call
+                coid = f"{self._id_prefix}{next(self._id_counter)}"
+                self._orders[coid] = self._accept_market(_BUY, coid, None)
+                return coid
+            if self._accept is not None:
+                return self._market(_BUY, quantity)
         return self._order(_BUY, quantity, price, stop)
 
     def sell(self, quantity: Decimal | None = None, *, price: Decimal | None = None,
              stop: Decimal | None = None) -> str:
         """Sell ``quantity`` (None: all in, i.e. a short worth the equity). To exit a long, use close_position()."""
-        if price is None and stop is None and self._accept is not None:
-            return self._market(_SELL, quantity)
+        if price is None and stop is None:
+            if quantity is None and self._accept_market is not None:  # _market's all-in case, without the call
+                coid = f"{self._id_prefix}{next(self._id_counter)}"
+                self._orders[coid] = self._accept_market(_SELL, coid, None)
+                return coid
+            if self._accept is not None:
+                return self._market(_SELL, quantity)
         return self._order(_SELL, quantity, price, stop)
 
     def tradable(self, quantity: Decimal) -> Decimal:
@@ -183,6 +193,10 @@ class Context:
         if qty <= ZERO:
             return None
         side = _SELL if pos > ZERO else _BUY
+        if self._accept_market is not None:  # _market without the call (qty > 0 here)
+            coid = f"{self._id_prefix}{next(self._id_counter)}"
+            self._orders[coid] = self._accept_market(side, coid, qty)
+            return coid
         if self._accept is not None:
             return self._market(side, qty)
         return self._order(side, qty, None, None)
