@@ -9,10 +9,11 @@ layout: its box is set by the chart.
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPixmap, QStaticText, QTransform
 from PySide6.QtWidgets import QWidget
 
@@ -58,7 +59,12 @@ class Legend(QWidget):
         self._picture: tuple[tuple[object, ...], QPixmap] | None = None
         # laid-out runs by (font, bold, text): a live candle changes a few numbers, the labels stay
         self._runs: dict[tuple[str, bool, str], tuple[QStaticText, float]] = {}
+        self._colors: dict[str, QColor] = {}
+        # what the picture holds: (everything but the text it depends on, its lines); a new text of the same look
+        # redraws only the tail of each line from its first changed run on
+        self._drawn: tuple[tuple[object, ...], list[list[Run]]] | None = None
         self.rendered = 0  # pictures drawn (tests: an unchanged legend is not drawn again)
+        self.runs_drawn = 0  # runs drawn into the picture (tests: a new close redraws the line's tail only)
 
     def text(self) -> str:
         return self._text
@@ -96,9 +102,9 @@ class Legend(QWidget):
         painter.drawPixmap(0, 0, self._picture[1])
         painter.end()
 
-    def _run(self, font: QFont, bold: bool, text: str) -> tuple[QStaticText, float]:
+    def _run(self, font: QFont, font_key: str, bold: bool, text: str) -> tuple[QStaticText, float]:
         """``text`` laid out in ``font`` once, and its advance."""
-        key = (font.key(), bold, text)
+        key = (font_key, bold, text)
         run = self._runs.get(key)
         if run is None:
             static = QStaticText(text)
@@ -110,35 +116,72 @@ class Legend(QWidget):
             self._runs[key] = run
         return run
 
+    def _color(self, name: str) -> QColor:
+        color = self._colors.get(name)
+        if color is None:
+            if len(self._colors) >= RUNS_KEPT:
+                self._colors.clear()
+            color = self._colors[name] = QColor(name)
+        return color
+
     def _render(self, ratio: float, old: QPixmap | None) -> QPixmap:
         size = (max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+        default = self.palette().color(self.foregroundRole())
+        look = (size, ratio, self.font().key(), default.rgba())
+        drawn = self._drawn[1] if self._drawn is not None and self._drawn[0] == look else None
         if old is not None and (old.width(), old.height()) == size and old.devicePixelRatio() == ratio:
-            pixmap = old  # the last picture's pixmap, cleared
+            pixmap = old  # the last picture's pixmap: kept where the text is the same, cleared elsewhere
         else:
-            pixmap = QPixmap(*size)
+            pixmap, drawn = QPixmap(*size), None
             pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
+        if drawn is None or len(drawn) != len(self._lines):
+            pixmap.fill(Qt.GlobalColor.transparent)
+            drawn = None
         painter = QPainter(pixmap)
         try:
             painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
             regular = QFont(self.font())
             bold = QFont(self.font())
             bold.setBold(True)
+            keys = (regular.key(), bold.key())
             fm = QFontMetricsF(regular)
             step = fm.lineSpacing()
-            default = self.palette().color(self.foregroundRole())
             top = (self.height() - len(self._lines) * step) / 2
-            for line in self._lines:
-                x = 0.0
-                for run in line:
-                    font = bold if run.bold else regular
-                    static, advance = self._run(font, run.bold, run.text)
-                    painter.setFont(font)
-                    painter.setPen(QColor(run.color) if run.color else default)
-                    painter.drawStaticText(QPointF(x, top), static)
-                    x += advance
-                top += step
+            for i, line in enumerate(self._lines):
+                first = 0 if drawn is None else self._first_to_draw(drawn[i], line)
+                if first < len(line) or drawn is None or len(drawn[i]) != len(line):
+                    x = sum(self._run(bold if r.bold else regular, keys[r.bold], r.bold, r.text)[1]
+                            for r in line[:first])
+                    if drawn is not None:  # clear this line's band from the middle of the blank run before
+                        blank = self._run(bold if line[first - 1].bold else regular, keys[line[first - 1].bold],
+                                          line[first - 1].bold, line[first - 1].text)[1] if first else 0.0
+                        left = math.floor((x - blank / 2) * ratio) / ratio if first else 0.0
+                        y0 = 0.0 if i == 0 else round((top + i * step) * ratio) / ratio
+                        last = i == len(self._lines) - 1
+                        y1 = self.height() if last else round((top + (i + 1) * step) * ratio) / ratio
+                        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+                        painter.fillRect(QRectF(left, y0, self.width() - left, y1 - y0), Qt.GlobalColor.transparent)
+                        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+                    for run in line[first:]:
+                        font = bold if run.bold else regular
+                        static, advance = self._run(font, keys[run.bold], run.bold, run.text)
+                        painter.setFont(font)
+                        painter.setPen(self._color(run.color) if run.color else default)
+                        painter.drawStaticText(QPointF(x, top + i * step), static)
+                        x += advance
+                        self.runs_drawn += 1
         finally:
             painter.end()
+        self._drawn = (look, self._lines)
         self.rendered += 1
         return pixmap
+
+    @staticmethod
+    def _first_to_draw(old: list[Run], new: list[Run]) -> int:
+        """The first run of ``new`` to draw over the old picture of ``old``: the one after the last blank run
+        (spaces only: no ink can reach across it) before the first run that changed; len(new) when none changed."""
+        changed = next((j for j, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+        if changed == len(old) == len(new):
+            return len(new)
+        blank = next((j for j in range(changed - 1, -1, -1) if not new[j].text.strip()), -1)
+        return blank + 1

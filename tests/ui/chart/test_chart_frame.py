@@ -229,3 +229,47 @@ def test_the_hidden_crosshair_label_skips_view_changes_and_is_placed_for_the_new
     label.updatePosition()  # as a label kept up to date at every view change would be
     assert (label.pos(), label.anchor, label.transform()) == shown
     assert label.toPlainText() == f"{ch.hline.value():,.2f}"
+
+
+def _full_legend_pixels(legend) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The same markup drawn from scratch by a new legend of the same box and look."""
+    from terminal.ui.chart.legend import Legend
+
+    fresh = Legend(legend.parentWidget())
+    fresh.setFont(legend.font())
+    fresh.setPalette(legend.palette())
+    fresh.setGeometry(legend.geometry())
+    fresh.setText(legend.text())
+    try:
+        return _pixels(fresh.grab().toImage())
+    finally:
+        fresh.deleteLater()
+
+
+def test_live_candles_redraw_only_the_legend_tail_that_changed_and_it_equals_a_full_redraw(chart, qtbot):
+    chart.set_overlay_visible("bb", True)
+    legend = chart.readout
+    chart.grab()
+    runs = sum(len(line) for line in legend.lines())
+    rng = np.random.default_rng(3)
+    t_ms = int(round(chart.series.t[-1] * 1000))
+    o = float(chart.series.o[-1])
+    for k in range(30):
+        if k % 10 == 9:
+            t_ms += 60_000  # a new candle: the time and the open change too
+            o += float(rng.normal(0, 30))
+        c = o + float(rng.normal(0, 50))
+        before = legend.runs_drawn
+        assert chart.update_bar(t_ms, o, max(o, c) + 9, min(o, c) - 9, c, float(rng.exponential(20)))
+        drawn = _pixels(legend.grab().toImage())
+        assert f"C {c:,.2f}" in chart.legend_text()
+        # the symbol and timeframe at the start of the first line are never drawn again by a live candle
+        assert 0 < legend.runs_drawn - before < runs - 3
+        wanted = _full_legend_pixels(legend)
+        assert (drawn != wanted).sum() == 0, k
+    # a shorter text (no indicators: one line) is drawn whole, nothing of the old second line is left
+    chart.set_overlay_visible("bb", False)
+    chart.set_overlay_visible("sma", False)
+    chart.set_overlay_visible("ema", False)
+    assert "<br>" not in legend.text()
+    assert (_pixels(legend.grab().toImage()) != _full_legend_pixels(legend)).sum() == 0
