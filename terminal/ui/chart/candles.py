@@ -30,6 +30,9 @@ class CandleItem(SeriesItem):
         s = self.series
         return float(s.l[i0:i1].min()), float(s.h[i0:i1].max())
 
+    def _candle_y(self, i: int) -> tuple[float, float]:
+        return float(self.series.l[i]), float(self.series.h[i])
+
     def _paint_device(self, p: QPainter, m: Mapping, i0: int, i1: int, x0: float, x1: float) -> PaintInfo:
         s = self.series
         spacing = s.interval * m.sx

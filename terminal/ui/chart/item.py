@@ -20,6 +20,9 @@ class SeriesItem(pg.GraphicsObject):
         self.series = series
         self.last_paint = PaintInfo("empty", 0, 0, 0, 0)
         self._bounds = QRectF()
+        # the last y extent given for a slice: (i0, i1, candles, generation, lo, hi, the live candle's lo and hi)
+        self._y_memo: tuple[int, int, int, int, float, float, float, float] | None = None
+        self.bounds_told = 0  # times the view was told to fit again (tests)
         self._refresh_bounds()
 
     # ---- geometry ----------------------------------------------------------------------------------------------
@@ -27,6 +30,10 @@ class SeriesItem(pg.GraphicsObject):
         raise NotImplementedError
 
     def _visible_y(self, i0: int, i1: int) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def _candle_y(self, i: int) -> tuple[float, float]:
+        """The y extent of candle ``i`` alone (what it adds to ``_visible_y``)."""
         raise NotImplementedError
 
     def _refresh_bounds(self) -> bool:
@@ -44,10 +51,35 @@ class SeriesItem(pg.GraphicsObject):
         return False
 
     def data_changed(self) -> None:
-        """Call after the series changed: bounds from the cached extremes, then a repaint."""
+        """Call after the series changed: bounds from the cached extremes, then a repaint. The view is told to fit
+        again only when the y extent it was last given can have changed: a live candle that stays inside it (and
+        did not make one of its ends) leaves it as it was, and the view's auto-range is not computed again."""
         self._refresh_bounds()
-        self.informViewBoundsChanged()
+        if not self._extent_kept():
+            self.bounds_told += 1
+            self.informViewBoundsChanged()
         self.update()
+
+    def _extent_kept(self) -> bool:
+        memo, s = self._y_memo, self.series
+        n = len(s)
+        if memo is None or memo[2] != n or memo[3] != s.generation or not n:
+            return False
+        vb = self.getViewBox()
+        if vb is None:
+            return False
+        x0, x1 = vb.viewRange()[0]
+        i0, i1, _, _, lo, hi, live_lo, live_hi = memo
+        if s.visible_slice(x0, x1) != (i0, i1):
+            return False
+        if i1 < n:  # the live candle is not in the slice
+            return True
+        new_lo, new_hi = self._candle_y(n - 1)
+        if not (lo <= new_lo and (live_lo > lo or new_lo == live_lo)
+                and new_hi <= hi and (live_hi < hi or new_hi == live_hi)):
+            return False
+        self._y_memo = (i0, i1, n, s.generation, lo, hi, new_lo, new_hi)
+        return True
 
     def boundingRect(self) -> QRectF:
         return QRectF(self._bounds)
@@ -65,8 +97,13 @@ class SeriesItem(pg.GraphicsObject):
             return self._y_bounds()
         i0, i1 = s.visible_slice(float(orthoRange[0]), float(orthoRange[1]))
         if i1 <= i0:
+            self._y_memo = None
             return None
-        return self._visible_y(i0, i1)
+        lo, hi = self._visible_y(i0, i1)
+        n = len(s)
+        live = self._candle_y(n - 1) if i1 == n else (lo, hi)
+        self._y_memo = (i0, i1, n, s.generation, lo, hi, live[0], live[1])
+        return lo, hi
 
     # ---- painting ----------------------------------------------------------------------------------------------
     def paint(self, p: QPainter, *args: Any) -> None:

@@ -12,13 +12,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 
+def _nothing_to_tell() -> None:
+    return None
+
+
 class LastPriceLine(pg.InfiniteLine):
     def __init__(self) -> None:
         super().__init__(angle=0, movable=False, label="",
                          labelOpts={"position": 0.985, "anchors": [(1, 0.5), (1, 0.5)]})
         self.label.setColor(QColor("#ffffff"))
+        # the label moves with each new text (pyqtgraph re-centres it): the view's fit never reads it either
+        self.label.informViewBoundsChanged = _nothing_to_tell
         self._color = ""
         self._text: str | None = None
+
+    def informViewBoundsChanged(self) -> None:  # noqa: N802
+        """Nothing to tell: the line is added with ``ignoreBounds`` (the view's fit never reads it), yet
+        pyqtgraph's ``itemChange`` calls this at every move and the price view fitted itself again at every tick."""
 
     def set_price(self, value: float, text: str, color: str) -> None:
         """Show ``value`` labelled ``text`` in ``color`` (the live candle's direction)."""

@@ -39,6 +39,9 @@ class VolumeItem(SeriesItem):
     def _visible_y(self, i0: int, i1: int) -> tuple[float, float]:
         return 0.0, max(float(self.series.v[i0:i1].max()), 1e-12)
 
+    def _candle_y(self, i: int) -> tuple[float, float]:
+        return 0.0, max(float(self.series.v[i]), 1e-12)
+
     def _layered(self) -> bool:
         alpha = self._up.alpha()
         return alpha != 255 and alpha == self._down.alpha() and self.LAYERED

@@ -204,3 +204,49 @@ def test_the_grid_draws_one_pixel_lines_not_stroked_paths(chart, monkeypatch):
         grid.paint(painter)
         painter.end()
         assert strokes == [] and len(drawn) == 1 and drawn[0] >= 4  # every tick line in one call
+
+
+def _count_auto_range(vb) -> list[int]:  # type: ignore[no-untyped-def]
+    calls: list[int] = []
+    original = vb.updateAutoRange
+
+    def counted() -> None:
+        calls.append(1)
+        original()
+    vb.updateAutoRange = counted
+    return calls
+
+
+def _fitted(vb) -> list[float]:  # type: ignore[no-untyped-def]
+    """The view's y range as a full auto-range computes it now (from every item's extent)."""
+    vb._autoRangeNeedsUpdate = True
+    vb.updateAutoRange()
+    return list(vb.viewRange()[1])
+
+
+def test_a_live_candle_inside_the_extents_fits_neither_plot_again_and_one_that_moves_an_end_does(chart, qtbot):
+    price_vb, volume_vb = chart.price_plot.vb, chart.volume_plot.vb
+    chart.grab()
+    chart.grab()  # the first frame's fit asks for one more
+    price_calls, volume_calls = _count_auto_range(price_vb), _count_auto_range(volume_vb)
+    ranges = (list(price_vb.viewRange()[1]), list(volume_vb.viewRange()[1]))
+    t_ms = int(round(chart.series.t[-1] * 1000))
+    for k in range(5):  # inside: no auto-range of either plot, the same ranges
+        o, h, lo, c, v = _live_inside_range(chart)
+        assert chart.update_bar(t_ms, o, h, lo, c + k, v)
+        chart.grab()
+    assert (price_calls, volume_calls) == ([], [])
+    assert (list(price_vb.viewRange()[1]), list(volume_vb.viewRange()[1])) == ranges
+    # the live candle makes the new top and the new volume top: both plots grow
+    i0, i1 = chart.series.visible_slice(*price_vb.viewRange()[0])
+    top, vtop = float(chart.series.h[i0:i1].max()), float(chart.series.v[i0:i1].max())
+    o = float(chart.series.o[-1])
+    assert chart.update_bar(t_ms, o, top + 100.0, o - 1.0, o + 1.0, vtop * 2)
+    chart.grab()
+    chart.grab()  # the fit's own follow-up (a changed range asks for one more), so nothing is pending
+    assert price_vb.viewRange()[1][1] > ranges[0][1] and volume_vb.viewRange()[1][1] > ranges[1][1]
+    # and back inside: the ends it made are gone, both plots shrink back to what a full fit gives
+    assert chart.update_bar(t_ms, o, o + 1.0, o - 1.0, o + 0.5, 1.0)
+    chart.grab()
+    assert list(price_vb.viewRange()[1]) == ranges[0] == _fitted(price_vb)
+    assert list(volume_vb.viewRange()[1]) == ranges[1] == _fitted(volume_vb)
