@@ -19,7 +19,7 @@ from typing import Any, Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QAction, QColor, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from terminal.ui.chart.axis import PriceAxis, TimeAxis, VolumeAxis, format_price
@@ -427,8 +427,14 @@ class ChartWidget(QWidget):
 
     # ---- internals ---------------------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
+        # only what the view does not cover (the view paints its own opaque background: filling under it too cost
+        # a whole-widget fill, ~0.1 ms of each 1600x900 frame)
+        region = event.region() if self.view.isHidden() else event.region().subtracted(QRegion(self.view.geometry()))
+        if region.isEmpty():
+            return
         painter = QPainter(self)
-        painter.fillRect(event.rect(), self._background)
+        for rect in region:
+            painter.fillRect(rect, self._background)
         painter.end()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:

@@ -250,3 +250,28 @@ def test_a_live_candle_inside_the_extents_fits_neither_plot_again_and_one_that_m
     chart.grab()
     assert list(price_vb.viewRange()[1]) == ranges[0] == _fitted(price_vb)
     assert list(volume_vb.viewRange()[1]) == ranges[1] == _fitted(volume_vb)
+
+
+def test_the_chart_fills_only_what_its_view_does_not_cover(chart, qtbot, monkeypatch):
+    """The view paints its own opaque background: the chart's fill under it was a whole-widget fill per frame."""
+    from PySide6.QtGui import QImage, QPainter, QRegion
+
+    from terminal.ui.chart import widget as widget_module
+
+    filled = QRegion()
+
+    class Recording(QPainter):
+        def fillRect(self, rect, *args):  # type: ignore[no-untyped-def]  # noqa: N802
+            nonlocal filled
+            filled = filled.united(QRegion(rect.toRect() if hasattr(rect, "toRect") else rect))
+            super().fillRect(rect, *args)
+    monkeypatch.setattr(widget_module, "QPainter", Recording)
+    chart.resize(900, 560)
+    image = chart.grab().toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    assert not filled.isEmpty()
+    assert filled.intersected(QRegion(chart.view.geometry())).isEmpty()
+    assert filled.united(QRegion(chart.view.geometry())).boundingRect() == chart.rect()
+    # the toolbar's strip and the view's background: the chart's colour, as before
+    background = chart._background.rgb()
+    assert image.pixel(chart.width() - 2, 1) == background
+    assert image.pixel(2, chart.view.geometry().top() + 60) == chart.view.backgroundBrush().color().rgb()
