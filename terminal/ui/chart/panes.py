@@ -40,6 +40,8 @@ class IndicatorPane:
         plot = self.plot
         plot.hideAxis("left")
         plot.showAxis("right")
+        for hidden in ("left", "top"):  # hidden axes set their label's HTML at each range change with the prefix on
+            plot.getAxis(hidden).enableAutoSIPrefix(False)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.getAxis("right").setWidth(axis_width)

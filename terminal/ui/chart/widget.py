@@ -145,7 +145,9 @@ class ChartWidget(QWidget):
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.getAxis("right").setWidth(AXIS_WIDTH)
-            plot.getAxis("left").enableAutoSIPrefix(False)
+            for hidden in ("left", "top"):  # never shown, but linked to the view: with the SI prefix on, each
+                # range change set their (hidden) label's HTML and re-sized them (~0.1 ms a pan or zoom frame)
+                plot.getAxis(hidden).enableAutoSIPrefix(False)
             plot.vb.setMouseEnabled(x=True, y=False)
             plot.vb.enableAutoRange(x=False, y=True)
             plot.vb.setAutoVisible(y=True)

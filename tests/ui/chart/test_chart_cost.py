@@ -275,3 +275,25 @@ def test_the_chart_fills_only_what_its_view_does_not_cover(chart, qtbot, monkeyp
     background = chart._background.rgb()
     assert image.pixel(chart.width() - 2, 1) == background
     assert image.pixel(2, chart.view.geometry().top() + 60) == chart.view.backgroundBrush().color().rgb()
+
+
+def test_panning_sets_no_axis_label(chart, qtbot, monkeypatch):
+    """The plots' hidden axes follow the view too: with pyqtgraph's SI prefix on, every range change set their
+    label's HTML (a text document) and re-sized them."""
+    import pyqtgraph as pg
+
+    chart.set_indicators(chart.studies.with_kind("rsi", True))
+    chart.grab()
+    labels: list[str] = []
+    original = pg.AxisItem._updateLabel
+
+    def counted(axis) -> None:  # type: ignore[no-untyped-def]
+        labels.append(axis.orientation)
+        original(axis)
+    monkeypatch.setattr(pg.AxisItem, "_updateLabel", counted)
+    t = chart.series.t
+    for k in range(3):
+        chart.price_plot.vb.setXRange(float(t[100 + 50 * k]), float(t[300 + 50 * k]), padding=0)
+        chart.grab()
+    assert chart.price_plot.vb.viewRange()[0][0] == float(t[200])
+    assert labels == []
