@@ -81,8 +81,30 @@ def test_the_legend_draws_what_a_rich_text_label_draws_of_the_same_markup(chart,
     label.setGeometry(legend.geometry())
     label.show()
     drawn, wanted = _pixels(legend.grab().toImage()), _pixels(label.grab().toImage())
-    assert (drawn != wanted).sum() == 0
-    assert (drawn != drawn[0, 0]).any()
+    _same_text_drawn(drawn, wanted)
+
+
+def _same_text_drawn(drawn: np.ndarray, wanted: np.ndarray) -> None:
+    """The same lines of text, from and to the same places, as much ink, in the same colours. Not the same pixels:
+    QStaticText and QLabel's text layout put glyphs at subpixel positions that differ with the font size (at the
+    theme's 9.5 pt, set by any window made earlier in a run, a long line drifts by a column here and there)."""
+    def ink(image: np.ndarray) -> np.ndarray:
+        px = image.reshape(image.shape[0], -1, 4)
+        return np.abs(px - px[0, 0]).sum(axis=2) > 60
+
+    def colours(image: np.ndarray) -> list[tuple[int, ...]]:
+        px = image.reshape(image.shape[0], -1, 4)[ink(image)] // 32  # coarse: anti-aliased edges blend
+        values, counts = np.unique(px, axis=0, return_counts=True)
+        return sorted(tuple(v) for v, n in zip(values, counts) if n >= counts.max() // 4)
+
+    a, b = ink(drawn), ink(wanted)
+    assert b.any() and a.any()
+    rows_a, rows_b = np.nonzero(a.any(axis=1))[0], np.nonzero(b.any(axis=1))[0]
+    cols_a, cols_b = np.nonzero(a.any(axis=0))[0], np.nonzero(b.any(axis=0))[0]
+    assert abs(rows_a[0] - rows_b[0]) <= 1 and abs(rows_a[-1] - rows_b[-1]) <= 1, (rows_a, rows_b)
+    assert abs(cols_a[0] - cols_b[0]) <= 1 and abs(cols_a[-1] - cols_b[-1]) <= 0.01 * a.shape[1], (cols_a, cols_b)
+    assert abs(int(a.sum()) - int(b.sum())) <= 0.06 * b.sum(), (a.sum(), b.sum())
+    assert colours(drawn) == colours(wanted)
 
 
 def test_a_live_candle_redraws_the_legend_and_an_unchanged_one_is_not_drawn_again(chart, qtbot):
