@@ -297,3 +297,26 @@ def test_panning_sets_no_axis_label(chart, qtbot, monkeypatch):
         chart.grab()
     assert chart.price_plot.vb.viewRange()[0][0] == float(t[200])
     assert labels == []
+
+
+def test_price_and_volume_ticks_are_pyqtgraphs_without_its_isclose(qtbot, monkeypatch):
+    import pyqtgraph as pg
+
+    from terminal.ui.chart.axis import PriceAxis, VolumeAxis
+
+    rng = np.random.default_rng(5)
+    cases = [(float(a), float(a + w), float(px)) for a, w, px in zip(rng.normal(30_000, 5_000, 60),
+                                                                    rng.exponential(800, 60), rng.uniform(80, 900, 60))]
+    cases += [(0.0, 1e-9, 100.0), (-5.0, 5.0, 400.0), (0.0, 250_000.0, 140.0), (1e-6, 3e-6, 300.0)]
+    wanted = [pg.AxisItem("right").tickValues(*case) for case in cases]
+    calls: list[int] = []
+    isclose = np.isclose
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return isclose(*args, **kwargs)
+    monkeypatch.setattr(np, "isclose", counted)
+    for axis in (PriceAxis("right"), VolumeAxis("right")):
+        for case, levels in zip(cases, wanted):
+            assert axis.tickValues(*case) == levels, case
+    assert calls == []
