@@ -106,7 +106,10 @@ class KiteVenue:
         """Every instrument of today's dump (downloaded once a day; cached on disk when the venue has a cache dir)."""
         today = ist_date()
         if self._catalog is None or refresh or today != self._catalog_day:  # Kite makes a new dump every day
-            text = None if (refresh or self._cache is None) else self._cache.load(today)
+            loop = asyncio.get_running_loop()
+            cache = self._cache
+            # the cached dump (~8 MB) is read off the loop (the GUI thread in the app), as it is parsed
+            text = None if (refresh or cache is None) else await loop.run_in_executor(None, cache.load, today)
             if text is None:
                 text = await self.rest.instruments_csv()
                 if self._cache is not None:

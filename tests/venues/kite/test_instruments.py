@@ -120,3 +120,39 @@ def test_dump_cache_keeps_one_file_per_day(tmp_path):
     assert cache.load(date(2024, 12, 5)) == TEXT
     assert cache.load(date(2024, 12, 4)) is None
     assert [p.name for p in tmp_path.iterdir()] == ["kite-instruments-live-2024-12-05.csv"]
+
+
+async def test_the_cached_dump_is_read_off_the_event_loop(kite_server, tmp_path):
+    """A second start reads today's dump from the cache file on a worker thread, never on the loop (the app's GUI
+    thread): the file read is observed where it runs."""
+    import threading
+
+    from terminal.venues.kite import create
+
+    first = create("sandbox", credentials=kite_server.builtin_credentials(), settle_ms=0, cache_dir=tmp_path,
+                   **kite_server.adapter_options())
+    await first.start()
+    try:
+        assert await first.instruments()
+    finally:
+        await first.close()
+    assert list(tmp_path.glob("kite-instruments-*.csv"))  # cached by the first start
+    readers: list[int] = []
+    load = DumpCache.load
+
+    def watched(self, day):  # type: ignore[no-untyped-def]
+        readers.append(threading.get_ident())
+        return load(self, day)
+
+    DumpCache.load = watched  # type: ignore[method-assign]
+    try:
+        second = create("sandbox", credentials=kite_server.builtin_credentials(), settle_ms=0, cache_dir=tmp_path,
+                        **kite_server.adapter_options())
+        await second.start()
+        try:
+            assert await second.instruments()
+        finally:
+            await second.close()
+    finally:
+        DumpCache.load = load  # type: ignore[method-assign]
+    assert readers and threading.get_ident() not in readers
