@@ -30,47 +30,17 @@ from typing import Any, Callable
 
 import numpy as np
 import qasync
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lagprobe import TICK_MS, LagProbe  # noqa: E402
 from terminal import model as m  # noqa: E402
 from terminal.bus import Bus  # noqa: E402
 from terminal.ui.bridge import Bridge  # noqa: E402
 from terminal.ui.widgets.watchlist import WatchlistWidget  # noqa: E402
 
 D = Decimal
-TICK_MS = 5
-
-
-class LagProbe:
-    """A 5 ms precise timer recording how late each of its ticks fires."""
-
-    def __init__(self) -> None:
-        self.lags: list[float] = []
-        self.clock = QElapsedTimer()
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(self._tick)
-        self._last = 0
-
-    def start(self) -> None:
-        self.clock.start()
-        self._last = self.clock.nsecsElapsed()
-        self.timer.start()
-
-    def stop(self) -> np.ndarray:
-        self.timer.stop()
-        return np.array(self.lags) if self.lags else np.zeros(1)
-
-    def _tick(self) -> None:
-        now = self.clock.nsecsElapsed()
-        self.lags.append(max(0.0, (now - self._last) / 1e6 - TICK_MS))
-        self._last = now
-
-
 def instruments(n: int) -> dict[str, m.Instrument]:
     return {f"Q{i:04d}USDT": m.Instrument(f"Q{i:04d}USDT", f"Q{i:04d}", "USDT", tick_size=D("0.01"),
                                          step_size=D("0.001")) for i in range(n)}

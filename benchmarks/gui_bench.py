@@ -27,40 +27,16 @@ from pathlib import Path
 
 import numpy as np
 import qasync
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lagprobe import TICK_MS, LagProbe  # noqa: E402
 from terminal import model as m  # noqa: E402
 from terminal.ui.mainwindow import MainWindow  # noqa: E402
 
 D = Decimal
-TICK_MS = 5
-
-
-class LagProbe:
-    def __init__(self) -> None:
-        self.lags: list[float] = []
-        self.clock = QElapsedTimer()
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(self._tick)
-        self._last = 0
-
-    def start(self) -> None:
-        self.clock.start()
-        self._last = self.clock.nsecsElapsed()
-        self.timer.start()
-
-    def _tick(self) -> None:
-        now = self.clock.nsecsElapsed()
-        self.lags.append(max(0.0, (now - self._last) / 1e6 - TICK_MS))
-        self._last = now
-
-
 def synthetic_instruments(n: int) -> dict[str, m.Instrument]:
     return {f"SYN{i:02d}USDT": m.Instrument(f"SYN{i:02d}USDT", f"SYN{i:02d}", "USDT", tick_size=D("0.01"),
                                            step_size=D("0.001")) for i in range(n)}

@@ -17,11 +17,10 @@ import terminal
 from terminal.model import ConnectionChanged, OrderRequest, OrderStatus, OrderType, QuoteTick, Side
 from terminal.model.numbers import InvalidArgument
 from terminal.oms.protective_group import GroupState, HeldBy, ProtectionChanged
-from terminal.venues.sandbox import SandboxServer
 
 from children import python_code
 from session_helpers import wait_for_event
-from venues.sandbox.quiet import Quiet
+from venues.sandbox.quiet import Quiet, quiet_sandbox
 from venues.sandbox.signer import body, signed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,12 +31,8 @@ S = OrderStatus
 
 @pytest.fixture
 def quiet():
-    server = SandboxServer(host="127.0.0.1", port=0, simulate=False)
-    server.start()
-    try:
-        yield Quiet(server)
-    finally:
-        server.stop()
+    with quiet_sandbox() as q:
+        yield q
 
 
 def rest(q: Quiet, side: str, price: str, qty: str = "0.001") -> Any:

@@ -16,10 +16,9 @@ from terminal.model import OrderRequest, OrderStatus, OrderType, Side
 from terminal.model.numbers import InvalidArgument
 from terminal.oms.protective_group import GroupState, HeldBy
 from terminal.venues.binance import orderlists
-from terminal.venues.sandbox import SandboxServer
 
 from session_helpers import wait_for_event
-from venues.sandbox.quiet import Quiet
+from venues.sandbox.quiet import Quiet, quiet_sandbox
 from venues.sandbox.signer import body, signed
 
 SYMBOL = "BTCUSDT"
@@ -29,12 +28,8 @@ S = OrderStatus
 
 @pytest.fixture
 def quiet():
-    server = SandboxServer(host="127.0.0.1", port=0, simulate=False)
-    server.start()
-    try:
-        yield Quiet(server)
-    finally:
-        server.stop()
+    with quiet_sandbox() as q:
+        yield q
 
 
 def rest(q: Quiet, side: str, price: str, qty: str = "0.001") -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 from .signer import SESSION, body, new_account, signed
 
@@ -59,3 +60,16 @@ async def order_events(ws: Any, count: int) -> list[dict[str, Any]]:
         if event.get("e") in ("executionReport", "listStatus"):
             out.append(event)
     return out
+
+
+@contextmanager
+def quiet_sandbox() -> Iterator[Quiet]:
+    """A started sandbox without its simulated market, and the helpers that print trades on it; stopped at the end."""
+    from terminal.venues.sandbox import SandboxServer
+
+    server = SandboxServer(host="127.0.0.1", port=0, simulate=False)
+    server.start()
+    try:
+        yield Quiet(server)
+    finally:
+        server.stop()

@@ -11,17 +11,13 @@ import pytest
 
 from terminal.venues.sandbox import SandboxServer
 
-from .quiet import Quiet
+from .quiet import quiet_sandbox
 
 
 @pytest.fixture
 def quiet():
-    server = SandboxServer(host="127.0.0.1", port=0, simulate=False)
-    server.start()
-    try:
-        yield Quiet(server)
-    finally:
-        server.stop()
+    with quiet_sandbox() as q:
+        yield q
 
 
 def get(server: SandboxServer, path: str):  # type: ignore[no-untyped-def]
