@@ -9,7 +9,9 @@ does not need before its first paint.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ...lazy import lazy_exports
 
 from .info import INFO, NAME
 
@@ -20,17 +22,4 @@ if TYPE_CHECKING:
 __all__ = ["INFO", "NAME", "BinanceVenue", "create"]
 
 
-def __getattr__(name: str) -> Any:
-    value: Any
-    if name == "create":
-        from .factory import create as value
-    elif name == "BinanceVenue":
-        from .venue import BinanceVenue as value
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, {"create": ".factory", "BinanceVenue": ".venue"})

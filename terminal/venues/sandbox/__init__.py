@@ -6,7 +6,9 @@ and numpy) into its own process.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ...lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .server import SandboxServer
@@ -14,14 +16,4 @@ if TYPE_CHECKING:
 __all__ = ["SandboxServer"]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "SandboxServer":
-        from .server import SandboxServer as value
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, {"SandboxServer": ".server"})
