@@ -16,6 +16,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
 from terminal.ui.chart.axispaint import LeanAxisPaint
+from terminal.ui.chart.datetick import LeanDateTicks
 
 
 def format_price(value: float, decimals: int) -> str:
@@ -66,16 +67,24 @@ class _TickMemo(LeanAxisPaint):
         if memo is None:
             memo = {}
             self._memo = memo
-        levels = memo.get(key)
-        if levels is None:
-            if isinstance(self, pg.DateAxisItem) or self.logMode:  # type: ignore[attr-defined]
+        entry = memo.get(key)
+        axis: Any = self
+        dated = isinstance(self, pg.DateAxisItem)
+        if entry is None:
+            if dated or axis.logMode:
                 levels = super().tickValues(minVal, maxVal, size)  # type: ignore[misc]
             else:
                 levels = self._linear_ticks(minVal, maxVal, size)
             if len(memo) >= self._MEMO_KEPT:
                 del memo[next(iter(memo))]
-            memo[key] = levels
-        return levels
+            # a date axis labels its ticks by the zoom level its tickValues chose: kept with them, and set again
+            # when they are answered from here (else a range seen before another zoom level was labelled by that
+            # level's formats, or not at all: its tickStrings finds no format for the spacing)
+            entry = memo[key] = (levels, (axis.zoomLevel, axis.minSpacing) if dated else None)
+        elif dated:
+            axis.zoomLevel, axis.minSpacing = entry[1]
+            axis.zoomLevel.utcOffset = axis.utcOffset
+        return entry[0]
 
     def _linear_ticks(self, lo: float, hi: float, size: float) -> list[tuple[float, list[float]]]:
         """pyqtgraph's ``AxisItem.tickValues`` for a linear axis, with its ``np.isclose`` (rtol 0: ``|a - b| <=
@@ -162,8 +171,9 @@ class VolumeAxis(_TickMemo, pg.AxisItem):
         return [format_volume(v * scale) for v in values]
 
 
-class TimeAxis(_TickMemo, pg.DateAxisItem):
-    """Date axis (local time). ``tickValues`` works before the first paint (the grid asks for ticks too)."""
+class TimeAxis(_TickMemo, LeanDateTicks, pg.DateAxisItem):
+    """Date axis (local time). ``tickValues`` works before the first paint (the grid asks for ticks too); ticks and
+    labels are pyqtgraph's, kept per tick value between frames (``LeanDateTicks``)."""
 
     def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)

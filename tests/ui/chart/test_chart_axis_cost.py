@@ -1,0 +1,134 @@
+"""What the time axis and the grid cost a pan or zoom frame (issue 16, item 2): the work they do not redo.
+
+The time axis' ticks and labels are pyqtgraph's ``DateAxisItem``'s, value for value and string for string, without
+its ``np.isclose`` and without converting a tick it has already labelled; the grid asks for the shared time axis'
+ticks once per range for both plots. The frames look the same as before.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pyqtgraph.graphicsItems import DateAxisItem as date_module
+
+from terminal.ui.chart.datetick import LeanDateTicks
+
+pytestmark = pytest.mark.gui
+
+
+def _pyqtgraph_date_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyqtgraph as pg
+
+    for name in ("tickStrings", "tickValues", "setZoomLevelForDensity"):
+        monkeypatch.setattr(LeanDateTicks, name, getattr(pg.DateAxisItem, name))
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin", "America/New_York"])
+def test_time_ticks_and_labels_are_pyqtgraphs_without_its_isclose(qtbot, monkeypatch, tz):
+    import time
+
+    import pyqtgraph as pg
+    from PySide6.QtGui import QFontMetrics
+
+    from terminal.ui.chart.axis import TimeAxis
+
+    monkeypatch.setenv("TZ", tz)
+    time.tzset()
+    try:
+        rng = np.random.default_rng(3)
+        # from sub-second spans to decades, around daylight-saving changes too (late March and October 2026)
+        cases = [(float(a), float(a + 10 ** e), float(px)) for a, e, px in zip(
+            rng.uniform(1.0e9, 2.0e9, 150), rng.uniform(-1, 9.3, 150), rng.uniform(80, 1600, 150))]
+        cases += [(1774738800.0 - 10 ** e, 1774738800.0 + 10 ** e, 900.0) for e in (3, 4, 4.7, 5.3)]
+        cases += [(1792882800.0 - 10 ** e, 1792882800.0 + 10 ** e, 900.0) for e in (3, 4, 4.7, 5.3)]
+        reference = pg.DateAxisItem("bottom")
+        reference.fontMetrics = QFontMetrics(reference.font())
+        wanted = []
+        for case in cases:
+            levels = reference.tickValues(*case)
+            wanted.append((levels, [reference.tickStrings(values, 1.0, spacing) for spacing, values in levels]))
+        calls: list[int] = []
+        isclose = np.isclose
+
+        def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            return isclose(*args, **kwargs)
+        monkeypatch.setattr(np, "isclose", counted)
+        axis = TimeAxis("bottom")
+        for _ in range(2):  # the second round from what the axis kept
+            for case, (levels, strings) in zip(cases, wanted):
+                assert axis.tickValues(*case) == levels, case
+                assert [axis.tickStrings(values, 1.0, spacing) for spacing, values in levels] == strings, case
+        assert calls == []
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_zoom_frame_converts_no_tick_it_has_already_labelled(chart, qtbot, monkeypatch):
+    t = chart.series.t
+    vb = chart.price_plot.vb
+    axis = chart.volume_plot.getAxis("bottom")
+    vb.setXRange(float(t[1000]), float(t[1200]), padding=0)
+    chart.grab()
+    before = axis.tickValues(*axis.range, axis.length_px())
+    conversions: list[float] = []
+    original = date_module.utcfromtimestamp
+
+    def counted(ts):  # type: ignore[no-untyped-def]
+        conversions.append(ts)
+        return original(ts)
+    monkeypatch.setattr(date_module, "utcfromtimestamp", counted)
+    vb.setXRange(float(t[1001]), float(t[1201]), padding=0)  # one candle on: the same ticks, a new range
+    chart.grab()
+    assert axis.tickValues(*axis.range, axis.length_px()) == before
+    assert sum(len(values) for _, values in before) >= 5
+    assert conversions == []
+    vb.setXRange(float(t[1400]), float(t[1600]), padding=0)  # new ticks are labelled
+    chart.grab()
+    assert conversions
+
+
+def test_the_lean_time_ticks_draw_the_same_chart(chart, qtbot, monkeypatch):
+    t = chart.series.t
+    chart.resize(1100, 640)
+    images: dict[str, list[object]] = {"warm-up": [], "lean": [], "pyqtgraph": []}
+    for run, shots in images.items():
+        if run == "pyqtgraph":
+            _pyqtgraph_date_ticks(monkeypatch)
+        for a, b in ((0, 1999), (1500, 1700), (1501, 1701), (1990, 1999)):
+            chart.price_plot.vb.setXRange(float(t[a]), float(t[b]), padding=0)
+            shots.append(chart.grab().toImage())
+    assert images["lean"] == images["pyqtgraph"]
+
+
+def test_a_range_seen_before_another_zoom_level_is_labelled_by_its_own_level(chart, qtbot):
+    """The axis keeps the last ranges' ticks; answered from there, they come with the zoom level that made them
+    (pyqtgraph labels ticks by the level its last tickValues chose: minute ticks under the hour level had no format
+    and the paint raised)."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+
+    from terminal.ui.chart.axis import TimeAxis
+
+    t = chart.series.t
+    vb = chart.price_plot.vb
+    axis = chart.volume_plot.getAxis("bottom")
+    zoomed = (float(t[1500]), float(t[1700]))
+    for lo, hi in (zoomed, (float(t[0]), float(t[1999])), zoomed):
+        vb.setXRange(lo, hi, padding=0)
+        chart.grab()
+    length = axis.length_px()
+    fresh = TimeAxis("bottom")
+    fresh.fontMetrics = axis.fontMetrics
+    levels = fresh.tickValues(*zoomed, length)
+    assert axis.tickValues(*zoomed, length) == levels
+    assert axis.zoomLevel is fresh.zoomLevel
+    image = QImage(10, 10, QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(image)
+    try:
+        painter.setClipRect(QRectF(0, 0, 1, 1))
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    drawn = [text for _, _, text in specs[2]]
+    assert drawn and set(drawn) <= {s for spacing, values in levels for s in fresh.tickStrings(values, 1.0, spacing)}
