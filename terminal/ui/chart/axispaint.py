@@ -80,9 +80,10 @@ class LeanAxisPaint:
 
     def _device_length(self, span: list[QPointF]) -> float | None:
         axis: Any = self
-        d0, d1 = axis.mapToDevice(span[0]), axis.mapToDevice(span[1])
-        if d0 is None or d1 is None:
+        dt = axis.deviceTransform_()  # what mapToDevice maps with, found once for both ends (it walks to the view)
+        if dt is None:
             return None
+        d0, d1 = dt.map(span[0]), dt.map(span[1])
         length = float(np.hypot(d1.x() - d0.x(), d1.y() - d0.y()))
         return length or None
 

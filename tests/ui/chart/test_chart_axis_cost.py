@@ -132,3 +132,87 @@ def test_a_range_seen_before_another_zoom_level_is_labelled_by_its_own_level(cha
         painter.end()
     drawn = [text for _, _, text in specs[2]]
     assert drawn and set(drawn) <= {s for spacing, values in levels for s in fresh.tickStrings(values, 1.0, spacing)}
+
+
+def test_the_two_grids_ask_the_time_axis_for_its_ticks_once_a_range(chart, qtbot, monkeypatch):
+    from terminal.ui.chart.grid import GridItem
+
+    t = chart.series.t
+    vb = chart.price_plot.vb
+    axis = chart.volume_plot.getAxis("bottom")
+    asked: list[tuple[float, ...]] = []
+    in_grid = [False]
+    original_ticks, original_values = GridItem._ticks, type(axis).tickValues
+
+    def grid_ticks(axis_, lo, hi, size):  # type: ignore[no-untyped-def]
+        in_grid[0] = True
+        try:
+            return original_ticks(axis_, lo, hi, size)
+        finally:
+            in_grid[0] = False
+
+    def values(self, lo, hi, size):  # type: ignore[no-untyped-def]
+        if self is axis and in_grid[0]:
+            asked.append((lo, hi, size))
+        return original_values(self, lo, hi, size)
+    monkeypatch.setattr(GridItem, "_ticks", staticmethod(grid_ticks))
+    monkeypatch.setattr(type(axis), "tickValues", values)
+    for k in range(3):
+        vb.setXRange(float(t[1000 + 7 * k]), float(t[1200 + 7 * k]), padding=0)
+        chart.grab()
+        assert len(asked) == k + 1  # one range, asked once for both grids
+    assert all(len(grid._cached[1]) > 4 for grid in chart.grids)  # type: ignore[index]
+
+
+def test_the_grid_draws_its_lines_at_every_frame_without_a_picture(chart, qtbot, monkeypatch):
+    """Kept as a plot-sized image blended in, the same lines cost more than drawing them."""
+    from PySide6.QtGui import QImage, QPainter
+
+    images: list[str] = []
+    lines: list[int] = []
+    draw_image, draw_lines = QPainter.drawImage, QPainter.drawLines
+
+    def counting_image(self, *args):  # type: ignore[no-untyped-def]
+        images.append("image")
+        return draw_image(self, *args)
+
+    def counting_lines(self, drawn):  # type: ignore[no-untyped-def]
+        lines.append(len(drawn))
+        return draw_lines(self, drawn)
+    chart.grab()
+    monkeypatch.setattr(QPainter, "drawImage", counting_image)
+    monkeypatch.setattr(QPainter, "drawLines", counting_lines)
+    for grid in chart.grids:
+        drawn = []
+        for _ in range(3):  # the same lines three frames running
+            image = QImage(chart.view.size(), QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(0)
+            painter = QPainter(image)
+            painter.translate(grid.mapToScene(0, 0))
+            grid.paint(painter)
+            painter.end()
+            drawn.append(image)
+        assert images == []
+        assert drawn[0] == drawn[1] == drawn[2]
+        assert lines and all(n > 4 for n in lines)
+        lines.clear()
+
+
+def test_an_axis_length_finds_the_device_transform_once(chart, qtbot, monkeypatch):
+    """The axes and the grids measure each axis' length at every range change: one walk to the view, not two."""
+    from pyqtgraph.graphicsItems.GraphicsItem import GraphicsItem
+
+    chart.grab()
+    axis = chart.volume_plot.getAxis("bottom")
+    walks: list[object] = []
+    original = GraphicsItem.deviceTransform_
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        walks.append(self)
+        return original(self)
+    rect = axis.boundingRect()
+    expected = axis.mapToDevice(rect.topRight()).x() - axis.mapToDevice(rect.topLeft()).x()
+    monkeypatch.setattr(GraphicsItem, "deviceTransform_", counted)
+    length = axis.length_px()
+    assert walks == [axis]
+    assert abs(length - (expected + 2)) < 1e-9  # the axis line runs a pixel past the plot each way
