@@ -58,7 +58,11 @@ def bars_arrays(df: pd.DataFrame, source: str = "data") -> tuple[pd.DatetimeInde
         raise DataError(f"{source}: missing column(s) {', '.join(m.lower() for m in missing)} "
                         f"(have: {', '.join(map(str, df.columns))})")
     index = _time_index(df, lower, source)
-    cols: dict[str, np.ndarray] = {}
+    cols = _float_columns(df, lower)
+    if cols is not None:
+        _check(index, cols, source)
+        return index, cols
+    cols = {}
     for col in OHLCV:
         if col.lower() in lower:
             raw = df[lower[col.lower()]]
@@ -74,6 +78,27 @@ def bars_arrays(df: pd.DataFrame, source: str = "data") -> tuple[pd.DatetimeInde
         cols[col] = values
     _check(index, cols, source)
     return index, cols
+
+
+def _float_columns(df: pd.DataFrame, lower: dict[str, object]) -> dict[str, np.ndarray] | None:
+    """The five columns of a frame that has exactly Open, High, Low, Close and Volume, of numpy number types, as
+    float arrays, read-only (what ``bars_arrays`` reads column by column, from one ``to_numpy``, which costs a
+    tenth as much as five column lookups: a frame of float64 columns keeps them as the rows of one block, and its
+    array is that block transposed, each column a contiguous row of it, not a copy). Integer columns are converted
+    as ``to_numeric(...).to_numpy(float64)`` would (the same astype). None for any other frame."""
+    if len(lower) != len(OHLCV) or len(df.columns) != len(OHLCV) or any(c.lower() not in lower for c in OHLCV):
+        return None
+    # float64 only when every column is a numpy number type (anything else, bool or text, makes it object)
+    values = df.to_numpy(copy=False)
+    if values.dtype != np.float64 or values.ndim != 2:
+        return None
+    position = {str(c).strip().lower(): k for k, c in enumerate(df.columns)}
+    cols: dict[str, np.ndarray] = {}
+    for col in OHLCV:
+        view = values[:, position[col.lower()]].view()
+        view.flags.writeable = False
+        cols[col] = view
+    return cols
 
 
 def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.DatetimeIndex:

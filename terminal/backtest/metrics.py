@@ -18,11 +18,13 @@ first bar on which the strategy could trade (the longest indicator warm-up: the 
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from operator import itemgetter
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 TRADE_COLUMNS = ("Size", "EntryBar", "ExitBar", "EntryPrice", "ExitPrice", "PnL", "Commission", "ReturnPct",
                  "EntryTime", "ExitTime", "Duration")
@@ -50,6 +52,15 @@ def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex | None,
                      padded: np.ndarray | None = None) -> tuple[pd.TimedeltaIndex, np.ndarray]:
     """(durations, peak drawdowns) of every drawdown period (no durations without an index). ``padded``: ``dd``
     followed by a 0, if the caller has it (``dd`` a view of it), saves a copy."""
+    prev, cur, peaks = _drawdown_bounds(dd, padded)
+    if not len(prev) or index is None:
+        return pd.TimedeltaIndex([]), peaks
+    # index[cur] - index[prev], from the integer ticks of the index's unit (no DatetimeIndex arithmetic)
+    return pd.TimedeltaIndex((index.asi8[cur] - index.asi8[prev]).view(f"m8[{index.unit}]")), peaks
+
+
+def _drawdown_bounds(dd: np.ndarray, padded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first bar, last bar, peak drawdown) of every drawdown period (see ``drawdown_periods``)."""
     n = len(dd)
     iloc = np.flatnonzero(dd == 0)  # sorted and unique already
     if not len(iloc) or iloc[-1] != n - 1:
@@ -58,14 +69,11 @@ def drawdown_periods(dd: np.ndarray, index: pd.DatetimeIndex | None,
     keep = cur > prev + 1
     prev, cur = prev[keep], cur[keep]
     if not len(prev):
-        return pd.TimedeltaIndex([]), np.empty(0)
-    # index[cur] - index[prev], from the integer ticks of the index's unit (no DatetimeIndex arithmetic)
-    durations = pd.TimedeltaIndex((index.asi8[cur] - index.asi8[prev]).view(f"m8[{index.unit}]")) \
-        if index is not None else pd.TimedeltaIndex([])
+        return prev, cur, np.empty(0)
     bounds = np.empty(2 * len(prev), dtype=np.intp)
     bounds[0::2], bounds[1::2] = prev, cur + 1
     peaks = np.maximum.reduceat(np.r_[dd, 0.0] if padded is None else padded, bounds)[0::2]
-    return durations, peaks
+    return prev, cur, peaks
 
 
 def _union_length(start: np.ndarray, end: np.ndarray) -> int:
@@ -81,6 +89,29 @@ def _union_length(start: np.ndarray, end: np.ndarray) -> int:
 
 def _ceil(value: object, resolution: str) -> object:
     return value.ceil(resolution) if isinstance(value, pd.Timedelta) else value
+
+
+def _resolution_ns(resolution: object) -> int | None:
+    """Nanoseconds of a resolution string ("h", "min", "D"...), None if it is not one."""
+    try:
+        return int(to_offset(resolution).nanos) if isinstance(resolution, str) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _ceil_ns(ns: int, step: int | None, resolution: str) -> pd.Timedelta:
+    """``Timedelta(ns, "ns").ceil(resolution)`` (``step``: the resolution's nanoseconds) in integers: pandas rounds
+    a non-negative value up to the next multiple of the step, value + (step - value % step), exactly so."""
+    if step is None or ns < 0:
+        return pd.Timedelta(ns, "ns").ceil(resolution)
+    r = ns % step
+    return pd.Timedelta(ns + (step - r) if r else ns, "ns")
+
+
+def _timedelta_mean_ticks(ticks: np.ndarray) -> int:
+    """``TimedeltaIndex(ticks).mean()`` in ticks: pandas (nanops.nanmean) sums the integers as float64, divides by
+    the count as float64 and truncates the quotient to int64."""
+    return int(np.int64(ticks.sum(dtype=np.float64) / np.float64(len(ticks))))
 
 
 _DAY = 86_400_000_000_000  # ns
@@ -120,6 +151,7 @@ class StatsPlan:
         self._ns = self.index.as_unit("ns").asi8
         self.period = data_period(self.index)
         self.resolution = getattr(self.period, "resolution_string", None) or self.period.resolution
+        self._step_ns = _resolution_ns(self.resolution)  # durations are rounded up to it in integers (_ceil_ns)
         freq_days = self.period.days
         weekend_share, day_last = _days(self._ns)
         have_weekends = weekend_share > 2 / 7 * .6
@@ -163,8 +195,8 @@ class StatsPlan:
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(equity, dd, out=dd)
         np.subtract(1, dd, out=dd)
-        dd_dur, dd_peaks = drawdown_periods(dd, index if full else None, padded)
-        resolution = self.resolution
+        dd_first, dd_last, dd_peaks = _drawdown_bounds(dd, padded)
+        resolution, step = self.resolution, self._step_ns
 
         # trades: a DataFrame or a dict of arrays with at least PnL, ReturnPct, Commission, EntryBar, ExitBar
         pl = np.asarray(trades["PnL"], dtype=np.float64)
@@ -220,7 +252,14 @@ class StatsPlan:
         s["Beta"] = beta
         s["Max. Drawdown [%]"] = max_dd * 100
         s["Avg. Drawdown [%]"] = -dd_peaks.mean() * 100 if len(dd_peaks) else np.nan
-        if full:
+        if full and len(dd_first) and index.unit == "ns":
+            # the durations' max and mean, rounded up, from the integer ticks (TimedeltaIndex reductions and
+            # Timedelta.ceil cost tens of microseconds each): the same Timedeltas
+            dd_ticks = ns[dd_last] - ns[dd_first]
+            s["Max. Drawdown Duration"] = _ceil_ns(int(dd_ticks.max()), step, resolution)
+            s["Avg. Drawdown Duration"] = _ceil_ns(_timedelta_mean_ticks(dd_ticks), step, resolution)
+        elif full:
+            dd_dur = drawdown_periods(dd, index, padded)[0]
             s["Max. Drawdown Duration"] = _ceil(dd_dur.max(), resolution) if len(dd_dur) else np.nan
             s["Avg. Drawdown Duration"] = _ceil(dd_dur.mean(), resolution) if len(dd_dur) else np.nan
         s["# Trades"] = n_trades
@@ -232,8 +271,8 @@ class StatsPlan:
         if not full:
             pass
         elif n_trades:
-            s["Max. Trade Duration"] = _ceil(pd.Timedelta(int(durations.max()), "ns"), resolution)
-            s["Avg. Trade Duration"] = _ceil(pd.Timedelta(int(round(durations.mean())), "ns"), resolution)
+            s["Max. Trade Duration"] = _ceil_ns(int(durations.max()), step, resolution)
+            s["Avg. Trade Duration"] = _ceil_ns(int(round(durations.mean())), step, resolution)
         else:
             s["Max. Trade Duration"] = s["Avg. Trade Duration"] = pd.NaT
         s["Profit Factor"] = returns[returns > 0].sum() / (abs(returns[returns < 0].sum()) or np.nan)
@@ -278,6 +317,12 @@ def floats_of(values: Sequence[object], k: int) -> np.ndarray:
     in one pass (both parses round correctly, so they give the same bits)."""
     if not k:
         return np.empty(0)
+    first = values[0]
+    if type(first) is float or (type(first) is Decimal and first.is_finite() and  # type: ignore[union-attr]
+                                first.as_tuple().exponent < 0):  # type: ignore[union-attr, operator]
+        # not a column of whole numbers (a Decimal with digits after the point: PnL, cash): float() of each is
+        # faster than numpy's parse of their text, which only wins for the integers below
+        return np.fromiter(map(float, values), np.float64, k)  # type: ignore[arg-type]
     text = ",".join(map(str, values))
     out = None
     if not any(c in text for c in _NOT_INTEGER) and ",-0," not in f",{text},":
@@ -347,8 +392,11 @@ def trades_from_columns(cols: dict[str, np.ndarray], index: pd.DatetimeIndex) ->
     """Trade columns (Size, EntryBar, ExitBar, EntryPrice, ExitPrice, PnL, Commission, ReturnPct) -> the trades
     DataFrame with EntryTime, ExitTime and Duration added."""
     frame: dict[str, object] = {k: cols[k] for k in TRADE_COLUMNS[:8]}
-    entry, exit_ = cols["EntryBar"], cols["ExitBar"]
     ticks = index.asi8  # in the index's unit: the difference of two times is that many of it
-    frame.update(EntryTime=index[entry], ExitTime=index[exit_],
-                 Duration=(ticks[exit_] - ticks[entry]).view(f"m8[{index.unit}]"))
-    return pd.DataFrame(frame)  # one construction: adding columns one by one costs more
+    entry, exit_ = ticks[cols["EntryBar"]], ticks[cols["ExitBar"]]
+    unit = index.unit
+    # the times as numpy datetime64 arrays of the index's unit (the columns index[bars] gives, without indexing a
+    # DatetimeIndex), in one construction: adding columns one by one costs more
+    frame.update(EntryTime=entry.view(f"M8[{unit}]"), ExitTime=exit_.view(f"M8[{unit}]"),
+                 Duration=(exit_ - entry).view(f"m8[{unit}]"))
+    return pd.DataFrame(frame, copy=False)
