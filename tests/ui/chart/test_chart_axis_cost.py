@@ -170,18 +170,18 @@ def test_the_grid_draws_its_lines_at_every_frame_without_a_picture(chart, qtbot,
 
     images: list[str] = []
     lines: list[int] = []
-    draw_image, draw_lines = QPainter.drawImage, QPainter.drawLines
+    draw_image, draw_rects = QPainter.drawImage, QPainter.drawRects
 
     def counting_image(self, *args):  # type: ignore[no-untyped-def]
         images.append("image")
         return draw_image(self, *args)
 
-    def counting_lines(self, drawn):  # type: ignore[no-untyped-def]
+    def counting_rects(self, drawn):  # type: ignore[no-untyped-def]
         lines.append(len(drawn))
-        return draw_lines(self, drawn)
+        return draw_rects(self, drawn)
     chart.grab()
     monkeypatch.setattr(QPainter, "drawImage", counting_image)
-    monkeypatch.setattr(QPainter, "drawLines", counting_lines)
+    monkeypatch.setattr(QPainter, "drawRects", counting_rects)
     for grid in chart.grids:
         drawn = []
         for _ in range(3):  # the same lines three frames running
@@ -216,3 +216,52 @@ def test_an_axis_length_finds_the_device_transform_once(chart, qtbot, monkeypatc
     length = axis.length_px()
     assert walks == [axis]
     assert abs(length - (expected + 2)) < 1e-9  # the axis line runs a pixel past the plot each way
+
+
+def _stroked_grid(grid, painter) -> None:  # type: ignore[no-untyped-def]
+    """The grid as it was drawn before: 1-px lines through the pixels' middles, stroked with ``drawLines``."""
+    from PySide6.QtCore import QLineF
+    from PySide6.QtGui import QPen
+
+    (x0, x1), (y0, y1) = grid._vb.viewRange()
+    rect = grid._vb.boundingRect()
+    w, h = rect.width(), rect.height()
+    tr = painter.transform()
+    left, top = tr.dx(), tr.dy()
+    xs = grid._ticks(grid._x_axis, x0, x1, w)
+    ys = grid._ticks(grid._y_axis, y0, y1, h)
+    px = np.floor((xs - x0) / (x1 - x0) * w + left) + 0.5
+    py = np.floor((y1 - ys) / (y1 - y0) * h + top) + 0.5
+    lines = [QLineF(x, top, x, top + h) for x in px.tolist()] + [QLineF(left, y, left + w, y) for y in py.tolist()]
+    painter.resetTransform()
+    painter.setPen(QPen(grid._pen.color(), 1))
+    painter.drawLines(lines)
+
+
+@pytest.mark.parametrize("color", ["#1e2230", "#8026a69a"])  # the theme's grid; a translucent one (crossings blend twice)
+def test_the_grid_filled_as_pixels_looks_as_the_stroked_lines(chart, qtbot, color):
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    t = chart.series.t
+    rng = np.random.default_rng(11)
+    compared = 0
+    for size, span in (((900, 560), 200), ((1037, 611), 1500), ((1280, 733), 37)):
+        chart.resize(*size)
+        chart.price_plot.vb.setXRange(float(t[-span]), float(t[-1]), padding=0)
+        chart.grab()
+        for grid in chart.grids:
+            grid.set_color(color)
+            grid.top_border = None
+            for dx, dy in [(0.0, 0.0)] + [tuple(rng.uniform(-3, 3, 2)) for _ in range(4)]:  # fractional offsets
+                images = []
+                for draw in (lambda p: grid.paint(p), lambda p: _stroked_grid(grid, p)):  # noqa: B023
+                    image = QImage(size[0] + 8, size[1] + 8, QImage.Format.Format_ARGB32_Premultiplied)
+                    image.fill(QColor("#101018"))
+                    painter = QPainter(image)
+                    painter.translate(4 + float(dx), 4 + float(dy))
+                    draw(painter)
+                    painter.end()
+                    images.append(image)
+                assert images[0] == images[1], (size, span, dx, dy)
+                compared += 1
+    assert compared == 30

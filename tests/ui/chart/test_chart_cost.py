@@ -180,22 +180,23 @@ def test_the_chart_paints_its_own_background_without_a_style_sheet(chart):
 
 
 def test_the_grid_draws_one_pixel_lines_not_stroked_paths(chart, monkeypatch):
+    """Not a path, not even stroked lines: the pixels a 1-px line covers, filled (test_chart_axis_cost.py)."""
     from PySide6.QtGui import QPainter
 
     strokes: list[str] = []
     drawn: list[int] = []
-    draw_path, draw_lines = QPainter.drawPath, QPainter.drawLines
+    draw_path, draw_rects = QPainter.drawPath, QPainter.drawRects
 
     def counting_path(self, *args):  # type: ignore[no-untyped-def]
         strokes.append("path")
         return draw_path(self, *args)
 
-    def counting_lines(self, lines):  # type: ignore[no-untyped-def]
-        drawn.append(len(lines))
-        return draw_lines(self, lines)
+    def counting_rects(self, rects):  # type: ignore[no-untyped-def]
+        drawn.append(len(rects))
+        return draw_rects(self, rects)
 
     monkeypatch.setattr(QPainter, "drawPath", counting_path)
-    monkeypatch.setattr(QPainter, "drawLines", counting_lines)
+    monkeypatch.setattr(QPainter, "drawRects", counting_rects)
     image = chart.view.grab().toImage()
     for grid in chart.grids:
         strokes.clear()
