@@ -177,10 +177,24 @@ class SimBroker(MarketRows):
         self._ids = itertools.count(1)
         self._open = self._high = self._low = np.empty(0)
         self._times = np.empty(0, np.int64)
+        # the times and opens read one at a time on the hot path: a memoryview's item is a Python int / float, read
+        # in about half the time of ndarray.item() (the same numbers)
+        self._time_of = memoryview(self._times)
+        self._open_of = memoryview(self._open)
         self._series: BarSeries | None = None
         self._unit = _ONE + commission  # cost of one unit of value, commission included
         # whole units (lot Decimal('1')): dividing and multiplying by it would give back the same Decimal
         self._unit_lots = lot_size == _ONE and lot_size.as_tuple().exponent == 0
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)  # a result pickles with its strategy, whose context holds this broker
+        del state["_time_of"], state["_open_of"]  # memoryviews do not pickle: made again from the arrays
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._time_of = memoryview(self._times)
+        self._open_of = memoryview(self._open)
 
     @property
     def fills(self) -> list[Fill]:
@@ -247,6 +261,8 @@ class SimBroker(MarketRows):
         self._open, self._high, self._low = cols["open"], cols["high"], cols["low"]
         self._times = ctx.series.open_time
         self._series = ctx.series
+        self._time_of = memoryview(self._times)
+        self._open_of = memoryview(self._open)
 
     def _now(self) -> int:
         """Open time of the last visible bar (0 before the first)."""
@@ -258,7 +274,7 @@ class SimBroker(MarketRows):
 
     def process(self, i: int) -> None:
         """Try every pending order (in submission order) against bar ``i``."""
-        o = self._open.item(i)  # a Python float (float(self._open[i]) without the numpy scalar)
+        o = self._open_of[i]  # a Python float (float(self._open[i]) without the numpy scalar)
         if self.slippage or self._waiting:  # limit or stop orders wait: the general path
             self._process(i, o, self._high.item(i), self._low.item(i))
             return

@@ -56,7 +56,7 @@ class MarketRows:
             return self.accept(side, _MARKET, client_order_id, quantity)  # type: ignore[attr-defined]
         s = self._series  # type: ignore[attr-defined]
         n = s.n if s is not None else 0
-        ts = self._times.item(n - 1) if n else 0  # type: ignore[attr-defined]
+        ts = self._time_of[n - 1] if n else 0  # type: ignore[attr-defined]
         row = (self.symbol, side is _BUY, client_order_id, ZERO if quantity is None else quantity,
                next(self._ids), ts)  # type: ignore[attr-defined]
         self.pending.append(row)
@@ -82,62 +82,55 @@ class MarketRows:
         (``SimBroker.process`` when no limit or stop order waits and there is no slippage): rows here, records and
         the cases above through ``SimBroker._execute``."""
         pending = self.pending
-        t = self._times.item(i)  # type: ignore[attr-defined]
+        t = self._time_of[i]  # type: ignore[attr-defined]
         price = Decimal(repr(fprice))  # broker.dec()
         orders = pending[:]
         pending.clear()
         ctx = self.ctx
         commission, fills, orders_of, ids = self.commission, self._fills, self._orders, self._ids  # type: ignore[attr-defined]
         open_trades = self.open_trades
+        # a base-asset account (a commission taken in the base asset) always takes the general path
+        lean = not ctx.base_asset
         filled = False
         for row in orders:
             if type(row) is not tuple:
                 if self._execute(row, price, i, t, fprice):  # type: ignore[attr-defined]
                     filled = True
                 continue
-            buy = row[R_BUY]
-            qty = row[R_QTY]
+            symbol, buy, coid, qty, vid, created = row
             pos, cash = ctx._position, ctx._cash
-            general = bool(ctx.base_asset)
-            if general:
+            general = True
+            if not lean:
                 pass
             elif pos:
                 # the whole position, one whole open trade, closed by an order of that quantity (_close_whole)
-                if len(open_trades) != 1 or not qty > ZERO:
-                    general = True
-                else:
+                if len(open_trades) == 1 and qty > ZERO:
                     trade = open_trades[0]
-                    t_size, entry_fee, entry_value = trade[0], trade[5], trade[4]
+                    t_size, entry_price, entry_bar, entry_float, entry_value, entry_fee = trade
                     long = t_size > ZERO
                     n = t_size if long else -t_size  # abs(t_size): the same digits and exponent
-                    if entry_fee is None or entry_value is None or t_size != pos or (pos < ZERO) is not buy \
-                            or qty != n:
-                        general = True
-                    else:
+                    if not (entry_fee is None or entry_value is None or t_size != pos or (pos < ZERO) is not buy
+                            or qty != n):
                         value = qty * price
                         fee = value * commission
                         new_cash = cash - (value if buy else -value)
                         if fee:
                             new_cash -= fee
-                        if new_cash < ZERO:
-                            general = True
-                        else:
+                        if not new_cash < ZERO:
+                            general = False
                             ctx._position = pos + (qty if buy else -qty)
                             ctx._entry_price = None
                             ctx._cash = new_cash
-                            part = t_size  # n or -n: the trade's size itself
-                            entry_price, entry_float = trade[1], trade[3]
                             comm = fee + entry_fee
-                            pnl = part * (price - entry_price) - comm
+                            # the trade's size itself is the part closed (n or -n)
+                            pnl = t_size * (price - entry_price) - comm
                             ret = (1 if long else -1) * (fprice / entry_float - 1)
                             if comm:
                                 ret -= float(comm / entry_value)
-                            self.closed_trades.append((part, trade[2], i, entry_price, price, pnl, comm, ret,
+                            self.closed_trades.append((t_size, entry_bar, i, entry_price, price, pnl, comm, ret,
                                                        entry_float, fprice))
                             open_trades.clear()
-            elif open_trades:
-                general = True
-            else:
+            elif not open_trades:
                 # opening from flat (the first branch of _execute)
                 unit_cost = price * self._unit
                 if not qty > ZERO:  # all in: the cash (a row has no quote quantity)
@@ -146,9 +139,8 @@ class MarketRows:
                     else:
                         lot = self.lot_size
                         qty = (cash / unit_cost / lot).to_integral_value(ROUND_FLOOR) * lot
-                if not (qty > ZERO and qty * unit_cost <= cash):  # rejected: the general path says why
-                    general = True
-                else:
+                if qty > ZERO and qty * unit_cost <= cash:  # else rejected: the general path says why
+                    general = False
                     value = qty * price
                     fee = value * commission
                     signed = qty if buy else -qty
@@ -164,9 +156,7 @@ class MarketRows:
                     filled = True
                 continue
             # NEW -> FILLED: the fill's row (_execute's) with the time placed, which is the filled order too
-            coid = row[R_COID]
-            fill = (row[R_SYMBOL], coid, row[R_VID], next(ids), buy, price, qty, value, fee, self.quote_asset, t,
-                    row[R_CREATED])
+            fill = (symbol, coid, vid, next(ids), buy, price, qty, value, fee, self.quote_asset, t, created)
             fills.append(fill)
             if orders_of.get(coid) is row:
                 orders_of[coid] = fill
