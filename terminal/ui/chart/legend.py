@@ -28,23 +28,47 @@ class Run:
     bold: bool
 
 
+_BREAK = Run("\n", "", False)  # the place of a <br> in the pieces (a Run's text never holds a newline)
+_pieces: dict[str, Run] = {}  # a piece of markup (a tag with its text, or plain text) -> its run
+
+
+def _piece(m: re.Match[str]) -> Run:
+    """The run of one matched piece; the same piece (a label, a value seen before) is looked up, not parsed: a live
+    candle changes a few numbers of the markup, and each new text was parsed whole (~70 us for the chart's)."""
+    key = m.group(0)
+    run = _pieces.get(key)
+    if run is None:
+        tag, color, inner, plain = m.group(1), m.group(2), m.group(3), m.group(4)
+        if tag is not None:
+            run = Run(html.unescape(inner), (color or "").strip(), tag == "b")
+        elif plain is not None:
+            run = Run(html.unescape(plain), "", False)
+        else:
+            run = _BREAK
+        if len(_pieces) >= RUNS_KEPT:
+            _pieces.clear()
+        _pieces[key] = run
+    return run
+
+
 def parse(markup: str) -> list[list[Run]]:
     """Lines of coloured runs from the chart's markup (unknown tags are kept as text, never dropped)."""
     lines: list[list[Run]] = [[]]
+    line = lines[0]
     pos = 0
     for m in _TAG.finditer(markup):
-        if m.start() != pos:  # something the pattern does not know: show it as it is
-            lines[-1].append(Run(html.unescape(markup[pos:m.start()]), "", False))
+        start = m.start()
+        if start != pos:  # something the pattern does not know: show it as it is
+            line.append(Run(html.unescape(markup[pos:start]), "", False))
         pos = m.end()
-        tag, color, inner, plain = m.group(1), m.group(2), m.group(3), m.group(4)
-        if tag is not None:
-            lines[-1].append(Run(html.unescape(inner), (color or "").strip(), tag == "b"))
-        elif plain is not None:
-            lines[-1].append(Run(html.unescape(plain), "", False))
+        run = _piece(m)
+        if run is _BREAK:
+            line = []
+            lines.append(line)
         else:
-            lines.append([])
+            line.append(run)
     if pos != len(markup):
-        lines[-1].append(Run(html.unescape(markup[pos:]), "", False))
+        line.append(Run(html.unescape(markup[pos:]), "", False))
     return lines
 
 
