@@ -185,6 +185,8 @@ class SimBroker(MarketRows):
         self._unit = _ONE + commission  # cost of one unit of value, commission included
         # whole units (lot Decimal('1')): dividing and multiplying by it would give back the same Decimal
         self._unit_lots = lot_size == _ONE and lot_size.as_tuple().exponent == 0
+        # no commission: the unit cost is Decimal('1') itself, and price x it is the price (same digits, exponent)
+        self._unit_one = self._unit == _ONE and self._unit.as_tuple().exponent == 0
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)  # a result pickles with its strategy, whose context holds this broker

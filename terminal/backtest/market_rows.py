@@ -48,6 +48,7 @@ class MarketRows:
     _orders: dict
     _unit: Decimal
     _unit_lots: bool
+    _unit_one: bool
 
     def accept_market(self, side: Side, client_order_id: str, quantity: Decimal | None) -> Any:
         """A market order of the context's symbol (None: all in), as a row (or through ``accept`` when order
@@ -113,12 +114,13 @@ class MarketRows:
                             or qty != n):
                         value = qty * price
                         fee = value * commission
-                        new_cash = cash - (value if buy else -value)
+                        # x + y is x - (-y) (a subtraction is the addition of the negated operand): one op less
+                        new_cash = cash - value if buy else cash + value
                         if fee:
                             new_cash -= fee
                         if not new_cash < ZERO:
                             general = False
-                            ctx._position = pos + (qty if buy else -qty)
+                            ctx._position = pos + qty if buy else pos - qty
                             ctx._entry_price = None
                             ctx._cash = new_cash
                             comm = fee + entry_fee
@@ -132,21 +134,23 @@ class MarketRows:
                             open_trades.clear()
             elif not open_trades:
                 # opening from flat (the first branch of _execute)
-                unit_cost = price * self._unit
+                unit_one = self._unit_one
+                # x * Decimal('1') is x (the same digits and exponent): no commission, no multiplication
+                unit_cost = price if unit_one else price * self._unit
                 if not qty > ZERO:  # all in: the cash (a row has no quote quantity)
                     if self._unit_lots:
                         qty = (cash / unit_cost).to_integral_value(ROUND_FLOOR)
                     else:
                         lot = self.lot_size
                         qty = (cash / unit_cost / lot).to_integral_value(ROUND_FLOOR) * lot
-                if qty > ZERO and qty * unit_cost <= cash:  # else rejected: the general path says why
+                value = qty * price  # qty x unit cost, when the unit cost is the price
+                if qty > ZERO and (value if unit_one else qty * unit_cost) <= cash:  # else rejected (general path)
                     general = False
-                    value = qty * price
                     fee = value * commission
                     signed = qty if buy else -qty
                     ctx._position = pos + signed
                     ctx._entry_price = price
-                    new_cash = cash - (value if buy else -value)
+                    new_cash = cash - value if buy else cash + value
                     if fee:
                         new_cash -= fee
                     ctx._cash = new_cash

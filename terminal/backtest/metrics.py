@@ -32,7 +32,12 @@ TRADE_COLUMNS = ("Size", "EntryBar", "ExitBar", "EntryPrice", "ExitPrice", "PnL"
 
 def data_period(index: pd.DatetimeIndex) -> pd.Timedelta:
     """Median spacing of the last 100 bars (backtesting.py's ``_data_period``), in numpy."""
-    ns = pd.DatetimeIndex(index[-100:]).as_unit("ns").asi8
+    return _period_of_ns(pd.DatetimeIndex(index[-100:]).as_unit("ns").asi8)
+
+
+def _period_of_ns(ns: np.ndarray) -> pd.Timedelta:
+    """``data_period`` of the bars' epoch-ns times (its last 100 are what it reads)."""
+    ns = ns[-100:]
     if len(ns) < 2:
         return pd.NaT
     return pd.Timedelta(int(np.median(np.diff(ns))), "ns")
@@ -149,7 +154,7 @@ class StatsPlan:
         self.close = np.asarray(close, dtype=np.float64)
         n = len(self.index)
         self._ns = self.index.as_unit("ns").asi8
-        self.period = data_period(self.index)
+        self.period = _period_of_ns(self._ns)  # data_period without slicing the index again
         self.resolution = getattr(self.period, "resolution_string", None) or self.period.resolution
         self._step_ns = _resolution_ns(self.resolution)  # durations are rounded up to it in integers (_ceil_ns)
         freq_days = self.period.days

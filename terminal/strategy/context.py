@@ -184,7 +184,10 @@ class Context:
         pos = self._position
         if not pos:
             return None
-        qty = -pos if pos < ZERO else pos
+        if pos < ZERO:  # a non-zero position: short, else long
+            qty, side = -pos, _BUY
+        else:
+            qty, side = pos, _SELL
         step = self.lot_step  # tradable(qty), inline: once per exit in a backtest
         if step is self._unit_step and step is not None:
             qty = qty.to_integral_value(ROUND_FLOOR)
@@ -192,7 +195,6 @@ class Context:
             qty = (qty / step).to_integral_value(rounding=ROUND_FLOOR) * step
         if qty <= ZERO:
             return None
-        side = _SELL if pos > ZERO else _BUY
         if self._accept_market is not None:  # _market without the call (qty > 0 here)
             coid = f"{self._id_prefix}{next(self._id_counter)}"
             self._orders[coid] = self._accept_market(side, coid, qty)
