@@ -1,8 +1,10 @@
 """The candlestick item: bodies and wicks when candles are wide, min/max per pixel column when they are thin."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
 from terminal.ui.chart.item import SeriesItem
 from terminal.ui.chart.lod import (Mapping, PaintInfo, bar_pen, body_width, column_reduce, level_for,
@@ -42,6 +44,8 @@ class CandleItem(SeriesItem):
 
     def _paint_bodies(self, p: QPainter, m: Mapping, i0: int, i1: int, spacing: float) -> PaintInfo:
         s = self.series
+        if i1 - i0 == 1:
+            return self._paint_one(p, m, i0, spacing)
         o, h, l, c = s.o[i0:i1], s.h[i0:i1], s.l[i0:i1], s.c[i0:i1]  # noqa: E741
         xc = np.floor(m.x(s.t[i0:i1]))
         yo, yc = m.y(o), m.y(c)
@@ -62,6 +66,31 @@ class CandleItem(SeriesItem):
                 p.drawPath(vlines_path(xc[mask] + 0.5, top[mask], bottom[mask]))
         return PaintInfo("bodies", i0, i1, 0, i1 - i0)
 
+    def _paint_one(self, p: QPainter, m: Mapping, i: int, spacing: float) -> PaintInfo:
+        """One candle (the live one over the chart's picture): what ``_paint_bodies`` draws for it, in floats
+        (numpy's per-call costs were most of a live frame's candle)."""
+        s = self.series
+        o, h, l, c = float(s.o[i]), float(s.h[i]), float(s.l[i]), float(s.c[i])  # noqa: E741
+
+        def y(v: float) -> float:
+            return min(max(v * m.sy + m.dy, m.y_min), m.y_max)
+
+        x = math.floor(float(s.t[i]) * m.sx + m.dx) + 0.5
+        yo, yc = y(o), y(c)
+        top = math.floor(min(yo, yc))
+        bottom = max(math.floor(max(yo, yc)), top + 1)
+        yh, yl = math.floor(y(h)), math.floor(y(l))
+        wick_top = min(yh, yl)
+        wick_bottom = max(max(yh, yl), wick_top + 1)
+        color = self._up if c >= o else self._down
+        p.setPen(QPen(color, 1))
+        p.drawPath(_segment(x, wick_top, wick_bottom))
+        bw = body_width(spacing)
+        if bw > 1:
+            p.setPen(bar_pen(color, bw))
+            p.drawPath(_segment(x, top, bottom))
+        return PaintInfo("bodies", i, i + 1, 0, 1)
+
     def _paint_columns(self, p: QPainter, m: Mapping, k: int, x0: float, x1: float) -> PaintInfo:
         lv, j0, j1 = self._level_slice(k, x0, x1)
         if j1 <= j0:
@@ -78,3 +107,11 @@ class CandleItem(SeriesItem):
         first = j0 << k
         last = min(j1 << k, len(self.series))
         return PaintInfo("columns", first, last, k, len(col))
+
+
+def _segment(x: float, top: float, bottom: float) -> QPainterPath:
+    """What ``vlines_path`` makes of one segment."""
+    path = QPainterPath()
+    path.moveTo(x, top)
+    path.lineTo(x, bottom)
+    return path

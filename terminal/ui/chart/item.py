@@ -15,10 +15,15 @@ from terminal.ui.chart.series import OhlcvSeries
 class SeriesItem(pg.GraphicsObject):
     """Subclasses implement ``_y_bounds`` (global), ``_visible_y`` (for a slice) and ``_paint_device``."""
 
+    #: which candles a paint draws: "all", or one of the two parts of a frame the chart's view paints apart
+    #: (livelayer.py): "settled" (all but the live candle, the last) and "live" (the live candle alone)
+    part = "all"
+
     def __init__(self, series: OhlcvSeries) -> None:
         super().__init__()
         self.series = series
         self.last_paint = PaintInfo("empty", 0, 0, 0, 0)
+        self._settled_paint = self.last_paint  # the "settled" part's paint (see ``part``)
         self._bounds = QRectF()
         # the last y extent given for a slice: (i0, i1, candles, generation, lo, hi, the live candle's lo and hi)
         self._y_memo: tuple[int, int, int, int, float, float, float, float] | None = None
@@ -117,16 +122,30 @@ class SeriesItem(pg.GraphicsObject):
         py0, py1 = y0 * tr.m22() + tr.dy(), y1 * tr.m22() + tr.dy()
         m = Mapping(tr.m11(), tr.dx(), tr.m22(), tr.dy(), min(py0, py1) - 4, max(py0, py1) + 4)
         i0, i1 = s.visible_slice(x0, x1)
+        part, n = self.part, len(s)
+        if part == "settled":
+            i1 = min(i1, n - 1)
+        elif part == "live":
+            if i1 < n:  # the live candle is out of view: the settled paint was the frame's
+                return
+            i0 = max(i0, n - 1)
         if i1 <= i0:
-            self.last_paint = PaintInfo("empty", i0, i1, 0, 0)
+            self.last_paint = self._settled_paint = PaintInfo("empty", i0, i1, 0, 0)
             return
         p.save()
         try:
             p.resetTransform()
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            self.last_paint = self._paint_device(p, m, i0, i1, x0, x1)
+            info = self._paint_device(p, m, i0, i1, x0, x1)
         finally:
             p.restore()
+        if part == "settled":
+            self._settled_paint = info
+        elif part == "live":  # the frame's paint: the settled candles in the picture and this one
+            kept = self._settled_paint
+            if kept.mode == info.mode and kept.primitives:
+                info = PaintInfo(info.mode, kept.first, info.last, info.level, kept.primitives + info.primitives)
+        self.last_paint = info
 
     def _paint_device(self, p: QPainter, m: Mapping, i0: int, i1: int, x0: float, x1: float) -> PaintInfo:
         raise NotImplementedError

@@ -76,6 +76,12 @@ def vlines_path(x: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> QPainterP
     n = len(x)
     if n == 0:
         return QPainterPath()
+    if n == 1:  # a live candle or bar alone: the same two elements without numpy's per-call costs
+        path = QPainterPath()
+        x0 = float(x[0])
+        path.moveTo(x0, float(top[0]))
+        path.lineTo(x0, float(bottom[0]))
+        return path
     xs = np.repeat(x, 2)
     ys = np.empty(2 * n)
     ys[0::2] = top

@@ -71,10 +71,9 @@ class VolumeItem(SeriesItem):
             info = PaintInfo("columns", j0 << k, min(j1 << k, len(s)), k, len(col))
         top = np.minimum(vy, base)
         bottom = np.maximum(np.maximum(vy, base), top + 1)
-        if not len(xc):
-            return info
         if not self._layered():
-            self._draw_bars(p, xc + 0.5, top, bottom, up, bw, self._up, self._down)
+            if len(xc):
+                self._draw_bars(p, xc + 0.5, top, bottom, up, bw, self._up, self._down)
             return info
         # Translucent bars stroked straight onto the frame take Qt's slow blending path (~1.5 ms for 200 bars);
         # drawn opaque into a layer that is then blended once at the bars' alpha, the same pixels cost ~0.25 ms.
@@ -85,13 +84,20 @@ class VolumeItem(SeriesItem):
         settled = len(xc) - live
         if key is None:
             key = self._settled_key(m, bw, info, settled)
-        if self._settled is None or self._settled[0] != key:
-            placed = self._into_layer(0, xc[:settled], top[:settled], bottom[:settled], up[:settled], bw)
-            self._settled = (key, placed)
-            self.layers_built += 1
+        kept = None
+        # (with its layer kept, xc holds the live bar alone, or nothing when the live bar is out of view)
+        others = (i1 - i0 - live) if info.mode == "bodies" else settled
+        if not len(xc) and others <= 0:
+            return info
+        if others > 0:  # (none when the live bar is painted alone: the chart's settled picture has the others)
+            if self._settled is None or self._settled[0] != key:
+                placed = self._into_layer(0, xc[:settled], top[:settled], bottom[:settled], up[:settled], bw)
+                self._settled = (key, placed)
+                self.layers_built += 1
+            kept = self._settled[1]
         p.setOpacity(p.opacity() * self._up.alpha() / 255.0)
         n = len(xc)
-        for placed in (self._settled[1], self._into_layer(1, xc[n - live:], top[n - live:], bottom[n - live:],
+        for placed in (kept, self._into_layer(1, xc[n - live:], top[n - live:], bottom[n - live:],
                                                            up[n - live:], bw)):
             layer = self._layers[placed[2]] if placed is not None else None
             if placed is not None and layer is not None:

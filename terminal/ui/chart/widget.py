@@ -23,13 +23,14 @@ from PySide6.QtGui import QAction, QColor, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from terminal.ui.chart.axis import PriceAxis, TimeAxis, VolumeAxis, format_price
-from terminal.ui.chart.candles import CandleItem
+from terminal.ui.chart.candles import LOD_SPACING_PX, CandleItem
 from terminal.ui.chart.crosshair import Crosshair, readout_html, readout_text
 from terminal.ui.chart.editor import IndicatorPanel
 from terminal.ui.chart.grid import GridItem
 from terminal.ui.chart.indicator import IndicatorSpec, default_specs, specs_from_data, specs_to_data
 from terminal.ui.chart.lastprice import LastPriceLine
 from terminal.ui.chart.legend import Legend
+from terminal.ui.chart.livelayer import LayeredView, SettledLayer
 from terminal.ui.chart.markers import Fill, FillMarkers
 from terminal.ui.chart.navigation import Navigator
 from terminal.ui.chart.orderlines import OrderLine, OrderOverlay, decimal_snapper
@@ -73,7 +74,7 @@ class ChartWidget(QWidget):
         self._palette = palette(theme)
 
         self.toolbar = ChartToolbar(self)
-        self.view = pg.GraphicsLayoutWidget(self)
+        self.view = LayeredView(self)
         self.view.ci.layout.setContentsMargins(0, 0, 0, 0)
         self.view.ci.layout.setSpacing(0)
         self.price_axis = PriceAxis("right", decimals=self.price_decimals)
@@ -92,6 +93,10 @@ class ChartWidget(QWidget):
         self.studies = Studies(self.view, self.price_plot, self.volume_plot.getAxis("bottom"), self.series,
                                self._palette, AXIS_WIDTH)
         self.studies.panes_changed.connect(self._on_panes_changed)
+        # live frames: the candles, grid and axes a live candle leaves as they were kept in a picture
+        self.layer = SettledLayer(self.view, [self.candles, self.volume],
+                                  lambda: [self.price_plot, self.volume_plot, *self.studies.pane_plots()],
+                                  LOD_SPACING_PX)
         self.last_price_line = LastPriceLine()
         self.last_price_line.setZValue(12)
         self.last_price_line.hide()
@@ -170,6 +175,7 @@ class ChartWidget(QWidget):
         symbol clears the chart until its history comes, and brings back its saved indicators."""
         changed = symbol != self.symbol
         self.symbol = symbol
+        self.layer.invalidate()  # the price axis' decimals
         self.price_decimals = int(price_decimals)
         self.price_axis.set_decimals(self.price_decimals)
         self.crosshair.set_decimals(self.price_decimals)
@@ -340,6 +346,7 @@ class ChartWidget(QWidget):
 
     def set_indicators(self, specs: list[IndicatorSpec]) -> None:
         """Show ``specs`` and save them as this symbol's choice."""
+        self.layer.invalidate()
         self.studies.apply(specs)
         if self.symbol:
             self.store.put(self.symbol, specs_to_data(self.studies.specs()))
@@ -348,6 +355,7 @@ class ChartWidget(QWidget):
     def set_indicator_store(self, store: IndicatorStore) -> None:
         """Where each symbol's choice is kept (the window's settings); the current symbol's is shown."""
         self.store = store
+        self.layer.invalidate()
         saved = specs_from_data(store.get(self.symbol)) if self.symbol else None
         self.studies.apply(saved if saved is not None else default_specs())
 
@@ -369,6 +377,7 @@ class ChartWidget(QWidget):
 
     def _on_panes_changed(self) -> None:
         """Panes came or went: the time axis goes under the lowest plot, the crosshair runs through all."""
+        self.layer.invalidate()
         plots = [self.volume_plot, *self.studies.pane_plots()]
         for plot in plots:
             if plot is plots[-1]:
@@ -401,6 +410,7 @@ class ChartWidget(QWidget):
 
     def set_theme(self, name: str) -> None:
         p = self._palette = palette(name)
+        self.layer.invalidate()
         self.view.setBackground(p.background)
         self.toolbar.apply_palette(p)
         # the background painted in paintEvent: a style sheet here sent every child's painting through Qt's

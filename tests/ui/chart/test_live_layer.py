@@ -1,0 +1,159 @@
+"""Live frames over the settled picture (chart/livelayer.py) have the pixels of a whole paint (issue 16, item 2).
+
+Each step below changes the chart as a user or the market would; after each, the frame painted through the layer
+is compared with the frame painted whole (the layer switched off) pixel for pixel. A stale picture (a change the
+layer did not see) or an item painted out of its stacking order fails here.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage
+
+from chartdata import random_walk
+
+pytestmark = pytest.mark.gui
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_ARGB32)
+    return np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(
+        image.height(), image.bytesPerLine())[:, : image.width() * 4].copy()
+
+
+def _same_as_whole(chart, over_picture: bool = True) -> None:  # type: ignore[no-untyped-def]
+    layer = chart.layer
+    chart.grab()  # (a frame unlike the last one is painted whole: the picture comes with the second)
+    frames = layer.layered_frames
+    layered = _pixels(chart.grab().toImage())
+    assert layer.layered_frames == frames + over_picture  # painted over the picture (or whole)
+    layer.enabled = False
+    try:
+        whole = _pixels(chart.grab().toImage())
+    finally:
+        layer.enabled = True
+    where = np.argwhere((layered != whole).reshape(layered.shape[0], -1, 4).any(axis=2))
+    assert not len(where), f"{len(where)} pixels differ, first at (row, column) {where[0].tolist()}"
+
+
+def _tick(chart, dt: int = 0, move: float = 3.0) -> None:  # type: ignore[no-untyped-def]
+    s = chart.series
+    t_ms = int(round(float(s.t[-1]) * 1000)) + dt * 60_000
+    o = float(s.o[-1]) if dt == 0 else float(s.c[-1])
+    c = float(s.c[-1]) + move
+    chart.update_bar(t_ms, o, max(o, c) + 2, min(o, c) - 2, c, float(s.v[-1]) + 1)
+
+
+@pytest.fixture
+def live_chart(qtbot):  # type: ignore[no-untyped-def]
+    from terminal.ui.chart.widget import ChartWidget
+
+    w = ChartWidget()
+    qtbot.addWidget(w)
+    w.resize(1000, 620)
+    w.set_symbol("BTCUSDT", 2)
+    w.set_overlay_visible("bb", True)
+    w.set_bars(*random_walk(3000))
+    w.set_order_lines([("a", float(w.series.c[-1]) + 15, "sell", "SELL 0.10000"),
+                       ("b", float(w.series.c[-1]) - 15, "buy", "BUY 0.10000")])
+    w.add_fill_markers([(float(w.series.t[-5]), float(w.series.c[-5]), "buy")])
+    w.grab()
+    return w
+
+
+def test_live_ticks_are_painted_over_one_picture_with_the_pixels_of_a_whole_paint(live_chart):
+    chart, layer = live_chart, live_chart.layer
+    _same_as_whole(chart)
+    pictures, layered = layer.pictures, layer.layered_frames
+    for move in (1.5, -2.0, 0.5, 2.5, -1.0):  # the live candle moves inside the range shown
+        _tick(chart, 0, move)
+        _same_as_whole(chart)
+    assert layer.layered_frames >= layered + 5  # the frames went through the layer...
+    assert layer.pictures == pictures  # ...over the same picture: nothing else changed
+    assert chart.candles.last_paint.last == len(chart.series)  # and the live candle was painted
+
+
+@pytest.mark.parametrize("step", ["new candle", "beyond the range", "zoom", "pan back", "theme", "decimals",
+                                  "rsi pane", "macd pane", "resize", "order lines", "fills", "crosshair",
+                                  "scrolled back, live candle out of view"])
+def test_every_change_shows_in_the_next_live_frame(live_chart, qtbot, step):
+    chart = live_chart
+    t = chart.series.t
+    if step == "new candle":
+        _tick(chart, 1, 4.0)
+    elif step == "beyond the range":
+        _tick(chart, 0, 400.0)  # the price range fits again: axis and grid move
+    elif step == "zoom":
+        chart.set_follow_latest(False)
+        chart.price_plot.vb.setXRange(float(t[-80]), float(t[-1]) + 120, padding=0)
+    elif step == "pan back":
+        chart.set_follow_latest(False)
+        chart.price_plot.vb.setXRange(float(t[-400]), float(t[-150]), padding=0)
+    elif step == "theme":
+        chart.set_theme("light")
+    elif step == "decimals":
+        chart.set_symbol("BTCUSDT", 4)
+    elif step == "rsi pane":
+        chart.set_overlay_visible("rsi", True)
+    elif step == "macd pane":
+        chart.set_overlay_visible("macd", True)
+    elif step == "resize":
+        chart.resize(1100, 700)
+    elif step == "order lines":
+        chart.set_order_lines([("c", float(chart.series.c[-1]) + 5, "buy", "BUY 1.00000")])
+    elif step == "fills":
+        chart.add_fill_markers([(float(t[-2]), float(chart.series.c[-2]), "sell")])
+    elif step == "crosshair":
+        vb = chart.price_plot.vb
+        chart.crosshair._on_mouse_moved(vb.mapViewToScene(QPointF(float(t[-20]), float(chart.series.c[-20]))))
+        assert chart.crosshair.vline.isVisible()
+    elif step == "scrolled back, live candle out of view":
+        chart.set_follow_latest(False)
+        chart.price_plot.vb.setXRange(float(t[-600]), float(t[-300]), padding=0)
+    _same_as_whole(chart)
+    for move in (2.0, -3.0):  # and the live frames after it
+        _tick(chart, 0, move)
+        _same_as_whole(chart)
+
+
+def test_thin_candles_drawn_as_columns_are_painted_whole(live_chart):
+    chart, layer = live_chart, live_chart.layer
+    chart.set_follow_latest(False)
+    t = chart.series.t
+    chart.price_plot.vb.setXRange(float(t[0]), float(t[-1]), padding=0)  # 3,000 candles in ~900 px
+    whole = layer.whole_frames
+    _tick(chart, 0, 1.0)
+    _same_as_whole(chart, over_picture=False)
+    assert layer.whole_frames > whole
+    assert chart.candles.last_paint.mode == "columns"
+
+
+def test_a_shown_chart_repaints_live_candles_through_the_layer(live_chart, qtbot):
+    chart, layer = live_chart, live_chart.layer
+    chart.show()
+    qtbot.waitExposed(chart)
+    frames = layer.layered_frames
+    _tick(chart, 0, 1.0)
+    qtbot.waitUntil(lambda: layer.layered_frames > frames)
+    price = Decimal(str(round(float(chart.series.c[-1]), 2)))
+    assert chart.last_price_line.label.toPlainText().replace(",", "") == f"{price:.2f}"
+
+
+def test_a_scrolled_back_chart_keeps_its_volume_bars_in_the_next_frames(live_chart):
+    """The volume's settled layer was kept, and the next frame of a chart scrolled back (the live bar out of view)
+    drew nothing of it: the bars vanished at the first repaint (a crosshair over the volume pane, a live tick)."""
+    chart = live_chart
+    chart.layer.enabled = False  # the volume item alone, painted whole
+    chart.set_follow_latest(False)
+    t = chart.series.t
+    chart.price_plot.vb.setXRange(float(t[-600]), float(t[-300]), padding=0)
+    chart.grab()  # (the price range fits the candles shown at this first frame's paint)
+    first = _pixels(chart.grab().toImage())
+    again = _pixels(chart.grab().toImage())
+    top = int(chart.volume_plot.vb.sceneBoundingRect().top()) + chart.view.y() + 2
+    bars = first[top:] != first[top, 8]  # pixels unlike the background at the pane's top-left
+    assert bars.sum() > 1000
+    assert (first[top:] != again[top:]).sum() == 0
