@@ -130,23 +130,18 @@ class LeanAxisPaint:
         x_min, x_max = sorted((lo * x_scale - offset, hi * x_scale - offset))
 
         tick_positions: list[list[float | None]] = []
-        tick_specs: list[tuple[QPen, QPointF, QPointF]] = []
+        tick_specs: list[tuple[QPen, QLineF]] = []  # (pen, line): pyqtgraph's (pen, p1, p2) made the line later
         for i, (_, ticks) in enumerate(tick_levels):
-            positions: list[float | None] = []
-            tick_positions.append(positions)
             tick_length = style["tickLength"] / ((i * 0.5) + 1.0)
             pen = self._level_pen(i, len(ticks), length_px)
-            reach = 0.0 if axis.grid is not False else tick_length * tick_dir
-            for v in ticks:
-                x = v * x_scale - offset
-                if x < x_min or x > x_max:
-                    positions.append(None)
-                    continue
-                positions.append(x)
-                if ax == 0:
-                    tick_specs.append((pen, QPointF(tick_start, x), QPointF(tick_stop + reach, x)))
-                else:
-                    tick_specs.append((pen, QPointF(x, tick_start), QPointF(x, tick_stop + reach)))
+            end = tick_stop + (0.0 if axis.grid is not False else tick_length * tick_dir)
+            positions: list[float | None] = [None if x < x_min or x > x_max else x
+                                             for x in [v * x_scale - offset for v in ticks]]
+            tick_positions.append(positions)
+            if ax == 0:
+                tick_specs += [(pen, QLineF(tick_start, x, end, x)) for x in positions if x is not None]
+            else:
+                tick_specs += [(pen, QLineF(x, tick_start, x, end)) for x in positions if x is not None]
 
         if style["stopAxisAtTick"][0] is True:  # as pyqtgraph (which has no answer for skipped ticks either)
             stop: float = min(map(min, tick_positions))  # type: ignore[type-var, assignment, arg-type]
@@ -166,7 +161,12 @@ class LeanAxisPaint:
             return axis_spec, tick_specs, text_specs
         font_key = p.font().key()
         br_all = axis.boundingRect()
+        # a label strictly inside the axis' rect is kept without asking Qt (its intersection is the label itself)
+        in_l, in_t, in_r, in_b = br_all.left(), br_all.top(), br_all.right(), br_all.bottom()
         flags = _TEXT_FLAGS[orientation]
+        known = self.__dict__.get("_text_sizes")
+        if known is None:
+            known = self._text_sizes = {}
         for i in range(min(len(tick_levels), style["maxTextLevel"] + 1)):
             if tick_strings is None:
                 spacing, values = tick_levels[i]
@@ -176,11 +176,11 @@ class LeanAxisPaint:
             if not strings:
                 continue
             sizes: list[tuple[float, float] | None] = []
-            for j, s in enumerate(strings):
-                if tick_positions[i][j] is None:
+            for s, x in zip(strings, tick_positions[i]):
+                if x is None:
                     sizes.append(None)
                     continue
-                size = self._text_size(p, font_key, s)
+                size = known.get((font_key, s)) or self._text_size(p, font_key, s)
                 sizes.append(size)
                 text_sizes.append(size)
             if text_sizes:
@@ -198,20 +198,21 @@ class LeanAxisPaint:
                     break
             last_text_size2 = text_size2
             gap = max(0, style["tickLength"]) + text_offset
-            for j, s in enumerate(strings):
-                placed, x = sizes[j], tick_positions[i][j]
+            for s, placed, x in zip(strings, sizes, tick_positions[i]):
                 if placed is None or x is None:
                     continue
                 width, height = placed
                 if orientation == "left":
-                    rect = QRectF(tick_stop - gap - width, x - height / 2, width, height)
+                    left, top = tick_stop - gap - width, x - height / 2
                 elif orientation == "right":
-                    rect = QRectF(tick_stop + gap, x - height / 2, width, height)
+                    left, top = tick_stop + gap, x - height / 2
                 elif orientation == "top":
-                    rect = QRectF(x - width / 2.0, tick_stop - gap - height, width, height)
+                    left, top = x - width / 2.0, tick_stop - gap - height
                 else:
-                    rect = QRectF(x - width / 2.0, tick_stop + gap, width, height)
-                if br_all & rect != rect:
+                    left, top = x - width / 2.0, tick_stop + gap
+                rect = QRectF(left, top, width, height)
+                if not (width > 0 and height > 0 and in_l < left and left + width < in_r and in_t < top
+                        and top + height < in_b) and br_all & rect != rect:
                     continue
                 text_specs.append((rect, flags, s))
         axis._updateMaxTextSize(last_text_size2)
@@ -251,7 +252,7 @@ class LeanAxisPaint:
             pen = tick_specs[k][0]
             lines = []
             while k < len(tick_specs) and tick_specs[k][0] is pen:
-                lines.append(QLineF(tick_specs[k][1], tick_specs[k][2]))
+                lines.append(tick_specs[k][1])
                 k += 1
             p.setPen(pen)
             p.drawLines(lines)

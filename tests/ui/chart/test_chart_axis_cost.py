@@ -265,3 +265,31 @@ def test_the_grid_filled_as_pixels_looks_as_the_stroked_lines(chart, qtbot, colo
                 assert images[0] == images[1], (size, span, dx, dy)
                 compared += 1
     assert compared == 30
+
+
+@pytest.mark.parametrize("span", [30, 600, 2000])
+def test_the_axes_specs_are_pyqtgraphs_with_a_line_per_tick(chart, qtbot, span):
+    """Each tick is laid out as the line drawn (not as two points joined at draw time), and labels strictly inside
+    the axis are kept without asking Qt for an intersection: the same lines and labels as pyqtgraph's specs."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import QLineF
+    from PySide6.QtGui import QImage, QPainter
+
+    t = chart.series.t
+    chart.set_follow_latest(False)
+    chart.price_plot.vb.setXRange(float(t[-span]), float(t[-1]), padding=0)
+    chart.grab()
+    image = QImage(10, 10, QImage.Format.Format_ARGB32_Premultiplied)
+    for axis in (chart.price_axis, chart.volume_plot.getAxis("right"), chart.volume_plot.getAxis("bottom")):
+        painter = QPainter(image)
+        try:
+            if axis.style["tickFont"]:
+                painter.setFont(axis.style["tickFont"])
+            lean = axis.generateDrawSpecs(painter)
+            plain = pg.AxisItem.generateDrawSpecs(axis, painter)
+        finally:
+            painter.end()
+        assert all(len(spec) == 2 and isinstance(spec[1], QLineF) for spec in lean[1])
+        assert [line for _, line in lean[1]] == [QLineF(p1, p2) for _, p1, p2 in plain[1]]
+        assert [pen.color().rgba() for pen, _ in lean[1]] == [pen.color().rgba() for pen, _, _ in plain[1]]
+        assert lean[2] and [(rect, text) for rect, _, text in lean[2]] == [(rect, text) for rect, _, text in plain[2]]
