@@ -37,7 +37,9 @@ Market orders of a strategy that listens to no order events never become records
 placement to fill, the same numbers as the general path). Fill rows hold only atoms (no enum members), so the
 cyclic garbage collector stops tracking them at its first pass; nothing makes an object per row after the loop
 (no ``zip(*rows)``), which at a million bars set off full collections. A DataFrame's bars are checked and read in
-place; the statistics come from the trade columns, computed in place (no 8 MB temporary per step at 1M bars).
+place; the statistics come from the trade columns, computed in place (no 8 MB temporary per step at 1M bars), and
+``result.trades`` is made from those columns on first access (the same frame; a pandas construction of about a
+quarter of a millisecond that most callers, an optimiser above all, never look at).
 """
 from __future__ import annotations
 
@@ -175,14 +177,14 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
         raise StrategyError(f"strategy {strategy!r} failed at {where}: {type(exc).__name__}: {exc}") from exc
     equity = equity_curve(broker.marks, float(cash_d), series.cols["close"])
     rows = broker.closed_trades  # ClosedTrade tuples, in trades_frame's column order
-    columns = trade_columns(rows) if rows else None
-    trades = trades_from_columns(columns, index) if columns is not None else empty_trades_frame()
+    # the trades frame is made on first access from the columns (most callers want the statistics; an optimiser
+    # never looks at it), as the orders and fills are frozen on first access
+    trades: "pd.DataFrame | tuple[dict[str, np.ndarray], pd.DatetimeIndex]" = \
+        (trade_columns(rows), index) if rows else empty_trades_frame()
     # the statistics from the trade columns (the frame's numbers, without reading them back out of it)
-    stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades if columns is None else columns,
-                                                                     warmup)
-    note = "" if len(trades) else no_trades_reason(bars=n, orders=len(ctx._orders), fills=len(broker._fills),
-                                                   shortfall=broker.shortfall, lot_size=lot,
-                                                   finalize_trades=finalize_trades)
+    stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades[0] if rows else trades, warmup)
+    note = "" if rows else no_trades_reason(bars=n, orders=len(ctx._orders), fills=len(broker._fills),
+                                            shortfall=broker.shortfall, lot_size=lot, finalize_trades=finalize_trades)
     return BacktestResult(stats, pd.Series(equity, index=index, name="Equity"), trades,
                           list(ctx._orders.values()), broker._fills, strategy, note)
 

@@ -126,3 +126,30 @@ def test_frames_of_other_shapes_give_the_columns_they_gave(change):
 def test_floats_of_a_column_that_starts_with_a_fraction_is_float_of_each():
     values = [D("1.5"), D("-0"), D("NaN"), D("3"), D("-2.25E+3"), D("12345678901234567890.123456789"), D("-0.0")]
     assert floats_of(values, len(values)).tobytes() == np.array([float(v) for v in values]).tobytes()
+
+
+def test_event_driven_trades_frame_is_made_on_first_access_and_is_the_frame_of_the_columns(monkeypatch):
+    import pickle
+
+    import terminal.backtest.engine as engine
+    from terminal.backtest.metrics import trade_columns
+
+    df = random_walk(3000, seed=9)
+    made = []
+    original = engine.trades_from_columns
+    monkeypatch.setattr(engine, "trades_from_columns", lambda *a: made.append(1) or original(*a))
+    res = run_backtest(df, SmaCross(fast=10, slow=20, long_short=True), cash=100_000, commission=0.001)
+    assert made == []  # the statistics did not need it
+    again = pickle.loads(pickle.dumps(res))  # before the frame exists
+    rows = res.strategy.ctx._port.closed_trades
+    want = trades_from_columns(trade_columns(rows), pd.DatetimeIndex(df.index).as_unit("ns"))
+    assert len(want) > 50 and res.stats["# Trades"] == len(want)
+    assert res.trades.equals(want) and res.trades is res.trades and made == [1]  # made once
+    assert again.trades.equals(want)
+    assert res.note == ""
+
+
+def test_a_backtest_without_trades_has_the_empty_frame_and_says_why():
+    res = run_backtest(random_walk(500, seed=8, price=50_000), SmaCross(), cash=10_000)
+    assert len(res.trades) == 0 and list(res.trades.columns)[:3] == ["Size", "EntryBar", "ExitBar"]
+    assert "whole units" in res.note and res.stats["# Trades"] == 0
