@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .base import Param, ParamError, Params, Strategy
-from .indicators import bollinger, cross_sign, rolling_max, rolling_min, rsi, sma
+from .indicators import bollinger, crossings, rolling_max, rolling_min, rsi, sma
 
 
 class SmaCross(Strategy):
@@ -34,8 +34,9 @@ class SmaCross(Strategy):
     def on_start(self) -> None:
         self.fast = self.ctx.indicator(sma, self.p.fast, name=f"SMA({self.p.fast})")
         self.slow = self.ctx.indicator(sma, self.p.slow, name=f"SMA({self.p.slow})")
-        # +1 / -1 on the bar where fast crosses above / below slow (the same test as fast.crossed_above(slow))
-        self.cross = self.ctx.indicator(cross_sign, self.p.fast, self.p.slow, name="cross")
+        # +1 / -1 on the bar where fast crosses above / below slow (the same test as fast.crossed_above(slow)),
+        # from the two SMAs above (cross_sign(close, fast, slow) without computing them again)
+        self.cross = self.ctx.indicator(crossings, self.fast, self.slow, name="cross")
         self.long_short = self.p.long_short
 
     def on_bar(self, bar: Any) -> None:

@@ -90,7 +90,13 @@ def rolling_min(values: np.ndarray, window: int) -> np.ndarray:
 def cross_sign(values: np.ndarray, fast: int, slow: int) -> np.ndarray:
     """+1 where sma(fast) crossed above sma(slow) on this bar, -1 where it crossed below, else 0 (strict, like
     backtesting.lib.crossover: previous fast < previous slow and fast > slow)."""
-    f, s = sma(values, fast), sma(values, slow)
+    return crossings(values, sma(values, fast), sma(values, slow))
+
+
+def crossings(values: np.ndarray, f: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """+1 where ``f`` crossed above ``s`` on this bar, -1 where it crossed below, else 0 (``cross_sign`` of two
+    series already computed, e.g. two indicators: ``ctx.indicator(crossings, fast, slow)``; ``values``, the
+    source, is not read)."""
     out = np.zeros(len(f))
     with np.errstate(invalid="ignore"):
         up = (f[:-1] < s[:-1]) & (f[1:] > s[1:])

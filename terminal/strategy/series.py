@@ -88,14 +88,26 @@ class Indicator:
         self._upto = -1
 
     def compute(self, full: bool = False) -> None:
-        """(Re)compute over the visible bars, or over every stored bar (backtests, causal functions only)."""
+        """(Re)compute over the visible bars, or over every stored bar (backtests, causal functions only).
+
+        An argument that is an ``Indicator`` (of the same series) is passed as its values over the same bars:
+        an indicator of indicators reuses their arrays instead of computing them again."""
         src = self._series.column(self._source, full=full)
-        values = np.asarray(self._fn(src, *self._args), dtype=np.float64)
+        args = self._args
+        if any(type(a) is Indicator for a in args):
+            args = tuple(a._over(len(src), full) if type(a) is Indicator else a for a in args)
+        values = np.asarray(self._fn(src, *args), dtype=np.float64)
         if values.shape != src.shape:
             raise ValueError(f"indicator {self.name} returned shape {values.shape}, expected {src.shape}")
         self._values = values
         self._list = None  # built on the first read: many indicators only feed others or are never read
         self._upto = len(src)
+
+    def _over(self, length: int, full: bool) -> np.ndarray:
+        """The values over the first ``length`` bars (computed now if they are not)."""
+        if self._upto != length:
+            self.compute(full)
+        return self._values[:length]
 
     def __getitem__(self, k: int) -> float:  # read once per bar by most strategies: keep it lean
         n = self._series.n
