@@ -6,10 +6,14 @@ asked Qt for the local UTC offset of the tick (a ``QDateTime`` in local time, ~1
 a frame for a dozen labels. The same ticks come back frame after frame while the view moves a few candles, so the
 labels and the per-tick offsets are kept per tick value (they depend on nothing else but the format and the axis'
 ``utcOffset``), the example sizes per font metrics, and ``isclose`` (rtol 0) is written out as ``|a - b| <= atol``.
-The results are pyqtgraph's, value for value and string for string.
+A label not seen before takes its tick's local UTC offset from the C library's ``localtime`` (what Qt's local
+time is made from on Linux and macOS, ~1 us) rather than from a ``QDateTime``, for times ``time_t`` holds on every
+platform (1970 to 2038); outside that range Qt answers, as in pyqtgraph. The results are pyqtgraph's, value for
+value and string for string (tests/ui/chart/test_chart_axis_cost.py, in three time zones across DST changes).
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -18,11 +22,20 @@ from pyqtgraph.graphicsItems import DateAxisItem as _date
 _KEPT = 4096  # labels and offsets remembered per axis (a day of minute ticks is ~1,500)
 
 
+_TIME_T_MAX = 2**31 - 1
+
+
+def utc_offset(ts: float) -> int:
+    """pyqtgraph's ``calculateUtcOffset``: minus the local time's offset from UTC (s) at ``round(ts)``."""
+    secs = round(ts)
+    if 0 <= secs <= _TIME_T_MAX:
+        return -time.localtime(secs).tm_gmtoff
+    return _date.calculateUtcOffset(ts)  # type: ignore[no-any-return]
+
+
 class LeanDateTicks:
     """Mixin for ``pg.DateAxisItem`` subclasses (put it before the class): ``tickValues``, ``tickStrings`` and
     ``setZoomLevelForDensity`` as pyqtgraph's, with what they compute kept between frames."""
-
-    label_conversions = 0  # labels made from a timestamp (tests)
 
     def _store(self, name: str) -> dict[Any, Any]:
         store: dict[Any, Any] | None = self.__dict__.get(name)
@@ -53,9 +66,8 @@ class LeanDateTicks:
 
     def _label(self, v: float, fmt: str, offset: int | None) -> str | None:
         """pyqtgraph's label for one tick; None where its conversion fails."""
-        type(self).label_conversions += 1
         try:
-            d = _date.utcfromtimestamp(_date.adjustTimestampToPreferredUtcOffset(v, offset))
+            d = _date.utcfromtimestamp(v - (offset if offset is not None else utc_offset(v)))
         except (OverflowError, ValueError, OSError):
             return None
         try:
@@ -102,7 +114,7 @@ class LeanDateTicks:
         seen = np.array([])
         specs: list[tuple[float, list[float]]] = []
         for spec in level.tickSpecs:
-            extended = level.extendTimeRangeForSpacing(spec.spacing, lo, hi)
+            extended = self._extended(spec.spacing, lo, hi, level.utcOffset)
             ticks, skip = spec.makeTicks(*extended, min_spc)
             ticks = self._to_local(ticks, spec.spacing, skip, level.utcOffset)
             if len(seen) and len(ticks):
@@ -112,6 +124,14 @@ class LeanDateTicks:
             if skip > 1:
                 break
         return specs
+
+    @staticmethod
+    def _extended(spacing: float, lo: float, hi: float, offset: int | None) -> tuple[float, float]:
+        """``ZoomLevel.extendTimeRangeForSpacing``: hour and longer ticks look past the range by the UTC offset."""
+        if spacing < _date.HOUR_SPACING:
+            return lo, hi
+        return (lo - abs(offset if offset is not None else utc_offset(lo)),
+                hi + abs(offset if offset is not None else utc_offset(hi)))
 
     def _to_local(self, ticks: np.ndarray, spacing: float, skip: int, offset: int | None) -> np.ndarray:
         """``ZoomLevel.moveTicksToLocalTimeCoords`` with each tick's local-time answer kept."""

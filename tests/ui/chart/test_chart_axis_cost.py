@@ -293,3 +293,38 @@ def test_the_axes_specs_are_pyqtgraphs_with_a_line_per_tick(chart, qtbot, span):
         assert [line for _, line in lean[1]] == [QLineF(p1, p2) for _, p1, p2 in plain[1]]
         assert [pen.color().rgba() for pen, _ in lean[1]] == [pen.color().rgba() for pen, _, _ in plain[1]]
         assert lean[2] and [(rect, text) for rect, _, text in lean[2]] == [(rect, text) for rect, _, text in plain[2]]
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"])
+def test_new_time_labels_take_the_local_offset_from_the_c_library_as_qt_does(qtbot, monkeypatch, tz):
+    """A label never seen before asks for no QDateTime (~15 us each): the offset is the C library's localtime's,
+    which is Qt's local time, second for second across daylight-saving changes (Lord Howe moves by 30 minutes)."""
+    import time
+
+    from terminal.ui.chart.axis import TimeAxis
+    from terminal.ui.chart.datetick import utc_offset
+
+    monkeypatch.setenv("TZ", tz)
+    time.tzset()
+    try:
+        rng = np.random.default_rng(8)
+        stamps = [float(v) for v in rng.uniform(0, 2**31 - 1, 3000)]
+        for change in (1774746000, 1792890000, 1775404800, 1791129600):  # around 2026's changes (EU, AU)
+            stamps += [float(change + d) for d in range(-7200, 7201, 300)]
+        stamps += [-86400.5, 2.0**31 + 10]  # outside time_t's portable range: Qt answers
+        assert [utc_offset(v) for v in stamps] == [date_module.calculateUtcOffset(v) for v in stamps]
+        axis = TimeAxis("bottom")
+        day = 1_790_000_000.0
+        levels = axis.tickValues(day, day + 4 * 3600, 900.0)
+        asked: list[float] = []
+        original = date_module.fromSecsSinceEpoch
+
+        def counted(ts):  # type: ignore[no-untyped-def]
+            asked.append(ts)
+            return original(ts)
+        monkeypatch.setattr(date_module, "fromSecsSinceEpoch", counted)
+        labels = [axis.tickStrings(values, 1.0, spacing) for spacing, values in levels]
+        assert sum(map(len, labels)) >= 4 and asked == []
+    finally:
+        monkeypatch.undo()
+        time.tzset()
