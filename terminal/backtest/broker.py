@@ -274,16 +274,11 @@ class SimBroker(MarketRows):
         n = s.n
         return self._times.item(n - 1) if n else 0  # type: ignore[no-any-return]
 
-    def process(self, i: int) -> None:
-        """Try every pending order (in submission order) against bar ``i``."""
-        o = self._open_of[i]  # a Python float (float(self._open[i]) without the numpy scalar)
-        if self.slippage or self._waiting:  # limit or stop orders wait: the general path
-            self._process(i, o, self._high.item(i), self._low.item(i))
-            return
-        # only market orders (the common case): each fills at the open, in submission order (market_rows)
-        self._fill_market(i, o)
+    # process(i), once per bar with pending orders: MarketRows.process (the market-only bar in one pass, in the
+    # same frame; anything else through _process)
 
     def _process(self, i: int, o: float, h: float, l: float) -> None:
+        """Try every pending order (in submission order) against bar ``i`` (open, high, low)."""
         filled = False
         pending = self.pending
         self._upgrade_pending()  # the general path works on records

@@ -32,7 +32,7 @@ R_SYMBOL, R_BUY, R_COID, R_QTY, R_VID, R_CREATED = range(6)
 
 
 class MarketRows:
-    """Mixed into ``SimBroker``: ``accept_market`` and ``_fill_market`` (see the module docstring)."""
+    """Mixed into ``SimBroker``: ``accept_market`` and ``process`` (see the module docstring)."""
 
     # provided by SimBroker
     ctx: Any
@@ -78,10 +78,14 @@ class MarketRows:
             if type(order) is tuple:
                 pending[k] = self._upgrade(order)
 
-    def _fill_market(self, i: int, fprice: float) -> None:
-        """Fill the pending orders, all of them market orders, at bar ``i``'s open ``fprice``, in submission order
-        (``SimBroker.process`` when no limit or stop order waits and there is no slippage): rows here, records and
-        the cases above through ``SimBroker._execute``."""
+    def process(self, i: int) -> None:
+        """Try every pending order (in submission order) against bar ``i``. When they are all market orders and
+        there is no slippage (the common case), fill them here at the bar's open: rows, and records and the cases
+        above through ``SimBroker._execute``; else ``SimBroker._process`` (limit and stop orders wait)."""
+        fprice = self._open_of[i]  # type: ignore[attr-defined]  # a Python float (no numpy scalar)
+        if self.slippage or self._waiting:  # type: ignore[attr-defined]
+            self._process(i, fprice, self._high.item(i), self._low.item(i))  # type: ignore[attr-defined]
+            return
         pending = self.pending
         t = self._time_of[i]  # type: ignore[attr-defined]
         price = Decimal(repr(fprice))  # broker.dec()
