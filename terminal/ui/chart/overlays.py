@@ -13,6 +13,22 @@ from terminal.ui.chart.lod import bar_pen, body_width, vlines_path
 from terminal.ui.chart.series import OhlcvSeries
 
 
+def polyline_path(px: np.ndarray, py: np.ndarray) -> QPainterPath:
+    """``pg.arrayToQPath(px, py, connect="finite")`` (the times are finite): for finite values the same path, one
+    polygon, without its checks and branches (~5 us of ~10 per line per frame); gaps go to pyqtgraph."""
+    n = len(px)
+    if n < 2 or not np.isfinite(py).all():
+        return pg.arrayToQPath(px, py, connect="finite")
+    poly = pg.functions.create_qpolygonf(n)
+    points = pg.functions.ndarray_from_qpolygonf(poly)
+    points[:, 0] = px
+    points[:, 1] = py
+    path = QPainterPath()
+    path.reserve(n)
+    path.addPolygon(poly)
+    return path
+
+
 class OverlayCurve(pg.GraphicsObject):
     """A line over the series' times, painted for the visible slice in device pixels."""
 
@@ -80,7 +96,7 @@ class OverlayCurve(pg.GraphicsObject):
                 t = t[: m * step: step] + (step - 1) * s.interval / 2
             px = t * tr.m11() + tr.dx()
             py = y * tr.m22() + tr.dy()
-            path, points = pg.arrayToQPath(px, py, connect="finite"), len(px)
+            path, points = polyline_path(px, py), len(px)
             self.rebuilt += 1
             self._path = (self._path_key(values, tr, i0, step), path, i1, bool(len(y)) and bool(np.isfinite(y[-1])))
         p.save()

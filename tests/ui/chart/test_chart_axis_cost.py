@@ -328,3 +328,33 @@ def test_new_time_labels_take_the_local_offset_from_the_c_library_as_qt_does(qtb
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_an_indicator_line_is_built_as_one_polygon_and_is_pyqtgraphs_path(chart, qtbot, monkeypatch):
+    import pyqtgraph as pg
+
+    from terminal.ui.chart.overlays import OverlayCurve, polyline_path
+
+    rng = np.random.default_rng(2)
+    for n in (2, 3, 200, 3200):
+        px, py = np.cumsum(rng.uniform(0.3, 8, n)), rng.normal(300, 80, n)
+        assert polyline_path(px, py) == pg.arrayToQPath(px, py, connect="finite")
+        py[rng.integers(0, n, max(1, n // 20))] = np.nan  # gaps: pyqtgraph's path, moves over them
+        assert polyline_path(px, py) == pg.arrayToQPath(px, py, connect="finite")
+    built: list[int] = []
+    original = pg.arrayToQPath
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("connect") == "finite":  # (the candles' and bars' pairs are lod.py's)
+            built.append(1)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(pg, "arrayToQPath", counted)
+    t = chart.series.t
+    chart.set_follow_latest(False)
+    chart.price_plot.vb.setXRange(float(t[-300]), float(t[-100]), padding=0)
+    lines = [item for item in chart.price_plot.vb.childGroup.childItems() if isinstance(item, OverlayCurve)]
+    rebuilt = sum(line.rebuilt for line in lines)
+    chart.grab()
+    assert sum(line.rebuilt for line in lines) >= rebuilt + 2  # the lines shown were built for the new range
+    assert built == []  # finite values: no arrayToQPath
+    assert any(line.drawn_points > 100 for line in lines)
