@@ -111,7 +111,10 @@ def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.D
             if df.index.hasnans:
                 raise DataError(f"{source}: column 'index' has empty times (first at row {int(df.index.isna().argmax())})")
             idx = df.index if df.index.tz is None else df.index.tz_convert("UTC").tz_localize(None)
-            # what to_datetime(..., format="mixed") of the index as a Series gives: ns, no name, no freq
+            # ns, no freq (name=None keeps the index's name)
+            ns = _ns_ticks(idx)
+            if ns is not None:  # the index from its integer ticks: one small construction instead of three
+                return pd.DatetimeIndex(ns.view("M8[ns]"), name=idx.name)
             return pd.DatetimeIndex(idx.as_unit("ns"), freq=None, name=None)
         else:
             raise DataError(f"{source}: missing a date/time column (one of: {', '.join(TIME_NAMES)}) "
@@ -138,24 +141,44 @@ def _time_index(df: pd.DataFrame, lower: dict[str, object], source: str) -> pd.D
     return idx.as_unit("ns").rename(None)
 
 
+_TICKS_PER_UNIT = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+_NS_LIMIT = 2**63 - 1
+
+
+def _ns_ticks(idx: pd.DatetimeIndex) -> np.ndarray | None:
+    """Epoch ns of a naive index without NaT (``idx.as_unit("ns").asi8``: the same integers), or None when they
+    do not fit in int64 (``as_unit`` raises then: the caller goes that way for its error)."""
+    per = _TICKS_PER_UNIT.get(idx.unit)
+    if per is None:
+        return None
+    ticks = idx.asi8
+    if per == 1:
+        return ticks
+    limit = _NS_LIMIT // per
+    if len(ticks) and (int(ticks.max()) > limit or int(ticks.min()) < -limit):
+        return None
+    return ticks * per
+
+
 def _check(idx: pd.DatetimeIndex, cols: dict[str, np.ndarray], source: str) -> None:
+    # each check first over the whole column in one or two passes; where it finds something, the pass that says where
     if len(idx) > 1:
         d = np.diff(idx.asi8)
-        if (d == 0).any():
-            i = int(np.argmax(d == 0)) + 1
-            raise DataError(f"{source}: duplicate timestamp {idx[i]} (rows {i} and {i + 1})")
-        if (d < 0).any():
+        if not (d > 0).all():
+            if (d == 0).any():
+                i = int(np.argmax(d == 0)) + 1
+                raise DataError(f"{source}: duplicate timestamp {idx[i]} (rows {i} and {i + 1})")
             i = int(np.argmax(d < 0)) + 1
             raise DataError(f"{source}: timestamps are not sorted: {idx[i]} (row {i + 1}) comes after {idx[i - 1]}")
     for col in OHLCV:
-        bad = ~np.isfinite(cols[col])
-        if bad.any():
+        if not np.isfinite(cols[col]).all():
+            bad = ~np.isfinite(cols[col])
             i = int(np.argmax(bad))
             raise DataError(f"{source}: NaN or non-numeric {col.lower()} at {idx[i]} (row {i + 1}); "
                             f"{int(bad.sum())} such value(s)")
     o, hi, lo, c = (cols[k] for k in OHLCV[:4])
-    nonpositive = (o <= 0) | (hi <= 0) | (lo <= 0) | (c <= 0)
-    if nonpositive.any():
+    if len(o) and min(o.min(), hi.min(), lo.min(), c.min()) <= 0:
+        nonpositive = (o <= 0) | (hi <= 0) | (lo <= 0) | (c <= 0)
         i = int(np.argmax(nonpositive))
         raise DataError(f"{source}: non-positive price at {idx[i]} (row {i + 1})")
     bad = (hi < np.maximum(o, c)) | (lo > np.minimum(o, c))
@@ -172,5 +195,9 @@ def load(source: "str | Path | pd.DataFrame") -> pd.DataFrame:
 
 
 def to_ms(index: pd.DatetimeIndex) -> np.ndarray:
-    """Epoch milliseconds of a (naive UTC) DatetimeIndex."""
+    """Epoch milliseconds of a (naive UTC) DatetimeIndex (``as_unit("ms")``, which floors: integer division of
+    the ticks of a finer unit gives the same integers)."""
+    per = {"ns": 1_000_000, "us": 1_000}.get(getattr(index, "unit", ""))
+    if per is not None and not index.hasnans:
+        return index.asi8 // per
     return index.as_unit("ms").asi8.astype(np.int64)

@@ -150,10 +150,10 @@ class StatsPlan:
     """
 
     def __init__(self, index: pd.DatetimeIndex, close: np.ndarray) -> None:
-        self.index = pd.DatetimeIndex(index)
+        self.index = index if type(index) is pd.DatetimeIndex else pd.DatetimeIndex(index)
         self.close = np.asarray(close, dtype=np.float64)
         n = len(self.index)
-        self._ns = self.index.as_unit("ns").asi8
+        self._ns = self.index.asi8 if self.index.unit == "ns" else self.index.as_unit("ns").asi8
         self.period = _period_of_ns(self._ns)  # data_period without slicing the index again
         self.resolution = getattr(self.period, "resolution_string", None) or self.period.resolution
         self._step_ns = _resolution_ns(self.resolution)  # durations are rounded up to it in integers (_ceil_ns)

@@ -153,3 +153,95 @@ def test_a_backtest_without_trades_has_the_empty_frame_and_says_why():
     res = run_backtest(random_walk(500, seed=8, price=50_000), SmaCross(), cash=10_000)
     assert len(res.trades) == 0 and list(res.trades.columns)[:3] == ["Size", "EntryBar", "ExitBar"]
     assert "whole units" in res.note and res.stats["# Trades"] == 0
+
+
+def test_a_backtest_converts_no_time_unit_through_pandas(monkeypatch):
+    df = random_walk(2000, seed=12)  # a microsecond index (pandas 3's date_range)
+    want = run_backtest(df, SmaCross(fast=10, slow=20, long_short=True), cash=100_000)
+    calls = []
+    original = pd.DatetimeIndex.as_unit
+    monkeypatch.setattr(pd.DatetimeIndex, "as_unit", lambda self, unit: calls.append(unit) or original(self, unit))
+    got = run_backtest(df, SmaCross(fast=10, slow=20, long_short=True), cash=100_000)
+    monkeypatch.undo()
+    assert calls == []
+    assert got.stats.equals(want.stats) and got.equity.equals(want.equity) and got.trades.equals(want.trades)
+    assert [f.ts_event for f in got.fills] == [f.ts_event for f in want.fills]
+
+
+def _index_cases() -> list[pd.DatetimeIndex]:
+    base = pd.date_range("1969-12-31 23:00", periods=300, freq="7min")
+    return [base.as_unit("ns"), base.as_unit("us"), base.as_unit("ms"), base.as_unit("s"),
+            pd.date_range("2021-01-01", periods=50, freq="D", name="when").as_unit("us"),
+            pd.date_range("2021-03-28", periods=60, freq="h", tz="Europe/Berlin"),
+            pd.DatetimeIndex(np.array([-10**15 - 7, -1, 0, 1_500_001, 10**17 + 3], dtype="M8[ns]")),
+            pd.DatetimeIndex(np.array([-10**12 - 7, -1, 5], dtype="M8[us]"))]
+
+
+@pytest.mark.parametrize("index", _index_cases())
+def test_bars_index_and_times_are_what_unit_conversion_gives(index):
+    n = len(index)
+    df = pd.DataFrame({"Open": np.full(n, 2.0), "High": np.full(n, 3.0), "Low": np.full(n, 1.0),
+                       "Close": np.full(n, 2.5), "Volume": np.ones(n)}, index=index)
+    got, _ = data_mod.bars_arrays(df)
+    naive = index if index.tz is None else index.tz_convert("UTC").tz_localize(None)
+    want = pd.DatetimeIndex(naive.as_unit("ns"), freq=None, name=None)
+    assert got.equals(want) and got.dtype == want.dtype and got.freq is None and got.name == want.name
+    assert data_mod.to_ms(got).tobytes() == want.as_unit("ms").asi8.astype(np.int64).tobytes()
+    assert data_mod.to_ms(index).tobytes() == index.as_unit("ms").asi8.astype(np.int64).tobytes()
+
+
+def test_times_beyond_the_nanosecond_range_are_refused_as_before():
+    index = pd.DatetimeIndex(np.array(["1500-01-01", "1500-01-02"], dtype="M8[s]"))
+    df = pd.DataFrame({"Open": [2.0, 2.0], "High": [3.0, 3.0], "Low": [1.0, 1.0], "Close": [2.5, 2.5]}, index=index)
+    with pytest.raises(Exception) as got:
+        data_mod.bars_arrays(df)
+    with pytest.raises(Exception) as want:
+        pd.DatetimeIndex(index.as_unit("ns"), freq=None, name=None)
+    assert type(got.value) is type(want.value)
+
+
+def test_to_ms_of_an_index_with_nat_is_as_unit():
+    index = pd.DatetimeIndex(["2021-01-01 00:00:00.0015", None, "1969-12-31 23:59:59.9995"]).as_unit("ns")
+    assert data_mod.to_ms(index).tobytes() == index.as_unit("ms").asi8.astype(np.int64).tobytes()
+
+
+@pytest.mark.parametrize("defect", ["duplicate", "unsorted", "duplicate after unsorted", "inf volume", "zero low",
+                                    "negative open", "high below open", "low above close"])
+def test_data_errors_name_the_first_problem_as_before(defect):
+    n = 40
+    index = pd.date_range("2021-01-01", periods=n, freq="h")
+    o, c = np.linspace(10, 12, n), np.linspace(10.5, 12.5, n)
+    cols = {"Open": o.copy(), "High": np.maximum(o, c) + 1, "Low": np.minimum(o, c) - 1, "Close": c.copy(),
+            "Volume": np.ones(n)}
+    ticks = index.asi8.copy()
+    if defect == "duplicate":
+        ticks[9] = ticks[8]
+    elif defect == "unsorted":
+        ticks[20], ticks[21] = ticks[21], ticks[20]
+    elif defect == "duplicate after unsorted":
+        ticks[5], ticks[6] = ticks[6], ticks[5]
+        ticks[30] = ticks[29]
+    elif defect == "inf volume":
+        cols["Volume"][3] = np.inf
+    elif defect == "zero low":
+        cols["Low"][11] = 0.0
+    elif defect == "negative open":
+        cols["Open"][12] = -1.0
+    elif defect == "high below open":
+        cols["High"][13] = cols["Open"][13] - 0.5
+    elif defect == "low above close":
+        cols["Low"][14] = cols["Close"][14] + 0.5
+    df = pd.DataFrame(cols, index=pd.DatetimeIndex(ticks.view(f"M8[{index.unit}]")))
+    messages = {
+        "duplicate": "duplicate timestamp 2021-01-01 08:00:00 (rows 9 and 10)",
+        "unsorted": "timestamps are not sorted: 2021-01-01 20:00:00 (row 22) comes after 2021-01-01 21:00:00",
+        "duplicate after unsorted": "duplicate timestamp 2021-01-02 05:00:00 (rows 30 and 31)",
+        "inf volume": "NaN or non-numeric volume at 2021-01-01 03:00:00 (row 4); 1 such value(s)",
+        "zero low": "non-positive price at 2021-01-01 11:00:00 (row 12)",
+        "negative open": "non-positive price at 2021-01-01 12:00:00 (row 13)",
+        "high below open": "high/low do not contain open/close at 2021-01-01 13:00:00 (row 14)",
+        "low above close": "high/low do not contain open/close at 2021-01-01 14:00:00 (row 15)",
+    }
+    with pytest.raises(data_mod.DataError) as err:
+        data_mod.bars_arrays(df)
+    assert str(err.value) == f"data: {messages[defect]}"
