@@ -170,7 +170,11 @@ class SimBroker(MarketRows):
         self.open_trades: list[list] = []  # see OT_SIZE...
         self.closed_trades: list[tuple] = []  # rows of ClosedTrade's fields
         self._fills: list[Fill | tuple] = []  # Fill, or its row (see fill_of) until someone asks
-        self.marks: list[tuple[int, Decimal, Decimal]] = []  # (bar, cash, position) after fills on that bar
+        # (bar, cash, position) after fills on that bar, as three columns: no tuple per bar with fills (one object
+        # less for the garbage collector to count and visit), and the equity curve reads each column as it is
+        self.mark_bars: list[int] = []
+        self.mark_cash: list[Decimal] = []
+        self.mark_pos: list[Decimal] = []
         self._waiting = 0  # pending orders that are not MARKET (limits and stops wait for their price)
         self._triggered: set[str] = set()
         self.shortfall: Shortfall | None = None  # the first order rejected for insufficient cash
@@ -187,6 +191,17 @@ class SimBroker(MarketRows):
         self._unit_lots = lot_size == _ONE and lot_size.as_tuple().exponent == 0
         # no commission: the unit cost is Decimal('1') itself, and price x it is the price (same digits, exponent)
         self._unit_one = self._unit == _ONE and self._unit.as_tuple().exponent == 0
+
+    @property
+    def marks(self) -> list[tuple[int, Decimal, Decimal]]:
+        """(bar, cash, position) after the fills of each bar that had fills."""
+        return list(zip(self.mark_bars, self.mark_cash, self.mark_pos))
+
+    def mark(self, i: int, ctx: Context) -> None:
+        """Record cash and position after the fills on bar ``i``."""
+        self.mark_bars.append(i)
+        self.mark_cash.append(ctx._cash)
+        self.mark_pos.append(ctx._position)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)  # a result pickles with its strategy, whose context holds this broker
@@ -295,7 +310,7 @@ class SimBroker(MarketRows):
         if filled:
             ctx = self.ctx
             assert ctx is not None
-            self.marks.append((i, ctx._cash, ctx._position))
+            self.mark(i, ctx)
 
     def close_all(self, i: int, o: float) -> None:
         """Close what is still open at ``o`` (end of a backtest with finalize_trades)."""

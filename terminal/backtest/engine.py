@@ -44,7 +44,6 @@ quarter of a millisecond that most callers, an optimiser above all, never look a
 from __future__ import annotations
 
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any, Sequence
 
 import numpy as np
@@ -175,7 +174,7 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
         i = series.n - 1  # the bar being processed (the last one once the loop is over)
         where = f"bar {i} ({index[i]})" if 0 <= i < n else "the end"
         raise StrategyError(f"strategy {strategy!r} failed at {where}: {type(exc).__name__}: {exc}") from exc
-    equity = equity_curve(broker.marks, float(cash_d), series.cols["close"])
+    equity = equity_curve(broker.mark_bars, broker.mark_cash, broker.mark_pos, float(cash_d), series.cols["close"])
     rows = broker.closed_trades  # ClosedTrade tuples, in trades_frame's column order
     # the trades frame is made on first access from the columns (most callers want the statistics; an optimiser
     # never looks at it), as the orders and fills are frozen on first access
@@ -189,20 +188,14 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
                           list(ctx._orders.values()), broker._fills, strategy, note)
 
 
-def equity_curve(marks: "Sequence[tuple[int, Decimal | float, Decimal | float]]", cash: float,
-                 close: np.ndarray) -> np.ndarray:
-    """cash + position x close per bar, from the (bar, cash, position) marks left after fills (Decimals are made
-    floats here, in one pass: the same float() of each)."""
-    if not marks:
+def equity_curve(bars: Sequence[int], cash_v: "Sequence[Decimal | float]", pos_v: "Sequence[Decimal | float]",
+                 cash: float, close: np.ndarray) -> np.ndarray:
+    """cash + position x close per bar, from the marks left after fills: the bar, the cash and the position columns
+    (Decimals are made floats here, in one pass per column: the same float() of each)."""
+    k = len(bars)
+    if not k:
         return np.full(len(close), cash)
-    k = len(marks)
-    # column by column (np.array() of the tuples probes every element's type; zip(*marks) makes an iterator per
-    # mark, enough young objects to set off a full garbage collection in a long backtest)
-    return equity_from_marks(np.fromiter(map(_first, marks), np.int64, k), floats_of(list(map(_second, marks)), k),
-                             floats_of(list(map(_third, marks)), k), cash, close)
-
-
-_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
+    return equity_from_marks(np.fromiter(bars, np.int64, k), floats_of(cash_v, k), floats_of(pos_v, k), cash, close)
 
 
 def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, cash: float,

@@ -169,5 +169,7 @@ class MarketRows:
             if orders_of.get(coid) is row:
                 orders_of[coid] = fill
             filled = True
-        if filled:
-            self.marks.append((i, ctx._cash, ctx._position))  # type: ignore[attr-defined]
+        if filled:  # SimBroker.mark, inline
+            self.mark_bars.append(i)  # type: ignore[attr-defined]
+            self.mark_cash.append(ctx._cash)  # type: ignore[attr-defined]
+            self.mark_pos.append(ctx._position)  # type: ignore[attr-defined]

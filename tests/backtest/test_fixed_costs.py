@@ -245,3 +245,21 @@ def test_data_errors_name_the_first_problem_as_before(defect):
     with pytest.raises(data_mod.DataError) as err:
         data_mod.bars_arrays(df)
     assert str(err.value) == f"data: {messages[defect]}"
+
+
+def test_marks_are_kept_as_columns_and_the_equity_is_cash_plus_position_times_close():
+    df = random_walk(1500, seed=21)
+    res = run_backtest(df, SmaCross(fast=5, slow=12, long_short=True), cash=50_000, commission=0.001,
+                       finalize_trades=False)
+    broker = res.strategy.ctx._port
+    bars, cash, pos = broker.mark_bars, broker.mark_cash, broker.mark_pos
+    assert len(bars) == len(cash) == len(pos) > 20 and broker.marks == list(zip(bars, cash, pos))
+    assert all(type(c) is D and type(p) is D for c, p in zip(cash, pos))
+    close = df["Close"].to_numpy()
+    want, k, c, p = [], 0, 50_000.0, 0.0
+    for i in range(len(close)):  # the last mark at or before each bar holds
+        while k < len(bars) and bars[k] <= i:
+            c, p = float(cash[k]), float(pos[k])
+            k += 1
+        want.append(c + p * close[i])
+    assert res.equity.to_numpy().tobytes() == np.array(want).tobytes()
