@@ -47,6 +47,8 @@ class LayeredView(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.layer: SettledLayer | None = None
         self.addPlot = self._add_plot  # (pyqtgraph sets its layout's addPlot on the instance)
+        # every pixel is painted (the background brush, or the picture): Qt need not fill the viewport first
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
     def _add_plot(self, *args: Any, **kwargs: Any) -> pg.PlotItem:
         kwargs.setdefault("viewBox", PlotArea())
@@ -80,6 +82,7 @@ class SettledLayer:
         self.epoch = 0
         self._key: tuple[object, ...] | None = None  # the picture's
         self._seen: tuple[object, ...] | None = None  # the last frame's
+        self._live = False  # the last frame was painted over the picture it found (a live candle's)
         self._image: QImage | None = None
         # frames painted over the picture, pictures drawn, frames painted whole (tests, benchmarks)
         self.layered_frames = 0
@@ -146,22 +149,27 @@ class SettledLayer:
         frame = self._frame_key()
         if frame is None:
             self.whole_frames += 1
+            self._live = False
             return False
         key, shown = frame
         first, self._seen = key != self._seen, key
-        if key != self._key and first:
+        if key != self._key and first and not self._live:
             # a view that changes at every frame (a pan, a zoom) is painted whole: a picture is drawn when a
-            # second frame shows the same (the live candles after it)
+            # second frame shows the same (the live candles after it). Live frames that move the view (a new
+            # candle) get their new picture at once: the next ones are live too.
             self.whole_frames += 1
             return False
+        self._live = False
         live: list[tuple[pg.ViewBox, list[QGraphicsItem]]] = []
         for vb, x0, x1, width in shown:
             items = self._live_items(vb, x0, x1, width)
             if items is None:
                 self.whole_frames += 1
+                self._live = False
                 return False
             live.append((vb, items))
-        if key != self._key or self._image is None:
+        reused = key == self._key and self._image is not None
+        if not reused:
             self._draw_picture(key, live)
         image = self._image
         if image is None:
@@ -178,6 +186,7 @@ class SettledLayer:
         finally:
             p.end()
         self.layered_frames += 1
+        self._live = reused
         return True
 
     def _draw_picture(self, key: tuple[object, ...], live: list[tuple[pg.ViewBox, list[QGraphicsItem]]]) -> None:

@@ -119,7 +119,7 @@ class ChartToolbar(QWidget):
     # ---- drawing -----------------------------------------------------------------------------------------------
     def _look(self) -> tuple[object, ...]:
         buttons = tuple((b.geometry().getRect(), b.text(), b.isChecked(), b.isDown(), b.underMouse(), b.isEnabled(),
-                         b.isVisible()) for b in self.buttons)
+                         b.isVisibleTo(self)) for b in self.buttons)
         return (self.size().toTuple(), self.devicePixelRatioF(), self._palette, self.separator.geometry().getRect(),
                 self.font().key(), buttons)
 
@@ -147,7 +147,7 @@ class ChartToolbar(QWidget):
             painter.fillRect(sep.x() + sep.width() // 2, sep.y() + 2, 1, max(sep.height() - 4, 0), QColor(p.axis))
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             for b in self.buttons:
-                if not b.isVisible():
+                if not b.isVisibleTo(self):
                     continue
                 r = QRectF(b.geometry())
                 if b.isChecked() or b.isDown():

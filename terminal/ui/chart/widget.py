@@ -73,6 +73,9 @@ class ChartWidget(QWidget):
         self.store: IndicatorStore = store if store is not None else MemoryStore()
         self._palette = palette(theme)
 
+        # every pixel is painted (the toolbar, the view, paintEvent around them): nothing to clear first (a grab
+        # of the whole chart filled its 1600x900 pixmap transparent before painting over all of it)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.toolbar = ChartToolbar(self)
         self.view = LayeredView(self)
         self.view.ci.layout.setContentsMargins(0, 0, 0, 0)

@@ -56,25 +56,29 @@ def test_a_live_candle_inside_the_range_repaints_no_axis_and_computes_no_grid(ch
     assert axis_paints and grid_paths
 
 
-def test_the_last_price_line_follows_the_live_close_without_moving_its_label_along_the_line(chart, qtbot):
+def test_the_last_price_line_follows_the_live_close_and_lays_out_each_new_text_once(chart, qtbot):
     line = chart.last_price_line
-    moves: list[object] = []
-    line.sigPositionChanged.connect(moves.append)
-    label_pos = line.label.pos()
     t_ms = int(round(chart.series.t[-1] * 1000))
     o = float(chart.series.o[-1])
     chart.update_bar(t_ms, o, o + 50, o - 50, o + 12.5, 3.0)
+    chart.grab()
     assert line.value() == o + 12.5
-    assert line.label.toPlainText() == f"{o + 12.5:,.2f}"
-    assert line.pen.color().name() == chart._palette.up
+    assert line.text() == f"{o + 12.5:,.2f}"
+    assert line.color().name() == chart._palette.up
+    laid = line.texts_laid_out
+    chart.grab()
+    assert line.texts_laid_out == laid  # a repaint of the same price lays nothing out
     chart.update_bar(t_ms, o, o + 50, o - 50, o - 7.25, 3.0)  # the live candle turned down
+    image = chart.grab().toImage()
     assert line.value() == o - 7.25
-    assert line.label.toPlainText() == f"{o - 7.25:,.2f}"
-    assert line.pen.color().name() == chart._palette.down
-    assert line.label.fill.color().name() == chart._palette.down
+    assert line.text() == f"{o - 7.25:,.2f}"
+    assert line.color().name() == chart._palette.down
+    assert line.texts_laid_out == laid + 1
     assert line.isVisible()
-    assert moves == []  # no sigPositionChanged: the label was not re-placed nor its text set twice
-    assert line.label.pos() == label_pos  # the label rides on the line: its place along it is the view's
+    box = line.box_rect().translated(0, chart.view.y())  # the box, in the chart's pixels, in the down colour
+    assert image.pixelColor(int(box.left()) + 1, int(box.top()) + 1).name() == chart._palette.down
+    right = chart.price_plot.vb.sceneBoundingRect().right()
+    assert right - 20 < box.right() <= right  # at the right of the plot
 
 
 def test_a_long_history_computes_the_indicators_on_screen_first_and_the_rest_after_the_frame(qtbot):

@@ -89,3 +89,16 @@ def test_a_hovered_button_shows_its_hover_face(toolbar, qtbot):
     g = button.geometry()
     rows, cols = slice(g.top(), g.bottom()), slice(g.left() * 4, g.right() * 4)
     assert (before[rows, cols] != after[rows, cols]).any()
+
+
+def test_a_chart_never_shown_grabs_its_buttons(qtbot):
+    """A grab of a chart that was never shown (an export, a screenshot script): its buttons are not visible, only
+    visible to the bar; their faces are drawn all the same."""
+    from terminal.ui.chart.widget import ChartWidget
+
+    chart = ChartWidget()
+    qtbot.addWidget(chart)
+    chart.resize(900, 500)
+    image = chart.grab().toImage()
+    checked = chart.toolbar.timeframe_buttons["1m"].geometry()
+    assert image.pixelColor(checked.left() + 2, checked.center().y()).name() == chart._palette.axis

@@ -139,7 +139,7 @@ def test_a_shown_chart_repaints_live_candles_through_the_layer(live_chart, qtbot
     _tick(chart, 0, 1.0)
     qtbot.waitUntil(lambda: layer.layered_frames > frames)
     price = Decimal(str(round(float(chart.series.c[-1]), 2)))
-    assert chart.last_price_line.label.toPlainText().replace(",", "") == f"{price:.2f}"
+    assert chart.last_price_line.text().replace(",", "") == f"{price:.2f}"
 
 
 def test_a_scrolled_back_chart_keeps_its_volume_bars_in_the_next_frames(live_chart):
