@@ -179,7 +179,7 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
     # the trades frame is made on first access from the columns (most callers want the statistics; an optimiser
     # never looks at it), as the orders and fills are frozen on first access
     trades: "pd.DataFrame | tuple[dict[str, np.ndarray], pd.DatetimeIndex]" = \
-        (trade_columns(rows), index) if rows else empty_trades_frame()
+        (trade_columns(rows, commission_free=not broker.commission), index) if rows else empty_trades_frame()
     # the statistics from the trade columns (the frame's numbers, without reading them back out of it)
     stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades[0] if rows else trades, warmup)
     note = "" if rows else no_trades_reason(bars=n, orders=len(ctx._orders), fills=len(broker._fills),

@@ -361,9 +361,10 @@ def empty_trades_frame() -> pd.DataFrame:
     return df
 
 
-def trade_columns(rows: Sequence[tuple]) -> dict[str, np.ndarray]:
+def trade_columns(rows: Sequence[tuple], commission_free: bool = False) -> dict[str, np.ndarray]:
     """Closed trade rows (see ``trades_frame``) -> the trade columns as arrays (Size ... ReturnPct), the numbers of
-    the trades frame (and what the statistics need)."""
+    the trades frame (and what the statistics need). ``commission_free``: the rows come from a broker whose
+    commission rate is zero, so every commission is a zero (the column is 0.0s without reading them)."""
     k = len(rows)
 
     def col(j: int) -> list:
@@ -378,7 +379,7 @@ def trade_columns(rows: Sequence[tuple]) -> dict[str, np.ndarray]:
         return np.fromiter(map(itemgetter(j), rows), np.float64, k)
 
     with_floats = k > 0 and len(rows[0]) > 9
-    commissions = col(6)
+    commissions = () if commission_free else col(6)
     return {
         "Size": floats(0),
         "EntryBar": np.fromiter(map(itemgetter(1), rows), np.int64, k),

@@ -139,7 +139,13 @@ class Indicator:
     @property
     def warmup(self) -> int:
         """Index of the first non-NaN value (backtesting.py's warm-up rule), over what has been computed."""
-        return int(np.isnan(self._values).argmin()) if len(self._values) else 0
+        values = self._values
+        if not len(values):
+            return 0
+        # the first non-NaN value is almost always near the start: look there before reading the whole array (the
+        # first False of isnan over a prefix that has one is the first False over the whole; all NaN gives 0)
+        head = np.isnan(values[:4096])
+        return int(head.argmin()) if not head.all() else int(np.isnan(values).argmin())
 
     def crossed_above(self, other: "Indicator | float") -> bool:
         """True when this was below ``other`` on the previous bar and is above it now (strict, as backtesting.py)."""

@@ -263,3 +263,29 @@ def test_marks_are_kept_as_columns_and_the_equity_is_cash_plus_position_times_cl
             k += 1
         want.append(c + p * close[i])
     assert res.equity.to_numpy().tobytes() == np.array(want).tobytes()
+
+
+@pytest.mark.parametrize("first", [0, 1, 19, 4095, 4096, 5000, 9999, None])
+def test_warmup_is_the_first_value_that_is_not_nan(first):
+    from terminal.strategy.series import BarSeries, Indicator
+
+    n = 10_000
+    values = np.full(n, np.nan)
+    if first is not None:
+        values[first:] = 1.0
+        values[first + 3::7] = np.nan  # NaNs after the first value do not count
+    series = BarSeries.from_arrays(np.arange(n), *(np.ones(n) for _ in range(5)))
+    ind = Indicator("x", lambda v: values, (), "close", series)
+    ind.compute(full=True)
+    assert ind.warmup == int(np.isnan(values).argmin())
+
+
+def test_commission_free_trade_columns_are_the_columns_of_the_rows():
+    from terminal.backtest.metrics import trade_columns
+
+    df = random_walk(2000, seed=17)
+    res = run_backtest(df, SmaCross(fast=10, slow=20, long_short=True), cash=100_000)
+    rows = res.strategy.ctx._port.closed_trades
+    free, read = trade_columns(rows, commission_free=True), trade_columns(rows)
+    assert len(rows) > 30 and list(free) == list(read)
+    assert all(free[c].tobytes() == read[c].tobytes() and free[c].dtype == read[c].dtype for c in free)
