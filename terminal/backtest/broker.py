@@ -48,6 +48,12 @@ _TAKER = Liquidity.TAKER
 _NEW, _FILLED, _REJECTED, _CANCELED = OrderStatus.NEW, OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELED
 
 
+def _items(values: np.ndarray) -> memoryview:
+    """A memoryview of a 1-d array: its items read as Python ints / floats, in about half the time of
+    ``ndarray.item(i)`` (the same numbers)."""
+    return memoryview(values)  # type: ignore[arg-type]  # numpy arrays are buffers (numpy's stubs say so from 3.12)
+
+
 def dec(x: float) -> Decimal:
     """A float price as the shortest Decimal that round-trips (what a CSV most likely said)."""
     return Decimal(repr(float(x)))
@@ -183,8 +189,8 @@ class SimBroker(MarketRows):
         self._times = np.empty(0, np.int64)
         # the times and opens read one at a time on the hot path: a memoryview's item is a Python int / float, read
         # in about half the time of ndarray.item() (the same numbers)
-        self._time_of = memoryview(self._times)
-        self._open_of = memoryview(self._open)
+        self._time_of = _items(self._times)
+        self._open_of = _items(self._open)
         self._series: BarSeries | None = None
         self._unit = _ONE + commission  # cost of one unit of value, commission included
         # whole units (lot Decimal('1')): dividing and multiplying by it would give back the same Decimal
@@ -210,8 +216,8 @@ class SimBroker(MarketRows):
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._time_of = memoryview(self._times)
-        self._open_of = memoryview(self._open)
+        self._time_of = _items(self._times)
+        self._open_of = _items(self._open)
 
     @property
     def fills(self) -> list[Fill]:
@@ -278,8 +284,8 @@ class SimBroker(MarketRows):
         self._open, self._high, self._low = cols["open"], cols["high"], cols["low"]
         self._times = ctx.series.open_time
         self._series = ctx.series
-        self._time_of = memoryview(self._times)
-        self._open_of = memoryview(self._open)
+        self._time_of = _items(self._times)
+        self._open_of = _items(self._open)
 
     def _now(self) -> int:
         """Open time of the last visible bar (0 before the first)."""
