@@ -15,12 +15,13 @@ FIELDS = ("t", "o", "h", "l", "c", "v")
 class _Level:
     """One pyramid level: block j covers raw candles [j * 2**k, (j + 1) * 2**k)."""
 
-    __slots__ = ("arrays", "valid", "size")
+    __slots__ = ("arrays", "valid", "size", "version")
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {f: np.empty(0) for f in FIELDS}
         self.valid = 0  # blocks [0, valid) are up to date
         self.size = 0
+        self.version = -1  # the series' version it was repaired at
 
 
 class OhlcvSeries:
@@ -165,7 +166,10 @@ class OhlcvSeries:
         while len(self._levels) < k:
             self._levels.append(_Level())
         for j in range(1, k + 1):
-            self._repair(j)
+            lv = self._levels[j - 1]
+            if lv.version != self.version:  # (its last, partial block was repaired again at every read)
+                self._repair(j)
+                lv.version = self.version
         lv = self._levels[k - 1]
         return {f: lv.arrays[f][: lv.size] for f in FIELDS}
 

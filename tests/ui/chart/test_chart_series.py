@@ -171,3 +171,28 @@ def test_empty_series_has_no_slice_and_no_index():
     s = OhlcvSeries()
     s.set(*(np.empty(0) for _ in range(6)))
     assert len(s) == 0 and s.index_at(1.0) == -1 and s.visible_slice(0, 1e12) == (0, 0)
+
+
+def test_a_pyramid_level_read_again_without_a_change_is_not_repaired(monkeypatch):
+    """Each read repaired every level's last (partial) block again: ~180 numpy calls a zoomed-out frame for the
+    candles and the volume at 1M candles, with nothing changed."""
+    s = _series(5000)
+    repairs: list[int] = []
+    original = OhlcvSeries._repair
+
+    def counting(self, k):  # type: ignore[no-untyped-def]
+        repairs.append(k)
+        original(self, k)
+
+    monkeypatch.setattr(OhlcvSeries, "_repair", counting)
+    first = {f: a.copy() for f, a in s.level(6).items()}
+    assert repairs == [1, 2, 3, 4, 5, 6]
+    again = s.level(6)
+    assert repairs == [1, 2, 3, 4, 5, 6]  # nothing changed: nothing repaired
+    assert all(np.array_equal(first[f], again[f]) for f in first)
+    t, o, h, lo, c, v = s.row(len(s) - 1)
+    s.upsert(t, o, h + 100.0, lo, c, v)  # the live candle reaches higher: every level's last block changes
+    repairs.clear()
+    after = s.level(6)
+    assert repairs == [1, 2, 3, 4, 5, 6]
+    assert after["h"][-1] == h + 100.0
