@@ -5,6 +5,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from terminal.ui.chart.barfill import fill_bars
 from terminal.ui.chart.candles import LOD_SPACING_PX
 from terminal.ui.chart.item import SeriesItem
 from terminal.ui.chart.lod import Mapping, PaintInfo, body_width, column_max, level_for, vlines_path, bar_pen
@@ -120,12 +121,14 @@ class VolumeItem(SeriesItem):
         x0, y0 = int(np.floor(xc.min())) - bw, int(np.floor(top.min()))
         width, height = int(np.ceil(xc.max())) + bw + 2 - x0, int(np.ceil(bottom.max())) + 1 - y0
         layer = self._layer_of(which, width, height)
-        q = QPainter(layer)
-        try:
-            q.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            self._draw_bars(q, xc + 0.5 - x0, top - y0, bottom - y0, up, bw, self._up_solid, self._down_solid)
-        finally:
-            q.end()
+        colors = np.where(up, np.uint32(self._up_solid.rgba()), np.uint32(self._down_solid.rgba()))
+        if not fill_bars(layer, xc - x0, top - y0, bottom - y0, colors, bw, width, height):  # (barfill.py)
+            q = QPainter(layer)
+            try:
+                q.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+                self._draw_bars(q, xc + 0.5 - x0, top - y0, bottom - y0, up, bw, self._up_solid, self._down_solid)
+            finally:
+                q.end()
         return QPointF(x0, y0), QRectF(0, 0, width, height), which
 
     @staticmethod

@@ -1,0 +1,86 @@
+"""The volume bars written into their layer as pixels (chart/barfill.py) look as the strokes did (issue 16, item 2)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from terminal.ui.chart.barfill import fill_bars
+from terminal.ui.chart.lod import bar_pen, vlines_path
+from terminal.ui.chart.volume import VolumeItem
+
+pytestmark = pytest.mark.gui
+UP, DOWN = QColor("#26a69a"), QColor("#ef5350")
+
+
+def _stroked(x, top, bottom, up, bw, width, height) -> QImage:  # type: ignore[no-untyped-def]
+    image = QImage(width + 5, height + 5, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    for mask, color in ((up, UP), (~up, DOWN)):
+        if mask.any():
+            painter.setPen(bar_pen(color, bw))
+            painter.drawPath(vlines_path(x[mask] + 0.5, top[mask], bottom[mask]))
+    painter.end()
+    return image
+
+
+@pytest.mark.parametrize("bw", [1, 3, 5, 9, 21])
+@pytest.mark.parametrize("same_base", [True, False])
+def test_bars_written_as_pixels_are_the_strokes_pixels(qtbot, bw, same_base):
+    rng = np.random.default_rng(bw)
+    for _ in range(5):
+        spacing = bw + int(rng.integers(0, 4))
+        n = int(rng.integers(1, 400 // spacing + 2))
+        x = (bw // 2 + 1 + np.arange(n) * spacing).astype(np.float64)
+        height = int(rng.integers(5, 160))
+        bottom = np.full(n, float(height - 1)) if same_base else np.floor(rng.uniform(2, height, n))
+        top = np.minimum(np.floor(rng.uniform(0, height - 1, n)), bottom - 1)
+        up = rng.uniform(size=n) > 0.5
+        width = int(x[-1]) + bw + 2
+        filled = QImage(width + 5, height + 5, QImage.Format.Format_ARGB32_Premultiplied)
+        filled.fill(0)
+        colors = np.where(up, np.uint32(UP.rgba()), np.uint32(DOWN.rgba()))
+        assert fill_bars(filled, x, top, bottom, colors, bw, width, height)
+        assert filled == _stroked(x, top, bottom, up, bw, width, height)
+
+
+def test_bars_that_cannot_be_written_as_whole_pixels_are_left_to_the_strokes(qtbot):
+    image = QImage(100, 50, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    x, top, bottom = np.array([10.0, 20.0]), np.array([5.0, 8.0]), np.array([40.0, 40.0])
+    colors = np.array([UP.rgba(), DOWN.rgba()], dtype=np.uint32)
+    assert not fill_bars(image, x, top, bottom, colors, 2, 90, 45)  # even width: no centre column
+    assert not fill_bars(image, x + 0.5, top, bottom, colors, 3, 90, 45)  # off the pixel grid
+    assert not fill_bars(image, np.array([10.0, 12.0]), top, bottom, colors, 3, 90, 45)  # overlapping
+    assert not fill_bars(image, x, top, bottom + 20, colors, 3, 90, 45)  # past the image
+    assert image.constBits().tobytes() == bytes(image.sizeInBytes())  # nothing written
+
+
+@pytest.mark.parametrize("span", [2000, 600, 120, 25])  # columns (one per pixel) and bars 1 to ~27 px wide
+def test_the_volume_pane_looks_the_same_with_its_bars_written_as_pixels(chart, qtbot, monkeypatch, span):
+    from terminal.ui.chart import volume
+
+    t = chart.series.t
+    chart.set_follow_latest(False)
+    chart.resize(1100, 640)
+    chart.price_plot.vb.setXRange(float(t[-span]), float(t[-1]), padding=0)
+    chart.grab()
+    strokes: list[int] = []
+    draw_bars = VolumeItem._draw_bars
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        strokes.append(1)
+        return draw_bars(*args)
+    monkeypatch.setattr(VolumeItem, "_draw_bars", staticmethod(counted))
+    chart.volume._settled = None
+    written = chart.grab().toImage()
+    assert strokes == []  # every bar written, none stroked
+    monkeypatch.setattr(volume, "fill_bars", lambda *args: False)
+    chart.volume._settled = None
+    stroked = chart.grab().toImage()
+    assert strokes
+    assert written == stroked
+    assert chart.volume.last_paint.mode == ("columns" if span >= 600 else "bodies")
