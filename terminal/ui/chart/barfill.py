@@ -19,8 +19,9 @@ _ROWS_MAX = 32_000  # rows as int16
 def fill_bars(image: QImage, x: np.ndarray, top: np.ndarray, bottom: np.ndarray, colors: np.ndarray, bw: int,
               width: int, height: int) -> bool:
     """Write bars (centre column ``x``, rows ``top`` to ``bottom`` exclusive, ``colors`` as ARGB32 words, opaque)
-    into the ``width`` x ``height`` corner of ``image`` (cleared, Format_ARGB32_Premultiplied), the rest of that
-    corner cleared. False (nothing written) when the bars are not whole pixels, not apart or not odd-wide."""
+    into the ``width`` x ``height`` corner of ``image`` (Format_ARGB32_Premultiplied): every pixel of that corner is
+    set, the bars' and the transparent ones around them (what was there before does not matter). False (nothing
+    written) when the bars are not whole pixels, not apart or not odd-wide."""
     if (bw % 2 == 0 or not len(x) or height >= _ROWS_MAX or width > image.width() or height > image.height()
             or image.format() != QImage.Format.Format_ARGB32_Premultiplied):
         return False

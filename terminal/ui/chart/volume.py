@@ -120,9 +120,11 @@ class VolumeItem(SeriesItem):
             return None
         x0, y0 = int(np.floor(xc.min())) - bw, int(np.floor(top.min()))
         width, height = int(np.ceil(xc.max())) + bw + 2 - x0, int(np.ceil(bottom.max())) + 1 - y0
-        layer = self._layer_of(which, width, height)
+        layer = self._layer_of(which, width, height, clear=False)
         colors = np.where(up, np.uint32(self._up_solid.rgba()), np.uint32(self._down_solid.rgba()))
+        # written: the whole width x height corner (the part drawn from) is set, bars and the clear pixels around
         if not fill_bars(layer, xc - x0, top - y0, bottom - y0, colors, bw, width, height):  # (barfill.py)
+            layer.fill(0)
             q = QPainter(layer)
             try:
                 q.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -139,11 +141,13 @@ class VolumeItem(SeriesItem):
                 p.setPen(bar_pen(color, bw))
                 p.drawPath(vlines_path(x[mask], top[mask], bottom[mask]))
 
-    def _layer_of(self, which: int, width: int, height: int) -> QImage:
-        """Layer ``which``, cleared, of at least ``width`` x ``height`` (kept between frames)."""
+    def _layer_of(self, which: int, width: int, height: int, clear: bool = True) -> QImage:
+        """Layer ``which`` of at least ``width`` x ``height`` (kept between frames), cleared unless ``clear`` is
+        False (the caller sets every pixel it draws from)."""
         layer = self._layers[which]
         if layer is None or layer.width() < width or layer.height() < height:
             layer = QImage(max(width, 16), max(height, 16), QImage.Format.Format_ARGB32_Premultiplied)
             self._layers[which] = layer
-        layer.fill(0)
+        if clear:
+            layer.fill(0)
         return layer
