@@ -89,15 +89,14 @@ class MarketRows:
         pending = self.pending
         t = self._time_of[i]  # type: ignore[attr-defined]
         price = Decimal(repr(fprice))  # broker.dec()
-        orders = pending[:]
-        pending.clear()
         ctx = self.ctx
         commission, fills, orders_of, ids = self.commission, self._fills, self._orders, self._ids  # type: ignore[attr-defined]
-        open_trades = self.open_trades
+        open_trades, quote = self.open_trades, self.quote_asset
         # a base-asset account (a commission taken in the base asset) always takes the general path
         lean = not ctx.base_asset
         filled = False
-        for row in orders:
+        # the pending orders are read where they are and cleared after: filling places no order (no copy to take)
+        for row in pending:
             if type(row) is not tuple:
                 if self._execute(row, price, i, t, fprice):  # type: ignore[attr-defined]
                     filled = True
@@ -164,11 +163,12 @@ class MarketRows:
                     filled = True
                 continue
             # NEW -> FILLED: the fill's row (_execute's) with the time placed, which is the filled order too
-            fill = (symbol, coid, vid, next(ids), buy, price, qty, value, fee, self.quote_asset, t, created)
+            fill = (symbol, coid, vid, next(ids), buy, price, qty, value, fee, quote, t, created)
             fills.append(fill)
             if orders_of.get(coid) is row:
                 orders_of[coid] = fill
             filled = True
+        pending.clear()
         if filled:  # SimBroker.mark, inline
             self.mark_bars.append(i)  # type: ignore[attr-defined]
             self.mark_cash.append(ctx._cash)  # type: ignore[attr-defined]
