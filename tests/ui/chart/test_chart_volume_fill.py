@@ -60,7 +60,7 @@ def test_bars_that_cannot_be_written_as_whole_pixels_are_left_to_the_strokes(qtb
     assert image.constBits().tobytes() == bytes(image.sizeInBytes())  # nothing written
 
 
-@pytest.mark.parametrize("span", [2000, 600, 120, 25])  # columns (one per pixel) and bars 1 to ~27 px wide
+@pytest.mark.parametrize("span", [2000, 600, 120, 40, 12])  # columns (one per pixel), bars 1 to ~60 px wide
 def test_the_volume_pane_looks_the_same_with_its_bars_written_as_pixels(chart, qtbot, monkeypatch, span):
     from terminal.ui.chart import volume
 
@@ -73,12 +73,15 @@ def test_the_volume_pane_looks_the_same_with_its_bars_written_as_pixels(chart, q
     draw_bars = VolumeItem._draw_bars
 
     def counted(*args):  # type: ignore[no-untyped-def]
-        strokes.append(1)
+        strokes.append(len(args[1]))  # bars stroked in the call
         return draw_bars(*args)
     monkeypatch.setattr(VolumeItem, "_draw_bars", staticmethod(counted))
     chart.volume._settled = None
     written = chart.grab().toImage()
-    assert strokes == []  # every bar written, none stroked
+    # the settled bars written (the live bar, alone in its own layer, and a handful are cheaper stroked)
+    assert all(n < volume.FILL_MIN_BARS for n in strokes)
+    assert (sum(strokes) == chart.volume.last_paint.primitives) == (span < volume.FILL_MIN_BARS)
+    strokes.clear()
     monkeypatch.setattr(volume, "fill_bars", lambda *args: False)
     chart.volume._settled = None
     stroked = chart.grab().toImage()
@@ -98,7 +101,7 @@ def test_a_written_layer_is_not_cleared_first(chart, qtbot, monkeypatch):
     fill = QImage.fill
 
     def counted(image, *args):  # type: ignore[no-untyped-def]
-        if any(image is layer for layer in chart.volume._layers):
+        if image is chart.volume._layers[0]:  # the settled bars' (the live bar alone is stroked: cleared)
             cleared.append(image)
         return fill(image, *args)
     monkeypatch.setattr(QImage, "fill", counted)
