@@ -3,7 +3,7 @@
 A live candle moves it many times a second. pyqtgraph's InfiniteLine with a text label (a QGraphicsTextItem laid out
 as a document) set its position through the scene, computed its ends and re-laid its label's document at each
 price (~0.1 ms of a live candle), and drew both antialiased at fractional pixels. This item keeps the price, its
-text laid out once per text (QStaticText) and draws, in device pixels, a crisp 1-px dotted line and the box: right
+text measured once per text, and draws, in device pixels, a crisp 1-px dotted line and the box: right
 edge at 98.5 % of the plot's width, centred on the line, 4 px around the text.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QStaticText, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 PAD = 4  # px around the text (the document margin of the label it replaces)
 ALONG = 0.985  # where the box's right edge is, along the plot's width
@@ -28,7 +28,7 @@ class LastPriceLine(pg.GraphicsObject):
         self._pen = QPen(self._color, 1, Qt.PenStyle.DotLine)
         self._pen.setCosmetic(True)
         self._ink = QColor("#ffffff")
-        self._static: tuple[str, QStaticText, float, float] | None = None  # font key, text, width, height
+        self._laid: tuple[str, str, QFont, float, float] | None = None  # font key, text, font, advance, height
         self._bounds: QRectF | None = None
         self.texts_laid_out = 0  # texts laid out (tests: once per new text, none for a repaint)
 
@@ -72,28 +72,23 @@ class LastPriceLine(pg.GraphicsObject):
                 return QRectF()
             (x0, x1), (y0, y1) = vb.viewRange()
             per_px = abs(y1 - y0) / max(vb.height(), 1.0)
-            half = (self._box_size()[1] / 2 + 2) * per_px
+            half = (QFontMetricsF(QFont()).height() / 2 + PAD + 2) * per_px
             self._bounds = QRectF(x0, self._value - half, x1 - x0, 2 * half)
         return QRectF(self._bounds)
 
-    def _font(self) -> QFont:
-        return QFont()  # the application's (the theme sets its size)
-
-    def _laid_out(self) -> tuple[QStaticText, float, float]:
-        font = self._font()
+    def _metrics(self) -> tuple[QFont, float, float]:
+        """The application's font (the theme sets its size), the text's advance and the font's height."""
+        font = QFont()
         key = font.key()
-        kept = self._static
-        if kept is None or kept[0] != key + "\x00" + self._text:
-            static = QStaticText(self._text)
-            static.setTextFormat(Qt.TextFormat.PlainText)
-            static.prepare(QTransform(), font)
+        kept = self._laid
+        if kept is None or kept[0] != key or kept[1] != self._text:
             fm = QFontMetricsF(font)
-            kept = self._static = (key + "\x00" + self._text, static, fm.horizontalAdvance(self._text), fm.height())
+            kept = self._laid = (key, self._text, font, fm.horizontalAdvance(self._text), fm.height())
             self.texts_laid_out += 1
-        return kept[1], kept[2], kept[3]
+        return kept[2], kept[3], kept[4]
 
     def _box_size(self) -> tuple[float, float]:
-        _, width, height = self._laid_out()
+        _, width, height = self._metrics()
         return math.ceil(width) + 2 * PAD, math.ceil(height) + 2 * PAD
 
     def box_rect(self) -> QRectF | None:
@@ -115,7 +110,7 @@ class LastPriceLine(pg.GraphicsObject):
         (x0, x1), _ = vb.viewRange()
         left, right = sorted((x0 * tr.m11() + tr.dx(), x1 * tr.m11() + tr.dx()))
         y = math.floor(self._value * tr.m22() + tr.dy())
-        static, _, _ = self._laid_out()
+        font, _, _ = self._metrics()
         w, h = self._box_size()
         bx = round(left + ALONG * (right - left) - w)
         by = y - math.floor(h / 2)
@@ -127,7 +122,7 @@ class LastPriceLine(pg.GraphicsObject):
             p.drawLine(QPointF(left, y + 0.5), QPointF(right, y + 0.5))
             p.fillRect(QRectF(bx, by, w, h), self._color)
             p.setPen(self._ink)
-            p.setFont(self._font())
-            p.drawStaticText(QPointF(bx + PAD, by + PAD), static)
+            p.setFont(font)
+            p.drawText(QRectF(bx, by, w, h), Qt.AlignmentFlag.AlignCenter, self._text)
         finally:
             p.restore()
