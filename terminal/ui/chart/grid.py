@@ -7,8 +7,8 @@ The lines are filled rectangles one pixel wide, not stroked lines: Qt's non-anti
 a to b covers the pixels floor(a)..floor(b) across the line's pixel, and a rectangle filled over exactly those pixels
 gives the same image (tests/ui/chart/test_chart_axis_cost.py) ~6x cheaper (~0.2 ms for the price grid at 1600x900:
 the stroker walks every pixel). They are drawn straight at every frame: kept as a picture (a plot-sized ARGB image
-blended in) they cost more than the lines themselves. The price and volume grids share the time axis and ask it for its ticks once a range
-(the axis keeps the sorted tick positions of the last range for the second grid).
+blended in) they cost more than the lines themselves. The price and volume grids share the time axis and ask it
+for its ticks once a range (the axis keeps the sorted tick positions of the last range for the second grid).
 """
 from __future__ import annotations
 

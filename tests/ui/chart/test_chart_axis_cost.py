@@ -238,7 +238,7 @@ def _stroked_grid(grid, painter) -> None:  # type: ignore[no-untyped-def]
     painter.drawLines(lines)
 
 
-@pytest.mark.parametrize("color", ["#1e2230", "#8026a69a"])  # the theme's grid; a translucent one (crossings blend twice)
+@pytest.mark.parametrize("color", ["#1e2230", "#8026a69a"])  # the theme's grid; translucent (crossings blend twice)
 def test_the_grid_filled_as_pixels_looks_as_the_stroked_lines(chart, qtbot, color):
     from PySide6.QtGui import QColor, QImage, QPainter
 

@@ -15,8 +15,9 @@ def _markup(close: float) -> str:
     fields = "&nbsp;&nbsp;".join(f"<span style='color:#787b86'>{name}</span>&nbsp;<span style='color:#26a69a'>{v:,.2f}"
                                  "</span>" for name, v in (("O", 43_100.0), ("H", 43_180.5), ("L", 43_050.25),
                                                            ("C", close)))
-    return (f"<b style='color:#d1d4dc'>BTCUSDT</b>&nbsp;<span style='color:#787b86'>·&nbsp;1m</span>&nbsp;&nbsp;{fields}"
-            "<br><span style='color:#2962ff'>EMA 20</span>&nbsp;<span style='color:#2962ff'>43,101.20</span>&amp;")
+    return ("<b style='color:#d1d4dc'>BTCUSDT</b>&nbsp;<span style='color:#787b86'>·&nbsp;1m</span>&nbsp;&nbsp;"
+            f"{fields}<br><span style='color:#2962ff'>EMA 20</span>&nbsp;"
+            "<span style='color:#2962ff'>43,101.20</span>&amp;")
 
 
 def test_a_new_close_parses_only_its_own_piece_of_the_legend(monkeypatch):
