@@ -163,8 +163,10 @@ def _ns_ticks(idx: pd.DatetimeIndex) -> np.ndarray | None:
 def _check(idx: pd.DatetimeIndex, cols: dict[str, np.ndarray], source: str) -> None:
     # each check first over the whole column in one or two passes; where it finds something, the pass that says where
     if len(idx) > 1:
-        d = np.diff(idx.asi8)
-        if not (d > 0).all():
+        t = idx.asi8
+        # comparisons of shifted views: a 1-byte flag per bar, not an 8-byte difference (fresh pages cost)
+        if not (t[1:] > t[:-1]).all():
+            d = np.diff(t)
             if (d == 0).any():
                 i = int(np.argmax(d == 0)) + 1
                 raise DataError(f"{source}: duplicate timestamp {idx[i]} (rows {i} and {i + 1})")
@@ -181,8 +183,9 @@ def _check(idx: pd.DatetimeIndex, cols: dict[str, np.ndarray], source: str) -> N
         nonpositive = (o <= 0) | (hi <= 0) | (lo <= 0) | (c <= 0)
         i = int(np.argmax(nonpositive))
         raise DataError(f"{source}: non-positive price at {idx[i]} (row {i + 1})")
-    bad = (hi < np.maximum(o, c)) | (lo > np.minimum(o, c))
-    if bad.any():
+    # hi < max(o, c) is hi < o or hi < c (no NaN here): flags only, no 8-byte maximum / minimum arrays
+    if ((hi < o) | (hi < c) | (lo > o) | (lo > c)).any():
+        bad = (hi < np.maximum(o, c)) | (lo > np.minimum(o, c))
         i = int(np.argmax(bad))
         raise DataError(f"{source}: high/low do not contain open/close at {idx[i]} (row {i + 1})")
 

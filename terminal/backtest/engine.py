@@ -184,7 +184,8 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
     stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades[0] if rows else trades, warmup)
     note = "" if rows else no_trades_reason(bars=n, orders=len(ctx._orders), fills=len(broker._fills),
                                             shortfall=broker.shortfall, lot_size=lot, finalize_trades=finalize_trades)
-    return BacktestResult(stats, pd.Series(equity, index=index, name="Equity"), trades,
+    # the equity array is the result's own: the Series takes it as it is (pandas 3 would copy it by default)
+    return BacktestResult(stats, pd.Series(equity, index=index, name="Equity", copy=False), trades,
                           list(ctx._orders.values()), broker._fills, strategy, note)
 
 

@@ -170,10 +170,12 @@ class StatsPlan:
             self.period_last = pd.Series(np.arange(n, dtype=np.float64), index=self.index).resample(freq).last() \
                 .dropna().to_numpy().astype(np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.market_log = np.divide(self.close[1:], self.close[:-1])
-            np.log(self.market_log, out=self.market_log)
-            self._market_dev = self.market_log - self.market_log.mean()
-            self._market_ss = float(np.dot(self._market_dev, self._market_dev))
+            # the market's log returns less their mean, made in one array (no second 8 MB array at 1M bars)
+            dev = np.divide(self.close[1:], self.close[:-1])
+            np.log(dev, out=dev)
+            np.subtract(dev, dev.mean(), out=dev)
+            self._market_dev = dev
+            self._market_ss = float(np.dot(dev, dev))
 
     def compute(self, equity: np.ndarray, trades: "pd.DataFrame | dict[str, np.ndarray]", first_trading_bar: int = 0,
                 risk_free_rate: float = 0.0) -> pd.Series:
@@ -202,6 +204,8 @@ class StatsPlan:
         np.subtract(1, dd, out=dd)
         dd_first, dd_last, dd_peaks = _drawdown_bounds(dd, padded)
         resolution, step = self.resolution, self._step_ns
+        ticks_ns = index.unit == "ns"  # durations from the integer ticks; else from the index, read here (padded
+        dd_dur = drawdown_periods(dd, index, padded)[0] if full and not ticks_ns else None  # is reused below)
 
         # trades: a DataFrame or a dict of arrays with at least PnL, ReturnPct, Commission, EntryBar, ExitBar
         pl = np.asarray(trades["PnL"], dtype=np.float64)
@@ -247,7 +251,9 @@ class StatsPlan:
         max_dd = -np.nan_to_num(np.nanmax(dd)) if n else 0.0
         s["Calmar Ratio"] = ann_return / (-max_dd or np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
-            eq_log = np.divide(equity[1:], equity[:-1])
+            # into the drawdowns' array, read for the last time above: at a million bars a fresh 8 MB array is
+            # pages the system has to map (what it costs shows in the run's time), a reused one is not
+            eq_log = np.divide(equity[1:], equity[:-1], out=padded[:n - 1] if n else None)
             np.log(eq_log, out=eq_log)
             beta = np.nan
             if len(eq_log) > 1:  # np.cov(eq_log, market_log): cov[0, 1] / cov[1, 1] (same ddof, cancels)
@@ -257,14 +263,16 @@ class StatsPlan:
         s["Beta"] = beta
         s["Max. Drawdown [%]"] = max_dd * 100
         s["Avg. Drawdown [%]"] = -dd_peaks.mean() * 100 if len(dd_peaks) else np.nan
-        if full and len(dd_first) and index.unit == "ns":
+        if full and ticks_ns and len(dd_first):
             # the durations' max and mean, rounded up, from the integer ticks (TimedeltaIndex reductions and
             # Timedelta.ceil cost tens of microseconds each): the same Timedeltas
             dd_ticks = ns[dd_last] - ns[dd_first]
             s["Max. Drawdown Duration"] = _ceil_ns(int(dd_ticks.max()), step, resolution)
             s["Avg. Drawdown Duration"] = _ceil_ns(_timedelta_mean_ticks(dd_ticks), step, resolution)
+        elif full and ticks_ns:  # no drawdown period
+            s["Max. Drawdown Duration"] = s["Avg. Drawdown Duration"] = np.nan
         elif full:
-            dd_dur = drawdown_periods(dd, index, padded)[0]
+            assert dd_dur is not None
             s["Max. Drawdown Duration"] = _ceil(dd_dur.max(), resolution) if len(dd_dur) else np.nan
             s["Avg. Drawdown Duration"] = _ceil(dd_dur.mean(), resolution) if len(dd_dur) else np.nan
         s["# Trades"] = n_trades

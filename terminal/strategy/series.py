@@ -125,7 +125,8 @@ class Indicator:
     def _floats(self) -> "array[float]":
         if self._list is None:
             values = array("d")
-            values.frombytes(np.ascontiguousarray(self._values, dtype=np.float64).tobytes())
+            # from the array's buffer (tobytes() would copy the whole array once more first)
+            values.frombytes(memoryview(np.ascontiguousarray(self._values, dtype=np.float64)).cast("B"))  # type: ignore[arg-type]
             self._list = values
         return self._list
 

@@ -289,3 +289,17 @@ def test_commission_free_trade_columns_are_the_columns_of_the_rows():
     free, read = trade_columns(rows, commission_free=True), trade_columns(rows)
     assert len(rows) > 30 and list(free) == list(read)
     assert all(free[c].tobytes() == read[c].tobytes() and free[c].dtype == read[c].dtype for c in free)
+
+
+def test_statistics_read_after_the_drawdowns_are_right_with_their_array_reused():
+    """Beta reads the equity's log returns, made in the drawdowns' array once they are read: both as computed
+    plainly."""
+    df = random_walk(5000, seed=23)
+    res = run_backtest(df, SmaCross(fast=10, slow=20, long_short=True), cash=100_000)
+    close, eq = df["Close"].to_numpy(), res.equity.to_numpy()
+    eq_log, mk = np.log(eq[1:] / eq[:-1]), np.log(close[1:] / close[:-1])
+    beta = np.dot(eq_log - eq_log.mean(), mk - mk.mean()) / np.dot(mk - mk.mean(), mk - mk.mean())
+    assert abs(res.stats["Beta"] - beta) <= 1e-12 * max(1.0, abs(beta))
+    dd = 1 - eq / np.maximum.accumulate(eq)
+    assert res.stats["Max. Drawdown [%]"] == -dd.max() * 100 and res.stats["Max. Drawdown [%]"] < 0
+    assert res.stats["Avg. Drawdown Duration"] <= res.stats["Max. Drawdown Duration"]
