@@ -206,9 +206,9 @@ def equity_from_marks(bars: np.ndarray, cash_v: np.ndarray, pos_v: np.ndarray, c
     if not len(bars):
         return np.full(n, cash)
     # mark k holds from its bar to the next mark's bar (a later mark on the same bar leaves it 0 bars)
-    lengths = np.diff(np.r_[0, bars, n])
-    cash_arr = np.repeat(np.r_[cash, cash_v], lengths)
-    pos_arr = np.repeat(np.r_[0.0, pos_v], lengths)
+    lengths = np.diff(np.concatenate(((0,), bars, (n,))))  # np.r_[0, bars, n] without its Python-level indexing
+    cash_arr = np.repeat(np.concatenate(((cash,), cash_v)), lengths)
+    pos_arr = np.repeat(np.concatenate(((0.0,), pos_v)), lengths)
     np.multiply(pos_arr, close, out=pos_arr)  # cash + pos x close, in place (no temporaries)
     return np.add(cash_arr, pos_arr, out=cash_arr)
 

@@ -69,7 +69,7 @@ def _drawdown_bounds(dd: np.ndarray, padded: np.ndarray | None = None) -> tuple[
     n = len(dd)
     iloc = np.flatnonzero(dd == 0)  # sorted and unique already
     if not len(iloc) or iloc[-1] != n - 1:
-        iloc = np.r_[iloc, n - 1]
+        iloc = np.concatenate((iloc, (n - 1,)))  # np.r_'s result (its Python-level indexing costs more)
     prev, cur = iloc[:-1], iloc[1:]
     keep = cur > prev + 1
     prev, cur = prev[keep], cur[keep]
@@ -88,7 +88,7 @@ def _union_length(start: np.ndarray, end: np.ndarray) -> int:
     order = np.argsort(start, kind="stable")
     start, end = start[order], end[order]
     reach = np.maximum.accumulate(end)
-    first = np.maximum(start, np.r_[start[0], reach[:-1] + 1])
+    first = np.maximum(start, np.concatenate((start[:1], reach[:-1] + 1)))
     return int(np.clip(end - first + 1, 0, None).sum())
 
 
@@ -133,7 +133,8 @@ def _days(ns: np.ndarray) -> tuple[float, np.ndarray]:
     first, last = int(ns[0]) // _DAY, int(ns[-1]) // _DAY
     if 0 <= last - first <= n and abs(first) < 100_000 and abs(last) < 100_000 and bool(np.all(ns[1:] >= ns[:-1])):
         days = np.arange(first, last + 1, dtype=np.int64)
-        bounds = np.searchsorted(ns, np.r_[days, last + 1] * _DAY, side="left")  # first bar at or after each start
+        # the first bar at or after each day's start
+        bounds = np.searchsorted(ns, np.concatenate((days, (last + 1,))) * _DAY, side="left")
         counts = np.diff(bounds)
         weekend = int(counts[(days + 3) % 7 >= 5].sum())
         # the share as np.mean of the per-bar booleans gives it: an exact count over n, one rounding
