@@ -83,6 +83,7 @@ class SettledLayer:
         self._key: tuple[object, ...] | None = None  # the picture's
         self._seen: tuple[object, ...] | None = None  # the last frame's
         self._live = False  # the last frame was painted over the picture it found (a live candle's)
+        self._parted: set[int] = set()  # items of this frame drawn in two parts (``part``: settled, live)
         self._image: QImage | None = None
         # frames painted over the picture, pictures drawn, frames painted whole (tests, benchmarks)
         self.layered_frames = 0
@@ -138,6 +139,10 @@ class SettledLayer:
                     return None
                 if ours and ((x1 - x0) <= 0 or self.series.interval * width / (x1 - x0) < self.min_spacing):
                     return None  # pixel columns: the live candle shares its column with settled ones
+                for item in items:  # the leading items that draw in two parts (``part``): candles, then lines
+                    if not hasattr(item, "part"):
+                        break
+                    self._parted.add(id(item))
                 out += items
             elif after_group and child.isVisible():
                 out.append(child)
@@ -161,6 +166,7 @@ class SettledLayer:
             return False
         self._live = False
         live: list[tuple[pg.ViewBox, list[QGraphicsItem]]] = []
+        self._parted = set()
         for vb, x0, x1, width in shown:
             items = self._live_items(vb, x0, x1, width)
             if items is None:
@@ -200,10 +206,12 @@ class SettledLayer:
             image.setDevicePixelRatio(dpr)
         image.fill(0)
         hidden: list[tuple[QGraphicsItem, float]] = []
+        parted: list[Any] = []
         for _, items in live:
             for item in items:
-                if isinstance(item, SeriesItem):
+                if id(item) in self._parted:
                     item.part = "settled"
+                    parted.append(item)
                 elif item.opacity() > 0:
                     hidden.append((item, item.opacity()))
                     item.setOpacity(0.0)
@@ -222,7 +230,7 @@ class SettledLayer:
                 item.update()
             for item, opacity in hidden:
                 item.setOpacity(opacity)
-            for item in self.series_items:
+            for item in parted:
                 item.part = "all"
         self._image = image
         self._key = key
@@ -235,7 +243,7 @@ class SettledLayer:
             p.setTransform(vb.deviceTransform(vt))
             p.setClipPath(vb.shape(), Qt.ClipOperation.IntersectClip)
             for item in items:
-                if isinstance(item, SeriesItem):
+                if id(item) in self._parted:
                     item.part = "live"
                     try:
                         self._paint_tree(p, item, vt, vp, 1.0)

@@ -13,6 +13,11 @@ from terminal.ui.chart.lod import bar_pen, body_width, vlines_path
 from terminal.ui.chart.series import OhlcvSeries
 
 
+_FAR = 1e7  # px: the open side of a clip
+CUT_MARGIN_PX = 3  # the cut is this far left of the second-to-last point (a 1-px line's joint reaches ~2 px)
+TAIL_MARGIN_PX = 8  # the live part starts this far left of the cut (its first point is drawn with a cap)
+
+
 def polyline_path(px: np.ndarray, py: np.ndarray) -> QPainterPath:
     """``pg.arrayToQPath(px, py, connect="finite")`` (the times are finite): for finite values the same path, one
     polygon, without its checks and branches (~5 us of ~10 per line per frame); gaps go to pyqtgraph."""
@@ -31,6 +36,13 @@ def polyline_path(px: np.ndarray, py: np.ndarray) -> QPainterPath:
 
 class OverlayCurve(pg.GraphicsObject):
     """A line over the series' times, painted for the visible slice in device pixels."""
+
+    #: which part a paint draws (chart/livelayer.py): "all"; "settled", what the live candle cannot change, left of
+    #: a device column a few pixels before the second-to-last point (the cut), and "live", the rest right of it:
+    #: the last points alone, clipped at the cut. Each segment of a 1-px cosmetic line is drawn on its own, so the
+    #: two parts together are the pixels of the whole line. A line that cannot be cut (dashed: the dashes run from
+    #: its start; one point per several candles; gaps before the end) is all "live".
+    part = "all"
 
     def __init__(self, series: OhlcvSeries, values: Callable[[int], np.ndarray], color: str, width: float = 1.0,
                  style: Qt.PenStyle = Qt.PenStyle.SolidLine, window: int = 1,
@@ -86,6 +98,13 @@ class OverlayCurve(pg.GraphicsObject):
         width_px = max(abs(tr.m11()) * (x1 - x0), 1.0)
         step = max(1, int((i1 - i0) / (2 * width_px)))
         values = self._values(i0)
+        part = self.part
+        cut = None if part == "all" else self._cut(values, tr, i0, i1, step)
+        if part == "settled" and cut is None:
+            return  # drawn whole over the picture
+        if part == "live" and cut is not None:
+            self._paint_tail(p, values, tr, i0, i1, cut[0], cut[1])
+            return
         path, points = self._extended(values, tr, i0, i1, step)
         if path is None:
             y = values[i0:i1]
@@ -104,10 +123,44 @@ class OverlayCurve(pg.GraphicsObject):
             p.resetTransform()
             p.setRenderHint(QPainter.RenderHint.Antialiasing, points < 1200)
             p.setPen(self._pen)
+            if cut is not None:  # the settled part: left of the cut
+                p.setClipRect(QRectF(-_FAR, -_FAR, _FAR + cut[0], 2 * _FAR), Qt.ClipOperation.IntersectClip)
             p.drawPath(path)
         finally:
             p.restore()
         self.drawn_points = points
+
+    def _cut(self, values: np.ndarray, tr: QTransform, i0: int, i1: int, step: int) -> tuple[int, int] | None:
+        """(device column of the cut, first point of the live part), or None when the line cannot be cut. It
+        depends only on what a live candle leaves alone: the view, the times, the values before the last."""
+        s = self.series
+        n = len(s)
+        if step != 1 or i1 != n or self._pen.style() != Qt.PenStyle.SolidLine or i1 - i0 < 4:
+            return None
+        spacing = s.interval * tr.m11()
+        if spacing <= 0:
+            return None
+        cut = int(np.floor(float(s.t[n - 2]) * tr.m11() + tr.dx())) - CUT_MARGIN_PX
+        first = max(i0, n - 2 - int(np.ceil((CUT_MARGIN_PX + TAIL_MARGIN_PX) / spacing)) - 1)
+        if first <= i0 or not np.isfinite(values[first:n - 1]).all():
+            return None
+        return cut, first
+
+    def _paint_tail(self, p: QPainter, values: np.ndarray, tr: QTransform, i0: int, i1: int, cut: int,
+                    first: int) -> None:
+        """The live part: the last points, clipped right of the cut, as the whole line would draw them."""
+        px = self.series.t[first:i1] * tr.m11() + tr.dx()
+        py = values[first:i1] * tr.m22() + tr.dy()
+        p.save()
+        try:
+            p.resetTransform()
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, i1 - i0 < 1200)  # as the whole line's
+            p.setPen(self._pen)
+            p.setClipRect(QRectF(cut, -_FAR, 2 * _FAR, 2 * _FAR), Qt.ClipOperation.IntersectClip)
+            p.drawPath(polyline_path(px, py))
+        finally:
+            p.restore()
+        self.drawn_points = i1 - first
 
     def _path_key(self, values: np.ndarray, tr: QTransform, i0: int, step: int) -> tuple[object, ...]:
         base = values.base if values.base is not None else values  # another array: values recomputed

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from chartdata import random_walk
@@ -157,3 +157,28 @@ def test_a_scrolled_back_chart_keeps_its_volume_bars_in_the_next_frames(live_cha
     bars = first[top:] != first[top, 8]  # pixels unlike the background at the pane's top-left
     assert bars.sum() > 1000
     assert (first[top:] != again[top:]).sum() == 0
+
+
+@pytest.mark.parametrize("candles", [40, 120, 250])  # ~22, ~7 and ~3.5 px a candle
+def test_indicator_lines_are_cut_in_two_parts_with_the_pixels_of_the_whole_line(live_chart, candles):
+    """A solid indicator line is in the picture left of a cut just before its second-to-last point, and only its
+    last points are drawn over it; the dashed one (its dashes run from its start) is drawn whole."""
+    from terminal.ui.chart.overlays import OverlayCurve
+
+    chart = live_chart
+    chart.set_follow_latest(False)
+    t = chart.series.t
+    chart.price_plot.vb.setXRange(float(t[-candles]), float(t[-1]) + 60, padding=0)
+    _same_as_whole(chart)
+    for move in (1.0, -2.5, 4.0):
+        _tick(chart, 0, move)
+        _same_as_whole(chart)
+    _tick(chart, 0, 0.5)
+    frames = chart.layer.layered_frames
+    chart.grab()
+    assert chart.layer.layered_frames == frames + 1
+    lines = [c for c in chart.price_plot.vb.childGroup.childItems() if isinstance(c, OverlayCurve)]
+    solid = [c.drawn_points for c in lines if c._pen.style() == Qt.PenStyle.SolidLine]
+    dashed = [c.drawn_points for c in lines if c._pen.style() != Qt.PenStyle.SolidLine]
+    assert solid and all(0 < n <= 12 for n in solid)  # the last points alone
+    assert dashed and all(n >= candles - 2 for n in dashed)
