@@ -303,3 +303,17 @@ def test_statistics_read_after_the_drawdowns_are_right_with_their_array_reused()
     dd = 1 - eq / np.maximum.accumulate(eq)
     assert res.stats["Max. Drawdown [%]"] == -dd.max() * 100 and res.stats["Max. Drawdown [%]"] < 0
     assert res.stats["Avg. Drawdown Duration"] <= res.stats["Max. Drawdown Duration"]
+
+
+def test_indicator_values_read_through_a_view_of_their_array_and_a_result_with_them_pickles():
+    import pickle
+
+    df = random_walk(3000, seed=31)
+    res = run_backtest(df, SmaCross(fast=10, slow=20, long_short=True), cash=100_000)
+    cross = res.strategy.cross
+    values = cross.values.copy()
+    assert np.shares_memory(np.asarray(cross._floats()), cross._values)  # read where they are, not copied
+    again = pickle.loads(pickle.dumps(res))
+    ind = again.strategy.cross
+    assert ind.values.tobytes() == values.tobytes() and ind[-1] == values[-1] and ind[-2] == values[-2]
+    assert again.stats.equals(res.stats)
