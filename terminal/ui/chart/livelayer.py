@@ -84,6 +84,7 @@ class SettledLayer:
         self._seen: tuple[object, ...] | None = None  # the last frame's
         self._live = False  # the last frame was painted over the picture it found (a live candle's)
         self._parted: set[int] = set()  # items of this frame drawn in two parts (``part``: settled, live)
+        self._option = QStyleOptionGraphicsItem()  # (one, filled in for each item painted)
         self._image: QImage | None = None
         # frames painted over the picture, pictures drawn, frames painted whole (tests, benchmarks)
         self.layered_frames = 0
@@ -261,9 +262,9 @@ class SettledLayer:
         if opacity <= 0.0:
             return
         children = item.childItems()
-        for child in children:
-            if child.flags() & _BEHIND:
-                self._paint_tree(p, child, vt, vp, opacity)
+        behind = [child for child in children if child.flags() & _BEHIND] if children else children
+        for child in behind:
+            self._paint_tree(p, child, vt, vp, opacity)
         if not item.flags() & _NO_CONTENTS:
             rect = item.boundingRect()
             transform = item.deviceTransform(vt)
@@ -272,13 +273,14 @@ class SettledLayer:
                 p.save()
                 try:
                     p.setTransform(transform)
-                    p.setOpacity(opacity)
-                    option = QStyleOptionGraphicsItem()
+                    if opacity != 1.0:
+                        p.setOpacity(opacity)
+                    option = self._option
                     option.exposedRect = rect
                     option.rect = rect.toAlignedRect()
                     item.paint(p, option, vp)
                 finally:
                     p.restore()
         for child in children:
-            if not child.flags() & _BEHIND:
+            if not behind or child not in behind:
                 self._paint_tree(p, child, vt, vp, opacity)

@@ -8,12 +8,16 @@ Sizes are the style sheet's: the text plus 7 px each side, 3 px above and below,
 """
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QToolButton, QWidget
 
 from terminal.ui.chart.theme import ChartPalette
 
+_RESTYLE = {QEvent.Type.HoverEnter, QEvent.Type.HoverLeave, QEvent.Type.EnabledChange, QEvent.Type.FontChange,
+            QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide}
 TIMEFRAMES: dict[str, int] = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
 PAD_X, PAD_Y = 7, 3
 # what QToolButton and Qt's style-sheet style add to the text besides the padding: a space each side, and 3 px
@@ -56,6 +60,7 @@ class ChartToolbar(QWidget):
         self.setObjectName("chartToolbar")
         self._palette: ChartPalette | None = None
         self._picture: tuple[tuple[object, ...], QPixmap] | None = None
+        self._stale = True  # something the picture shows may have changed since it was looked at
         self.pictures = 0  # times the bar was drawn again (tests)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 3, 6, 3)
@@ -92,19 +97,30 @@ class ChartToolbar(QWidget):
         font.setWeight(QFont.Weight.DemiBold)
         b.setFont(font)
         b.setAttribute(Qt.WidgetAttribute.WA_Hover)
-        b.toggled.connect(self.update)
-        b.pressed.connect(self.update)
-        b.released.connect(self.update)
+        b.toggled.connect(self._changed)
+        b.pressed.connect(self._changed)
+        b.released.connect(self._changed)
         b.installEventFilter(self)
         self.buttons.append(b)
         return b
 
+    def _changed(self, *_: object) -> None:
+        self._stale = True
+        self.update()
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        kind = event.type()
-        if kind in (QEvent.Type.HoverEnter, QEvent.Type.HoverLeave, QEvent.Type.EnabledChange,
-                    QEvent.Type.FontChange) and isinstance(obj, QToolButton):
+        if event.type() in _RESTYLE and isinstance(obj, QToolButton):
+            self._stale = True
             self.update(obj.geometry())
         return False
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        self._stale = True
+        super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        self._stale = True
+        super().changeEvent(event)
 
     def set_timeframe(self, tf: str) -> None:
         self.timeframe_buttons[tf].setChecked(True)
@@ -114,7 +130,7 @@ class ChartToolbar(QWidget):
 
     def apply_palette(self, p: ChartPalette) -> None:
         self._palette = p
-        self.update()
+        self._changed()
 
     # ---- drawing -----------------------------------------------------------------------------------------------
     def _look(self) -> tuple[object, ...]:
@@ -124,10 +140,14 @@ class ChartToolbar(QWidget):
                 self.font().key(), buttons)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        look = self._look()
-        if self._picture is None or self._picture[0] != look:
-            self._picture = (look, self._draw())
-            self.pictures += 1
+        # what the picture shows is looked at again only after something that can change it (a button's state,
+        # hover, geometry or font, the bar's size, palette or screen): a repaint of the chart costs no look
+        if self._stale or self._picture is None or self._picture[1].devicePixelRatio() != self.devicePixelRatioF():
+            self._stale = False
+            look = self._look()
+            if self._picture is None or self._picture[0] != look:
+                self._picture = (look, self._draw())
+                self.pictures += 1
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._picture[1])
         painter.end()
