@@ -170,6 +170,8 @@ class Legend(QWidget):
             keys = (regular.key(), bold.key())
             fm = QFontMetricsF(regular)
             step = fm.lineSpacing()
+            set_font: QFont | None = None
+            set_color: QColor | None = None
             top = (self.height() - len(self._lines) * step) / 2
             for i, line in enumerate(self._lines):
                 first = 0 if drawn is None else self._first_to_draw(drawn[i], line)
@@ -189,8 +191,13 @@ class Legend(QWidget):
                     for run in line[first:]:
                         font = bold if run.bold else regular
                         static, advance = self._run(font, keys[run.bold], run.bold, run.text)
-                        painter.setFont(font)
-                        painter.setPen(self._color(run.color) if run.color else default)
+                        if font is not set_font:  # (setFont and setPen per run cost more than the text)
+                            painter.setFont(font)
+                            set_font = font
+                        color = self._color(run.color) if run.color else default
+                        if color is not set_color:
+                            painter.setPen(color)
+                            set_color = color
                         painter.drawStaticText(QPointF(x, top + i * step), static)
                         x += advance
                         self.runs_drawn += 1
