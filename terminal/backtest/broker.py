@@ -130,9 +130,10 @@ class ClosedTrade(NamedTuple):
 
 
 _new_object = object.__new__  # SimOrder records made field by field in SimBroker.accept
-# Closed trades are kept as plain tuples in ClosedTrade's field order (``ClosedTrade(*row)`` gives the record): a
-# tuple of atoms (Decimals, ints, floats) is untracked by the cyclic garbage collector at its first pass, so thousands
-# of them do not make every later full collection longer (and trigger more of them), as NamedTuple instances would.
+# Closed trades are kept as their fields, one trade after another, in one flat list (``SimBroker.closed_flat``;
+# ``closed_trades`` gives the rows, ``ClosedTrade(*row)`` the record): no object per trade for the cyclic garbage
+# collector to count and visit (NamedTuple instances, or even tuples until its first pass), and each column of the
+# trades is a slice of the list with a step, not a pass over rows.
 
 
 class Shortfall(NamedTuple):
@@ -174,7 +175,9 @@ class SimBroker(MarketRows):
         self.events: list[Order | Fill] = []  # for the engine to deliver to the strategy
         self.collect_events = True
         self.open_trades: list[list] = []  # see OT_SIZE...
-        self.closed_trades: list[tuple] = []  # rows of ClosedTrade's fields
+        # closed trades one after another in one flat list, ClosedTrade's ten fields each (closed_trades gives the
+        # rows): no tuple per trade for the garbage collector to count and visit, and a column is a slice of it
+        self.closed_flat: list = []
         self._fills: list[Fill | tuple] = []  # Fill, or its row (see fill_of) until someone asks
         # (bar, cash, position) after fills on that bar, as three columns: no tuple per bar with fills (one object
         # less for the garbage collector to count and visit), and the equity curve reads each column as it is
@@ -197,6 +200,12 @@ class SimBroker(MarketRows):
         self._unit_lots = lot_size == _ONE and lot_size.as_tuple().exponent == 0
         # no commission: the unit cost is Decimal('1') itself, and price x it is the price (same digits, exponent)
         self._unit_one = self._unit == _ONE and self._unit.as_tuple().exponent == 0
+
+    @property
+    def closed_trades(self) -> list[tuple]:
+        """The closed trades as rows of ClosedTrade's fields (``ClosedTrade(*row)`` gives the record)."""
+        fields = iter(self.closed_flat)
+        return list(zip(*[fields] * 10))
 
     @property
     def marks(self) -> list[tuple[int, Decimal, Decimal]]:
@@ -479,7 +488,7 @@ class SimBroker(MarketRows):
         ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
         if comm:
             ret -= float(comm / entry_value)
-        self.closed_trades.append((part, trade[OT_BAR], i, entry_price, price, pnl, comm, ret, entry_float, fprice))
+        self.closed_flat.extend((part, trade[OT_BAR], i, entry_price, price, pnl, comm, ret, entry_float, fprice))
         self.open_trades.clear()
         order.quantity = order.filled_qty = qty
         order.filled_quote = value
@@ -524,7 +533,7 @@ class SimBroker(MarketRows):
             ret = (1 if part > ZERO else -1) * (fprice / entry_float - 1)
             if comm:  # x - float(0 / cost) is x: the division is only made for a commission
                 ret -= float(comm / cost)
-            self.closed_trades.append((part, t[OT_BAR], i, entry_price, price, pnl, comm, ret, entry_float, fprice))
+            self.closed_flat.extend((part, t[OT_BAR], i, entry_price, price, pnl, comm, ret, entry_float, fprice))
             t[OT_SIZE] = left = t_size - part
             t[OT_VALUE] = t[OT_FEE] = None
             signed += part

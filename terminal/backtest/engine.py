@@ -56,7 +56,7 @@ from ..strategy.series import BarSeries, BarView
 from . import data as data_mod
 from .broker import SimBroker, fill_of
 from .explain import no_trades_reason
-from .metrics import StatsPlan, empty_trades_frame, floats_of, trade_columns, trades_from_columns
+from .metrics import StatsPlan, closed_trade_columns, empty_trades_frame, floats_of, trades_from_columns
 
 
 class StrategyError(RuntimeError):
@@ -175,11 +175,11 @@ def run_backtest(data: "pd.DataFrame | str", strategy: Strategy, *, cash: float 
         where = f"bar {i} ({index[i]})" if 0 <= i < n else "the end"
         raise StrategyError(f"strategy {strategy!r} failed at {where}: {type(exc).__name__}: {exc}") from exc
     equity = equity_curve(broker.mark_bars, broker.mark_cash, broker.mark_pos, float(cash_d), series.cols["close"])
-    rows = broker.closed_trades  # ClosedTrade tuples, in trades_frame's column order
+    rows = broker.closed_flat  # the closed trades' fields, one trade after another (ClosedTrade's order)
     # the trades frame is made on first access from the columns (most callers want the statistics; an optimiser
     # never looks at it), as the orders and fills are frozen on first access
     trades: "pd.DataFrame | tuple[dict[str, np.ndarray], pd.DatetimeIndex]" = \
-        (trade_columns(rows, commission_free=not broker.commission), index) if rows else empty_trades_frame()
+        (closed_trade_columns(rows, commission_free=not broker.commission), index) if rows else empty_trades_frame()
     # the statistics from the trade columns (the frame's numbers, without reading them back out of it)
     stats = (plan or StatsPlan(index, series.cols["close"])).compute(equity, trades[0] if rows else trades, warmup)
     note = "" if rows else no_trades_reason(bars=n, orders=len(ctx._orders), fills=len(broker._fills),

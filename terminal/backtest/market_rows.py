@@ -39,7 +39,7 @@ class MarketRows:
     pending: list
     collect_events: bool
     open_trades: list[list]
-    closed_trades: list[tuple]
+    closed_flat: list
     commission: Decimal
     lot_size: Decimal
     quote_asset: str
@@ -132,8 +132,8 @@ class MarketRows:
                             ret = (1 if long else -1) * (fprice / entry_float - 1)
                             if comm:
                                 ret -= float(comm / entry_value)
-                            self.closed_trades.append((t_size, entry_bar, i, entry_price, price, pnl, comm, ret,
-                                                       entry_float, fprice))
+                            self.closed_flat.extend((t_size, entry_bar, i, entry_price, price, pnl, comm, ret,
+                                                     entry_float, fprice))
                             open_trades.clear()
             elif not open_trades:
                 # opening from flat (the first branch of _execute)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from operator import itemgetter
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -381,18 +381,31 @@ def trade_columns(rows: Sequence[tuple], commission_free: bool = False) -> dict[
         # collection in a long backtest
         return list(map(itemgetter(j), rows))
 
+    return _columns(col, k, k > 0 and len(rows[0]) > 9, commission_free)
+
+
+CLOSED_FIELDS = 10  # ClosedTrade's fields, with the prices as floats
+
+
+def closed_trade_columns(flat: list, commission_free: bool = False) -> dict[str, np.ndarray]:
+    """``trade_columns`` of closed trades kept one after another in one flat list, ``CLOSED_FIELDS`` values per
+    trade (a broker's store: no tuple per trade); a column is a slice with a step, no pass per row."""
+    k = len(flat) // CLOSED_FIELDS
+    return _columns(lambda j: flat[j::CLOSED_FIELDS], k, True, commission_free)
+
+
+def _columns(col: "Callable[[int], list]", k: int, with_floats: bool, commission_free: bool) -> dict[str, np.ndarray]:
     def floats(j: int) -> np.ndarray:
         return floats_of(col(j), k)
 
     def float_col(j: int) -> np.ndarray:  # a column of floats already
-        return np.fromiter(map(itemgetter(j), rows), np.float64, k)
+        return np.fromiter(col(j), np.float64, k)
 
-    with_floats = k > 0 and len(rows[0]) > 9
     commissions = () if commission_free else col(6)
     return {
         "Size": floats(0),
-        "EntryBar": np.fromiter(map(itemgetter(1), rows), np.int64, k),
-        "ExitBar": np.fromiter(map(itemgetter(2), rows), np.int64, k),
+        "EntryBar": np.fromiter(col(1), np.int64, k),
+        "ExitBar": np.fromiter(col(2), np.int64, k),
         # the float copies of the prices, when the rows have them, are floats already: no float() of each
         "EntryPrice": float_col(8) if with_floats else floats(3),
         "ExitPrice": float_col(9) if with_floats else floats(4),

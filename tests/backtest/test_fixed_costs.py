@@ -317,3 +317,18 @@ def test_indicator_values_read_through_a_view_of_their_array_and_a_result_with_t
     ind = again.strategy.cross
     assert ind.values.tobytes() == values.tobytes() and ind[-1] == values[-1] and ind[-2] == values[-2]
     assert again.stats.equals(res.stats)
+
+
+def test_closed_trades_are_kept_flat_and_their_columns_are_the_columns_of_the_rows():
+    from terminal.backtest.broker import ClosedTrade
+    from terminal.backtest.metrics import CLOSED_FIELDS, closed_trade_columns, trade_columns
+
+    df = random_walk(3000, seed=41)
+    res = run_backtest(df, SmaCross(fast=7, slow=19, long_short=True), cash=30_000, commission=0.001, lot_size=0.01)
+    broker = res.strategy.ctx._port
+    flat, rows = broker.closed_flat, broker.closed_trades
+    assert len(rows) > 50 and CLOSED_FIELDS == len(ClosedTrade._fields) and len(flat) == CLOSED_FIELDS * len(rows)
+    assert [tuple(ClosedTrade(*row)) for row in rows] == rows and type(flat[0]) is D
+    got, want = closed_trade_columns(flat), trade_columns(rows)
+    assert list(got) == list(want) and all(got[c].tobytes() == want[c].tobytes() for c in want)
+    assert res.trades["PnL"].to_numpy().tobytes() == want["PnL"].tobytes() and want["Commission"].any()
