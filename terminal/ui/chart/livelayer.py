@@ -4,14 +4,17 @@ A live candle changes the last candle and volume bar, the indicators' last value
 legend. The grid, the axes and every other candle and bar stay as they were, yet a whole paint draws them again at
 every tick (~2 ms of a 1600x900 frame). ``LayeredView`` keeps them in a picture, the settled layer, and paints a
 frame as that picture plus, in each ViewBox, what is stacked from its data up: the live candle or bar (the series
-items paint their last candle alone) and every item above the candles (indicators, last price, fills, order
-lines, crosshair), each painted as the scene would (its device transform, its ViewBox's clip, its opacity, its
-children in stacking order). The frame has the pixels of a whole paint (tests/ui/chart/test_live_layer.py).
+items paint their last candle alone), the indicator lines' last points (a solid line is in the picture left of a
+cut just before its second-to-last point: ``OverlayCurve.part``) and every other item above the candles (last
+price, fills, order lines, crosshair, dashed lines), each painted as the scene would (its device transform, its
+ViewBox's clip, its opacity, its children in stacking order). The frame has the pixels of a whole paint
+(tests/ui/chart/test_live_layer.py).
 
 The picture is drawn again when anything it shows may have changed: the viewport's size, a ViewBox's range or
-place, the history (its length or generation), or ``invalidate()`` (theme, symbol, indicators, styles). A frame
-that cannot be split this way is painted whole: no candles, candles thin enough to be drawn as pixel columns (the
-live candle shares its column), or an item stacked under the candles in their ViewBox.
+place, the history (its length or generation), or ``invalidate()`` (theme, symbol, indicators, styles); a view
+that changes at every frame (a pan, a zoom) is painted whole until a frame repeats it. A frame that cannot be split
+is painted whole: no candles, candles thin enough to be drawn as pixel columns (the live candle shares its column),
+or an item stacked under the candles in their ViewBox.
 """
 from __future__ import annotations
 
