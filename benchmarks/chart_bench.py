@@ -8,7 +8,8 @@ and their ratio are printed with the load average (the box is shared: only ratio
 A frame = the update + ``grab()`` of the whole widget (a full render, offscreen; the chart's includes its
 toolbar, legend, volume pane, grid, axes and the indicators on by default plus Bollinger bands). In the live
 scenario both follow the latest candle (the view moves at each new one). Scenarios: the full view, a zoomed view
-(~200 candles), panning across the history, zoomed-out panning (~100k in view), a live candle update, and
+(~200 candles), panning across the history, zoomed-out panning (~100k in view), a live candle update (its frames
+between new candles and its frames with a new candle also printed apart), and
 ``set_bars`` + the first frame (wall time, fresh widgets each repeat; then the chart finishes the indicator values
 it defers past its first frame, as it does 100 ms later in the app). Targets (issue 16): live within 1.5x,
 full/zoom/pan within 1.3x, set_bars + first frame under 0.15 s at 1M candles. Figures are CPU ms of this process
@@ -165,6 +166,18 @@ def scenarios(s: Subject, nf: int) -> dict[str, Callable[[int], None]]:
             "panning zoomed out (~100k in view)": pan_wide, "live update (update_bar + frame)": live}
 
 
+def live_split(live: Callable[[int], None], frames: int) -> tuple[float, float]:
+    """The live scenario frame by frame (CPU ms, medians): frames that replace the live candle, and frames that
+    add a new one (every 20th: the view follows it)."""
+    between: list[float] = []
+    new: list[float] = []
+    for k in range(1, frames + 1):
+        cpu = time.process_time()
+        live(k)
+        (new if k % 20 == 19 else between).append((time.process_time() - cpu) * 1000)
+    return statistics.median(between), statistics.median(new)
+
+
 TARGETS = {"full view": 1.3, "zoomed view (~200 candles)": 1.3, "panning (~200 in view)": 1.3,
            "panning zoomed out (~100k in view)": 1.3, "live update (update_bar + frame)": 1.5}
 
@@ -208,6 +221,7 @@ def main() -> None:
             for who in ("reference", "chart"):
                 _, cpu = timed(args.frames, plans[who][name])
                 results[name][who].append(cpu)
+    split = {who: live_split(plans[who][names[-1]], args.frames * args.repeats) for who in subjects}
     load1 = os.getloadavg()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"candles: {len(chart.series):,}  widgets: {WIDTH}x{HEIGHT}  frames: {args.frames}  "
@@ -219,6 +233,10 @@ def main() -> None:
         c_ms = statistics.median(results[name]["chart"])
         r_ms = statistics.median(results[name]["reference"])
         print(f"{name:38s} {c_ms:9.2f} {r_ms:10.2f} {c_ms / r_ms:6.2f}x {TARGETS[name]:6.1f}x")
+    (c_between, c_new), (r_between, r_new) = split["chart"], split["reference"]
+    print(f"{'  live: frames between new candles':38s} {c_between:9.2f} {r_between:10.2f} {c_between / r_between:6.2f}x")
+    print(f"{'  live: frames with a new candle':38s} {c_new:9.2f} {r_new:10.2f} {c_new / r_new:6.2f}x"
+          f"  (1 in 20 of the live frames)")
     c_first, r_first = statistics.median(firsts["chart"]), statistics.median(firsts["reference"])
     print(f"{'set_bars + first frame (wall ms)':38s} {c_first:9.1f} {r_first:10.1f} {c_first / r_first:6.2f}x"
           f"  target < 150 ms")
