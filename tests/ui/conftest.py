@@ -89,12 +89,12 @@ class BoxAnswer:
 
     @staticmethod
     def shown() -> Any:
-        """The visible modal message box, or None."""
+        """The visible modal message box, or None. Asked of the modal stack, not by wrapping every top-level widget
+        every 20 ms (tooltips, popups, menus made and deleted by Qt: a CI run crashed inside that list's loop)."""
         from PySide6.QtWidgets import QApplication, QMessageBox
 
-        boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
-                 and w.isModal()]
-        return boxes[-1] if boxes else None
+        w = QApplication.activeModalWidget()
+        return w if isinstance(w, QMessageBox) and w.isVisible() else None
 
     def _poll(self) -> None:
         import time

@@ -21,8 +21,8 @@ BALANCES = {"USDT": D("1000"), "BTC": D("0.5")}
 
 def _box() -> QMessageBox | None:
     """The visible modal message box, if any."""
-    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible() and w.isModal()]
-    return boxes[-1] if boxes else None
+    w = QApplication.activeModalWidget()  # (the modal stack: no wrapper for every top-level widget Qt made)
+    return w if isinstance(w, QMessageBox) and w.isVisible() else None
 
 
 @pytest.fixture

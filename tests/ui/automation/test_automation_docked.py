@@ -166,8 +166,9 @@ def test_the_box_names_its_buttons_in_words(qtbot, qloop, themed, answer_box):
     texts: list[str] = []
 
     def when() -> bool:  # read the open box's buttons before answering it
-        boxes = [b for b in QApplication.topLevelWidgets() if isinstance(b, QMessageBox) and b.isVisible()]
-        texts.extend(b.text().replace("&", "") for b in boxes[-1].buttons())
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        texts.extend(b.text().replace("&", "") for b in box.buttons())
         return True
     answer_box(QMessageBox.StandardButton.Cancel, when=when)
     assert qloop.run(d.ask_position("Stop x", "holds a position")) == QMessageBox.StandardButton.Cancel
