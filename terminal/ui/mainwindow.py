@@ -61,11 +61,15 @@ def make_chart(parent: QWidget) -> QWidget:
 
 class MainWindow(QMainWindow):
     def __init__(self, settings_dir: Path | None = None, environment: m.Environment = m.Environment.SANDBOX) -> None:
+        settings = settings_store.load(settings_dir)
+        # the theme (palette, font) before the window exists: a window made first kept the application's old font
+        # until the change reached it from the event loop, and its widgets polished with a style sheet meanwhile kept
+        # that font for good (9 pt menu bar, headers and labels, in the first window only)
+        theme.apply(QApplication.instance(), settings.theme)  # type: ignore[arg-type]
         super().__init__()
         self.settings_dir = settings_dir
-        self.settings = settings_store.load(settings_dir)
+        self.settings = settings
         self.environment = environment
-        theme.apply(QApplication.instance(), self.settings.theme)  # type: ignore[arg-type]
         self.setWindowTitle(f"Trading Terminal — {environment.name}")
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
