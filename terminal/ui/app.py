@@ -226,6 +226,9 @@ def _main(argv: list[str] | None) -> int:
         if sandbox_child is not None:
             sandbox_child.release()  # its start-up did not compete with the first frame; connecting waits for it
         task = asyncio.ensure_future(window.start_session(connect))
+        # the docks left unbuilt for the first paint, built while the connection waits for the sandbox (after the
+        # task's first step: callbacks run in order), not when the session link first binds them
+        asyncio.get_running_loop().call_soon(window.deferred.build_all)
         if args.startup_report:
             task.add_done_callback(lambda t: t.cancelled() or t.exception() is not None or not t.result()
                                    or print("startup: connected", flush=True))

@@ -21,11 +21,10 @@ from .dialogs.ask import NO, YES, YES_NO, Icon, ask
 from .layout import PRESETS, TRADING
 from .widgets.blotters import BlottersWidget
 from .widgets.book import BookTradesWidget
-from .widgets.health import HealthWidget
+from .widgets.deferred import DeferredDocks, deferred
 from .widgets.log import LogWidget
 from .widgets.order_entry import OrderEntryWidget
 from .widgets.statusbar import TerminalStatusBar
-from .widgets.alerts import AlertsWidget
 from .widgets.watchlist import WatchlistWidget
 
 log = logging.getLogger(__name__)
@@ -60,6 +59,13 @@ def make_chart(parent: QWidget) -> QWidget:
 
 
 class MainWindow(QMainWindow):
+    #: docks tabbed behind others at start, built when first shown or read (``widgets/deferred.py``): those whose
+    #: minimum size never exceeds their tab group's (a placeholder has none). Alerts and Data are wider than the log
+    #: and the blotters: their placeholders would let those columns narrow, so they are built with the window.
+    news = deferred("news", "headlines from a news provider (Finnhub), tabbed with the blotters")
+    fundamentals = deferred("fundamentals", "the selected symbol's fundamentals, tabbed with the book")
+    health = deferred("health", "feed health per stream, tabbed with the log")
+
     def __init__(self, settings_dir: Path | None = None, environment: m.Environment = m.Environment.SANDBOX) -> None:
         settings = settings_store.load(settings_dir)
         # the theme (palette, font) before the window exists: a window made first kept the application's old font
@@ -76,12 +82,10 @@ class MainWindow(QMainWindow):
         self.resize(1560, 940)
         self.bridge = Bridge(self)
         self.docks: dict[str, QDockWidget] = {}
+        self.deferred = DeferredDocks()
         self.watchlist = WatchlistWidget(self)
+        from .widgets.alerts import AlertsWidget
         self.alerts = AlertsWidget(self)  # price and condition alerts of the session (market.alerts)
-        from .widgets.fundamentals import FundamentalsWidget
-        from .widgets.news import NewsWidget
-        self.news = NewsWidget(self)  # headlines from a news provider (Finnhub), tabbed with the blotters
-        self.fundamentals = FundamentalsWidget(self)  # the selected symbol's fundamentals, tabbed with the book
         from .widgets.data import DataWidget
         self.data = DataWidget(self)  # the kline history cache of the window's venues, tabbed with the blotters
         self.chart: Any = make_chart(self)  # ChartWidget (terminal.ui.chart) or its placeholder
@@ -93,7 +97,6 @@ class MainWindow(QMainWindow):
         self.book_trades = BookTradesWidget(self._instrument_of, self)
         self.blotters = BlottersWidget(self._instrument_of, self)
         self.log_widget = LogWidget(self)
-        self.health = HealthWidget(self)
         self.status = TerminalStatusBar(self)
         self.setStatusBar(self.status)
         self.status.reconnect_requested.connect(self._on_reconnect)  # "Log in again" after a session expired
@@ -114,14 +117,32 @@ class MainWindow(QMainWindow):
         self.bridge.logs.connect(self.log_widget.on_logs)
         self.bridge.frame.connect(self.log_widget.flush)
         self.bridge.connections.connect(self.status.on_connections)
-        self.bridge.connections.connect(self.health.on_connections)
-        self.bridge.frame.connect(self.health.flush)
+        self.bridge.connections.connect(self._on_connections)
         self.confirm: Callable[[str, str], Awaitable[bool]] = self._confirm_dialog  # awaited, never blocks
         self.link: Any = None  # the SessionLink once connected
         self.bridge.start()
         self._clock = QTimer(self)
         self._clock.timeout.connect(lambda: self.status.set_health(None, None, None, None) if self.link is None else None)
         self._clock.start(1000)
+
+    def _on_connections(self, events: list[m.ConnectionChanged]) -> None:
+        self.health.on_connections(events)  # (the dock's widget is built by the first event if not before)
+
+    def _make_health(self) -> QWidget:
+        from .widgets.health import HealthWidget
+        widget = HealthWidget(self)
+        self.bridge.frame.connect(widget.flush)
+        return widget
+
+    def _make(self, name: str) -> QWidget:
+        """The deferred dock ``name``'s widget (its module imported only then)."""
+        if name == "health":
+            return self._make_health()
+        if name == "news":
+            from .widgets.news import NewsWidget
+            return NewsWidget(self)
+        from .widgets.fundamentals import FundamentalsWidget
+        return FundamentalsWidget(self)
 
     def _instrument_of(self, symbol: str) -> m.Instrument | None:
         return self.instruments.get(symbol)
@@ -147,15 +168,18 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         """The docks; the ticket scrolls inside its dock rather than forcing the window taller than a laptop
-        screen (1280x720) once its exits and options are open."""
+        screen (1280x720) once its exits and options are open. The docks behind others at start are built when
+        first shown or used (``self.deferred``)."""
         for name, widget, title in (("watchlist", self.watchlist, "Watchlist"), ("chart", self.chart, "Chart"),
                                     ("book", self.book_trades, "Book && trades"),
                                     ("order_entry", _scrolling(self.order_entry), "Order entry"),
                                     ("blotters", self.blotters, "Orders && positions"), ("log", self.log_widget, "Log"),
-                                    ("health", self.health, "Feed health"), ("alerts", self.alerts, "Alerts"),
-                                    ("news", self.news, "News"), ("fundamentals", self.fundamentals, "Fundamentals"),
+                                    ("health", None, "Feed health"), ("alerts", self.alerts, "Alerts"),
+                                    ("news", None, "News"), ("fundamentals", None, "Fundamentals"),
                                     ("data", self.data, "Data")):
-            self.add_dock(name, widget, Area.LeftDockWidgetArea, title)
+            dock = self.add_dock(name, widget or QWidget(), Area.LeftDockWidgetArea, title)
+            if widget is None:
+                self.deferred.add(name, dock, lambda n=name: self._make(n))
         self.view_menu.addSeparator()
         from .automation import install_automation_docks  # backtest and strategies, tabbed with the blotters
 

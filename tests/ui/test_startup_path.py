@@ -48,6 +48,7 @@ app.installEventFilter(watch)
 from terminal.ui.app import main
 gc.callbacks.append(on_gc)
 seen["rc"] = main(["--settings-dir", sys.argv[1], "--data-dir", sys.argv[2], "--exit-after", "4"])
+seen["modules_at_exit"] = sorted(sys.modules)
 gc.callbacks.remove(on_gc)
 print(json.dumps(seen))
 """
@@ -72,6 +73,14 @@ def test_window_process_has_imported_neither_the_sandbox_server_nor_the_adapter_
     unexpected = {"aiohttp", "terminal.venues.sandbox.server", "terminal.sim.market", "terminal.venues.binance.venue",
                   "requests", "websockets", "terminal.session", "pandas"} & modules
     assert not unexpected, f"imported before the first paint: {sorted(unexpected)}"
+
+
+def test_docks_behind_other_tabs_are_not_built_at_first_paint(first_paint) -> None:
+    modules = set(first_paint["modules"])
+    assert "terminal.ui.widgets.blotters" in modules  # the docks in front were built
+    deferred = {"terminal.ui.widgets.news", "terminal.ui.widgets.fundamentals", "terminal.ui.widgets.health"}
+    assert not deferred & modules, f"imported before the first paint: {sorted(deferred & modules)}"
+    assert deferred <= set(first_paint["modules_at_exit"])  # built after the paint, while connecting
 
 
 def test_sandbox_child_is_held_until_the_first_paint_then_the_app_connects_to_it(first_paint) -> None:
