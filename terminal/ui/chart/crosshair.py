@@ -7,6 +7,7 @@ from pyqtgraph.graphicsItems.InfiniteLine import InfLineLabel
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
 
 from terminal.ui.chart.axis import format_price, format_time, format_volume
+from terminal.ui.chart.legend import SPACE, SPACE2, Run, markup
 from terminal.ui.chart.series import OhlcvSeries
 from terminal.ui.chart.theme import ChartPalette
 
@@ -21,21 +22,38 @@ def readout_text(series: OhlcvSeries, index: int, decimals: int) -> str:
             f"C {f(c, decimals)}  V {format_volume(v)}")
 
 
-def readout_html(series: OhlcvSeries, index: int, decimals: int, palette: ChartPalette) -> str:
+def readout_runs(series: OhlcvSeries, index: int, decimals: int, palette: ChartPalette) -> list[Run]:
+    """The legend's runs of candle ``index``: time, O/H/L/C, change and volume ([] when out of range)."""
     if not 0 <= index < len(series):
-        return ""
+        return []
     t, o, h, l, c, v = series.row(index)  # noqa: E741
     color = palette.up if c >= o else palette.down
+    dim = palette.text_dim
     chg = (c - o) / o * 100 if o else 0.0
+    f = format_price
+    return [Run(_time_text(t, series.interval), palette.text), SPACE2,
+            Run("O", dim), SPACE, Run(f(o, decimals), color), SPACE2,
+            Run("H", dim), SPACE, Run(f(h, decimals), color), SPACE2,
+            Run("L", dim), SPACE, Run(f(l, decimals), color), SPACE2,
+            Run("C", dim), SPACE, Run(f(c, decimals), color), SPACE2,
+            Run(f"{chg:+.2f}%", color), SPACE2,
+            Run("V", dim), SPACE, Run(format_volume(v), color)]
 
-    def field(name: str, text: str) -> str:
-        return f"<span style='color:{palette.text_dim}'>{name}</span>&nbsp;<span style='color:{color}'>{text}</span>"
 
-    parts = [f"<span style='color:{palette.text}'>{format_time(t, series.interval)}</span>",
-             field("O", format_price(o, decimals)), field("H", format_price(h, decimals)),
-             field("L", format_price(l, decimals)), field("C", format_price(c, decimals)),
-             f"<span style='color:{color}'>{chg:+.2f}%</span>", field("V", format_volume(v))]
-    return "&nbsp;&nbsp;".join(parts)
+_times: dict[tuple[float, float], str] = {}  # (open time, interval) -> its text: a live candle keeps its time
+
+
+def _time_text(t: float, interval: float) -> str:
+    text = _times.get((t, interval))
+    if text is None:
+        if len(_times) >= 64:
+            _times.clear()
+        text = _times[(t, interval)] = format_time(t, interval)
+    return text
+
+
+def readout_html(series: OhlcvSeries, index: int, decimals: int, palette: ChartPalette) -> str:
+    return markup([readout_runs(series, index, decimals, palette)])
 
 
 class PriceLabel(InfLineLabel):

@@ -1,34 +1,38 @@
 """The chart's legend over the price pane: symbol, the OHLCV readout and the indicators' values, in colour.
 
 A QLabel with rich text parsed its HTML into a document and laid it out at every live candle, and drew that
-document again at every frame (~0.5 ms of a 1600x900 frame here). ``Legend`` takes the same markup (the few tags
-the chart writes: ``<b>``/``<span style='color:…'>``, ``&nbsp;``, ``<br>``), turns it into coloured runs, and keeps
-its picture in a pixmap redrawn only when the text, font, size or device ratio changed. It never asks for a
-layout: its box is set by the chart.
+document again at every frame (~0.5 ms of a 1600x900 frame here). ``Legend`` draws lines of coloured runs: the chart
+hands them over as runs (``set_lines``); markup (``setText``: the few tags the chart wrote, ``<b>``/``<span
+style='color:…'>``, ``&nbsp;``, ``<br>``) is parsed into the same runs, and ``text()`` gives the runs as that markup.
+Its picture is a pixmap where a new set of lines redraws only the runs that changed or moved (and the non-blank
+runs touching them): a live candle changes a few numbers. It never asks for a layout: its box is set by the chart.
 """
 from __future__ import annotations
 
 import html
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPixmap, QStaticText, QTransform
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (QColor, QFont, QFontMetrics, QFontMetricsF, QPainter, QPaintEvent, QPixmap, QStaticText,
+                           QTransform)
 from PySide6.QtWidgets import QWidget
 
 RUNS_KEPT = 2048
 _TAG = re.compile(r"<(b|span)(?:\s+style='color:\s*([^';]+);?')?>(.*?)</\1>|<br\s*/?>|([^<]+)", re.S)
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     text: str
-    color: str  # "" = the widget's text colour
-    bold: bool
+    color: str = ""  # "" = the widget's text colour
+    bold: bool = False
 
 
-_BREAK = Run("\n", "", False)  # the place of a <br> in the pieces (a Run's text never holds a newline)
+SPACE = Run("\xa0")  # the blanks the chart puts between its runs (a blank run is where a redraw may start or end)
+SPACE2 = Run("\xa0\xa0")
+SPACE3 = Run("\xa0\xa0\xa0")
+_BREAK = Run("\n")  # the place of a <br> in the pieces (a Run's text never holds a newline)
 _pieces: dict[str, Run] = {}  # a piece of markup (a tag with its text, or plain text) -> its run
 
 
@@ -72,31 +76,99 @@ def parse(markup: str) -> list[list[Run]]:
     return lines
 
 
+def _escaped(text: str) -> str:
+    return html.escape(text, quote=False).replace("\xa0", "&nbsp;")
+
+
+def markup(lines: list[list[Run]]) -> str:
+    """The markup of ``lines`` that ``parse`` reads back as them (the chart's tags; a blank is ``&nbsp;``)."""
+    out = []
+    for line in lines:
+        parts = []
+        for r in line:
+            tag = "b" if r.bold else "span" if r.color else ""
+            if not tag:
+                parts.append(_escaped(r.text))
+            else:
+                style = f" style='color:{r.color}'" if r.color else ""
+                parts.append(f"<{tag}{style}>{_escaped(r.text)}</{tag}>")
+        out.append("".join(parts))
+    return "<br>".join(out)
+
+
+class _Look:
+    """What the legend's font gives its drawing, made once per font: the regular and bold fonts, their metrics and
+    ascents, the line step, each text's advance, and the texts laid out for drawing again."""
+
+    def __init__(self, font: QFont) -> None:
+        self.fonts = (QFont(font), QFont(font))
+        self.fonts[1].setBold(True)
+        self.metrics = (QFontMetricsF(self.fonts[0]), QFontMetricsF(self.fonts[1]))
+        self.ascents = (self.metrics[0].ascent(), self.metrics[1].ascent())
+        self.step = self.metrics[0].lineSpacing()
+        self.line_spacing = QFontMetrics(font).lineSpacing()  # QWidget.fontMetrics()'s: the chart sizes the box by it
+        self.advances: tuple[dict[str, float], dict[str, float]] = ({}, {})  # regular, bold: text -> advance
+        # regular, bold: text -> its QStaticText, or None when drawn once: a text drawn once (most new values) is
+        # drawn with drawText (laying a QStaticText out costs twice that), a text drawn again gets a QStaticText
+        self.statics: tuple[dict[str, QStaticText | None], dict[str, QStaticText | None]] = ({}, {})
+
+    def place(self, line: list[Run]) -> tuple[list[float], list[float]]:
+        """The runs' x and advances."""
+        regular, bold = self.advances
+        xs: list[float] = []
+        ws: list[float] = []
+        x = 0.0
+        for text, _, b in line:
+            w = (bold if b else regular).get(text)
+            if w is None:
+                w = self._measure(b, text)
+            xs.append(x)
+            ws.append(w)
+            x += w
+        return xs, ws
+
+    def _measure(self, bold: bool, text: str) -> float:
+        advances = self.advances[bold]
+        if len(advances) >= RUNS_KEPT:
+            advances.clear()
+        w = advances[text] = self.metrics[bold].horizontalAdvance(text)
+        return w
+
+
 class Legend(QWidget):
-    """A transparent overlay drawing ``text()`` (the chart's markup) as coloured runs, vertically centred."""
+    """A transparent overlay drawing its lines of coloured runs, vertically centred."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._text = ""
-        self._lines: list[list[Run]] = []
-        self._picture: tuple[tuple[object, ...], QPixmap] | None = None
-        # laid-out runs by (font, bold, text): a live candle changes a few numbers, the labels stay
-        self._runs: dict[tuple[str, bool, str], tuple[QStaticText, float]] = {}
+        self._text: str | None = ""  # the markup; None: not made from the lines yet
+        self._lines: list[list[Run]] = [[]]
+        self._look: _Look | None = None  # made from the font when first needed, dropped when the font changes
+        self._default: QColor | None = None  # the palette's text colour, dropped when the palette changes
         self._colors: dict[str, QColor] = {}
-        # what the picture holds: (everything but the text it depends on, its lines); a new text of the same look
-        # redraws only the tail of each line from its first changed run on
-        self._drawn: tuple[tuple[object, ...], list[list[Run]]] | None = None
+        self._pixmap: QPixmap | None = None
+        self._extent = 0  # the picture's pixels from its left edge that can hold ink
+        # what the picture holds: its look (size, ratio, font, text colour), its lines and their runs' x
+        self._drawn: tuple[tuple[object, ...], list[list[Run]], list[list[float]]] | None = None
         self.rendered = 0  # pictures drawn (tests: an unchanged legend is not drawn again)
-        self.runs_drawn = 0  # runs drawn into the picture (tests: a new close redraws the line's tail only)
+        self.runs_drawn = 0  # runs drawn into the picture (tests: a new close redraws only what changed)
 
+    # ---- content ---------------------------------------------------------------------------------------------
     def text(self) -> str:
+        if self._text is None:
+            self._text = markup(self._lines)
         return self._text
 
     def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name: the chart's callers use it)
         if text != self._text:
+            self.set_lines(parse(text))
             self._text = text
-            self._lines = parse(text)
+
+    def set_lines(self, lines: list[list[Run]]) -> None:
+        """Show ``lines`` (runs of text without newlines); the same lines again change nothing."""
+        if lines != self._lines:
+            self._lines = lines
+            self._text = None
             self.update()
 
     def lines(self) -> list[list[Run]]:
@@ -105,40 +177,28 @@ class Legend(QWidget):
     def plain_text(self) -> str:
         return "\n".join("".join(r.text for r in line) for line in self._lines).replace("\xa0", " ")
 
-    def sizeHint(self) -> QSize:  # noqa: N802
-        fm = QFontMetricsF(self.font())
-        bold = QFont(self.font())
-        bold.setBold(True)
-        fb = QFontMetricsF(bold)
-        width = max((sum((fb if r.bold else fm).horizontalAdvance(r.text) for r in line) for line in self._lines),
-                    default=0.0)
-        return QSize(int(width) + 1, int(len(self._lines) * fm.lineSpacing()) + 4)
+    def line_spacing(self) -> int:
+        """``fontMetrics().lineSpacing()``, kept until the font changes."""
+        return self._font_look().line_spacing
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        if not self._text or self.width() <= 0 or self.height() <= 0:
-            return
-        ratio = self.devicePixelRatioF()
-        key = (self._text, self.size(), self.font().key(), self.palette().color(self.foregroundRole()).rgba(), ratio)
-        if self._picture is None or self._picture[0] != key:
-            old = self._picture[1] if self._picture is not None else None
-            self._picture = (key, self._render(ratio, old))
-        painter = QPainter(self)
-        painter.drawPixmap(0, 0, self._picture[1])
-        painter.end()
+    # ---- look ------------------------------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        kind = event.type()
+        if kind == QEvent.Type.FontChange:
+            self._look = None
+        elif kind == QEvent.Type.PaletteChange or kind == QEvent.Type.StyleChange:
+            self._default = None
+        super().changeEvent(event)
 
-    def _run(self, font: QFont, font_key: str, bold: bool, text: str) -> tuple[QStaticText, float]:
-        """``text`` laid out in ``font`` once, and its advance."""
-        key = (font_key, bold, text)
-        run = self._runs.get(key)
-        if run is None:
-            static = QStaticText(text)
-            static.setTextFormat(Qt.TextFormat.PlainText)
-            static.prepare(QTransform(), font)
-            run = (static, QFontMetricsF(font).horizontalAdvance(text))
-            if len(self._runs) >= RUNS_KEPT:
-                self._runs.clear()
-            self._runs[key] = run
-        return run
+    def _font_look(self) -> _Look:
+        if self._look is None:
+            self._look = _Look(self.font())
+        return self._look
+
+    def _text_color(self) -> QColor:
+        if self._default is None:
+            self._default = QColor(self.palette().color(self.foregroundRole()))
+        return self._default
 
     def _color(self, name: str) -> QColor:
         color = self._colors.get(name)
@@ -148,71 +208,131 @@ class Legend(QWidget):
             color = self._colors[name] = QColor(name)
         return color
 
-    def _render(self, ratio: float, old: QPixmap | None) -> QPixmap:
-        size = (max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
-        default = self.palette().color(self.foregroundRole())
-        look = (size, ratio, self.font().key(), default.rgba())
-        drawn = self._drawn[1] if self._drawn is not None and self._drawn[0] == look else None
-        if old is not None and (old.width(), old.height()) == size and old.devicePixelRatio() == ratio:
-            pixmap = old  # the last picture's pixmap: kept where the text is the same, cleared elsewhere
-        else:
-            pixmap, drawn = QPixmap(*size), None
+    def sizeHint(self) -> QSize:  # noqa: N802
+        look = self._font_look()
+        width = max((sum(look.place(line)[1]) for line in self._lines), default=0.0)
+        return QSize(int(width) + 1, int(len(self._lines) * look.step) + 4)
+
+    # ---- drawing ---------------------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        if not any(self._lines) or self.width() <= 0 or self.height() <= 0:
+            return
+        ratio = self.devicePixelRatioF()
+        width, height = self.width(), self.height()
+        # what the picture depends on besides the lines: its size, the font and the text colour
+        key = ((max(1, round(width * ratio)), max(1, round(height * ratio))), ratio, self._font_look(),
+               self._text_color().rgba())
+        if self._drawn is None or self._drawn[1] is not self._lines or self._drawn[0] != key:
+            self._render(key)
+        painter = QPainter(self)
+        # only the part with ink (the rest is transparent: blending it changed no pixel)
+        painter.drawPixmap(QPointF(0, 0), self._pixmap, QRectF(0, 0, self._extent, key[0][1]))  # type: ignore[arg-type]
+        painter.end()
+
+    def _render(self, key: tuple[tuple[int, int], float, _Look, int]) -> None:
+        width, height = self.width(), self.height()
+        size, ratio, look, _ = key
+        default = self._text_color()
+        lines = self._lines
+        drawn = self._drawn if self._drawn is not None and self._drawn[0] == key else None
+        pixmap = self._pixmap
+        if pixmap is None or (pixmap.width(), pixmap.height()) != size or pixmap.devicePixelRatio() != ratio:
+            pixmap = self._pixmap = QPixmap(*size)
             pixmap.setDevicePixelRatio(ratio)
-        if drawn is None or len(drawn) != len(self._lines):
+            drawn = None
+        if drawn is None or len(drawn[1]) != len(lines):
             pixmap.fill(Qt.GlobalColor.transparent)
             drawn = None
+        step = look.step
+        top = (height - len(lines) * step) / 2
+        clears: list[QRectF] = []
+        draws: list[tuple[Run, float, float]] = []  # run, x, top of its line
+        placed: list[list[float]] = []
+        extent = 0.0
+        for i, line in enumerate(lines):
+            xs, ws = look.place(line)
+            placed.append(xs)
+            if line:
+                extent = max(extent, xs[-1] + ws[-1])
+            y = top + i * step
+            if drawn is None:
+                draws += [(r, x, y) for r, x in zip(line, xs)]
+                continue
+            spans = self._spans(drawn[1][i], drawn[2][i], line, xs)
+            if not spans:
+                continue
+            y0 = 0.0 if i == 0 else round(y * ratio) / ratio
+            y1 = height if i == len(lines) - 1 else round((y + step) * ratio) / ratio
+            for a, b in spans:  # runs a..b-1 drawn; the band cleared from the blank before a to the blank at b
+                left = 0.0 if a == 0 else math.floor((xs[a - 1] + ws[a - 1] / 2) * ratio) / ratio
+                right = float(width) if b >= len(line) else math.floor((xs[b] + ws[b] / 2) * ratio) / ratio
+                if left < width:
+                    clears.append(QRectF(left, y0, right - left, y1 - y0))
+                    draws += [(line[j], xs[j], y) for j in range(a, b)]
+        # the pixels paintEvent shows (the picture's ink is the new lines' only: what the old lines had past them is
+        # cleared): a glyph's ink reaches a few pixels past its text's advance at most, a line's height is ample
+        self._extent = min(size[0], math.ceil((extent + step) * ratio))
         painter = QPainter(pixmap)
         try:
+            if clears:
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+                for rect in clears:
+                    painter.fillRect(rect, Qt.GlobalColor.transparent)
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
             painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-            regular = QFont(self.font())
-            bold = QFont(self.font())
-            bold.setBold(True)
-            keys = (regular.key(), bold.key())
-            fm = QFontMetricsF(regular)
-            step = fm.lineSpacing()
-            set_font: QFont | None = None
+            fonts, ascents, statics = look.fonts, look.ascents, look.statics
+            set_bold: bool | None = None
             set_color: QColor | None = None
-            top = (self.height() - len(self._lines) * step) / 2
-            for i, line in enumerate(self._lines):
-                first = 0 if drawn is None else self._first_to_draw(drawn[i], line)
-                if first < len(line) or drawn is None or len(drawn[i]) != len(line):
-                    x = sum(self._run(bold if r.bold else regular, keys[r.bold], r.bold, r.text)[1]
-                            for r in line[:first])
-                    if drawn is not None:  # clear this line's band from the middle of the blank run before
-                        blank = self._run(bold if line[first - 1].bold else regular, keys[line[first - 1].bold],
-                                          line[first - 1].bold, line[first - 1].text)[1] if first else 0.0
-                        left = math.floor((x - blank / 2) * ratio) / ratio if first else 0.0
-                        y0 = 0.0 if i == 0 else round((top + i * step) * ratio) / ratio
-                        last = i == len(self._lines) - 1
-                        y1 = self.height() if last else round((top + (i + 1) * step) * ratio) / ratio
-                        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-                        painter.fillRect(QRectF(left, y0, self.width() - left, y1 - y0), Qt.GlobalColor.transparent)
-                        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
-                    for run in line[first:]:
-                        font = bold if run.bold else regular
-                        static, advance = self._run(font, keys[run.bold], run.bold, run.text)
-                        if font is not set_font:  # (setFont and setPen per run cost more than the text)
-                            painter.setFont(font)
-                            set_font = font
-                        color = self._color(run.color) if run.color else default
-                        if color is not set_color:
-                            painter.setPen(color)
-                            set_color = color
-                        painter.drawStaticText(QPointF(x, top + i * step), static)
-                        x += advance
-                        self.runs_drawn += 1
+            for (text, name, bold), x, y in draws:
+                if x >= width or not text.strip():  # past the box (clipped away), or no ink
+                    continue
+                if bold is not set_bold:  # (setFont and setPen per run cost more than the text)
+                    painter.setFont(fonts[bold])
+                    set_bold = bold
+                color = self._color(name) if name else default
+                if color is not set_color:
+                    painter.setPen(color)
+                    set_color = color
+                kept = statics[bold]
+                static = kept.get(text)
+                if static is None and text not in kept:  # drawn the first time: a QStaticText's pixels (tests)
+                    painter.drawText(QPointF(x, y + ascents[bold]), text)
+                    if len(kept) >= RUNS_KEPT:
+                        kept.clear()
+                    kept[text] = None
+                else:
+                    if static is None:
+                        static = kept[text] = QStaticText(text)
+                        static.setTextFormat(Qt.TextFormat.PlainText)
+                        static.prepare(QTransform(), fonts[bold])
+                    painter.drawStaticText(QPointF(x, y), static)
+                self.runs_drawn += 1
         finally:
             painter.end()
-        self._drawn = (look, self._lines)
+        self._drawn = (key, lines, placed)
         self.rendered += 1
-        return pixmap
 
     @staticmethod
-    def _first_to_draw(old: list[Run], new: list[Run]) -> int:
-        """The first run of ``new`` to draw over the old picture of ``old``: the one after the last blank run
-        (spaces only: no ink can reach across it) before the first run that changed; len(new) when none changed."""
-        changed = next((j for j, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
-        if changed == len(old) == len(new):
-            return len(new)
-        blank = next((j for j in range(changed - 1, -1, -1) if not new[j].text.strip()), -1)
-        return blank + 1
+    def _spans(old: list[Run], old_xs: list[float], new: list[Run], xs: list[float]) -> list[tuple[int, int]]:
+        """The runs of ``new`` to draw over the old picture of ``old``, as ranges [a, b): every run that changed or
+        moved, widened to the blank runs (spaces only: no ink reaches their middle) on either side, or to the line's
+        ends; b == len(new) clears to the end of the line (also when ``old`` had more runs)."""
+        n = len(new)
+        m = min(n, len(old))
+        dirty = [old_xs[j] != xs[j] or old[j] != new[j] for j in range(m)] + [True] * (n - m)
+        dirty.append(len(old) != n)  # the line's end: the old line had runs past the new one's
+        spans = []
+        j = 0
+        while j <= n:
+            if not dirty[j]:
+                j += 1
+                continue
+            a = j
+            while a > 0 and new[a - 1].text.strip():  # (the runs before j are unchanged: non-blank ones are redrawn)
+                a -= 1
+            b = j + 1
+            while b < n and (dirty[b] or new[b].text.strip()):
+                b += 1
+            spans.append((a, min(b, n)))  # b < n: run b is an unchanged blank run at its old place
+            j = b + 1
+        return spans

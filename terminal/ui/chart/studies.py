@@ -6,6 +6,7 @@ or the theme changed; ``panes_changed`` says that the plots under the candles ch
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -15,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from terminal.ui.chart.axis import format_price
 from terminal.ui.chart.compute import IndicatorCache
 from terminal.ui.chart.indicator import DEFAULTS, KINDS, IndicatorSpec
+from terminal.ui.chart.legend import SPACE, SPACE3, Run, markup
 from terminal.ui.chart.overlays import OverlayCurve
 from terminal.ui.chart.panes import IndicatorPane
 from terminal.ui.chart.series import OhlcvSeries
@@ -151,22 +153,28 @@ class Studies(QObject):
         for pane in self.panes.values():
             pane.show_values(index)
 
-    def legend_html(self, index: int, decimals: int) -> str:
-        """The overlays over the candles with their values at candle ``index``."""
+    def legend_runs(self, index: int, decimals: int) -> list[Run]:
+        """The overlays over the candles with their values at candle ``index``, as the legend's runs."""
         if not 0 <= index < len(self.series):
-            return ""
+            return []
         p = self._palette
-        parts = []
+        runs: list[Run] = []
         for kind in KINDS:
             spec = self.active.get(kind)
             if spec is None or spec.pane:
                 continue
             outs = ("upper", "mid", "lower") if kind == "bb" else ("value",)
             vals = [float(self.cache.get(kind, o, index)[index]) for o in outs]
-            shown = " ".join(format_price(v, decimals) if np.isfinite(v) else "—" for v in vals)
-            parts.append(f"<span style='color:{p.text_dim}'>{spec.title()}</span>&nbsp;"
-                         f"<span style='color:{self.color(spec)}'>{shown}</span>")
-        return "&nbsp;&nbsp;&nbsp;".join(parts)
+            shown = " ".join(format_price(v, decimals) if math.isfinite(v) else "—" for v in vals)
+            if runs:
+                runs.append(SPACE3)
+            runs += (Run(spec.title(), p.text_dim), SPACE, Run(shown, self.color(spec)))
+        return runs
+
+    def legend_html(self, index: int, decimals: int) -> str:
+        """The overlays over the candles with their values at candle ``index`` (the legend's markup)."""
+        runs = self.legend_runs(index, decimals)
+        return markup([runs]) if runs else ""
 
     def pane_plots(self) -> list[pg.PlotItem]:
         return [self.panes[k].plot for k in KINDS if k in self.panes]

@@ -24,12 +24,12 @@ from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from terminal.ui.chart.axis import PriceAxis, TimeAxis, VolumeAxis, format_price
 from terminal.ui.chart.candles import LOD_SPACING_PX, CandleItem
-from terminal.ui.chart.crosshair import Crosshair, readout_html, readout_text
+from terminal.ui.chart.crosshair import Crosshair, readout_runs, readout_text
 from terminal.ui.chart.editor import IndicatorPanel
 from terminal.ui.chart.grid import GridItem
 from terminal.ui.chart.indicator import IndicatorSpec, default_specs, specs_from_data, specs_to_data
 from terminal.ui.chart.lastprice import LastPriceLine
-from terminal.ui.chart.legend import Legend
+from terminal.ui.chart.legend import SPACE, SPACE2, Legend, Run
 from terminal.ui.chart.livelayer import LayeredView, SettledLayer
 from terminal.ui.chart.markers import Fill, FillMarkers
 from terminal.ui.chart.navigation import Navigator
@@ -487,26 +487,28 @@ class ChartWidget(QWidget):
             self.last_price_line.show()
 
     def _show_readout(self, index: int) -> None:
+        """The legend's lines (handed over as runs: markup made and parsed back at every live candle cost more than
+        drawing what changed)."""
         if index < 0:
             index = len(self.series) - 1
         p = self._palette
-        head = (f"<b style='color:{p.text}'>{self.symbol}</b>&nbsp;<span style='color:{p.text_dim}'>·&nbsp;"
-                f"{self.timeframe}</span>&nbsp;&nbsp;") if self.symbol else ""
-        lines = 1
+        head = [Run(self.symbol, p.text, True), SPACE, Run(f"·\xa0{self.timeframe}", p.text_dim), SPACE2] \
+            if self.symbol else []
         if self.loading:
-            self.readout.setText(head + f"<span style='color:{p.text_dim}'>loading…</span>")
+            lines = [head + [Run("loading…", p.text_dim)]]
         else:
-            legend = self.studies.legend_html(index, self.price_decimals)
-            text = head + readout_html(self.series, index, self.price_decimals, p)
-            self.readout.setText(text + (f"<br>{legend}" if legend else ""))
-            lines = 2 if legend else 1
-        self._size_readout(lines)
+            legend = self.studies.legend_runs(index, self.price_decimals)
+            lines = [head + readout_runs(self.series, index, self.price_decimals, p)]
+            if legend:
+                lines.append(legend)
+        self.readout.set_lines(lines)
+        self._size_readout(len(lines))
         self.studies.show_values(index)
 
     def _size_readout(self, lines: int) -> None:
         """A fixed box for the legend (``adjustSize`` on rich text at every live candle cost ~1 ms); the top edge
         markers start below it."""
-        height = lines * self.readout.fontMetrics().lineSpacing() + 4
+        height = lines * self.readout.line_spacing() + 4
         width = max(self.view.width() - AXIS_WIDTH - 16, 100)
         if (self.readout.width(), self.readout.height()) != (width, height):
             self.readout.resize(width, height)
