@@ -38,8 +38,21 @@ class PlotArea(pg.ViewBox):
     with the axis beside it, whose antialiased line was drawn over the plot's lines there in a whole paint and
     under them over the settled picture."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._border_contents()
+
     def boundingRect(self) -> QRectF:  # noqa: N802
         return self.mapRectFromParent(self.geometry()).normalized()
+
+    def setBorder(self, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+        super().setBorder(*args, **kwargs)
+        self._border_contents()
+
+    def _border_contents(self) -> None:
+        """pyqtgraph's border is an item over the plot, painted at each frame with no pen when there is no border
+        (the chart's): an item without contents then, which Qt (and the live layer) do not paint."""
+        self.borderRect.setFlag(_NO_CONTENTS, self.borderRect.pen().style() == Qt.PenStyle.NoPen)
 
 
 class LayeredView(pg.GraphicsLayoutWidget):

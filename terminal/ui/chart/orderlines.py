@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 from terminal.ui.chart.theme import ChartPalette
 
@@ -88,6 +89,8 @@ class OrderOverlay(pg.GraphicsObject):
         self._fm = QFontMetricsF(self.font)
         self.setParentItem(vb)
         self.setZValue(25)
+        # without orders it paints nothing: an item without contents, skipped by Qt and the chart's live frames
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         vb.sigResized.connect(self._on_resized)
         vb.sigRangeChanged.connect(self._on_range_changed)
 
@@ -104,6 +107,7 @@ class OrderOverlay(pg.GraphicsObject):
             self.drag = None
         if self.hover is not None and self.hover[0] not in wanted:
             self.hover = None
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, not wanted)
         self.update()
 
     def set_top_inset(self, px: float) -> None:

@@ -2,6 +2,7 @@
 zoomed out). Their values come from ``compute.IndicatorCache``."""
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -60,6 +61,9 @@ class OverlayCurve(pg.GraphicsObject):
         # the last path drawn: (what it depends on, path, candles [i0, i1) in it, its last point finite)
         self._path: tuple[tuple[object, ...], QPainterPath, int, bool] | None = None
         self.rebuilt = 0  # paths built from the arrays (not extended in place)
+        # the live part's plan, made by the settled part's paint: (what it depends on, i0, i1, the cut, the first
+        # point of the live part, the x of its points in device pixels)
+        self._tail: tuple[tuple[object, ...], int, int, int, int, list[float]] | None = None
 
     def set_color(self, color: str) -> None:
         self._pen.setColor(QColor(color))
@@ -89,6 +93,14 @@ class OverlayCurve(pg.GraphicsObject):
         if not len(s) or vb is None or not self.isVisible():
             return
         (x0, x1), _ = vb.viewRange()
+        if self.part == "live" and self._tail is not None:
+            tr = p.transform()
+            plan = self._tail
+            if plan[0] == (x0, x1, tr.m11(), tr.dx(), tr.m22(), tr.dy(), len(s), s.generation):
+                self._paint_planned(p, tr, plan)
+                return
+        if self.part != "live":
+            self._tail = None  # (made again below by a settled part that has a cut)
         i0, i1 = s.visible_slice(x0, x1)
         if i1 - i0 < 2:
             return
@@ -102,6 +114,10 @@ class OverlayCurve(pg.GraphicsObject):
         cut = None if part == "all" else self._cut(values, tr, i0, i1, step)
         if part == "settled" and cut is None:
             return  # drawn whole over the picture
+        if part == "settled" and cut is not None:  # the live part's plan while the picture is shown
+            px = (s.t[cut[1]:i1] * tr.m11() + tr.dx()).tolist()
+            self._tail = ((x0, x1, tr.m11(), tr.dx(), tr.m22(), tr.dy(), len(s), s.generation), i0, i1, cut[0],
+                          cut[1], px)
         if part == "live" and cut is not None:
             self._paint_tail(p, values, tr, i0, i1, cut[0], cut[1])
             return
@@ -158,6 +174,33 @@ class OverlayCurve(pg.GraphicsObject):
             p.setPen(self._pen)
             p.setClipRect(QRectF(cut, -_FAR, 2 * _FAR, 2 * _FAR), Qt.ClipOperation.IntersectClip)
             p.drawPath(polyline_path(px, py))
+        finally:
+            p.restore()
+        self.drawn_points = i1 - first
+
+    def _paint_planned(self, p: QPainter, tr: QTransform,
+                       plan: tuple[tuple[object, ...], int, int, int, int, list[float]]) -> None:
+        """The live part as ``_paint_tail`` draws it, from the plan its settled part made (same view, same candles:
+        only the values can have changed), without the slice lookups and the arrays: a path of a few points."""
+        _, i0, i1, cut, first, px = plan
+        values = self._values(i0)
+        m22, dy = tr.m22(), tr.dy()
+        ys = values[first:i1].tolist()
+        if len(ys) != len(px) or not all(math.isfinite(y) for y in ys):
+            self._tail = None  # (values not yet there: the arrays' way, which knows gaps)
+            self._paint_tail(p, values, tr, i0, i1, cut, first)
+            return
+        path = QPainterPath()
+        path.moveTo(px[0], ys[0] * m22 + dy)
+        for x, y in zip(px[1:], ys[1:]):
+            path.lineTo(x, y * m22 + dy)
+        p.save()
+        try:
+            p.resetTransform()
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, i1 - i0 < 1200)  # as the whole line's
+            p.setPen(self._pen)
+            p.setClipRect(QRectF(cut, -_FAR, 2 * _FAR, 2 * _FAR), Qt.ClipOperation.IntersectClip)
+            p.drawPath(path)
         finally:
             p.restore()
         self.drawn_points = i1 - first

@@ -17,9 +17,12 @@ FILL_MIN_BARS = 32  # bars written as pixels from this many on (fewer: stroked, 
 
 class VolumeItem(SeriesItem):
     LAYERED = True  # translucent bars through an opaque layer (False: stroked straight at their alpha)
+    BAR_COLUMNS = True  # a bar alone (the live one) from a kept column of its colour (False: drawn into its layer)
 
     def __init__(self, series: OhlcvSeries, up: str = "#26a69a", down: str = "#ef5350", alpha: int = 110) -> None:
-        self._layers: list[QImage | None] = [None, None]  # the settled bars, the live bar
+        # the settled bars, the live bar (or a few), and an up and a down bar alone (a column of solid colour: a bar
+        # alone is the part of it the bar covers; ``_column``)
+        self._layers: list[QImage | None] = [None, None, None, None]
         self._settled: tuple[tuple[object, ...], tuple[QPointF, QRectF, int] | None] | None = None
         self.layers_built = 0  # times the settled bars were drawn again (tests)
         self._set_colors(up, down, alpha)
@@ -35,6 +38,7 @@ class VolumeItem(SeriesItem):
 
     def set_colors(self, up: str, down: str, alpha: int) -> None:
         self._set_colors(up, down, alpha)
+        self._layers[2] = self._layers[3] = None
         self.update()
 
     def _y_bounds(self) -> tuple[float, float]:
@@ -121,6 +125,8 @@ class VolumeItem(SeriesItem):
         part of it drawn, or None without bars."""
         if not len(xc):
             return None
+        if len(xc) == 1 and bw % 2 and self.BAR_COLUMNS:
+            return self._column(float(xc[0]), float(top[0]), float(bottom[0]), bool(up[0]), bw)
         x0, y0 = int(np.floor(xc.min())) - bw, int(np.floor(top.min()))
         width, height = int(np.ceil(xc.max())) + bw + 2 - x0, int(np.ceil(bottom.max())) + 1 - y0
         layer = self._layer_of(which, width, height, clear=False)
@@ -137,6 +143,20 @@ class VolumeItem(SeriesItem):
             finally:
                 q.end()
         return QPointF(x0, y0), QRectF(0, 0, width, height), which
+
+    def _column(self, x: float, top: float, bottom: float, up: bool, bw: int) -> tuple[QPointF, QRectF, int]:
+        """A bar alone (the live one, at each frame): the ``bw`` x ``bottom - top`` corner of a kept image of its
+        solid colour, put where the bar's stroke would cover (columns ``x - bw // 2 .. x + bw // 2``, rows ``top ..
+        bottom - 1``: ``fill_bars``). Blended as the layers are, so the same pixels as the bar drawn into a layer
+        with clear pixels around it, without the layer's clearing, painter and path (~0.1 ms a live frame)."""
+        which = 2 if up else 3
+        width, height = bw, max(int(bottom - top), 1)
+        image = self._layers[which]
+        if image is None or image.width() < width or image.height() < height:
+            image = QImage(max(width, 32), max(height, 256), QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(self._up_solid if up else self._down_solid)
+            self._layers[which] = image
+        return QPointF(x - bw // 2, top), QRectF(0, 0, width, height), which
 
     @staticmethod
     def _draw_bars(p: QPainter, x: np.ndarray, top: np.ndarray, bottom: np.ndarray, up: np.ndarray, bw: int,

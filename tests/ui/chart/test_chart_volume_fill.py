@@ -77,13 +77,16 @@ def test_the_volume_pane_looks_the_same_with_its_bars_written_as_pixels(chart, q
         return draw_bars(*args)
     monkeypatch.setattr(VolumeItem, "_draw_bars", staticmethod(counted))
     chart.volume._settled = None
+    chart.view.layer.invalidate()  # the chart's settled picture drawn again (not the live bar alone over it)
     written = chart.grab().toImage()
     # the settled bars written (the live bar, alone in its own layer, and a handful are cheaper stroked)
     assert all(n < volume.FILL_MIN_BARS for n in strokes)
-    assert (sum(strokes) == chart.volume.last_paint.primitives) == (span < volume.FILL_MIN_BARS)
+    # (the live bar, alone, from a column of its colour: never stroked)
+    assert (sum(strokes) == chart.volume.last_paint.primitives - 1) == (span < volume.FILL_MIN_BARS)
     strokes.clear()
     monkeypatch.setattr(volume, "fill_bars", lambda *args: False)
     chart.volume._settled = None
+    chart.view.layer.invalidate()
     stroked = chart.grab().toImage()
     assert strokes
     assert written == stroked
@@ -110,3 +113,24 @@ def test_a_written_layer_is_not_cleared_first(chart, qtbot, monkeypatch):
     chart.grab()
     assert chart.volume.layers_built and chart.volume.last_paint.mode == "columns"
     assert cleared == []
+
+
+@pytest.mark.parametrize("span", [600, 120, 12])
+def test_the_live_bar_alone_has_the_pixels_it_had_in_its_own_layer(chart, qtbot, monkeypatch, span):
+    """The live bar is put on the frame as a corner of a kept column of its colour: the pixels of the bar drawn
+    opaque into a cleared layer and blended at the bars' alpha, up and down, at each live candle."""
+    t = chart.series.t
+    chart.set_follow_latest(False)
+    chart.resize(1100, 640)
+    # (a little room right of the live bar: at the plot's edge half of it is clipped)
+    chart.price_plot.vb.setXRange(float(t[-span]), float(t[-1]) + span / 50 * chart.series.interval, padding=0)
+    chart.grab()
+    last = float(chart.series.c[-1])
+    for k, close in enumerate((last + 30, last - 30, last + 5, last - 80)):  # up, down, ...
+        chart.update_bar(int(t[-1] * 1000), last, max(last, close) + 3, min(last, close) - 3, close, 40.0 + 25 * k)
+        monkeypatch.setattr(VolumeItem, "BAR_COLUMNS", True)
+        columns = chart.grab().toImage()
+        monkeypatch.setattr(VolumeItem, "BAR_COLUMNS", False)
+        layered = chart.grab().toImage()
+        assert columns == layered, (span, k)
+    assert chart.volume._layers[2] is not None and chart.volume._layers[3] is not None  # both colours were used

@@ -182,3 +182,84 @@ def test_indicator_lines_are_cut_in_two_parts_with_the_pixels_of_the_whole_line(
     dashed = [c.drawn_points for c in lines if c._pen.style() != Qt.PenStyle.SolidLine]
     assert solid and all(0 < n <= 12 for n in solid)  # the last points alone
     assert dashed and all(n >= candles - 2 for n in dashed)
+
+
+def test_a_lines_live_part_is_drawn_from_the_plan_its_settled_part_made(live_chart, monkeypatch):
+    """The settled part of a solid line (drawn with the picture) leaves the live part its plan (cut, first point,
+    the points' x): a live tick draws the last points from it, without finding the visible candles and the cut
+    again; a new view makes a new plan (the pixels: the tests above)."""
+    from terminal.ui.chart.overlays import OverlayCurve
+
+    chart = live_chart
+    chart.set_follow_latest(False)
+    t = chart.series.t
+    chart.price_plot.vb.setXRange(float(t[-150]), float(t[-1]) + 60, padding=0)
+    chart.grab()
+    chart.grab()  # the picture
+    cuts: list[object] = []
+    cut = OverlayCurve._cut
+
+    def counted(self, *args):  # type: ignore[no-untyped-def]
+        cuts.append(self)
+        return cut(self, *args)
+    monkeypatch.setattr(OverlayCurve, "_cut", counted)
+    for move in (1.0, -2.0, 3.0):
+        _tick(chart, 0, move)
+        frames = chart.layer.layered_frames
+        chart.grab()
+        assert chart.layer.layered_frames == frames + 1
+    # the dashed line (no cut) is drawn whole each frame; the solid ones not once
+    lines = [c for c in chart.price_plot.vb.childGroup.childItems() if isinstance(c, OverlayCurve)]
+    solid = [c for c in lines if c._pen.style() == Qt.PenStyle.SolidLine]
+    assert solid and not any(c in cuts for c in solid)
+    assert all(0 < c.drawn_points <= 12 for c in solid)
+    chart.price_plot.vb.setXRange(float(t[-120]), float(t[-1]) + 60, padding=0)
+    chart.grab()
+    chart.grab()  # a new picture: the settled parts cut the lines again
+    assert all(c in cuts for c in solid)
+    _same_as_whole(chart)
+
+
+def test_items_that_draw_nothing_are_not_painted(qtbot, monkeypatch):
+    """Order overlays without orders and the plots' border without a pen draw nothing: they are items without
+    contents, which neither Qt nor the live frames paint; an order or a border pen makes them paint again."""
+    from PySide6.QtGui import QColor
+
+    from terminal.ui.chart.orderlines import OrderOverlay
+    from terminal.ui.chart.widget import ChartWidget
+
+    chart = ChartWidget()
+    qtbot.addWidget(chart)
+    chart.resize(900, 560)
+    chart.set_symbol("BTCUSDT", 2)
+    chart.set_bars(*random_walk(500))
+    painted: list[object] = []
+    paint = OrderOverlay.paint
+
+    def counted(self, *args):  # type: ignore[no-untyped-def]
+        painted.append(self)
+        return paint(self, *args)
+    monkeypatch.setattr(OrderOverlay, "paint", counted)
+    for _ in range(3):  # whole, picture, live
+        _tick(chart)
+        chart.grab()
+    assert painted == []
+    chart.set_order_lines([("a", float(chart.series.c[-1]) + 5, "sell", "SELL 1")])
+    before = _pixels(chart.grab().toImage())
+    assert chart.order_lines in painted
+    chart.set_order_lines([])
+    painted.clear()
+    after = _pixels(chart.grab().toImage())
+    assert painted == [] and (before != after).any()
+    vb = chart.price_plot.vb
+    chart.grab()
+    plain = _pixels(chart.grab().toImage())
+    vb.setBorder(QColor("#ff00ff"))
+    chart.layer.invalidate()
+    chart.grab()
+    bordered = _pixels(chart.grab().toImage())
+    assert (plain != bordered).any()
+    vb.setBorder(None)
+    chart.layer.invalidate()
+    chart.grab()
+    assert (_pixels(chart.grab().toImage()) == plain).all()
