@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from itertools import accumulate
 from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
@@ -112,20 +113,15 @@ class _Look:
         # drawn with drawText (laying a QStaticText out costs twice that), a text drawn again gets a QStaticText
         self.statics: tuple[dict[str, QStaticText | None], dict[str, QStaticText | None]] = ({}, {})
 
-    def place(self, line: list[Run]) -> tuple[list[float], list[float]]:
-        """The runs' x and advances."""
+    def advances_of(self, line: list[Run]) -> list[float]:
+        """The runs' advances."""
         regular, bold = self.advances
-        xs: list[float] = []
-        ws: list[float] = []
-        x = 0.0
-        for text, _, b in line:
-            w = (bold if b else regular).get(text)
-            if w is None:
-                w = self._measure(b, text)
-            xs.append(x)
-            ws.append(w)
-            x += w
-        return xs, ws
+        ws = [(bold if b else regular).get(text) for text, _, b in line]
+        if None in ws:  # texts not measured yet (measuring may clear what was kept: nothing is read back after)
+            for j, w in enumerate(ws):
+                if w is None:
+                    ws[j] = self._measure(line[j].bold, line[j].text)
+        return ws  # type: ignore[return-value]
 
     def _measure(self, bold: bool, text: str) -> float:
         advances = self.advances[bold]
@@ -210,7 +206,7 @@ class Legend(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         look = self._font_look()
-        width = max((sum(look.place(line)[1]) for line in self._lines), default=0.0)
+        width = max((sum(look.advances_of(line)) for line in self._lines), default=0.0)
         return QSize(int(width) + 1, int(len(self._lines) * look.step) + 4)
 
     # ---- drawing ---------------------------------------------------------------------------------------------
@@ -246,17 +242,17 @@ class Legend(QWidget):
         step = look.step
         top = (height - len(lines) * step) / 2
         clears: list[QRectF] = []
-        draws: list[tuple[Run, float, float]] = []  # run, x, top of its line
+        draws: list[tuple[Run, float, float]] = []  # run, x, top of its line: the runs with ink inside the box
         placed: list[list[float]] = []
         extent = 0.0
         for i, line in enumerate(lines):
-            xs, ws = look.place(line)
+            ws = look.advances_of(line)
+            xs = list(accumulate(ws, initial=0.0))
+            extent = max(extent, xs.pop())  # (the line's advance)
             placed.append(xs)
-            if line:
-                extent = max(extent, xs[-1] + ws[-1])
             y = top + i * step
             if drawn is None:
-                draws += [(r, x, y) for r, x in zip(line, xs)]
+                draws += [(r, x, y) for r, x in zip(line, xs) if x < width and r.text.strip()]
                 continue
             spans = self._spans(drawn[1][i], drawn[2][i], line, xs)
             if not spans:
@@ -268,7 +264,7 @@ class Legend(QWidget):
                 right = float(width) if b >= len(line) else math.floor((xs[b] + ws[b] / 2) * ratio) / ratio
                 if left < width:
                     clears.append(QRectF(left, y0, right - left, y1 - y0))
-                    draws += [(line[j], xs[j], y) for j in range(a, b)]
+                    draws += [(line[j], xs[j], y) for j in range(a, b) if xs[j] < width and line[j].text.strip()]
         # the pixels paintEvent shows (the picture's ink is the new lines' only: what the old lines had past them is
         # cleared): a glyph's ink reaches a few pixels past its text's advance at most, a line's height is ample
         self._extent = min(size[0], math.ceil((extent + step) * ratio))
@@ -280,16 +276,16 @@ class Legend(QWidget):
                     painter.fillRect(rect, Qt.GlobalColor.transparent)
                 painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
             painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-            fonts, ascents, statics = look.fonts, look.ascents, look.statics
+            fonts, ascents, statics, colors = look.fonts, look.ascents, look.statics, self._colors
             set_bold: bool | None = None
             set_color: QColor | None = None
             for (text, name, bold), x, y in draws:
-                if x >= width or not text.strip():  # past the box (clipped away), or no ink
-                    continue
                 if bold is not set_bold:  # (setFont and setPen per run cost more than the text)
                     painter.setFont(fonts[bold])
                     set_bold = bold
-                color = self._color(name) if name else default
+                color = colors.get(name) if name else default
+                if color is None:
+                    color = self._color(name)
                 if color is not set_color:
                     painter.setPen(color)
                     set_color = color
@@ -317,10 +313,12 @@ class Legend(QWidget):
         """The runs of ``new`` to draw over the old picture of ``old``, as ranges [a, b): every run that changed or
         moved, widened to the blank runs (spaces only: no ink reaches their middle) on either side, or to the line's
         ends; b == len(new) clears to the end of the line (also when ``old`` had more runs)."""
-        n = len(new)
-        m = min(n, len(old))
-        dirty = [old_xs[j] != xs[j] or old[j] != new[j] for j in range(m)] + [True] * (n - m)
-        dirty.append(len(old) != n)  # the line's end: the old line had runs past the new one's
+        n, m = len(new), len(old)
+        k = min(n, m)
+        # from the first run that moved on, every run is drawn (runs that moved back to their place as well)
+        moved = k if old_xs[:k] == xs[:k] else next(j for j in range(k) if old_xs[j] != xs[j])
+        dirty = [old[j] != new[j] for j in range(moved)] + [True] * (n - moved)
+        dirty.append(m != n)  # the line's end: the old line had runs past the new one's
         spans = []
         j = 0
         while j <= n:

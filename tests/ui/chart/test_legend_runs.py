@@ -159,3 +159,10 @@ def test_live_ticks_and_hovers_leave_the_chart_legend_as_a_fresh_one_and_parse_n
             assert (_pixels(legend.grab().toImage()) != _fresh(legend, from_markup=False)).sum() == 0, k
             chart.crosshair.hovered.emit(-1)
             assert f"C {s.c[-1]:,.2f}" in chart.legend_text()
+
+
+def test_kept_texts_and_advances_cleared_when_full_leave_the_picture_as_a_fresh_one(legend, monkeypatch):
+    monkeypatch.setattr(legend_module, "RUNS_KEPT", 5)  # fewer than one line's texts: cleared in the middle of one
+    for k in range(12):
+        legend.setText(_markup(f"51,2{k % 4}0.00", f"+0.0{k % 3}%", f"51,20{k}.20"))
+        _assert_as_fresh(legend, k)
