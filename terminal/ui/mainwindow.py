@@ -82,21 +82,29 @@ class MainWindow(QMainWindow):
         self.resize(1560, 940)
         self.bridge = Bridge(self)
         self.docks: dict[str, QDockWidget] = {}
+        self._docks_made: dict[str, QDockWidget] = {}  # made, not added yet (add_dock adds them)
         self.deferred = DeferredDocks()
-        self.watchlist = WatchlistWidget(self)
-        from .widgets.alerts import AlertsWidget
-        self.alerts = AlertsWidget(self)  # price and condition alerts of the session (market.alerts)
-        from .widgets.data import DataWidget
-        self.data = DataWidget(self)  # the kline history cache of the window's venues, tabbed with the blotters
-        self.chart: Any = make_chart(self)  # ChartWidget (terminal.ui.chart) or its placeholder
+        # each dock's widget is made inside its dock (see _new_dock), in the order the docks are added
+        dock = self._new_dock
+        self.watchlist = WatchlistWidget(dock("watchlist", "Watchlist"))
+        self.chart: Any = make_chart(dock("chart", "Chart"))  # ChartWidget (terminal.ui.chart) or its placeholder
         if hasattr(self.chart, "set_indicator_store"):  # each symbol's indicators, saved with the settings
             from .chart.store import SettingsStore
             self.chart.set_indicator_store(SettingsStore(self.settings))
-        self.order_entry = OrderEntryWidget(self)
+        self.book_trades = BookTradesWidget(self._instrument_of, dock("book", "Book && trades"))
+        self._ticket_area = _scroll_area(dock("order_entry", "Order entry"))
+        self.order_entry = OrderEntryWidget(self._ticket_area.viewport())
         self.order_entry.quote_of = self._touch_of  # best bid/ask as the watchlist shows them
-        self.book_trades = BookTradesWidget(self._instrument_of, self)
-        self.blotters = BlottersWidget(self._instrument_of, self)
-        self.log_widget = LogWidget(self)
+        _fit(self._ticket_area, self.order_entry)
+        self.blotters = BlottersWidget(self._instrument_of, dock("blotters", "Orders && positions"))
+        self.log_widget = LogWidget(dock("log", "Log"))
+        for name, title in (("health", "Feed health"), ("alerts", "Alerts"), ("news", "News"),
+                            ("fundamentals", "Fundamentals"), ("data", "Data")):
+            dock(name, title)
+        from .widgets.alerts import AlertsWidget
+        self.alerts = AlertsWidget(self._docks_made["alerts"])  # price and condition alerts (market.alerts)
+        from .widgets.data import DataWidget
+        self.data = DataWidget(self._docks_made["data"])  # the kline history cache of the window's venues
         self.status = TerminalStatusBar(self)
         self.setStatusBar(self.status)
         self.status.reconnect_requested.connect(self._on_reconnect)  # "Log in again" after a session expired
@@ -130,19 +138,19 @@ class MainWindow(QMainWindow):
 
     def _make_health(self) -> QWidget:
         from .widgets.health import HealthWidget
-        widget = HealthWidget(self)
+        widget = HealthWidget(self.docks["health"])
         self.bridge.frame.connect(widget.flush)
         return widget
 
     def _make(self, name: str) -> QWidget:
-        """The deferred dock ``name``'s widget (its module imported only then)."""
+        """The deferred dock ``name``'s widget (its module imported only then), made inside its dock."""
         if name == "health":
             return self._make_health()
         if name == "news":
             from .widgets.news import NewsWidget
-            return NewsWidget(self)
+            return NewsWidget(self.docks[name])
         from .widgets.fundamentals import FundamentalsWidget
-        return FundamentalsWidget(self)
+        return FundamentalsWidget(self.docks[name])
 
     def _instrument_of(self, symbol: str) -> m.Instrument | None:
         return self.instruments.get(symbol)
@@ -152,11 +160,18 @@ class MainWindow(QMainWindow):
         return (row.bid, row.ask) if row is not None else None
 
     # ---- docks ---------------------------------------------------------------------------------------------
+    def _new_dock(self, name: str, title: str) -> QDockWidget:
+        """The dock ``name``, made before its widget so that the widget is made inside it (``add_dock`` then
+        finds it): a widget moved into its dock later, with a style sheet of its own (the ticket, the alerts), is
+        polished again with everything in it when it moves."""
+        dock = self._docks_made[name] = QDockWidget(title, self)
+        return dock
+
     def add_dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea = Area.RightDockWidgetArea,
                  title: str | None = None) -> QDockWidget:
         """Add a dock (also for other packages: strategies, backtests). ``name`` is its stable object name, used
         by the saved layout; the View menu gets a toggle for it."""
-        dock = QDockWidget(title or name, self)
+        dock = self._docks_made.pop(name, None) or QDockWidget(title or name, self)
         dock.setObjectName(f"dock-{name}")
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
@@ -170,14 +185,11 @@ class MainWindow(QMainWindow):
         """The docks; the ticket scrolls inside its dock rather than forcing the window taller than a laptop
         screen (1280x720) once its exits and options are open. The docks behind others at start are built when
         first shown or used (``self.deferred``)."""
-        for name, widget, title in (("watchlist", self.watchlist, "Watchlist"), ("chart", self.chart, "Chart"),
-                                    ("book", self.book_trades, "Book && trades"),
-                                    ("order_entry", _scrolling(self.order_entry), "Order entry"),
-                                    ("blotters", self.blotters, "Orders && positions"), ("log", self.log_widget, "Log"),
-                                    ("health", None, "Feed health"), ("alerts", self.alerts, "Alerts"),
-                                    ("news", None, "News"), ("fundamentals", None, "Fundamentals"),
-                                    ("data", self.data, "Data")):
-            dock = self.add_dock(name, widget or QWidget(), Area.LeftDockWidgetArea, title)
+        for name, widget in (("watchlist", self.watchlist), ("chart", self.chart), ("book", self.book_trades),
+                             ("order_entry", self._ticket_area),
+                             ("blotters", self.blotters), ("log", self.log_widget), ("health", None),
+                             ("alerts", self.alerts), ("news", None), ("fundamentals", None), ("data", self.data)):
+            dock = self.add_dock(name, widget or QWidget(), Area.LeftDockWidgetArea)
             if widget is None:
                 self.deferred.add(name, dock, lambda n=name: self._make(n))
         self.view_menu.addSeparator()
@@ -563,15 +575,20 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _scrolling(widget: QWidget) -> QWidget:
-    """``widget`` in the automation docks' scroll area, scrolling only vertically: as wide as the widget needs (plus
-    the scroll bar) and as tall as it is when built (the ticket with its exits folded), so what it grows by later
-    scrolls instead of growing the window."""
-    from PySide6.QtWidgets import QScrollArea
-
+def _scroll_area(parent: QWidget) -> Any:
+    """The automation docks' scroll area (in ``parent``), scrolling only vertically; its widget is made in its
+    viewport (see ``_fit``)."""
     from .automation import scroll_area
-    area: QScrollArea = scroll_area(widget)
+    area = scroll_area(None)
+    area.setParent(parent)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
+
+
+def _fit(area: Any, widget: QWidget) -> None:
+    """``widget`` (made in ``area``'s viewport: not moved there, see ``MainWindow._new_dock``) scrolling in
+    ``area``: as wide as the widget needs (plus the scroll bar) and as tall as it is when built (the ticket with its
+    exits folded), so what it grows by later scrolls instead of growing the window."""
+    area.setWidget(widget)
     area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
     area.setMinimumHeight(widget.minimumSizeHint().height())
-    return area
