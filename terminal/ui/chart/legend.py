@@ -12,7 +12,8 @@ from __future__ import annotations
 import html
 import math
 import re
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import ne
 from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
@@ -211,31 +212,31 @@ class Legend(QWidget):
 
     # ---- drawing ---------------------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        if not any(self._lines) or self.width() <= 0 or self.height() <= 0:
+        width, height = self.width(), self.height()
+        if width <= 0 or height <= 0 or not any(self._lines):
             return
         ratio = self.devicePixelRatioF()
-        width, height = self.width(), self.height()
         # what the picture depends on besides the lines: its size, the font and the text colour
         key = ((max(1, round(width * ratio)), max(1, round(height * ratio))), ratio, self._font_look(),
                self._text_color().rgba())
         if self._drawn is None or self._drawn[1] is not self._lines or self._drawn[0] != key:
-            self._render(key)
+            self._render(key, width, height)
         painter = QPainter(self)
         # only the part with ink (the rest is transparent: blending it changed no pixel)
         painter.drawPixmap(QPointF(0, 0), self._pixmap, QRectF(0, 0, self._extent, key[0][1]))  # type: ignore[arg-type]
         painter.end()
 
-    def _render(self, key: tuple[tuple[int, int], float, _Look, int]) -> None:
-        width, height = self.width(), self.height()
+    def _render(self, key: tuple[tuple[int, int], float, _Look, int], width: int, height: int) -> None:
         size, ratio, look, _ = key
         default = self._text_color()
         lines = self._lines
         drawn = self._drawn if self._drawn is not None and self._drawn[0] == key else None
         pixmap = self._pixmap
-        if pixmap is None or (pixmap.width(), pixmap.height()) != size or pixmap.devicePixelRatio() != ratio:
+        if drawn is None and (pixmap is None or (pixmap.width(), pixmap.height()) != size
+                              or pixmap.devicePixelRatio() != ratio):
             pixmap = self._pixmap = QPixmap(*size)
             pixmap.setDevicePixelRatio(ratio)
-            drawn = None
+        assert pixmap is not None  # (drawn: the pixmap was made for this key)
         if drawn is None or len(drawn[1]) != len(lines):
             pixmap.fill(Qt.GlobalColor.transparent)
             drawn = None
@@ -264,7 +265,9 @@ class Legend(QWidget):
                 right = float(width) if b >= len(line) else math.floor((xs[b] + ws[b] / 2) * ratio) / ratio
                 if left < width:
                     clears.append(QRectF(left, y0, right - left, y1 - y0))
-                    draws += [(line[j], xs[j], y) for j in range(a, b) if xs[j] < width and line[j].text.strip()]
+                    for j in range(a, b):
+                        if xs[j] < width and line[j].text.strip():
+                            draws.append((line[j], xs[j], y))
         # the pixels paintEvent shows (the picture's ink is the new lines' only: what the old lines had past them is
         # cleared): a glyph's ink reaches a few pixels past its text's advance at most, a line's height is ample
         self._extent = min(size[0], math.ceil((extent + step) * ratio))
@@ -317,13 +320,13 @@ class Legend(QWidget):
         k = min(n, m)
         # from the first run that moved on, every run is drawn (runs that moved back to their place as well)
         moved = k if old_xs[:k] == xs[:k] else next(j for j in range(k) if old_xs[j] != xs[j])
-        dirty = [old[j] != new[j] for j in range(moved)] + [True] * (n - moved)
+        dirty = list(map(ne, old[:moved], new[:moved]))
+        dirty += [True] * (n - moved)
         dirty.append(m != n)  # the line's end: the old line had runs past the new one's
         spans = []
-        j = 0
-        while j <= n:
-            if not dirty[j]:
-                j += 1
+        b = -1
+        for j in compress(range(n + 1), dirty):
+            if j <= b:  # in the last span
                 continue
             a = j
             while a > 0 and new[a - 1].text.strip():  # (the runs before j are unchanged: non-blank ones are redrawn)
@@ -332,5 +335,4 @@ class Legend(QWidget):
             while b < n and (dirty[b] or new[b].text.strip()):
                 b += 1
             spans.append((a, min(b, n)))  # b < n: run b is an unchanged blank run at its old place
-            j = b + 1
         return spans
