@@ -167,16 +167,20 @@ class OverlayCurve(pg.GraphicsObject):
         """The live part: the last points, clipped right of the cut, as the whole line would draw them."""
         px = self.series.t[first:i1] * tr.m11() + tr.dx()
         py = values[first:i1] * tr.m22() + tr.dy()
+        self._draw_live(p, polyline_path(px, py), i1 - i0 < 1200, cut)  # (antialiased as the whole line)
+        self.drawn_points = i1 - first
+
+    def _draw_live(self, p: QPainter, path: QPainterPath, antialias: bool, cut: int) -> None:
+        """The live part's path (device pixels), right of the cut."""
         p.save()
         try:
             p.resetTransform()
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, i1 - i0 < 1200)  # as the whole line's
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
             p.setPen(self._pen)
             p.setClipRect(QRectF(cut, -_FAR, 2 * _FAR, 2 * _FAR), Qt.ClipOperation.IntersectClip)
-            p.drawPath(polyline_path(px, py))
+            p.drawPath(path)
         finally:
             p.restore()
-        self.drawn_points = i1 - first
 
     def _paint_planned(self, p: QPainter, tr: QTransform,
                        plan: tuple[tuple[object, ...], int, int, int, int, list[float]]) -> None:
@@ -194,15 +198,7 @@ class OverlayCurve(pg.GraphicsObject):
         path.moveTo(px[0], ys[0] * m22 + dy)
         for x, y in zip(px[1:], ys[1:]):
             path.lineTo(x, y * m22 + dy)
-        p.save()
-        try:
-            p.resetTransform()
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, i1 - i0 < 1200)  # as the whole line's
-            p.setPen(self._pen)
-            p.setClipRect(QRectF(cut, -_FAR, 2 * _FAR, 2 * _FAR), Qt.ClipOperation.IntersectClip)
-            p.drawPath(path)
-        finally:
-            p.restore()
+        self._draw_live(p, path, i1 - i0 < 1200, cut)
         self.drawn_points = i1 - first
 
     def _path_key(self, values: np.ndarray, tr: QTransform, i0: int, step: int) -> tuple[object, ...]:
