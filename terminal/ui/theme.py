@@ -4,6 +4,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
@@ -156,6 +157,28 @@ class FusionStyle(QProxyStyle):
         return made
 
 
+def _repropagate(app: QApplication) -> None:
+    """The new application palette in every widget, parents first. Qt tells the widgets in no particular order (and
+    not at all before its event loop has started); a widget takes its parent's palette, and a parent passes a
+    change on to its children except those that use a style sheet (WA_StyleSheet: widgets with a sheet above or in
+    them). Such a widget told before its parent kept the old palette with everything in it (the blotters after a
+    switch to light: a dark box in their corner)."""
+    event = QEvent(QEvent.Type.ApplicationPaletteChange)
+    pending = list(app.topLevelWidgets())
+    for window in pending:
+        QApplication.sendEvent(window, event)
+    while pending:
+        widget = pending.pop()
+        try:
+            children = widget.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        except RuntimeError:  # gone meanwhile
+            continue
+        for child in children:
+            if not child.isWindow():
+                QApplication.sendEvent(child, event)
+                pending.append(child)
+
+
 def apply(app: QApplication, name: str) -> Colors:
     """Apply a theme to the whole application (palette, font, the styled widgets); returns its colours.
 
@@ -169,6 +192,7 @@ def apply(app: QApplication, name: str) -> Colors:
     wanted = palette(_current)
     if app.palette() != wanted:
         app.setPalette(wanted)
+        _repropagate(app)
     if app.font().pointSizeF() != 9.5:
         font = QFont(app.font())
         font.setPointSizeF(9.5)

@@ -38,3 +38,25 @@ def test_theme_switch_keeps_the_application_style(qapp) -> None:
     theme.apply(qapp, "light")
     theme.apply(qapp, "dark")
     assert qapp.style() is style  # (setStyle deletes the style and re-polishes every widget: never again)
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_theme_switch_reaches_every_widget_of_the_window(qtbot, qapp, tmp_path) -> None:
+    """Qt passes a new application palette on to children except those using a style sheet; told before their
+    parent, such widgets (the blotters, with everything in them) kept the old theme's colours."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QWidget
+
+    from terminal.ui.mainwindow import MainWindow
+
+    w = MainWindow(tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    role = QPalette.ColorRole
+    for name, other in (("light", theme.DARK), ("dark", theme.LIGHT), ("light", theme.DARK)):
+        w.set_theme(name)
+        old = {other.window, other.panel}
+        stale = [f"{type(c).__name__} in {type(c.parentWidget()).__name__}" for c in w.findChildren(QWidget)
+                 if {c.palette().color(role.Window).name(), c.palette().color(role.Button).name()} & old]
+        assert not stale, f"{name}: {len(stale)} widgets in the old colours: {stale[:5]}"
