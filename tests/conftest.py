@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -42,6 +43,22 @@ def fresh_sandbox():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _delete_what_the_test_left():
+    """Widgets a test closed (pytest-qt's ``qtbot.addWidget``, the window fixture) are deleted when it ends.
+
+    ``deleteLater`` only posts a deletion, and ``processEvents`` never runs it: the closed windows, charts and
+    dialogs of every earlier test stayed alive (timers, scenes, models) until some later test happened to spin a
+    nested event loop (``waitUntil``), and were then deleted there, all at once, in the middle of another test."""
+    yield
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is None or widgets.QApplication.instance() is None:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture(autouse=True)

@@ -89,8 +89,8 @@ class Crosshair(QObject):
     hovered = Signal(int)
 
     def __init__(self, price_plot: pg.PlotItem, volume_plot: pg.PlotItem, series: OhlcvSeries,
-                 palette: ChartPalette) -> None:
-        super().__init__()
+                 palette: ChartPalette, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._price_plot = price_plot
         self._series = series
         self._palette = palette

@@ -14,8 +14,8 @@ class Navigator(QObject):
     follow_changed = Signal(bool)
     history_needed = Signal(object)  # epoch ms of the view's left edge, once per loaded history
 
-    def __init__(self, vb: pg.ViewBox, series: OhlcvSeries) -> None:
-        super().__init__()
+    def __init__(self, vb: pg.ViewBox, series: OhlcvSeries, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._vb = vb
         self._series = series
         self.follow = True

@@ -30,8 +30,8 @@ class Studies(QObject):
     panes_changed = Signal()
 
     def __init__(self, view: pg.GraphicsLayoutWidget, price_plot: pg.PlotItem, time_axis: pg.AxisItem,
-                 series: OhlcvSeries, palette: ChartPalette, axis_width: int) -> None:
-        super().__init__()
+                 series: OhlcvSeries, palette: ChartPalette, axis_width: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._view, self._price_plot, self._time_axis = view, price_plot, time_axis
         self.series = series
         self._palette = palette

@@ -93,8 +93,12 @@ class ChartWidget(QWidget):
         self.volume = VolumeItem(self.series)
         self.price_plot.addItem(self.candles)
         self.volume_plot.addItem(self.volume)
+        # the chart's QObjects are its children: deleted with it, on the GUI thread. Left to Python they went with
+        # the garbage collector, on whichever thread ran it (a sandbox or executor thread), where Qt cannot stop
+        # their timers: the indicators' 100 ms timer then fired at a deleted object (a segfault; tests/ui/chart/
+        # test_chart_ownership.py)
         self.studies = Studies(self.view, self.price_plot, self.volume_plot.getAxis("bottom"), self.series,
-                               self._palette, AXIS_WIDTH)
+                               self._palette, AXIS_WIDTH, parent=self)
         self.studies.panes_changed.connect(self._on_panes_changed)
         # live frames: the candles, grid and axes a live candle leaves as they were kept in a picture
         self.layer = SettledLayer(self.view, [self.candles, self.volume],
@@ -111,7 +115,7 @@ class ChartWidget(QWidget):
         self.protection_lines.moved.connect(self.protection_moved)
         self.protection_lines.cancel_requested.connect(self.protection_cancel_requested)
         self.fills = FillMarkers(self.price_plot, self._palette)
-        self.crosshair = Crosshair(self.price_plot, self.volume_plot, self.series, self._palette)
+        self.crosshair = Crosshair(self.price_plot, self.volume_plot, self.series, self._palette, parent=self)
         self.crosshair.hovered.connect(self._on_hovered)
         self.crosshair.set_decimals(self.price_decimals)
         self.readout = Legend(self.view)  # the legend: symbol, OHLCV readout, indicator values (markup)
@@ -123,7 +127,7 @@ class ChartWidget(QWidget):
         self.loading_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.loading_label.hide()
-        self.navigator = Navigator(self.price_plot.vb, self.series)
+        self.navigator = Navigator(self.price_plot.vb, self.series, parent=self)
         self.navigator.follow_changed.connect(self._on_follow_changed)
         self.navigator.history_needed.connect(self.range_requested)
         self.indicator_panel = IndicatorPanel(self)
