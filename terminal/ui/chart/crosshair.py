@@ -7,7 +7,7 @@ from pyqtgraph.graphicsItems.InfiniteLine import InfLineLabel
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
 
 from terminal.ui.chart.axis import format_price, format_time, format_volume
-from terminal.ui.chart.legend import SPACE, SPACE2, Run, markup
+from terminal.ui.chart.legend import SPACE, SPACE2, Run
 from terminal.ui.chart.series import OhlcvSeries
 from terminal.ui.chart.theme import ChartPalette
 
@@ -50,10 +50,6 @@ def _time_text(t: float, interval: float) -> str:
             _times.clear()
         text = _times[(t, interval)] = format_time(t, interval)
     return text
-
-
-def readout_html(series: OhlcvSeries, index: int, decimals: int, palette: ChartPalette) -> str:
-    return markup([readout_runs(series, index, decimals, palette)])
 
 
 class PriceLabel(InfLineLabel):

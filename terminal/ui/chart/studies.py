@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from terminal.ui.chart.axis import format_price
 from terminal.ui.chart.compute import IndicatorCache
 from terminal.ui.chart.indicator import DEFAULTS, KINDS, IndicatorSpec
-from terminal.ui.chart.legend import SPACE, SPACE3, Run, markup
+from terminal.ui.chart.legend import SPACE, SPACE3, Run
 from terminal.ui.chart.overlays import OverlayCurve
 from terminal.ui.chart.panes import IndicatorPane
 from terminal.ui.chart.series import OhlcvSeries
@@ -170,11 +170,6 @@ class Studies(QObject):
                 runs.append(SPACE3)
             runs += (Run(spec.title(), p.text_dim), SPACE, Run(shown, self.color(spec)))
         return runs
-
-    def legend_html(self, index: int, decimals: int) -> str:
-        """The overlays over the candles with their values at candle ``index`` (the legend's markup)."""
-        runs = self.legend_runs(index, decimals)
-        return markup([runs]) if runs else ""
 
     def pane_plots(self) -> list[pg.PlotItem]:
         return [self.panes[k].plot for k in KINDS if k in self.panes]
