@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .. import theme
 from ..chart.theme import palette
+from ..plotmenu import own_menus
 
 
 def epoch_s(index: pd.DatetimeIndex) -> np.ndarray:
@@ -103,6 +104,7 @@ class ResultPlots(QWidget):
         p = self.view.addPlot(row=row, col=0, axisItems={"bottom": axis})
         p.showGrid(x=True, y=True, alpha=0.15)
         p.setMenuEnabled(False)
+        own_menus(p, self)  # pyqtgraph's parentless options menu: ours (see plotmenu.py)
         p.hideButtons()
         left = p.getAxis("left")
         left.enableAutoSIPrefix(False)

@@ -15,6 +15,7 @@ from terminal.ui.chart.indicator import IndicatorSpec
 from terminal.ui.chart.overlays import HistogramItem, OverlayCurve
 from terminal.ui.chart.series import OhlcvSeries
 from terminal.ui.chart.theme import ChartPalette
+from terminal.ui.plotmenu import own_menus
 
 RSI_LEVELS = (30.0, 70.0)
 
@@ -43,6 +44,7 @@ class IndicatorPane:
         for hidden in ("left", "top"):  # hidden axes set their label's HTML at each range change with the prefix on
             plot.getAxis(hidden).enableAutoSIPrefix(False)
         plot.setMenuEnabled(False)
+        own_menus(plot, view)  # pyqtgraph's parentless options menu: the view's, and gone with the pane
         plot.hideButtons()
         plot.getAxis("right").setWidth(axis_width)
         plot.getAxis("right").setStyle(maxTickLevel=0)

@@ -38,6 +38,7 @@ from terminal.ui.chart.series import OhlcvSeries
 from terminal.ui.chart.store import IndicatorStore, MemoryStore
 from terminal.ui.chart.studies import Studies
 from terminal.ui.chart.theme import palette
+from terminal.ui.plotmenu import own_menus
 from terminal.ui.chart.toolbar import TIMEFRAMES, ChartToolbar
 from terminal.ui.chart.volume import VolumeItem
 
@@ -155,6 +156,7 @@ class ChartWidget(QWidget):
             plot.hideAxis("left")
             plot.showAxis("right")
             plot.setMenuEnabled(False)
+            own_menus(plot, self)  # pyqtgraph's parentless options menu: the chart's (see plotmenu.py)
             plot.hideButtons()
             plot.getAxis("right").setWidth(AXIS_WIDTH)
             for hidden in ("left", "top"):  # never shown, but linked to the view: with the SI prefix on, each
