@@ -87,6 +87,16 @@ class BoxAnswer:
         self.timer.timeout.connect(self._poll)
         self.timer.start()
 
+    def close(self) -> None:
+        """Stop and delete the timer now, on the GUI thread. Left to Python, the timer went with this object's
+        wrapper, whenever the garbage collector reached it (the answer sits in cycles through ``qtbot`` and the
+        fixture), on whichever thread the collector ran: Qt cannot stop a timer from another thread."""
+        from shiboken6 import delete, isValid
+
+        if isValid(self.timer):
+            self.timer.stop()
+            delete(self.timer)
+
     @staticmethod
     def shown() -> Any:
         """The visible modal message box, or None. Asked of the modal stack, not by wrapping every top-level widget
@@ -127,4 +137,4 @@ def answer_box(qtbot):
         return made[-1]
     yield make
     for a in made:
-        a.timer.stop()
+        a.close()

@@ -224,3 +224,17 @@ def test_the_backtest_plots_menus_belong_to_qt(qtbot):
     for plot in (plots.price_plot, plots.equity_plot, plots.dd_plot):
         assert _qt_owned(plot.ctrlMenu) and _qt_owned(plot.stateGroup)
         assert plot.ctrlMenu.windowType() == Qt.WindowType.Popup
+
+
+def test_a_box_answers_timer_is_deleted_on_the_gui_thread_when_the_test_ends(request, qtbot):
+    """``answer_box``'s timer has no parent: it is deleted by the fixture's teardown, not by the collector later."""
+    from PySide6.QtWidgets import QMessageBox
+
+    timers: list[QObject] = []
+
+    def check() -> None:  # added before the fixture is set up: runs after its teardown
+        assert timers and not isValid(timers[0]), "the answer's timer outlived the test"
+    request.addfinalizer(check)
+    answer = request.getfixturevalue("answer_box")(QMessageBox.StandardButton.Ok)
+    timers.append(answer.timer)
+    assert answer.timer.isActive()
