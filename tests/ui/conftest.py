@@ -88,9 +88,9 @@ class BoxAnswer:
         self.timer.start()
 
     def close(self) -> None:
-        """Stop and delete the timer now, on the GUI thread. Left to Python, the timer went with this object's
-        wrapper, whenever the garbage collector reached it (the answer sits in cycles through ``qtbot`` and the
-        fixture), on whichever thread the collector ran: Qt cannot stop a timer from another thread."""
+        """Stop and delete the timer now, on the GUI thread. Left to Python, the timer went with this object: by
+        the garbage collector, on whichever thread it ran, when the answer was in a cycle (a ``when`` closure that
+        refers to it, a failed test's kept traceback); Qt cannot stop a timer from another thread."""
         from shiboken6 import delete, isValid
 
         if isValid(self.timer):
