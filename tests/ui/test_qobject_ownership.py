@@ -26,7 +26,8 @@ pytestmark = [pytest.mark.gui]
 ROOT = Path(__file__).resolve().parents[2]
 
 # The whole window on the embedded sandbox, driven as the `window` fixture drives it (a qasync loop that shares
-# Qt's event loop, an executor of its own), with its docks, dialogs, chart panes and automation layout exercised;
+# Qt's event loop, an executor of its own), with its docks, dialogs, chart panes, automation layout, a second venue,
+# a reconnect and the kill switch exercised;
 # then shut down, closed and deleted on the GUI thread as the fixture does, and the garbage collector run on
 # another thread. It prints (1) the QObjects only Python owned while the window was open, (2) those still alive
 # after the window was deleted, (3) those the collector thread deleted, (4) Qt's warnings about threads.
@@ -138,6 +139,18 @@ until(venue.done, "Add venue's end")
 # the automation layout and back, both themes
 w.set_preset("Automation"); QTest.qWait(50); w.set_preset("Trading")
 w.set_theme("light"); w.set_theme("dark")
+# a second venue (the accounts' views), a reconnect (a new link), the kill switch and its unlock (answered boxes)
+assert run(w.add_venue("sandbox", name="feed"), 60) == "feed"
+assert run(w.reconnect(), 60)
+until(lambda: w.link.last_prices.get("BTCUSDT") is not None, "a price after the reconnect")
+kill = loop.create_task(w.protection.engage())
+until(lambda: modal(QMessageBox) is not None, "the kill switch's question")
+QTest.mouseClick(modal(QMessageBox).button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+until(kill.done, "the kill switch's end")
+unlock = loop.create_task(w.protection.unlock())
+until(lambda: modal(QMessageBox) is not None, "Unlock trading's question")
+QTest.mouseClick(modal(QMessageBox).button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+until(unlock.done, "the unlock")
 w.grab()
 
 print("PYTHON-OWNED WHILE OPEN:", sorted(name(o) for o in python_only() if o is not w), flush=True)
@@ -150,7 +163,7 @@ for t in tasks:
     t.cancel()
 until(lambda: all(t.done() for t in tasks), "the tasks' end")
 executor.shutdown(wait=True)
-del w, oe, ins, audit, risk, venue, tasks
+del w, oe, ins, audit, risk, venue, kill, unlock, tasks
 QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 left = python_only()
