@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any
 
 import qasync
+import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -251,6 +252,9 @@ def _main(argv: list[str] | None) -> int:
         signal.signal(signal.SIGTERM, previous_sigterm)
         if sandbox_child is not None:
             sandbox_child.stop()  # (already stopped by the session when it connected and closed)
+        # deleted here, on the GUI thread: left to Python, the window (its timers, models, widgets) went when its
+        # wrapper was freed, by the garbage collector on whichever thread ran it (tests/ui/test_qobject_ownership.py)
+        shiboken6.delete(window)
     if args.self_test:
         logging.getLogger().removeHandler(warnings)
         result = outcome[0] if outcome else SelfTestFailed("did not run")

@@ -251,3 +251,28 @@ def test_a_box_answers_timer_is_deleted_on_the_gui_thread_when_the_test_ends(req
     answer = request.getfixturevalue("answer_box")(QMessageBox.StandardButton.Ok)
     timers.append(answer.timer)
     assert answer.timer.isActive()
+
+
+# the real app's main() (embedded sandbox in a child process, a self-test order, the window closed), then a census
+APP = r"""
+import gc, sys, tempfile
+import shiboken6
+from terminal.ui import app
+from terminal.ui.mainwindow import MainWindow
+rc = app.main(["--settings-dir", tempfile.mkdtemp(), "--data-dir", tempfile.mkdtemp(), "--self-test"])
+gc.disable()
+print("RC:", rc)
+print("WINDOWS ALIVE AFTER MAIN:", sum(1 for o in gc.get_objects() if type(o) is MainWindow and shiboken6.isValid(o)))
+"""
+
+
+@pytest.mark.slow
+def test_the_app_deletes_its_window_on_the_gui_thread_before_main_returns(tmp_path):
+    """Left to Python, the closed window outlived ``main()`` (with every timer, model and widget in it) until its
+    wrapper was freed: by the garbage collector, on whichever thread ran it."""
+    out = subprocess.run([sys.executable, "-c", APP], cwd=ROOT, capture_output=True, text=True, timeout=240,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = _lines(out.stdout)
+    assert got["RC"] == "0", out.stdout + out.stderr[-2000:]
+    assert got["WINDOWS ALIVE AFTER MAIN"] == "0", out.stdout
