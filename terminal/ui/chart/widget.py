@@ -106,7 +106,7 @@ class ChartWidget(QWidget):
                                   lambda: [self.price_plot, self.volume_plot, *self.studies.pane_plots()],
                                   LOD_SPACING_PX)
         self.last_price_line = LastPriceLine()
-        self.last_price_line.setZValue(12)
+        self.last_price_line.setZValue(16)  # over the fill markers (15): a fill at the live candle hid its last digit
         self.last_price_line.hide()
         self.price_plot.addItem(self.last_price_line, ignoreBounds=True)
         self.order_lines = OrderOverlay(self.price_plot.vb, self._palette, self.price_decimals)

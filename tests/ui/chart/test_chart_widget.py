@@ -250,3 +250,29 @@ def test_prepend_bars_adds_older_candles_and_keeps_the_view(chart, qtbot):
     with qtbot.waitSignal(chart.range_requested) as blocker:  # re-armed for the new left edge
         chart.price_plot.vb.setXRange(new_first - 600, new_first + 600, padding=0)
     assert blocker.args[0] == int((new_first - 600) * 1000)
+
+
+def test_the_last_price_box_is_drawn_over_a_fill_at_the_live_candle(qtbot):
+    """A fill marker at the live candle's price was drawn over the last price's box and hid its last digit."""
+    from terminal.ui.chart.widget import ChartWidget
+
+    chart = ChartWidget()
+    qtbot.addWidget(chart)
+    chart.resize(900, 560)
+    chart.set_symbol("BTCUSDT", 2)
+    chart.set_bars(*random_walk(300))
+    chart.grab()
+    box = chart.last_price_line.box_rect()
+    assert box is not None
+
+    def box_pixels():  # type: ignore[no-untyped-def]
+        chart.grab()  # (a changed frame is painted whole, then over its picture)
+        image = chart.grab().toImage()
+        view_rect = chart.view.mapFromScene(box).boundingRect()
+        top_left = chart.view.viewport().mapTo(chart, view_rect.topLeft())
+        return image.copy(view_rect.translated(top_left - view_rect.topLeft()).adjusted(1, 1, -1, -1))
+    plain = box_pixels()
+    # a fill under the box's right end, where the last digit is
+    t = chart.price_plot.vb.mapSceneToView(box.center() + QPoint(int(box.width() / 2) - 6, 0))
+    chart.add_fill_markers([(t.x(), float(chart.last_price_line.value()), "buy")])
+    assert box_pixels() == plain
