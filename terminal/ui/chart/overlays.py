@@ -3,7 +3,7 @@ zoomed out). Their values come from ``compute.IndicatorCache``."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import pyqtgraph as pg
@@ -35,6 +35,16 @@ def polyline_path(px: np.ndarray, py: np.ndarray) -> QPainterPath:
     return path
 
 
+class _TailPlan(NamedTuple):
+    """The live part of a cut line, as its settled part found it with the picture: valid while ``key`` holds."""
+    key: tuple[object, ...]  # the view's x range, the device transform, the candle count and generation
+    i0: int  # the visible candles [i0, i1)
+    i1: int
+    cut: int  # device column of the cut
+    first: int  # the live part's first point
+    xs: list[float]  # its points' x in device pixels
+
+
 class OverlayCurve(pg.GraphicsObject):
     """A line over the series' times, painted for the visible slice in device pixels."""
 
@@ -61,9 +71,7 @@ class OverlayCurve(pg.GraphicsObject):
         # the last path drawn: (what it depends on, path, candles [i0, i1) in it, its last point finite)
         self._path: tuple[tuple[object, ...], QPainterPath, int, bool] | None = None
         self.rebuilt = 0  # paths built from the arrays (not extended in place)
-        # the live part's plan, made by the settled part's paint: (what it depends on, i0, i1, the cut, the first
-        # point of the live part, the x of its points in device pixels)
-        self._tail: tuple[tuple[object, ...], int, int, int, int, list[float]] | None = None
+        self._tail: _TailPlan | None = None  # the live part's plan, made by the settled part's paint
 
     def set_color(self, color: str) -> None:
         self._pen.setColor(QColor(color))
@@ -95,9 +103,8 @@ class OverlayCurve(pg.GraphicsObject):
         (x0, x1), _ = vb.viewRange()
         if self.part == "live" and self._tail is not None:
             tr = p.transform()
-            plan = self._tail
-            if plan[0] == (x0, x1, tr.m11(), tr.dx(), tr.m22(), tr.dy(), len(s), s.generation):
-                self._paint_planned(p, tr, plan)
+            if self._tail.key == self._tail_key(x0, x1, tr):
+                self._paint_planned(p, tr, self._tail)
                 return
         if self.part != "live":
             self._tail = None  # (made again below by a settled part that has a cut)
@@ -115,9 +122,8 @@ class OverlayCurve(pg.GraphicsObject):
         if part == "settled" and cut is None:
             return  # drawn whole over the picture
         if part == "settled" and cut is not None:  # the live part's plan while the picture is shown
-            px = (s.t[cut[1]:i1] * tr.m11() + tr.dx()).tolist()
-            self._tail = ((x0, x1, tr.m11(), tr.dx(), tr.m22(), tr.dy(), len(s), s.generation), i0, i1, cut[0],
-                          cut[1], px)
+            xs = (s.t[cut[1]:i1] * tr.m11() + tr.dx()).tolist()
+            self._tail = _TailPlan(self._tail_key(x0, x1, tr), i0, i1, cut[0], cut[1], xs)
         if part == "live" and cut is not None:
             self._paint_tail(p, values, tr, i0, i1, cut[0], cut[1])
             return
@@ -182,8 +188,11 @@ class OverlayCurve(pg.GraphicsObject):
         finally:
             p.restore()
 
-    def _paint_planned(self, p: QPainter, tr: QTransform,
-                       plan: tuple[tuple[object, ...], int, int, int, int, list[float]]) -> None:
+    def _tail_key(self, x0: float, x1: float, tr: QTransform) -> tuple[object, ...]:
+        s = self.series
+        return (x0, x1, tr.m11(), tr.dx(), tr.m22(), tr.dy(), len(s), s.generation)
+
+    def _paint_planned(self, p: QPainter, tr: QTransform, plan: _TailPlan) -> None:
         """The live part as ``_paint_tail`` draws it, from the plan its settled part made (same view, same candles:
         only the values can have changed), without the slice lookups and the arrays: a path of a few points."""
         _, i0, i1, cut, first, px = plan

@@ -1,6 +1,6 @@
 """Dock content built when it is first needed, not before the window's first paint.
 
-A dock tabbed behind another at start (news, the history cache, fundamentals, alerts, feed health) holds an empty
+A dock tabbed behind another at start (the window's: News, Fundamentals, Feed health) holds an empty
 placeholder: the layout, the View menu and a saved window state know the dock as usual. Its real widget is built
 (and swapped in) the first time the dock becomes visible (the user raises its tab, a restored layout shows it), the
 first time code reads it (``DeferredDocks.widget``: the session link binding it, a test), or with ``build_all``

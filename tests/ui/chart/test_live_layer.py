@@ -47,6 +47,18 @@ def _tick(chart, dt: int = 0, move: float = 3.0) -> None:  # type: ignore[no-unt
     chart.update_bar(t_ms, o, max(o, c) + 2, min(o, c) - 2, c, float(s.v[-1]) + 1)
 
 
+def _calls(monkeypatch, cls, name: str) -> list[object]:  # type: ignore[no-untyped-def]
+    """The instances on which ``cls.name`` is called from now on (the method still runs)."""
+    calls: list[object] = []
+    method = getattr(cls, name)
+
+    def recorded(self, *args):  # type: ignore[no-untyped-def]
+        calls.append(self)
+        return method(self, *args)
+    monkeypatch.setattr(cls, name, recorded)
+    return calls
+
+
 @pytest.fixture
 def live_chart(qtbot):  # type: ignore[no-untyped-def]
     from terminal.ui.chart.widget import ChartWidget
@@ -196,13 +208,7 @@ def test_a_lines_live_part_is_drawn_from_the_plan_its_settled_part_made(live_cha
     chart.price_plot.vb.setXRange(float(t[-150]), float(t[-1]) + 60, padding=0)
     chart.grab()
     chart.grab()  # the picture
-    cuts: list[object] = []
-    cut = OverlayCurve._cut
-
-    def counted(self, *args):  # type: ignore[no-untyped-def]
-        cuts.append(self)
-        return cut(self, *args)
-    monkeypatch.setattr(OverlayCurve, "_cut", counted)
+    cuts = _calls(monkeypatch, OverlayCurve, "_cut")
     for move in (1.0, -2.0, 3.0):
         _tick(chart, 0, move)
         frames = chart.layer.layered_frames
@@ -233,13 +239,7 @@ def test_items_that_draw_nothing_are_not_painted(qtbot, monkeypatch):
     chart.resize(900, 560)
     chart.set_symbol("BTCUSDT", 2)
     chart.set_bars(*random_walk(500))
-    painted: list[object] = []
-    paint = OrderOverlay.paint
-
-    def counted(self, *args):  # type: ignore[no-untyped-def]
-        painted.append(self)
-        return paint(self, *args)
-    monkeypatch.setattr(OrderOverlay, "paint", counted)
+    painted = _calls(monkeypatch, OrderOverlay, "paint")
     for _ in range(3):  # whole, picture, live
         _tick(chart)
         chart.grab()
